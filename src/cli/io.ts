@@ -1,0 +1,83 @@
+/** What a CLI command gets from the outside world; tests pass their own. */
+import { redact } from '../core/redact';
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  /** stderr lines are always redacted (see `err` below). */
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  readStdin: () => Promise<Buffer>;
+  /** Asks for a secret on the terminal without echo; undefined when there is no TTY. */
+  promptSecret?: (question: string) => Promise<string | undefined>;
+  /** Opens a URL in the browser (reset). */
+  openUrl?: (url: string) => Promise<void>;
+  /** Cancels long-running commands (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** Exit codes of CONTRACTS.md. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, mailbox: 3 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Prints one JSON object on stdout (the only thing a command prints there). */
+export function printJson(io: CliIO, value: unknown): void {
+  io.stdout(JSON.stringify(value) + '\n');
+}
+
+/** A redacted line on stderr. */
+export function err(io: CliIO, line: string): void {
+  io.stderr(redact(line) + '\n');
+}
+
+export interface ParsedArgs {
+  flags: Map<string, string | true>;
+  positionals: string[];
+}
+
+/**
+ * Parses `--flag value`, `--flag=value` and boolean `--flag`. `booleans` lists the flags that take no
+ * value; every other known flag needs one. Unknown flags are a UsageError. `-` alone is a positional.
+ */
+export function parseArgs(argv: string[], spec: { values: string[]; booleans: string[] }): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--') && a.length > 2) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      if (spec.booleans.includes(name)) {
+        if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+        flags.set(name, true);
+      } else if (spec.values.includes(name)) {
+        let v: string | undefined;
+        if (eq >= 0) v = a.slice(eq + 1);
+        else {
+          v = argv[++i];
+          if (v === undefined) throw new UsageError(`--${name} needs a value`);
+        }
+        flags.set(name, v);
+      } else {
+        throw new UsageError(`unknown option --${name}`);
+      }
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`unknown option ${a}`);
+    } else {
+      positionals.push(a);
+    }
+  }
+  return { flags, positionals };
+}
+
+export function flagString(p: ParsedArgs, name: string): string | undefined {
+  const v = p.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}

@@ -1,0 +1,8 @@
+import { CliIO, EXIT, err } from './io';
+
+export const help = 'token-relay reset: not implemented yet\n';
+
+export async function run(_argv: string[], io: CliIO): Promise<number> {
+  err(io, 'token-relay reset: not implemented yet');
+  return EXIT.usage;
+}

@@ -1,0 +1,49 @@
+/**
+ * Lazy loaders for the heavy libraries (jsforce, imapflow, mailparser).
+ *
+ * In the bundles (dist/extension.js, dist/cli.js) each library lives in its own file under
+ * dist/vendor/ and is required only on first use, so activation and `--help` stay instant.
+ * Under tsx (tests, scripts) the packages are required from node_modules as usual.
+ * Only src/salesforce and src/mail may call these; src/core never does.
+ */
+import type * as JsforceNs from 'jsforce';
+import type * as ImapflowNs from 'imapflow';
+import type * as MailparserNs from 'mailparser';
+
+declare const __TOKEN_RELAY_BUNDLED__: boolean | undefined;
+const bundled = typeof __TOKEN_RELAY_BUNDLED__ !== 'undefined' && __TOKEN_RELAY_BUNDLED__;
+
+let jsforceMod: typeof JsforceNs | undefined;
+let imapflowMod: typeof ImapflowNs | undefined;
+let mailparserMod: typeof MailparserNs | undefined;
+
+export function loadJsforce(): typeof JsforceNs {
+  if (!jsforceMod) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    jsforceMod = bundled ? require('./vendor/jsforce.js') : require('jsforce');
+  }
+  return jsforceMod!;
+}
+
+export function loadImapflow(): typeof ImapflowNs {
+  if (!imapflowMod) {
+    imapflowMod = bundled ? require('./vendor/imapflow.js') : require('imapflow');
+  }
+  return imapflowMod!;
+}
+
+export function loadMailparser(): typeof MailparserNs {
+  if (!mailparserMod) {
+    mailparserMod = bundled ? require('./vendor/mailparser.js') : require('mailparser');
+  }
+  return mailparserMod!;
+}
+
+/** Which heavy libraries are loaded so far (for tests and benchmarks of lazy loading). */
+export function loadedLibraries(): string[] {
+  const out: string[] = [];
+  if (jsforceMod) out.push('jsforce');
+  if (imapflowMod) out.push('imapflow');
+  if (mailparserMod) out.push('mailparser');
+  return out;
+}

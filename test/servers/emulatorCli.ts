@@ -1,0 +1,2 @@
+console.error('emulator: not implemented yet');
+process.exitCode = 2;

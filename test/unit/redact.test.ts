@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redactor, REDACTED, safeErrorMessage, registerSecret } from '../../src/core/redact';
+import { createLogger } from '../../src/core/log';
+
+test('registered secrets are replaced in all their encoded forms', () => {
+  const r = new Redactor();
+  const pw = 'p@ss w<rd>&"x';
+  r.add(pw);
+  for (const form of [pw, encodeURIComponent(pw), 'p@ss w&lt;rd&gt;&amp;&quot;x', JSON.stringify(pw).slice(1, -1), Buffer.from(pw).toString('base64').replace(/=+$/, '')]) {
+    const out = r.redact(`before ${form} after`);
+    assert.ok(!out.includes(form), `form leaked: ${form}`);
+    assert.ok(out.includes(REDACTED));
+  }
+});
+
+test('short strings are not registered (they would redact ordinary words)', () => {
+  const r = new Redactor();
+  r.add('ab');
+  assert.equal(r.redact('ab cd'), 'ab cd');
+});
+
+test('patterns catch secrets nobody registered', () => {
+  const r = new Redactor();
+  const samples = [
+    '00D5g000004XyZ1!AR8AQJXg5Vbq3r.k8Nnq4p0TQYfR1zXw_ABCDEFGHIJ',
+    'Authorization: Bearer abcdefghijklmnop',
+    'https://x/id/1/2?format=json&oauth_token=SECRETSECRET',
+    'grant_type=password&password=hunter22xyz&client_secret=abc123def',
+    '{"access_token":"tok-12345","instance_url":"https://x"}',
+    '<password>hunter22TOKEN</password>',
+    '<sessionId>00Dxx!yyyy</sessionId>',
+    'SF_PASSWORD=hunter22',
+    'SF_SECURITY_TOKEN="abcDEF123"',
+  ];
+  for (const s of samples) {
+    const out = r.redact(s);
+    for (const secret of ['AR8AQJXg5Vbq', 'abcdefghijklmnop', 'SECRETSECRET', 'hunter22', 'abc123def', 'tok-12345', '00Dxx!yyyy', 'abcDEF123']) {
+      assert.ok(!out.includes(secret), `${secret} leaked from ${s}: ${out}`);
+    }
+  }
+});
+
+test('safeErrorMessage redacts and keeps the code', () => {
+  registerSecret('CanarySecret12345');
+  const e = Object.assign(new Error('login failed for CanarySecret12345'), { code: 'ECONNREFUSED' });
+  const msg = safeErrorMessage(e);
+  assert.ok(!msg.includes('CanarySecret12345'));
+  assert.match(msg, /ECONNREFUSED/);
+});
+
+test('logger tags components and redacts every line', () => {
+  registerSecret('AnotherCanary987');
+  const lines: string[] = [];
+  const log = createLogger((lvl, l) => lines.push(`${lvl} ${l}`), 'mail');
+  log.child('idle').info('got AnotherCanary987');
+  assert.deepEqual(lines, [`info [mail/idle] got ${REDACTED}`]);
+});
