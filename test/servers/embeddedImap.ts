@@ -1,0 +1,149 @@
+/**
+ * An in-process IMAP server (hoodiecrow-imap, memory only) for machines without Dovecot and for the demo.
+ * Not the tests' truth (Dovecot is): hoodiecrow is single-account (every login sees the same mailbox),
+ * has no \Recent and no UIDPLUS. STARTTLS uses our own self-signed cert (hoodiecrow's bundled one expired);
+ * implicit TLS is a TLS terminator in front of the same server.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeSelfSignedCert } from './dovecot';
+
+// hoodiecrow has no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const hoodiecrow: (opts: Record<string, unknown>) => HoodiecrowServer = require('hoodiecrow-imap');
+
+interface HoodiecrowServer {
+  server: net.Server;
+  users: Record<string, { password: string; xoauth2?: { accessToken: string; sessionTimeout: number } }>;
+  listen(port: number, host: string, cb: () => void): void;
+  close(cb?: () => void): void;
+  getMailbox(path: string): unknown;
+  appendMessage(mailbox: unknown, flags: string[], internaldate: Date | string | undefined, raw: string): { message: { uid: number } };
+  capabilities: Record<string, unknown>;
+}
+
+export const EMBEDDED_JUNK_FOLDER = 'Bulk Mail';
+export const EMBEDDED_ARCHIVE_FOLDER = 'Archive';
+
+export interface EmbeddedOptions { noIdle?: boolean }
+
+export class EmbeddedImap {
+  readonly dir: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  port = 0;
+  imapsPort = 0;
+  private hc!: HoodiecrowServer;
+  private tlsFront!: tls.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private users: Record<string, string> = {};
+
+  private constructor(private readonly opts: EmbeddedOptions) {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'token-relay-embedded-imap-'));
+    chmodSync(this.dir, 0o755);
+    const c = makeSelfSignedCert(this.dir);
+    this.certPath = c.certPath;
+    this.keyPath = c.keyPath;
+  }
+
+  static async start(opts: EmbeddedOptions = {}): Promise<EmbeddedImap> {
+    const e = new EmbeddedImap(opts);
+    await e.listen(0, 0);
+    return e;
+  }
+
+  private async listen(port: number, imapsPort: number): Promise<void> {
+    const plugins = ['ID', 'STARTTLS', 'SASL-IR', 'AUTH-PLAIN', 'NAMESPACE', 'ENABLE', 'UNSELECT', 'SPECIAL-USE', 'XOAUTH2'];
+    if (!this.opts.noIdle) plugins.push('IDLE');
+    this.hc = hoodiecrow({
+      plugins,
+      id: { name: 'hoodiecrow (token-relay embedded test server)', version: '2.1.0' },
+      credentials: { key: readFileSync(this.keyPath), cert: readFileSync(this.certPath) },
+      users: {},
+      storage: {
+        INBOX: { messages: [] },
+        '': {
+          separator: '/',
+          folders: {
+            [EMBEDDED_JUNK_FOLDER]: { 'special-use': '\\Junk', messages: [] },
+            [EMBEDDED_ARCHIVE_FOLDER]: { 'special-use': '\\Archive', messages: [] },
+          },
+        },
+      },
+    });
+    for (const [u, p] of Object.entries(this.users)) this.hc.users[u] = { password: p };
+    this.hc.server.on('connection', (s: net.Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.hc.listen(port, '127.0.0.1', resolve));
+    this.port = (this.hc.server.address() as net.AddressInfo).port;
+    const plainPort = this.port;
+    this.tlsFront = tls.createServer({ key: readFileSync(this.keyPath), cert: readFileSync(this.certPath) }, (clear) => {
+      const back = net.connect({ host: '127.0.0.1', port: plainPort });
+      this.sockets.add(clear);
+      clear.on('close', () => this.sockets.delete(clear));
+      clear.pipe(back).pipe(clear);
+      clear.on('error', () => back.destroy());
+      back.on('error', () => clear.destroy());
+      back.on('close', () => clear.destroy());
+      clear.on('close', () => back.destroy());
+    });
+    await new Promise<void>((resolve) => this.tlsFront.listen(imapsPort, '127.0.0.1', () => resolve()));
+    this.imapsPort = (this.tlsFront.address() as net.AddressInfo).port;
+  }
+
+  addUser(user: string, pass: string, accessToken?: string): void {
+    this.users[user] = pass;
+    this.hc.users[user] = { password: pass, ...(accessToken ? { xoauth2: { accessToken, sessionTimeout: 3600_000 } } : {}) };
+  }
+
+  /** Appends in-process (every login shares one mailbox). */
+  append(raw: string | Buffer, folder = 'INBOX', internalDate?: Date, flags: string[] = []): number {
+    const box = this.hc.getMailbox(folder);
+    if (!box) throw new Error(`embedded IMAP: no folder ${folder}`);
+    const text = Buffer.isBuffer(raw) ? raw.toString('binary') : raw;
+    return this.hc.appendMessage(box, flags, internalDate ?? new Date(), text.replace(/\r?\n/g, '\r\n')).message.uid;
+  }
+
+  /** Drops every client connection (like killing Dovecot's imap processes). */
+  killConnections(): number {
+    const n = this.sockets.size;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    return n;
+  }
+
+  /** Drops connections and closes the listeners, then listens again on the same ports (mail is kept). */
+  async restart(): Promise<void> {
+    this.killConnections();
+    await new Promise<void>((r) => this.tlsFront.close(() => r()));
+    await new Promise<void>((r) => this.hc.server.close(() => r()));
+    const storageServer = this.hc;
+    const { port, imapsPort } = this;
+    // hoodiecrow keeps its mailboxes in the server object: reuse it by listening again.
+    await new Promise<void>((resolve) => storageServer.server.listen(port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.tlsFront.listen(imapsPort, '127.0.0.1', () => resolve()));
+  }
+
+  async stop(): Promise<void> {
+    this.killConnections();
+    await new Promise<void>((r) => this.tlsFront.close(() => r()));
+    await new Promise<void>((r) => this.hc.close(() => r()));
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  fillMaildir(_user: string, count: number, makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date }, folder = 'INBOX'): void {
+    for (let i = 0; i < count; i++) {
+      const m = makeMessage(i);
+      if (typeof m === 'string' || Buffer.isBuffer(m)) this.append(m, folder, undefined, ['\\Seen']);
+      else this.append(m.raw, folder, m.internalDate, ['\\Seen']);
+    }
+  }
+}
