@@ -1,0 +1,86 @@
+/**
+ * Raw RFC 822 source → MailVerdict: mailparser decodes (MIME, QP, base64, charsets incl. ISO-2022-JP,
+ * encoded-word subjects), src/core/tokenMail.ts decides. Bounded in size and time, never throws.
+ */
+import { loadMailparser } from '../lazy';
+import { classifyMail, ClassifyOptions, MailInput, MailVerdict } from '../core/tokenMail';
+import { safeErrorMessage } from '../core/redact';
+
+export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_PARSE_TIMEOUT_MS = 15_000;
+
+export interface ParseOptions extends ClassifyOptions {
+  /** Larger sources are cut to this many bytes before parsing (with a warning). Default 2 MB. */
+  maxBytes?: number;
+  /** Gives up parsing after this long (kind none). Default 15 s. */
+  timeoutMs?: number;
+}
+
+export async function parseAndClassify(source: Buffer | string, opts: ParseOptions = {}): Promise<MailVerdict> {
+  const warnings: string[] = [];
+  let buf: Buffer;
+  try {
+    buf = Buffer.isBuffer(source) ? source : Buffer.from(String(source), 'utf8');
+  } catch (e) {
+    return { kind: 'none', warnings, authenticated: false, reason: `not a mail: ${safeErrorMessage(e)}` };
+  }
+  const maxBytes = opts.maxBytes && opts.maxBytes > 0 ? Math.floor(opts.maxBytes) : DEFAULT_MAX_BYTES;
+  if (buf.length > maxBytes) {
+    buf = buf.subarray(0, maxBytes);
+    warnings.push(`the mail is larger than ${maxBytes} bytes; only its first ${maxBytes} bytes were read`);
+  }
+  if (buf.length === 0) return { kind: 'none', warnings, authenticated: false, reason: 'the mail is empty' };
+
+  let parsed: MailInput;
+  try {
+    parsed = await withTimeout(parseMail(buf), opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS);
+  } catch (e) {
+    return { kind: 'none', warnings, authenticated: false, reason: `could not parse the mail: ${safeErrorMessage(e)}` };
+  }
+  let verdict: MailVerdict;
+  try {
+    verdict = classifyMail(parsed, opts);
+  } catch (e) {
+    // classifyMail is written not to throw; this is a last line of defence for the watcher.
+    return { kind: 'none', warnings, authenticated: false, reason: `could not classify the mail: ${safeErrorMessage(e)}` };
+  }
+  verdict.warnings.unshift(...warnings);
+  return verdict;
+}
+
+async function parseMail(buf: Buffer): Promise<MailInput> {
+  const { simpleParser } = loadMailparser();
+  const p = await simpleParser(buf, {
+    skipHtmlToText: true, // core strips HTML itself; mailparser's text would hide a missing text part
+    skipTextToHtml: true,
+    skipImageLinks: true,
+    skipTextLinks: true,
+  } as Parameters<typeof simpleParser>[1]);
+  const from = Array.isArray(p.from) ? p.from[0] : p.from;
+  return {
+    from: from ? { value: from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name })), text: from.text } : undefined,
+    subject: p.subject,
+    text: p.text,
+    html: p.html,
+    date: p.date,
+    headers: p.headers as Map<string, unknown>,
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  if (!(ms > 0) || !Number.isFinite(ms)) return p;
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`parsing took longer than ${ms} ms`)), ms);
+    t.unref?.();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
