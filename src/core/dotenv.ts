@@ -1,0 +1,287 @@
+/**
+ * Reading and editing `.env` text exactly the way npm `dotenv` (v18, its default `parse()`) reads it.
+ *
+ * `parseEnv` is a faithful port of dotenv's parser: the same LINE regular expression, the same
+ * CR/CRLF normalisation, the same trim / quote stripping / `\n` `\r` expansion in double quotes, and
+ * "the last assignment of a key wins". It must agree with `dotenv.parse` on every input (the property
+ * tests compare them).
+ *
+ * `setEnvText` edits text surgically: for each key it replaces only the value of the assignment that
+ * dotenv reads (the last one), or appends a line when the key is missing. Every other byte stays:
+ * comments, blank lines, order, `export ` prefixes, other keys' quotes, trailing comments, CRLF/LF/CR,
+ * a BOM, a missing final newline, earlier duplicates. The new value is rendered in the existing quote
+ * style when that style can hold it, else in the first style that works; every candidate is checked by
+ * re-parsing the whole edited text, and accepted only if every assignment in the file still reads the
+ * same (only the target changes). When no quoting works the edit is refused (EnvError UNREPRESENTABLE).
+ */
+
+export type EnvErrorCode =
+  | 'UNREPRESENTABLE' // no dotenv quoting returns exactly this value
+  | 'INVALID_KEY' // not a dotenv key ([A-Za-z0-9_.-]+), or one dotenv drops (__proto__)
+  | 'READ_ONLY' // the file (or its directory, or the file system) is not writable
+  | 'IO' // any other read/write failure
+  | 'SYMLINK_OUTSIDE' // a symlinked .env points outside the allowed root and the user did not confirm
+  | 'INVALID_FILE'; // the existing file is not an editable UTF-8 env file (binary, UTF-16, too large)
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+  constructor(
+    readonly code: EnvErrorCode,
+    message: string,
+    /** The key concerned (never its value). */
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** dotenv v18's LINE regex, verbatim, plus the `d` flag (match indices; matching is unchanged). */
+const LINE =
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
+
+const KEY_RE = /^[\w.-]+$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export type QuoteStyle = '' | "'" | '"' | '`';
+
+/** One assignment as dotenv matches it. Offsets are in the ORIGINAL text (before CR normalisation). */
+export interface EnvEntry {
+  key: string;
+  value: string;
+  /** The whole match (may include leading blank lines and a trailing comment). */
+  start: number;
+  end: number;
+  /** The raw value as written, trimmed (quotes included); an empty span where the value is missing. */
+  valueStart: number;
+  valueEnd: number;
+  quote: QuoteStyle;
+  exported: boolean;
+  /** 1-based line of the key (for messages). */
+  line: number;
+}
+
+/** dotenv's value post-processing, verbatim. */
+function cookValue(raw: string): { value: string; quote: QuoteStyle } {
+  let v = raw.trim();
+  const c = v[0];
+  v = v.replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
+  if (c === '"') v = v.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+  const t = raw.trim();
+  const quote: QuoteStyle = t.length >= 2 && (c === "'" || c === '"' || c === '`') && t[t.length - 1] === c ? c : '';
+  return { value: v, quote };
+}
+
+/** Every assignment dotenv sees, in file order (duplicates included). */
+export function scanEnv(text: string): EnvEntry[] {
+  const src = String(text);
+  const hasCR = src.includes('\r');
+  const norm = hasCR ? src.replace(/\r\n?/g, '\n') : src;
+  // Map from normalised offsets to original offsets (only needed when CRs were folded).
+  let map: Int32Array | undefined;
+  if (hasCR) {
+    map = new Int32Array(norm.length + 1);
+    let j = 0;
+    for (let i = 0; i < src.length; i++) {
+      map[j++] = i;
+      if (src.charCodeAt(i) === 13 && src.charCodeAt(i + 1) === 10) i++;
+    }
+    map[j] = src.length;
+  }
+  const orig = (i: number) => (map ? map[i]! : i);
+  const entries: EnvEntry[] = [];
+  const re = new RegExp(LINE.source, LINE.flags);
+  let m: RegExpExecArray | null;
+  let lineNo = 1;
+  let lineScanPos = 0;
+  while ((m = re.exec(norm)) !== null) {
+    const key = m[1]!;
+    const [ks, ke] = m.indices![1]!;
+    let vs: number;
+    let ve: number;
+    if (m[2] !== undefined) {
+      const [gs, ge] = m.indices![2]!;
+      const raw = m[2];
+      const lead = raw.length - raw.trimStart().length;
+      if (lead === raw.length) {
+        vs = ve = gs; // whitespace only: insert right after the separator
+      } else {
+        vs = gs + lead;
+        ve = ge - (raw.length - raw.trimEnd().length);
+      }
+    } else {
+      // No value: the insertion point is the end of the separator (`\s*=` with a lazy `\s*?` of 0,
+      // or `:` plus exactly one whitespace character).
+      const sep = /\s*=|:\s/y;
+      sep.lastIndex = ke;
+      const sm = sep.exec(norm);
+      vs = ve = sm ? ke + sm[0].length : ke;
+    }
+    const { value, quote } = cookValue(m[2] ?? '');
+    for (let i = lineScanPos; i < ks; i++) if (norm.charCodeAt(i) === 10) lineNo++;
+    lineScanPos = ks;
+    const before = norm.slice(m.index, ks);
+    entries.push({
+      key,
+      value,
+      start: orig(m.index),
+      end: orig(m.index + m[0].length),
+      valueStart: orig(vs),
+      valueEnd: orig(ve),
+      quote,
+      exported: /export\s+$/.test(before),
+      line: lineNo,
+    });
+  }
+  return entries;
+}
+
+/** Reads `.env` text exactly like `dotenv.parse` (v18, default parser). */
+export function parseEnv(text: string): Record<string, string> {
+  // A plain object, like dotenv's: a `__proto__` key is therefore dropped exactly as dotenv drops it.
+  const out: Record<string, string> = {};
+  for (const e of scanEnv(text)) out[e.key] = e.value;
+  return out;
+}
+
+export function isValidKey(key: string): boolean {
+  return KEY_RE.test(key) && key !== '__proto__';
+}
+
+/** Conservative set of characters that need no quotes in dotenv, shells or docker compose. */
+const PLAIN = /^[A-Za-z0-9_\-.\/:@+,%=^~]*$/;
+
+function eolOf(text: string): string {
+  const crlf = (text.match(/\r\n/g) ?? []).length;
+  const lf = (text.match(/\n/g) ?? []).length - crlf;
+  const cr = (text.match(/\r/g) ?? []).length - crlf;
+  if (crlf > 0 && crlf >= lf && crlf >= cr) return '\r\n';
+  if (cr > lf) return '\r';
+  return '\n';
+}
+
+type Candidate = 'plain' | "'" | '"' | '"literal' | '`';
+
+function render(value: string, style: Candidate, eol: string): string | undefined {
+  switch (style) {
+    case 'plain':
+      return /[\r\n]/.test(value) ? undefined : value;
+    case "'":
+    case '`':
+      if (value.includes('\r')) return undefined; // dotenv folds every CR into LF
+      return style + value.replace(/\n/g, eol) + style;
+    case '"':
+      return '"' + value.replace(/\r/g, '\\r').replace(/\n/g, '\\n') + '"';
+    case '"literal':
+      if (value.includes('\r')) return undefined;
+      return '"' + value.replace(/\n/g, eol) + '"';
+  }
+}
+
+function candidates(value: string, existing: QuoteStyle | undefined): Candidate[] {
+  const order: Candidate[] = [];
+  if (existing !== undefined) {
+    if (existing === '') {
+      if (!/[\s'"`#\\]/.test(value)) order.push('plain');
+    } else order.push(existing);
+    if (existing === '"' && value.includes('\n')) order.push('"literal');
+  }
+  if (PLAIN.test(value)) order.push('plain');
+  if (/[\r\n]/.test(value)) order.push('"', "'", '`', '"literal');
+  else order.push("'", '"', '`');
+  order.push('plain', '"literal');
+  return [...new Set(order)];
+}
+
+function sameEntries(a: EnvEntry[], b: Array<{ key: string; value: string }>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.key !== b[i]!.key || a[i]!.value !== b[i]!.value) return false;
+  return true;
+}
+
+function describeValueProblem(value: string): string {
+  const has = (c: string) => value.includes(c);
+  const quotes = ["'", '"', '`'].filter(has);
+  if (quotes.length === 3) {
+    return 'it contains all three quote characters (\' " `)' + (has('#') ? ' and a #' : /[\s]/.test(value) ? ' and whitespace' : '') + ', and dotenv has no escape for them';
+  }
+  if (has('\r') && has('\\')) return 'it contains a carriage return together with backslash sequences dotenv would rewrite';
+  return 'dotenv cannot read it back unchanged with any quoting';
+}
+
+/** Checks one key/value pair before any edit; throws EnvError. */
+export function checkAssignment(key: string, value: string): void {
+  if (!isValidKey(key)) {
+    throw new EnvError(
+      'INVALID_KEY',
+      key === '__proto__'
+        ? 'The key "__proto__" cannot be used: dotenv drops it.'
+        : `Invalid key "${printableKey(key)}": dotenv keys use only letters, digits, "_", "." and "-".`,
+      key,
+    );
+  }
+  if (typeof value !== 'string') throw new EnvError('UNREPRESENTABLE', `The value for ${key} is not a string.`, key);
+  if (value.includes('\0')) {
+    throw new EnvError('UNREPRESENTABLE', `The value for ${key} contains a NUL character, which no environment variable can hold.`, key);
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw new EnvError('UNREPRESENTABLE', `The value for ${key} contains an unpaired UTF-16 surrogate, which cannot be written as UTF-8.`, key);
+  }
+}
+
+function printableKey(key: string): string {
+  const k = key.length > 60 ? key.slice(0, 60) + '…' : key;
+  return k.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function setOne(text: string, key: string, value: string): string {
+  const entries = scanEnv(text);
+  const eol = eolOf(text);
+  let last = -1;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (entries[i]!.key === key) {
+      last = i;
+      break;
+    }
+  }
+  if (last >= 0) {
+    const e = entries[last]!;
+    if (e.value === value) return text; // already set: leave every byte alone
+    const expected = entries.map((x, i) => (i === last ? { key, value } : x));
+    for (const style of candidates(value, e.quote)) {
+      const repr = render(value, style, eol);
+      if (repr === undefined) continue;
+      const next = text.slice(0, e.valueStart) + repr + text.slice(e.valueEnd);
+      if (sameEntries(scanEnv(next), expected)) return next;
+    }
+  } else {
+    const endsWithBreak = text === '' || /[\r\n]$/.test(text);
+    const exported = entries.length > 0 && entries.every((x) => x.exported);
+    const expected = [...entries, { key, value }];
+    const sep = endsWithBreak ? '' : eol;
+    // Keep the file's habit: a file without a final newline stays without one.
+    const tail = text === '' || endsWithBreak ? eol : '';
+    for (const style of candidates(value, undefined)) {
+      const repr = render(value, style, eol);
+      if (repr === undefined) continue;
+      const next = text + sep + (exported ? 'export ' : '') + key + '=' + repr + tail;
+      if (sameEntries(scanEnv(next), expected)) return next;
+    }
+  }
+  throw new EnvError(
+    'UNREPRESENTABLE',
+    `The value for ${key} cannot be written to a .env file: ${describeValueProblem(value)}. The file was left untouched; store this value elsewhere or change it.`,
+    key,
+  );
+}
+
+/**
+ * Sets `values` in `.env` text; returns the new text (identical when nothing changes).
+ * Throws EnvError INVALID_KEY / UNREPRESENTABLE (before anything is changed).
+ */
+export function setEnvText(text: string, values: Record<string, string>): string {
+  const pairs = Object.entries(values);
+  for (const [k, v] of pairs) checkAssignment(k, v);
+  let out = String(text);
+  for (const [k, v] of pairs) out = setOne(out, k, v);
+  return out;
+}

@@ -1,0 +1,32 @@
+/** Small git queries (no shell; git optional). */
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Whether git ignores `file`: runs `git check-ignore -q -- <name>` in the file's directory.
+ * true = ignored; false = not ignored (or tracked: a tracked file is never "ignored");
+ * undefined = the directory is not in a git work tree, it does not exist, or git is not installed.
+ */
+export function isGitIgnored(file: string): Promise<boolean | undefined> {
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  return stat(dir).then(
+    (st) =>
+      !st.isDirectory()
+        ? undefined
+        : new Promise<boolean | undefined>((resolve) => {
+            execFile(
+              'git',
+              ['check-ignore', '-q', '--', path.basename(abs)],
+              { cwd: dir, timeout: 10_000, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+              (err) => {
+                if (!err) return resolve(true);
+                const code: unknown = (err as { code?: unknown }).code;
+                resolve(code === 1 ? false : undefined); // 128: not a repo; ENOENT: no git; killed: timeout
+              },
+            );
+          }),
+    () => undefined,
+  );
+}
