@@ -43,6 +43,8 @@ export interface WriteEnvOptions {
   confirmOutside?: (target: string) => Promise<boolean>;
   /** Skip the `git check-ignore` warning (default: check). */
   checkGitIgnore?: boolean;
+  /** Test seam: runs after the temp file is written and synced, before the rename. */
+  beforeRename?: (tmp: string) => Promise<void> | void;
 }
 
 function ioError(e: unknown, what: string, file: string): EnvError {
@@ -236,6 +238,7 @@ export async function writeEnvFile(file: string, values: Record<string, string>,
       } finally {
         await fh.close();
       }
+      if (opts.beforeRename) await opts.beforeRename(tmp);
       // Lost-update guard: if the file changed since we read it, redo the edit on its new content.
       let now: import('node:fs').Stats | undefined;
       try {
