@@ -159,37 +159,45 @@ function eolOf(text: string): string {
   return '\n';
 }
 
-type Candidate = 'plain' | "'" | '"' | '"literal' | '`';
+type Style = 'plain' | "'" | '"' | '"literal' | '`';
+/** A style plus whether it must be "clean": quotes that hold no quote of their own kind, so that
+ * shells and other env parsers read the line the same way. Unclean forms that only dotenv's regex
+ * reads back (e.g. `'it's'`) are last resorts. */
+type Candidate = [Style, boolean];
 
-function render(value: string, style: Candidate, eol: string): string | undefined {
+function render(value: string, [style, clean]: Candidate, eol: string): string | undefined {
   switch (style) {
     case 'plain':
-      return /[\r\n]/.test(value) ? undefined : value;
+      if (/[\r\n]/.test(value)) return undefined;
+      if (clean && /[\s'"`#\\]/.test(value)) return undefined;
+      return value;
     case "'":
     case '`':
       if (value.includes('\r')) return undefined; // dotenv folds every CR into LF
+      if (clean && value.includes(style)) return undefined;
       return style + value.replace(/\n/g, eol) + style;
     case '"':
+      if (clean && value.includes('"')) return undefined;
       return '"' + value.replace(/\r/g, '\\r').replace(/\n/g, '\\n') + '"';
     case '"literal':
       if (value.includes('\r')) return undefined;
+      if (clean && value.includes('"')) return undefined;
       return '"' + value.replace(/\n/g, eol) + '"';
   }
 }
 
 function candidates(value: string, existing: QuoteStyle | undefined): Candidate[] {
-  const order: Candidate[] = [];
+  const order: Style[] = [];
   if (existing !== undefined) {
-    if (existing === '') {
-      if (!/[\s'"`#\\]/.test(value)) order.push('plain');
-    } else order.push(existing);
+    order.push(existing === '' ? 'plain' : existing);
     if (existing === '"' && value.includes('\n')) order.push('"literal');
   }
   if (PLAIN.test(value)) order.push('plain');
   if (/[\r\n]/.test(value)) order.push('"', "'", '`', '"literal');
   else order.push("'", '"', '`');
   order.push('plain', '"literal');
-  return [...new Set(order)];
+  const uniq = [...new Set(order)];
+  return [...uniq.map((s): Candidate => [s, true]), ...uniq.map((s): Candidate => [s, false])];
 }
 
 function sameEntries(a: EnvEntry[], b: Array<{ key: string; value: string }>): boolean {
