@@ -3,14 +3,14 @@
  * Installs nothing: callers check `dovecotPath()` first (test/servers/imap.ts does).
  *
  * Layout of the temp dir D (chmod 755: Dovecot's own users must traverse it):
- *   D/dovecot.conf  D/users (passwd-file, {PLAIN})  D/cert.pem D/key.pem  D/run D/state D/dovecot.log
+ *   D/dovecot.conf  D/users/<user> (one passwd-file each, {PLAIN})  D/cert.pem D/key.pem  D/run D/state D/dovecot.log
  *   D/mail/<user>/Maildir   (owned by 65534:65534, the uid the users file gives every user)
  * Two loopback listeners: `port` (plain IMAP with STARTTLS) and `imapsPort` (implicit TLS).
  * Every mailbox has INBOX plus a junk folder named "Bulk Mail" with the \Junk special-use flag (a name no
  * watcher could guess, so tests prove junk is found by flag) and an "Archive" folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, chownSync, utimesSync, appendFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, chownSync, utimesSync, openSync, closeSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -104,7 +104,7 @@ export interface DovecotOptions {
 export class Dovecot {
   readonly dir: string;
   readonly conf: string;
-  readonly usersFile: string;
+  readonly usersDir: string;
   readonly certPath: string;
   readonly keyPath: string;
   port = 0;
@@ -114,7 +114,7 @@ export class Dovecot {
   private constructor(dir: string, private readonly opts: DovecotOptions) {
     this.dir = dir;
     this.conf = path.join(dir, 'dovecot.conf');
-    this.usersFile = path.join(dir, 'users');
+    this.usersDir = path.join(dir, 'users');
     const { certPath, keyPath } = makeSelfSignedCert(dir);
     this.certPath = certPath;
     this.keyPath = keyPath;
@@ -125,8 +125,7 @@ export class Dovecot {
     const dir = mkdtempSync(path.join(tmpdir(), 'token-relay-dovecot-'));
     chmodSync(dir, 0o755);
     const d = new Dovecot(dir, opts);
-    for (const sub of ['run', 'state', 'mail']) mkdirSync(path.join(dir, sub), { mode: 0o755 });
-    writeFileSync(d.usersFile, '', { mode: 0o644 });
+    for (const sub of ['run', 'state', 'mail', 'users']) mkdirSync(path.join(dir, sub), { mode: 0o755 });
     d.port = await freePort();
     d.imapsPort = await freePort();
     d.writeConfig();
@@ -173,13 +172,15 @@ namespace inbox {
     auto = create
   }
 }
+# One passwd-file per user: Dovecot re-stats a passwd-file at most once a second, so users added to one
+# shared file right after a login would be unknown for up to a second.
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN ${this.usersFile}
+  args = scheme=PLAIN ${this.usersDir}/%Lu
 }
 userdb {
   driver = passwd-file
-  args = ${this.usersFile}
+  args = ${this.usersDir}/%Lu
 }
 service imap-login {
   inet_listener imap {
@@ -237,11 +238,11 @@ service imap-login {
 
   /** Adds a user (passwd-file is re-read on every login). */
   addUser(user: string, pass: string): void {
-    if (/[:\n]/.test(user) || /[:\n]/.test(pass)) throw new Error('test users/passwords may not contain ":" or newlines');
+    if (/[:\n/]/.test(user) || /[:\n]/.test(pass) || user !== user.toLowerCase()) throw new Error('test users must be lower-case without ":" or "/"; passwords without ":" or newlines');
     const home = this.userHome(user);
     mkdirSync(home, { recursive: true, mode: 0o755 });
     chownSync(home, MAIL_UID, MAIL_UID);
-    appendFileSync(this.usersFile, `${user}:{PLAIN}${pass}:${MAIL_UID}:${MAIL_UID}::${home}\n`);
+    writeFileSync(path.join(this.usersDir, user), `${user}:{PLAIN}${pass}:${MAIL_UID}:${MAIL_UID}::${home}\n`, { mode: 0o644 });
   }
 
   /** SIGKILLs the per-connection `imap` processes: every client connection drops, the server stays up. */
