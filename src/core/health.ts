@@ -1,0 +1,389 @@
+/**
+ * Login health: the states of CONTRACTS.md ("Health states"), their labels and fixes, and the
+ * classification of every way a Salesforce login can fail into one of them.
+ *
+ * Pure: no jsforce, no vscode. `classifyLoginError` reads the shapes jsforce 3.10.16 throws
+ * (salesforce-facts.md §4.3) plus the transport errors of src/salesforce/transport.ts
+ * (`UnexpectedResponseError`, Node errors with `.code`). Messages never contain secrets and
+ * are passed through `redact` anyway.
+ */
+import { redact } from './redact';
+
+export type HealthStatus =
+  | 'ok'
+  | 'invalid-login'
+  | 'token-required'
+  | 'password-expired'
+  | 'locked-out'
+  | 'soap-login-disabled'
+  | 'api-disabled'
+  | 'org-unavailable'
+  | 'rate-limited'
+  | 'unexpected-response'
+  | 'network-error'
+  | 'login-failed';
+
+export type FixId =
+  | 'reset-token'
+  | 'edit-org'
+  | 'open-salesforce'
+  | 'wait'
+  | 'oauth-settings'
+  | 'proxy-settings'
+  | 'retry'
+  | 'show-log';
+
+/** `icon` is a VS Code codicon id (render as `$(<icon>)`). */
+export const HEALTH_STATES: Record<HealthStatus, { label: string; icon: string; fixes: FixId[] }> = {
+  ok: { label: 'Connected', icon: 'pass', fixes: [] },
+  'invalid-login': { label: 'Login rejected', icon: 'error', fixes: ['reset-token', 'edit-org'] },
+  'token-required': { label: 'Token required', icon: 'key', fixes: ['reset-token'] },
+  'password-expired': { label: 'Password expired', icon: 'lock', fixes: ['open-salesforce', 'edit-org'] },
+  'locked-out': { label: 'Locked out', icon: 'lock', fixes: ['wait'] },
+  'soap-login-disabled': { label: 'SOAP login disabled', icon: 'circle-slash', fixes: ['oauth-settings', 'edit-org'] },
+  'api-disabled': { label: 'API disabled', icon: 'circle-slash', fixes: ['show-log'] },
+  'org-unavailable': { label: 'Org unavailable', icon: 'cloud', fixes: ['retry'] },
+  'rate-limited': { label: 'Rate limited', icon: 'watch', fixes: ['retry'] },
+  'unexpected-response': { label: 'Unexpected response', icon: 'question', fixes: ['proxy-settings', 'show-log'] },
+  'network-error': { label: 'Network error', icon: 'debug-disconnect', fixes: ['proxy-settings', 'retry'] },
+  'login-failed': { label: 'Login failed', icon: 'warning', fixes: ['show-log'] },
+};
+
+export interface HealthResult {
+  status: HealthStatus;
+  label: string;
+  code: string | null;
+  message: string;
+  organizationId: string | null;
+  username: string | null;
+  instanceUrl: string | null;
+  orgName?: string | null;
+  userFullName?: string | null;
+  apiRequestsRemaining?: number | null;
+  apiRequestsMax?: number | null;
+  latencyMs?: number;
+  checkedAt?: string;
+  flow?: 'soap' | 'oauth';
+}
+
+/** The CLI `login` JSON: exactly the first seven keys of a HealthResult, in order, null when unknown. */
+export function healthJson(r: HealthResult): Pick<HealthResult, 'status' | 'label' | 'code' | 'message' | 'organizationId' | 'username' | 'instanceUrl'> {
+  return {
+    status: r.status,
+    label: r.label,
+    code: r.code ?? null,
+    message: r.message,
+    organizationId: r.organizationId ?? null,
+    username: r.username ?? null,
+    instanceUrl: r.instanceUrl ?? null,
+  };
+}
+
+/**
+ * Thrown by the login transport when the server answered, but not like Salesforce does: an HTML
+ * page (captive portal, proxy login page, maintenance page), an empty or unparseable body, or a
+ * redirect on a POST. `code` is one of HTML_RESPONSE, UNPARSEABLE_RESPONSE, EMPTY_RESPONSE, REDIRECT.
+ */
+export class UnexpectedResponseError extends Error {
+  override name = 'UnexpectedResponseError';
+  constructor(
+    message: string,
+    public readonly code: 'HTML_RESPONSE' | 'UNPARSEABLE_RESPONSE' | 'EMPTY_RESPONSE' | 'REDIRECT',
+    public readonly statusCode: number,
+    public readonly contentType?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Classified {
+  status: HealthStatus;
+  code: string | null;
+  message: string;
+}
+
+const SOAP_RETIREMENT =
+  "Salesforce is retiring SOAP API login() in the Summer '27 release: it works only up to API version 64.0 and is " +
+  "disabled by default in orgs created in Winter '26 or later. Either an admin enables it (Setup > User Interface > " +
+  "Enable SOAP API login()), or switch this org to OAuth: add the client id and secret of a connected app that allows " +
+  'the username-password flow (SF_CLIENT_ID / SF_CLIENT_SECRET).';
+
+const NETWORK_MESSAGES: Record<string, string> = {
+  ECONNREFUSED: 'The connection was refused: nothing is listening at that address. Check the login URL, or your proxy.',
+  ENOTFOUND: 'The host name could not be resolved (DNS). Check the login URL and your network.',
+  EAI_AGAIN: 'DNS lookup failed temporarily. Check your network connection and try again.',
+  ETIMEDOUT: 'Salesforce did not answer in time. Check your network, VPN or proxy settings and try again.',
+  ECONNRESET: 'The connection was reset before Salesforce answered. A proxy, firewall or VPN may be interfering.',
+  EPIPE: 'The connection was closed while sending the login. A proxy, firewall or VPN may be interfering.',
+  ENETUNREACH: 'The network is unreachable. Check your connection.',
+  EHOSTUNREACH: 'The host is unreachable. Check your connection, VPN or proxy.',
+  ENETDOWN: 'The network is down. Check your connection.',
+  EPROTO: 'The TLS handshake failed (protocol error). A proxy may be intercepting HTTPS.',
+  CERT_HAS_EXPIRED: 'The server certificate has expired. If a corporate proxy intercepts HTTPS, its certificate may be outdated.',
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    'The server presented a self-signed certificate. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS (CLI) or the proxy settings.',
+  SELF_SIGNED_CERT_IN_CHAIN:
+    'The certificate chain contains a self-signed certificate, which usually means a corporate proxy intercepts HTTPS. Add its CA with NODE_EXTRA_CA_CERTS (CLI) or turn off http.proxyStrictSSL.',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    "The server's certificate could not be verified. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    "The certificate's issuer is not trusted on this machine. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.",
+  ERR_TLS_CERT_ALTNAME_INVALID: "The server's certificate does not match the host name. Check the login URL; a proxy may be intercepting HTTPS.",
+  ABORT_ERR: 'The login test was cancelled before Salesforce answered.',
+  PROXY_CONNECT_FAILED: 'The proxy refused to open a tunnel to Salesforce. Check the proxy address and its credentials.',
+};
+
+/** Node error codes that mean "we never got a Salesforce answer". */
+function networkCode(err: unknown): string | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; errno?: unknown; type?: unknown; name?: unknown; cause?: unknown };
+  if (e.name === 'AbortError') return 'ABORT_ERR';
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code && (/^E[A-Z0-9_]+$/.test(code) || /CERT|SIGNATURE|TLS|SSL|ISSUER/.test(code) || code === 'ABORT_ERR' || code === 'PROXY_CONNECT_FAILED')) {
+    return code;
+  }
+  if (e.cause) return networkCode(e.cause);
+  return undefined;
+}
+
+function describeNetwork(code: string, err: unknown): string {
+  const known = NETWORK_MESSAGES[code];
+  if (known) return known;
+  const detail = err instanceof Error ? err.message : '';
+  return `The connection to Salesforce failed (${code})${detail ? `: ${detail}` : ''}. Check your network and proxy settings.`;
+}
+
+/** `CODE: text` (a SOAP faultstring as jsforce throws it). */
+const FAULT_RE = /^([A-Z][A-Z0-9_]+):\s*([\s\S]*)$/;
+
+export function soapFaultParts(message: string): { code: string; text: string } | undefined {
+  const m = FAULT_RE.exec(message.trim());
+  if (!m) return undefined;
+  return { code: m[1]!, text: m[2]!.trim() };
+}
+
+function looksLikeHtml(text: string): boolean {
+  return /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i.test(text) || /<\/(html|body|head|title)>/i.test(text.slice(0, 4096));
+}
+
+/** A short, secret-free explanation for a SOAP fault / REST error code. */
+function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Classified {
+  const say = (status: HealthStatus, message: string): Classified => ({ status, code, message });
+  switch (code) {
+    case 'INVALID_LOGIN':
+      return say(
+        'invalid-login',
+        'Salesforce rejected the username, password or security token (INVALID_LOGIN). If you reset the token recently, use the newest one (each reset invalidates the previous token; a new token can take a few minutes to work). Otherwise reset the token or correct the password. Locked-out users get this same answer.',
+      );
+    case 'LOGIN_MUST_USE_SECURITY_TOKEN':
+      return say(
+        'token-required',
+        'Salesforce requires a security token for logins from this network (LOGIN_MUST_USE_SECURITY_TOKEN). Reset the token to receive a new one by email, then save it.',
+      );
+    case 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD':
+    case 'PASSWORD_EXPIRED':
+      return say(
+        'password-expired',
+        'The password has expired. Log in to Salesforce in the browser to set a new one, then update the org (the token will be mailed to you again).',
+      );
+    case 'PASSWORD_LOCKOUT':
+      return say(
+        'locked-out',
+        'The user is locked out after too many failed logins (PASSWORD_LOCKOUT). Wait for the lockout period to end, or ask your Salesforce admin to unlock the user.',
+      );
+    case 'INVALID_OPERATION': {
+      if (/not available in the API version/i.test(text)) {
+        return say(
+          'soap-login-disabled',
+          `SOAP login() is not available in this API version (${/\(([\d.]+)\)/.exec(text)?.[1] ?? '65.0 or later'}). Use API version 64.0 or lower, or switch to OAuth. ${SOAP_RETIREMENT}`,
+        );
+      }
+      if (/SOAP API login\(\) is disabled/i.test(text) || /login\(\)/i.test(text)) {
+        return say('soap-login-disabled', `SOAP API login() is disabled in this org. ${SOAP_RETIREMENT}`);
+      }
+      return say('login-failed', `Salesforce refused the operation (INVALID_OPERATION: ${text || 'no details'}).`);
+    }
+    case 'INSUFFICIENT_ACCESS':
+      return say(
+        'soap-login-disabled',
+        `This user may not use SOAP login() (INSUFFICIENT_ACCESS): in new orgs it needs the "Use Any API Auth" permission. ${SOAP_RETIREMENT}`,
+      );
+    case 'API_DISABLED_FOR_ORG':
+    case 'API_CURRENTLY_DISABLED':
+      return say(
+        'api-disabled',
+        `The API is not enabled for this org or user (${code}). Ask your Salesforce admin: the API needs an edition that includes it and the "API Enabled" permission.`,
+      );
+    case 'SERVER_UNAVAILABLE':
+    case 'ORG_LOCKED':
+    case 'ORG_IN_MAINTENANCE':
+    case 'TRIAL_EXPIRED': {
+      const why: Record<string, string> = {
+        SERVER_UNAVAILABLE: 'the server is unavailable',
+        ORG_LOCKED: 'the org is locked',
+        ORG_IN_MAINTENANCE: 'the org is in maintenance',
+        TRIAL_EXPIRED: 'the trial has expired',
+      };
+      return say('org-unavailable', `The org cannot be used right now: ${why[code]} (${code}). Try again later${code === 'TRIAL_EXPIRED' ? ', or contact Salesforce about the trial' : ''}.`);
+    }
+    case 'REQUEST_LIMIT_EXCEEDED':
+      return say('rate-limited', 'Salesforce is rate-limiting this org or user (REQUEST_LIMIT_EXCEEDED). Try again later.');
+    case 'UNSUPPORTED_API_VERSION':
+      return say(
+        'login-failed',
+        `Salesforce does not support this API version (UNSUPPORTED_API_VERSION). Use a current version between 62.0 and 64.0 for SOAP login.`,
+      );
+    case 'LOGIN_CHALLENGE_ISSUED':
+    case 'LOGIN_CHALLENGE_PENDING':
+      return say('login-failed', `Salesforce wants to verify this login (${code}). Log in once in the browser from this network, then test again.`);
+    case 'LOGIN_DURING_RESTRICTED_DOMAIN':
+    case 'LOGIN_DURING_RESTRICTED_TIME':
+      return say('login-failed', `Your profile does not allow logins from this network or at this time (${code}). Ask your Salesforce admin.`);
+    case 'INVALID_SESSION_ID':
+      return say('login-failed', 'Salesforce did not accept the session it had just issued (INVALID_SESSION_ID). Try again; see the log for details.');
+    default:
+      return say('login-failed', `Salesforce refused the login (${code}${text ? `: ${text}` : ''}).${flow === 'soap' ? '' : ''}`);
+  }
+}
+
+function fromOAuthError(name: string, description: string): Classified {
+  const code = name;
+  switch (name) {
+    case 'invalid_grant':
+      if (/hasn't approved|not approved/i.test(description)) {
+        return {
+          status: 'invalid-login',
+          code,
+          message: `The connected app is not approved for this user (invalid_grant: ${description}). Ask your admin to pre-authorize the app for your profile, or use SOAP login.`,
+        };
+      }
+      return {
+        status: 'invalid-login',
+        code,
+        message:
+          `Salesforce refused the username-password OAuth login (invalid_grant${description ? `: ${description}` : ''}). ` +
+          "Either the username, password or security token is wrong, or the org blocks the username-password OAuth flow (blocked by default in orgs created in Summer '23 or later): " +
+          'Salesforce answers both the same way. Your Login History in Setup tells which ("Username-Password Flow Disabled"). Reset the token, or ask an admin to allow the flow (Setup > OAuth and OpenID Connect Settings).',
+      };
+    case 'invalid_client_id':
+    case 'invalid_client':
+    case 'invalid_app_access':
+    case 'unsupported_grant_type':
+    case 'inactive_org':
+    case 'inactive_user':
+      return {
+        status: 'login-failed',
+        code,
+        message: `Salesforce refused the OAuth client (${name}${description ? `: ${description}` : ''}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET) and the connected app's policies.`,
+      };
+    case 'rate_limit_exceeded':
+      return { status: 'rate-limited', code, message: `Salesforce is limiting logins for this user (rate_limit_exceeded${description ? `: ${description}` : ''}). Try again later.` };
+    default:
+      break;
+  }
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(name);
+  if (http) {
+    const status = Number(http[1]);
+    if (looksLikeHtml(description)) {
+      return {
+        status: 'unexpected-response',
+        code: `HTTP_${status}`,
+        message: `The OAuth token URL answered with an HTML page (HTTP ${status}) instead of Salesforce JSON. A proxy, captive portal or wrong login URL is the usual cause.`,
+      };
+    }
+    if (status === 429) return { status: 'rate-limited', code: `HTTP_${status}`, message: 'Salesforce is rate-limiting logins (HTTP 429). Try again later.' };
+    if (status === 503 || status === 502 || status === 504)
+      return { status: 'org-unavailable', code: `HTTP_${status}`, message: `Salesforce is unavailable (HTTP ${status}). Try again later.` };
+    return { status: 'unexpected-response', code: `HTTP_${status}`, message: `The OAuth token URL answered HTTP ${status} with a body that is not Salesforce JSON. Check the login URL and proxy settings.` };
+  }
+  return {
+    status: 'login-failed',
+    code,
+    message: `Salesforce refused the OAuth login (${name}${description ? `: ${description}` : ''}).`,
+  };
+}
+
+/**
+ * Maps anything a login attempt can throw to a health state. `code` is the raw code for the log:
+ * the Salesforce fault code, the OAuth error, or the Node error code for network failures.
+ */
+export function classifyLoginError(err: unknown, flow: 'soap' | 'oauth'): Classified {
+  const c = classifyRaw(err, flow);
+  return { ...c, message: redact(c.message) };
+}
+
+function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
+  if (err instanceof UnexpectedResponseError || (err && typeof err === 'object' && (err as { name?: unknown }).name === 'UnexpectedResponseError')) {
+    const e = err as UnexpectedResponseError;
+    return { status: 'unexpected-response', code: e.code ?? 'UNEXPECTED_RESPONSE', message: e.message };
+  }
+  const net = networkCode(err);
+  if (net) return { status: 'network-error', code: net, message: describeNetwork(net, err) };
+
+  const name = err instanceof Error ? err.name : '';
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  const errorCode = err && typeof err === 'object' ? (err as { errorCode?: unknown }).errorCode : undefined;
+
+  if (message === 'Unable to login because the used password has expired.' || /password has expired/i.test(message)) {
+    return { ...fromFaultCode('PASSWORD_EXPIRED', '', flow), code: 'passwordExpired' };
+  }
+  if (message === 'Request Timeout' || /aborted due to timeout/i.test(message)) {
+    return { status: 'network-error', code: 'ETIMEDOUT', message: NETWORK_MESSAGES.ETIMEDOUT! };
+  }
+  // REST errors (jsforce HttpApiError: name === errorCode).
+  if (typeof errorCode === 'string' && /^[A-Z_]+$/.test(errorCode)) return fromFaultCode(errorCode, message, flow);
+
+  // OAuth errors: lower-case `error` names, or ERROR_HTTP_<status>.
+  if (/^[a-z_]+$/.test(name) || /^ERROR_HTTP_\d{3}$/.test(name)) return fromOAuthError(name, message);
+
+  const fault = soapFaultParts(message);
+  if (fault) return fromFaultCode(fault.code, fault.text, flow);
+
+  if (message === 'could not extract session information from login response') {
+    return {
+      status: 'unexpected-response',
+      code: 'UNPARSEABLE_RESPONSE',
+      message: 'The login answer did not contain a Salesforce session. A proxy, captive portal or wrong login URL is the usual cause.',
+    };
+  }
+  if (looksLikeHtml(message)) {
+    return {
+      status: 'unexpected-response',
+      code: 'HTML_RESPONSE',
+      message: 'The server answered with an HTML page instead of a Salesforce response. A proxy, captive portal or wrong login URL is the usual cause.',
+    };
+  }
+  if (/^<\?xml|<soapenv:|<Envelope/i.test(message.trim()) || message.trim() === '') {
+    return {
+      status: 'unexpected-response',
+      code: 'UNPARSEABLE_RESPONSE',
+      message: 'The login answer could not be understood (no fault code). Check the login URL and proxy settings.',
+    };
+  }
+  return {
+    status: 'login-failed',
+    code: name && name !== 'Error' ? name : null,
+    message: `The login failed: ${message || 'unknown error'}`,
+  };
+}
+
+/** Builds a HealthResult for a failure (all identity fields null unless given). */
+export function failureResult(c: Classified, extra: Partial<HealthResult> = {}): HealthResult {
+  return {
+    status: c.status,
+    label: HEALTH_STATES[c.status].label,
+    code: c.code,
+    message: redact(c.message),
+    organizationId: null,
+    username: null,
+    instanceUrl: null,
+    ...extra,
+  };
+}
+
+/** The status bar text: `<label> · <org name>` (org name when known). */
+export function statusBarText(r: Pick<HealthResult, 'status' | 'orgName'>, fallbackOrgName?: string): string {
+  const label = HEALTH_STATES[r.status].label;
+  const org = r.orgName || fallbackOrgName;
+  return org ? `${label} · ${org}` : label;
+}

@@ -1,0 +1,149 @@
+/**
+ * Login URL validation and the "Reset My Security Token" page URL (salesforce-facts.md §2).
+ *
+ * SAFETY: the Classic page `/_ui/system/security/ResetApiTokenConfirm` resets the token on a plain
+ * GET. Nothing here ever produces a URL that contains it; `resetPageUrl` checks its own output and
+ * throws rather than return such a URL, whatever the input.
+ */
+
+export const LIGHTNING_RESET_PATH = '/lightning/settings/personal/ResetApiToken/home';
+export const CLASSIC_RESET_PATH = '/_ui/system/security/ResetApiTokenEdit';
+export const PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
+export const SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
+const FORBIDDEN = /resetapitokenconfirm/i;
+
+export class LoginUrlError extends Error {
+  override name = 'LoginUrlError';
+}
+
+/** 127.0.0.0/8, ::1 and localhost: plain http is allowed there (tests, the emulator). */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  if (/^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return !!m && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+/** True for login.salesforce.com / test.salesforce.com (the generic login hosts, not an org's own host). */
+export function isGenericLoginHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === 'login.salesforce.com' || h === 'test.salesforce.com';
+}
+
+/**
+ * Maps a Lightning or Setup host of an org to its My Domain API host, which serves the login, the
+ * APIs and the Classic pages:
+ *   acme.lightning.force.com                 → acme.my.salesforce.com
+ *   acme--uat.sandbox.lightning.force.com    → acme--uat.sandbox.my.salesforce.com   (enhanced sandbox)
+ *   acme--uat.lightning.force.com            → acme--uat.my.salesforce.com           (legacy sandbox)
+ *   acme-dev-ed.develop.lightning.force.com  → acme-dev-ed.develop.my.salesforce.com (Developer Edition)
+ *   acme.my.salesforce-setup.com             → acme.my.salesforce.com
+ * Other hosts are returned unchanged.
+ */
+export function myDomainHost(hostname: string): string {
+  const h = hostname.toLowerCase();
+  let m = /^(.+?)\.((?:sandbox|develop|demo|free|scratch|patch|trailblaze)\.)?lightning\.force\.com$/.exec(h);
+  if (m) return `${m[1]}.${m[2] ?? ''}my.salesforce.com`;
+  m = /^(.+?)\.((?:sandbox|develop|demo|free|scratch|patch|trailblaze)\.)?my\.salesforce-setup\.com$/.exec(h);
+  if (m) return `${m[1]}.${m[2] ?? ''}my.salesforce.com`;
+  return h;
+}
+
+function parse(url: string): URL {
+  const text = (url ?? '').trim();
+  if (!text) throw new LoginUrlError('The login URL is empty. Use your My Domain URL (https://<name>.my.salesforce.com), or https://login.salesforce.com / https://test.salesforce.com.');
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new LoginUrlError(`"${text.slice(0, 200)}" is not a valid URL. Use your My Domain URL, e.g. https://acme.my.salesforce.com.`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    throw new LoginUrlError(`The login URL must start with https:// (got ${u.protocol}).`);
+  }
+  if (!u.hostname) throw new LoginUrlError('The login URL has no host name.');
+  if (u.username || u.password) throw new LoginUrlError('The login URL must not contain a user name or password.');
+  return u;
+}
+
+/**
+ * Checks a login URL and returns its normalized origin (no path, no trailing slash; a Lightning host
+ * mapped to its My Domain host). https is required, except for loopback hosts. Throws LoginUrlError.
+ */
+export function validateLoginUrl(url: string): string {
+  const u = parse(url);
+  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
+    throw new LoginUrlError(`Plain http:// is only allowed for loopback hosts; use https://${u.host} instead.`);
+  }
+  const host = isLoopbackHost(u.hostname) ? u.host : myDomainHost(u.hostname) + (u.port ? `:${u.port}` : '');
+  return `${u.protocol}//${host}`;
+}
+
+/**
+ * The page where the user clicks "Reset Security Token":
+ *  - on an org's own host: `https://<My Domain host>/lightning/settings/personal/ResetApiToken/home`
+ *    (or the Classic `/_ui/system/security/ResetApiTokenEdit` with `{ classic: true }`);
+ *  - on login.salesforce.com / test.salesforce.com: `<loginUrl>/?startURL=<encoded path>`, which
+ *    logs the user in and then opens the page;
+ *  - loopback http URLs (the emulator) keep http and their port.
+ * Never ResetApiTokenConfirm (that page resets on GET): checked on the output, throws if violated.
+ */
+export function resetPageUrl(loginUrl: string, opts: { classic?: boolean } = {}): string {
+  const origin = validateLoginUrl(loginUrl);
+  const path = opts.classic ? CLASSIC_RESET_PATH : LIGHTNING_RESET_PATH;
+  const host = new URL(origin).hostname;
+  const out = isGenericLoginHost(host) ? `${origin}/?startURL=${encodeURIComponent(path)}` : `${origin}${path}`;
+  assertSafeResetUrl(out);
+  return out;
+}
+
+/** Throws unless the URL is free of ResetApiTokenConfirm (also percent-encoded, any case). */
+export function assertSafeResetUrl(url: string): void {
+  let decoded = url;
+  for (let i = 0; i < 3; i++) {
+    try {
+      const next = decodeURIComponent(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    } catch {
+      break;
+    }
+  }
+  if (FORBIDDEN.test(url) || FORBIDDEN.test(decoded)) {
+    throw new LoginUrlError('Refusing to open ResetApiTokenConfirm: that page resets the token without asking.');
+  }
+}
+
+/**
+ * Advice about the login URL: orgs can block API logins from login.salesforce.com, so the org's
+ * My Domain URL is preferred. `instanceUrl` (known after a successful login) is suggested when it
+ * is a My Domain host. Returns undefined when there is nothing to say.
+ */
+export function loginUrlAdvice(loginUrl: string, instanceUrl?: string | null): string | undefined {
+  let host: string;
+  try {
+    host = new URL(validateLoginUrl(loginUrl)).hostname;
+  } catch {
+    return undefined;
+  }
+  if (!isGenericLoginHost(host)) return undefined;
+  const suggestion = suggestedLoginUrl(instanceUrl);
+  return suggestion
+    ? `Use your My Domain URL ${suggestion} as the login URL instead of https://${host}: orgs can block API logins from ${host}.`
+    : `Prefer your org's My Domain URL (https://<name>.my.salesforce.com) over https://${host}: orgs can block API logins from ${host}.`;
+}
+
+/** The My Domain login URL derived from an instance URL, when it is one (else undefined). */
+export function suggestedLoginUrl(instanceUrl?: string | null): string | undefined {
+  if (!instanceUrl) return undefined;
+  try {
+    const u = new URL(instanceUrl);
+    const host = myDomainHost(u.hostname);
+    if (u.protocol === 'https:' && /\.my\.salesforce\.com$/.test(host)) return `https://${host}`;
+  } catch {
+    /* not a URL */
+  }
+  return undefined;
+}
