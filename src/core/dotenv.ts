@@ -274,6 +274,19 @@ function setOne(text: string, key: string, value: string): string {
       const next = text + sep + (exported ? 'export ' : '') + key + '=' + repr + tail;
       if (sameEntries(scanEnv(next), expected)) return next;
     }
+    // Last resort: an earlier line can make any appended quote close it (a quoted value ending in a
+    // backslash reads on until a later quote). Then the line goes first in the file (after a BOM),
+    // where nothing before it can reach into it; the order of assignments is still as dotenv reads it.
+    if (entries.length > 0) {
+      const bom = text.startsWith('\uFEFF') ? 1 : 0;
+      const expectedFirst = [{ key, value }, ...entries];
+      for (const style of candidates(value, undefined)) {
+        const repr = render(value, style, eol);
+        if (repr === undefined) continue;
+        const next = text.slice(0, bom) + (exported ? 'export ' : '') + key + '=' + repr + eol + text.slice(bom);
+        if (sameEntries(scanEnv(next), expectedFirst)) return next;
+      }
+    }
   }
   throw new EnvError(
     'UNREPRESENTABLE',

@@ -215,3 +215,11 @@ test('a value that would swallow the next lines is not chosen', () => {
   const out = set(text, { B: 'x"y' });
   assert.equal(dotenv.parse(out).A, '"open');
 });
+
+test('when an earlier line would swallow any appended quote, the new line goes first instead', () => {
+  // A ends in a backslash before its closing quote: a later `"` at a line end would close it instead.
+  const text = 'A="\'\\"\n';
+  const out = set(text, { SF_USERNAME: '#"\n' });
+  assert.ok(out.endsWith(text), 'every existing byte stays');
+  assert.equal(dotenv.parse(out).SF_USERNAME, '#"\n');
+});
