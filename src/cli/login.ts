@@ -1,8 +1,106 @@
-import { CliIO, EXIT, err } from './io';
+/**
+ * token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits]
+ *
+ * Tests the Salesforce login of the env file (default ./.env when it exists; its values win over the
+ * process environment) and prints the health JSON of CONTRACTS.md: exactly
+ * {"status","label","code","message","organizationId","username","instanceUrl"}, null when unknown.
+ * Exit 0 ok, 1 login failed, 2 usage (missing SF_USERNAME / password, bad SF_LOGIN_URL, unreadable file).
+ * Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY; extra CAs: NODE_EXTRA_CA_CERTS (read by Node at start).
+ */
+import path from 'node:path';
+import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import { readEnvFile } from '../core/envFile';
+import { ProfileError, profileFromEnv } from '../core/profile';
+import { healthJson } from '../core/health';
+import { registerSecret, safeErrorMessage } from '../core/redact';
+import { createLogger } from '../core/log';
+import { loginUrlAdvice } from '../core/resetUrl';
 
-export const help = 'token-relay login: not implemented yet\n';
+export const help = `token-relay login: test the Salesforce login and print its health as JSON
 
-export async function run(_argv: string[], io: CliIO): Promise<number> {
-  err(io, 'token-relay login: not implemented yet');
-  return EXIT.usage;
+Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--verbose]
+
+Reads SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL (default https://login.salesforce.com),
+SF_API_VERSION (default 64.0), SF_CLIENT_ID and SF_CLIENT_SECRET (both set: OAuth username-password
+flow instead of SOAP login()) from the env file (default ./.env if present), which wins over the
+environment. Without SF_PASSWORD it asks on the terminal.
+
+Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
+Exit codes: 0 logged in, 1 login failed, 2 usage error.
+
+Options:
+  --dotenv PATH       the env file to read (default ./.env)
+  --timeout SECONDS   give up after this long (default 30)
+  --no-limits         skip the DailyApiRequests check (one API call)
+  --verbose           log the steps on stderr (secrets redacted)
+Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Extra CA certificates: NODE_EXTRA_CA_CERTS.
+Plain http:// login URLs are accepted only for loopback hosts (the emulator).
+`;
+
+/** Env file values over process env (CONTRACTS: the env file wins). */
+export async function loadLoginEnv(
+  io: CliIO,
+  dotenv: string | undefined,
+): Promise<{ vars: Record<string, string | undefined>; file?: string }> {
+  const explicit = dotenv !== undefined;
+  const file = path.resolve(io.cwd, dotenv ?? '.env');
+  let fileVars: Record<string, string> = {};
+  try {
+    const read = await readEnvFile(file);
+    if (!read && explicit) throw new UsageError(`${file} does not exist.`);
+    if (read) fileVars = read.vars;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(safeErrorMessage(e));
+  }
+  for (const k of ['SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_CLIENT_SECRET']) registerSecret(fileVars[k]);
+  return { vars: { ...io.env, ...fileVars }, file: Object.keys(fileVars).length || explicit ? file : undefined };
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['no-limits', 'verbose'] });
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  let timeoutMs: number | undefined;
+  const t = flagString(args, 'timeout');
+  if (t !== undefined) {
+    const n = Number(t);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError('--timeout needs a positive number of seconds');
+    timeoutMs = Math.round(n * 1000);
+  }
+  const { vars } = await loadLoginEnv(io, flagString(args, 'dotenv'));
+  let built;
+  try {
+    built = profileFromEnv(vars);
+  } catch (e) {
+    if (e instanceof ProfileError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { profile, secrets } = built;
+  if (!secrets.password) {
+    const answer = io.promptSecret ? await io.promptSecret(`Salesforce password for ${profile.username}: `) : undefined;
+    if (!answer) throw new UsageError('SF_PASSWORD is not set (env file or environment) and there is no terminal to ask for it.');
+    registerSecret(answer);
+    secrets.password = answer;
+  }
+  if (!secrets.token && !profile.clientId) err(io, 'token-relay login: SF_SECURITY_TOKEN is not set; trying without a token (works only from trusted networks).');
+  const advice = loginUrlAdvice(profile.loginUrl);
+  if (advice) err(io, `token-relay login: ${advice}`);
+
+  const verbose = args.flags.get('verbose') === true;
+  const log = createLogger((level, line) => {
+    if (verbose) err(io, `${level}: ${line}`);
+  });
+  // Lazy: keeps `token-relay --help` and usage errors free of the jsforce load.
+  const { testLogin } = await import('../salesforce/login');
+  const { proxyFromEnv } = await import('../salesforce/transport');
+  const result = await testLogin(profile, secrets, {
+    signal: io.signal,
+    timeoutMs,
+    fetchLimits: args.flags.get('no-limits') !== true,
+    proxy: proxyFromEnv(io.env, profile.loginUrl),
+    log,
+  });
+  printJson(io, healthJson(result));
+  err(io, `${result.label}: ${result.message}`);
+  return result.status === 'ok' ? EXIT.ok : EXIT.failed;
 }
