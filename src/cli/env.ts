@@ -4,7 +4,7 @@
  * Prints nothing on stdout and one line on stderr naming the keys and the file, never the values.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs } from './io';
+import { CliIO, EXIT, UsageError, err } from './io';
 import { EnvError, isValidKey } from '../core/dotenv';
 import { writeEnvFile } from '../core/envFile';
 import { registerSecret } from '../core/redact';
@@ -39,8 +39,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (sub !== 'set') {
     throw new UsageError(sub === undefined ? 'missing subcommand: token-relay env set KEY=VALUE...' : `unknown subcommand "${sub.slice(0, 40)}" (expected "set")`);
   }
-  const args = parseArgs(rest, { values: ['dotenv'], booleans: [] });
-  if (args.flags.has('dotenv') && !flagString(args, 'dotenv')) throw new UsageError('--dotenv needs a path');
+  const args = splitArgs(rest);
+  if (args.dotenv === '') throw new UsageError('--dotenv needs a path');
   if (args.positionals.length === 0) throw new UsageError('give at least one KEY=VALUE');
 
   const values: Record<string, string> = Object.create(null);
@@ -60,7 +60,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     keys.push(key);
   }
 
-  const file = path.resolve(io.cwd, flagString(args, 'dotenv') ?? '.env');
+  const file = path.resolve(io.cwd, args.dotenv ?? '.env');
   try {
     const res = await writeEnvFile(file, { ...values });
     const where = res.target !== res.path ? `${res.path} (→ ${res.target})` : res.path;
@@ -81,6 +81,37 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * Like io.parseArgs, but an argument that looks like KEY=VALUE is always an assignment (a dotenv key
+ * may start with "-"), and no error message ever repeats a value.
+ */
+function splitArgs(argv: string[]): { dotenv?: string; positionals: string[] } {
+  let dotenv: string | undefined;
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    const eq = a.indexOf('=');
+    if (a === '--dotenv') {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError('--dotenv needs a path');
+      dotenv = v;
+    } else if (a.startsWith('--dotenv=')) {
+      dotenv = a.slice('--dotenv='.length);
+    } else if (eq > 0 && isValidKey(a.slice(0, eq)) && !a.startsWith('--')) {
+      positionals.push(a);
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`unknown option ${safeKey(eq >= 0 ? a.slice(0, eq) : a)}`);
+    } else {
+      positionals.push(a);
+    }
+  }
+  return { dotenv, positionals };
 }
 
 function safeKey(key: string): string {
