@@ -1,8 +1,116 @@
-import { CliIO, EXIT, err } from './io';
+/**
+ * token-relay reset: the whole Reset Token path in a terminal (src/flow/resetFlow.ts with terminal UI parts):
+ * watcher first, then the reset page (URL on stderr, opened unless --no-open), the token mail, .env, login.
+ */
+import path from 'node:path';
+import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import { writeEnvFile, EnvWriteResult } from '../core/envFile';
+import { healthJson } from '../core/health';
+import { profileFromEnv, ProfileError } from '../core/profile';
+import { registerSecret, safeErrorMessage } from '../core/redact';
+import { proxyFromEnv } from '../salesforce/transport';
+import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
+import {
+  IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
+  stderrLogger, verificationLine,
+} from './watch';
 
-export const help = 'token-relay reset: not implemented yet\n';
+export const help = `token-relay reset: reset the Salesforce security token and catch the new one from your mailbox
 
-export async function run(_argv: string[], io: CliIO): Promise<number> {
-  err(io, 'token-relay reset: not implemented yet');
-  return EXIT.usage;
+Usage: token-relay reset --imap-host H --imap-user U [--dotenv PATH] [--no-open] [--timeout S] [IMAP options]
+
+Steps: connects to the mailbox first, then prints the org's "Reset My Security Token" page URL on stderr and
+opens it in the browser (unless --no-open); you click "Reset Security Token"; the new token mail is caught,
+SF_SECURITY_TOKEN is written to the env file (default ./.env), and the login is tested with it.
+Only mail that arrives after the watch started counts (an older token mail is void after the reset).
+
+Reads SF_USERNAME, SF_PASSWORD, SF_LOGIN_URL (default https://login.salesforce.com), SF_API_VERSION,
+SF_CLIENT_ID, SF_CLIENT_SECRET from the env file, then the environment.
+
+Prints the \`login\` JSON on stdout:
+  {"status","label","code","message","organizationId","username","instanceUrl"}
+
+Options:
+  --dotenv PATH          env file to read and to write SF_SECURITY_TOKEN into (default ./.env)
+  --no-open              only print the reset page URL; do not open a browser
+  --timeout S            seconds to wait for the token mail after the page opened (default 600)
+${IMAP_FLAGS_HELP}
+Exit: 0 login ok; 1 login failed, timeout or cancelled; 2 usage (or .env not writable);
+      3 mailbox connection, login or TLS failure.
+`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const args = parseArgs(argv, { values: IMAP_VALUE_FLAGS.filter((f) => f !== 'since'), booleans: [...IMAP_BOOLEAN_FLAGS, 'no-open'] });
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const timeoutS = parseTimeout(args);
+  const dotenvFlag = flagString(args, 'dotenv') ?? '.env';
+  const { vars, dotenvPath } = await loadEnvVars(io, dotenvFlag);
+  let profileAndSecrets: ReturnType<typeof profileFromEnv>;
+  try {
+    profileAndSecrets = profileFromEnv(vars);
+  } catch (e) {
+    if (e instanceof ProfileError) throw new UsageError(`${e.message} (reset needs the org's SF_USERNAME and SF_PASSWORD in ${dotenvFlag} or the environment)`);
+    throw e;
+  }
+  const { profile, secrets } = profileAndSecrets;
+  if (!secrets.password && !secrets.clientSecret) {
+    throw new UsageError(`SF_PASSWORD is not set (in ${dotenvFlag} or the environment): the login after the reset needs it`);
+  }
+  const mailbox = await mailboxFromFlags(args, vars, io);
+  const username = flagString(args, 'username')?.trim();
+  if (username && username.toLowerCase() !== profile.username.toLowerCase()) {
+    throw new UsageError(`--username ${username} differs from SF_USERNAME ${profile.username}; reset works on SF_USERNAME's org`);
+  }
+  const log = stderrLogger(io, args.flags.has('verbose'));
+  const noOpen = args.flags.has('no-open');
+  const envFile = dotenvPath ?? path.resolve(io.cwd, '.env');
+  const startedAt = new Date();
+
+  try {
+    const result = await runResetFlow({
+      profile,
+      secrets,
+      mailbox,
+      signal: io.signal,
+      timeoutMs: Math.round(timeoutS * 1000),
+      log,
+      login: { proxy: proxyFromEnv(vars, profile.loginUrl) },
+      watch: {
+        requireDkim: args.flags.has('require-dkim'),
+        trustForwarded: args.flags.has('trust-forwarded'),
+      },
+      open: async (url) => {
+        err(io, `token-relay reset: open this page and click "Reset Security Token":`);
+        io.stderr(`${url}\n`);
+        if (!noOpen && io.openUrl) await io.openUrl(url);
+      },
+      storeToken: async (token) => {
+        registerSecret(token); // the CLI keeps no other store than the env file
+      },
+      writeEnv: async (token): Promise<EnvWriteResult> => {
+        const res = await writeEnvFile(envFile, { SF_SECURITY_TOKEN: token });
+        for (const w of res.warnings) err(io, `token-relay reset: warning: ${w}`);
+        err(io, `token-relay reset: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`);
+        return res;
+      },
+      onVerificationCode: (code) => err(io, verificationLine({ code })),
+      onStatus: (s) => {
+        if (args.flags.has('verbose')) err(io, `token-relay reset: ${s}`);
+      },
+    });
+    printJson(io, healthJson(result.health));
+    return result.health.status === 'ok' ? EXIT.ok : EXIT.failed;
+  } catch (e) {
+    if (e instanceof ResetFlowError) {
+      err(io, `token-relay reset: ${e.message}`);
+      if (e.token) {
+        err(io, `token-relay reset: the token mail is still in the mailbox: recover it with token-relay watch --since ${startedAt.toISOString()} and the same IMAP options.`);
+      }
+      return e.stage === 'env' ? EXIT.usage : EXIT.failed;
+    }
+    if (e instanceof UsageError) throw e;
+    const name = (e as Error)?.name;
+    if (name === 'LoginUrlError') throw new UsageError(`SF_LOGIN_URL: ${safeErrorMessage(e)}`);
+    return reportWatchError(io, 'reset', e);
+  }
 }

@@ -1,8 +1,208 @@
-import { CliIO, EXIT, err } from './io';
+/**
+ * token-relay watch: wait for the security-token mail over IMAP and print it like `extract` (CONTRACTS.md).
+ * Also exports the IMAP flag handling shared with `reset`.
+ */
+import path from 'node:path';
+import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, ParsedArgs } from './io';
+import { readEnvFile, writeEnvFile } from '../core/envFile';
+import { createLogger, Logger } from '../core/log';
+import { registerSecret, safeErrorMessage } from '../core/redact';
+import type { MailVerdict } from '../core/tokenMail';
+import { MailboxConfig, MailboxError, TokenFound, watchForToken } from '../mail/watch';
+import { isAbortError } from '../mail/imapClient';
+import { defaultPort } from '../mail/presets';
 
-export const help = 'token-relay watch: not implemented yet\n';
+export const IMAP_VALUE_FLAGS = ['dotenv', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder', 'username', 'since', 'timeout', 'after-success', 'imap-proxy'];
+export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
 
-export async function run(_argv: string[], io: CliIO): Promise<number> {
-  err(io, 'token-relay watch: not implemented yet');
-  return EXIT.usage;
+export const IMAP_FLAGS_HELP = `IMAP options:
+  --imap-host H          IMAP server (required), e.g. imap.gmail.com
+  --imap-user U          IMAP login (required)
+  --imap-port P          default 993 with implicit TLS, 143 with STARTTLS
+  --imap-tls MODE        implicit | starttls (default: implicit on port 993, else starttls)
+  --insecure-tls         do not verify the server certificate (self-signed servers; unsafe elsewhere).
+                         Better: NODE_EXTRA_CA_CERTS=/path/to/ca.pem
+  --imap-folder F        also watch folder F (polled every 3 s)
+  --watch-junk           also watch the junk folder (the one flagged \\Junk)
+  --imap-proxy URL       http://… or socks5://… proxy for the IMAP connection
+  --after-success A      leave (default) | seen | delete the token mail
+  --require-dkim         trust only mails with a DKIM pass for salesforce.com
+  --trust-forwarded      accept forwarded copies of the token mail
+  --verbose              log the watcher's steps on stderr
+The IMAP secret comes from TOKEN_RELAY_IMAP_PASSWORD (password or app password) or
+TOKEN_RELAY_IMAP_ACCESS_TOKEN (OAuth access token, XOAUTH2), in the env file or the environment,
+else a prompt on the terminal. It is never taken as an argument.
+`;
+
+export const help = `token-relay watch: wait for the Salesforce security-token mail and print it
+
+Usage: token-relay watch --imap-host H --imap-user U [--imap-port P] [--imap-tls implicit|starttls]
+                         [--insecure-tls] [--username SFUSER] [--since ISO] [--timeout S] [--dotenv PATH]
+
+Prints one JSON object on stdout, as \`token-relay extract\`:
+  {"kind":"token","token":"…","username":"…","warnings":[],"authenticated":false,"reason":"…",
+   "folder":"INBOX","uid":42,"receivedAt":"…"}
+Verification codes that arrive meanwhile are printed on stderr, one line each.
+
+Options:
+  --username SFUSER      the Salesforce user the token must be for (default: SF_USERNAME from the
+                         env file or environment; without either, any user's token counts)
+  --since ISO            accept token mails that arrived since then (default: now; 2 min clock slack)
+  --timeout S            give up after S seconds (default 600)
+  --dotenv PATH          read settings from PATH and write SF_SECURITY_TOKEN there when found
+${IMAP_FLAGS_HELP}
+Exit: 0 found; 1 timeout or cancelled; 2 usage; 3 mailbox connection, login or TLS failure.
+`;
+
+/** Values of the env file (if given) over the process environment (CONTRACTS: the env file wins). */
+export async function loadEnvVars(io: CliIO, dotenv: string | undefined): Promise<{ vars: Record<string, string | undefined>; dotenvPath?: string }> {
+  if (dotenv === undefined) return { vars: { ...io.env } };
+  if (!dotenv.trim()) throw new UsageError('--dotenv needs a path');
+  const file = path.resolve(io.cwd, dotenv);
+  let read: Awaited<ReturnType<typeof readEnvFile>>;
+  try {
+    read = await readEnvFile(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${dotenv}: ${safeErrorMessage(e)}`);
+  }
+  return { vars: { ...io.env, ...(read?.vars ?? {}) }, dotenvPath: file };
+}
+
+function parsePort(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`--imap-port needs a port number 1-65535 (got "${v}")`);
+  return Number(v);
+}
+
+/** Builds the MailboxConfig from flags + env; asks for the secret when none is configured. */
+export async function mailboxFromFlags(args: ParsedArgs, vars: Record<string, string | undefined>, io: CliIO): Promise<MailboxConfig> {
+  const host = flagString(args, 'imap-host')?.trim();
+  const user = flagString(args, 'imap-user')?.trim();
+  if (!host) throw new UsageError('--imap-host is required');
+  if (!user) throw new UsageError('--imap-user is required');
+  const tls = flagString(args, 'imap-tls');
+  if (tls !== undefined && tls !== 'implicit' && tls !== 'starttls') throw new UsageError('--imap-tls is implicit or starttls');
+  let port = parsePort(flagString(args, 'imap-port'));
+  const security: 'implicit' | 'starttls' = tls ?? (port === undefined || port === 993 ? 'implicit' : 'starttls');
+  port ??= defaultPort(security);
+  const after = flagString(args, 'after-success');
+  if (after !== undefined && !['leave', 'seen', 'delete'].includes(after)) throw new UsageError('--after-success is leave, seen or delete');
+  const proxy = flagString(args, 'imap-proxy');
+  if (proxy !== undefined && !/^(https?|socks[45]?h?):\/\//i.test(proxy)) throw new UsageError('--imap-proxy needs a URL with a scheme (http://… or socks5://…)');
+
+  let password = vars.TOKEN_RELAY_IMAP_PASSWORD || undefined;
+  const accessToken = vars.TOKEN_RELAY_IMAP_ACCESS_TOKEN || undefined;
+  if (!password && !accessToken) {
+    const answer = io.promptSecret ? await io.promptSecret(`IMAP password for ${user}@${host}: `) : undefined;
+    if (!answer) {
+      throw new UsageError('no IMAP secret: set TOKEN_RELAY_IMAP_PASSWORD (or TOKEN_RELAY_IMAP_ACCESS_TOKEN for OAuth) in the env file or the environment, or run in a terminal to be asked');
+    }
+    password = answer;
+  }
+  registerSecret(password);
+  registerSecret(accessToken);
+  return {
+    host, port, security, user,
+    ...(password ? { password } : { accessToken }),
+    insecureTls: args.flags.has('insecure-tls'),
+    ...(flagString(args, 'imap-folder') ? { folders: [flagString(args, 'imap-folder')!] } : {}),
+    watchJunk: args.flags.has('watch-junk'),
+    afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
+    ...(proxy ? { proxy } : {}),
+  };
+}
+
+export function parseTimeout(args: ParsedArgs): number {
+  const t = flagString(args, 'timeout');
+  if (t === undefined) return 600;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || Number(t) <= 0) throw new UsageError(`--timeout needs a positive number of seconds (got "${t}")`);
+  return Number(t);
+}
+
+export function stderrLogger(io: CliIO, verbose: boolean): Logger {
+  return createLogger((level, line) => {
+    if (level === 'warn' || level === 'error' || (verbose && level !== 'trace')) io.stderr(`${line}\n`);
+  });
+}
+
+/** One stderr line for a verification code (the code is meant to be seen; it is not a stored secret). */
+export function verificationLine(v: MailVerdict | { code?: string; username?: string }): string {
+  return `token-relay: Salesforce verification code${v.username ? ` for ${v.username}` : ''}: ${v.code}`;
+}
+
+export function tokenJson(t: TokenFound): Record<string, unknown> {
+  return {
+    kind: t.kind,
+    token: t.token,
+    ...(t.username !== undefined ? { username: t.username } : {}),
+    warnings: t.warnings,
+    authenticated: t.authenticated === true,
+    reason: t.reason,
+    ...(t.sender !== undefined ? { sender: t.sender } : {}),
+    ...(t.subject !== undefined ? { subject: t.subject } : {}),
+    folder: t.folder,
+    uid: t.uid,
+    receivedAt: t.receivedAt.toISOString(),
+  };
+}
+
+/** Maps a watcher failure to CONTRACTS' exit codes, with one clear stderr line. */
+export function reportWatchError(io: CliIO, cmd: string, e: unknown): number {
+  if (isAbortError(e)) {
+    err(io, `token-relay ${cmd}: ${(e as Error).message.replace(/\.$/, '')}${/Timed out/.test((e as Error).message) ? ' (raise --timeout)' : ''}.`);
+    return EXIT.failed;
+  }
+  if (e instanceof MailboxError) {
+    err(io, `token-relay ${cmd}: mailbox ${e.kind === 'protocol' ? 'error' : e.kind === 'connect' || e.kind === 'timeout' ? 'connection failed' : e.kind === 'tls' ? 'TLS failure' : 'login failed'}: ${e.message}`);
+    return EXIT.mailbox;
+  }
+  err(io, `token-relay ${cmd}: ${safeErrorMessage(e)}`);
+  return EXIT.failed;
+}
+
+function combineSignals(io: CliIO, timeoutS: number): AbortSignal {
+  const t = AbortSignal.timeout(Math.round(timeoutS * 1000));
+  return io.signal ? AbortSignal.any([io.signal, t]) : t;
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const args = parseArgs(argv, { values: IMAP_VALUE_FLAGS, booleans: IMAP_BOOLEAN_FLAGS });
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const sinceFlag = flagString(args, 'since');
+  let since = new Date();
+  if (sinceFlag !== undefined) {
+    since = new Date(sinceFlag);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(sinceFlag) || isNaN(since.getTime())) throw new UsageError(`--since needs an ISO date-time, e.g. 2026-05-02T11:40:00Z (got "${sinceFlag}")`);
+  }
+  const timeoutS = parseTimeout(args);
+  const { vars, dotenvPath } = await loadEnvVars(io, flagString(args, 'dotenv'));
+  const mailbox = await mailboxFromFlags(args, vars, io);
+  const username = flagString(args, 'username')?.trim() || vars.SF_USERNAME?.trim() || undefined;
+  const log = stderrLogger(io, args.flags.has('verbose'));
+
+  let found: TokenFound;
+  try {
+    found = await watchForToken({
+      mailbox, since, username, signal: combineSignals(io, timeoutS), log,
+      requireDkim: args.flags.has('require-dkim'),
+      trustForwarded: args.flags.has('trust-forwarded'),
+      onVerificationCode: (v) => err(io, verificationLine(v)),
+    });
+  } catch (e) {
+    return reportWatchError(io, 'watch', e);
+  }
+  registerSecret(found.token);
+  if (dotenvPath) {
+    try {
+      const res = await writeEnvFile(dotenvPath, { SF_SECURITY_TOKEN: found.token });
+      for (const w of res.warnings) err(io, `token-relay watch: warning: ${w}`);
+      err(io, `token-relay watch: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`);
+    } catch (e) {
+      printJson(io, tokenJson(found));
+      err(io, `token-relay watch: the token was found but ${dotenvPath} could not be written: ${safeErrorMessage(e)}`);
+      return EXIT.usage;
+    }
+  }
+  printJson(io, tokenJson(found));
+  return EXIT.ok;
 }
