@@ -342,7 +342,7 @@ export function mutate(rng: Prng, mail: FuzzMail, o: MutateOptions): Mutated {
     mutations.push(label);
     if (name === 'big-body' || name === 'huge-headers') big = true;
   }
-  let raw = Buffer.from(s, 'latin1');
+  let raw: Buffer = Buffer.from(s, 'latin1');
 
   const byteOps = o.force?.length ? 0 : rng.weighted([[3, 0], [5, 1], [2, 2]] as const);
   for (let i = 0; i < byteOps; i++) {
