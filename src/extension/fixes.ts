@@ -1,0 +1,82 @@
+/**
+ * The fixes of CONTRACTS.md's health table as notification buttons. Every failure notification offers the
+ * fixes of its state, plus "Show Log".
+ */
+import * as vscode from 'vscode';
+import { HEALTH_STATES, type FixId, type HealthResult } from '../core/health';
+import type { OrgProfile } from '../core/profile';
+import { CommandIds } from './settings';
+import type { Ui } from './ui';
+
+export function fixLabel(fix: FixId): string {
+  switch (fix) {
+    case 'reset-token': return vscode.l10n.t('Reset Token');
+    case 'edit-org': return vscode.l10n.t('Edit Org');
+    case 'open-salesforce': return vscode.l10n.t('Open Salesforce');
+    case 'wait': return vscode.l10n.t('Test Again');
+    case 'oauth-settings': return vscode.l10n.t('OAuth Settings');
+    case 'proxy-settings': return vscode.l10n.t('Proxy Settings');
+    case 'retry': return vscode.l10n.t('Test Again');
+    case 'show-log': return vscode.l10n.t('Show Log');
+  }
+}
+
+/** Extra advice per state that the message from testLogin may not carry. */
+export function fixAdvice(h: HealthResult): string | undefined {
+  switch (h.status) {
+    case 'locked-out': return vscode.l10n.t('Wait until the lockout ends, or ask your Salesforce admin to unlock the user.');
+    case 'api-disabled': return vscode.l10n.t('Ask your Salesforce admin to enable API access ("API Enabled" permission) for this user.');
+    case 'org-unavailable':
+    case 'rate-limited': return vscode.l10n.t('Try again later.');
+    case 'password-expired': return vscode.l10n.t('Log in to Salesforce in the browser to set a new password, then update it with Edit Org.');
+    default: return undefined;
+  }
+}
+
+export function fixesFor(h: HealthResult): FixId[] {
+  const fixes = [...(HEALTH_STATES[h.status]?.fixes ?? ['show-log'])];
+  if (!fixes.includes('show-log')) fixes.push('show-log');
+  return fixes;
+}
+
+export async function runFix(fix: FixId, org: OrgProfile | undefined, ui: Ui): Promise<void> {
+  switch (fix) {
+    case 'reset-token':
+      await vscode.commands.executeCommand(CommandIds.resetToken);
+      return;
+    case 'edit-org':
+      await vscode.commands.executeCommand(CommandIds.editOrg, org?.id);
+      return;
+    case 'oauth-settings':
+      await vscode.commands.executeCommand(CommandIds.editOrg, org?.id, 'clientId');
+      return;
+    case 'open-salesforce':
+      if (org) await ui.openExternal(org.loginUrl);
+      return;
+    case 'proxy-settings':
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy');
+      return;
+    case 'wait':
+    case 'retry':
+      await vscode.commands.executeCommand(CommandIds.testConnection);
+      return;
+    case 'show-log':
+      await vscode.commands.executeCommand(CommandIds.showLog);
+      return;
+  }
+}
+
+/**
+ * Shows a failure notification for a health result with its fixes as buttons (not awaited by callers that
+ * must not block on the user).
+ */
+export async function offerFixes(h: HealthResult, org: OrgProfile | undefined, ui: Ui): Promise<void> {
+  const fixes = fixesFor(h);
+  const labels = [...new Set(fixes.map(fixLabel))];
+  const advice = fixAdvice(h);
+  const name = org?.name ?? h.username ?? '';
+  const text = `${name ? `${name}: ` : ''}${HEALTH_STATES[h.status] ? vscode.l10n.t(HEALTH_STATES[h.status].label) : h.label}. ${h.message}${advice ? ` ${advice}` : ''}`;
+  const chosen = await ui.message('error', text, ...labels);
+  const fix = fixes.find((f) => fixLabel(f) === chosen);
+  if (fix) await runFix(fix, org, ui);
+}

@@ -1,0 +1,65 @@
+/**
+ * The mailbox the reset flow watches: non-secret fields in `tokenRelay.mailbox.*`, the password / app password
+ * in SecretStorage (`tokenRelay.mailbox.password`).
+ */
+import * as vscode from 'vscode';
+import type { MailboxConfig } from '../mail/watch';
+import { MAIL_PRESETS, type MailPresetId } from '../mail/presets';
+import { config, proxySettings, SettingKeys } from './settings';
+import type { SecretStore } from './secrets';
+
+export interface MailboxSettings {
+  preset: MailPresetId;
+  host: string;
+  port: number;
+  security: 'implicit' | 'starttls';
+  user: string;
+  insecureTls: boolean;
+  folders: string[];
+  afterSuccess: 'leave' | 'seen' | 'delete';
+}
+
+export function mailboxSettings(): MailboxSettings {
+  const c = config();
+  const preset = (c.get<string>(SettingKeys.mailboxPreset) || 'custom') as MailPresetId;
+  const p = MAIL_PRESETS[preset] ?? MAIL_PRESETS.custom;
+  const host = (c.get<string>(SettingKeys.mailboxHost) || p.host || '').trim();
+  const security = (c.get<string>(SettingKeys.mailboxSecurity) || p.security) === 'starttls' ? 'starttls' : 'implicit';
+  const port = Number(c.get<number>(SettingKeys.mailboxPort) || 0) || (security === 'starttls' ? 143 : p.port || 993);
+  const folders = (c.get<string[]>(SettingKeys.mailboxFolders) ?? []).filter((f) => typeof f === 'string' && f.trim());
+  const after = c.get<string>(SettingKeys.mailboxAfterSuccess);
+  return {
+    preset: MAIL_PRESETS[preset] ? preset : 'custom',
+    host,
+    port,
+    security,
+    user: (c.get<string>(SettingKeys.mailboxUser) || '').trim(),
+    insecureTls: c.get<boolean>(SettingKeys.mailboxInsecureTls, false) === true,
+    folders,
+    afterSuccess: after === 'seen' || after === 'delete' ? after : 'leave',
+  };
+}
+
+export type MailboxLookup = { ok: true; config: MailboxConfig } | { ok: false; missing: string };
+
+/** The full mailbox config, or what is missing (host, user or secret). */
+export async function mailboxConfig(secrets: SecretStore): Promise<MailboxLookup> {
+  const s = mailboxSettings();
+  if (!s.host) return { ok: false, missing: vscode.l10n.t('no IMAP server is set') };
+  if (!s.user) return { ok: false, missing: vscode.l10n.t('no mailbox user is set') };
+  const password = await secrets.getMailboxSecret();
+  if (!password) return { ok: false, missing: vscode.l10n.t('no mailbox password is stored') };
+  const proxy = proxySettings().url;
+  const cfg: MailboxConfig = {
+    host: s.host,
+    port: s.port,
+    security: s.security,
+    user: s.user,
+    password,
+    insecureTls: s.insecureTls,
+    afterSuccess: s.afterSuccess,
+    ...(s.folders.length ? { folders: s.folders } : {}),
+    ...(proxy ? { proxy } : {}),
+  };
+  return { ok: true, config: cfg };
+}

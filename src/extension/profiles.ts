@@ -1,0 +1,161 @@
+/**
+ * Org profiles: the non-secret fields live in the `tokenRelay.orgs` setting, the secrets in SecretStorage
+ * (./secrets.ts). `tokenRelay.activeOrg` is resource-scoped: in a multi-root workspace each folder can bind
+ * its own org; otherwise the workspace (or user) value applies.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../core/log';
+import { normalizeApiVersion, type OrgProfile } from '../core/profile';
+import { validateLoginUrl } from '../core/resetUrl';
+import { config, SettingKeys } from './settings';
+
+function clean(raw: unknown): OrgProfile | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  const str = (k: string) => (typeof r[k] === 'string' && (r[k] as string).trim() ? (r[k] as string).trim() : undefined);
+  const id = str('id');
+  const username = str('username');
+  const loginUrl = str('loginUrl');
+  if (!id || !username || !loginUrl) return undefined;
+  const p: OrgProfile = { id, name: str('name') ?? username, loginUrl, username };
+  const apiVersion = str('apiVersion');
+  if (apiVersion) p.apiVersion = apiVersion;
+  const clientId = str('clientId');
+  if (clientId) p.clientId = clientId;
+  if (r.mfaForApi === true) p.mfaForApi = true;
+  const envPath = str('envPath');
+  if (envPath) p.envPath = envPath;
+  return p;
+}
+
+/** Problems with a profile's non-secret fields, as a user-readable message (undefined when fine). */
+export function validateProfileFields(p: Partial<OrgProfile>): string | undefined {
+  if (!p.name?.trim()) return 'The org needs a name.';
+  if (!p.username?.trim()) return 'The org needs a Salesforce username.';
+  try {
+    validateLoginUrl(p.loginUrl ?? '');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (p.apiVersion) {
+    try {
+      normalizeApiVersion(p.apiVersion);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return undefined;
+}
+
+export class ProfileStore implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(private readonly log: Logger) {
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`tokenRelay.${SettingKeys.orgs}`) || e.affectsConfiguration(`tokenRelay.${SettingKeys.activeOrg}`)) {
+          this.emitter.fire();
+        }
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => {
+        if ((vscode.workspace.workspaceFolders?.length ?? 0) > 1) this.emitter.fire();
+      }),
+    );
+  }
+
+  list(): OrgProfile[] {
+    const raw = config().get<unknown[]>(SettingKeys.orgs) ?? [];
+    const seen = new Set<string>();
+    const out: OrgProfile[] = [];
+    for (const r of Array.isArray(raw) ? raw : []) {
+      const p = clean(r);
+      if (p && !seen.has(p.id)) {
+        seen.add(p.id);
+        out.push(p);
+      }
+    }
+    return out;
+  }
+
+  get(id: string): OrgProfile | undefined {
+    return this.list().find((p) => p.id === id);
+  }
+
+  /** The folder the user is working in: the active editor's, else the first one. */
+  currentFolder(): vscode.WorkspaceFolder | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const f = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+    return f ?? vscode.workspace.workspaceFolders?.[0];
+  }
+
+  /** The active org for a folder (default: the current one); falls back to the only/first org. */
+  active(folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): OrgProfile | undefined {
+    const all = this.list();
+    const id = config(folder?.uri).get<string>(SettingKeys.activeOrg);
+    return (id && all.find((p) => p.id === id)) || all[0];
+  }
+
+  private orgsTarget(): vscode.ConfigurationTarget {
+    const info = config().inspect(SettingKeys.orgs);
+    if (info?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+    return vscode.ConfigurationTarget.Global;
+  }
+
+  private async writeList(list: OrgProfile[]): Promise<void> {
+    await config().update(SettingKeys.orgs, list, this.orgsTarget());
+  }
+
+  /** Adds or replaces a profile (by id). */
+  async save(profile: OrgProfile): Promise<void> {
+    const problem = validateProfileFields(profile);
+    if (problem) throw new Error(problem);
+    const list = this.list();
+    const i = list.findIndex((p) => p.id === profile.id);
+    if (i >= 0) list[i] = profile;
+    else list.push(profile);
+    await this.writeList(list);
+    this.log.info(`${i >= 0 ? 'updated' : 'added'} org ${profile.name} (${profile.id})`);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.writeList(this.list().filter((p) => p.id !== id));
+    // Unbind it wherever it was active.
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      const info = config(f.uri).inspect<string>(SettingKeys.activeOrg);
+      if (info?.workspaceFolderValue === id) await config(f.uri).update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    }
+    const info = config().inspect<string>(SettingKeys.activeOrg);
+    if (info?.workspaceValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Workspace);
+    if (info?.globalValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Global);
+    this.log.info(`removed org ${id}`);
+  }
+
+  /** Makes an org active: for the folder in a multi-root workspace, else for the workspace (or user). */
+  async setActive(id: string, folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): Promise<void> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length > 1 && folder) {
+      await config(folder.uri).update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.WorkspaceFolder);
+    } else if (folders.length > 0) {
+      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Workspace);
+    } else {
+      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Global);
+    }
+    this.log.info(`active org: ${id}${folder && folders.length > 1 ? ` (folder ${folder.name})` : ''}`);
+  }
+
+  /** The absolute .env path for a profile in a folder (undefined without a folder and an absolute path). */
+  envFile(profile: OrgProfile, folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): string | undefined {
+    const rel = profile.envPath || config(folder?.uri).get<string>(SettingKeys.envPath) || '.env';
+    if (path.isAbsolute(rel)) return rel;
+    if (!folder || folder.uri.scheme !== 'file') return undefined;
+    return path.join(folder.uri.fsPath, rel);
+  }
+
+  dispose(): void {
+    for (const s of this.subs) s.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Secrets live only in `context.secrets` (SecretStorage), keyed per profile:
+ * `tokenRelay.<profileId>.password|token|clientSecret`, and `tokenRelay.mailbox.password` for the mailbox.
+ * Every value read or written is registered with the redactor before anything else happens with it.
+ * `onDidChange` tells own writes (this window) from outside ones (another window, Settings Sync).
+ */
+import * as vscode from 'vscode';
+import type { Logger } from '../core/log';
+import type { OrgSecrets } from '../core/profile';
+import { registerSecret } from '../core/redact';
+import { MAILBOX_SECRET_KEY, profileSecretKey, SECTION, type ProfileSecretKind } from './settings';
+
+export interface SecretChange {
+  key: string;
+  /** The profile id the key belongs to, or undefined for the mailbox secret. */
+  profileId?: string;
+  kind?: ProfileSecretKind | 'mailbox';
+  /** false when this window wrote it (the writer already knows). */
+  external: boolean;
+}
+
+const KINDS: ProfileSecretKind[] = ['password', 'token', 'clientSecret'];
+
+export class SecretStore implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<SecretChange>();
+  readonly onDidChange = this.emitter.event;
+  private readonly ownWrites = new Map<string, number>();
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly storage: vscode.SecretStorage, private readonly log: Logger) {
+    this.sub = storage.onDidChange((e) => this.changed(e.key));
+  }
+
+  private changed(key: string): void {
+    if (!key.startsWith(`${SECTION}.`)) return;
+    const own = this.ownWrites.get(key) ?? 0;
+    const external = own === 0;
+    if (own > 0) {
+      if (own === 1) this.ownWrites.delete(key);
+      else this.ownWrites.set(key, own - 1);
+    }
+    let change: SecretChange;
+    if (key === MAILBOX_SECRET_KEY) change = { key, kind: 'mailbox', external };
+    else {
+      const rest = key.slice(SECTION.length + 1);
+      const dot = rest.lastIndexOf('.');
+      change = { key, profileId: rest.slice(0, dot), kind: rest.slice(dot + 1) as ProfileSecretKind, external };
+    }
+    if (external) this.log.info(`secret ${change.kind ?? '?'} of ${change.profileId ?? 'the mailbox'} changed outside this window`);
+    this.emitter.fire(change);
+  }
+
+  private async write(key: string, value: string | undefined): Promise<void> {
+    const before = await this.storage.get(key);
+    if ((before ?? undefined) === (value || undefined)) return; // no change, no event
+    registerSecret(value);
+    this.ownWrites.set(key, (this.ownWrites.get(key) ?? 0) + 1);
+    try {
+      if (value) await this.storage.store(key, value);
+      else await this.storage.delete(key);
+    } catch (err) {
+      const n = (this.ownWrites.get(key) ?? 1) - 1;
+      if (n > 0) this.ownWrites.set(key, n);
+      else this.ownWrites.delete(key);
+      throw err;
+    }
+  }
+
+  private async read(key: string): Promise<string | undefined> {
+    const v = (await this.storage.get(key)) || undefined;
+    registerSecret(v);
+    return v;
+  }
+
+  async getOrgSecrets(profileId: string): Promise<OrgSecrets> {
+    const [password, token, clientSecret] = await Promise.all(KINDS.map((k) => this.read(profileSecretKey(profileId, k))));
+    const out: OrgSecrets = {};
+    if (password) out.password = password;
+    if (token) out.token = token;
+    if (clientSecret) out.clientSecret = clientSecret;
+    if (password && token) registerSecret(password + token);
+    return out;
+  }
+
+  async getSecret(profileId: string, kind: ProfileSecretKind): Promise<string | undefined> {
+    return this.read(profileSecretKey(profileId, kind));
+  }
+
+  async setSecret(profileId: string, kind: ProfileSecretKind, value: string | undefined): Promise<void> {
+    await this.write(profileSecretKey(profileId, kind), value);
+    this.log.info(`${value ? 'stored' : 'deleted'} ${kind} of ${profileId}`);
+  }
+
+  /** Stores the given secrets (keys left undefined stay as they are). */
+  async setOrgSecrets(profileId: string, secrets: OrgSecrets): Promise<void> {
+    for (const k of KINDS) {
+      const v = secrets[k];
+      if (v !== undefined) await this.setSecret(profileId, k, v);
+    }
+  }
+
+  /** Forgets every secret of a profile (Remove Org). */
+  async forgetProfile(profileId: string): Promise<void> {
+    for (const k of KINDS) await this.write(profileSecretKey(profileId, k), undefined);
+    this.log.info(`forgot the secrets of ${profileId}`);
+  }
+
+  async getMailboxSecret(): Promise<string | undefined> {
+    return this.read(MAILBOX_SECRET_KEY);
+  }
+
+  async setMailboxSecret(value: string | undefined): Promise<void> {
+    await this.write(MAILBOX_SECRET_KEY, value);
+    this.log.info(`${value ? 'stored' : 'deleted'} the mailbox secret`);
+  }
+
+  /** Registers every known secret with the redactor (called on activation). */
+  async registerAll(profileIds: string[]): Promise<void> {
+    await Promise.all([...profileIds.map((id) => this.getOrgSecrets(id)), this.getMailboxSecret()]);
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Every `tokenRelay.*` setting key, command id and SecretStorage key in one place.
+ * The manifest (package.json `contributes.configuration`) declares the same keys.
+ */
+import * as vscode from 'vscode';
+
+export const SECTION = 'tokenRelay';
+
+/** Keys relative to the `tokenRelay` section. */
+export const SettingKeys = {
+  /** OrgProfile[] without secrets. */
+  orgs: 'orgs',
+  /** id of the active org; resource-scoped, so a folder of a multi-root workspace can bind its own. */
+  activeOrg: 'activeOrg',
+  /** Re-test the login every N minutes (0 = off). */
+  healthCheckInterval: 'healthCheck.intervalMinutes',
+  /** Re-test when .env or the secrets change. */
+  healthCheckOnChange: 'healthCheck.onChange',
+  /** Which keys besides the token are written to .env: 'username' | 'password' | 'loginUrl'. */
+  envWriteKeys: 'env.writeKeys',
+  /** Variable names used in .env. */
+  envVariableNames: 'env.variableNames',
+  /** Default .env path relative to the workspace folder. */
+  envPath: 'env.path',
+  mailboxPreset: 'mailbox.preset',
+  mailboxHost: 'mailbox.host',
+  mailboxPort: 'mailbox.port',
+  mailboxSecurity: 'mailbox.security',
+  mailboxUser: 'mailbox.user',
+  mailboxInsecureTls: 'mailbox.allowInsecureTls',
+  mailboxFolders: 'mailbox.folders',
+  mailboxAfterSuccess: 'mailbox.afterSuccess',
+  resetTimeout: 'reset.timeoutSeconds',
+  resetRequireDkim: 'reset.requireDkim',
+} as const;
+
+export const CommandIds = {
+  resetToken: 'tokenRelay.resetToken',
+  testConnection: 'tokenRelay.testConnection',
+  enterTokenManually: 'tokenRelay.enterTokenManually',
+  addOrg: 'tokenRelay.addOrg',
+  editOrg: 'tokenRelay.editOrg',
+  removeOrg: 'tokenRelay.removeOrg',
+  switchOrg: 'tokenRelay.switchOrg',
+  importOrgFromEnv: 'tokenRelay.importOrgFromEnv',
+  setUpMailbox: 'tokenRelay.setUpMailbox',
+  testMailbox: 'tokenRelay.testMailbox',
+  writeEnv: 'tokenRelay.writeEnv',
+  showLog: 'tokenRelay.showLog',
+} as const;
+export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
+export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
+
+export const STATUS_BAR_ID = 'tokenRelay.health';
+export const LOG_CHANNEL_NAME = 'Token Relay';
+
+/** SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. */
+export type ProfileSecretKind = 'password' | 'token' | 'clientSecret';
+export function profileSecretKey(profileId: string, kind: ProfileSecretKind): string {
+  return `${SECTION}.${profileId}.${kind}`;
+}
+export const MAILBOX_SECRET_KEY = `${SECTION}.mailbox.password`;
+
+export interface EnvVariableNames {
+  username: string;
+  password: string;
+  token: string;
+  loginUrl: string;
+}
+export const DEFAULT_ENV_NAMES: EnvVariableNames = {
+  username: 'SF_USERNAME',
+  password: 'SF_PASSWORD',
+  token: 'SF_SECURITY_TOKEN',
+  loginUrl: 'SF_LOGIN_URL',
+};
+export type OptionalEnvKey = 'username' | 'password' | 'loginUrl';
+
+export function config(scope?: vscode.ConfigurationScope): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION, scope);
+}
+
+export function envVariableNames(scope?: vscode.ConfigurationScope): EnvVariableNames {
+  const v = config(scope).get<Partial<EnvVariableNames>>(SettingKeys.envVariableNames) ?? {};
+  const out = { ...DEFAULT_ENV_NAMES };
+  for (const k of Object.keys(out) as Array<keyof EnvVariableNames>) {
+    const name = v[k];
+    if (typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) out[k] = name;
+  }
+  return out;
+}
+
+export function envWriteKeys(scope?: vscode.ConfigurationScope): OptionalEnvKey[] {
+  const v = config(scope).get<unknown>(SettingKeys.envWriteKeys);
+  const allowed: OptionalEnvKey[] = ['username', 'password', 'loginUrl'];
+  if (!Array.isArray(v)) return ['username', 'loginUrl'];
+  return allowed.filter((k) => v.includes(k));
+}
+
+export function healthIntervalMinutes(): number {
+  const n = Number(config().get<number>(SettingKeys.healthCheckInterval) ?? 30);
+  return Number.isFinite(n) && n > 0 ? Math.max(1, n) : 0;
+}
+
+export function resetTimeoutMs(): number {
+  const n = Number(config().get<number>(SettingKeys.resetTimeout) ?? 600);
+  return (Number.isFinite(n) && n > 0 ? n : 600) * 1000;
+}
+
+/** VS Code's own proxy settings, passed to testLogin and the mailbox. */
+export function proxySettings(): { url?: string; strictSSL?: boolean } {
+  const http = vscode.workspace.getConfiguration('http');
+  const url = (http.get<string>('proxy') ?? '').trim();
+  const strictSSL = http.get<boolean>('proxyStrictSSL', true);
+  return { url: url || undefined, strictSSL };
+}
