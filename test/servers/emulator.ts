@@ -26,6 +26,7 @@
  * Test-only code: may import src/core, is never imported by src/.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { composeTokenMail, composeVerificationCodeMail, randomToken, randomVerificationCode, type MailLanguage } from './mailTemplates';
@@ -117,6 +118,8 @@ export interface EmulatorConfig {
   /** Delay of the 'slow' fault (default 120 s). */
   slowMs?: number;
   log?: (line: string) => void;
+  /** Serve https with this key/cert (PEM) instead of plain http (proxy/CA tests). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface EmulatorUserInfo {
@@ -1044,13 +1047,14 @@ ${bodyHtml}
     return page('Not Found', `<div class="err"><h1>Not found</h1><p>${htmlEsc(path)} does not exist in the emulator.</p></div>`, 'en', 404, res);
   }
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((e) => {
       log(`emulator: handler error: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent && !res.destroyed) send(res, 500, 'text/plain', 'emulator error');
     });
-  });
-  server.on('connection', (s) => {
+  };
+  const server: http.Server = cfg.tls ? https.createServer({ key: cfg.tls.key, cert: cfg.tls.cert }, listener) : http.createServer(listener);
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -1060,7 +1064,7 @@ ${bodyHtml}
   });
   const addr = server.address() as AddressInfo;
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  base = `http://${hostForUrl}:${addr.port}`;
+  base = `${cfg.tls ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
 
   let closed = false;
   const emulator: Emulator = {
