@@ -108,10 +108,11 @@ interface BodyFindings {
 
 function splitLabelLine(line: string): { label: string; value: string } | undefined {
   if (line.length > LIMITS.lineChars) return undefined;
+  // The first colon ends the label (values such as `x <mailto:x>` have colons of their own).
   let colon = -1;
   for (const c of COLONS) {
-    const k = line.lastIndexOf(c);
-    if (k > colon) colon = k;
+    const k = line.indexOf(c);
+    if (k >= 0 && (colon < 0 || k < colon)) colon = k;
   }
   if (colon <= 0) return undefined;
   const label = line.slice(0, colon).trim();
