@@ -324,7 +324,7 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
   const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
   const errorCode = err && typeof err === 'object' ? (err as { errorCode?: unknown }).errorCode : undefined;
 
-  if (message === 'Unable to login because the used password has expired.' || /password has expired/i.test(message)) {
+  if (message === 'Unable to login because the used password has expired.') {
     return { ...fromFaultCode('PASSWORD_EXPIRED', '', flow), code: 'passwordExpired' };
   }
   if (message === 'Request Timeout' || /aborted due to timeout/i.test(message)) {

@@ -286,7 +286,9 @@ export class RelayTransport {
           agent: false,
         };
         if (createConnection) {
-          clientReq = http.request({ ...common, createConnection: createConnection as never });
+          // No agent: Node then uses createConnection (with `agent: false` it would ignore it).
+          const { agent: _agent, ...noAgent } = common;
+          clientReq = http.request({ ...noAgent, createConnection: createConnection as never });
         } else if (viaProxyPath) {
           const p = new URL(proxyUrl!);
           const auth = proxyAuth(p);
