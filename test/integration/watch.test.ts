@@ -214,15 +214,6 @@ test('wrong security mode: implicit TLS against the STARTTLS port says to try ST
   );
 });
 
-test('wrong password: MailboxError auth, no secret in the message', async () => {
-  const u = await user();
-  const bad = 'definitely-wrong-pw-123';
-  await assert.rejects(
-    watchForToken({ mailbox: imap.mailboxConfig(u.name, bad), since: new Date() }),
-    (e: unknown) => e instanceof MailboxError && e.kind === 'auth' && /wrong user name or password/.test(e.message) && !e.message.includes(bad),
-  );
-});
-
 test('refused connection: MailboxError connect', async () => {
   const { freePort } = await import('../servers/dovecot');
   const port = await freePort();
@@ -275,3 +266,12 @@ test('newOnly ignores mail that was already there; afterSuccess seen marks the t
   assert.ok(msg && msg.flags?.has('\\Seen'));
 });
 
+test('wrong password: MailboxError auth, no secret in the message (last: it triggers Dovecot\'s auth penalty)', async () => {
+  const u = await user();
+  const bad = 'definitely-wrong-pw-123';
+  await assert.rejects(
+    watchForToken({ mailbox: imap.mailboxConfig(u.name, bad), since: new Date() }),
+    (e: unknown) => e instanceof MailboxError && e.kind === 'auth' && /wrong user name or password/.test(e.message) && !e.message.includes(bad),
+  );
+  // Dovecot now delays every login from 127.0.0.1 (auth penalty): this test runs last.
+});
