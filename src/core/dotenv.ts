@@ -296,12 +296,37 @@ function setOne(text: string, key: string, value: string): string {
 }
 
 /**
+ * dotenv's regex backtracks through runs of whitespace (blank lines, spaces) once per line start in the
+ * run: its time grows with the square of each run's length. A file with huge runs would hang dotenv and
+ * us alike, so such text is refused (no real .env comes anywhere near this budget).
+ */
+export const MAX_WHITESPACE_COST = 1 << 22;
+
+/** Throws EnvError INVALID_FILE when dotenv's parser would take too long on `text`. */
+export function checkParseCost(text: string, what = 'The env text'): void {
+  let cost = 0;
+  let longest = 0;
+  for (const m of text.matchAll(/\s{2,}/g)) {
+    const n = m[0].length;
+    cost += n * n;
+    if (n > longest) longest = n;
+  }
+  if (cost > MAX_WHITESPACE_COST) {
+    throw new EnvError(
+      'INVALID_FILE',
+      `${what} contains very long runs of blank lines or spaces (up to ${longest} characters in a row); dotenv would take too long to read it. Remove the extra blank space and try again.`,
+    );
+  }
+}
+
+/**
  * Sets `values` in `.env` text; returns the new text (identical when nothing changes).
- * Throws EnvError INVALID_KEY / UNREPRESENTABLE (before anything is changed).
+ * Throws EnvError INVALID_KEY / UNREPRESENTABLE / INVALID_FILE (see checkParseCost), before anything changes.
  */
 export function setEnvText(text: string, values: Record<string, string>): string {
   const pairs = Object.entries(values);
   for (const [k, v] of pairs) checkAssignment(k, v);
+  checkParseCost(String(text));
   let out = String(text);
   for (const [k, v] of pairs) out = setOne(out, k, v);
   return out;

@@ -18,7 +18,7 @@ import { constants as FS } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { EnvError, parseEnv, setEnvText, checkAssignment } from './dotenv';
+import { EnvError, parseEnv, setEnvText, checkAssignment, checkParseCost } from './dotenv';
 import { isGitIgnored } from './git';
 
 export { EnvError } from './dotenv';
@@ -78,11 +78,14 @@ export function decodeEnvBytes(buf: Buffer, file: string): string {
   if (buf.includes(0)) {
     throw new EnvError('INVALID_FILE', `${file} contains NUL bytes and looks binary, not like an env file; not editing it.`);
   }
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
     throw new EnvError('INVALID_FILE', `${file} is not valid UTF-8 text; not editing it (rewriting it would corrupt its bytes).`);
   }
+  checkParseCost(text, file);
+  return text;
 }
 
 /** Reads and parses an env file; undefined when it does not exist. Throws EnvError otherwise. */

@@ -223,3 +223,13 @@ test('when an earlier line would swallow any appended quote, the new line goes f
   assert.ok(out.endsWith(text), 'every existing byte stays');
   assert.equal(dotenv.parse(out).SF_USERNAME, '#"\n');
 });
+
+test('text that would make dotenv backtrack for ages (huge runs of blank lines) is refused quickly', async () => {
+  const { checkParseCost } = await import('../../src/core/dotenv');
+  const e = throwsCode(() => setEnvText('A=1\n' + '\n'.repeat(100_000) + 'B=2\n', { A: '2' }), 'INVALID_FILE');
+  assert.match(e.message, /very long runs of blank lines or spaces \(up to 100001 characters/);
+  throwsCode(() => setEnvText(('\n'.repeat(400) + 'x').repeat(100), { A: '2' }), 'INVALID_FILE');
+  // ordinary files, even long ones with indented multi-line values, are far below the budget
+  checkParseCost(readFileSync(path.join(FIX, 'kitchen-sink.env'), 'utf8'));
+  checkParseCost('K="' + Array.from({ length: 5000 }, () => '    abcdefgh').join('\n') + '"\n\n\n');
+});

@@ -235,11 +235,17 @@ test('hostile files give a clear error and stay byte-identical', async () => {
   await rejectsCode(readEnvFile(huge), 'INVALID_FILE');
   assert.equal(fs.statSync(huge).size, MAX_ENV_BYTES + 1);
 
+  const blank = path.join(dir, 'blank.env');
+  fs.writeFileSync(blank, 'A=1\n' + '\n'.repeat(200_000) + 'B=2\n');
+  const b = await rejectsCode(writeEnvFile(blank, { A: '2' }, NO_GIT), 'INVALID_FILE');
+  assert.match(b.message, /blank\.env contains very long runs of blank lines/);
+  await rejectsCode(readEnvFile(blank), 'INVALID_FILE');
+
   fs.mkdirSync(path.join(dir, 'adir.env'));
   await rejectsCode(writeEnvFile(path.join(dir, 'adir.env'), { A: '1' }, NO_GIT), 'IO');
   const missing = await rejectsCode(writeEnvFile(path.join(dir, 'no', 'such', '.env'), { A: '1' }, NO_GIT), 'IO');
   assert.match(missing.message, /folder does not exist/);
-  assert.deepEqual(leftovers(dir, ['binary.env', 'utf16le.env', 'latin1.env', 'huge.env', 'adir.env']), []);
+  assert.deepEqual(leftovers(dir, ['binary.env', 'utf16le.env', 'latin1.env', 'huge.env', 'blank.env', 'adir.env']), []);
 });
 
 test('weird but valid files (lone CR, Unicode line separators) are edited correctly', async () => {
