@@ -260,7 +260,8 @@ export async function killProcessGroup(pid, graceMs = 3000) {
 
 /**
  * Starts code-server on 127.0.0.1:<free port> in its own process group with a throwaway user-data dir.
- * opts: { trust = false (false => --disable-workspace-trust), env, log, settings (user settings.json object),
+ * opts: { workspaceTrust = false (false => --disable-workspace-trust: every folder trusted; true => untrusted folders
+ *         open in Restricted Mode), env, log, settings (user settings.json object),
  *         extraArgs, dataDir, keepDataDir }
  */
 export async function startCodeServer(opts = {}) {
@@ -293,7 +294,7 @@ export async function startCodeServer(opts = {}) {
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     '--vscode-option', 'enable-smoke-test-driver', // without it the workbench ignores the payload
-    ...(opts.trust ? [] : ['--disable-workspace-trust']),
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     ...(opts.extraArgs ?? []),
   ];
   const env = {

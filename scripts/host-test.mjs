@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// `npm run test:host`: the extension's tests inside code-server's real Node extension host, driven by headless
+// Debian chromium (playwright-core), against the Salesforce emulator and a real Dovecot.
+//
+//   node scripts/host-test.mjs [--suite main|restricted|all] [--grep PATTERN] [--keep] [--timeout SECONDS]
+//
+// Two launches: "main" with --disable-workspace-trust, "restricted" without it (Restricted Mode).
+// Installs Node 24 + code-server into the cache dir first if missing (scripts/lib/codeServer.mjs).
+// Exit code: 0 only when every launch wrote a results file with > 0 tests and no failure.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureCodeServer, launchChromium, payloadUrl, startCodeServer } from './lib/codeServer.mjs';
+import { buildAll, checkResults, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const suiteArg = opt('suite', 'all');
+const grep = opt('grep', undefined);
+const keep = args.includes('--keep');
+const timeoutS = Number(opt('timeout', process.env.TOKEN_RELAY_HOST_TIMEOUT ?? 300));
+const say = (line) => process.stdout.write(`${line}\n`);
+
+const cleanups = [];
+let cleaning = false;
+async function cleanup() {
+  if (cleaning) return;
+  cleaning = true;
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (e) {
+      say(`[host] cleanup: ${e.message}`);
+    }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    say(`[host] ${sig}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+const NOISE = [/ENOTFOUND/, /open-vsx|marketplace|gallery/i, /Failed to load resource/, /\[Extension Host\] (?:debugger|Debugger)/];
+
+async function runSuite(suite, { build, stack, runDir }) {
+  const t0 = Date.now();
+  const ws = makeWorkspace(runDir);
+  const resultsFile = path.join(runDir, `results-${suite.name}.json`);
+  const env = {
+    ...stack.env,
+    TOKEN_RELAY_HOST_SUITE: suite.name,
+    TOKEN_RELAY_HOST_RESULTS: resultsFile,
+    ...(grep ? { TOKEN_RELAY_HOST_GREP: grep } : {}),
+  };
+  const cs = await startCodeServer({
+    workspaceTrust: suite.workspaceTrust,
+    dataDir: mkdtempSync(path.join(runDir, `cs-${suite.name}-`)),
+    log: (l) => say(`[code-server] ${l}`),
+  });
+  cleanups.push(() => cs.stop());
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  let resolveExit;
+  const exited = new Promise((r) => (resolveExit = r));
+  await page.exposeFunction('codeAutomationExit', (code) => {
+    resolveExit({ code: Number(code) });
+  });
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (NOISE.some((re) => re.test(text))) return;
+    say(`[${suite.name}] ${text}`);
+  });
+  page.on('pageerror', (err) => say(`[${suite.name}] page error: ${err.message}`));
+  const url = payloadUrl(cs.url, { folder: ws, extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
+  say(`[host] ${suite.name}: code-server ${cs.url} (workspace trust ${suite.workspaceTrust ? 'on: Restricted Mode' : 'off'}), workspace ${ws}`);
+  await page.goto(url);
+  let timer;
+  const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: undefined, timedOut: true }), timeoutS * 1000)));
+  const res = await Promise.race([exited, timeout]);
+  clearTimeout(timer);
+  await browser.close().catch(() => {});
+  await cs.stop();
+  const check = res.timedOut
+    ? { ok: false, summary: `${suite.name}: timed out after ${timeoutS} s`, results: undefined }
+    : checkResults(resultsFile, suite.name, res.code);
+  if (check.results?.failures?.length) for (const f of check.results.failures) say(`[host] FAILED ${f.title}\n${f.error}`);
+  if (!check.ok && res.timedOut) say(cs.output().slice(-3000));
+  return { ...check, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function main() {
+  const tAll = Date.now();
+  const install = await ensureCodeServer({ log: (l) => say(`[code-server] ${l}`) });
+  if (install.installedNow) say(`[host] code-server installed in ${install.seconds.toFixed(1)} s`);
+  const build = await buildAll(say);
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'token-relay-host-'));
+  if (!keep) cleanups.push(() => rmSync(runDir, { recursive: true, force: true, maxRetries: 3 }));
+  else say(`[host] keeping ${runDir}`);
+  const stack = await startStack((l) => {
+    if (process.env.TOKEN_RELAY_HOST_VERBOSE) say(l);
+  });
+  cleanups.push(() => stack.stop());
+  say(`[host] emulator ${stack.emulator.url}; IMAP ${stack.imap.kind} on 127.0.0.1:${stack.imap.port}`);
+  const suites = SUITES.filter((s) => suiteArg === 'all' || s.name === suiteArg);
+  if (!suites.length) throw new Error(`unknown suite ${suiteArg}`);
+  const outcomes = [];
+  for (const s of suites) outcomes.push(await runSuite(s, { build, stack, runDir }));
+  say('');
+  for (const o of outcomes) say(`[host] ${o.ok ? 'PASS' : 'FAIL'} ${o.summary} (${o.seconds.toFixed(1)} s)`);
+  const total = outcomes.reduce((n, o) => n + (o.results?.passed ?? 0), 0);
+  const failed = outcomes.reduce((n, o) => n + (o.results?.failed ?? 0), 0);
+  say(`[host] total: ${total} passed, ${failed} failed; ${((Date.now() - tAll) / 1000).toFixed(1)} s end to end`);
+  return outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  say(`[host] error: ${e.stack ?? e}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);

@@ -1,0 +1,37 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, getApi, resetState } from './helpers';
+
+describe('activation', () => {
+  it('registers every contributed command and the status bar item', async () => {
+    const a = await getApi();
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as {
+      contributes: { commands: Array<{ command: string }> };
+    };
+    const contributed = pkg.contributes.commands.map((c) => c.command);
+    assert.equal(contributed.length, 12);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const id of contributed) assert.ok(registered.has(id), `${id} is not registered`);
+    const item = a.services.statusBar.item;
+    assert.equal(item.id, 'tokenRelay.health');
+    assert.equal(item.name, 'Salesforce Connection');
+  });
+
+  it('shows "set up" in the status bar without an org, and its click adds one', async () => {
+    const a = await getApi();
+    await resetState(a);
+    a.services.monitor.refreshView();
+    assert.match(a.statusText(), /^\$\(plug\) /);
+    assert.equal(a.statusCommand(), 'tokenRelay.addOrg');
+    assert.match(a.statusTooltip(), /command:tokenRelay\.addOrg/);
+  });
+
+  it('loads no heavy library at activation', async () => {
+    const a = await getApi();
+    // The log records activation; the first login test is what loads jsforce (lazy.ts).
+    assert.ok(a.logLines().some((l) => l.includes('activated')), 'no activation line in the log');
+  });
+});

@@ -1,0 +1,84 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { addEmulatorOrg, control, envPath, getApi, readText, resetState, waitForMessage } from './helpers';
+
+const MANUAL = { username: 'manual@acme.test', password: 'Manual-Passw0rd-2' };
+
+describe('Enter Token Manually and .env', function () {
+  this.timeout(60_000);
+  beforeEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await resetState(await getApi());
+  });
+
+  it('validates the input, then stores, writes .env and tests', async () => {
+    const a = await getApi();
+    fs.writeFileSync(envPath(), 'KEEP=me\n');
+    const id = await addEmulatorOrg(a, MANUAL);
+    const token = await control<string>('currentToken', MANUAL.username);
+    a.scripted.reset();
+    a.scripted.inputs.push('too short');
+    await vscode.commands.executeCommand('tokenRelay.enterTokenManually');
+    assert.ok(a.scripted.messages.some((m) => /input rejected: .*no spaces|input rejected/.test(m.text)));
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${id}.token`), undefined);
+    a.scripted.inputs.push(` ${token} `);
+    await vscode.commands.executeCommand('tokenRelay.enterTokenManually');
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${id}.token`), token);
+    const text = readText(envPath())!;
+    assert.ok(text.startsWith('KEEP=me\n'));
+    assert.match(text, new RegExp(`^SF_SECURITY_TOKEN=${token}$`, 'm'));
+    assert.match(a.statusText(), /^\$\(pass\) Connected · manual$/);
+    await waitForMessage(a, /stored in SecretStorage/);
+  });
+
+  it('keeps unsaved edits of an open .env editor (WorkspaceEdit)', async () => {
+    const a = await getApi();
+    fs.writeFileSync(envPath(), 'A=1\nSF_SECURITY_TOKEN=OLDOLDOLDOLDOLDOLDOLDOLD1\nZ=26\n');
+    await addEmulatorOrg(a, MANUAL);
+    const doc = await vscode.workspace.openTextDocument(envPath());
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), '# my unsaved note\n'));
+    assert.ok(doc.isDirty);
+    const onDisk = readText(envPath());
+    const token = await control<string>('currentToken', MANUAL.username);
+    a.scripted.reset();
+    a.scripted.inputs.push(token);
+    await vscode.commands.executeCommand('tokenRelay.enterTokenManually');
+    assert.ok(doc.isDirty, 'the editor stays dirty: the user saves');
+    assert.equal(readText(envPath()), onDisk, 'the file on disk is untouched');
+    const text = doc.getText();
+    assert.ok(text.startsWith('# my unsaved note\nA=1\n'), 'the unsaved edit is kept');
+    assert.match(text, new RegExp(`^SF_SECURITY_TOKEN=${token}$`, 'm'));
+    assert.ok(text.endsWith('Z=26\n'));
+    const m = await waitForMessage(a, /unsaved editor/);
+    assert.ok(m.actions.includes('Open .env'));
+    await doc.save();
+    assert.equal(readText(envPath()), text);
+  });
+
+  it('imports an org from the workspace .env into settings and SecretStorage', async () => {
+    const a = await getApi();
+    const token = await control<string>('currentToken', MANUAL.username);
+    fs.writeFileSync(envPath(), `SF_USERNAME=${MANUAL.username}\nSF_PASSWORD=${MANUAL.password}\nSF_SECURITY_TOKEN=${token}\nSF_LOGIN_URL=${process.env.TOKEN_RELAY_TEST_EMULATOR_URL}\n`);
+    await vscode.commands.executeCommand('tokenRelay.importOrgFromEnv');
+    const org = a.services.profiles.active();
+    assert.equal(org?.username, MANUAL.username);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org!.id}.password`), MANUAL.password);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org!.id}.token`), token);
+    const raw = JSON.stringify(vscode.workspace.getConfiguration('tokenRelay').get('orgs'));
+    assert.ok(!raw.includes(MANUAL.password) && !raw.includes(token), 'no secret in settings');
+    await vscode.commands.executeCommand('tokenRelay.testConnection');
+    assert.match(a.statusText(), /Connected/);
+  });
+
+  it('Remove Org forgets its secrets', async () => {
+    const a = await getApi();
+    const id = await addEmulatorOrg(a, MANUAL);
+    assert.ok(await a.services.context.secrets.get(`tokenRelay.${id}.password`));
+    a.scripted.answers.push({ match: 'Remove the org', action: 'Remove' });
+    await vscode.commands.executeCommand('tokenRelay.removeOrg', id);
+    assert.equal(a.services.profiles.get(id), undefined);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${id}.password`), undefined);
+  });
+});

@@ -1,0 +1,61 @@
+/** Runs only in the second launch, without --disable-workspace-trust (Restricted Mode). */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { addEmulatorOrg, envPath, getApi, readText, resetState, waitForMessage } from './helpers';
+
+const USER = { username: 'restricted@acme.test', password: 'Restricted-Passw0rd-5' };
+
+describe('Restricted Mode', function () {
+  this.timeout(60_000);
+
+  it('runs in an untrusted workspace', async () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'this launch must not pass --disable-workspace-trust');
+    await resetState(await getApi());
+  });
+
+  it('refuses to write .env and says why', async () => {
+    const a = await getApi();
+    fs.writeFileSync(envPath(), 'UNTOUCHED=1\n');
+    await addEmulatorOrg(a, USER);
+    a.scripted.reset();
+    await vscode.commands.executeCommand('tokenRelay.writeEnv');
+    const m = await waitForMessage(a, /Restricted Mode/);
+    assert.ok(m.actions.includes('Manage Workspace Trust'));
+    assert.equal(readText(envPath()), 'UNTOUCHED=1\n');
+  });
+
+  it('refuses Reset Token and says why', async () => {
+    const a = await getApi();
+    a.scripted.reset();
+    await vscode.commands.executeCommand('tokenRelay.resetToken');
+    await waitForMessage(a, /Restricted Mode/);
+    assert.equal(a.openedUrls.length, 0, 'no browser opened');
+  });
+
+  it('stores a manually entered token but does not write .env or test automatically', async () => {
+    const a = await getApi();
+    const m = a.services.monitor;
+    const started = m.testsStarted;
+    a.scripted.reset();
+    a.scripted.inputs.push('RESTRICTEDTOKENRESTRICTED');
+    await vscode.commands.executeCommand('tokenRelay.enterTokenManually');
+    const org = a.services.profiles.active()!;
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org.id}.token`), 'RESTRICTEDTOKENRESTRICTED');
+    assert.equal(readText(envPath()), 'UNTOUCHED=1\n');
+    await waitForMessage(a, /Restricted Mode/);
+    // An outside change of the secrets would normally trigger a test.
+    await a.services.context.secrets.store(`tokenRelay.${org.id}.password`, 'Other-Window-Change-1');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(m.testsStarted, started, 'no automatic test in Restricted Mode');
+  });
+
+  it('still tests the login when the user asks', async () => {
+    const a = await getApi();
+    const org = a.services.profiles.active()!;
+    await a.services.context.secrets.store(`tokenRelay.${org.id}.password`, USER.password);
+    await a.services.context.secrets.delete(`tokenRelay.${org.id}.token`);
+    await vscode.commands.executeCommand('tokenRelay.testConnection');
+    assert.ok(/Token required|Login rejected|Connected/.test(a.statusText()), a.statusText());
+  });
+});

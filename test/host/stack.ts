@@ -1,0 +1,104 @@
+/**
+ * The servers of the host tests, started by scripts/host-test.mjs (Node 20, through tsx) outside code-server:
+ * the Salesforce emulator, the IMAP server (Dovecot; embedded only outside CI), and a small control endpoint on
+ * 127.0.0.1 through which the tests in the extension host drive the emulator (faults, current token).
+ * Their addresses reach the extension host through the payload's `extensionEnvironment`.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { startImapServer, type ImapServer } from '../servers/imap';
+
+/** Fake credentials of the test org (canaries: never real, never printed by the product). */
+export const HOST_FIXTURE = {
+  mailboxUser: 'inbox@mail.test',
+  mailboxPassword: 'mailbox-Secret-7731',
+  users: {
+    reset: { username: 'reset@acme.test', password: 'Reset-Passw0rd-1' },
+    manual: { username: 'manual@acme.test', password: 'Manual-Passw0rd-2' },
+    faults: { username: 'faults@acme.test', password: 'Faults-Passw0rd-3' },
+    mfa: { username: 'mfa@acme.test', password: 'Mfa-Passw0rd-4', mfaCode: '246810' },
+    restricted: { username: 'restricted@acme.test', password: 'Restricted-Passw0rd-5' },
+  },
+} as const;
+
+export interface HostStack {
+  emulator: Emulator;
+  imap: ImapServer;
+  controlUrl: string;
+  /** Variables for the extension host (extensionEnvironment). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const OPS = new Set(['setFault', 'currentToken', 'user', 'stats', 'setTokenActivationDelay', 'outbox']);
+
+export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
+  const imap = await startImapServer({ prefer: process.env.CI === 'true' ? 'dovecot' : 'auto', quiet: true });
+  await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);
+  const f = HOST_FIXTURE.users;
+  const emulator = await startEmulator({
+    orgs: [{ id: '00D5g000004HostAAA', name: 'Acme Host Tests' }],
+    users: [
+      { ...f.reset, email: HOST_FIXTURE.mailboxUser, sendVerificationCode: true, firstName: 'Rita' },
+      { ...f.manual, email: HOST_FIXTURE.mailboxUser },
+      { ...f.faults, email: HOST_FIXTURE.mailboxUser },
+      { username: f.mfa.username, password: f.mfa.password, mfaCode: f.mfa.mfaCode, email: HOST_FIXTURE.mailboxUser },
+      { ...f.restricted, email: HOST_FIXTURE.mailboxUser },
+    ],
+    deliver: async (_to, raw) => {
+      await imap.append(HOST_FIXTURE.mailboxUser, raw);
+    },
+    slowMs: 60_000,
+    log: (line) => log(`[emulator] ${line}`),
+  });
+
+  const control = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      void (async () => {
+        try {
+          const { op, args = [] } = JSON.parse(body || '{}') as { op: string; args?: unknown[] };
+          if (!OPS.has(op)) throw new Error(`unknown op ${op}`);
+          let result: unknown;
+          if (op === 'setFault') emulator.setFault(String(args[0]), (args[1] ?? null) as EmulatorFault | null);
+          else if (op === 'currentToken') result = emulator.currentToken(String(args[0]));
+          else if (op === 'user') result = emulator.user(String(args[0]));
+          else if (op === 'stats') result = emulator.stats;
+          else if (op === 'setTokenActivationDelay') emulator.setTokenActivationDelay(Number(args[0]));
+          else if (op === 'outbox') result = emulator.outbox.map((m) => ({ to: m.to, kind: m.kind, username: m.username, delivered: m.delivered, error: m.error }));
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: true, result: result ?? null }));
+        } catch (e) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error: (e as Error).message }));
+        }
+      })();
+    });
+  });
+  await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  log(`[stack] emulator ${emulator.url}; IMAP ${imap.kind} 127.0.0.1:${imap.port} (STARTTLS) / ${imap.imapsPort} (TLS); control ${controlUrl}`);
+
+  return {
+    emulator,
+    imap,
+    controlUrl,
+    env: {
+      TOKEN_RELAY_TEST: '1',
+      TOKEN_RELAY_TEST_OPENER: 'record',
+      TOKEN_RELAY_TEST_EMULATOR_URL: emulator.url,
+      TOKEN_RELAY_TEST_IMAP_HOST: '127.0.0.1',
+      TOKEN_RELAY_TEST_IMAP_PORT: String(imap.port),
+      TOKEN_RELAY_TEST_IMAP_KIND: imap.kind,
+      TOKEN_RELAY_TEST_CONTROL_URL: controlUrl,
+    },
+    async stop() {
+      await new Promise<void>((r) => control.close(() => r()));
+      control.closeAllConnections?.();
+      await emulator.close().catch(() => {});
+      await imap.stop().catch(() => {});
+    },
+  };
+}
