@@ -33,6 +33,11 @@ export interface ClassifyOptions {
   trustForwarded?: boolean;
   /** The watched mailbox's own address: a mail "From" it is a forward or a copy, not Salesforce's. */
   mailbox?: string;
+  /**
+   * The raw source was cut before parsing (src/mail/parse.ts sets this): the last line of every part
+   * may be partial, so it is ignored (a token cut from 25 to 24 characters would still look valid).
+   */
+  truncated?: boolean;
 }
 
 export interface MailVerdict {
@@ -128,7 +133,7 @@ function splitLabelLine(line: string): { label: string; value: string } | undefi
 
 /** A username value: `user@host` possibly followed by a `<mailto:…>` or `[mailto:…]` echo. */
 function usernameValue(value: string): string | undefined {
-  const first = value.split(/[\s<\[(]/, 1)[0]!.replace(VALUE_WRAP_RE, '');
+  const first = value.trim().replace(/^[<\[("'“‘「]+/, '').split(/[\s<\[(]/, 1)[0]!.replace(VALUE_WRAP_RE, '');
   if (first.length > 254) return undefined;
   if (!/^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/.test(first)) return undefined;
   return first;
@@ -138,15 +143,18 @@ function cleanValue(value: string): string {
   return value.replace(VALUE_WRAP_RE, '');
 }
 
-function scanBody(text: string, maxChars: number): BodyFindings {
+function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindings {
   const truncated = text.length > maxChars;
-  const body = truncated ? text.slice(0, maxChars) : text;
+  let body = truncated ? text.slice(0, maxChars) : text;
+  // A cut text may end inside a token: its last line is not trusted.
+  if (truncated || partialEnd) body = body.slice(0, Math.max(0, body.lastIndexOf('\n')));
   const lines = body.split('\n', LIMITS.lines);
   const f: BodyFindings = { usernames: [], tokens: [], codes: [], truncated: truncated || lines.length >= LIMITS.lines };
   let pendingLabel: { index: number; label: string } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (!line) continue;
+    // Empty lines, and quoted lines of a reply ("> Security token: …"), carry nothing.
+    if (!line || line.charCodeAt(0) === 62 /* > */) continue;
     const parts = splitLabelLine(line);
     if (parts) {
       if (parts.value === '') {
@@ -193,8 +201,8 @@ interface PartReading {
 /** The token line that follows a username line within this many lines (blank lines excluded). */
 const NEAR_LINES = 3;
 
-function readPart(text: string, maxChars: number, wanted?: string): PartReading {
-  const f = scanBody(text, maxChars);
+function readPart(text: string, maxChars: number, wanted: string | undefined, partialEnd: boolean): PartReading {
+  const f = scanBody(text, maxChars, partialEnd);
   const r: PartReading = { usernames: uniq(f.usernames.map((u) => u.value)), truncated: f.truncated };
   const wantedLc = wanted?.toLowerCase();
 
@@ -258,19 +266,30 @@ function headerValues(headers: Map<string, unknown> | undefined, name: string): 
   return out;
 }
 
-/** dkim=pass with header.d (or header.i) = salesforce.com or a subdomain, in any Authentication-Results. */
+/**
+ * dkim=pass with header.d (or header.i) = salesforce.com or a subdomain.
+ *
+ * Only the topmost Authentication-Results header that reports any DKIM result counts: receiving servers
+ * prepend theirs, so a forged `dkim=pass` that a sender wrote further down cannot outvote what the
+ * user's own server found. (A server that neither checks DKIM nor strips forged headers cannot be
+ * told apart from here; `authenticated` is as good as the receiving server.)
+ */
 export function dkimPassForSalesforce(headers: Map<string, unknown> | undefined): boolean {
   for (const value of headerValues(headers, 'authentication-results')) {
     // Results are separated by ';' — the first element is the authserv-id.
     const results = value.replace(/\([^()]{0,500}\)/g, ' ').split(';').slice(1);
+    let sawDkim = false;
     for (const res of results) {
       const m = /^\s*dkim\s*=\s*([a-z]+)/i.exec(res);
-      if (!m || m[1]!.toLowerCase() !== 'pass') continue;
+      if (!m) continue;
+      sawDkim = true;
+      if (m[1]!.toLowerCase() !== 'pass') continue;
       const d = /\bheader\.d\s*=\s*"?([A-Za-z0-9.-]{1,253})"?/i.exec(res);
       const iTag = /\bheader\.i\s*=\s*"?[^\s@";]{0,64}@([A-Za-z0-9.-]{1,253})"?/i.exec(res);
       const domain = d?.[1] ?? iTag?.[1];
       if (domain && isTrustedSenderDomain(domain)) return true;
     }
+    if (sawDkim) return false;
   }
   return false;
 }
@@ -354,8 +373,8 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
   if (rawHtml.length > LIMITS.htmlChars) warnings.push(`the HTML part is larger than ${LIMITS.htmlChars} characters; only its start was read`);
 
   const wanted = opts.username?.trim() || undefined;
-  const fromText = text ? readPart(text, LIMITS.textChars, wanted) : undefined;
-  const fromHtml = htmlText ? readPart(htmlText, LIMITS.htmlChars, wanted) : undefined;
+  const fromText = text ? readPart(text, LIMITS.textChars, wanted, opts.truncated === true) : undefined;
+  const fromHtml = htmlText ? readPart(htmlText, LIMITS.htmlChars, wanted, opts.truncated === true || rawHtml.length > LIMITS.htmlChars) : undefined;
 
   // Text part preferred; HTML only when the text part has nothing.
   let reading: PartReading | undefined;

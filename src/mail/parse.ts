@@ -18,6 +18,7 @@ export interface ParseOptions extends ClassifyOptions {
 
 export async function parseAndClassify(source: Buffer | string, opts: ParseOptions = {}): Promise<MailVerdict> {
   const warnings: string[] = [];
+  let cut = false;
   let buf: Buffer;
   try {
     buf = Buffer.isBuffer(source) ? source : Buffer.from(String(source), 'utf8');
@@ -27,6 +28,7 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
   const maxBytes = opts.maxBytes && opts.maxBytes > 0 ? Math.floor(opts.maxBytes) : DEFAULT_MAX_BYTES;
   if (buf.length > maxBytes) {
     buf = buf.subarray(0, maxBytes);
+    cut = true;
     warnings.push(`the mail is larger than ${maxBytes} bytes; only its first ${maxBytes} bytes were read`);
   }
   if (buf.length === 0) return { kind: 'none', warnings, authenticated: false, reason: 'the mail is empty' };
@@ -39,7 +41,7 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
   }
   let verdict: MailVerdict;
   try {
-    verdict = classifyMail(parsed, opts);
+    verdict = classifyMail(parsed, { ...opts, truncated: opts.truncated === true || cut });
   } catch (e) {
     // classifyMail is written not to throw; this is a last line of defence for the watcher.
     return { kind: 'none', warnings, authenticated: false, reason: `could not classify the mail: ${safeErrorMessage(e)}` };

@@ -231,3 +231,26 @@ test('garbage-shaped inputs do not throw', () => {
     assert.equal(typeof v.reason, 'string');
   }
 });
+
+test('DKIM: the topmost Authentication-Results with a DKIM result decides (forged lower ones do not count)', () => {
+  const h = (arr: string[]) => new Map<string, unknown>([['authentication-results', arr]]);
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=fail header.d=salesforce.com', 'forged; dkim=pass header.d=salesforce.com'])), false);
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=none', 'forged; dkim=pass header.d=salesforce.com'])), false);
+  assert.equal(dkimPassForSalesforce(h(['internal.acme; spf=pass smtp.mailfrom=x', 'gw.acme; dkim=pass header.d=salesforce.com'])), true);
+  assert.equal(dkimPassForSalesforce(h(['mx; dkim=pass header.d=evil.test; dkim=pass header.d=salesforce.com'])), true);
+});
+
+test('a cut source: the partial last line is ignored (a 25-char token cut to 24 would still look valid)', () => {
+  const text = `Username: ${USER}\nSecurity token (case-sensitive): ${TOKEN.slice(0, 24)}`;
+  assert.equal(classifyMail(mail({ text })).token, TOKEN.slice(0, 24));
+  const v = classifyMail(mail({ text }), { truncated: true });
+  assert.equal(v.kind, 'none');
+  assert.equal(classifyMail(mail({ text: text + '\nThanks' }), { truncated: true }).kind, 'token');
+});
+
+test('quoted reply lines and bracketed usernames', () => {
+  assert.equal(classifyMail(mail({ text: `> Username: ${USER}\n> Security token (case-sensitive): ${TOKEN}` })).kind, 'none');
+  const v = classifyMail(mail({ text: `Username: <${USER}>\nSecurity token (case-sensitive): ${TOKEN}` }), { username: USER });
+  assert.equal(v.kind, 'token');
+  assert.equal(v.username, USER);
+});
