@@ -143,6 +143,121 @@ export function parseEnv(text: string): Record<string, string> {
   return out;
 }
 
+// dotenv 18 also ships an opt-in hand-written parser (`parse(src, { fast: true })`, or DOTENV_FAST=true
+// for config()). It reads most files like the default one but not all. It is ported here only so the
+// editor can prefer, among the renderings the default parser reads back, one that this parser reads
+// back too.
+const KEY_CHAR = new Uint8Array(256);
+for (let c = 48; c <= 57; c++) KEY_CHAR[c] = 1;
+for (let c = 65; c <= 90; c++) KEY_CHAR[c] = 1;
+for (let c = 97; c <= 122; c++) KEY_CHAR[c] = 1;
+KEY_CHAR[45] = KEY_CHAR[46] = KEY_CHAR[95] = 1;
+function isWs(c: number): boolean {
+  return c <= 32
+    ? c === 32 || (c >= 9 && c <= 13)
+    : c >= 160 && (c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279);
+}
+function isNl(c: number): boolean {
+  return c === 10 || c === 8232 || c === 8233;
+}
+
+/** Port of dotenv 18's `fast` parser (verbatim logic). */
+export function parseEnvFast(src: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let t = String(src);
+  if (t.indexOf('\r') !== -1) t = t.replace(/\r\n?/g, '\n');
+  const r = t.length;
+  let o = 0;
+  while (o < r) {
+    let i = t.charCodeAt(o);
+    while (o < r && isWs(i)) o++, (i = t.charCodeAt(o));
+    if (o >= r) break;
+    if (i === 35) {
+      while (o < r && !isNl(t.charCodeAt(o))) o++;
+      continue;
+    }
+    let c = -1;
+    if (i === 101 && o + 6 < r && t.charCodeAt(o + 1) === 120 && t.charCodeAt(o + 2) === 112 && t.charCodeAt(o + 3) === 111 && t.charCodeAt(o + 4) === 114 && t.charCodeAt(o + 5) === 116) {
+      const u = t.charCodeAt(o + 6);
+      if (isWs(u)) {
+        let s = o + 7;
+        while (s < r && isWs(t.charCodeAt(s))) s++;
+        if (KEY_CHAR[t.charCodeAt(s)]) (c = o + 6), (o = s);
+      } else i = t.charCodeAt(o);
+    }
+    const E = o;
+    let p = 0;
+    while (o < r && ((p = t.charCodeAt(o)), KEY_CHAR[p])) o++;
+    if (o === E) {
+      while (o < r && !isNl(t.charCodeAt(o))) o++;
+      continue;
+    }
+    const k = t.slice(E, o);
+    const D = o;
+    if (o >= r) p = 0;
+    if (isWs(p)) {
+      do {
+        o++;
+        p = o < r ? t.charCodeAt(o) : 0;
+      } while (isWs(p));
+    }
+    if (p === 61) o++;
+    else if (p === 58 && o === D && o + 1 < r && isWs(t.charCodeAt(o + 1))) o += 2;
+    else {
+      for (o = c === -1 ? D : c; o < r && !isNl(t.charCodeAt(o)); ) o++;
+      continue;
+    }
+    const d = o;
+    let l = o;
+    while (l < r && isWs(t.charCodeAt(l))) l++;
+    const C = t.charCodeAt(l);
+    let a = '';
+    let q = false;
+    if (C === 39 || C === 34 || C === 96) {
+      const u = t[l]!;
+      let s = t.indexOf(u, l + 1);
+      let f = -1;
+      let h = -1;
+      while (s !== -1) {
+        const x = t.charCodeAt(s - 1) === 92;
+        let w = s + 1;
+        while (w < r && !isNl(t.charCodeAt(w)) && isWs(t.charCodeAt(w))) w++;
+        if (w === r || isNl(t.charCodeAt(w)) || t.charCodeAt(w) === 35) (f = s), (h = w);
+        if (!x) break;
+        s = t.indexOf(u, s + 1);
+      }
+      if (f !== -1) {
+        a = t.slice(l + 1, f);
+        o = h;
+        if (t.charCodeAt(o) === 35) while (o < r && !isNl(t.charCodeAt(o))) o++;
+        q = true;
+      }
+    }
+    if (!q) {
+      let u = t.indexOf('\n', d);
+      if (u === -1) u = r;
+      let s: number;
+      if (r < 4096) {
+        s = t.indexOf('#', d);
+        if (s === -1 || s > u) s = u;
+      } else for (s = d; s < u && t.charCodeAt(s) !== 35; ) s++;
+      let f = d;
+      let h = s;
+      while (f < h && isWs(t.charCodeAt(f))) f++;
+      while (h > f && isWs(t.charCodeAt(h - 1))) h--;
+      const x = t.charCodeAt(f);
+      a = t.slice(f, h);
+      if (a.includes('\u2028') || a.includes('\u2029')) a = a.replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
+      else if (h - f >= 2 && (x === 39 || x === 34 || x === 96) && t.charCodeAt(h - 1) === x) a = t.slice(f + 1, h - 1);
+      o = s;
+      if (s < u) while (o < r && !isNl(t.charCodeAt(o))) o++;
+    }
+    if (C === 34 && (q || l < o) && a.indexOf('\\') !== -1) a = a.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+    out[k] = a;
+  }
+  return out;
+}
+
 export function isValidKey(key: string): boolean {
   return KEY_RE.test(key) && key !== '__proto__';
 }
@@ -206,6 +321,13 @@ function sameEntries(a: EnvEntry[], b: Array<{ key: string; value: string }>): b
   return true;
 }
 
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
+  return true;
+}
+
 function describeValueProblem(value: string): string {
   const has = (c: string) => value.includes(c);
   const quotes = ["'", '"', '`'].filter(has);
@@ -251,15 +373,27 @@ function setOne(text: string, key: string, value: string): string {
       break;
     }
   }
+  if (last >= 0 && entries[last]!.value === value) return text; // already set: leave every byte alone
+
+  // Every candidate text must read, with dotenv's default parser, exactly as `expected`. Among those,
+  // the first one that dotenv's `fast` parser also reads right wins; else the first one.
+  const fastExpected = { ...parseEnvFast(text), [key]: value };
+  let fallback: string | undefined;
+  const consider = (next: string, expected: Array<{ key: string; value: string }>): boolean => {
+    if (!sameEntries(scanEnv(next), expected)) return false;
+    if (sameRecord(parseEnvFast(next), fastExpected)) return true;
+    fallback ??= next;
+    return false;
+  };
+
   if (last >= 0) {
     const e = entries[last]!;
-    if (e.value === value) return text; // already set: leave every byte alone
     const expected = entries.map((x, i) => (i === last ? { key, value } : x));
     for (const style of candidates(value, e.quote)) {
       const repr = render(value, style, eol);
       if (repr === undefined) continue;
       const next = text.slice(0, e.valueStart) + repr + text.slice(e.valueEnd);
-      if (sameEntries(scanEnv(next), expected)) return next;
+      if (consider(next, expected)) return next;
     }
   } else {
     const endsWithBreak = text === '' || /[\r\n]$/.test(text);
@@ -272,22 +406,23 @@ function setOne(text: string, key: string, value: string): string {
       const repr = render(value, style, eol);
       if (repr === undefined) continue;
       const next = text + sep + (exported ? 'export ' : '') + key + '=' + repr + tail;
-      if (sameEntries(scanEnv(next), expected)) return next;
+      if (consider(next, expected)) return next;
     }
     // Last resort: an earlier line can make any appended quote close it (a quoted value ending in a
     // backslash reads on until a later quote). Then the line goes first in the file (after a BOM),
     // where nothing before it can reach into it; the order of assignments is still as dotenv reads it.
-    if (entries.length > 0) {
+    if (fallback === undefined && entries.length > 0) {
       const bom = text.startsWith('\uFEFF') ? 1 : 0;
       const expectedFirst = [{ key, value }, ...entries];
       for (const style of candidates(value, undefined)) {
         const repr = render(value, style, eol);
         if (repr === undefined) continue;
         const next = text.slice(0, bom) + (exported ? 'export ' : '') + key + '=' + repr + eol + text.slice(bom);
-        if (sameEntries(scanEnv(next), expectedFirst)) return next;
+        if (consider(next, expectedFirst)) return next;
       }
     }
   }
+  if (fallback !== undefined) return fallback;
   throw new EnvError(
     'UNREPRESENTABLE',
     `The value for ${key} cannot be written to a .env file: ${describeValueProblem(value)}. The file was left untouched; store this value elsewhere or change it.`,

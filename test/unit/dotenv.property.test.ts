@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import dotenv from 'dotenv';
-import { EnvError, parseEnv, scanEnv, setEnvText } from '../../src/core/dotenv';
+import { EnvError, parseEnv, parseEnvFast, scanEnv, setEnvText } from '../../src/core/dotenv';
 
 const RUNS = Number(process.env.FC_RUNS) > 0 ? Number(process.env.FC_RUNS) : 1000;
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
@@ -103,6 +103,8 @@ function checkOne(text: string, key: string, value: string): string | undefined 
     return undefined;
   }
   assert.deepEqual(dotenv.parse(out), { ...before, [key]: value });
+  // dotenv's opt-in `fast` parser reads it the same way
+  assert.deepEqual(dotenv.parse(out, { fast: true }), { ...dotenv.parse(text, { fast: true }), [key]: value });
   const entries = scanEnv(text);
   const last = [...entries].reverse().find((e) => e.key === key);
   if (last) {
@@ -157,7 +159,7 @@ test('property: editing random .env files keeps every other byte and dotenv read
   );
 });
 
-test('property: parseEnv agrees with dotenv.parse on arbitrary text', () => {
+test('property: parseEnv (and parseEnvFast) agree with dotenv.parse (and its fast mode) on arbitrary text', () => {
   const unit = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...SPECIALS, 'export ', 'A', 'B', '=', '="', "='", '=`', '#', ': ') },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
@@ -165,6 +167,7 @@ test('property: parseEnv agrees with dotenv.parse on arbitrary text', () => {
   fc.assert(
     fc.property(fc.oneof(fc.string({ unit, maxLength: 60 }), fileArb), (text) => {
       assert.deepEqual(parseEnv(text), dotenv.parse(text));
+      assert.deepEqual(parseEnvFast(text), dotenv.parse(text, { fast: true }));
     }),
     params,
   );
