@@ -98,14 +98,9 @@ export class ProfileStore implements vscode.Disposable {
     return (id && all.find((p) => p.id === id)) || all[0];
   }
 
-  private orgsTarget(): vscode.ConfigurationTarget {
-    const info = config().inspect(SettingKeys.orgs);
-    if (info?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
-    return vscode.ConfigurationTarget.Global;
-  }
-
+  /** `tokenRelay.orgs` is application-scoped (user settings only): a workspace cannot redirect credentials. */
   private async writeList(list: OrgProfile[]): Promise<void> {
-    await config().update(SettingKeys.orgs, list, this.orgsTarget());
+    await config().update(SettingKeys.orgs, list, vscode.ConfigurationTarget.Global);
   }
 
   /** Adds or replaces a profile (by id). */
@@ -136,7 +131,10 @@ export class ProfileStore implements vscode.Disposable {
   /** Makes an org active: for the folder in a multi-root workspace, else for the workspace (or user). */
   async setActive(id: string, folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): Promise<void> {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length > 1 && folder) {
+    if (!vscode.workspace.isTrusted) {
+      // Restricted Mode: nothing is written into the workspace (.vscode/settings.json included).
+      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Global);
+    } else if (folders.length > 1 && folder) {
       await config(folder.uri).update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.WorkspaceFolder);
     } else if (folders.length > 0) {
       await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Workspace);

@@ -24,7 +24,8 @@ const KINDS: ProfileSecretKind[] = ['password', 'token', 'clientSecret'];
 export class SecretStore implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<SecretChange>();
   readonly onDidChange = this.emitter.event;
-  private readonly ownWrites = new Map<string, number>();
+  /** Pending own writes per key (expiry times): their change events are ours, not another window's. */
+  private readonly ownWrites = new Map<string, number[]>();
   private readonly sub: vscode.Disposable;
 
   constructor(private readonly storage: vscode.SecretStorage, private readonly log: Logger) {
@@ -33,12 +34,12 @@ export class SecretStore implements vscode.Disposable {
 
   private changed(key: string): void {
     if (!key.startsWith(`${SECTION}.`)) return;
-    const own = this.ownWrites.get(key) ?? 0;
-    const external = own === 0;
-    if (own > 0) {
-      if (own === 1) this.ownWrites.delete(key);
-      else this.ownWrites.set(key, own - 1);
-    }
+    const now = Date.now();
+    const pending = (this.ownWrites.get(key) ?? []).filter((t) => t > now);
+    const external = pending.length === 0;
+    if (!external) pending.shift();
+    if (pending.length) this.ownWrites.set(key, pending);
+    else this.ownWrites.delete(key);
     let change: SecretChange;
     if (key === MAILBOX_SECRET_KEY) change = { key, kind: 'mailbox', external };
     else {
@@ -54,13 +55,14 @@ export class SecretStore implements vscode.Disposable {
     const before = await this.storage.get(key);
     if ((before ?? undefined) === (value || undefined)) return; // no change, no event
     registerSecret(value);
-    this.ownWrites.set(key, (this.ownWrites.get(key) ?? 0) + 1);
+    const mark = Date.now() + 10_000;
+    this.ownWrites.set(key, [...(this.ownWrites.get(key) ?? []), mark]);
     try {
       if (value) await this.storage.store(key, value);
       else await this.storage.delete(key);
     } catch (err) {
-      const n = (this.ownWrites.get(key) ?? 1) - 1;
-      if (n > 0) this.ownWrites.set(key, n);
+      const rest = (this.ownWrites.get(key) ?? []).filter((t) => t !== mark);
+      if (rest.length) this.ownWrites.set(key, rest);
       else this.ownWrites.delete(key);
       throw err;
     }

@@ -138,7 +138,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     const result = await run;
     s.monitor.setResult(org, result.health);
     log.info(`reset of ${org.name} done: ${result.health.status}`);
-    await reportTokenSaved(s, org, envOutcome ?? (result.env ? { ...result.env, viaEditor: false } : undefined), result.health, envProblem);
+    void reportTokenSaved(s, org, envOutcome ?? (result.env ? { ...result.env, viaEditor: false } : undefined), result.health, envProblem);
   } catch (err) {
     if (isTimeout(err) && !ac.signal.aborted) {
       log.warn(`no token mail within ${Math.round(timeoutMs / 1000)} s`);
