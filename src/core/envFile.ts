@@ -5,8 +5,10 @@
  *  - edits with setEnvText (only the target keys' values change; refuses what dotenv cannot read back);
  *  - writes a temp file in the target's directory, fsyncs it, renames it over the target, fsyncs the
  *    directory: a crash leaves either the old or the new file, and no temp file survives a failure;
- *  - a symlinked `.env` stays a symlink: the write goes to the link's final target. When that target is
- *    outside `opts.allowOutside`, `opts.confirmOutside(target)` must resolve true, else SYMLINK_OUTSIDE;
+ *  - a symlinked `.env` stays a symlink: the write goes to the link's final target. When the file finally
+ *    written (through a link, a linked folder or a plain `..` path) is outside `opts.allowOutside`,
+ *    `opts.confirmOutside(target)` must resolve true, else SYMLINK_OUTSIDE;
+ *  - writers of the same file in this process take turns;
  *  - a new file gets mode 0600; an existing file keeps its mode (and owner, when we may), with a
  *    warning when group or others can read it; a file without write permission is READ_ONLY (even for
  *    root: a read-only .env is the user's decision);
@@ -38,7 +40,7 @@ export interface EnvWriteResult {
 }
 
 export interface WriteEnvOptions {
-  /** Workspace root: a symlink whose target lies outside it needs `confirmOutside`. */
+  /** Workspace root: writing a file outside it (after following links) needs `confirmOutside`. */
   allowOutside?: string;
   confirmOutside?: (target: string) => Promise<boolean>;
   /** Skip the `git check-ignore` warning (default: check). */
@@ -154,7 +156,7 @@ export async function writeEnvFile(file: string, values: Record<string, string>,
   for (const [k, v] of Object.entries(values)) checkAssignment(k, v);
   const abs = path.resolve(file);
   const { target, viaSymlink } = await resolveTarget(abs);
-  if (viaSymlink && opts.allowOutside !== undefined) {
+  if (opts.allowOutside !== undefined) {
     let root = path.resolve(opts.allowOutside);
     try {
       root = await fsp.realpath(root);
@@ -164,11 +166,37 @@ export async function writeEnvFile(file: string, values: Record<string, string>,
     if (!isInside(target, root)) {
       const ok = opts.confirmOutside ? await opts.confirmOutside(target) : false;
       if (ok !== true) {
-        throw new EnvError('SYMLINK_OUTSIDE', `${abs} is a symlink to ${target}, outside ${root}; not writing there without confirmation.`);
+        throw new EnvError(
+          'SYMLINK_OUTSIDE',
+          viaSymlink
+            ? `${abs} is a symlink to ${target}, outside ${root}; not writing there without confirmation.`
+            : `${abs} is ${target}, outside ${root}; not writing there without confirmation.`,
+        );
       }
     }
   }
+  // One writer per file at a time in this process (other processes: the lost-update guard below).
+  return withFileLock(target, () => writeLocked(abs, target, values, opts));
+}
 
+const fileLocks = new Map<string, Promise<unknown>>();
+
+async function withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = fileLocks.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  fileLocks.set(key, settled);
+  try {
+    return await run;
+  } finally {
+    if (fileLocks.get(key) === settled) fileLocks.delete(key);
+  }
+}
+
+async function writeLocked(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
   for (let attempt = 0; ; attempt++) {
     // 1. Read the current content (if any).
     let st: import('node:fs').Stats | undefined;

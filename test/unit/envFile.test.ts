@@ -313,3 +313,32 @@ test('isGitIgnored and the not-ignored warning', async () => {
   assert.equal(notIgnored.warnings.length, 1);
   assert.match(notIgnored.warnings[0]!, /not ignored by git; add it to \.gitignore/);
 });
+
+test('a path outside the workspace (linked folder or ..) also needs confirmation when allowOutside is set', async () => {
+  const ws = tmpdir();
+  const outside = tmpdir();
+  fs.writeFileSync(path.join(outside, '.env'), 'A=1\n');
+  fs.symlinkSync(outside, path.join(ws, 'linked'));
+  for (const p of [path.join(ws, 'linked', '.env'), path.join(ws, '..', path.basename(outside), '.env')]) {
+    const asked: string[] = [];
+    const e = await rejectsCode(
+      writeEnvFile(p, { A: '2' }, { ...NO_GIT, allowOutside: ws, confirmOutside: async (t) => (asked.push(t), false) }),
+      'SYMLINK_OUTSIDE',
+    );
+    assert.deepEqual(asked, [path.join(outside, '.env')]);
+    assert.match(e.message, /outside .*without confirmation/);
+  }
+  assert.equal(fs.readFileSync(path.join(outside, '.env'), 'utf8'), 'A=1\n');
+  await writeEnvFile(path.join(ws, 'linked', '.env'), { A: '3' }, { ...NO_GIT, allowOutside: ws, confirmOutside: async () => true });
+  assert.equal(fs.readFileSync(path.join(outside, '.env'), 'utf8'), 'A=3\n');
+});
+
+test('concurrent writers of one file in one process take turns: every key lands', async () => {
+  const dir = tmpdir();
+  const file = path.join(dir, '.env');
+  fs.writeFileSync(file, '# shared\n', { mode: 0o600 });
+  await Promise.all(Array.from({ length: 8 }, (_, i) => writeEnvFile(file, { [`K${i}`]: `v${i}` }, NO_GIT)));
+  const vars = dotenv.parse(fs.readFileSync(file));
+  assert.deepEqual(Object.keys(vars).sort(), ['K0', 'K1', 'K2', 'K3', 'K4', 'K5', 'K6', 'K7']);
+  assert.deepEqual(leftovers(dir, ['.env']), []);
+});
