@@ -23,7 +23,7 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
   try {
     buf = Buffer.isBuffer(source) ? source : Buffer.from(String(source), 'utf8');
   } catch (e) {
-    return { kind: 'none', warnings, authenticated: false, reason: `not a mail: ${safeErrorMessage(e)}` };
+    return { kind: 'none', warnings, authenticated: false, reason: `not a mail: ${firstLine(safeErrorMessage(e))}` };
   }
   const maxBytes = opts.maxBytes && opts.maxBytes > 0 ? Math.floor(opts.maxBytes) : DEFAULT_MAX_BYTES;
   if (buf.length > maxBytes) {
@@ -37,14 +37,14 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
   try {
     parsed = await withTimeout(parseMail(buf), opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS);
   } catch (e) {
-    return { kind: 'none', warnings, authenticated: false, reason: `could not parse the mail: ${safeErrorMessage(e)}` };
+    return { kind: 'none', warnings, authenticated: false, reason: `could not parse the mail: ${firstLine(safeErrorMessage(e))}` };
   }
   let verdict: MailVerdict;
   try {
     verdict = classifyMail(parsed, { ...opts, truncated: opts.truncated === true || cut });
   } catch (e) {
     // classifyMail is written not to throw; this is a last line of defence for the watcher.
-    return { kind: 'none', warnings, authenticated: false, reason: `could not classify the mail: ${safeErrorMessage(e)}` };
+    return { kind: 'none', warnings, authenticated: false, reason: `could not classify the mail: ${firstLine(safeErrorMessage(e))}` };
   }
   verdict.warnings.unshift(...warnings);
   return verdict;
@@ -59,8 +59,12 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
     skipTextLinks: true,
   } as Parameters<typeof simpleParser>[1]);
   const from = Array.isArray(p.from) ? p.from[0] : p.from;
+  const value = from ? from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name })) : [];
+  // Parser differentials: mailparser keeps one From field and one angle address; other software (and the
+  // receiver's DMARC check) may pick another. Report the hidden ones too, so core sees several senders.
+  value.push(...hiddenFromAddresses(p.headerLines as Array<{ key: string; line: string }> | undefined).map((address) => ({ address, name: undefined })));
   return {
-    from: from ? { value: from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name })), text: from.text } : undefined,
+    from: from || value.length ? { value, text: from?.text } : undefined,
     subject: p.subject,
     text: p.text,
     html: p.html,
@@ -85,4 +89,27 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+function firstLine(s: string): string {
+  const nl = s.indexOf('\n');
+  return (nl < 0 ? s : s.slice(0, nl)).slice(0, 300);
+}
+
+/**
+ * Addresses that mailparser's `from` drops: a second (third…) From header field, and extra angle
+ * addresses in one field (`From: <support@salesforce.com> <attacker@evil.test>`).
+ */
+export function hiddenFromAddresses(headerLines: Array<{ key: string; line: string }> | undefined): string[] {
+  if (!Array.isArray(headerLines)) return [];
+  const fromLines = headerLines.filter((h) => h && h.key === 'from').slice(0, 20);
+  const out: string[] = [];
+  fromLines.forEach((h, i) => {
+    const raw = String(h.line ?? '').slice(0, 4000).replace(/\r?\n[ \t]+/g, ' ');
+    const value = raw.slice(raw.indexOf(':') + 1);
+    const angles = [...value.matchAll(/<([^<>]{0,320})>/g)].map((m) => m[1]!.trim()).filter((a) => a.includes('@'));
+    if (i > 0) out.push(angles[0] ?? (value.trim() || 'second From field'));
+    if (angles.length > 1) out.push(...angles.slice(1));
+  });
+  return out;
 }

@@ -50,3 +50,21 @@ for (const f of files) {
     });
   }
 }
+
+test('parser differentials in From: a second From field or a second angle address makes the mail untrusted', async () => {
+  const body = `Content-Type: text/plain\r\n\r\nUsername: jane@acme.example\r\nSecurity token: CanaryTok3nAbCdEfGhIjKlMn\r\nThanks\r\n`;
+  const cases = [
+    `From: Salesforce <support@salesforce.com>\r\nFrom: Attacker <attacker@evil.test>\r\nSubject: x\r\n${body}`,
+    `From: Attacker <attacker@evil.test>\r\nFrom: Salesforce <support@salesforce.com>\r\nSubject: x\r\n${body}`,
+    `From: <support@salesforce.com> <attacker@evil.test>\r\nSubject: x\r\n${body}`,
+    `From: Salesforce\r\n <support@salesforce.com>\r\n <attacker@evil.test>\r\nSubject: x\r\n${body}`,
+  ];
+  for (const raw of cases) {
+    const v = await parseAndClassify(raw);
+    assert.equal(v.kind, 'untrusted-sender', raw.split('\r\n')[0]);
+    assert.equal(v.token, undefined);
+  }
+  // A display name that repeats the address is one sender.
+  const ok = await parseAndClassify(`From: "support@emea.salesforce.com" <support@emea.salesforce.com>\r\nSubject: x\r\n${body}`);
+  assert.equal(ok.kind, 'token');
+});
