@@ -17,26 +17,25 @@ let jsforceMod: typeof JsforceNs | undefined;
 let imapflowMod: typeof ImapflowNs | undefined;
 let mailparserMod: typeof MailparserNs | undefined;
 
+/**
+ * `module.require` with a computed id: esbuild leaves it alone, so the bundles never inline a heavy library;
+ * bundled code resolves ./vendor/<lib>.js next to dist/extension.js or dist/cli.js.
+ */
+function load<T>(lib: 'jsforce' | 'imapflow' | 'mailparser'): T {
+  const id = bundled ? `./vendor/${lib}.js` : lib;
+  return module.require(id) as T;
+}
+
 export function loadJsforce(): typeof JsforceNs {
-  if (!jsforceMod) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    jsforceMod = bundled ? require('./vendor/jsforce.js') : require('jsforce');
-  }
-  return jsforceMod!;
+  return (jsforceMod ??= load<typeof JsforceNs>('jsforce'));
 }
 
 export function loadImapflow(): typeof ImapflowNs {
-  if (!imapflowMod) {
-    imapflowMod = bundled ? require('./vendor/imapflow.js') : require('imapflow');
-  }
-  return imapflowMod!;
+  return (imapflowMod ??= load<typeof ImapflowNs>('imapflow'));
 }
 
 export function loadMailparser(): typeof MailparserNs {
-  if (!mailparserMod) {
-    mailparserMod = bundled ? require('./vendor/mailparser.js') : require('mailparser');
-  }
-  return mailparserMod!;
+  return (mailparserMod ??= load<typeof MailparserNs>('mailparser'));
 }
 
 /** Which heavy libraries are loaded so far (for tests and benchmarks of lazy loading). */
