@@ -10,7 +10,7 @@
  * watcher could guess, so tests prove junk is found by flag) and an "Archive" folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, chownSync, utimesSync, openSync, closeSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, chownSync, utimesSync, openSync, closeSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -19,6 +19,21 @@ export const DOVECOT_BIN = '/usr/sbin/dovecot';
 export const MAIL_UID = 65534;
 export const JUNK_FOLDER = 'Bulk Mail';
 export const ARCHIVE_FOLDER = 'Archive';
+
+/**
+ * Where test servers keep their files: /dev/shm (tmpfs: maildir writes and Dovecot's index updates are several
+ * times faster than on the overlay disk) when usable, else the OS temp dir. TOKEN_RELAY_TEST_TMP overrides.
+ */
+export function testTmpRoot(): string {
+  const forced = process.env.TOKEN_RELAY_TEST_TMP;
+  if (forced) return forced;
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
 
 export function dovecotPath(): string | undefined {
   return existsSync(DOVECOT_BIN) ? DOVECOT_BIN : undefined;
@@ -122,7 +137,7 @@ export class Dovecot {
 
   static async start(opts: DovecotOptions = {}): Promise<Dovecot> {
     if (!dovecotPath()) throw new Error(`Dovecot not found at ${DOVECOT_BIN} (apt-get install dovecot-imapd)`);
-    const dir = mkdtempSync(path.join(tmpdir(), 'token-relay-dovecot-'));
+    const dir = mkdtempSync(path.join(testTmpRoot(), 'token-relay-dovecot-'));
     chmodSync(dir, 0o755);
     const d = new Dovecot(dir, opts);
     for (const sub of ['run', 'state', 'mail', 'users']) mkdirSync(path.join(dir, sub), { mode: 0o755 });
@@ -154,6 +169,8 @@ disable_plaintext_auth = no
 auth_failure_delay = 0
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
+# test data only: no fsync (APPEND and index updates stay fast on a busy machine)
+mail_fsync = never
 first_valid_uid = 1
 ${caps}
 namespace inbox {
@@ -323,8 +340,8 @@ service imap-login {
       const when = typeof m === 'string' || Buffer.isBuffer(m) ? undefined : m.internalDate;
       const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.replace(/\r?\n/g, '\n'));
       const file = path.join(cur, `${stamp}.M${i}P${process.pid}.${host},S=${buf.length}:2,S`);
-      writeFileSync(file, buf, { mode: 0o600 });
-      chownSync(file, MAIL_UID, MAIL_UID);
+      // 0644 root-owned files: Dovecot (uid 65534) reads them, and renames/unlinks them through the folder it owns.
+      writeFileSync(file, buf, { mode: 0o644 });
       if (when) utimesSync(file, when, when);
     }
   }

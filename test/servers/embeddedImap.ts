@@ -7,9 +7,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeSelfSignedCert } from './dovecot';
+import { makeSelfSignedCert, testTmpRoot } from './dovecot';
 
 // hoodiecrow has no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,7 +41,7 @@ export class EmbeddedImap {
   private users: Record<string, string> = {};
 
   private constructor(private readonly opts: EmbeddedOptions) {
-    this.dir = mkdtempSync(path.join(tmpdir(), 'token-relay-embedded-imap-'));
+    this.dir = mkdtempSync(path.join(testTmpRoot(), 'token-relay-embedded-imap-'));
     chmodSync(this.dir, 0o755);
     const c = makeSelfSignedCert(this.dir);
     this.certPath = c.certPath;

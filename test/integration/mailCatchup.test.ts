@@ -1,0 +1,89 @@
+/**
+ * Catch-up in a big mailbox downloads only candidates; connection edge cases (greeting timeout, HTTP proxy).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startImapServer, ImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
+import { parseAndClassify } from '../../src/mail/parse';
+import { watchForToken, MailboxError } from '../../src/mail/watch';
+
+let imap: ImapServer;
+const SF_USER = 'jane.doe@acme.example';
+before(async () => {
+  imap = await startImapServer();
+});
+after(async () => {
+  await imap?.stop();
+});
+
+test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the real candidates', async () => {
+  await imap.addUser('big', 'big-pass-1');
+  const old = new Date(Date.now() - 10 * 24 * 3600_000);
+  // old mail, including an old token mail from Salesforce: never downloaded
+  await imap.fillMaildir('big', 2000, (i) => ({
+    raw: i % 500 === 7 ? sampleTokenMail({ username: SF_USER, token: `OldTok${i}`.padEnd(25, 'z'), date: old }) : sampleOtherMail(i, old),
+    internalDate: old,
+  }));
+  const since = new Date(Date.now() - 60_000);
+  for (let i = 0; i < 5; i++) await imap.append('big', sampleOtherMail(10_000 + i)); // recent, not Salesforce
+  await imap.append('big', sampleTokenMail({ username: SF_USER, token: 'BigBoxTokenAbcdefghijklm' }));
+  let classified = 0;
+  const found = await watchForToken({
+    mailbox: imap.mailboxConfig('big', 'big-pass-1'),
+    since,
+    username: SF_USER,
+    classify: (src, o) => {
+      classified++;
+      return parseAndClassify(src, o);
+    },
+  });
+  assert.equal(found.token, 'BigBoxTokenAbcdefghijklm');
+  assert.equal(classified, 1, 'only the one candidate was downloaded and parsed');
+});
+
+test('a server that accepts but never greets: MailboxError timeout within timeoutMs', async () => {
+  const silent = net.createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const port = (silent.address() as net.AddressInfo).port;
+  try {
+    await assert.rejects(
+      watchForToken({ mailbox: { host: '127.0.0.1', port, security: 'starttls', user: 'u', password: 'pppp', timeoutMs: 300 }, since: new Date() }),
+      (e: unknown) => e instanceof MailboxError && e.kind === 'timeout',
+    );
+  } finally {
+    silent.close();
+  }
+});
+
+test('through an HTTP CONNECT proxy', async () => {
+  await imap.addUser('proxied', 'proxied-pass');
+  await imap.append('proxied', sampleTokenMail({ username: SF_USER, token: 'ProxyTokenAbcdefghijklmn' }));
+  let tunnels = 0;
+  const proxy = net.createServer((client) => {
+    client.once('data', (head) => {
+      const m = /^CONNECT ([^:\s]+):(\d+) HTTP/.exec(head.toString('latin1'));
+      if (!m) return client.destroy();
+      tunnels++;
+      const up = net.connect(Number(m[2]), m[1], () => {
+        client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+        up.pipe(client).pipe(up);
+      });
+      up.on('error', () => client.destroy());
+      client.on('error', () => up.destroy());
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const pport = (proxy.address() as net.AddressInfo).port;
+  try {
+    const found = await watchForToken({
+      mailbox: imap.mailboxConfig('proxied', 'proxied-pass', { proxy: `http://127.0.0.1:${pport}` }),
+      since: new Date(Date.now() - 60_000),
+      username: SF_USER,
+    });
+    assert.equal(found.token, 'ProxyTokenAbcdefghijklmn');
+    assert.equal(tunnels, 1);
+  } finally {
+    proxy.close();
+  }
+});
