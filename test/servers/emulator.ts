@@ -91,6 +91,8 @@ export interface EmulatorUserInit {
   email?: string;
   firstName?: string;
   lastName?: string;
+  /** "First Last": sets firstName/lastName when those are not given. */
+  fullName?: string;
   language?: MailLanguage;
   /** Org id or name (default: the first org). */
   org?: string;
@@ -110,8 +112,10 @@ export interface EmulatorConfig {
   port?: number;
   host?: string;
   orgs?: EmulatorOrgInit[];
-  /** Without users the emulator creates the demo users (see DEMO_USERS). */
+  /** Users (default none: add them with addUser; the CLI uses DEMO_USERS when its config has none). */
   users?: EmulatorUserInit[];
+  /** Name of the default org (used when `orgs` is empty; default DEMO_ORG's). */
+  orgName?: string;
   /** Delivers a mail (token or verification code) to the user's Email address. */
   deliver?: (to: string, raw: Buffer) => Promise<void>;
   tokenActivationDelayMs?: number;
@@ -343,7 +347,7 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
     return org;
   }
   function findOrg(idOrName?: string): Org {
-    if (!idOrName) return orgs[0] ?? addOrg(DEMO_ORG);
+    if (!idOrName) return orgs[0] ?? addOrg({ ...DEMO_ORG, name: cfg.orgName ?? DEMO_ORG.name });
     const org = orgs.find((o) => o.id === idOrName || o.id.slice(0, 15) === idOrName || o.name === idOrName);
     if (!org) throw new Error(`emulator: no org "${idOrName}"`);
     return org;
@@ -360,8 +364,8 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
       token: init.token ?? randomToken(),
       tokenActiveAt: 0,
       email: init.email ?? init.username,
-      firstName: init.firstName ?? init.username.split('@')[0]!.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()),
-      lastName: init.lastName ?? 'User',
+      firstName: init.firstName ?? (init.fullName ? init.fullName.trim().split(/\s+/)[0]! : init.username.split('@')[0]!.split('.')[0]!.replace(/^./, (c) => c.toUpperCase())),
+      lastName: init.lastName ?? (init.fullName && /\s/.test(init.fullName.trim()) ? init.fullName.trim().split(/\s+/).slice(1).join(' ') : 'User'),
       language: init.language ?? 'en',
       org,
       userId: makeId('005', init.userId),
@@ -382,8 +386,8 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
   }
 
   for (const o of cfg.orgs ?? []) addOrg(o);
-  if (!orgs.length) addOrg(DEMO_ORG);
-  for (const u of cfg.users ?? DEMO_USERS) addUser(u);
+  if (!orgs.length) addOrg({ ...DEMO_ORG, name: cfg.orgName ?? DEMO_ORG.name });
+  for (const u of cfg.users ?? []) addUser(u);
 
   async function deliver(kind: OutboxMail['kind'], u: User, raw: Buffer): Promise<OutboxMail> {
     const mail: OutboxMail = { to: u.email, kind, username: u.username, raw, at: new Date(), delivered: false };

@@ -13,7 +13,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, parseEmulatorConfig, DEMO_ORG, type EmulatorConfig } from './emulator';
+import { startEmulator, parseEmulatorConfig, DEMO_ORG, DEMO_USERS, type EmulatorConfig } from './emulator';
 import { loadImapflow } from '../../src/lazy';
 
 const HELP = `token-relay-emulator: a loopback Salesforce emulator (SOAP login, OAuth, identity, limits, reset page)
@@ -151,6 +151,7 @@ async function main(): Promise<number> {
     };
   }
   cfg.log = (line) => process.stderr.write(line + '\n');
+  if (!cfg.users?.length) cfg.users = DEMO_USERS;
 
   const emu = await startEmulator(cfg);
   process.stdout.write(emu.url + '\n');
