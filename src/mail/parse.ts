@@ -30,6 +30,10 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
     buf = buf.subarray(0, maxBytes);
     cut = true;
     warnings.push(`the mail is larger than ${maxBytes} bytes; only its first ${maxBytes} bytes were read`);
+  } else if (buf.length === maxBytes) {
+    // Exactly the cap: the caller (e.g. an IMAP partial fetch) has probably cut it already.
+    cut = true;
+    warnings.push(`the mail may be larger than ${maxBytes} bytes; only its first ${maxBytes} bytes were read`);
   }
   if (buf.length === 0) return { kind: 'none', warnings, authenticated: false, reason: 'the mail is empty' };
 

@@ -118,3 +118,13 @@ test('parseAndClassify never throws on garbage', async () => {
     assert.equal(typeof v.reason, 'string');
   }
 });
+
+test('a source cut by the caller to exactly maxBytes is treated as cut (its partial last line is ignored)', async () => {
+  const head = `From: Salesforce <support@salesforce.com>\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nUsername: a@b.example\r\nSecurity token: `;
+  const raw = head + TOKEN; // the caller cut the 25-char token's last character off? Here: ends right after the token
+  const v = await parseAndClassify(raw.slice(0, -1), { maxBytes: Buffer.byteLength(raw) - 1 });
+  assert.equal(v.kind, 'none', 'a 24-char prefix of a cut token must not be taken');
+  assert.ok(v.warnings.some((w) => /may be larger/.test(w)));
+  const whole = await parseAndClassify(raw + '\r\nThanks\r\n', { maxBytes: 10_000 });
+  assert.equal(whole.token, TOKEN);
+});
