@@ -162,13 +162,16 @@ function findTagEnd(src: string, from: number): number {
   return -1;
 }
 
-/** Normalises line ends and whitespace: CRLF/CR → LF, NBSP and other spaces → ' ', trims lines. */
+/**
+ * Normalises line ends and whitespace: CRLF/CR → LF, NBSP and other spaces → ' ', drops invisible
+ * characters (zero-width, soft hyphen, bidi marks and embeddings), trims lines.
+ */
 export function tidyText(text: string): string {
   const lines = normaliseNewlines(text).split('\n');
   const out: string[] = [];
   let blank = 0;
   for (const raw of lines) {
-    const line = raw.replace(/[\t\f\v \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g, ' ').replace(/[\u200b-\u200d\u2060\ufeff]/g, '').trim();
+    const line = raw.replace(/[\t\f\v \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g, ' ').replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '').trim();
     if (!line) {
       if (++blank > 1) continue;
     } else blank = 0;

@@ -133,14 +133,15 @@ function splitLabelLine(line: string): { label: string; value: string } | undefi
 
 /** A username value: `user@host` possibly followed by a `<mailto:…>` or `[mailto:…]` echo. */
 function usernameValue(value: string): string | undefined {
-  const first = value.trim().replace(/^[<\[("'“‘「]+/, '').split(/[\s<\[(]/, 1)[0]!.replace(VALUE_WRAP_RE, '');
+  const first = value.trim().replace(/^[<\[("'“‘「*_\s]+/, '').split(/[\s<\[(]/, 1)[0]!.replace(VALUE_WRAP_RE, '');
   if (first.length > 254) return undefined;
   if (!/^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/.test(first)) return undefined;
   return first;
 }
 
 function cleanValue(value: string): string {
-  return value.replace(VALUE_WRAP_RE, '');
+  // "**Label:** VALUE" leaves "** VALUE": strip the markers, then the space they hid.
+  return value.replace(VALUE_WRAP_RE, '').trim().replace(VALUE_WRAP_RE, '');
 }
 
 function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindings {

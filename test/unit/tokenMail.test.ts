@@ -254,3 +254,16 @@ test('quoted reply lines and bracketed usernames', () => {
   assert.equal(v.kind, 'token');
   assert.equal(v.username, USER);
 });
+
+test('markdown-ish emphasis and invisible characters around labels and values', () => {
+  for (const text of [
+    `*Username:* ${USER}\n*Security token (case-sensitive):* ${TOKEN}`,
+    `**Username:** ${USER}\n**Security token (case-sensitive):** ${TOKEN}`,
+    `Username: ${USER}\u200f\nSecurity token (case-sensitive): \u200e${TOKEN}\u00ad`,
+    `\ufeffUsername: ${USER}\nSecurity\u200b token: \u2066${TOKEN}\u2069`,
+  ]) {
+    const v = classifyMail(mail({ text }), { username: USER });
+    assert.equal(v.kind, 'token', JSON.stringify(text));
+    assert.equal(v.token, TOKEN);
+  }
+});
