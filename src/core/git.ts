@@ -3,6 +3,13 @@ import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
+/** The environment without variables that would point git at another repository (e.g. inside a hook). */
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_CEILING_DIRECTORIES']) delete env[k];
+  return env;
+}
+
 /**
  * Whether git ignores `file`: runs `git check-ignore -q -- <name>` in the file's directory.
  * true = ignored; false = not ignored (or tracked: a tracked file is never "ignored");
@@ -19,7 +26,7 @@ export function isGitIgnored(file: string): Promise<boolean | undefined> {
             execFile(
               'git',
               ['check-ignore', '-q', '--', path.basename(abs)],
-              { cwd: dir, timeout: 10_000, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+              { cwd: dir, timeout: 10_000, windowsHide: true, env: gitEnv() },
               (err) => {
                 if (!err) return resolve(true);
                 const code: unknown = (err as { code?: unknown }).code;
