@@ -300,7 +300,8 @@ test('isGitIgnored and the not-ignored warning', async () => {
   const dir = tmpdir();
   assert.equal(await isGitIgnored(path.join(dir, '.env')), undefined, 'not a repository');
   assert.equal(await isGitIgnored(path.join(dir, 'missing-dir', '.env')), undefined);
-  execFileSync('git', ['init', '-q', dir]);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+  execFileSync('git', ['init', '-q', dir], { env });
   fs.writeFileSync(path.join(dir, '.gitignore'), '.env\n');
   fs.mkdirSync(path.join(dir, 'sub'));
   assert.equal(await isGitIgnored(path.join(dir, '.env')), true);
