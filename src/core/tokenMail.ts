@@ -207,11 +207,13 @@ function readPart(text: string, maxChars: number, wanted: string | undefined, pa
   const r: PartReading = { usernames: uniq(f.usernames.map((u) => u.value)), truncated: f.truncated };
   const wantedLc = wanted?.toLowerCase();
 
-  // Pair every username line with the next token line after it.
+  // Pair every username line with the next token line after it (both lists are in line order).
   const pairs: Array<{ user: string; token: string }> = [];
+  let k = 0;
   for (const u of f.usernames) {
-    const t = f.tokens.find((t) => t.index > u.index && t.index - u.index <= NEAR_LINES * 2);
-    if (t) pairs.push({ user: u.value, token: t.value });
+    while (k < f.tokens.length && f.tokens[k]!.index <= u.index) k++;
+    const t = f.tokens[k];
+    if (t && t.index - u.index <= NEAR_LINES * 2) pairs.push({ user: u.value, token: t.value });
   }
   if (pairs.length) {
     const mine = wantedLc ? pairs.find((p) => p.user.toLowerCase() === wantedLc) : undefined;
@@ -337,12 +339,7 @@ function forwardedBecause(mail: MailInput, text: string, opts: ClassifyOptions):
       if (typeof name === 'string' && name.toLowerCase().startsWith('resent-')) return `it carries a ${name} header (re-sent by a mailbox)`;
     }
   }
-  const head = text.slice(0, LIMITS.textChars);
-  if (/-{2,}\s*Forwarded message\s*-{2,}/i.test(head)) return 'the body holds a forwarded message';
-  if (/(?:^|\n)\s*Begin forwarded message\s*:/i.test(head)) return 'the body holds a forwarded message';
-  if (/-{3,}\s*Original Message\s*-{3,}/i.test(head)) return 'the body holds a forwarded message';
-  if (/-{3,}\s*(?:Weitergeleitete Nachricht|Message transféré|Mensaje reenviado|Mensagem encaminhada|転送されたメッセージ)\s*-{3,}/i.test(head))
-    return 'the body holds a forwarded message';
+  if (findForwardMarker(text.slice(0, LIMITS.textChars).split('\n', LIMITS.lines)) >= 0) return 'the body holds a forwarded message';
   const from = mail.from?.value?.[0]?.address;
   if (opts.mailbox && from && from.trim().toLowerCase() === opts.mailbox.trim().toLowerCase())
     return 'it is from the watched mailbox itself';
@@ -485,13 +482,34 @@ function senderProblem(
   return undefined;
 }
 
+/** Separator lines of forwarded messages, as mail clients write them (compared after trimming dashes). */
+const FORWARD_MARKERS = new Set([
+  'forwarded message', 'original message', 'begin forwarded message:', 'begin forwarded message', 'weitergeleitete nachricht',
+  'ursprüngliche nachricht', 'message transféré', 'message d\'origine', 'mensaje reenviado', 'mensaje original',
+  'mensagem encaminhada', 'mensagem original', 'messaggio inoltrato', 'messaggio originale', 'doorgestuurd bericht',
+  'oorspronkelijk bericht', '転送されたメッセージ', '元のメッセージ', '转发的邮件', '原始邮件',
+]);
+
+/** Index of the first forwarded-message separator line, or -1. Plain string work: linear, no regex. */
+function findForwardMarker(lines: string[]): number {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length > 200 || line.length < 10) continue;
+    let a = 0;
+    let b = line.length;
+    while (a < b && (line[a] === '-' || line[a] === '_' || line[a] === '=' || line[a] === ' ' || line[a] === '\t' || line[a] === '>')) a++;
+    while (b > a && (line[b - 1] === '-' || line[b - 1] === '_' || line[b - 1] === '=' || line[b - 1] === ' ' || line[b - 1] === '\t')) b--;
+    if (FORWARD_MARKERS.has(line.slice(a, b).toLowerCase())) return i;
+  }
+  return -1;
+}
+
 /** The `From:` of the first forwarded block in a body, if any. */
 function forwardedOriginalSender(body: string): string | undefined {
   const lines = body.slice(0, LIMITS.textChars).split('\n', LIMITS.lines);
-  let inBlock = false;
-  for (const line of lines) {
-    if (/Forwarded message|Begin forwarded message|Original Message|Weitergeleitete Nachricht|転送されたメッセージ/i.test(line)) inBlock = true;
-    if (!inBlock) continue;
+  const start = findForwardMarker(lines);
+  if (start < 0) return undefined;
+  for (const line of lines.slice(start + 1, start + 30)) {
     const m = /^\s*(?:From|Von|De|差出人|Van|Da)\s*[:：]\s*(.{0,300})$/i.exec(line);
     if (m) {
       const addr = /<([^<>\s]{1,254})>/.exec(m[1]!)?.[1] ?? /([^\s<>"]{1,64}@[^\s<>"]{1,190})/.exec(m[1]!)?.[1];

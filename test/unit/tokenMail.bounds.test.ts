@@ -20,6 +20,11 @@ test('10 MB text bodies of label-like lines, colons and long lines', () => {
     '\n'.repeat(10 * 1024 * 1024),
     ('a'.repeat(399) + ':\n').repeat(25_000),
     'Username:\n'.repeat(1_000_000),
+    // Runs that made an earlier forwarded-marker regex (/-{2,}\s*Forwarded message/) backtrack for minutes:
+    '-'.repeat(400_000),
+    ('-'.repeat(2000) + 'x\n').repeat(200),
+    ('----- Forwarded message ' + '-'.repeat(5000) + '\n').repeat(50),
+    ('Username: a@b.example\n').repeat(15_000) + ('Token: ' + 'A'.repeat(26) + '\n').repeat(15_000),
   ];
   for (const text of bodies) {
     const v = classifyMail({ from: FROM, text });
