@@ -1,0 +1,280 @@
+// The headless end-to-end driver: Debian Chromium (playwright-core) drives code-server like a person.
+//   1. open the demo workspace; the status bar says "Login rejected" (profile imported from the expired .env)
+//   2. F1 → "Salesforce: Reset Token" → Enter
+//   3. the page the extension asked VS Code to open (captured through the extension's opener seam, else the tab
+//      the browser opened) → open it in a second tab → click "Reset Security Token"
+//   4. back in VS Code: wait for the progress notification to finish, read the status bar ("Connected")
+//   5. Quick Open → .env; and check the file on disk against the emulator's current token
+// Every step leaves a screenshot; secrets in the .env editor are masked in screenshots.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnvFile } from './env.mjs';
+
+const RESET_PATH = '/lightning/settings/personal/ResetApiToken/home';
+const STATUS_OK = /^\s*Connected\b/;
+const STATUS_REJECTED = /Login rejected/;
+
+class StepError extends Error {}
+
+/**
+ * runHeadless({ root, codeServer, stack, workspace: { dir, envPath }, extEnv, screensDir, deadline, log })
+ *   -> { ok, reason?, checks: [{ name, ok, detail }], screenshots: [file], timings: [[name, ms]], diagnostics? }
+ */
+export async function runHeadless(o) {
+  const { codeServer, stack, workspace, extEnv, screensDir, deadline, log } = o;
+  const { launchChromium, payloadUrl } = await import('../lib/codeServer.mjs');
+  const checks = [];
+  const timings = [];
+  const screenshots = [];
+  const consoleLines = [];
+  const check = (name, ok, detail = '') => {
+    checks.push({ name, ok: !!ok, detail });
+    if (!ok) throw new StepError(`${name}${detail ? `: ${detail}` : ''}`);
+  };
+  const remaining = () => Math.max(1000, deadline - Date.now());
+  const within = (ms) => Math.min(ms, remaining());
+  let t = Date.now();
+  const lap = (name) => {
+    timings.push([name, Date.now() - t]);
+    t = Date.now();
+  };
+
+  // Screenshots: a fresh folder of this run's images only (the README's docs/screenshots are refreshed with
+  // `--screens docs/screenshots`).
+  mkdirSync(screensDir, { recursive: true });
+  for (const f of safeReaddir(screensDir)) if (/^\d\d-[\w-]+\.png$|^failure.*\.png$/.test(f)) rmSync(path.join(screensDir, f));
+  let page;
+  const shot = async (name, target = page, extra = {}) => {
+    const file = path.join(screensDir, `${name}.png`);
+    await target.screenshot({ path: file, ...extra, timeout: 15_000 }).catch((err) => log(`  (screenshot ${name} failed: ${err.message})`));
+    if (existsSync(file)) screenshots.push(file);
+  };
+
+  const originalEnv = readFileSync(workspace.envPath, 'utf8');
+  const openLog = extEnv.TOKEN_RELAY_OPEN_LOG;
+  const browser = await launchChromium({ headless: true });
+  const result = { ok: false, checks, timings, screenshots };
+  const globalTimer = setTimeout(() => {
+    log('demo: global timeout reached, closing the browser');
+    browser.close().catch(() => undefined);
+  }, remaining());
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    page = await context.newPage();
+    const popups = [];
+    context.on('page', (p) => popups.push(p));
+    page.on('console', (m) => {
+      const text = m.text();
+      if (/ENOTFOUND|gallery|marketplace/i.test(text)) return; // harmless: no extension gallery offline
+      consoleLines.push(`[${m.type()}] ${text}`.slice(0, 500));
+      if (consoleLines.length > 200) consoleLines.shift();
+    });
+    page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.message}`.slice(0, 500)));
+
+    // ------------------------------------------------------------------ 1. workbench, Login rejected
+    log('  › opening the demo workspace in code-server (headless Chromium)');
+    await page.goto(payloadUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPath: o.root }), { timeout: within(60_000) });
+    await page.locator('.monaco-workbench').waitFor({ timeout: within(60_000) });
+    const statusItem = page.locator('.statusbar-item', { hasText: /Login rejected|Connected|Token required|Login failed|Network error|Unexpected response|Salesforce/ }).first();
+    await waitForText(statusItem, STATUS_REJECTED, within(60_000)).catch(() => undefined);
+    const before = await textOf(statusItem);
+    await shot('01-login-rejected');
+    check('status bar shows "Login rejected" for the expired token', STATUS_REJECTED.test(before), JSON.stringify(before));
+    lap('workbench ready, status Login rejected');
+
+    // ------------------------------------------------------------------ 2. F1 → Salesforce: Reset Token
+    log('  › F1 → "Salesforce: Reset Token"');
+    await dismissToasts(page);
+    await page.locator('.monaco-workbench').click({ position: { x: 640, y: 300 } }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: within(15_000) });
+    await input.type('Salesforce: Reset Token', { delay: 15 });
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Salesforce: Reset Token' }).first();
+    await row.waitFor({ state: 'visible', timeout: within(15_000) });
+    await shot('02-command-palette');
+    const startedAt = Date.now();
+    await page.keyboard.press('Enter');
+    checks.push({ name: '"Salesforce: Reset Token" found in the command palette and run', ok: true, detail: '' });
+    lap('command palette');
+
+    // ------------------------------------------------------------------ 3. the page the extension opened
+    log('  › waiting for the page the extension asks to open');
+    const opened = await waitForOpenedUrl({ page, popups, openLog, timeoutMs: within(30_000), startedAt });
+    check('the extension opened the org\'s reset page', !!opened.url, opened.url ? '' : 'no URL through the opener seam, no new tab');
+    const url = new URL(opened.url);
+    check('…and only the safe Reset My Security Token page', !/ResetApiTokenConfirm/i.test(opened.url) && url.pathname === RESET_PATH && url.origin === new URL(stack.org.loginUrl).origin, opened.url.replace(/[?#].*$/, ''));
+    // The workbench shows the progress notification while the mailbox is watched.
+    const progress = page.locator('.notifications-toasts .notification-toast').filter({ has: page.locator('.monaco-progress-container') });
+    await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+    await shot('03-waiting-for-email');
+    lap(`reset page URL (${opened.via})`);
+
+    log(`  › following it in a second tab (${opened.via}) and clicking "Reset Security Token"`);
+    let resetPage = opened.page;
+    if (!resetPage) {
+      resetPage = await context.newPage();
+      await resetPage.goto(opened.url, { timeout: within(20_000) });
+    } else {
+      await resetPage.waitForLoadState('domcontentloaded', { timeout: within(20_000) });
+    }
+    await resetPage.bringToFront();
+    const button = resetPage.locator('button, input[type="submit"], input[type="button"]').filter({ hasText: /reset/i })
+      .or(resetPage.locator('input[type="submit"][value*="Reset" i], input[title*="Reset" i]')).first();
+    await button.waitFor({ state: 'visible', timeout: within(15_000) });
+    await shot('04-reset-page', resetPage);
+    const mailsBefore = stack.mailsSent();
+    await button.click({ timeout: within(10_000) });
+    // Some orgs ask for a confirmation ("OK") after the first click.
+    const ok = resetPage.locator('button:text-is("OK"), input[type="submit"][value="OK"]').first();
+    await ok.click({ timeout: 1500 }).catch(() => undefined);
+    await resetPage.waitForLoadState('domcontentloaded').catch(() => undefined);
+    await waitFor(() => stack.mailsSent() > mailsBefore, within(15_000));
+    await shot('04-reset-page-sent', resetPage);
+    check('clicking Reset made the org mail a new token', stack.mailsSent() > mailsBefore);
+    lap('reset clicked, token mailed');
+
+    // ------------------------------------------------------------------ 4. progress finishes, status bar healthy
+    log('  › back in VS Code: waiting for the notification and the status bar');
+    await page.bringToFront();
+    await waitForText(statusItem, STATUS_OK, within(90_000)).catch(() => undefined);
+    await waitFor(async () => (await progress.count()) === 0 || !(await progress.first().isVisible().catch(() => false)), within(30_000));
+    const progressDone = (await progress.count()) === 0 || !(await progress.first().isVisible().catch(() => false));
+    const after = await textOf(statusItem);
+    await shot('05-healthy');
+    check('the progress notification finished', progressDone);
+    check('status bar shows "Connected" after the reset', STATUS_OK.test(after), JSON.stringify(after));
+    lap('token caught, status Connected');
+
+    // ------------------------------------------------------------------ 5. .env
+    log('  › opening .env');
+    const vars = parseEnvFile(workspace.envPath);
+    const current = stack.currentToken();
+    check('.env holds the org\'s new security token', vars.SF_SECURITY_TOKEN === current && current !== stack.org.expiredToken,
+      vars.SF_SECURITY_TOKEN === stack.org.expiredToken ? 'still the expired token' : vars.SF_SECURITY_TOKEN ? 'a different value' : 'SF_SECURITY_TOKEN missing');
+    const expected = replaceTokenLine(originalEnv, stack.org.expiredToken, current);
+    check('…and every other byte of .env is unchanged', readFileSync(workspace.envPath, 'utf8') === expected);
+    const mode = statSync(workspace.envPath).mode & 0o777;
+    check('…and .env is still private (mode 0600)', mode === 0o600, mode.toString(8));
+
+    await dismissToasts(page);
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: within(10_000) });
+    await input.type('.env', { delay: 20 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '.env' }).first().waitFor({ timeout: within(10_000) });
+    await page.keyboard.press('Enter');
+    const editorLine = page.locator('.editor-instance .view-line', { hasText: 'SF_SECURITY_TOKEN' }).first();
+    await editorLine.waitFor({ timeout: within(15_000) });
+    await page.locator('.tab.active', { hasText: '.env' }).first().waitFor({ timeout: within(5_000) }).catch(() => undefined);
+    await shot('06-env', page, {
+      mask: [
+        page.locator('.editor-instance .view-line', { hasText: /SF_PASSWORD=|SF_SECURITY_TOKEN=/ }),
+      ],
+    });
+    check('.env opens in the editor', await editorLine.isVisible());
+    lap('.env opened');
+
+    result.ok = true;
+  } catch (err) {
+    result.ok = false;
+    result.reason = err instanceof StepError ? err.message : `${err?.message ?? err}`.split('\n')[0];
+    if (!(err instanceof StepError)) checks.push({ name: 'driver step', ok: false, detail: result.reason });
+    if (page) {
+      await shot('failure', page);
+      // The extension's log tells why; open it like a person would.
+      try {
+        await dismissToasts(page);
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input').first();
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        await input.type('Salesforce: Show Log', { delay: 10 });
+        await page.waitForTimeout(500);
+        await page.keyboard.press('Enter');
+        await page.waitForTimeout(1500);
+        await shot('failure-log', page);
+      } catch {
+        /* best effort */
+      }
+    }
+    const tail = codeServer.output().split('\n').slice(-40).join('\n');
+    result.diagnostics = [
+      'browser console (last lines):',
+      ...consoleLines.slice(-25).map((l) => `  ${l}`),
+      'code-server output (last lines):',
+      ...tail.split('\n').map((l) => `  ${l}`),
+    ].join('\n');
+  } finally {
+    clearTimeout(globalTimer);
+    await browser.close().catch(() => undefined);
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------- helpers
+function safeReaddir(dir) {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function textOf(locator) {
+  try {
+    return ((await locator.innerText({ timeout: 2000 })) || '').replace(/\s+/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+async function waitForText(locator, re, timeoutMs) {
+  await waitFor(async () => re.test(await textOf(locator)), timeoutMs);
+}
+
+async function waitFor(pred, timeoutMs, every = 200) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await pred()) return true;
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+async function dismissToasts(page) {
+  // Clear finished notifications so they do not cover the palette or screenshots (progress ones stay).
+  const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .action-label.codicon-close');
+  for (let i = 0; i < 5; i++) {
+    const n = await close.count().catch(() => 0);
+    if (!n) break;
+    await close.first().click({ timeout: 1000 }).catch(() => undefined);
+  }
+}
+
+/**
+ * The URL the extension asked VS Code to open: first choice the extension's opener seam (a file with one URL per
+ * line, TOKEN_RELAY_OPEN_LOG), else the tab code-server opened in the browser (openExternal → window.open).
+ * When VS Code asks "Do you want to open the external website?" the driver answers Open, as a person would.
+ */
+async function waitForOpenedUrl({ page, popups, openLog, timeoutMs }) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (openLog && existsSync(openLog)) {
+      const lines = readFileSync(openLog, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+      if (lines.length) {
+        for (const p of popups) await p.close().catch(() => undefined);
+        return { url: lines[lines.length - 1], via: 'opener seam' };
+      }
+    }
+    const popup = popups.find((p) => !p.isClosed() && /^https?:/.test(p.url()));
+    if (popup) return { url: popup.url(), page: popup, via: 'new browser tab' };
+    const dialogOpen = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ }).first();
+    if (await dialogOpen.isVisible().catch(() => false)) await dialogOpen.click().catch(() => undefined);
+    if (Date.now() > until) return { url: '', via: 'nothing' };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The .env text as it must be after the reset: the token assignment swapped, nothing else touched. */
+function replaceTokenLine(text, oldToken, newToken) {
+  return text.replace(new RegExp(`^(SF_SECURITY_TOKEN=)${oldToken}$`, 'm'), (_, k) => `${k}${newToken}`);
+}

@@ -1,0 +1,93 @@
+/**
+ * The demo's servers, all on 127.0.0.1: the Salesforce emulator with a demo org and user, and a mailbox
+ * (Dovecot when installed, else the embedded in-process IMAP server). The emulator's reset page mails the new
+ * token through `deliver`, which appends it to the demo user's INBOX: the same path a real token mail takes.
+ *
+ * Loaded by scripts/demo.mjs (and scripts/vsix-smoke.mjs) through tsx; never imported by src/.
+ */
+import { startEmulator } from '../../test/servers/emulator';
+import { startImapServer } from '../../test/servers/imap';
+import { randomBytes } from 'node:crypto';
+
+export interface DemoStack {
+  org: { loginUrl: string; username: string; password: string; expiredToken: string; orgName: string; resetPageUrl: string };
+  mailbox: {
+    kind: 'dovecot' | 'embedded'; host: string; port: number; security: 'starttls'; user: string; password: string;
+    caCertPath: string;
+  };
+  /** The token the emulator accepts right now (the .env must end up holding it). */
+  currentToken(): string;
+  /** How many token mails the emulator has sent (reset clicks). */
+  mailsSent(): number;
+  onEvent(fn: (line: string) => void): void;
+  stop(): Promise<void>;
+}
+
+export interface DemoStackOptions {
+  /** 'auto' = Dovecot when installed, else embedded. */
+  imap?: 'auto' | 'dovecot' | 'embedded';
+  /** The emulator's port (0 = any free one). */
+  emulatorPort?: number;
+}
+
+const ORG_NAME = 'Acme Demo';
+const USERNAME = 'dev@acme-demo.example';
+const MAIL_USER = 'dev';
+
+/** Random but readable demo secrets, so no two runs share one and nothing looks like a real credential. */
+function demoSecret(prefix: string): string {
+  return `${prefix}${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoStack> {
+  const listeners: Array<(line: string) => void> = [];
+  const emit = (line: string) => listeners.forEach((fn) => fn(line));
+  let sent = 0;
+
+  const imap = await startImapServer({ prefer: opts.imap ?? 'auto', quiet: true });
+  const mailPassword = demoSecret('mail-');
+  const cleanups: Array<() => Promise<void>> = [() => imap.stop()];
+  try {
+    await imap.addUser(MAIL_USER, mailPassword);
+    const emulator = await startEmulator({
+      port: opts.emulatorPort ?? 0,
+      orgName: ORG_NAME,
+      deliver: async (to: string, raw: Buffer) => {
+        await imap.append(MAIL_USER, raw, { internalDate: new Date() });
+        sent++;
+        emit(`the emulator mailed a new security token for ${USERNAME} to ${to} (delivered to the demo mailbox)`);
+      },
+    });
+    cleanups.unshift(() => emulator.close());
+    const password = demoSecret('Demo-');
+    const user = await emulator.addUser({ username: USERNAME, password, email: `${MAIL_USER}@acme-demo.example`, fullName: 'Dana Developer' });
+    const valid = emulator.currentToken(USERNAME);
+    // The .env gets a token that looks right but is not the current one: "expired" by an earlier reset.
+    let expiredToken = demoSecret('old').slice(0, 25).padEnd(25, 'x');
+    if (expiredToken === valid) expiredToken = expiredToken.split('').reverse().join('');
+    void user;
+    return {
+      org: {
+        loginUrl: emulator.url,
+        username: USERNAME,
+        password,
+        expiredToken,
+        orgName: ORG_NAME,
+        resetPageUrl: `${emulator.url}/lightning/settings/personal/ResetApiToken/home`,
+      },
+      mailbox: {
+        kind: imap.kind, host: '127.0.0.1', port: imap.port, security: 'starttls', user: MAIL_USER,
+        password: mailPassword, caCertPath: imap.caCertPath,
+      },
+      currentToken: () => emulator.currentToken(USERNAME),
+      mailsSent: () => sent,
+      onEvent: (fn) => void listeners.push(fn),
+      async stop() {
+        for (const c of cleanups.splice(0)) await c().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups.splice(0)) await c().catch(() => undefined);
+    throw err;
+  }
+}
