@@ -175,11 +175,13 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
       continue;
     }
     if (pendingLabel) {
-      const v = cleanValue(line.trim());
-      const user = usernameValue(line.trim());
-      if (user) f.usernames.push({ index: i, label: pendingLabel.label, value: user });
-      else if (TOKEN_RE.test(v)) f.tokens.push({ index: i, label: pendingLabel.label, value: v });
-      else if (CODE_RE.test(v)) f.codes.push({ index: i, label: pendingLabel.label, value: v });
+      if (line.length <= LIMITS.lineChars) {
+        const v = cleanValue(line.trim());
+        const user = usernameValue(line.trim());
+        if (user) f.usernames.push({ index: i, label: pendingLabel.label, value: user });
+        else if (TOKEN_RE.test(v)) f.tokens.push({ index: i, label: pendingLabel.label, value: v });
+        else if (CODE_RE.test(v)) f.codes.push({ index: i, label: pendingLabel.label, value: v });
+      }
       pendingLabel = undefined;
     }
   }
@@ -510,6 +512,7 @@ function forwardedOriginalSender(body: string): string | undefined {
   const start = findForwardMarker(lines);
   if (start < 0) return undefined;
   for (const line of lines.slice(start + 1, start + 30)) {
+    if (line.length > LIMITS.lineChars) continue;
     const m = /^\s*(?:From|Von|De|差出人|Van|Da)\s*[:：]\s*(.{0,300})$/i.exec(line);
     if (m) {
       const addr = /<([^<>\s]{1,254})>/.exec(m[1]!)?.[1] ?? /([^\s<>"]{1,64}@[^\s<>"]{1,190})/.exec(m[1]!)?.[1];

@@ -25,6 +25,9 @@ test('10 MB text bodies of label-like lines, colons and long lines', () => {
     ('-'.repeat(2000) + 'x\n').repeat(200),
     ('----- Forwarded message ' + '-'.repeat(5000) + '\n').repeat(50),
     ('Username: a@b.example\n').repeat(15_000) + ('Token: ' + 'A'.repeat(26) + '\n').repeat(15_000),
+    'Security token:\n' + '*'.repeat(400_000) + 'x',
+    'Security token:\n' + '“'.repeat(400_000) + 'x\nmore',
+    '---------- Forwarded message ---------\n' + ' '.repeat(400_000) + 'From x',
   ];
   for (const text of bodies) {
     const v = classifyMail({ from: FROM, text });
