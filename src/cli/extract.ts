@@ -59,7 +59,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     username: username?.trim(),
     requireDkim: args.flags.has('require-dkim'),
     trustForwarded: args.flags.has('trust-forwarded'),
-    maxBytes,
+    // We hold the whole input (or maxBytes + 1 of it): one of exactly maxBytes was not cut.
+    maxBytes: source.length === maxBytes ? maxBytes + 1 : maxBytes,
   });
   if (verdict.token) registerSecret(verdict.token);
   // Contract order first: kind, token/code/username, warnings, authenticated; then the extras.

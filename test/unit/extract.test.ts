@@ -145,3 +145,14 @@ test('every fixture prints exactly one parseable JSON object', async () => {
     if (j.kind !== 'token') assert.equal(j.token, undefined, f);
   }
 });
+
+test('a file of exactly --max-bytes is not reported as cut; one byte more is', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'extract-'));
+  const raw = readFileSync(path.join(fixtures, '08-legacy-token-confirmation-plain.eml'));
+  writeFileSync(path.join(dir, 'm.eml'), raw);
+  const exact = (await extract(['--max-bytes', String(raw.length), 'm.eml'], '', dir)).json();
+  assert.equal(exact.kind, 'token');
+  assert.deepEqual(exact.warnings, []);
+  const less = (await extract(['--max-bytes', String(raw.length - 1), 'm.eml'], '', dir)).json();
+  assert.ok((less.warnings as string[]).some((w) => /larger than/.test(w)));
+});
