@@ -1,0 +1,70 @@
+'use strict';
+/**
+ * One activation measurement in a fresh Node process (spawned by bench/activation.ts):
+ *   node bench/activation/child.cjs <lazy|eager> <extension root> <storage dir>
+ * Times require('dist/extension.js') + await activate(context) with a `vscode` stand-in.
+ * `eager` first requires dist/vendor/{jsforce,imapflow,mailparser}.js inside the timed span: the
+ * reference for an extension that loads its libraries at start-up.
+ * Prints one JSON line on stdout: { ms, loadedBefore, loadedAfter, commands, missing }.
+ */
+const Module = require('node:module');
+const path = require('node:path');
+
+const [mode, root, storageDir] = process.argv.slice(2);
+if (!['lazy', 'eager'].includes(mode) || !root || !storageDir) {
+  console.error('usage: child.cjs <lazy|eager> <extension root> <storage dir>');
+  process.exit(2);
+}
+
+const standinPath = path.join(__dirname, 'vscode-standin.cjs');
+const origResolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'vscode') return standinPath;
+  return origResolve.call(this, request, ...rest);
+};
+// Load the stand-in before the clock starts: VS Code provides its API object for free.
+const vscode = require('vscode');
+const { createContext, missing, registeredCommands } = vscode.__standin;
+const context = createContext(root, storageDir);
+
+const vendorDir = path.join(root, 'dist', 'vendor');
+const vendorLoaded = () =>
+  Object.keys(require.cache)
+    .filter((f) => f.startsWith(vendorDir + path.sep) || /[\\/]node_modules[\\/](jsforce|imapflow|mailparser)[\\/]/.test(f))
+    .map((f) => (f.startsWith(vendorDir) ? path.basename(f, '.js') : f.match(/node_modules[\\/](jsforce|imapflow|mailparser)/)[1]))
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .sort();
+
+(async () => {
+  const t0 = performance.now();
+  if (mode === 'eager') {
+    for (const lib of ['jsforce', 'imapflow', 'mailparser']) require(path.join(vendorDir, `${lib}.js`));
+  }
+  const ext = require(path.join(root, 'dist', 'extension.js'));
+  await ext.activate(context);
+  const ms = performance.now() - t0;
+  const loadedAtActivate = vendorLoaded();
+  // Anything the extension defers (a first health check, …) gets a moment to run, so we can report
+  // whether a heavy library is loaded shortly after activation (not timed).
+  await new Promise((r) => setTimeout(r, 300));
+  const loadedAfter = vendorLoaded();
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      loadedAtActivate: mode === 'eager' ? [] : loadedAtActivate,
+      loadedAfter: mode === 'eager' ? [] : loadedAfter,
+      commands: registeredCommands.size,
+      missing: [...missing].sort(),
+    }) + '\n',
+  );
+  try {
+    if (typeof ext.deactivate === 'function') await ext.deactivate();
+    for (const d of context.subscriptions) d && typeof d.dispose === 'function' && d.dispose();
+  } catch {
+    /* teardown problems do not matter for the measurement */
+  }
+  process.exit(0);
+})().catch((err) => {
+  console.error(`activation failed: ${err && err.stack ? err.stack : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+/**
+ * latency_ms / latency_ratio_idle / latency_ratio_poll5s on the same Dovecot.
+ *
+ *  ours     token mail APPENDed → watchForToken() resolved (fetch, parse, classify) → writeEnvFile() wrote
+ *           SF_SECURITY_TOKEN into a .env: the steps of the reset flow (which watches with newOnly: true).
+ *  raw      raw imapflow: SELECT INBOX, IDLE, the same APPEND → the 'exists' event.
+ *  poll5s   a plain watcher that polls STATUS every 5 s, then fetches + parses (bench/lib/imap.ts Poller).
+ *
+ * Both IDLE watchers are given the same settle time after they report ready, so the APPEND never races the
+ * IDLE command itself (in real use the mail arrives seconds after the watcher went idle). ours and raw
+ * alternate run by run. The poller's APPENDs land at stratified offsets within its 5 s period (shuffled),
+ * as real mail lands at a random phase of a poll cycle.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeEnvFile } from '../src/core/envFile';
+import { watchForToken } from '../src/mail/watch';
+import type { ImapServer } from '../test/servers/imap';
+import { composeTokenMail } from '../test/servers/mailTemplates';
+import { Deliverer, Poller, randomToken, rawIdleLatency, withTimeout } from './lib/imap';
+import { alternate, median, now, round, shuffled, sleep, summarize } from './lib/stats';
+import type { BenchContext, FigureSet } from './lib/types';
+
+const SF_USER = 'jane.doe@acme.example';
+/** Time between "watching" and the APPEND, for both IDLE watchers (imapflow auto-IDLE starts after 150 ms). */
+const SETTLE_MS = 400;
+const POLL_MS = 5000;
+
+export function tokenMail(token: string, date = new Date()): string {
+  return composeTokenMail({ to: SF_USER, username: SF_USER, token, date, firstName: 'Jane' }).toString('utf8');
+}
+
+export async function benchLatency(ctx: BenchContext, imap: ImapServer): Promise<FigureSet> {
+  const acct = { user: 'bench-latency', pass: 'bench-latency-pw' };
+  await imap.addUser(acct.user, acct.pass);
+  const deliverer = await Deliverer.open(imap, acct);
+  const work = mkdtempSync(path.join(tmpdir(), 'tr-bench-latency-'));
+  const envPath = path.join(work, '.env');
+  const envText = `# bench\nSF_USERNAME=${SF_USER}\nSF_PASSWORD=not-a-real-password\nSF_SECURITY_TOKEN=oldtoken\nSF_LOGIN_URL=http://127.0.0.1:1\n`;
+  const mailbox = imap.mailboxConfig(acct.user, acct.pass);
+  let firstUid = await deliverer.uidNext();
+
+  const ours = async (): Promise<number> => {
+    writeFileSync(envPath, envText, { mode: 0o600 });
+    const token = randomToken();
+    const ac = new AbortController();
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const watching = watchForToken({
+      mailbox,
+      since: new Date(),
+      username: SF_USER,
+      newOnly: true,
+      signal: ac.signal,
+      onStatus: (s) => s === 'idle' && ready(),
+    });
+    watching.catch(() => {});
+    try {
+      await withTimeout(Promise.race([isReady, watching]), 15_000, 'watcher did not reach idle');
+      await sleep(SETTLE_MS);
+      const t0 = now();
+      await deliverer.append(tokenMail(token));
+      const found = await withTimeout(watching, 15_000, 'watcher did not find the token mail within 15 s');
+      await writeEnvFile(envPath, { SF_SECURITY_TOKEN: found.token });
+      const ms = now() - t0;
+      if (found.token !== token) throw new Error('watcher returned a different token than the one just delivered');
+      if (!readFileSync(envPath, 'utf8').includes(`SF_SECURITY_TOKEN=${token}`)) throw new Error('.env was not updated');
+      return ms;
+    } finally {
+      ac.abort();
+      await cleanup();
+    }
+  };
+
+  const raw = async (): Promise<number> => {
+    try {
+      return await rawIdleLatency(imap, acct, deliverer, tokenMail(randomToken()), SETTLE_MS);
+    } finally {
+      await cleanup();
+    }
+  };
+
+  async function cleanup(): Promise<void> {
+    await deliverer.removeFrom(firstUid);
+    firstUid = await deliverer.uidNext();
+  }
+
+  try {
+    ctx.progress(`latency: ${ctx.runs.latency} alternating runs each of our watcher and raw IDLE`);
+    const { a: oursMs, b: rawMs } = await alternate(ctx.runs.latency, ours, raw, { warmup: 1 });
+
+    ctx.progress(`latency: ${ctx.runs.poll} runs of the 5 s poller (~${Math.round((ctx.runs.poll * POLL_MS) / 1000) + 5} s)`);
+    const pollMs = await pollRuns(imap, acct, deliverer, ctx.runs.poll);
+    await cleanup();
+
+    const oursMed = median(oursMs);
+    return {
+      figures: {
+        latency_ms: round(oursMed),
+        latency_ratio_idle: round(oursMed / median(rawMs)),
+        latency_ratio_poll5s: round(median(pollMs) / oursMed),
+      },
+      details: {
+        latency: {
+          what: 'APPEND start → token found and .env written (ours, newOnly like the reset flow) vs → EXISTS (raw imapflow IDLE) vs → token parsed (5 s STATUS poller); same Dovecot, STARTTLS on loopback',
+          settle_ms_before_append: SETTLE_MS,
+          ours_ms: summarize(oursMs),
+          raw_idle_exists_ms: summarize(rawMs),
+          poll5s_ms: summarize(pollMs),
+          ours_samples: oursMs.map((x) => round(x)),
+          raw_samples: rawMs.map((x) => round(x)),
+          poll5s_samples: pollMs.map((x) => round(x)),
+        },
+      },
+    };
+  } finally {
+    await deliverer.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  async function pollRuns(server: ImapServer, account: { user: string; pass: string }, d: Deliverer, runs: number): Promise<number[]> {
+    const poller = new Poller(server, account, POLL_MS);
+    await poller.start();
+    const out: number[] = [];
+    try {
+      // Stratified phases (i + ½)/n of the period, shuffled: the median is that of a uniform arrival phase.
+      const offsets = shuffled(
+        Array.from({ length: runs }, (_, i) => ((i + 0.5) / runs) * POLL_MS),
+        7,
+      );
+      for (const offset of offsets) {
+        // Next tick boundary after now, then the offset into that period (ticks at origin + k·period).
+        const k = Math.floor((now() - poller.origin) / POLL_MS) + 1;
+        let at = poller.origin + k * POLL_MS + offset - POLL_MS;
+        if (at < now() + 20) at += POLL_MS;
+        await sleep(at - now());
+        const token = randomToken();
+        const seen = poller.waitFor(token);
+        const t0 = now();
+        await d.append(tokenMail(token));
+        const t1 = await withTimeout(seen, POLL_MS * 3, 'the 5 s poller did not see the token mail');
+        out.push(t1 - t0);
+      }
+    } finally {
+      await poller.stop();
+    }
+    return out;
+  }
+}
