@@ -129,7 +129,7 @@ test('a self-signed IMAPS certificate is refused unless insecureTls is set expli
 
 test('plain http:// login URLs are refused except for loopback hosts', () => {
   for (const bad of ['http://login.salesforce.com', 'http://acme.my.salesforce.com', 'http://127.0.0.1.nip.io', 'http://10.0.0.1', 'http://192.168.1.10:8080', 'http://localhost.evil.test', 'http://[::ffff:7f00:1]x']) {
-    assert.throws(() => validateLoginUrl(bad), undefined, bad);
+    assert.throws(() => validateLoginUrl(bad), Error, bad);
   }
   for (const ok of ['http://127.0.0.1:4567', 'http://localhost:1', 'http://[::1]:8080', 'https://acme.my.salesforce.com']) {
     assert.doesNotThrow(() => validateLoginUrl(ok), ok);
