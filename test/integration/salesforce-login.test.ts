@@ -91,6 +91,12 @@ test('wrong, missing and superseded tokens', async () => {
   await expectStatus('invalid-login', 'INVALID_LOGIN', unknown, secrets);
 });
 
+test('passwords with XML, URL and non-ASCII characters work in both flows', async () => {
+  const { profile, secrets } = newUser({ password: `p&<>"'%+= ;é中${n}` });
+  await expectStatus('ok', null, profile, secrets);
+  await expectStatus('ok', null, { ...profile, clientId: 'cid-1' }, { ...secrets, clientSecret: 'csecret-1' });
+});
+
 test('every forced SOAP fault maps to its health state', async () => {
   const table: Array<[EmulatorFault, HealthStatus, string]> = [
     ['INVALID_LOGIN', 'invalid-login', 'INVALID_LOGIN'],

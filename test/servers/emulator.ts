@@ -669,7 +669,7 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
     return sid ? sessions.get(sid.trim()) : undefined;
   }
 
-  function identity(u: User, version = '64.0'): Record<string, unknown> {
+  function identity(u: User): Record<string, unknown> {
     const v = '{version}';
     return {
       id: `${base}/id/${u.org.id}/${u.userId}`,
@@ -713,7 +713,6 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
       utcOffset: u.language === 'ja' ? 32400000 : -28800000,
       last_modified_date: '2024-05-02T11:41:52Z',
       is_app_installed: true,
-      _version: version,
     };
   }
 
