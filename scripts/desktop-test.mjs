@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAll, checkResults, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+import { buildAll, checkResults, ensureTsx, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+
+if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {

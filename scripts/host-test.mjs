@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCodeServer, launchChromium, payloadUrl, startCodeServer } from './lib/codeServer.mjs';
-import { buildAll, checkResults, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+import { buildAll, checkResults, ensureTsx, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+
+if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -44,7 +46,29 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-const NOISE = [/ENOTFOUND/, /open-vsx|marketplace|gallery/i, /Failed to load resource/, /\[Extension Host\] (?:debugger|Debugger)/];
+const NOISE = [
+  /ENOTFOUND/, /open-vsx|marketplace|gallery/i, /Failed to load resource/, /\[Extension Host\] (?:debugger|Debugger)/,
+  /\[AgentHost\]/, /\[ChatModelSelection\]/, /No signed-in session/, /chat\.|copilot/i,
+];
+
+/** console.log('%c INFO', css, 'text %s', x) → ' INFO text x' (browser printf subset, CSS dropped). */
+function formatConsole(parts) {
+  if (!parts.length) return '';
+  const out = [];
+  let rest = parts;
+  while (rest.length && typeof rest[0] === 'string' && /%[sdifoOc]/.test(rest[0])) {
+    const [fmt, ...args] = rest;
+    out.push(fmt.replace(/%([sdifoOc%])/g, (_, k) => {
+      if (k === '%') return '%';
+      const v = args.shift();
+      if (k === 'c') return '';
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    }));
+    rest = args;
+  }
+  for (const v of rest) out.push(typeof v === 'string' ? v : JSON.stringify(v));
+  return out.join(' ').replace(/^\s*(INFO|WARN|ERR|DEBUG|TRACE)\s+/, '').trimEnd();
+}
 
 async function runSuite(suite, { build, stack, runDir }) {
   const t0 = Date.now();
@@ -70,10 +94,20 @@ async function runSuite(suite, { build, stack, runDir }) {
   await page.exposeFunction('codeAutomationExit', (code) => {
     resolveExit({ code: Number(code) });
   });
+  // Extension-host console output (mocha's reporter included) arrives as printf-style console calls.
+  let printing = Promise.resolve();
   page.on('console', (msg) => {
-    const text = msg.text();
-    if (NOISE.some((re) => re.test(text))) return;
-    say(`[${suite.name}] ${text}`);
+    printing = printing.then(async () => {
+      let parts;
+      try {
+        parts = await Promise.all(msg.args().map((a) => a.jsonValue()));
+      } catch {
+        parts = [msg.text()];
+      }
+      const text = formatConsole(parts);
+      if (NOISE.some((re) => re.test(text))) return;
+      say(`[${suite.name}] ${text}`);
+    });
   });
   page.on('pageerror', (err) => say(`[${suite.name}] page error: ${err.message}`));
   const url = payloadUrl(cs.url, { folder: ws, extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
@@ -83,6 +117,7 @@ async function runSuite(suite, { build, stack, runDir }) {
   const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: undefined, timedOut: true }), timeoutS * 1000)));
   const res = await Promise.race([exited, timeout]);
   clearTimeout(timer);
+  await printing.catch(() => {});
   await browser.close().catch(() => {});
   await cs.stop();
   const check = res.timedOut

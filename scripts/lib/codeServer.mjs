@@ -282,6 +282,8 @@ export async function startCodeServer(opts = {}) {
     'extensions.autoCheckUpdates': false,
     'update.mode': 'none',
     'security.workspace.trust.startupPrompt': 'never',
+    // The web workbench defaults to auto save after a delay; tests of unsaved editors need it off.
+    'files.autoSave': 'off',
     ...(opts.settings ?? {}),
   };
   writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));

@@ -54,6 +54,8 @@ export interface HealthMonitorDeps {
 export class HealthMonitor implements vscode.Disposable {
   private running: Promise<HealthResult | undefined> | undefined;
   private pending: CheckOptions | undefined;
+  private runningInteractive = false;
+  private followUp: Promise<HealthResult | undefined> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly last = new Map<string, HealthResult>();
   private readonly subs: vscode.Disposable[] = [];
@@ -149,14 +151,28 @@ export class HealthMonitor implements vscode.Disposable {
    */
   check(opts: CheckOptions): Promise<HealthResult | undefined> {
     if (this.running) {
-      if (!opts.interactive) this.pending = opts;
-      return this.running;
+      if (!opts.interactive) {
+        this.pending = opts;
+        return this.running;
+      }
+      // A user asked while a background test runs: answer with a test of their own right after it
+      // (one shared follow-up however many times they click), so prompts and reports are theirs.
+      if (this.runningInteractive) return this.running;
+      this.followUp ??= this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.followUp = undefined;
+          return this.check(opts);
+        });
+      return this.followUp;
     }
+    this.runningInteractive = !!opts.interactive;
     const run = this.runOnce(opts).finally(() => {
       this.running = undefined;
+      this.runningInteractive = false;
       const next = this.pending;
       this.pending = undefined;
-      if (next) void this.check(next);
+      if (next && !this.followUp) void this.check(next);
     });
     this.running = run;
     return run;

@@ -1,6 +1,6 @@
 // Shared by scripts/host-test.mjs (code-server) and scripts/desktop-test.mjs (@vscode/test-electron):
 // builds the extension and the host tests, starts the servers, makes a throwaway workspace, checks results.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,10 +35,23 @@ export async function buildAll(log = console.log) {
   return { extensionDevelopmentPath: root, extensionTestsPath: path.join(outDir, 'index.js') };
 }
 
-/** Starts the emulator + IMAP server + control endpoint (test/host/stack.ts, through tsx). */
+/**
+ * The drivers run under `node --import tsx` (they re-exec themselves with `ensureTsx`), so the TypeScript test
+ * servers load directly.
+ */
+export function ensureTsx(scriptUrl) {
+  if (process.env.TOKEN_RELAY_UNDER_TSX === '1') return false;
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(scriptUrl), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, TOKEN_RELAY_UNDER_TSX: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+  return true;
+}
+
+/** Starts the emulator + IMAP server + control endpoint (test/host/stack.ts). */
 export async function startStack(log) {
-  const { register } = await import('tsx/esm/api');
-  register();
   const { startHostStack } = await import(path.join(root, 'test', 'host', 'stack.ts'));
   return startHostStack(log);
 }

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { setEnvText } from '../../src/core/dotenv';
 import { addEmulatorOrg, control, envPath, getApi, readText, resetState, waitForMessage } from './helpers';
 
 const MANUAL = { username: 'manual@acme.test', password: 'Manual-Passw0rd-2' };
@@ -40,19 +41,21 @@ describe('Enter Token Manually and .env', function () {
     const editor = await vscode.window.showTextDocument(doc);
     await editor.edit((e) => e.insert(new vscode.Position(0, 0), '# my unsaved note\n'));
     assert.ok(doc.isDirty);
+    const dirty = doc.getText();
     const onDisk = readText(envPath());
     const token = await control<string>('currentToken', MANUAL.username);
     a.scripted.reset();
     a.scripted.inputs.push(token);
     await vscode.commands.executeCommand('tokenRelay.enterTokenManually');
-    assert.ok(doc.isDirty, 'the editor stays dirty: the user saves');
+    assert.ok(doc.isDirty, `the editor stays dirty: the user saves. Log:\n${a.logLines().slice(-8).join('\n')}`);
     assert.equal(readText(envPath()), onDisk, 'the file on disk is untouched');
     const text = doc.getText();
     assert.ok(text.startsWith('# my unsaved note\nA=1\n'), 'the unsaved edit is kept');
     assert.match(text, new RegExp(`^SF_SECURITY_TOKEN=${token}$`, 'm'));
-    assert.ok(text.endsWith('Z=26\n'));
+    const expected = setEnvText(dirty, { SF_USERNAME: MANUAL.username, SF_LOGIN_URL: process.env.TOKEN_RELAY_TEST_EMULATOR_URL!, SF_SECURITY_TOKEN: token });
+    assert.equal(text, expected, 'only the target keys changed in the editor');
     const m = await waitForMessage(a, /unsaved editor/);
-    assert.ok(m.actions.includes('Open .env'));
+    assert.ok(m.actions.includes('Open .env'), JSON.stringify(a.scripted.messages));
     await doc.save();
     assert.equal(readText(envPath()), text);
   });
