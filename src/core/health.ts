@@ -109,14 +109,14 @@ const SOAP_RETIREMENT =
   'the username-password flow (SF_CLIENT_ID / SF_CLIENT_SECRET).';
 
 const NETWORK_MESSAGES: Record<string, string> = {
-  ECONNREFUSED: 'The connection was refused: nothing is listening at that address. Check the login URL, or your proxy.',
-  ENOTFOUND: 'The host name could not be resolved (DNS). Check the login URL and your network.',
+  ECONNREFUSED: 'The connection{to} was refused: nothing is listening at that address. Check the login URL, or your proxy.',
+  ENOTFOUND: 'The host name{of} could not be resolved (DNS). Check the login URL and your network.',
   EAI_AGAIN: 'DNS lookup failed temporarily. Check your network connection and try again.',
-  ETIMEDOUT: 'Salesforce did not answer in time. Check your network, VPN or proxy settings and try again.',
-  ECONNRESET: 'The connection was reset before Salesforce answered. A proxy, firewall or VPN may be interfering.',
+  ETIMEDOUT: 'Salesforce{at} did not answer in time. Check your network, VPN or proxy settings and try again.',
+  ECONNRESET: 'The connection{to} was reset before Salesforce answered. A proxy, firewall or VPN may be interfering.',
   EPIPE: 'The connection was closed while sending the login. A proxy, firewall or VPN may be interfering.',
   ENETUNREACH: 'The network is unreachable. Check your connection.',
-  EHOSTUNREACH: 'The host is unreachable. Check your connection, VPN or proxy.',
+  EHOSTUNREACH: 'The host{of} is unreachable. Check your connection, VPN or proxy.',
   ENETDOWN: 'The network is down. Check your connection.',
   EPROTO: 'The TLS handshake failed (protocol error). A proxy may be intercepting HTTPS.',
   CERT_HAS_EXPIRED: 'The server certificate has expired. If a corporate proxy intercepts HTTPS, its certificate may be outdated.',
@@ -146,9 +146,22 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** `host:port` of a Node network error (address/port, or hostname), searched through `cause`. */
+function networkTarget(err: unknown, depth = 0): string | undefined {
+  if (!err || typeof err !== 'object' || depth > 3) return undefined;
+  const e = err as { address?: unknown; port?: unknown; hostname?: unknown; host?: unknown; cause?: unknown };
+  const host = typeof e.address === 'string' ? e.address : typeof e.hostname === 'string' ? e.hostname : typeof e.host === 'string' ? e.host : undefined;
+  if (host) return typeof e.port === 'number' || typeof e.port === 'string' ? `${host.includes(':') ? `[${host}]` : host}:${e.port}` : host;
+  return networkTarget(e.cause, depth + 1);
+}
+
 function describeNetwork(code: string, err: unknown): string {
+  const target = code === 'ABORT_ERR' ? undefined : networkTarget(err);
   const known = NETWORK_MESSAGES[code];
-  if (known) return known;
+  if (known) {
+    if (!known.includes('{')) return target ? `${known} (${target})` : known;
+    return known.replace('{to}', target ? ` to ${target}` : '').replace('{of}', target ? ` ${target}` : '').replace('{at}', target ? ` at ${target}` : '');
+  }
   const detail = err instanceof Error ? err.message : '';
   return `The connection to Salesforce failed (${code})${detail ? `: ${detail}` : ''}. Check your network and proxy settings.`;
 }
@@ -328,7 +341,7 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
     return { ...fromFaultCode('PASSWORD_EXPIRED', '', flow), code: 'passwordExpired' };
   }
   if (message === 'Request Timeout' || /aborted due to timeout/i.test(message)) {
-    return { status: 'network-error', code: 'ETIMEDOUT', message: NETWORK_MESSAGES.ETIMEDOUT! };
+    return { status: 'network-error', code: 'ETIMEDOUT', message: describeNetwork('ETIMEDOUT', err) };
   }
   // REST errors (jsforce HttpApiError: name === errorCode).
   if (typeof errorCode === 'string' && /^[A-Z_]+$/.test(errorCode)) return fromFaultCode(errorCode, message, flow);

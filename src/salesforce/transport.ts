@@ -70,6 +70,7 @@ function abortError(): Error {
 function timeoutError(host: string): Error {
   const e = new Error(`No answer from ${host} in time`);
   (e as NodeJS.ErrnoException).code = 'ETIMEDOUT';
+  (e as { host?: string }).host = host;
   return e;
 }
 

@@ -107,6 +107,10 @@ test('network errors keep the Node error code and name the cause', () => {
     assert.equal(c.code, code);
     assert.doesNotMatch(c.message, /undefined/);
   }
+  const refused = classifyLoginError(Object.assign(nodeErr('ECONNREFUSED'), { address: '127.0.0.1', port: 9 }), 'soap');
+  assert.match(refused.message, /^The connection to 127\.0\.0\.1:9 was refused/);
+  assert.match(classifyLoginError(Object.assign(nodeErr('ENOTFOUND'), { hostname: 'acme.my.salesforce.com' }), 'soap').message, /host name acme\.my\.salesforce\.com could not/);
+  assert.match(classifyLoginError(Object.assign(nodeErr('CERT_HAS_EXPIRED'), { host: 'acme.my.salesforce.com' }), 'soap').message, /expired.*\(acme\.my\.salesforce\.com\)$/);
   const wrapped = classifyLoginError(Object.assign(new Error('fetch failed'), { cause: nodeErr('ENOTFOUND') }), 'oauth');
   assert.equal(wrapped.code, 'ENOTFOUND');
   const abort = classifyLoginError(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'soap');
