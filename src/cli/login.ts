@@ -5,9 +5,11 @@
  * process environment) and prints the health JSON of CONTRACTS.md: exactly
  * {"status","label","code","message","organizationId","username","instanceUrl"}, null when unknown.
  * Exit 0 ok, 1 login failed, 2 usage (missing SF_USERNAME / password, bad SF_LOGIN_URL, unreadable file).
- * Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY; extra CAs: NODE_EXTRA_CA_CERTS (read by Node at start).
+ * Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY; extra CAs: NODE_EXTRA_CA_CERTS (read by Node at start; from the
+ * env file read here). Both may come from the env file or the environment.
  */
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { readEnvFile } from '../core/envFile';
 import { ProfileError, profileFromEnv } from '../core/profile';
@@ -33,7 +35,8 @@ Options:
   --timeout SECONDS   give up after this long (default 30)
   --no-limits         skip the DailyApiRequests check (one API call)
   --verbose           log the steps on stderr (secrets redacted)
-Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Extra CA certificates: NODE_EXTRA_CA_CERTS.
+Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Extra CA certificates: NODE_EXTRA_CA_CERTS (a PEM file).
+Both may also be set in the env file.
 Plain http:// login URLs are accepted only for loopback hosts (the emulator).
 `;
 
@@ -86,6 +89,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const advice = loginUrlAdvice(profile.loginUrl);
   if (advice) err(io, `token-relay login: ${advice}`);
 
+  // NODE_EXTRA_CA_CERTS from the environment is loaded by Node at start; from the env file we load it here.
+  let ca: Buffer | undefined;
+  const caFile = vars.NODE_EXTRA_CA_CERTS;
+  if (caFile && caFile !== process.env.NODE_EXTRA_CA_CERTS) {
+    try {
+      ca = await readFile(path.resolve(io.cwd, caFile));
+    } catch (e) {
+      err(io, `token-relay login: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
+    }
+  }
   const verbose = args.flags.get('verbose') === true;
   const log = createLogger((level, line) => {
     if (verbose) err(io, `${level}: ${line}`);
@@ -97,7 +110,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     signal: io.signal,
     timeoutMs,
     fetchLimits: args.flags.get('no-limits') !== true,
-    proxy: proxyFromEnv(io.env, profile.loginUrl),
+    proxy: proxyFromEnv(vars, profile.loginUrl),
+    ca,
     log,
   });
   printJson(io, healthJson(result));
