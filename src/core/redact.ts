@@ -31,20 +31,43 @@ function variants(secret: string): string[] {
 const PATTERNS: Array<[RegExp, string]> = [
   // Salesforce session ids / access tokens: 15- or 18-char org id, '!', long tail.
   [/\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{20,}/g, REDACTED],
-  [/\b(Bearer|OAuth)\s+[A-Za-z0-9._~+\/!=\-]{8,}/gi, `$1 ${REDACTED}`],
+  // `Bearer x` always carries a credential. After `OAuth` only token-like values (long, with a digit), so
+  // prose such as "the OAuth username-password flow" survives.
+  [/\b(Bearer)\s+[A-Za-z0-9._~+\/!=\-]{8,}/gi, `$1 ${REDACTED}`],
+  [/\b(OAuth)\s+(?=[A-Za-z0-9._~+\/!=\-]*\d)[A-Za-z0-9._~+\/!=\-]{16,}/gi, `$1 ${REDACTED}`],
   [/\b(oauth_token|access_token|refresh_token|client_secret|password|passwd|pwd|token|secret|sessionId|security_token)=([^&\s"'<>]+)/gi, `$1=${REDACTED}`],
   [/("(?:password|access_token|refresh_token|client_secret|token|secret|sessionId|accessToken|clientSecret|securityToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`],
   [/<(password|sessionId|sf:sessionId)>[^<]*<\/\1>/gi, `<$1>${REDACTED}</$1>`],
   [/\b(SF_PASSWORD|SF_SECURITY_TOKEN|SF_CLIENT_SECRET|TOKEN_RELAY_IMAP_PASSWORD|TOKEN_RELAY_IMAP_ACCESS_TOKEN)(\s*[=:]\s*)(["']?)[^\s"']+\3/g, `$1$2${REDACTED}`],
 ];
 
+/** How many short-lived secrets (session ids, access tokens) are remembered; older ones fall out. */
+export const MAX_EPHEMERAL_SECRETS = 64;
+
+export interface AddOptions {
+  /**
+   * Short-lived values (a session id per login, an access token): kept in a bounded FIFO so a status bar that
+   * re-tests every few minutes for weeks does not grow the redactor (and slow every log line) without end.
+   * The session-id pattern below still catches expired ones.
+   */
+  ephemeral?: boolean;
+}
+
 export class Redactor {
   private readonly secrets = new Set<string>();
+  private readonly ephemeral: string[] = [];
   private sorted: string[] = [];
 
   /** Registers a secret; empty or very short values are ignored (they cannot be told from text). */
-  add(secret: string | undefined | null): void {
+  add(secret: string | undefined | null, opts: AddOptions = {}): void {
     if (!secret || secret.length < MIN_SECRET_LENGTH) return;
+    if (opts.ephemeral) {
+      if (this.ephemeral.includes(secret) || this.secrets.has(secret)) return;
+      this.ephemeral.push(secret);
+      if (this.ephemeral.length > MAX_EPHEMERAL_SECRETS) this.ephemeral.shift();
+      this.resort();
+      return;
+    }
     let changed = false;
     for (const v of variants(secret)) {
       if (!this.secrets.has(v)) {
@@ -52,7 +75,18 @@ export class Redactor {
         changed = true;
       }
     }
-    if (changed) this.sorted = [...this.secrets].sort((a, b) => b.length - a.length);
+    if (changed) this.resort();
+  }
+
+  private resort(): void {
+    const all = new Set<string>(this.secrets);
+    for (const e of this.ephemeral) for (const v of variants(e)) all.add(v);
+    this.sorted = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  /** How many literal strings are matched (tests of the bound). */
+  get size(): number {
+    return this.sorted.length;
   }
 
   addAll(secrets: Iterable<string | undefined | null>): void {
@@ -62,6 +96,7 @@ export class Redactor {
   /** Forgets every registered secret (tests). */
   clear(): void {
     this.secrets.clear();
+    this.ephemeral.length = 0;
     this.sorted = [];
   }
 
@@ -78,8 +113,8 @@ export class Redactor {
 /** The process-wide redactor: CLI, extension and watcher register every secret they handle here. */
 export const globalRedactor = new Redactor();
 
-export function registerSecret(secret: string | undefined | null): void {
-  globalRedactor.add(secret);
+export function registerSecret(secret: string | undefined | null, opts?: AddOptions): void {
+  globalRedactor.add(secret, opts);
 }
 
 export function redact(text: string): string {

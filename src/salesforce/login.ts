@@ -70,7 +70,7 @@ export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?:
     return m ? xmlText(m[1]!) : undefined;
   };
   const sessionId = tag('sessionId', body);
-  registerSecret(sessionId);
+  registerSecret(sessionId, { ephemeral: true });
   const ui = /<(?:\w+:)?userInfo(?:\s[^>]*)?>([\s\S]*?)<\/(?:\w+:)?userInfo>/.exec(body)?.[1] ?? '';
   return {
     sessionId,
@@ -180,8 +180,8 @@ async function attemptLogin(
       if (/\/services\/oauth2\/token$/.test(req.url) && res.statusCode < 300) {
         try {
           const j = JSON.parse(res.body) as { access_token?: string; refresh_token?: string };
-          registerSecret(j.access_token);
-          registerSecret(j.refresh_token);
+          registerSecret(j.access_token, { ephemeral: true });
+          registerSecret(j.refresh_token, { ephemeral: true });
         } catch {
           /* checked by the transport */
         }
@@ -215,7 +215,7 @@ async function attemptLogin(
     };
   }
   const latencyMs = Math.round(performance.now() - started);
-  registerSecret(conn.accessToken);
+  registerSecret(conn.accessToken, { ephemeral: true });
   // A health check must not log in again behind our back on a 401.
   (conn as unknown as { _refreshDelegate?: unknown })._refreshDelegate = undefined;
 

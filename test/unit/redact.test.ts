@@ -56,3 +56,18 @@ test('logger tags components and redacts every line', () => {
   log.child('idle').info('got AnotherCanary987');
   assert.deepEqual(lines, [`info [mail/idle] got ${REDACTED}`]);
 });
+
+test('prose after OAuth/Bearer survives; token-like values do not', () => {
+  const r = new Redactor();
+  assert.equal(r.redact('Use the OAuth username-password flow.'), 'Use the OAuth username-password flow.');
+  assert.ok(!r.redact('Authorization: OAuth 00Dabc123def456ghi789').includes('00Dabc123def456ghi789'));
+});
+
+test('ephemeral secrets (session ids) are bounded and still redacted while remembered', () => {
+  const r = new Redactor();
+  r.add('LongLivedPassword1');
+  for (let i = 0; i < 1000; i++) r.add(`session-value-${i}-abcdef`, { ephemeral: true });
+  assert.ok(r.size < 64 * 6 + 10, `size ${r.size}`);
+  assert.ok(!r.redact('x session-value-999-abcdef y').includes('session-value-999-abcdef'));
+  assert.ok(!r.redact('LongLivedPassword1').includes('LongLivedPassword1'));
+});
