@@ -1,0 +1,36 @@
+/**
+ * Hostile workspace settings (issue 8, SECURITY.md): a repository's .vscode/settings.json must not be able
+ * to send the user's credentials somewhere else. Checked on the manifest: every setting that decides
+ * where a password goes (org login URLs, the mailbox host, port, TLS mode, user) is application- or
+ * machine-scoped, so only user settings can set it; the extension declares limited support for
+ * untrusted workspaces; the package never contributes a URL that resets the token.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+const conf = pkg.contributes?.configuration;
+const props: Record<string, { scope?: string }> = Array.isArray(conf) ? Object.assign({}, ...conf.map((c: { properties?: object }) => c.properties ?? {})) : (conf?.properties ?? {});
+
+test('settings that direct credentials are user-only (application or machine scope)', () => {
+  const credentialRouting = Object.keys(props).filter((k) => k === 'tokenRelay.orgs' || k.startsWith('tokenRelay.mailbox.'));
+  assert.ok(credentialRouting.includes('tokenRelay.orgs'), 'tokenRelay.orgs is not contributed');
+  assert.ok(credentialRouting.some((k) => k === 'tokenRelay.mailbox.host'), 'tokenRelay.mailbox.host is not contributed');
+  const workspaceSettable = credentialRouting.filter((k) => !['application', 'machine'].includes(props[k]!.scope ?? 'window'));
+  assert.deepEqual(workspaceSettable, [], 'a workspace could redirect the password to another host');
+});
+
+test('Restricted Mode is declared: limited support for untrusted workspaces, no virtual workspaces', () => {
+  assert.equal(pkg.capabilities?.untrustedWorkspaces?.supported, 'limited');
+  assert.match(pkg.capabilities?.untrustedWorkspaces?.description ?? '', /\.env/);
+  assert.equal(pkg.capabilities?.virtualWorkspaces, false);
+});
+
+test('the manifest never contains the ResetApiTokenConfirm URL, and no telemetry dependency', () => {
+  const text = readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8');
+  assert.doesNotMatch(text, /ResetApiTokenConfirm/);
+  const deps = Object.keys({ ...pkg.dependencies });
+  assert.deepEqual(deps.filter((d) => /telemetry|analytics|sentry|applicationinsights/i.test(d)), []);
+});
