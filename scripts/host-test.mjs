@@ -72,6 +72,9 @@ function formatConsole(parts) {
 
 async function runSuite(suite, { build, stack, runDir }) {
   const t0 = Date.now();
+  const mark = (what) => {
+    if (process.env.TOKEN_RELAY_HOST_VERBOSE) say(`[host] ${suite.name} +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
+  };
   const ws = makeWorkspace(runDir);
   const resultsFile = path.join(runDir, `results-${suite.name}.json`);
   const env = {
@@ -86,6 +89,7 @@ async function runSuite(suite, { build, stack, runDir }) {
     log: (l) => say(`[code-server] ${l}`),
   });
   cleanups.push(() => cs.stop());
+  mark('code-server up');
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
   const page = await browser.newPage();
@@ -113,13 +117,16 @@ async function runSuite(suite, { build, stack, runDir }) {
   const url = payloadUrl(cs.url, { folder: ws, extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
   say(`[host] ${suite.name}: code-server ${cs.url} (workspace trust ${suite.workspaceTrust ? 'on: Restricted Mode' : 'off'}), workspace ${ws}`);
   await page.goto(url);
+  mark('workbench loaded');
   let timer;
   const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: undefined, timedOut: true }), timeoutS * 1000)));
   const res = await Promise.race([exited, timeout]);
   clearTimeout(timer);
+  mark(`exit ${res.code}`);
   await printing.catch(() => {});
   await browser.close().catch(() => {});
   await cs.stop();
+  mark('stopped');
   const check = res.timedOut
     ? { ok: false, summary: `${suite.name}: timed out after ${timeoutS} s`, results: undefined }
     : checkResults(resultsFile, suite.name, res.code);

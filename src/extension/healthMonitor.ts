@@ -87,6 +87,14 @@ export class HealthMonitor implements vscode.Disposable {
     return (this.deps.now ?? (() => new Date()))();
   }
 
+  /** The login tester in use (injected; tests may swap in a double of LoginTester). */
+  get tester(): LoginTester {
+    return this.deps.tester;
+  }
+  set tester(t: LoginTester) {
+    this.deps.tester = t;
+  }
+
   lastResult(profileId: string): HealthResult | undefined {
     return this.last.get(profileId);
   }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { addEmulatorOrg, control, getApi, resetState } from './helpers';
+import { addEmulatorOrg, control, getApi, resetState, waitFor } from './helpers';
 
 const FAULTS = { username: 'faults@acme.test', password: 'Faults-Passw0rd-3' };
 
@@ -60,6 +60,29 @@ describe('status bar health states', function () {
       assert.ok(!m.text.includes(FAULTS.password));
     });
   }
+
+  it('shows a spinning icon while checking', async () => {
+    const a = await getApi();
+    await control('setFault', FAULTS.username, null);
+    const m = a.services.monitor;
+    const real = m.tester;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    m.tester = async (p, s, o) => {
+      await gate;
+      return real(p, s, o);
+    };
+    try {
+      const done = vscode.commands.executeCommand('tokenRelay.testConnection');
+      await waitFor('the checking state', () => a.statusText().startsWith('$(sync~spin) '));
+      assert.ok(a.statusText().endsWith(' · faults'));
+      release();
+      await done;
+    } finally {
+      m.tester = real;
+    }
+    assert.equal(a.statusText(), '$(pass) Connected · faults');
+  });
 
   it('never runs more than one test at a time', async () => {
     const a = await getApi();

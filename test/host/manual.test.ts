@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { setEnvText } from '../../src/core/dotenv';
-import { addEmulatorOrg, control, envPath, getApi, readText, resetState, waitForMessage } from './helpers';
+import * as path from 'node:path';
+import { addEmulatorOrg, control, envPath, getApi, readText, resetState, waitFor, waitForMessage, workspaceRoot } from './helpers';
 
 const MANUAL = { username: 'manual@acme.test', password: 'Manual-Passw0rd-2' };
 
@@ -11,6 +12,34 @@ describe('Enter Token Manually and .env', function () {
   beforeEach(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await resetState(await getApi());
+  });
+
+  it('warns once when git does not ignore .env and adds it to .gitignore on request', async () => {
+    const a = await getApi();
+    const gitignore = path.join(workspaceRoot(), '.gitignore');
+    fs.rmSync(gitignore, { force: true });
+    await addEmulatorOrg(a, MANUAL, { token: await control<string>('currentToken', MANUAL.username) });
+    a.scripted.reset();
+    a.scripted.answers.push({ match: 'git does not ignore', action: 'Add to .gitignore' });
+    await vscode.commands.executeCommand('tokenRelay.writeEnv');
+    await waitFor('.gitignore', () => readText(gitignore)?.includes('/.env'));
+    const warnings = a.scripted.messages.filter((m) => m.text.includes('git does not ignore'));
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].severity, 'warn');
+    await vscode.commands.executeCommand('tokenRelay.writeEnv');
+    assert.equal(a.scripted.messages.filter((m) => m.text.includes('git does not ignore')).length, 1, 'warned once');
+  });
+
+  it('notices an outside edit of .env that differs from SecretStorage and imports it on request', async () => {
+    const a = await getApi();
+    const id = await addEmulatorOrg(a, MANUAL, { token: await control<string>('currentToken', MANUAL.username) });
+    await vscode.commands.executeCommand('tokenRelay.writeEnv');
+    a.scripted.reset();
+    a.scripted.answers.push({ match: 'edited outside Token Relay', action: 'Import' });
+    const text = readText(envPath())!;
+    fs.writeFileSync(envPath(), text.replace(/^SF_SECURITY_TOKEN=.*$/m, 'SF_SECURITY_TOKEN=EDITEDOUTSIDEEDITEDOUTSID'));
+    await waitFor('the import offer', () => a.scripted.messages.find((m) => m.text.includes('edited outside Token Relay')), 20_000);
+    await waitFor('the imported token', async () => (await a.services.context.secrets.get(`tokenRelay.${id}.token`)) === 'EDITEDOUTSIDEEDITEDOUTSID');
   });
 
   it('validates the input, then stores, writes .env and tests', async () => {
