@@ -174,6 +174,30 @@ test('a stale token mail (Date and arrival hours before the reset) delivered lat
   assert.equal(found.token, 'FreshTokenAfterTheReset00', 'the stale token was taken');
 });
 
+test('two `token-relay watch` runs on one mailbox and one .env at once: both find the token, the file holds it once', async () => {
+  const u = await freshImapUser();
+  const envPath = path.join(dir, 'two-watchers.env');
+  writeFileSync(envPath, `SF_USERNAME=${SF_USER}\nSF_SECURITY_TOKEN=old-token-value\nTOKEN_RELAY_IMAP_PASSWORD=${u.pass}\n`, { mode: 0o600 });
+  const since = new Date(Date.now() - 5000).toISOString();
+  await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: 'TwoWatchersSameToken00000' }));
+  const run = async () => {
+    const out: string[] = [];
+    const errs: string[] = [];
+    const io: CliIO = { stdout: (t) => void out.push(t), stderr: (t) => void errs.push(t), env: {}, cwd: dir, readStdin: async () => Buffer.alloc(0) };
+    const code = await main(['watch', '--dotenv', envPath, '--imap-host', '127.0.0.1', '--imap-port', String(imap.port), '--imap-tls', 'starttls', '--insecure-tls', '--imap-user', u.name, '--username', SF_USER, '--since', since, '--timeout', '60'], io);
+    return { code, out: out.join(''), err: errs.join('') };
+  };
+  const [a, b] = await Promise.all([run(), run()]);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  assert.equal(JSON.parse(a.out).token, 'TwoWatchersSameToken00000');
+  assert.equal(JSON.parse(b.out).token, 'TwoWatchersSameToken00000');
+  const text = readFileSync(envPath, 'utf8');
+  assert.equal(text.split('SF_SECURITY_TOKEN=').length - 1, 1);
+  assert.deepEqual(dotenv.parse(text), { SF_USERNAME: SF_USER, SF_SECURITY_TOKEN: 'TwoWatchersSameToken00000', TOKEN_RELAY_IMAP_PASSWORD: u.pass });
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('two-watchers') && f !== 'two-watchers.env'), [], 'temp files left behind');
+});
+
 // ------------------------------------------------------------------------------------------------
 // Salesforce side: slow, reset, garbage …
 
