@@ -349,6 +349,9 @@ const vscode = {
     async openTextDocument() {
       return undefined;
     },
+    async findFiles() {
+      return [];
+    },
     async applyEdit() {
       return true;
     },
