@@ -22,10 +22,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watchFile, unwatchFile } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { cleanupAll, installSignalHandlers, onCleanup } from './demo/cleanup.mjs';
 import { createDemoWorkspace } from './demo/workspace.mjs';
-import { demoExtensionEnv, demoWorkbenchSettings, parseEnvFile } from './demo/env.mjs';
+import { loadDemoStack } from './demo/loadStack.mjs';
+import { demoExtensionEnv, demoWorkbenchSettings, parseEnvFile, readSetupStatus } from './demo/env.mjs';
+import { bundleHostModule } from './demo/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
@@ -152,9 +154,7 @@ async function main() {
   step(1, total, 'Extension bundle', ensureBuilt());
 
   // tsx runs the TypeScript test servers in this process (they live in test/servers, used only by the repo demo).
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { startDemoStack } = await import(pathToFileURL(path.join(root, 'scripts', 'demo', 'stack.ts')).href);
+  const startDemoStack = await loadDemoStack();
   const stack = await startDemoStack({ imap: opts.imap });
   onCleanup('servers', () => stack.stop());
   step(2, total, 'Salesforce emulator', `${stack.org.loginUrl}  org "${stack.org.orgName}", user ${stack.org.username}`);
@@ -177,7 +177,9 @@ async function main() {
   });
   step(4, total, 'Demo workspace', `${wsDir}  (.env holds an expired SF_SECURITY_TOKEN)`);
 
-  const extEnv = demoExtensionEnv(stack, { workspace: wsDir, tmp });
+  const extEnv = demoExtensionEnv(stack, { tmp });
+  // The setup step that runs in the extension host: hands the demo mailbox to Token Relay (SecretStorage).
+  const setupModule = await bundleHostModule(path.join(root, 'scripts', 'demo', 'host-setup.ts'), path.join(tmp, 'host-setup', 'index.js'));
 
   if (opts.headless) {
     const { runHeadless } = await import('./demo/headless.mjs');
@@ -188,7 +190,7 @@ async function main() {
     log(dim(`  code-server ${cs.url} (pid ${cs.pid})`));
     const screens = path.resolve(root, opts.screens);
     const verdict = await runHeadless({
-      root, codeServer: cs, stack, workspace: ws, extEnv, screensDir: screens,
+      root, codeServer: cs, stack, workspace: ws, setupModule, tmp, screensDir: screens,
       deadline: started + opts.timeout * 1000, log,
     });
     log('');
@@ -211,6 +213,7 @@ async function main() {
       '--user-data-dir', path.join(profile, 'user-data'),
       '--extensions-dir', path.join(profile, 'extensions'),
       `--extensionDevelopmentPath=${root}`,
+      `--extensionTestsPath=${setupModule}`,
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
       wsDir,
     ];
@@ -238,14 +241,15 @@ async function main() {
     step(5, total, 'code-server', 'starting (installs into ~/.cache/token-relay on first use, a few minutes) …');
     const cs = await startCodeServer({ env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)), keepDataDir: opts.keep });
     onCleanup('code-server', () => cs.stop());
-    const url = payloadUrl(cs.url, { folder: wsDir, extensionDevelopmentPath: root, env: extEnv });
+    const url = payloadUrl(cs.url, { folder: wsDir, extensionDevelopmentPath: root, extensionTestsPath: setupModule });
     const opened = opts.browser && openInBrowser(url);
     log(`  ${opened ? 'opened in your browser:' : 'open this in your browser:'}\n  ${cyan(url)}`);
   }
 
   log('');
   log(bold('Now, in VS Code:'));
-  log(`  1. The status bar (bottom left) says ${bold('Login rejected')}: the demo .env holds an expired token.`);
+  log(`  1. A notification offers to import the org from .env: click ${bold('Import')}. The status bar (bottom left)`);
+  log(`     then says ${bold('Login rejected')}: the demo .env holds an expired token.`);
   log(`  2. Press F1 (or Ctrl+Shift+P) and run ${bold('Salesforce: Reset Token')}.`);
   log(`  3. The emulator's "Reset My Security Token" page opens: click ${bold('Reset Security Token')}.`);
   log(`  4. Watch the notification: the token email is caught, .env is updated, the status bar says ${bold('Connected')}.`);
@@ -254,6 +258,15 @@ async function main() {
   log('');
 
   stack.onEvent((line) => log(`${cyan('›')} ${line}`));
+  const setupTimer = setInterval(() => {
+    const st = readSetupStatus(tmp);
+    if (!st) return;
+    clearInterval(setupTimer);
+    log(st.mailbox
+      ? `${cyan('›')} the demo mailbox is set up in Token Relay (password in SecretStorage)`
+      : `${red('✘')} setting up the demo mailbox in Token Relay failed${st.error ? `: ${st.error}` : ''}; run "Salesforce: Set Up Mailbox" (host ${stack.mailbox.host}, port ${stack.mailbox.port}, STARTTLS, user ${stack.mailbox.user})`);
+  }, 500);
+  onCleanup('setup watcher', () => clearInterval(setupTimer));
   const envPath = ws.envPath;
   const initial = parseEnvFile(envPath).SF_SECURITY_TOKEN;
   let announced = false;

@@ -14,9 +14,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { cleanupAll, installSignalHandlers, onCleanup } from './demo/cleanup.mjs';
 import { createDemoWorkspace } from './demo/workspace.mjs';
+import { loadDemoStack } from './demo/loadStack.mjs';
+import { bundleHostModule } from './demo/bundle.mjs';
 import { demoExtensionEnv, demoWorkbenchSettings } from './demo/env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,9 +76,7 @@ async function main() {
   log(`vsix-smoke: installed as ${installed[0]} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
   // 3. emulator + mailbox + a workspace whose .env holds the CURRENT token
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { startDemoStack } = await import(pathToFileURL(path.join(root, 'scripts', 'demo', 'stack.ts')).href);
+  const startDemoStack = await loadDemoStack();
   const stack = await startDemoStack({});
   onCleanup('servers', () => stack.stop());
   const wsDir = path.join(tmp, 'workspace');
@@ -90,12 +90,7 @@ async function main() {
     .replace(`SF_SECURITY_TOKEN=${stack.org.expiredToken}`, `SF_SECURITY_TOKEN=${stack.currentToken()}`), { mode: 0o600 });
 
   // 4. the host-side suite, bundled for the extension host (Node 24 there)
-  const esbuild = await import('esbuild');
-  const suite = path.join(tmp, 'tests', 'suite.js');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'test', 'vsix', 'suite.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-    outfile: suite, external: ['vscode'], logLevel: 'error',
-  });
+  const suite = await bundleHostModule(path.join(root, 'test', 'vsix', 'suite.ts'), path.join(tmp, 'tests', 'suite.js'));
   // VS Code runs `extensionTestsPath` only in an extension-development window (its extension host throws
   // "Cannot load test runner" without a development path, and the workbench never starts the tests). So the
   // development path is an empty runner extension with ANOTHER id: it shadows nothing, and the suite asserts
@@ -108,7 +103,7 @@ async function main() {
   }, null, 2));
   const resultsFile = path.join(tmp, 'results.json');
   const env = {
-    ...demoExtensionEnv(stack, { workspace: wsDir, tmp }),
+    NODE_EXTRA_CA_CERTS: demoExtensionEnv(stack, { tmp }).NODE_EXTRA_CA_CERTS,
     TOKEN_RELAY_VSIX_RESULTS: resultsFile,
     TOKEN_RELAY_VSIX_EXT_DIR: extensionsDir,
     TOKEN_RELAY_VSIX_RELEASE: path.join(tmp, 'statusbar-read'),

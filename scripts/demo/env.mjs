@@ -6,19 +6,34 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /**
- * Environment for VS Code / code-server and its extension host:
- *   TOKEN_RELAY_IMAP_PASSWORD   the demo mailbox's password (the extension's documented env fallback for the
- *                               mailbox secret; settings never hold secrets)
- *   NODE_EXTRA_CA_CERTS         the demo mailbox's self-signed certificate, so TLS is verified, not switched off
- *   TOKEN_RELAY_OPEN_LOG        the extension's opener seam: every URL it asks VS Code to open is appended to this
- *                               file as one line (the headless driver follows it in a second tab)
+ * Environment for VS Code / code-server and its extension host (inherited; never put in a URL, never printed):
+ *   NODE_EXTRA_CA_CERTS     the demo mailbox's self-signed certificate, so TLS is verified, not switched off
+ *   TOKEN_RELAY_DEMO_SETUP  what scripts/demo/host-setup.ts hands to `tokenRelay.setUpMailbox` (incl. the demo
+ *                           mailbox password, which ends up in SecretStorage) and where it reports back
  */
 export function demoExtensionEnv(stack, { tmp }) {
   return {
-    TOKEN_RELAY_IMAP_PASSWORD: stack.mailbox.password,
     NODE_EXTRA_CA_CERTS: stack.mailbox.caCertPath,
-    TOKEN_RELAY_OPEN_LOG: path.join(tmp, 'opened-urls.log'),
+    TOKEN_RELAY_DEMO_SETUP: JSON.stringify({
+      mailbox: { host: stack.mailbox.host, port: stack.mailbox.port, security: stack.mailbox.security, user: stack.mailbox.user, password: stack.mailbox.password },
+      statusFile: setupStatusFile(tmp),
+      releaseFile: path.join(tmp, 'demo-setup.release'),
+    }),
   };
+}
+
+/** Where host-setup.ts reports { mailbox: boolean, error? }. */
+export function setupStatusFile(tmp) {
+  return path.join(tmp, 'demo-setup.json');
+}
+
+/** The setup step's report, or undefined while it has not run yet. */
+export function readSetupStatus(tmp) {
+  try {
+    return JSON.parse(readFileSync(setupStatusFile(tmp), 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** .env as dotenv reads it ({} when missing or unreadable). */

@@ -1,14 +1,16 @@
 // The headless end-to-end driver: Debian Chromium (playwright-core) drives code-server like a person.
-//   1. open the demo workspace; the status bar says "Login rejected" (profile imported from the expired .env)
+//   1. open the demo workspace; accept the notification offering to import the org from .env; the status bar
+//      says "Login rejected" (the .env token is expired)
 //   2. F1 → "Salesforce: Reset Token" → Enter
-//   3. the page the extension asked VS Code to open (captured through the extension's opener seam, else the tab
-//      the browser opened) → open it in a second tab → click "Reset Security Token"
+//   3. the page the extension asked VS Code to open (vscode.env.openExternal → the tab code-server opens in the
+//      browser; a code-server /proxy/<port>/ URL is mapped back to the org's own URL) → opened in a second tab
+//      → click "Reset Security Token"
 //   4. back in VS Code: wait for the progress notification to finish, read the status bar ("Connected")
 //   5. Quick Open → .env; and check the file on disk against the emulator's current token
 // Every step leaves a screenshot; secrets in the .env editor are masked in screenshots.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseEnvFile } from './env.mjs';
+import { parseEnvFile, readSetupStatus } from './env.mjs';
 
 const RESET_PATH = '/lightning/settings/personal/ResetApiToken/home';
 const STATUS_OK = /^\s*Connected\b/;
@@ -17,17 +19,19 @@ const STATUS_REJECTED = /Login rejected/;
 class StepError extends Error {}
 
 /**
- * runHeadless({ root, codeServer, stack, workspace: { dir, envPath }, extEnv, screensDir, deadline, log })
+ * runHeadless({ root, codeServer, stack, workspace: { dir, envPath }, setupModule, tmp, screensDir, deadline, log })
  *   -> { ok, reason?, checks: [{ name, ok, detail }], screenshots: [file], timings: [[name, ms]], diagnostics? }
  */
 export async function runHeadless(o) {
-  const { codeServer, stack, workspace, extEnv, screensDir, deadline, log } = o;
+  const { codeServer, stack, workspace, screensDir, deadline, log } = o;
   const { launchChromium, payloadUrl } = await import('../lib/codeServer.mjs');
   const checks = [];
   const timings = [];
   const screenshots = [];
   const consoleLines = [];
-  const check = (name, ok, detail = '') => {
+  // detail: shown with the result; a function gets `ok` (for details that only make sense on failure).
+  const check = (name, ok, detailArg = '') => {
+    const detail = typeof detailArg === 'function' ? detailArg(!!ok) : detailArg;
     checks.push({ name, ok: !!ok, detail });
     if (!ok) throw new StepError(`${name}${detail ? `: ${detail}` : ''}`);
   };
@@ -51,7 +55,6 @@ export async function runHeadless(o) {
   };
 
   const originalEnv = readFileSync(workspace.envPath, 'utf8');
-  const openLog = extEnv.TOKEN_RELAY_OPEN_LOG;
   const browser = await launchChromium({ headless: true });
   const result = { ok: false, checks, timings, screenshots };
   const globalTimer = setTimeout(() => {
@@ -73,51 +76,64 @@ export async function runHeadless(o) {
 
     // ------------------------------------------------------------------ 1. workbench, Login rejected
     log('  › opening the demo workspace in code-server (headless Chromium)');
-    await page.goto(payloadUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPath: o.root }), { timeout: within(60_000) });
+    await page.goto(payloadUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPath: o.root, extensionTestsPath: o.setupModule }), { timeout: within(60_000) });
     await page.locator('.monaco-workbench').waitFor({ timeout: within(60_000) });
+    lap('workbench loaded');
+
+    // Token Relay is active once its status bar item is there ("Set up Salesforce org" while it has no org).
+    const anyTokenRelayItem = page.locator('.statusbar-item', { hasText: /Salesforce|Login rejected|Connected|Token required/ }).first();
+    await anyTokenRelayItem.waitFor({ state: 'visible', timeout: within(90_000) });
+    log('  › importing the org from .env (the extension\'s offer, else the command)');
+    const offer = page.locator('.notification-list-item', { hasText: /Import them as an org/ }).first();
+    const offered = await offer.waitFor({ state: 'visible', timeout: within(20_000) }).then(() => true, () => false);
+    if (offered) {
+      await shot('01-import-offer');
+      await offer.locator('.monaco-button', { hasText: /^Import$/ }).first().click({ timeout: within(10_000) });
+      await page.locator('.notification-list-item', { hasText: /imported from/ }).first().waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+      checks.push({ name: 'the extension offered to import the org from .env; accepted', ok: true, detail: '' });
+    } else {
+      await runCommand(page, 'Salesforce: Import Org from .env', within(15_000));
+      await page.locator('.notification-list-item', { hasText: /imported from/ }).first()
+        .waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+      await shot('01-import-offer');
+      checks.push({ name: 'org imported from .env with "Salesforce: Import Org from .env"', ok: true, detail: 'no startup offer within 20 s' });
+    }
+    await waitFor(() => readSetupStatus(o.tmp) !== undefined, within(60_000)).catch(() => undefined);
+    const setup = readSetupStatus(o.tmp);
+    check('the demo mailbox was handed to the extension (Set Up Mailbox → SecretStorage)', setup?.mailbox === true, (ok) => (ok ? '' : setup?.error ?? (setup ? 'setUpMailbox returned false' : 'the setup step never reported')));
+    lap('org imported, mailbox set up');
     const statusItem = page.locator('.statusbar-item', { hasText: /Login rejected|Connected|Token required|Login failed|Network error|Unexpected response|Salesforce/ }).first();
     await waitForText(statusItem, STATUS_REJECTED, within(60_000)).catch(() => undefined);
     const before = await textOf(statusItem);
-    await shot('01-login-rejected');
+    await shot('02-login-rejected');
     check('status bar shows "Login rejected" for the expired token', STATUS_REJECTED.test(before), JSON.stringify(before));
     lap('workbench ready, status Login rejected');
 
     // ------------------------------------------------------------------ 2. F1 → Salesforce: Reset Token
     log('  › F1 → "Salesforce: Reset Token"');
     await dismissToasts(page);
-    await page.locator('.monaco-workbench').click({ position: { x: 640, y: 300 } }).catch(() => undefined);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget input').first();
-    await input.waitFor({ state: 'visible', timeout: within(15_000) });
-    await input.type('Salesforce: Reset Token', { delay: 15 });
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Salesforce: Reset Token' }).first();
-    await row.waitFor({ state: 'visible', timeout: within(15_000) });
-    await shot('02-command-palette');
-    const startedAt = Date.now();
+    const input = page.locator('.quick-input-widget input').first();
+    await openPalette(page, 'Salesforce: Reset Token', within(15_000));
+    await shot('03-command-palette');
     await page.keyboard.press('Enter');
     checks.push({ name: '"Salesforce: Reset Token" found in the command palette and run', ok: true, detail: '' });
     lap('command palette');
 
     // ------------------------------------------------------------------ 3. the page the extension opened
     log('  › waiting for the page the extension asks to open');
-    const opened = await waitForOpenedUrl({ page, popups, openLog, timeoutMs: within(30_000), startedAt });
-    check('the extension opened the org\'s reset page', !!opened.url, opened.url ? '' : 'no URL through the opener seam, no new tab');
+    const opened = await waitForOpenedUrl({ page, popups, codeServerUrl: codeServer.url, timeoutMs: within(30_000) });
+    check('the extension opened the org\'s reset page', !!opened.url, opened.url ? '' : 'no new browser tab');
     const url = new URL(opened.url);
     check('…and only the safe Reset My Security Token page', !/ResetApiTokenConfirm/i.test(opened.url) && url.pathname === RESET_PATH && url.origin === new URL(stack.org.loginUrl).origin, opened.url.replace(/[?#].*$/, ''));
     // The workbench shows the progress notification while the mailbox is watched.
-    const progress = page.locator('.notifications-toasts .notification-toast').filter({ has: page.locator('.monaco-progress-container') });
-    await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
-    await shot('03-waiting-for-email');
+    const progress = page.locator('.notification-list-item').filter({ has: page.locator('.monaco-progress-container.active') });
+    await progress.first().waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+    await shot('04-waiting-for-email');
     lap(`reset page URL (${opened.via})`);
 
     log(`  › following it in a second tab (${opened.via}) and clicking "Reset Security Token"`);
-    let resetPage = opened.page;
-    if (!resetPage) {
-      resetPage = await context.newPage();
-      await resetPage.goto(opened.url, { timeout: within(20_000) });
-    } else {
-      await resetPage.waitForLoadState('domcontentloaded', { timeout: within(20_000) });
-    }
+    const resetPage = await context.newPage();
+    await resetPage.goto(opened.url, { timeout: within(20_000) });
     await resetPage.bringToFront();
     const button = resetPage.locator('button, input[type="submit"], input[type="button"]').filter({ hasText: /reset/i })
       .or(resetPage.locator('input[type="submit"][value*="Reset" i], input[title*="Reset" i]')).first();
@@ -151,18 +167,15 @@ export async function runHeadless(o) {
     const vars = parseEnvFile(workspace.envPath);
     const current = stack.currentToken();
     check('.env holds the org\'s new security token', vars.SF_SECURITY_TOKEN === current && current !== stack.org.expiredToken,
-      vars.SF_SECURITY_TOKEN === stack.org.expiredToken ? 'still the expired token' : vars.SF_SECURITY_TOKEN ? 'a different value' : 'SF_SECURITY_TOKEN missing');
+      (ok) => (ok ? '' : vars.SF_SECURITY_TOKEN === stack.org.expiredToken ? 'still the expired token' : vars.SF_SECURITY_TOKEN ? 'a different value' : 'SF_SECURITY_TOKEN missing'));
     const expected = replaceTokenLine(originalEnv, stack.org.expiredToken, current);
     check('…and every other byte of .env is unchanged', readFileSync(workspace.envPath, 'utf8') === expected);
     const mode = statSync(workspace.envPath).mode & 0o777;
-    check('…and .env is still private (mode 0600)', mode === 0o600, mode.toString(8));
+    check('…and .env is still private (mode 0600)', mode === 0o600, (ok) => (ok ? '' : `mode ${mode.toString(8)}`));
 
     await dismissToasts(page);
-    await page.keyboard.press('Control+P');
-    await input.waitFor({ state: 'visible', timeout: within(10_000) });
-    await input.type('.env', { delay: 20 });
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: '.env' }).first().waitFor({ timeout: within(10_000) });
-    await page.keyboard.press('Enter');
+    // Open it like a person: a click on .env in the Explorer.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^\s*\.env\s*$/ }).first().click({ timeout: within(10_000) });
     const editorLine = page.locator('.editor-instance .view-line', { hasText: 'SF_SECURITY_TOKEN' }).first();
     await editorLine.waitFor({ timeout: within(15_000) });
     await page.locator('.tab.active', { hasText: '.env' }).first().waitFor({ timeout: within(5_000) }).catch(() => undefined);
@@ -184,12 +197,8 @@ export async function runHeadless(o) {
       // The extension's log tells why; open it like a person would.
       try {
         await dismissToasts(page);
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input').first();
-        await input.waitFor({ state: 'visible', timeout: 5000 });
-        await input.type('Salesforce: Show Log', { delay: 10 });
-        await page.waitForTimeout(500);
-        await page.keyboard.press('Enter');
+        await page.keyboard.press('Escape');
+        await runCommand(page, 'Salesforce: Show Log', 5000);
         await page.waitForTimeout(1500);
         await shot('failure-log', page);
       } catch {
@@ -240,6 +249,23 @@ async function waitFor(pred, timeoutMs, every = 200) {
   }
 }
 
+/** F1, type the command's title, wait for its row (does not run it). */
+async function openPalette(page, title, timeoutMs) {
+  await page.locator('.monaco-workbench').click({ position: { x: 640, y: 300 } }).catch(() => undefined);
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill('');
+  await input.type(`>${title}`.replace(/^>>/, '>'), { delay: 10 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** Runs a command from the palette like a person. */
+async function runCommand(page, title, timeoutMs) {
+  await openPalette(page, title, timeoutMs);
+  await page.keyboard.press('Enter');
+}
+
 async function dismissToasts(page) {
   // Clear finished notifications so they do not cover the palette or screenshots (progress ones stay).
   const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .action-label.codicon-close');
@@ -251,22 +277,23 @@ async function dismissToasts(page) {
 }
 
 /**
- * The URL the extension asked VS Code to open: first choice the extension's opener seam (a file with one URL per
- * line, TOKEN_RELAY_OPEN_LOG), else the tab code-server opened in the browser (openExternal → window.open).
- * When VS Code asks "Do you want to open the external website?" the driver answers Open, as a person would.
+ * The URL the extension asked VS Code to open. In code-server `vscode.env.openExternal` makes the workbench open a
+ * browser tab (window.open); the driver reads that tab's address and closes it. code-server may route a loopback
+ * URL through its own port proxy (`<code-server>/proxy/<port>/path`): that is mapped back to
+ * `http://127.0.0.1:<port>/path`, the address the extension asked for. When VS Code asks "Do you want to open the
+ * external website?" the driver answers Open, as a person would.
  */
-async function waitForOpenedUrl({ page, popups, openLog, timeoutMs }) {
+async function waitForOpenedUrl({ page, popups, codeServerUrl, timeoutMs }) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    if (openLog && existsSync(openLog)) {
-      const lines = readFileSync(openLog, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-      if (lines.length) {
-        for (const p of popups) await p.close().catch(() => undefined);
-        return { url: lines[lines.length - 1], via: 'opener seam' };
-      }
-    }
     const popup = popups.find((p) => !p.isClosed() && /^https?:/.test(p.url()));
-    if (popup) return { url: popup.url(), page: popup, via: 'new browser tab' };
+    if (popup) {
+      let url = popup.url();
+      const proxied = new RegExp(`^${codeServerUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(?:absproxy|proxy)/(\\d+)(/.*)?$`).exec(url);
+      if (proxied) url = `http://127.0.0.1:${proxied[1]}${proxied[2] ?? '/'}`;
+      for (const p of popups) await p.close().catch(() => undefined);
+      return { url, via: proxied ? 'browser tab (code-server proxy URL mapped back)' : 'browser tab' };
+    }
     const dialogOpen = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ }).first();
     if (await dialogOpen.isVisible().catch(() => false)) await dialogOpen.click().catch(() => undefined);
     if (Date.now() > until) return { url: '', via: 'nothing' };

@@ -52,6 +52,7 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
     const emulator = await startEmulator({
       port: opts.emulatorPort ?? 0,
       orgName: ORG_NAME,
+      log: (line: string) => emit(line),
       deliver: async (to: string, raw: Buffer) => {
         await imap.append(MAIL_USER, raw, { internalDate: new Date() });
         sent++;
@@ -60,12 +61,11 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
     });
     cleanups.unshift(() => emulator.close());
     const password = demoSecret('Demo-');
-    const user = await emulator.addUser({ username: USERNAME, password, email: `${MAIL_USER}@acme-demo.example`, fullName: 'Dana Developer' });
+    emulator.addUser({ username: USERNAME, password, email: `${MAIL_USER}@acme-demo.example`, fullName: 'Dana Developer', language: 'en' });
     const valid = emulator.currentToken(USERNAME);
     // The .env gets a token that looks right but is not the current one: "expired" by an earlier reset.
     let expiredToken = demoSecret('old').slice(0, 25).padEnd(25, 'x');
     if (expiredToken === valid) expiredToken = expiredToken.split('').reverse().join('');
-    void user;
     return {
       org: {
         loginUrl: emulator.url,
@@ -73,7 +73,7 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
         password,
         expiredToken,
         orgName: ORG_NAME,
-        resetPageUrl: `${emulator.url}/lightning/settings/personal/ResetApiToken/home`,
+        resetPageUrl: emulator.resetPageUrl(),
       },
       mailbox: {
         kind: imap.kind, host: '127.0.0.1', port: imap.port, security: 'starttls', user: MAIL_USER,

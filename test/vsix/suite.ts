@@ -102,12 +102,15 @@ export async function run(): Promise<void> {
     assert(outcome === 'done' || outcome === 'still open', String(outcome));
   });
 
-  await test('the workspace .env opens (the org the status bar tests)', async () => {
+  await test('Import Org from .env takes the workspace org (the status bar then tests its login)', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert(folder, 'no workspace folder');
     const env = vscode.Uri.joinPath(folder.uri, '.env');
     const doc = await waitFor('.env', async () => vscode.workspace.openTextDocument(env).then((d) => d, () => undefined), 5000);
-    assert(/SF_USERNAME=/.test(doc.getText()), '.env has no SF_USERNAME');
+    const username = /^SF_USERNAME=(.*)$/m.exec(doc.getText())?.[1];
+    assert(username, '.env has no SF_USERNAME');
+    const profile = await vscode.commands.executeCommand<{ username?: string } | undefined>('tokenRelay.importOrgFromEnv', env.fsPath);
+    assert(profile && profile.username === username, `import returned ${JSON.stringify(profile && profile.username)}`);
   });
 
   const passed = results.filter((r) => r.ok).length;
