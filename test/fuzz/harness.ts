@@ -48,6 +48,7 @@ export interface CaseResult {
   big: boolean;
   ms: number;
   kind?: string;
+  verdict?: VerdictLike;
   problems: Problem[];
 }
 
@@ -95,7 +96,7 @@ export function checkVerdict(c: FuzzCase, v: VerdictLike): Problem[] {
   }
   const text = [v.reason, ...(Array.isArray(v.warnings) ? v.warnings : [])].join('\n');
   for (const p of c.mail.planted) {
-    if (p.length >= 8 && typeof text === 'string' && text.includes(p)) bad('leak', 'a token-shaped value from the mail appears in reason/warnings');
+    if (p.length >= 8 && text.includes(p)) bad('leak', 'a token-shaped value from the mail appears in reason/warnings');
   }
   return problems;
 }
@@ -121,6 +122,7 @@ export async function runCase(c: FuzzCase, parse: ParseFn): Promise<CaseResult> 
     big: c.big,
     ms,
     kind: v?.kind,
+    verdict: v,
     problems,
   };
 }

@@ -230,7 +230,8 @@ export function buildMail(o: BuildOptions): { raw: Buffer; fromLine: string } {
       body = o.text.replace(/\r?\n/g, CRLF);
       break;
     case 'plain-8bit-latin1': {
-      // Body bytes in ISO-8859-1 (non-Latin-1 characters would be lost; callers use ASCII text here).
+      // Labelled ISO-8859-1 like the legacy mails; the text is written as UTF-8, so a non-ASCII first name
+      // arrives as mojibake (as from a broken sender) while the label lines stay ASCII.
       ct = 'text/plain; charset=ISO-8859-1';
       cte = '7bit';
       body = o.text.replace(/\r?\n/g, CRLF);
@@ -476,7 +477,7 @@ const lookalikePosition: Builder = (rng) => {
       protect = [html];
       break;
     case 'too-long':
-      planted = fake + rng.string(rng.range(1, 15), ALNUM);
+      planted = fake.padEnd(25, 'x') + rng.string(rng.range(1, 15), ALNUM); // 26+ characters
       extra = `Security token (case-sensitive): ${planted}\n\n`;
       protect = [extra.trim()];
       break;

@@ -80,11 +80,10 @@ async function main() {
   if (o.only !== undefined) {
     const c = makeCase(o.seed, o.only, caseOpts);
     if (o.dump) writeFileSync(o.dump, c.raw);
-    const v = await parseAndClassify(c.raw, c.mail.opts).catch((e: unknown) => ({ thrown: String(e) }));
     const r = await runCase(c, parse);
     console.log(describeResult(r));
     console.log('truth:', JSON.stringify(c.truth.expect === 'no-token' ? c.truth : { expect: c.truth.expect }), 'opts:', JSON.stringify(c.mail.opts));
-    console.log('verdict:', JSON.stringify({ ...v, token: (v as { token?: string }).token ? '(present)' : undefined }));
+    if (r.verdict) console.log('verdict:', JSON.stringify({ ...r.verdict, token: r.verdict.token ? '(present)' : undefined }));
     for (const p of r.problems) console.log(`  ${p.cls}: ${p.detail}`);
     process.exitCode = r.problems.length ? 1 : 0;
     return;

@@ -27,6 +27,7 @@ import { runResetFlow } from '../../src/flow/resetFlow';
 import { watchForToken, testMailbox } from '../../src/mail/watch';
 import { testLogin } from '../../src/salesforce/login';
 import { writeEnvFile } from '../../src/core/envFile';
+import { Artifact, scanForSecrets, secretForms } from '../fuzz/secretScan';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SF_USER = 'canary.user@acme.example';
@@ -40,7 +41,6 @@ const CANARY = {
   clientSecret: 'Canary-Client-Secret-5e6f7a8b9c',
 } as const;
 const PASSWORDS = ['sfPassword', 'sfPasswordWrong', 'imapPassword', 'imapPasswordWrong', 'clientSecret'] as const;
-const SESSION_ID = /\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,}/;
 
 let imap: ImapServer;
 let emu: Emulator;
@@ -50,41 +50,12 @@ let bundleDir: string | undefined;
 /** Every token the emulator handed out during the run (each is a secret once superseded). */
 const tokensSeen = new Set<string>();
 
-interface Artifact {
-  source: string;
-  text: string;
-  /** stdout of extract/watch/reset: this one token (the one the command found) may appear here. */
-  allowToken?: string;
-}
-
-function forms(secret: string): string[] {
-  const out = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')]);
-  if (secret.length >= 8) out.add(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
-  return [...out];
-}
-
-/** Hits as "source: secret-name (context)" with the secret itself masked, so the report leaks nothing. */
+/** Every secret the run has seen, for the scanner (the current token is allowed only where an artifact says so). */
 function scan(artifacts: Artifact[]): string[] {
-  const secrets: Array<[string, string]> = [
+  return scanForSecrets(artifacts, [
     ...PASSWORDS.map((k) => [k, CANARY[k]] as [string, string]),
     ...[...tokensSeen].map((t) => [t === CANARY.oldToken ? 'oldToken' : 'a security token', t] as [string, string]),
-  ];
-  const hits: string[] = [];
-  for (const a of artifacts) {
-    for (const [name, secret] of secrets) {
-      if (secret === a.allowToken) continue;
-      for (const f of forms(secret)) {
-        const i = a.text.indexOf(f);
-        if (i >= 0) {
-          const ctx = (a.text.slice(Math.max(0, i - 40), i) + '‹' + name + '›' + a.text.slice(i + f.length, i + f.length + 40)).replace(/\s+/g, ' ');
-          hits.push(`${a.source}: ${name} (${ctx})`);
-          break;
-        }
-      }
-    }
-    if (SESSION_ID.test(a.text)) hits.push(`${a.source}: a session id`);
-  }
-  return hits;
+  ]);
 }
 
 function files(dir: string, exclude: string[] = []): Artifact[] {
@@ -161,7 +132,7 @@ after(async () => {
 
 test('the scanner itself finds every form of a secret (the harness is not vacuous)', () => {
   for (const k of PASSWORDS) {
-    for (const f of forms(CANARY[k])) assert.equal(scan([{ source: 'probe', text: `x ${f} y` }]).length, 1, `${k} form not detected`);
+    for (const f of secretForms(CANARY[k])) assert.equal(scan([{ source: 'probe', text: `x ${f} y` }]).length, 1, `${k} form not detected`);
   }
   assert.equal(scan([{ source: 'probe', text: 'sid 00D5g000004XyZ1!AQ0AQK5.abcdefghijklmnopqrstuvwxyz012345' }]).length, 1);
   assert.equal(scan([{ source: 'probe', text: `ok ${CANARY.oldToken}`, allowToken: CANARY.oldToken }]).length, 0);
