@@ -17,7 +17,7 @@ after(async () => {
   await imap?.stop();
 });
 
-test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the real candidates', async () => {
+test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the real candidates', { timeout: 30_000 }, async () => {
   await imap.addUser('big', 'big-pass-1');
   const old = new Date(Date.now() - 10 * 24 * 3600_000);
   // old mail, including an old token mail from Salesforce: never downloaded
@@ -42,7 +42,7 @@ test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the rea
   assert.equal(classified, 1, 'only the one candidate was downloaded and parsed');
 });
 
-test('a server that accepts but never greets: MailboxError timeout within timeoutMs', async () => {
+test('a server that accepts but never greets: MailboxError timeout within timeoutMs', { timeout: 30_000 }, async () => {
   const silent = net.createServer(() => {});
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const port = (silent.address() as net.AddressInfo).port;
@@ -56,7 +56,7 @@ test('a server that accepts but never greets: MailboxError timeout within timeou
   }
 });
 
-test('through an HTTP CONNECT proxy', async () => {
+test('through an HTTP CONNECT proxy', { timeout: 30_000 }, async () => {
   await imap.addUser('proxied', 'proxied-pass');
   await imap.append('proxied', sampleTokenMail({ username: SF_USER, token: 'ProxyTokenAbcdefghijklmn' }));
   let tunnels = 0;

@@ -32,7 +32,7 @@ function watchUntilIdle(o: Parameters<typeof watchForToken>[0]) {
   return { p, idle, lines };
 }
 
-test('Dovecot without IDLE: the watcher polls with NOOP and finds the new mail', { skip: !dovecotPath() && process.env.CI !== 'true' ? 'Dovecot not installed' : false }, async () => {
+test('Dovecot without IDLE: the watcher polls with NOOP and finds the new mail', { timeout: 30_000, skip: !dovecotPath() && process.env.CI !== 'true' ? 'Dovecot not installed' : false }, async () => {
   const imap: ImapServer = await startImapServer({ prefer: 'dovecot', noIdle: true });
   stops.push(() => imap.stop());
   await imap.addUser('noidle', 'noidle-pass');
@@ -47,7 +47,7 @@ test('Dovecot without IDLE: the watcher polls with NOOP and finds the new mail',
   assert.equal((await w.p).token, 'NoIdleTokenAbcdefghijklm');
 });
 
-test('testMailbox reports the connection and IDLE; failures are MailboxErrors', { skip: !dovecotPath() && process.env.CI !== 'true' ? 'Dovecot not installed' : false }, async () => {
+test('testMailbox reports the connection and IDLE; failures are MailboxErrors', { timeout: 30_000, skip: !dovecotPath() && process.env.CI !== 'true' ? 'Dovecot not installed' : false }, async () => {
   const imap = await startImapServer({ prefer: 'dovecot' });
   stops.push(() => imap.stop());
   await imap.addUser('tm', 'tm-pass-1');
@@ -63,21 +63,21 @@ test('testMailbox reports the connection and IDLE; failures are MailboxErrors', 
   await assert.rejects(testMailbox({ host: '127.0.0.1', port: imap.port, user: 'tm', password: 'x', signal: undefined } as never, { signal: AbortSignal.abort() }), { name: 'AbortError' });
 });
 
-test('embedded server: STARTTLS, IMAPS front, catch-up and IDLE, XOAUTH2 access token', async () => {
+test('embedded server: STARTTLS, IMAPS front, catch-up and IDLE, XOAUTH2 access token', { timeout: 30_000 }, async () => {
   const e = await EmbeddedImap.start();
   stops.push(async () => {
     await e.stop();
     e.remove();
   });
   e.addUser('emb', 'emb-pass', 'emb-access-token-123');
-  e.append(sampleTokenMail({ username: SF_USER, token: 'EmbCatchUpTokenAbcdefghi' }));
+  e.append('emb', sampleTokenMail({ username: SF_USER, token: 'EmbCatchUpTokenAbcdefghi' }));
   const viaStartTls = await watchForToken({ mailbox: { host: '127.0.0.1', port: e.port, security: 'starttls', user: 'emb', password: 'emb-pass', insecureTls: true }, since: new Date(Date.now() - 60_000), username: SF_USER });
   assert.equal(viaStartTls.token, 'EmbCatchUpTokenAbcdefghi');
   const viaImaps = await watchForToken({ mailbox: { host: '127.0.0.1', port: e.imapsPort, security: 'implicit', user: 'emb', accessToken: 'emb-access-token-123', insecureTls: true }, since: new Date(Date.now() - 60_000), username: SF_USER });
   assert.equal(viaImaps.token, 'EmbCatchUpTokenAbcdefghi');
   const w = watchUntilIdle({ mailbox: { host: '127.0.0.1', port: e.port, security: 'starttls', user: 'emb', password: 'emb-pass', insecureTls: true }, since: new Date(), username: SF_USER, newOnly: true });
   await w.idle;
-  e.append(sampleTokenMail({ username: SF_USER, token: 'EmbIdleTokenAbcdefghijkl' }));
+  e.append('emb', sampleTokenMail({ username: SF_USER, token: 'EmbIdleTokenAbcdefghijkl' }));
   assert.equal((await w.p).token, 'EmbIdleTokenAbcdefghijkl');
   await assert.rejects(
     watchForToken({ mailbox: { host: '127.0.0.1', port: e.port, security: 'starttls', user: 'emb', accessToken: 'wrong-token-xyz', insecureTls: true }, since: new Date() }),
@@ -85,7 +85,7 @@ test('embedded server: STARTTLS, IMAPS front, catch-up and IDLE, XOAUTH2 access 
   );
 });
 
-test('embedded server without IDLE, connection dropped mid-watch: NOOP polling + reconnect', async () => {
+test('embedded server without IDLE, connection dropped mid-watch: NOOP polling + reconnect', { timeout: 30_000 }, async () => {
   const e = await EmbeddedImap.start({ noIdle: true });
   stops.push(async () => {
     await e.stop();
@@ -105,7 +105,7 @@ test('embedded server without IDLE, connection dropped mid-watch: NOOP polling +
   });
   await idle;
   e.killConnections();
-  e.append(sampleTokenMail({ username: SF_USER, token: 'EmbDropTokenAbcdefghijkl' }));
+  e.append('emb2', sampleTokenMail({ username: SF_USER, token: 'EmbDropTokenAbcdefghijkl' }));
   assert.equal((await p).token, 'EmbDropTokenAbcdefghijkl');
   assert.ok(statuses.includes('reconnecting'));
 });

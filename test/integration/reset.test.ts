@@ -53,7 +53,7 @@ function fakeIO(env: Record<string, string>, openUrl?: (url: string) => Promise<
   return { io, out, errs };
 }
 
-test('runResetFlow: watcher first, page opened, token stored + written, login ok', async () => {
+test('runResetFlow: watcher first, page opened, token stored + written, login ok', { timeout: 30_000 }, async () => {
   const order: string[] = [];
   let stored = '';
   let written = '';
@@ -95,7 +95,7 @@ test('runResetFlow: watcher first, page opened, token stored + written, login ok
   assert.ok(codes.length <= 1);
 });
 
-test('runResetFlow: an earlier token mail already in the mailbox is not taken for the new one', async () => {
+test('runResetFlow: an earlier token mail already in the mailbox is not taken for the new one', { timeout: 30_000 }, async () => {
   // a reset "a minute ago": its mail is in INBOX before the flow starts
   await emu.resetToken(USER);
   const stale = emu.currentToken(USER);
@@ -116,7 +116,7 @@ test('runResetFlow: an earlier token mail already in the mailbox is not taken fo
   assert.equal(result.health.status, 'ok');
 });
 
-test('runResetFlow: a mailbox that cannot connect fails before the browser opens', async () => {
+test('runResetFlow: a mailbox that cannot connect fails before the browser opens', { timeout: 30_000 }, async () => {
   let opened = false;
   await assert.rejects(
     runResetFlow({
@@ -134,7 +134,7 @@ test('runResetFlow: a mailbox that cannot connect fails before the browser opens
   assert.equal(opened, false);
 });
 
-test('CLI reset end to end: URL on stderr, .env written, login JSON, exit 0', async () => {
+test('CLI reset end to end: URL on stderr, .env written, login JSON, exit 0', { timeout: 30_000 }, async () => {
   const envPath = path.join(dir, 'reset.env');
   writeFileSync(envPath, `# org\nSF_USERNAME=${USER}\nSF_PASSWORD=${SF_PASSWORD}\nSF_LOGIN_URL=${emu.url}\nSF_SECURITY_TOKEN=old-token-value\nTOKEN_RELAY_IMAP_PASSWORD=${IMAP_PASS}\n`);
   let openedUrl = '';
@@ -155,7 +155,7 @@ test('CLI reset end to end: URL on stderr, .env written, login JSON, exit 0', as
   for (const secret of [SF_PASSWORD, IMAP_PASS, token]) assert.ok(!stderr.includes(secret) && !out.join('').includes(secret), 'no secret printed');
 });
 
-test('CLI reset --no-open prints the URL and does not open a browser; a timeout exits 1', async () => {
+test('CLI reset --no-open prints the URL and does not open a browser; a timeout exits 1', { timeout: 30_000 }, async () => {
   const envPath = path.join(dir, 'noopen.env');
   writeFileSync(envPath, `SF_USERNAME=${USER}\nSF_PASSWORD=${SF_PASSWORD}\nSF_LOGIN_URL=${emu.url}\n`);
   let opened = false;

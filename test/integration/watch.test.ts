@@ -56,7 +56,7 @@ after(async () => {
   await imap?.stop();
 });
 
-test('catch-up finds a token mail that arrived before the watch started (after since)', async () => {
+test('catch-up finds a token mail that arrived before the watch started (after since)', { timeout: 30_000 }, async () => {
   const u = await user();
   const since = new Date(Date.now() - 60_000);
   await imap.append(u.name, sampleOtherMail(1));
@@ -71,7 +71,7 @@ test('catch-up finds a token mail that arrived before the watch started (after s
   assert.ok(w.lines.every((l) => !l.includes(token(1)) && !l.includes(u.pass)), 'no secret in logs');
 });
 
-test('IDLE picks up a token mail that arrives while watching; old and foreign mails are ignored', async () => {
+test('IDLE picks up a token mail that arrives while watching; old and foreign mails are ignored', { timeout: 30_000 }, async () => {
   const u = await user();
   // before since (minus skew): ignored even though it is a perfect token mail
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(2) }), { internalDate: new Date(Date.now() - 3 * 3600_000) });
@@ -86,7 +86,7 @@ test('IDLE picks up a token mail that arrives while watching; old and foreign ma
   assert.deepEqual(w.statuses.slice(0, 3), ['connecting', 'catching-up', 'idle']);
 });
 
-test('a localized (Japanese) token mail is found although its subject matches no English hint', async () => {
+test('a localized (Japanese) token mail is found although its subject matches no English hint', { timeout: 30_000 }, async () => {
   const u = await user();
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass), username: SF_USER });
   await w.ready;
@@ -95,7 +95,7 @@ test('a localized (Japanese) token mail is found although its subject matches no
   assert.equal(found.token, token(6));
 });
 
-test('several token mails since `since`: the newest arrival wins', async () => {
+test('several token mails since `since`: the newest arrival wins', { timeout: 30_000 }, async () => {
   const u = await user();
   const now = Date.now();
   // appended out of order: the newest INTERNALDATE is not the highest UID
@@ -107,7 +107,7 @@ test('several token mails since `since`: the newest arrival wins', async () => {
   assert.equal(found.token, token(8));
 });
 
-test('without a username any user\'s token counts; with one, other users\' tokens never do', async () => {
+test('without a username any user\'s token counts; with one, other users\' tokens never do', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleTokenMail({ username: 'other@acme.example', token: token(10) }));
   const any = await startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass) }).p;
@@ -118,7 +118,7 @@ test('without a username any user\'s token counts; with one, other users\' token
   await assert.rejects(w.p, (e: Error) => e.name === 'AbortError');
 });
 
-test('verification codes are relayed once; the token still ends the watch', async () => {
+test('verification codes are relayed once; the token still ends the watch', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleVerificationMail({ username: SF_USER, code: '482913' }));
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass), username: SF_USER });
@@ -132,7 +132,7 @@ test('verification codes are relayed once; the token still ends the watch', asyn
   assert.deepEqual(w.codes.map((c) => c.code), ['482913', '771204']);
 });
 
-test('imap process killed mid-IDLE: reconnects, catches up, finds the mail exactly once', async () => {
+test('imap process killed mid-IDLE: reconnects, catches up, finds the mail exactly once', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleVerificationMail({ username: SF_USER, code: '100001' }));
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass), username: SF_USER, reconnect: { initialMs: 100, maxMs: 400 } });
@@ -157,7 +157,7 @@ test('imap process killed mid-IDLE: reconnects, catches up, finds the mail exact
   assert.ok(w.statuses.filter((s) => s === 'catching-up').length >= 2);
 });
 
-test('the whole server killed and restarted: the watch comes back and finds the mail', async () => {
+test('the whole server killed and restarted: the watch comes back and finds the mail', { timeout: 30_000 }, async () => {
   const u = await user();
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass), username: SF_USER, reconnect: { initialMs: 100, maxMs: 400 } });
   await w.ready;
@@ -167,7 +167,7 @@ test('the whole server killed and restarted: the watch comes back and finds the 
   assert.equal(found.token, token(13));
 });
 
-test('cancel closes the connection and rejects with an AbortError', async () => {
+test('cancel closes the connection and rejects with an AbortError', { timeout: 30_000 }, async () => {
   const u = await user();
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass) });
   await w.ready;
@@ -180,7 +180,7 @@ test('cancel closes the connection and rejects with an AbortError', async () => 
   await assert.rejects(watchForToken({ mailbox: imap.mailboxConfig(u.name, u.pass), since: new Date(), signal: AbortSignal.abort() }), { name: 'AbortError' });
 });
 
-test('implicit TLS (IMAPS) with the server certificate trusted through `ca` (verification on)', async () => {
+test('implicit TLS (IMAPS) with the server certificate trusted through `ca` (verification on)', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(14) }));
   const found = await startWatch({
@@ -189,14 +189,14 @@ test('implicit TLS (IMAPS) with the server certificate trusted through `ca` (ver
   assert.equal(found.token, token(14));
 });
 
-test('STARTTLS with the certificate trusted through `ca`', async () => {
+test('STARTTLS with the certificate trusted through `ca`', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(15) }));
   const found = await startWatch({ mailbox: { host: '127.0.0.1', port: imap.port, security: 'starttls', user: u.name, password: u.pass, ca: imap.caCert } }).p;
   assert.equal(found.token, token(15));
 });
 
-test('self-signed certificate refused without insecureTls, naming the option', async () => {
+test('self-signed certificate refused without insecureTls, naming the option', { timeout: 30_000 }, async () => {
   const u = await user();
   for (const [port, security] of [[imap.imapsPort, 'implicit'], [imap.port, 'starttls']] as const) {
     await assert.rejects(
@@ -206,7 +206,7 @@ test('self-signed certificate refused without insecureTls, naming the option', a
   }
 });
 
-test('wrong security mode: implicit TLS against the STARTTLS port says to try STARTTLS', async () => {
+test('wrong security mode: implicit TLS against the STARTTLS port says to try STARTTLS', { timeout: 30_000 }, async () => {
   const u = await user();
   await assert.rejects(
     watchForToken({ mailbox: { host: '127.0.0.1', port: imap.port, security: 'implicit', user: u.name, password: u.pass, insecureTls: true }, since: new Date() }),
@@ -214,7 +214,7 @@ test('wrong security mode: implicit TLS against the STARTTLS port says to try ST
   );
 });
 
-test('refused connection: MailboxError connect', async () => {
+test('refused connection: MailboxError connect', { timeout: 30_000 }, async () => {
   const { freePort } = await import('../servers/dovecot');
   const port = await freePort();
   await assert.rejects(
@@ -223,7 +223,7 @@ test('refused connection: MailboxError connect', async () => {
   );
 });
 
-test('junk folder found by its \\Junk flag (not its name) and extra folders are watched', async () => {
+test('junk folder found by its \\Junk flag (not its name) and extra folders are watched', { timeout: 30_000 }, async () => {
   const u = await user();
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass, { watchJunk: true }), username: SF_USER, folderPollMs: 100 });
   await w.ready;
@@ -240,7 +240,7 @@ test('junk folder found by its \\Junk flag (not its name) and extra folders are 
   assert.ok(w2.lines.some((l) => /No Such Folder/.test(l) && /does not exist/.test(l)));
 });
 
-test('NOOP polling when IDLE is not used (forcePoll) still finds new mail', async () => {
+test('NOOP polling when IDLE is not used (forcePoll) still finds new mail', { timeout: 30_000 }, async () => {
   const u = await user();
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass, { forcePoll: true, pollIntervalMs: 200 }), username: SF_USER });
   await w.ready;
@@ -248,7 +248,7 @@ test('NOOP polling when IDLE is not used (forcePoll) still finds new mail', asyn
   assert.equal((await w.p).token, token(18));
 });
 
-test('newOnly ignores mail that was already there; afterSuccess seen marks the token mail', async () => {
+test('newOnly ignores mail that was already there; afterSuccess seen marks the token mail', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(19) }));
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass, { afterSuccess: 'seen' }), username: SF_USER, newOnly: true });
@@ -266,7 +266,7 @@ test('newOnly ignores mail that was already there; afterSuccess seen marks the t
   assert.ok(msg && msg.flags?.has('\\Seen'));
 });
 
-test('wrong password: MailboxError auth, no secret in the message (last: it triggers Dovecot\'s auth penalty)', async () => {
+test('wrong password: MailboxError auth, no secret in the message (last: it triggers Dovecot\'s auth penalty)', { timeout: 30_000 }, async () => {
   const u = await user();
   const bad = 'definitely-wrong-pw-123';
   await assert.rejects(

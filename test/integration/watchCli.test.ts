@@ -61,7 +61,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('watch prints the extract-shaped JSON, relays codes on stderr, writes --dotenv', async () => {
+test('watch prints the extract-shaped JSON, relays codes on stderr, writes --dotenv', { timeout: 30_000 }, async () => {
   const u = await user();
   const envPath = path.join(dir, 'w1.env');
   writeFileSync(envPath, `SF_USERNAME=${SF_USER}\nSF_SECURITY_TOKEN=old\nTOKEN_RELAY_IMAP_PASSWORD=${u.pass}\n`);
@@ -85,7 +85,7 @@ test('watch prints the extract-shaped JSON, relays codes on stderr, writes --dot
   assert.ok(!stderr.includes(u.pass) && !stderr.includes(tokenFor(1)));
 });
 
-test('watch waits (IDLE) for a new mail; --username overrides; any user without one', async () => {
+test('watch waits (IDLE) for a new mail; --username overrides; any user without one', { timeout: 30_000 }, async () => {
   const u = await user();
   const { io, out, errs } = fakeIO({ TOKEN_RELAY_IMAP_PASSWORD: u.pass });
   const p = main(imapArgs(u, ['--username', 'Taro@Acme.Example', '--timeout', '20', '--verbose']), io);
@@ -108,7 +108,7 @@ test('watch waits (IDLE) for a new mail; --username overrides; any user without 
   assert.ok([tokenFor(2), tokenFor(3)].includes(JSON.parse(any.out.join('')).token));
 });
 
-test('real process (src/cli.ts): IMAPS verified through NODE_EXTRA_CA_CERTS, host name checked against the certificate', async () => {
+test('real process (src/cli.ts): IMAPS verified through NODE_EXTRA_CA_CERTS, host name checked against the certificate', { timeout: 30_000 }, async () => {
   const u = await user();
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: tokenFor(4) }));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'watch', '--imap-host', 'localhost', '--imap-port', String(imap.imapsPort), '--imap-tls', 'implicit', '--imap-user', u.name, '--since', new Date(Date.now() - 60_000).toISOString(), '--timeout', '20'], {
@@ -126,7 +126,7 @@ test('real process (src/cli.ts): IMAPS verified through NODE_EXTRA_CA_CERTS, hos
   assert.ok(!stderr.includes(u.pass));
 });
 
-test('exit codes: 1 timeout, 1 cancel, 2 usage, 3 TLS/auth failures', async () => {
+test('exit codes: 1 timeout, 1 cancel, 2 usage, 3 TLS/auth failures', { timeout: 30_000 }, async () => {
   const u = await user();
   const env = { TOKEN_RELAY_IMAP_PASSWORD: u.pass };
   let r = fakeIO(env);

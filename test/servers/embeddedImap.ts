@@ -1,7 +1,8 @@
 /**
  * An in-process IMAP server (hoodiecrow-imap, memory only) for machines without Dovecot and for the demo.
- * Not the tests' truth (Dovecot is): hoodiecrow is single-account (every login sees the same mailbox),
- * has no \Recent and no UIDPLUS. STARTTLS uses our own self-signed cert (hoodiecrow's bundled one expired);
+ * Not the tests' truth (Dovecot is): no \Recent, no UIDPLUS. hoodiecrow itself is single-account; here every
+ * user gets a mailbox of its own (a second hoodiecrow instance that never listens): after a successful LOGIN /
+ * AUTHENTICATE the connection is re-bound to that user's instance, so tests see Dovecot-like isolation. STARTTLS uses our own self-signed cert (hoodiecrow's bundled one expired);
  * implicit TLS is a TLS terminator in front of the same server.
  */
 import net from 'node:net';
@@ -14,8 +15,20 @@ import { makeSelfSignedCert, testTmpRoot } from './dovecot';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hoodiecrow: (opts: Record<string, unknown>) => HoodiecrowServer = require('hoodiecrow-imap');
 
+interface HoodiecrowConnection {
+  server: HoodiecrowServer;
+  state: string;
+  inputHandler?: ((str: string) => void) | false;
+  _notificationCallback: (...a: unknown[]) => void;
+}
+type CommandHandler = (conn: HoodiecrowConnection, parsed: { attributes?: Array<{ value?: unknown }> }, data: unknown, cb: () => void) => void;
+
 interface HoodiecrowServer {
   server: net.Server;
+  getCommandHandler(name: string): CommandHandler | false;
+  setCommandHandler(name: string, h: CommandHandler): void;
+  on(ev: string, f: (...a: unknown[]) => void): void;
+  removeListener(ev: string, f: (...a: unknown[]) => void): void;
   users: Record<string, { password: string; xoauth2?: { accessToken: string; sessionTimeout: number } }>;
   listen(port: number, host: string, cb: () => void): void;
   close(cb?: () => void): void;
@@ -54,10 +67,12 @@ export class EmbeddedImap {
     return e;
   }
 
-  private async listen(port: number, imapsPort: number): Promise<void> {
+  private readonly perUser = new Map<string, HoodiecrowServer>();
+
+  private makeServer(): HoodiecrowServer {
     const plugins = ['ID', 'STARTTLS', 'SASL-IR', 'AUTH-PLAIN', 'NAMESPACE', 'ENABLE', 'UNSELECT', 'SPECIAL-USE', 'XOAUTH2'];
     if (!this.opts.noIdle) plugins.push('IDLE');
-    this.hc = hoodiecrow({
+    return hoodiecrow({
       plugins,
       id: { name: 'hoodiecrow (token-relay embedded test server)', version: '2.1.0' },
       credentials: { key: readFileSync(this.keyPath), cert: readFileSync(this.certPath) },
@@ -73,6 +88,63 @@ export class EmbeddedImap {
         },
       },
     });
+  }
+
+  /** The user named by a SASL PLAIN / XOAUTH2 response (base64). */
+  private static saslUser(v: string): string | undefined {
+    if (!/^[A-Za-z0-9+/=]{4,}$/.test(v.trim())) return undefined;
+    const text = Buffer.from(v.trim(), 'base64').toString('utf8');
+    const x = /^user=([^\x01]*)\x01/.exec(text);
+    if (x) return x[1];
+    const parts = text.split('\0');
+    return parts.length === 3 ? parts[1] : undefined;
+  }
+
+  /**
+   * Re-binds a connection to its user's own mailbox after LOGIN / AUTHENTICATE succeeded. The user comes from
+   * LOGIN's first argument, an AUTHENTICATE initial response (SASL-IR), or the continuation line.
+   */
+  private hookLogins(main: HoodiecrowServer): void {
+    for (const name of ['LOGIN', 'AUTHENTICATE PLAIN', 'AUTHENTICATE XOAUTH2']) {
+      const orig = main.getCommandHandler(name);
+      if (!orig) continue;
+      main.setCommandHandler(name, (conn, parsed, data, cb) => {
+        const vals = (parsed.attributes ?? []).map((a) => (typeof a?.value === 'string' ? a.value : ''));
+        let user = name === 'LOGIN' ? vals[0] : vals.map((v) => EmbeddedImap.saslUser(v)).find((u) => u !== undefined);
+        const bind = () => {
+          const target = user !== undefined ? this.perUser.get(user) : undefined;
+          if (conn.state === 'Authenticated' && target && conn.server !== target) {
+            conn.server.removeListener('notify', conn._notificationCallback);
+            conn.server = target;
+            target.on('notify', conn._notificationCallback);
+          }
+        };
+        orig(conn, parsed, data, () => {
+          bind();
+          cb();
+        });
+        // Without SASL-IR the handler returns at once and authenticates on the continuation line.
+        const ih = conn.inputHandler;
+        if (user === undefined && typeof ih === 'function') {
+          conn.inputHandler = (str: string) => {
+            user = EmbeddedImap.saslUser(str);
+            ih.call(conn, str);
+            bind();
+          };
+        }
+      });
+    }
+  }
+
+  private mailboxOf(user: string): HoodiecrowServer {
+    const s = this.perUser.get(user);
+    if (!s) throw new Error(`embedded IMAP: unknown user ${user} (addUser first)`);
+    return s;
+  }
+
+  private async listen(port: number, imapsPort: number): Promise<void> {
+    this.hc = this.makeServer();
+    this.hookLogins(this.hc);
     for (const [u, p] of Object.entries(this.users)) this.hc.users[u] = { password: p };
     this.hc.server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);
@@ -98,14 +170,16 @@ export class EmbeddedImap {
   addUser(user: string, pass: string, accessToken?: string): void {
     this.users[user] = pass;
     this.hc.users[user] = { password: pass, ...(accessToken ? { xoauth2: { accessToken, sessionTimeout: 3600_000 } } : {}) };
+    if (!this.perUser.has(user)) this.perUser.set(user, this.makeServer());
   }
 
-  /** Appends in-process (every login shares one mailbox). */
-  append(raw: string | Buffer, folder = 'INBOX', internalDate?: Date, flags: string[] = []): number {
-    const box = this.hc.getMailbox(folder);
+  /** Appends in-process to the user's own mailbox. */
+  append(user: string, raw: string | Buffer, folder = 'INBOX', internalDate?: Date, flags: string[] = []): number {
+    const server = this.mailboxOf(user);
+    const box = server.getMailbox(folder);
     if (!box) throw new Error(`embedded IMAP: no folder ${folder}`);
     const text = Buffer.isBuffer(raw) ? raw.toString('binary') : raw;
-    return this.hc.appendMessage(box, flags, internalDate ?? new Date(), text.replace(/\r?\n/g, '\r\n')).message.uid;
+    return server.appendMessage(box, flags, internalDate ?? new Date(), text.replace(/\r?\n/g, '\r\n')).message.uid;
   }
 
   /** Drops every client connection (like killing Dovecot's imap processes). */
@@ -138,11 +212,11 @@ export class EmbeddedImap {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  fillMaildir(_user: string, count: number, makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date }, folder = 'INBOX'): void {
+  fillMaildir(user: string, count: number, makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date }, folder = 'INBOX'): void {
     for (let i = 0; i < count; i++) {
       const m = makeMessage(i);
-      if (typeof m === 'string' || Buffer.isBuffer(m)) this.append(m, folder, undefined, ['\\Seen']);
-      else this.append(m.raw, folder, m.internalDate, ['\\Seen']);
+      if (typeof m === 'string' || Buffer.isBuffer(m)) this.append(user, m, folder, undefined, ['\\Seen']);
+      else this.append(user, m.raw, folder, m.internalDate, ['\\Seen']);
     }
   }
 }

@@ -70,7 +70,9 @@ export interface StartImapOptions {
 let warned = false;
 
 export async function startImapServer(opts: StartImapOptions = {}): Promise<ImapServer> {
-  const prefer = opts.prefer ?? 'auto';
+  // TOKEN_RELAY_TEST_IMAP=embedded|dovecot forces a server kind (to run the suite on the fallback path).
+  const envPrefer = process.env.TOKEN_RELAY_TEST_IMAP;
+  const prefer = opts.prefer ?? (envPrefer === 'embedded' || envPrefer === 'dovecot' ? envPrefer : 'auto');
   const haveDovecot = !!dovecotPath();
   if (prefer === 'dovecot' || (prefer === 'auto' && haveDovecot)) {
     if (!haveDovecot) throw new Error('Dovecot is required here but /usr/sbin/dovecot is missing (apt-get install dovecot-imapd)');
@@ -79,7 +81,7 @@ export async function startImapServer(opts: StartImapOptions = {}): Promise<Imap
   if (process.env.CI === 'true' && prefer === 'auto') {
     throw new Error('CI=true: the integration tests need a real Dovecot (/usr/sbin/dovecot); apt-get install dovecot-imapd');
   }
-  if (!opts.quiet && !warned && prefer === 'auto') {
+  if (!opts.quiet && !warned && opts.prefer !== 'embedded') {
     warned = true;
     process.stderr.write(
       '\n' +
@@ -172,8 +174,8 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
     async addUser(user, pass) {
       e.addUser(user, pass);
     },
-    async append(_user, raw, o = {}) {
-      return e.append(raw, o.folder ?? 'INBOX', o.internalDate, o.flags ?? []);
+    async append(user, raw, o = {}) {
+      return e.append(user, raw, o.folder ?? 'INBOX', o.internalDate, o.flags ?? []);
     },
     async kill() {
       e.killConnections();
