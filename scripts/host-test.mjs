@@ -116,7 +116,7 @@ async function runSuite(suite, { build, stack, runDir }) {
   page.on('pageerror', (err) => say(`[${suite.name}] page error: ${err.message}`));
   const url = payloadUrl(cs.url, { folder: ws, extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
   say(`[host] ${suite.name}: code-server ${cs.url} (workspace trust ${suite.workspaceTrust ? 'on: Restricted Mode' : 'off'}), workspace ${ws}`);
-  await page.goto(url);
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
   mark('workbench loaded');
   let timer;
   const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: undefined, timedOut: true }), timeoutS * 1000)));

@@ -71,7 +71,12 @@ export class HealthMonitor implements vscode.Disposable {
 
   constructor(private readonly deps: HealthMonitorDeps) {
     this.subs.push(
-      deps.profiles.onDidChange(() => this.refreshView(true)),
+      deps.profiles.onDidChange(() => {
+        // Results of removed orgs are forgotten: an org added again starts "not checked".
+        const ids = new Set(deps.profiles.list().map((p) => p.id));
+        for (const id of [...this.last.keys()]) if (!ids.has(id)) this.last.delete(id);
+        this.refreshView(); // Switch Org tests itself
+      }),
       deps.secrets.onDidChange((c) => {
         if (!c.external || this.holds > 0) return;
         const active = deps.profiles.active();
