@@ -148,15 +148,12 @@ pkg.contributes = {
   menus: {
     'explorer/context': [
       { command: 'tokenRelay.importOrgFromEnv', when: 'resourceFilename == .env', group: 'tokenRelay@1' },
-      { command: 'tokenRelay.writeEnv', when: 'resourceFilename == .env && isWorkspaceTrusted', group: 'tokenRelay@2' },
+      { command: 'tokenRelay.writeEnv', when: 'resourceFilename == .env', group: 'tokenRelay@2' },
     ],
     'editor/title/context': [
       { command: 'tokenRelay.importOrgFromEnv', when: 'resourceFilename == .env', group: 'tokenRelay@1' },
     ],
-    commandPalette: [
-      { command: 'tokenRelay.resetToken', when: 'isWorkspaceTrusted' },
-      { command: 'tokenRelay.writeEnv', when: 'isWorkspaceTrusted' },
-    ],
+    // Every command stays in the palette in Restricted Mode too: the ones that would write explain why they don't.
   },
   walkthroughs: [
     {
