@@ -127,13 +127,48 @@ export async function connectClient(client: ImapFlow, cfg: MailboxConfig, signal
   if (signal?.aborted) throw abortError(signal);
   const onAbort = () => client.close();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // imapflow's timeouts cover the TCP connect and the greeting; a server that greets and then never answers
+  // (STARTTLS, CAPABILITY, LOGIN) would only hit the 5-minute socket timeout. One deadline for the whole
+  // connect + TLS + login, then.
+  const limit = cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    client.close();
+  }, limit);
   try {
     await client.connect();
+    if (timedOut) throw new Error('late');
   } catch (e) {
     if (signal?.aborted) throw abortError(signal);
+    if (timedOut) {
+      const ep = resolvedEndpoint(cfg);
+      throw new MailboxError('timeout', `${ep.host}:${ep.port} did not complete the IMAP login within ${Math.round(limit / 100) / 10} s (it stopped answering after the greeting). Check the port and security mode (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}), or a proxy/firewall in between.`, 'LOGIN_TIMEOUT');
+    }
     throw toMailboxError(e, errorContext(cfg));
   } finally {
+    clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Runs `fn` with a deadline (ms); on expiry closes the client and rejects with MailboxError 'timeout'. */
+export async function withDeadline<T>(client: ImapFlow, cfg: MailboxConfig, what: string, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    client.close();
+  }, ms);
+  try {
+    return await fn();
+  } catch (e) {
+    if (timedOut) {
+      const ep = resolvedEndpoint(cfg);
+      throw new MailboxError('timeout', `${ep.host}:${ep.port} did not answer ${what} within ${Math.round(ms / 100) / 10} s.`, 'ETIMEOUT');
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -17,9 +17,10 @@
  *     catch up from the last seen UID of every folder (UIDVALIDITY checked; a change restarts that folder's
  *     scan by date). Each message is classified at most once per (folder, UIDVALIDITY, UID), and a
  *     verification code is relayed at most once per Message-ID.
- * Messages that were already in a folder when the watch first opened it must have INTERNALDATE ≥ since−skew;
- * messages that arrive later always count (so a server clock behind ours cannot hide a new mail).
- * `newOnly` ignores everything that was there at the start (the reset flow: a token from an earlier reset is
+ * Every message must have INTERNALDATE ≥ since−skew, also one that shows up while we watch (a greylisted or
+ * moved mail of an earlier reset is stale however late it lands); the skew (default 2 min) absorbs clock
+ * differences between the mail server and this machine.
+ * `newOnly` also ignores everything that was there at the start (the reset flow: a token from an earlier reset is
  * void once the user clicks Reset again). When several token mails qualify, the newest (INTERNALDATE, then
  * UID) wins. The caller owns the overall timeout (signal); aborting closes the socket at once and rejects
  * with an AbortError. Failures to connect the first time reject with a MailboxError; after the first
@@ -32,7 +33,8 @@ import { registerSecret, safeErrorMessage } from '../core/redact';
 import { parseAndClassify, ParseOptions } from './parse';
 import { MailboxError, toMailboxError } from './errors';
 import {
-  MailboxConfig, abortError, connectClient, createImapClient, errorContext, isAbortError, resolvedEndpoint,
+  DEFAULT_CONNECT_TIMEOUT_MS, MailboxConfig, abortError, connectClient, createImapClient, errorContext, isAbortError,
+  resolvedEndpoint, withDeadline,
 } from './imapClient';
 
 export type { MailboxConfig } from './imapClient';
@@ -353,7 +355,10 @@ class Watcher {
       this.processed.add(key);
       const receivedAt = toDate(m.internalDate);
       const old = st.baselineUid === undefined || m.uid <= st.baselineUid;
-      if (old && (!receivedAt || receivedAt < this.cutoff)) continue;
+      if (receivedAt ? receivedAt < this.cutoff : old) {
+        if (receivedAt && !old) this.log.debug(`${st.path} uid ${m.uid}: arrived now but dated ${receivedAt.toISOString()}, before the watch window: stale, ignored`);
+        continue;
+      }
       if (!this.opts.trustForwarded && !envelopeMayBeSalesforce(m)) {
         this.log.trace(`${st.path} uid ${m.uid}: sender is not Salesforce; skipped without download`);
         continue;
@@ -512,7 +517,7 @@ export async function testMailbox(cfg: MailboxConfig, opts: { signal?: AbortSign
   try {
     await connectClient(client, cfg, opts.signal);
     const idle = client.capabilities.has('IDLE');
-    const mb = await client.mailboxOpen('INBOX', { readOnly: true });
+    const mb = await withDeadline(client, cfg, 'opening INBOX', cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS, () => client.mailboxOpen('INBOX', { readOnly: true }));
     const detail = `Connected to ${ep.host}:${ep.port} (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}${cfg.insecureTls ? ', certificate NOT verified' : ''}) as ${cfg.user}; INBOX has ${mb.exists} message(s); IDLE ${idle ? 'supported' : 'not supported (the watcher polls every second)'}.`;
     await withTimeout(client.logout(), 2000).catch(() => client.close());
     log.info(detail);

@@ -71,12 +71,15 @@ test('catch-up finds a token mail that arrived before the watch started (after s
   assert.ok(w.lines.every((l) => !l.includes(token(1)) && !l.includes(u.pass)), 'no secret in logs');
 });
 
-test('IDLE picks up a token mail that arrives while watching; old and foreign mails are ignored', { timeout: 30_000 }, async () => {
+test('IDLE picks up a token mail that arrives while watching; old, stale-but-late and foreign mails are ignored', { timeout: 30_000 }, async () => {
   const u = await user();
   // before since (minus skew): ignored even though it is a perfect token mail
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(2) }), { internalDate: new Date(Date.now() - 3 * 3600_000) });
   const w = startWatch({ mailbox: imap.mailboxConfig(u.name, u.pass), username: SF_USER });
   await w.ready;
+  // stale: dated and "received" hours ago, but delivered (APPENDed) only now, e.g. after greylisting
+  const stale = new Date(Date.now() - 3 * 3600_000);
+  await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(21), date: stale }), { internalDate: stale });
   await imap.append(u.name, sampleTokenMail({ username: 'someone.else@acme.example', token: token(3) })); // other user
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(4), from: 'Salesforce <support@salesforce.com.evil.test>' })); // lookalike
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: token(5) }));
