@@ -52,7 +52,7 @@ export async function alternate(
   runs: number,
   a: (i: number) => Promise<number>,
   b: (i: number) => Promise<number>,
-  opts: { warmup?: number; onPair?: (i: number, a: number, b: number) => void } = {},
+  opts: { warmup?: number; onPair?: (i: number, a: number, b: number) => void | Promise<void> } = {},
 ): Promise<{ a: number[]; b: number[] }> {
   const outA: number[] = [];
   const outB: number[] = [];
@@ -70,7 +70,7 @@ export async function alternate(
     if (i >= 0) {
       outA.push(va);
       outB.push(vb);
-      opts.onPair?.(i, va, vb);
+      await opts.onPair?.(i, va, vb);
     }
   }
   return { a: outA, b: outB };
