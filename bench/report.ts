@@ -1,0 +1,47 @@
+/**
+ * Renders bench/results.json as the Markdown table for docs/benchmarks.md and the README:
+ *   node --import tsx bench/report.ts [results.json]
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface Results {
+  generated: string;
+  duration_s: number;
+  machine: { cpu: string; cores: number; memory_gb: number; os: string; node: string; load_average_at_start: number[]; load_average_at_end: number[] };
+  figures: Record<string, number>;
+  targets: Record<string, { target: string; met?: boolean }>;
+  details: Record<string, Record<string, unknown>>;
+}
+
+const file = path.resolve(process.argv[2] ?? path.join(__dirname, 'results.json'));
+const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
+const med = (x: unknown) => (x && typeof x === 'object' && 'median' in x ? (x as { median: number }).median : undefined);
+const d = r.details;
+
+/** The reference each figure was compared with, in words, from the same run. */
+const reference: Record<string, string> = {
+  activation_ms: `require ${med(d.activation?.ours_require_ms) ?? '?'} ms + activate() ${med(d.activation?.ours_activate_ms) ?? '?'} ms`,
+  activation_ratio: `eager libraries: ${med(d.activation?.eager_ms) ?? '?'} ms`,
+  latency_ms: 'APPEND → token in .env',
+  latency_ratio_idle: `raw imapflow IDLE: ${med(d.latency?.raw_idle_exists_ms) ?? '?'} ms`,
+  latency_ratio_poll5s: `5 s poller: ${med(d.latency?.poll5s_ms) ?? '?'} ms`,
+  scan_ratio_50k_1k: `${med((d.scan?.catch_up_found_ms as Record<string, unknown>)?.large) ?? '?'} vs ${med((d.scan?.catch_up_found_ms as Record<string, unknown>)?.small) ?? '?'} ms; bare IMAP client: ${d.scan?.raw_imap_catch_up_ratio ?? '?'}`,
+  login_ratio_raw: `${med(d.login?.ours_ms) ?? '?'} vs raw POST ${med(d.login?.raw_default_agent_ms) ?? '?'} ms; 20 ms server: ${(d.login?.with_20ms_server_latency as { ratio?: number })?.ratio ?? '?'}`,
+  vsix_bytes: `${((r.figures.vsix_bytes ?? 0) / 1e6).toFixed(2)} MB`,
+  bundle_bytes: `${((r.figures.bundle_bytes ?? 0) / 1e6).toFixed(2)} MB, source maps excluded`,
+};
+
+const lines = ['| figure | value | target | met | measured against (same run) |', '|---|---:|---|:-:|---|'];
+for (const [name, value] of Object.entries(r.figures)) {
+  const t = r.targets[name];
+  const met = t ? (t.met ? 'yes' : 'no') : '–';
+  lines.push(`| \`${name}\` | ${value} | ${t?.target ?? '–'} | ${met} | ${reference[name] ?? ''} |`);
+}
+const m = r.machine;
+lines.push(
+  '',
+  `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load average ${m.load_average_at_start[0]} at start, ` +
+    `${m.load_average_at_end[0]} at the end; ${r.generated.slice(0, 16).replace('T', ' ')} UTC, ${r.duration_s} s.`,
+);
+process.stdout.write(lines.join('\n') + '\n');
