@@ -82,6 +82,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_POLL_MS = 1000;
 export const DEFAULT_FOLDER_POLL_MS = 3000;
 const DAY_MS = 24 * 3600_000;
+const CATCH_UP_DEADLINE_MS = 120_000;
 
 interface FolderState {
   path: string;
@@ -198,11 +199,17 @@ class Watcher {
       this.log.info(`connected to ${ep.host}:${ep.port} as ${this.cfg.user}; ${idle ? 'IDLE' : 'no IDLE: polling with NOOP'}`);
 
       this.status('catching-up', reconnect ? 'from the last seen UID' : `mail since ${this.cutoff.toISOString()}`);
-      const extra = await this.resolveExtraFolders(client);
-      for (const path of extra) {
-        await this.openAndScan(client, path);
-      }
-      await this.openAndScan(client, 'INBOX');
+      // A server that stops answering mid-catch-up would otherwise hold us until the 5-minute socket timeout:
+      // bound the catch-up (generously: SEARCH over a very large mailbox takes seconds) and reconnect instead.
+      const catchUpMs = Math.max(CATCH_UP_DEADLINE_MS, 3 * (this.cfg.timeoutMs ?? 0));
+      const extra = await withDeadline(client, this.cfg, 'the catch-up (SEARCH/FETCH)', catchUpMs, async () => {
+        const folders = await this.resolveExtraFolders(client);
+        for (const path of folders) {
+          await this.openAndScan(client, path);
+        }
+        await this.openAndScan(client, 'INBOX');
+        return folders;
+      });
       if (this.best) return await this.finish(client);
 
       this.status('idle', idle ? 'waiting for new mail (IDLE)' : 'waiting for new mail (NOOP polling)');
