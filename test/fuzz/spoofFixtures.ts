@@ -174,6 +174,13 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', username: 'ops.admin@acme.example', token: REAL_TOKEN, footer: `cc: ${OUR_USER}` }),
   },
   {
+    file: 'other-user-garbled-username-ours-in-footer.eml',
+    what: "another user's token mail whose username line arrived garbled, and that names our username in a footer (found by npm run fuzz)",
+    opts: { username: OUR_USER },
+    allowed: ['other-user', 'none'],
+    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', username: 'integra\ufffdion.user@globexexample', token: REAL_TOKEN, footer: `cc: ${OUR_USER}`, layout: 'plain-7bit' }),
+  },
+  {
     file: 'other-user-prefix-of-ours.eml',
     what: 'a token mail for a username that is a prefix of ours (jane.doe@acme.exampl)',
     opts: { username: OUR_USER },
