@@ -111,6 +111,7 @@ class Watcher {
   private extraFolders: string[] | undefined;
   private best: TokenFound | undefined;
   private connectedOnce = false;
+  private sessionConnected = false;
   private readonly readOnly: boolean;
   private readonly maxBytes: number;
 
@@ -140,8 +141,9 @@ class Watcher {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
       let lastError: MailboxError | undefined;
+      this.sessionConnected = false;
       try {
-        const found = await this.session(attempt > 0);
+        const found = await this.session(attempt > 0 || this.connectedOnce);
         if (found) return found;
         if (signal?.aborted) throw abortError(signal);
       } catch (e) {
@@ -150,7 +152,9 @@ class Watcher {
         if (!this.connectedOnce || me.permanent) throw me;
         lastError = me;
       }
-      // The connection closed (or failed) after a successful start: back off and reconnect.
+      // The connection closed (or failed) after a successful start: back off and reconnect. A connection that
+      // worked for a while starts the backoff from the beginning again.
+      if (this.sessionConnected) attempt = 0;
       const initial = this.opts.reconnect?.initialMs ?? 250;
       const cap = this.opts.reconnect?.maxMs ?? 10_000;
       const base = Math.min(cap, initial * 2 ** Math.min(attempt, 20));
@@ -195,6 +199,7 @@ class Watcher {
     try {
       await connectClient(client, this.cfg, signal);
       this.connectedOnce = true;
+      this.sessionConnected = true;
       const idle = client.capabilities.has('IDLE') && !this.cfg.forcePoll;
       this.log.info(`connected to ${ep.host}:${ep.port} as ${this.cfg.user}; ${idle ? 'IDLE' : 'no IDLE: polling with NOOP'}`);
 
