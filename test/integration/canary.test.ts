@@ -399,6 +399,32 @@ test('static: the clipboard is written only from a user\'s "Copy" click, and nev
   assert.deepEqual(offenders, []);
 });
 
+test('static: every user-visible text leaves through a redacting choke point', () => {
+  // Messages, progress, prompts and the log channel only in src/extension/ui.ts and log.ts (both redact);
+  // the CLI writes only through its CliIO (src/cli/nodeIO.ts), whose stderr lines go through err()/redact.
+  const allowed = new Set([path.join('src', 'extension', 'ui.ts'), path.join('src', 'extension', 'log.ts'), path.join('src', 'cli', 'nodeIO.ts'), path.join('src', 'cli.ts')]);
+  const api = /\b(?:show(?:Information|Warning|Error)Message|createOutputChannel|withProgress|showInputBox|console\.(?:log|error|warn|info|debug)|process\.std(?:out|err)\.write)\b/;
+  const offenders: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ts$/.test(e.name)) {
+        const rel = path.relative(ROOT, p);
+        if (allowed.has(rel)) continue;
+        readFileSync(p, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (api.test(line) && !/^\s*(\/\/|\*)/.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim().slice(0, 100)}`);
+          });
+      }
+    }
+  };
+  walk(path.join(ROOT, 'src'));
+  assert.deepEqual(offenders, []);
+  for (const f of ['ui.ts', 'log.ts']) assert.match(readFileSync(path.join(ROOT, 'src', 'extension', f), 'utf8'), /\bredact\b/, `${f} does not redact`);
+});
+
 // Wrong IMAP passwords last: Dovecot delays every later login from 127.0.0.1 after a failure.
 test('wrong IMAP password (CLI in-process, bundle, library): exit 3 / MailboxError, no password anywhere', { timeout: 120_000 }, async () => {
   globalRedactor.clear();

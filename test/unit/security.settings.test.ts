@@ -34,3 +34,11 @@ test('the manifest never contains the ResetApiTokenConfirm URL, and no telemetry
   const deps = Object.keys({ ...pkg.dependencies });
   assert.deepEqual(deps.filter((d) => /telemetry|analytics|sentry|applicationinsights/i.test(d)), []);
 });
+
+test('no setting can hold a secret: the org schema is closed and has no password/token/secret fields', () => {
+  const orgs = (props['tokenRelay.orgs'] as { items?: { properties?: Record<string, unknown>; additionalProperties?: boolean } }).items;
+  assert.ok(orgs?.properties, 'tokenRelay.orgs has no item schema');
+  assert.equal(orgs.additionalProperties, false, 'org entries accept arbitrary fields');
+  const secretish = Object.keys(props).concat(Object.keys(orgs.properties)).filter((k) => /password|secret|token(?!Relay)|accessToken|session/i.test(k.replace(/^tokenRelay\./, '')));
+  assert.deepEqual(secretish, []);
+});
