@@ -50,6 +50,9 @@ export async function runHeadless(o) {
   let page;
   const shot = async (name, target = page, extra = {}) => {
     const file = path.join(screensDir, `${name}.png`);
+    // No hover tooltips in screenshots: park the mouse over the empty editor area.
+    await target.mouse.move(560, 640).catch(() => undefined);
+    await target.waitForTimeout(150).catch(() => undefined);
     await target.screenshot({ path: file, ...extra, timeout: 15_000 }).catch((err) => log(`  (screenshot ${name} failed: ${err.message})`));
     if (existsSync(file)) screenshots.push(file);
   };
@@ -112,6 +115,7 @@ export async function runHeadless(o) {
     // ------------------------------------------------------------------ 2. F1 → Salesforce: Reset Token
     log('  › F1 → "Salesforce: Reset Token"');
     await dismissToasts(page);
+    await clearNotifications(page); // what was said before the reset (the import, the rejected login) is read
     const input = page.locator('.quick-input-widget input').first();
     await openPalette(page, 'Salesforce: Reset Token', within(15_000));
     await shot('03-command-palette');
@@ -126,8 +130,14 @@ export async function runHeadless(o) {
     const url = new URL(opened.url);
     check('…and only the safe Reset My Security Token page', !/ResetApiTokenConfirm/i.test(opened.url) && url.pathname === RESET_PATH && url.origin === new URL(stack.org.loginUrl).origin, opened.url.replace(/[?#].*$/, ''));
     // The workbench shows the progress notification while the mailbox is watched.
-    const progress = page.locator('.notification-list-item').filter({ has: page.locator('.monaco-progress-container.active') });
-    await progress.first().waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+    // code-server's smoke-test mode shows no toasts, so look where a person would: the Notifications list (bell).
+    await openNotifications(page);
+    // The reset's progress notification: a running progress bar, or the extension's "waiting for the mail" text
+    // with its Cancel button (withProgress removes it when the flow ends).
+    const progress = page.locator('.notification-list-item').filter({ has: page.locator('.monaco-progress-container.active') })
+      .or(page.locator('.notification-list-item', { hasText: /waiting for the (token )?(e-?)?mail/i }));
+    const sawProgress = await progress.first().waitFor({ state: 'visible', timeout: within(15_000) }).then(() => true, () => false);
+    const progressText = sawProgress ? await textOf(progress.first().locator('.notification-list-item-message').first()) : '';
     await shot('04-waiting-for-email');
     lap(`reset page URL (${opened.via})`);
 
@@ -153,12 +163,14 @@ export async function runHeadless(o) {
     // ------------------------------------------------------------------ 4. progress finishes, status bar healthy
     log('  › back in VS Code: waiting for the notification and the status bar');
     await page.bringToFront();
+    await openNotifications(page);
     await waitForText(statusItem, STATUS_OK, within(90_000)).catch(() => undefined);
     await waitFor(async () => (await progress.count()) === 0 || !(await progress.first().isVisible().catch(() => false)), within(30_000));
     const progressDone = (await progress.count()) === 0 || !(await progress.first().isVisible().catch(() => false));
     const after = await textOf(statusItem);
     await shot('05-healthy');
-    check('the progress notification finished', progressDone);
+    check('the progress notification was shown while waiting for the mail', sawProgress, progressText.slice(0, 80));
+    check('…and finished', progressDone);
     check('status bar shows "Connected" after the reset', STATUS_OK.test(after), JSON.stringify(after));
     lap('token caught, status Connected');
 
@@ -174,16 +186,16 @@ export async function runHeadless(o) {
     check('…and .env is still private (mode 0600)', mode === 0o600, (ok) => (ok ? '' : `mode ${mode.toString(8)}`));
 
     await dismissToasts(page);
-    // Open it like a person: a click on .env in the Explorer.
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^\s*\.env\s*$/ }).first().click({ timeout: within(10_000) });
+    // Open it like a person: the success notification's "Open .env" button, else a click on .env in the Explorer.
+    const openEnv = page.locator('.notification-list-item .monaco-button', { hasText: /^Open \.env$/ }).first();
+    if (await openEnv.isVisible().catch(() => false)) await openEnv.click({ timeout: within(10_000) });
+    else await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^\s*\.env\s*$/ }).first().click({ timeout: within(10_000) });
     const editorLine = page.locator('.editor-instance .view-line', { hasText: 'SF_SECURITY_TOKEN' }).first();
     await editorLine.waitFor({ timeout: within(15_000) });
     await page.locator('.tab.active', { hasText: '.env' }).first().waitFor({ timeout: within(5_000) }).catch(() => undefined);
-    await shot('06-env', page, {
-      mask: [
-        page.locator('.editor-instance .view-line', { hasText: /SF_PASSWORD=|SF_SECURITY_TOKEN=/ }),
-      ],
-    });
+    // Secrets stay out of screenshots: the password and token values are blurred (masked if blurring fails).
+    const blurred = await blurSecretValues(page);
+    await shot('06-env', page, blurred ? {} : { mask: [page.locator('.editor-instance .view-line', { hasText: /SF_PASSWORD=|SF_SECURITY_TOKEN=/ })] });
     check('.env opens in the editor', await editorLine.isVisible());
     lap('.env opened');
 
@@ -247,6 +259,48 @@ async function waitFor(pred, timeoutMs, every = 200) {
     if (Date.now() > until) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/** "Clear All Notifications" in the Notifications list (progress notifications are not cleared by it). */
+async function clearNotifications(page) {
+  await openNotifications(page);
+  const clearAll = page.locator('.notifications-center .codicon-notifications-clear-all, .notifications-center [aria-label^="Clear All Notifications"]').first();
+  if (await clearAll.isVisible().catch(() => false)) await clearAll.click({ timeout: 3000 }).catch(() => undefined);
+}
+
+/**
+ * Blurs the values of SF_PASSWORD= and SF_SECURITY_TOKEN= lines in the visible editor (rendering only; the file is
+ * untouched). Returns true when every such line was found and blurred.
+ */
+async function blurSecretValues(page) {
+  return page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.editor-instance .view-line')];
+    const secret = lines.filter((l) => /^(SF_PASSWORD|SF_SECURITY_TOKEN)\s*=/.test((l.textContent ?? '').replace(/\u00a0/g, ' ')));
+    if (secret.length < 2) return false;
+    for (const line of secret) {
+      // Monaco renders one line as spans; everything after the "=" is the value.
+      let seenEquals = false;
+      const spans = [...line.querySelectorAll('span span')];
+      for (const span of spans) {
+        if (seenEquals) span.style.filter = 'blur(5px)';
+        if ((span.textContent ?? '').includes('=')) {
+          seenEquals = true;
+          const t = span.textContent ?? '';
+          if (t.indexOf('=') < t.length - 1) return false; // key, "=" and value share a span: cannot blur only the value
+        }
+      }
+      if (!seenEquals) return false;
+    }
+    return true;
+  }).catch(() => false);
+}
+
+/** Opens the Notifications list (the bell in the status bar) unless it is open. */
+async function openNotifications(page) {
+  const center = page.locator('.notifications-center.visible');
+  if (await center.isVisible().catch(() => false)) return;
+  await page.locator('.statusbar-item[id="status.notifications"]').first().click({ timeout: 5000 }).catch(() => undefined);
+  await center.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
 }
 
 /** F1, type the command's title, wait for its row (does not run it). */
