@@ -73,9 +73,11 @@ export async function startImapServer(opts: StartImapOptions = {}): Promise<Imap
   // TOKEN_RELAY_TEST_IMAP=embedded|dovecot forces a server kind (to run the suite on the fallback path).
   const envPrefer = process.env.TOKEN_RELAY_TEST_IMAP;
   const prefer = opts.prefer ?? (envPrefer === 'embedded' || envPrefer === 'dovecot' ? envPrefer : 'auto');
-  const haveDovecot = !!dovecotPath();
+  // The harness runs Dovecot's master as root (it switches to uid 65534 for mail): without root, use embedded.
+  const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
+  const haveDovecot = !!dovecotPath() && isRoot;
   if (prefer === 'dovecot' || (prefer === 'auto' && haveDovecot)) {
-    if (!haveDovecot) throw new Error('Dovecot is required here but /usr/sbin/dovecot is missing (apt-get install dovecot-imapd)');
+    if (!haveDovecot) throw new Error(isRoot ? 'Dovecot is required here but /usr/sbin/dovecot is missing (apt-get install dovecot-imapd)' : 'the Dovecot test harness needs root (it starts Dovecot\'s master process)');
     return startDovecotServer(opts);
   }
   if (process.env.CI === 'true' && prefer === 'auto') {
@@ -86,7 +88,11 @@ export async function startImapServer(opts: StartImapOptions = {}): Promise<Imap
     process.stderr.write(
       '\n' +
         '#####################################################################\n' +
-        '#  WARNING: Dovecot not found (/usr/sbin/dovecot).                  #\n' +
+        (prefer === 'embedded'
+          ? '#  WARNING: TOKEN_RELAY_TEST_IMAP=embedded (Dovecot not used).     #\n'
+          : dovecotPath()
+            ? '#  WARNING: Dovecot found, but the harness needs root to run it.   #\n'
+            : '#  WARNING: Dovecot not found (/usr/sbin/dovecot).                  #\n') +
         '#  IMAP tests run against the EMBEDDED hoodiecrow server instead.   #\n' +
         '#  That is NOT the real thing: apt-get install dovecot-imapd.       #\n' +
         '#####################################################################\n\n',
