@@ -100,6 +100,8 @@ const allowed = [
   /^extension\.vsixmanifest$/,
   /^\[Content_Types\]\.xml$/,
   /^extension\/package\.json$/,
+  /^extension\/package\.nls(\.[\w-]+)?\.json$/,
+  /^extension\/l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
   /^extension\/readme\.md$/i,
   /^extension\/changelog\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
@@ -116,6 +118,13 @@ for (const must of ['extension/package.json', 'extension/dist/extension.js', 'ex
 }
 for (const must of [/^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/LICENSE/i]) {
   if (!names.some((n) => must.test(n))) step(`warning: no ${must.source.replace(/\\/g, '').replace(/^\^extension\//, '')} in the .vsix`);
+}
+// A manifest with %placeholders% needs its package.nls.json, or the palette shows "%command.resetToken%".
+if (/"%[\w.-]+%"/.test(readFileSync(path.join(root, 'package.json'), 'utf8')) && !names.includes('extension/package.nls.json')) {
+  fail('package.json uses %placeholders% but package.nls.json is not in the .vsix (.vscodeignore)');
+}
+if (pkg.l10n && !names.some((n) => /^extension\/l10n\/bundle\.l10n\.json$/.test(n))) {
+  fail(`package.json has "l10n": ${JSON.stringify(pkg.l10n)} but l10n/bundle.l10n.json is not in the .vsix`);
 }
 for (const lib of ['jsforce', 'imapflow', 'mailparser']) {
   if (!names.includes(`extension/dist/vendor/${lib}.js`)) fail(`dist/vendor/${lib}.js is missing from the .vsix`);

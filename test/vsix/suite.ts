@@ -77,6 +77,10 @@ export async function run(): Promise<void> {
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));
     assert(missing.length === 0, `contributed but not registered: ${missing.join(', ')}`);
+    const titles = ((ext.packageJSON as { contributes?: { commands?: Array<{ title: string; category?: string }> } }).contributes?.commands ?? []);
+    const raw = titles.filter((c) => /^%.*%$/.test(c.title) || /^%.*%$/.test(c.category ?? ''));
+    assert(raw.length === 0, `untranslated manifest placeholders (package.nls.json missing?): ${raw.map((c) => c.title).join(', ')}`);
+    assert(titles.some((c) => c.title === 'Reset Token' && c.category === 'Salesforce'), '"Salesforce: Reset Token" is not in the manifest');
     for (const id of ['tokenRelay.resetToken', 'tokenRelay.testConnection', 'tokenRelay.showLog']) {
       assert(registered.has(id), `${id} is not registered`);
     }
