@@ -108,6 +108,8 @@ interface BodyFindings {
   tokens: LabelLine[];
   /** label lines whose value is a 6-digit code */
   codes: LabelLine[];
+  /** line numbers of the other label lines with a value (e.g. a username line that arrived garbled) */
+  otherLabels: number[];
   truncated: boolean;
 }
 
@@ -150,7 +152,7 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
   // A cut text may end inside a token: its last line is not trusted.
   if (truncated || partialEnd) body = body.slice(0, Math.max(0, body.lastIndexOf('\n')));
   const lines = body.split('\n', LIMITS.lines);
-  const f: BodyFindings = { usernames: [], tokens: [], codes: [], truncated: truncated || lines.length >= LIMITS.lines };
+  const f: BodyFindings = { usernames: [], tokens: [], codes: [], otherLabels: [], truncated: truncated || lines.length >= LIMITS.lines };
   let pendingLabel: { index: number; label: string } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -172,6 +174,7 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
       const v = cleanValue(parts.value);
       if (TOKEN_RE.test(v)) f.tokens.push({ index: i, label: parts.label, value: v });
       else if (CODE_RE.test(v)) f.codes.push({ index: i, label: parts.label, value: v });
+      else f.otherLabels.push(i);
       continue;
     }
     if (pendingLabel) {
@@ -228,8 +231,19 @@ function readPart(text: string, maxChars: number, wanted: string | undefined, pa
     if (distinct.length === 1) {
       r.token = distinct[0];
       r.loose = true;
-      // A single username line anywhere in the mail still names the user.
-      if (r.usernames.length === 1) r.tokenUsername = r.usernames[0];
+      // A single username line further up still names the user, unless another label line stands between
+      // them (the real username line may have arrived garbled), and never one below the token (a footer's
+      // "cc: someone@…" does not say whose token it is).
+      const only = f.usernames.length && r.usernames.length === 1 ? f.usernames[0]! : undefined;
+      const tokenIndex = f.tokens[0]!.index;
+      if (
+        only &&
+        only.index < tokenIndex &&
+        !f.otherLabels.some((i) => i > only.index && i < tokenIndex) &&
+        !f.usernames.some((u) => u.index > tokenIndex)
+      ) {
+        r.tokenUsername = only.value;
+      }
     } else {
       r.ambiguous = `${distinct.length} different token-like values on label lines`;
     }
