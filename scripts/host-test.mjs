@@ -3,6 +3,8 @@
 // Debian chromium (playwright-core), against the Salesforce emulator and a real Dovecot.
 //
 //   node scripts/host-test.mjs [--suite main|restricted|all] [--grep PATTERN] [--keep] [--timeout SECONDS]
+//   TOKEN_RELAY_HOST_VERBOSE=1: phase timings and server logs; TOKEN_RELAY_HOST_SIMULATE_CRASH=1: the extension host
+//   exits after the first passing test (checks that the driver reports that as a failure, not a pass).
 //
 // Two launches: "main" with --disable-workspace-trust, "restricted" without it (Restricted Mode).
 // Installs Node 24 + code-server into the cache dir first if missing (scripts/lib/codeServer.mjs).
@@ -82,6 +84,7 @@ async function runSuite(suite, { build, stack, runDir }) {
     TOKEN_RELAY_HOST_SUITE: suite.name,
     TOKEN_RELAY_HOST_RESULTS: resultsFile,
     ...(grep ? { TOKEN_RELAY_HOST_GREP: grep } : {}),
+    ...(process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH ? { TOKEN_RELAY_HOST_SIMULATE_CRASH: process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH } : {}),
   };
   const cs = await startCodeServer({
     workspaceTrust: suite.workspaceTrust,
@@ -108,7 +111,8 @@ async function runSuite(suite, { build, stack, runDir }) {
       } catch {
         parts = [msg.text()];
       }
-      const text = formatConsole(parts);
+      // Objects (errors) serialize poorly through jsonValue(); Playwright's own text is better for those.
+      const text = parts.some((v) => v !== null && typeof v === 'object') ? msg.text() : formatConsole(parts);
       if (NOISE.some((re) => re.test(text))) return;
       say(`[${suite.name}] ${text}`);
     });

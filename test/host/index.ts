@@ -37,6 +37,8 @@ export async function run(): Promise<void> {
         results.passed++;
         results.total++;
         write();
+        // Self-test of the driver's false-pass guard: the host "dies" mid-run (the workbench then reports 0).
+        if (process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH === '1') process.exit(0);
       });
       runner.on('fail', (test, err: Error) => {
         results.failed++;
