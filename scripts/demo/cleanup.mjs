@@ -52,7 +52,10 @@ export function installSignalHandlers(log = console.error) {
       process.exit(code);
     }
     log(`\n${sig}: stopping the demo and cleaning up …`);
-    cleanupAll(log).finally(() => process.exit(code));
+    cleanupAll(log).finally(() => {
+      log('stopped: servers, VS Code and temp files are gone.');
+      process.exit(code);
+    });
   };
   process.on('SIGINT', () => onSignal('SIGINT', 130));
   process.on('SIGTERM', () => onSignal('SIGTERM', 143));
