@@ -98,7 +98,7 @@ export function envWriteKeys(scope?: vscode.ConfigurationScope): OptionalEnvKey[
 
 export function healthIntervalMinutes(): number {
   const n = Number(config().get<number>(SettingKeys.healthCheckInterval) ?? 30);
-  return Number.isFinite(n) && n > 0 ? Math.max(1, n) : 0;
+  return Number.isFinite(n) && n > 0 ? Math.max(0.05, n) : 0; // at most every 3 s
 }
 
 export function resetTimeoutMs(): number {

@@ -96,6 +96,24 @@ describe('status bar health states', function () {
     assert.match(a.statusText(), /Connected/);
   });
 
+  it('re-tests on the interval setting, and stops at 0', async () => {
+    const a = await getApi();
+    await control('setFault', FAULTS.username, null);
+    const m = a.services.monitor;
+    const c = vscode.workspace.getConfiguration('tokenRelay');
+    const started = m.testsStarted;
+    await c.update('healthCheck.intervalMinutes', 0.05, vscode.ConfigurationTarget.Global); // every 3 s
+    try {
+      await waitFor('an interval test', () => m.testsStarted > started, 20_000);
+    } finally {
+      await c.update('healthCheck.intervalMinutes', 0, vscode.ConfigurationTarget.Global);
+    }
+    while (m.isRunning) await new Promise((r) => setTimeout(r, 50));
+    const after = m.testsStarted;
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(m.testsStarted, after, 'no test after the interval was set to 0');
+  });
+
   it('re-tests when the secrets change outside this window', async () => {
     const a = await getApi();
     const m = a.services.monitor;

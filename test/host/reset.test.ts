@@ -58,6 +58,22 @@ describe('Reset Token', function () {
     for (const l of a.logLines()) assert.ok(!l.includes(token) && !l.includes(RESET.password), `log leaks a secret: ${l}`);
   });
 
+  it('reads a Japanese token mail (a sandbox user with a Japanese locale)', async () => {
+    const a = await getApi();
+    const JA = { username: 'yamada@acme.test.dev', password: 'Yamada-Passw0rd-6' };
+    const id = await addEmulatorOrg(a, JA);
+    await setUpTestMailbox();
+    a.scripted.reset();
+    const before = a.openedUrls.length;
+    const done = vscode.commands.executeCommand('tokenRelay.resetToken');
+    await waitFor('the reset page to be opened', () => a.openedUrls.length > before && a.openedUrls.at(-1), 45_000);
+    await clickResetButton(a.openedUrls.at(-1)!, JA.username);
+    await done;
+    const token = await control<string>('currentToken', JA.username);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${id}.token`), token);
+    assert.match(a.statusText(), /^\$\(pass\) Connected · yamada$/);
+  });
+
   it('is cancellable from its progress notification', async () => {
     const a = await getApi();
     const id = await addEmulatorOrg(a, RESET);

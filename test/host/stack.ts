@@ -19,6 +19,7 @@ export const HOST_FIXTURE = {
     faults: { username: 'faults@acme.test', password: 'Faults-Passw0rd-3' },
     mfa: { username: 'mfa@acme.test', password: 'Mfa-Passw0rd-4', mfaCode: '246810' },
     restricted: { username: 'restricted@acme.test', password: 'Restricted-Passw0rd-5' },
+    ja: { username: 'yamada@acme.test.dev', password: 'Yamada-Passw0rd-6' },
   },
 } as const;
 
@@ -45,6 +46,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       { ...f.faults, email: HOST_FIXTURE.mailboxUser },
       { username: f.mfa.username, password: f.mfa.password, mfaCode: f.mfa.mfaCode, email: HOST_FIXTURE.mailboxUser },
       { ...f.restricted, email: HOST_FIXTURE.mailboxUser },
+      { ...f.ja, email: HOST_FIXTURE.mailboxUser, language: 'ja', firstName: '太郎', lastName: '山田' },
     ],
     deliver: async (_to, raw) => {
       await imap.append(HOST_FIXTURE.mailboxUser, raw);
