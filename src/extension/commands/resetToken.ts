@@ -172,6 +172,16 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
       if (a === showLog) s.log.show();
       return;
     }
+    const found = (err as { token?: { token?: string } } | undefined)?.token?.token;
+    if (err instanceof Error && err.name === 'ResetFlowError' && found) {
+      // The token arrived but could not be stored: do not lose it. Copy puts it on the clipboard (never shown).
+      log.error(safeErrorMessage(err));
+      const copy = vscode.l10n.t('Copy Token');
+      const a = await s.ui.message('error', vscode.l10n.t('Reset Token: {0}', safeErrorMessage(err)), copy, manual);
+      if (a === copy) await s.ui.copy(found);
+      if (a === manual) await vscode.commands.executeCommand(CommandIds.enterTokenManually, org.id);
+      return;
+    }
     await reportError(s, vscode.l10n.t('Reset Token failed'), err);
   } finally {
     s.resetInProgress = undefined;
