@@ -50,7 +50,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 const NOISE = [
   /ENOTFOUND/, /open-vsx|marketplace|gallery/i, /Failed to load resource/, /\[Extension Host\] (?:debugger|Debugger)/,
-  /\[AgentHost\]/, /\[ChatModelSelection\]/, /No signed-in session/, /chat\.|copilot/i,
+  /\[AgentHost/, /\[ChatModelSelection\]/, /No signed-in session/, /chat\.|copilot/i,
+  /Creating a socket|connection token/,
 ];
 
 /** console.log('%c INFO', css, 'text %s', x) → ' INFO text x' (browser printf subset, CSS dropped). */
