@@ -74,6 +74,10 @@ async function guarded(c: ReturnType<typeof makeCase>): Promise<CaseResult> {
 }
 
 async function main() {
+  // `npm run fuzz … | head` closes stdout early: stop quietly instead of crashing on EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   const o = parseArgv(process.argv.slice(2));
   const caseOpts = { bigEvery: o.bigEvery, family: o.family };
 
