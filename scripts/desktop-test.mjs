@@ -3,11 +3,11 @@
 // with a display (or xvfb) and either VS Code installed (VSCODE_EXECUTABLE_PATH=/path/to/code) or internet
 // access (test-electron downloads VS Code). CI uses `npm run test:host` (code-server) instead.
 //
-//   node scripts/desktop-test.mjs [--suite main|restricted|all] [--grep PATTERN]
+//   node scripts/desktop-test.mjs [--suite main|restricted|multiroot|all] [--grep PATTERN]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAll, checkResults, ensureTsx, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
 
 if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 
@@ -26,7 +26,7 @@ const stack = await startStack();
 let code = 0;
 try {
   for (const suite of SUITES.filter((s) => suiteArg === 'all' || s.name === suiteArg)) {
-    const ws = makeWorkspace(runDir);
+    const ws = suite.multiRoot ? makeMultiRootWorkspace(runDir).file : makeWorkspace(runDir);
     const resultsFile = path.join(runDir, `results-${suite.name}.json`);
     let exit = 0;
     try {

@@ -2,18 +2,19 @@
 // `npm run test:host`: the extension's tests inside code-server's real Node extension host, driven by headless
 // Debian chromium (playwright-core), against the Salesforce emulator and a real Dovecot.
 //
-//   node scripts/host-test.mjs [--suite main|restricted|all] [--grep PATTERN] [--keep] [--timeout SECONDS]
+//   node scripts/host-test.mjs [--suite main|restricted|multiroot|all] [--grep PATTERN] [--keep] [--timeout SECONDS]
 //   TOKEN_RELAY_HOST_VERBOSE=1: phase timings and server logs; TOKEN_RELAY_HOST_SIMULATE_CRASH=1: the extension host
 //   exits after the first passing test (checks that the driver reports that as a failure, not a pass).
 //
-// Two launches: "main" with --disable-workspace-trust, "restricted" without it (Restricted Mode).
+// Three launches: "main" with --disable-workspace-trust, "restricted" without it (Restricted Mode), and
+// "multiroot" on a two-folder .code-workspace (an org bound per folder).
 // Installs Node 24 + code-server into the cache dir first if missing (scripts/lib/codeServer.mjs).
 // Exit code: 0 only when every launch wrote a results file with > 0 tests and no failure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCodeServer, launchChromium, payloadUrl, startCodeServer } from './lib/codeServer.mjs';
-import { buildAll, checkResults, ensureTsx, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
 
 if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 
@@ -78,7 +79,8 @@ async function runSuite(suite, { build, stack, runDir }) {
   const mark = (what) => {
     if (process.env.TOKEN_RELAY_HOST_VERBOSE) say(`[host] ${suite.name} +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
   };
-  const ws = makeWorkspace(runDir);
+  const multi = suite.multiRoot ? makeMultiRootWorkspace(runDir) : undefined;
+  const ws = multi ? multi.dir : makeWorkspace(runDir);
   const resultsFile = path.join(runDir, `results-${suite.name}.json`);
   const env = {
     ...stack.env,
@@ -119,7 +121,7 @@ async function runSuite(suite, { build, stack, runDir }) {
     });
   });
   page.on('pageerror', (err) => say(`[${suite.name}] page error: ${err.message}`));
-  const url = payloadUrl(cs.url, { folder: ws, extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
+  const url = payloadUrl(cs.url, { ...(multi ? { workspace: multi.file } : { folder: ws }), extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
   say(`[host] ${suite.name}: code-server ${cs.url} (workspace trust ${suite.workspaceTrust ? 'on: Restricted Mode' : 'off'}), workspace ${ws}`);
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   mark('workbench loaded');

@@ -352,14 +352,15 @@ export async function startCodeServer(opts = {}) {
   return handle;
 }
 
-/** The workbench URL that opens `folder` and, with the smoke-test driver enabled, runs the given tests. */
-export function payloadUrl(base, { folder, extensionDevelopmentPath, extensionTestsPath, env } = {}) {
+/** The workbench URL that opens `folder` (or the multi-root `workspace` file) and, with the smoke-test driver enabled, runs the given tests. */
+export function payloadUrl(base, { folder, workspace, extensionDevelopmentPath, extensionTestsPath, env } = {}) {
   const payload = [];
   if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
   if (env && Object.keys(env).length) payload.push(['extensionEnvironment', JSON.stringify(env)]);
   const q = new URLSearchParams();
-  if (folder) q.set('folder', folder);
+  if (workspace) q.set('workspace', workspace); // a .code-workspace file (multi-root)
+  else if (folder) q.set('folder', folder);
   if (payload.length) q.set('payload', JSON.stringify(payload));
   return `${base}/?${q.toString()}`;
 }

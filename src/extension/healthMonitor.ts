@@ -121,6 +121,10 @@ export class HealthMonitor implements vscode.Disposable {
   /** Shows the active org's last result (or "not checked"); on a switch of org, tests the new one. */
   refreshView(testIfNew = false): void {
     if (this.running) return; // the running test repaints when done
+    this.paint(testIfNew);
+  }
+
+  private paint(testIfNew = false): void {
     const org = this.deps.profiles.active();
     if (!org) {
       this.deps.statusBar.show({ kind: 'no-org' });
@@ -276,7 +280,7 @@ export class HealthMonitor implements vscode.Disposable {
     this.last.set(org.id, health);
     log.info(`${org.name}: ${health.status}${health.code ? ` (${health.code})` : ''}${health.latencyMs !== undefined ? ` in ${health.latencyMs} ms` : ''}${health.status !== 'ok' ? `: ${health.message}` : ''}`);
     if (profiles.active()?.id === org.id) statusBar.show({ kind: 'result', org, health });
-    else this.refreshView();
+    else this.paint(); // the active org changed meanwhile (Switch Org, another folder's editor)
     this.emitter.fire({ org, health });
 
     if (health.status !== 'ok') {

@@ -84,7 +84,23 @@ export function checkResults(file, suite, exitCode) {
   return { ok: true, summary: `${suite}: ${counts}`, results: r };
 }
 
+/** A multi-root workspace: two folders (a, b) and the .code-workspace file that joins them. */
+export function makeMultiRootWorkspace(base) {
+  const dir = mkdtempSync(path.join(base ?? os.tmpdir(), 'token-relay-multi-'));
+  const folders = ['a', 'b'].map((n) => {
+    const f = path.join(dir, n);
+    mkdirSync(f);
+    writeFileSync(path.join(f, 'README.md'), `# folder ${n}\n`);
+    return f;
+  });
+  const file = path.join(dir, 'orgs.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: folders.map((f) => ({ path: f })), settings: {} }, null, 2));
+  return { dir, file, folders };
+}
+
+/** main: trusted; restricted: Restricted Mode (own launch); multiroot: a two-folder workspace. */
 export const SUITES = [
   { name: 'main', workspaceTrust: false },
   { name: 'restricted', workspaceTrust: true },
+  { name: 'multiroot', workspaceTrust: false, multiRoot: true },
 ];

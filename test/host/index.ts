@@ -17,7 +17,8 @@ export async function run(): Promise<void> {
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.test.js'))
-    .filter((f) => (suite === 'restricted' ? f.startsWith('restricted.') : !f.startsWith('restricted.')))
+    // restricted.*.test.js / multiroot.*.test.js run only in their own launch; the rest in "main".
+    .filter((f) => (suite === 'main' ? !/^(restricted|multiroot)\./.test(f) : f.startsWith(`${suite}.`)))
     .sort();
   for (const f of files) mocha.addFile(path.join(dir, f));
   const results = { suite, files, passed: 0, failed: 0, pending: 0, total: 0, failures: [] as Array<{ title: string; error: string }>, finished: false };
