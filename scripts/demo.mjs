@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, installSignalHandlers, onCleanup } from './demo/cleanup.mjs';
+import { cleanupAll, installSignalHandlers, onCleanup, stopCodeServer, wasInterrupted } from './demo/cleanup.mjs';
 import { createDemoWorkspace } from './demo/workspace.mjs';
 import { loadDemoStack } from './demo/loadStack.mjs';
 import { demoExtensionEnv, demoWorkbenchSettings, parseEnvFile, readSetupStatus } from './demo/env.mjs';
@@ -186,13 +186,17 @@ async function main() {
     const { startCodeServer } = await import('./lib/codeServer.mjs');
     step(5, total, 'code-server', 'starting (installs into ~/.cache/token-relay on first use) …');
     const cs = await startCodeServer({ env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)), keepDataDir: opts.keep });
-    onCleanup('code-server', () => cs.stop());
+    onCleanup('code-server', () => stopCodeServer(cs));
     log(dim(`  code-server ${cs.url} (pid ${cs.pid})`));
     const screens = path.resolve(root, opts.screens);
     const verdict = await runHeadless({
       root, codeServer: cs, stack, workspace: ws, setupModule, tmp, screensDir: screens,
       deadline: started + opts.timeout * 1000, log,
     });
+    if (wasInterrupted()) {
+      await cleanupAll(log);
+      return; // the signal handler exits once everything is stopped
+    }
     log('');
     for (const check of verdict.checks) log(`  ${check.ok ? green('✔') : red('✘')} ${check.name}${check.detail ? dim(`  ${check.detail}`) : ''}`);
     log(`  screenshots: ${path.relative(process.cwd(), screens) || '.'}/ (${verdict.screenshots.length})`);
@@ -240,7 +244,7 @@ async function main() {
     const { startCodeServer, payloadUrl } = await import('./lib/codeServer.mjs');
     step(5, total, 'code-server', 'starting (installs into ~/.cache/token-relay on first use, a few minutes) …');
     const cs = await startCodeServer({ env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)), keepDataDir: opts.keep });
-    onCleanup('code-server', () => cs.stop());
+    onCleanup('code-server', () => stopCodeServer(cs));
     const url = payloadUrl(cs.url, { folder: wsDir, extensionDevelopmentPath: root, extensionTestsPath: setupModule });
     const opened = opts.browser && openInBrowser(url);
     log(`  ${opened ? 'opened in your browser:' : 'open this in your browser:'}\n  ${cyan(url)}`);
@@ -289,6 +293,7 @@ async function main() {
 }
 
 main().catch(async (err) => {
+  if (wasInterrupted()) return; // stopping: the signal handler cleans up and exits
   log(red(`demo: ${err?.message ?? err}`));
   if (process.env.TOKEN_RELAY_DEBUG) log(String(err?.stack ?? ''));
   await cleanupAll(log);

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, installSignalHandlers, onCleanup } from './demo/cleanup.mjs';
+import { cleanupAll, installSignalHandlers, launchDemoChromium, onCleanup, stopCodeServer } from './demo/cleanup.mjs';
 import { createDemoWorkspace } from './demo/workspace.mjs';
 import { loadDemoStack } from './demo/loadStack.mjs';
 import { bundleHostModule } from './demo/bundle.mjs';
@@ -56,7 +56,7 @@ async function main() {
   log(`vsix-smoke: ${path.relative(process.cwd(), vsix)}`);
 
   // 2. install it with code-server's own CLI
-  const { ensureCodeServer, startCodeServer, payloadUrl, launchChromium } = await import('./lib/codeServer.mjs');
+  const { ensureCodeServer, startCodeServer, payloadUrl } = await import('./lib/codeServer.mjs');
   const { nodeBin, entry } = await ensureCodeServer({ log: (l) => log(`  [code-server] ${l}`) });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'token-relay-vsix-'));
   onCleanup('temp dir', () => (opts.keep ? log(`kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true, maxRetries: 3 })));
@@ -109,10 +109,10 @@ async function main() {
     TOKEN_RELAY_VSIX_RELEASE: path.join(tmp, 'statusbar-read'),
   };
   const cs = await startCodeServer({ dataDir, env, log: (l) => log(`  [code-server] ${l}`), settings: demoWorkbenchSettings() });
-  onCleanup('code-server', () => cs.stop());
+  onCleanup('code-server', () => stopCodeServer(cs));
 
   // 5. run it in a browser and read the status bar
-  const browser = await launchChromium({ headless: true });
+  const browser = await launchDemoChromium();
   onCleanup('browser', () => browser.close());
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   let exitCode;

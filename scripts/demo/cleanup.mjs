@@ -15,6 +15,8 @@ export function onCleanup(label, fn) {
 }
 
 async function runStep(step, log) {
+  const debug = process.env.TOKEN_RELAY_DEBUG ? (l) => (log ?? console.error)(`cleanup: ${l} (${new Date().toISOString()})`) : () => {};
+  debug(`${step.label} …`);
   try {
     await Promise.race([
       Promise.resolve().then(step.fn),
@@ -23,6 +25,7 @@ async function runStep(step, log) {
   } catch (err) {
     (log ?? console.error)(`cleanup: ${step.label}: ${err?.message ?? err}`);
   }
+  debug(`${step.label} done`);
 }
 
 /** Runs every remaining step (newest first). Safe to call more than once: later calls wait for the first. */
@@ -43,10 +46,17 @@ export function cleanupAll(log) {
  * Signals and crashes end the demo through cleanupAll(). `exitCode` is what a signal exits with
  * (130 for Ctrl-C, as shells expect). A second Ctrl-C while cleaning up exits at once.
  */
+let interrupted = false;
+/** True once a signal asked the demo to stop (a run that fails after that was interrupted, not broken). */
+export function wasInterrupted() {
+  return interrupted;
+}
+
 export function installSignalHandlers(log = console.error) {
   let signalled = 0;
   const onSignal = (sig, code) => {
     signalled++;
+    interrupted = true;
     if (signalled > 1) {
       log(`\n${sig} again: exiting without waiting for cleanup`);
       process.exit(code);
@@ -67,5 +77,37 @@ export function installSignalHandlers(log = console.error) {
   process.on('unhandledRejection', (err) => {
     log(`demo: unexpected error: ${err?.stack ?? err}`);
     cleanupAll(log).finally(() => process.exit(1));
+  });
+}
+
+/**
+ * Stops a code-server started by scripts/lib/codeServer.mjs, then makes sure nothing of its process group is left
+ * (an extension host caught mid-start can outlive the server): SIGKILL to that group id, ignored when it is empty.
+ */
+export async function stopCodeServer(cs) {
+  try {
+    await cs.stop();
+  } finally {
+    try {
+      process.kill(-cs.pid, 'SIGKILL');
+    } catch {
+      /* the group is gone: the normal case */
+    }
+  }
+}
+
+/**
+ * Debian Chromium for the demo's drivers: codeServer.mjs's executable and flags, but with Playwright's own
+ * SIGINT/SIGTERM/SIGHUP handlers off — they would close the browser and exit the process before our cleanup
+ * stops code-server and the servers (a Ctrl-C then leaves an extension host behind).
+ */
+export async function launchDemoChromium() {
+  const { CHROMIUM_PATH, CHROMIUM_ARGS, launchChromium } = await import('../lib/codeServer.mjs');
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(CHROMIUM_PATH)) return launchChromium({ headless: true }); // its error message names the fix
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS,
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
   });
 }

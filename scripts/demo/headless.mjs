@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnvFile, readSetupStatus } from './env.mjs';
+import { launchDemoChromium, onCleanup } from './cleanup.mjs';
 
 const RESET_PATH = '/lightning/settings/personal/ResetApiToken/home';
 const STATUS_OK = /^\s*Connected\b/;
@@ -25,7 +26,7 @@ class StepError extends Error {}
  */
 export async function runHeadless(o) {
   const { codeServer, stack, workspace, screensDir, deadline, log } = o;
-  const { launchChromium, payloadUrl } = await import('../lib/codeServer.mjs');
+  const { payloadUrl } = await import('../lib/codeServer.mjs');
   const checks = [];
   const timings = [];
   const screenshots = [];
@@ -59,7 +60,8 @@ export async function runHeadless(o) {
   };
 
   const originalEnv = readFileSync(workspace.envPath, 'utf8');
-  const browser = await launchChromium({ headless: true });
+  const browser = await launchDemoChromium();
+  const closeBrowser = onCleanup('browser', () => browser.close()); // Ctrl-C mid-run closes it too
   const result = { ok: false, checks, timings, screenshots };
   const globalTimer = setTimeout(() => {
     log('demo: global timeout reached, closing the browser');
@@ -228,7 +230,7 @@ export async function runHeadless(o) {
     ].join('\n');
   } finally {
     clearTimeout(globalTimer);
-    await browser.close().catch(() => undefined);
+    await closeBrowser();
   }
   return result;
 }
