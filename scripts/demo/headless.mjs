@@ -137,10 +137,11 @@ export async function runHeadless(o) {
     await openNotifications(page);
     // The reset's progress notification: a running progress bar, or the extension's "waiting for the mail" text
     // with its Cancel button (withProgress removes it when the flow ends).
-    const progress = page.locator('.notification-list-item').filter({ has: page.locator('.monaco-progress-container.active') })
-      .or(page.locator('.notification-list-item', { hasText: /waiting for the (token )?(e-?)?mail/i }));
+    const progressBar = page.locator('.notifications-center .monaco-list-row, .notification-toast').filter({ has: page.locator('.monaco-progress-container.active') });
+    const progress = progressBar.or(page.locator('.notifications-center .monaco-list-row, .notification-toast').filter({ hasText: /waiting for the (token )?(e-?)?mail/i }));
     const sawProgress = await progress.first().waitFor({ state: 'visible', timeout: within(15_000) }).then(() => true, () => false);
-    const progressText = sawProgress ? await textOf(progress.first().locator('.notification-list-item-message').first()) : '';
+    const barSeen = sawProgress && (await progressBar.count().catch(() => 0)) > 0;
+    const progressText = sawProgress ? `${barSeen ? '[progress bar] ' : ''}${await textOf(progress.first().locator('.notification-list-item-message').first())}` : '';
     await shot('04-waiting-for-email');
     lap(`reset page URL (${opened.via})`);
 
