@@ -3,6 +3,7 @@
  * returns nothing. It exposes the extension's parts (our interfaces) and a ScriptedUi that records messages
  * and answers prompts.
  */
+import { offerImportOnStartup } from './commands/importOrgFromEnv';
 import type { Services } from './services';
 import type { ScriptedUi, SwitchableUi, Ui } from './ui';
 
@@ -17,6 +18,8 @@ export interface TokenRelayTestApi {
   statusCommand(): string | undefined;
   openedUrls: string[];
   logLines(): string[];
+  /** Runs the startup offer to import a workspace .env when no org exists (skipped at activation in test mode). */
+  offerImport(): Promise<void>;
 }
 
 export function createTestApi(s: Services, switchable: SwitchableUi, scripted: ScriptedUi, real: Ui): TokenRelayTestApi {
@@ -37,5 +40,6 @@ export function createTestApi(s: Services, switchable: SwitchableUi, scripted: S
     },
     openedUrls: s.opener.opened,
     logLines: () => [...s.log.recent],
+    offerImport: () => offerImportOnStartup(s),
   };
 }

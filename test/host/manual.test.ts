@@ -104,6 +104,22 @@ describe('Enter Token Manually and .env', function () {
     assert.match(a.statusText(), /Connected/);
   });
 
+  it('offers to import a workspace .env with Salesforce credentials when no org exists', async () => {
+    const a = await getApi();
+    const token = await control<string>('currentToken', MANUAL.username);
+    fs.writeFileSync(envPath(), `# project\nSF_USERNAME=${MANUAL.username}\nSF_PASSWORD=${MANUAL.password}\nSF_SECURITY_TOKEN=${token}\nSF_LOGIN_URL=${process.env.TOKEN_RELAY_TEST_EMULATOR_URL}\n`);
+    assert.equal(a.services.profiles.list().length, 0);
+    a.scripted.answers.push({ match: 'has Salesforce credentials', action: 'Import' });
+    await a.offerImport();
+    const offer = a.scripted.messages.find((m) => m.text.includes('has Salesforce credentials'));
+    assert.ok(offer && offer.text.includes(MANUAL.username) && !offer.text.includes(MANUAL.password));
+    assert.equal(a.services.profiles.active()?.username, MANUAL.username);
+    // With an org, no more offers.
+    a.scripted.reset();
+    await a.offerImport();
+    assert.equal(a.scripted.messages.length, 0);
+  });
+
   it('Remove Org forgets its secrets', async () => {
     const a = await getApi();
     const id = await addEmulatorOrg(a, MANUAL);
