@@ -3,6 +3,7 @@
  * returns nothing. It exposes the extension's parts (our interfaces) and a ScriptedUi that records messages
  * and answers prompts.
  */
+import { loadedLibraries } from '../lazy';
 import { offerImportOnStartup } from './commands/importOrgFromEnv';
 import type { Services } from './services';
 import type { ScriptedUi, SwitchableUi, Ui } from './ui';
@@ -20,6 +21,8 @@ export interface TokenRelayTestApi {
   logLines(): string[];
   /** Runs the startup offer to import a workspace .env when no org exists (skipped at activation in test mode). */
   offerImport(): Promise<void>;
+  /** Heavy libraries loaded so far (src/lazy.ts): none until the first login test / mailbox use. */
+  loadedLibraries(): string[];
 }
 
 export function createTestApi(s: Services, switchable: SwitchableUi, scripted: ScriptedUi, real: Ui): TokenRelayTestApi {
@@ -41,5 +44,6 @@ export function createTestApi(s: Services, switchable: SwitchableUi, scripted: S
     openedUrls: s.opener.opened,
     logLines: () => [...s.log.recent],
     offerImport: () => offerImportOnStartup(s),
+    loadedLibraries: () => loadedLibraries(),
   };
 }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID, getApi, resetState } from './helpers';
 
 describe('activation', () => {
+  // Must run before anything logs in: mocha loads files in name order and this one sorts first.
   it('registers every contributed command and the status bar item', async () => {
     const a = await getApi();
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
@@ -29,9 +30,10 @@ describe('activation', () => {
     assert.match(a.statusTooltip(), /command:tokenRelay\.addOrg/);
   });
 
-  it('loads no heavy library at activation', async () => {
+  it('loads no heavy library at activation (jsforce, imapflow, mailparser load on first use)', async () => {
     const a = await getApi();
-    // The log records activation; the first login test is what loads jsforce (lazy.ts).
     assert.ok(a.logLines().some((l) => l.includes('activated')), 'no activation line in the log');
+    // This file runs first: no login or mailbox use has happened yet in this host.
+    assert.deepEqual(a.loadedLibraries(), []);
   });
 });
