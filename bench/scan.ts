@@ -42,11 +42,19 @@ function filler(count: number) {
  * granularity), UID FETCH of the hits' bodies. No parsing. The server-side part of this grows with the
  * folder for maildir (Dovecot reads dovecot-uidlist to map a UID to its file in every new session).
  */
-async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: Date): Promise<number> {
+async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: Date, serverMs?: Record<string, number[]>): Promise<number> {
+  // Dovecot ends every tagged OK with "(a + b + c secs)": a = time the command ran on the server.
+  const logger = {
+    debug: (o: { src?: string; msg?: string }) => {
+      const m = o?.src === 's' ? /^\S+ OK (?:\[[^\]]*\] )?(\w+) completed \((\d+\.\d+) \+/.exec(String(o.msg)) : null;
+      if (m && serverMs) (serverMs[m[1]!.toLowerCase()] ??= []).push(Number(m[2]) * 1000);
+    },
+    trace() {}, info() {}, warn() {}, error() {},
+  };
   const c = new ImapFlow({
     host: imap.host, port: imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false },
-    auth: { user, pass }, logger: false, disableAutoIdle: true,
-  });
+    auth: { user, pass }, logger: (serverMs ? logger : false) as never, logRaw: !!serverMs, disableAutoIdle: true,
+  } as ConstructorParameters<typeof ImapFlow>[0]);
   c.on('error', () => {});
   await c.connect();
   try {
@@ -142,6 +150,7 @@ export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { s
     }
   };
 
+  const serverMs: Record<'small' | 'large', Record<string, number[]>> = { small: {}, large: {} };
   const rawRun = (key: 'small' | 'large') => async (): Promise<number> => {
     const d = deliverers[key];
     const firstUid = await d.uidNext();
@@ -150,7 +159,7 @@ export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { s
     await settleMaildir(d);
     try {
       const t0 = now();
-      const n = await rawCatchUp(imap, accounts[key].user, accounts[key].pass, since);
+      const n = await rawCatchUp(imap, accounts[key].user, accounts[key].pass, since, serverMs[key]);
       const ms = now() - t0;
       if (n < 1) throw new Error('the raw catch-up found no mail');
       return ms;
@@ -200,6 +209,10 @@ export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { s
           catch_up_found_ms: { large: summarize(found.a), small: summarize(found.b) },
           raw_imap_catch_up_ms: { large: summarize(raw.a), small: summarize(raw.b) },
           raw_imap_catch_up_ratio: round(median(raw.a) / median(raw.b)),
+          // What Dovecot itself reports per command ("completed (x + …)") in those bare-client runs, medians in ms.
+          dovecot_server_ms: Object.fromEntries(
+            (['large', 'small'] as const).map((k) => [k, Object.fromEntries(Object.entries(serverMs[k]).map(([cmd, xs]) => [cmd, round(median(xs))]))]),
+          ),
           connect_to_idle_ms: { large: summarize(idle.a), small: summarize(idle.b) },
           connect_to_idle_ratio: round(median(idle.a) / median(idle.b)),
         },
