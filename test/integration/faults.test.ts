@@ -198,6 +198,52 @@ test('two `token-relay watch` runs on one mailbox and one .env at once: both fin
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('two-watchers') && f !== 'two-watchers.env'), [], 'temp files left behind');
 });
 
+/** Polls `cond` every 20 ms (the test's own timeout bounds it). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
+
+test('two `token-relay reset` runs at once on one org and one .env: the second is refused clearly (or joins); the .env ends with the valid token', { timeout: 240_000 }, async (t) => {
+  // Deterministic replay of the race: both runs open the reset page and both "clicks" reset the token;
+  // the mail of the first reset arrives first, the second one's only after both runs have written .env.
+  const envPath = path.join(dir, 'two-resets.env');
+  writeFileSync(envPath, `SF_USERNAME=${SF_USER}\nSF_PASSWORD=${SF_PASS}\nSF_LOGIN_URL=${emu.url}\nSF_SECURITY_TOKEN=old-token-value\nTOKEN_RELAY_IMAP_PASSWORD=${IMAP_PASS}\n`, { mode: 0o600 });
+  const clicks: string[] = [];
+  const runs = ['A', 'B'].map((name) => {
+    const st = { name, errs: [] as string[], out: [] as string[], code: undefined as number | undefined, clicked: false };
+    const io: CliIO = {
+      stdout: (x) => void st.out.push(x),
+      stderr: (x) => void st.errs.push(x),
+      env: {},
+      cwd: dir,
+      readStdin: async () => Buffer.alloc(0),
+      openUrl: async () => {
+        st.clicked = true;
+        clicks.push(await emu.resetToken(SF_USER, { deliver: false })); // the user clicks Reset in this tab
+      },
+    };
+    const done = main(['reset', '--dotenv', envPath, '--imap-host', '127.0.0.1', '--imap-port', String(imap.port), '--imap-tls', 'starttls', '--insecure-tls', '--imap-user', SF_USER, '--timeout', '120'], io).then((c) => void (st.code = c));
+    return { st, done };
+  });
+  const finished = (r: (typeof runs)[number]) => r.st.code !== undefined;
+  const wroteEnv = (r: (typeof runs)[number]) => /SF_SECURITY_TOKEN/.test(r.st.errs.join(''));
+  // The first click's mail arrives; a second click's mail only once every run still going has written .env
+  // (a run that is refused or joins never clicks, so this cannot wait on it).
+  await until(() => clicks.length >= 1);
+  await imap.append(SF_USER, sampleTokenMail({ username: SF_USER, token: clicks[0]! }));
+  await until(() => runs.every(finished) || (clicks.length > 1 && runs.every((r) => finished(r) || wroteEnv(r))));
+  if (clicks.length > 1) await imap.append(SF_USER, sampleTokenMail({ username: SF_USER, token: clicks[1]! }));
+  await Promise.all(runs.map((r) => r.done));
+  const finalToken = dotenv.parse(readFileSync(envPath, 'utf8')).SF_SECURITY_TOKEN;
+  const summary = runs.map((r) => `${r.st.name} exit ${r.st.code}: ${r.st.errs.join('').split('\n').filter(Boolean).slice(-1)[0] ?? ''}`).join(' | ');
+  t.diagnostic(`${clicks.length} reset(s); ${summary}`);
+  assert.equal(clicks.length, 1, `both runs reset the token (${summary})`);
+  assert.equal(finalToken, emu.currentToken(SF_USER), `the .env holds a superseded token (${summary})`);
+  for (const r of runs.filter((x) => x.st.code !== 0)) {
+    assert.match(r.st.errs.join(''), /another|already|in progress|lock/i, `run ${r.st.name} failed without saying a reset was already running`);
+  }
+});
+
 // ------------------------------------------------------------------------------------------------
 // Salesforce side: slow, reset, garbage …
 
