@@ -42,3 +42,9 @@ test('no setting can hold a secret: the org schema is closed and has no password
   const secretish = Object.keys(props).concat(Object.keys(orgs.properties)).filter((k) => /password|secret|token(?!Relay)|accessToken|session/i.test(k.replace(/^tokenRelay\./, '')));
   assert.deepEqual(secretish, []);
 });
+
+test('a user setting can require DKIM for the token mail, and a workspace cannot turn it off', () => {
+  const key = Object.keys(props).find((k) => /requireDkim/i.test(k));
+  assert.ok(key, 'no requireDkim setting is contributed (issue 8: "a setting can require it"); src/extension/settings.ts names tokenRelay.reset.requireDkim');
+  assert.ok(['application', 'machine'].includes(props[key]!.scope ?? 'window'), `${key} is workspace-settable (scope ${props[key]!.scope ?? 'window'})`);
+});
