@@ -341,6 +341,16 @@ test('built CLI bundle as a real process: login, env set, extract, watch, reset 
   assert.equal(r.code, 2);
   add('env set refused', r);
 
+  const extractTok = 'CanaryBundleExtractTok000';
+  tokensSeen.add(extractTok);
+  const eml = path.join(work, 'b-token.eml');
+  writeFileSync(eml, sampleTokenMail({ username: SF_USER, token: extractTok }));
+  r = await runBundle(cli, ['extract', '--username', SF_USER, eml]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out).token, extractTok);
+  add('extract', r, extractTok);
+  rmSync(eml);
+
   const since = new Date(Date.now() - 5000).toISOString();
   const tok = await resetAndTrack();
   r = await runBundle(cli, ['watch', '--verbose', '--dotenv', envFile('b-watch.env'), ...imapFlags(), '--username', SF_USER, '--since', since, '--timeout', '60']);
