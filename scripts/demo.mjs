@@ -27,7 +27,7 @@ import { cleanupAll, installSignalHandlers, onCleanup, stopCodeServer, wasInterr
 import { createDemoWorkspace } from './demo/workspace.mjs';
 import { loadDemoStack } from './demo/loadStack.mjs';
 import { demoExtensionEnv, demoWorkbenchSettings, parseEnvFile, readSetupStatus } from './demo/env.mjs';
-import { bundleHostModule } from './demo/bundle.mjs';
+import { installIntoCodeServer, makeDemoSetupExtension, packDemoSetupExtension, workbenchUrl } from './demo/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
@@ -145,6 +145,20 @@ function pidsMentioning(marker) {
   return pids;
 }
 
+/**
+ * code-server for the demo: a data dir inside the demo's temp dir, the demo setup extension INSTALLED there
+ * (code-server loads a single development extension, and that is this repository), then started.
+ */
+async function startDemoCodeServer(tmp, setupExtension, extEnv) {
+  const { startCodeServer } = await import('./lib/codeServer.mjs');
+  const dataDir = path.join(tmp, 'code-server');
+  const vsix = await packDemoSetupExtension(setupExtension, path.join(tmp, 'token-relay-demo-setup.vsix'));
+  await installIntoCodeServer(vsix, dataDir);
+  const cs = await startCodeServer({ dataDir, env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)) });
+  onCleanup('code-server', () => stopCodeServer(cs));
+  return cs;
+}
+
 // ---------------------------------------------------------------------------------------------- main
 async function main() {
   const useDesktop = !opts.headless && !opts.codeServer && onPath('code');
@@ -155,7 +169,10 @@ async function main() {
 
   // tsx runs the TypeScript test servers in this process (they live in test/servers, used only by the repo demo).
   const startDemoStack = await loadDemoStack();
-  const stack = await startDemoStack({ imap: opts.imap });
+  // code-server maps links to localhost/127.0.0.1 through its own /proxy/<port>/ path, which breaks the reset
+  // page's form; any other loopback address (Linux routes all of 127/8 to lo) is opened as it is.
+  const emulatorHost = !useDesktop && process.platform === 'linux' ? '127.0.0.2' : '127.0.0.1';
+  const stack = await startDemoStack({ imap: opts.imap, emulatorHost });
   onCleanup('servers', () => stack.stop());
   step(2, total, 'Salesforce emulator', `${stack.org.loginUrl}  org "${stack.org.orgName}", user ${stack.org.username}`);
   step(3, total, 'Mailbox', `${stack.mailbox.kind === 'dovecot' ? 'Dovecot' : 'embedded IMAP server'} on ${stack.mailbox.host}:${stack.mailbox.port} (STARTTLS), user "${stack.mailbox.user}"`);
@@ -178,19 +195,18 @@ async function main() {
   step(4, total, 'Demo workspace', `${wsDir}  (.env holds an expired SF_SECURITY_TOKEN)`);
 
   const extEnv = demoExtensionEnv(stack, { tmp });
-  // The setup step that runs in the extension host: hands the demo mailbox to Token Relay (SecretStorage).
-  const setupModule = await bundleHostModule(path.join(root, 'scripts', 'demo', 'host-setup.ts'), path.join(tmp, 'host-setup', 'index.js'));
+  // The setup step that runs in the extension host (a throwaway second extension): hands the demo mailbox to Token
+  // Relay (SecretStorage) and opens the Notifications list.
+  const setupExtension = await makeDemoSetupExtension(path.join(tmp, 'demo-setup-extension'));
 
   if (opts.headless) {
     const { runHeadless } = await import('./demo/headless.mjs');
-    const { startCodeServer } = await import('./lib/codeServer.mjs');
     step(5, total, 'code-server', 'starting (installs into ~/.cache/token-relay on first use) …');
-    const cs = await startCodeServer({ env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)), keepDataDir: opts.keep });
-    onCleanup('code-server', () => stopCodeServer(cs));
+    const cs = await startDemoCodeServer(tmp, setupExtension, extEnv);
     log(dim(`  code-server ${cs.url} (pid ${cs.pid})`));
     const screens = path.resolve(root, opts.screens);
     const verdict = await runHeadless({
-      root, codeServer: cs, stack, workspace: ws, setupModule, tmp, screensDir: screens,
+      root, codeServer: cs, stack, workspace: ws, setupExtension, tmp, screensDir: screens,
       deadline: started + opts.timeout * 1000, log,
     });
     if (wasInterrupted()) {
@@ -217,7 +233,7 @@ async function main() {
       '--user-data-dir', path.join(profile, 'user-data'),
       '--extensions-dir', path.join(profile, 'extensions'),
       `--extensionDevelopmentPath=${root}`,
-      `--extensionTestsPath=${setupModule}`,
+      `--extensionDevelopmentPath=${setupExtension}`,
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
       wsDir,
     ];
@@ -241,11 +257,9 @@ async function main() {
     });
     step(5, total, 'VS Code', `${useDesktop} with its own profile in ${profile} and the extension from ${root}`);
   } else {
-    const { startCodeServer, payloadUrl } = await import('./lib/codeServer.mjs');
     step(5, total, 'code-server', 'starting (installs into ~/.cache/token-relay on first use, a few minutes) …');
-    const cs = await startCodeServer({ env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)), keepDataDir: opts.keep });
-    onCleanup('code-server', () => stopCodeServer(cs));
-    const url = payloadUrl(cs.url, { folder: wsDir, extensionDevelopmentPath: root, extensionTestsPath: setupModule });
+    const cs = await startDemoCodeServer(tmp, setupExtension, extEnv);
+    const url = workbenchUrl(cs.url, { folder: wsDir, extensionDevelopmentPaths: [root] });
     const opened = opts.browser && openInBrowser(url);
     log(`  ${opened ? 'opened in your browser:' : 'open this in your browser:'}\n  ${cyan(url)}`);
   }
@@ -255,7 +269,8 @@ async function main() {
   log(`  1. A notification offers to import the org from .env: click ${bold('Import')}. The status bar (bottom left)`);
   log(`     then says ${bold('Login rejected')}: the demo .env holds an expired token.`);
   log(`  2. Press F1 (or Ctrl+Shift+P) and run ${bold('Salesforce: Reset Token')}.`);
-  log(`  3. The emulator's "Reset My Security Token" page opens: click ${bold('Reset Security Token')}.`);
+  log(`  3. The emulator's "Reset My Security Token" page opens (code-server first asks whether to open the external`);
+  log(`     website: ${bold('Open')}): click ${bold('Reset Security Token')}.`);
   log(`  4. Watch the notification: the token email is caught, .env is updated, the status bar says ${bold('Connected')}.`);
   log(dim(`  (reset page: ${stack.org.resetPageUrl})`));
   log(dim('Press Ctrl-C to stop the demo and clean everything up.'));

@@ -17,7 +17,6 @@ export function demoExtensionEnv(stack, { tmp }) {
     TOKEN_RELAY_DEMO_SETUP: JSON.stringify({
       mailbox: { host: stack.mailbox.host, port: stack.mailbox.port, security: stack.mailbox.security, user: stack.mailbox.user, password: stack.mailbox.password },
       statusFile: setupStatusFile(tmp),
-      releaseFile: path.join(tmp, 'demo-setup.release'),
     }),
   };
 }

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import path from 'node:path';
 import { parseEnvFile, readSetupStatus } from './env.mjs';
 import { launchDemoChromium, onCleanup } from './cleanup.mjs';
+import { workbenchUrl } from './bundle.mjs';
 
 const RESET_PATH = '/lightning/settings/personal/ResetApiToken/home';
 const STATUS_OK = /^\s*Connected\b/;
@@ -21,12 +22,11 @@ const STATUS_REJECTED = /Login rejected/;
 class StepError extends Error {}
 
 /**
- * runHeadless({ root, codeServer, stack, workspace: { dir, envPath }, setupModule, tmp, screensDir, deadline, log })
+ * runHeadless({ root, codeServer, stack, workspace: { dir, envPath }, setupExtension, tmp, screensDir, deadline, log })
  *   -> { ok, reason?, checks: [{ name, ok, detail }], screenshots: [file], timings: [[name, ms]], diagnostics? }
  */
 export async function runHeadless(o) {
   const { codeServer, stack, workspace, screensDir, deadline, log } = o;
-  const { payloadUrl } = await import('../lib/codeServer.mjs');
   const checks = [];
   const timings = [];
   const screenshots = [];
@@ -82,7 +82,7 @@ export async function runHeadless(o) {
 
     // ------------------------------------------------------------------ 1. workbench, Login rejected
     log('  › opening the demo workspace in code-server (headless Chromium)');
-    await page.goto(payloadUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPath: o.root, extensionTestsPath: o.setupModule }), { timeout: within(60_000) });
+    await page.goto(workbenchUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPaths: [o.root] }), { timeout: within(60_000) });
     await page.locator('.monaco-workbench').waitFor({ timeout: within(60_000) });
     lap('workbench loaded');
 
@@ -344,6 +344,7 @@ async function dismissToasts(page) {
  */
 async function waitForOpenedUrl({ page, popups, codeServerUrl, timeoutMs }) {
   const until = Date.now() + timeoutMs;
+  let answered = '';
   for (;;) {
     const popup = popups.find((p) => !p.isClosed() && /^https?:/.test(p.url()));
     if (popup) {
@@ -351,10 +352,13 @@ async function waitForOpenedUrl({ page, popups, codeServerUrl, timeoutMs }) {
       const proxied = new RegExp(`^${codeServerUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(?:absproxy|proxy)/(\\d+)(/.*)?$`).exec(url);
       if (proxied) url = `http://127.0.0.1:${proxied[1]}${proxied[2] ?? '/'}`;
       for (const p of popups) await p.close().catch(() => undefined);
-      return { url, via: proxied ? 'browser tab (code-server proxy URL mapped back)' : 'browser tab' };
+      return { url, via: `${proxied ? 'browser tab (code-server proxy URL mapped back)' : 'browser tab'}${answered}` };
     }
     const dialogOpen = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ }).first();
-    if (await dialogOpen.isVisible().catch(() => false)) await dialogOpen.click().catch(() => undefined);
+    if (await dialogOpen.isVisible().catch(() => false)) {
+      await dialogOpen.click().catch(() => undefined);
+      answered = ', after "Open" in VS Code\'s external-website question';
+    }
     if (Date.now() > until) return { url: '', via: 'nothing' };
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -28,6 +28,12 @@ export interface DemoStackOptions {
   imap?: 'auto' | 'dovecot' | 'embedded';
   /** The emulator's port (0 = any free one). */
   emulatorPort?: number;
+  /**
+   * The emulator's loopback address (default 127.0.0.1). The demo uses 127.0.0.2 with code-server: code-server
+   * rewrites http://localhost|127.0.0.1|0.0.0.0:<port> links that an extension opens to its own /proxy/<port>/
+   * path, where the reset page's form would post to code-server instead of the org.
+   */
+  emulatorHost?: string;
 }
 
 const ORG_NAME = 'Acme Demo';
@@ -51,6 +57,7 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
     await imap.addUser(MAIL_USER, mailPassword);
     const emulator = await startEmulator({
       port: opts.emulatorPort ?? 0,
+      host: opts.emulatorHost ?? '127.0.0.1',
       orgName: ORG_NAME,
       log: (line: string) => emit(line),
       deliver: async (to: string, raw: Buffer) => {
