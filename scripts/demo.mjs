@@ -287,6 +287,7 @@ async function main() {
   }, 500);
   onCleanup('setup watcher', () => clearInterval(setupTimer));
   const envPath = ws.envPath;
+  const initialText = readFileSync(envPath, 'utf8');
   const initial = parseEnvFile(envPath).SF_SECURITY_TOKEN;
   let announced = false;
   watchFile(envPath, { interval: 500 }, () => {
@@ -294,8 +295,9 @@ async function main() {
     if (now && now !== initial && !announced) {
       const good = now === stack.currentToken();
       announced = good;
+      const onlyToken = readFileSync(envPath, 'utf8') === initialText.replace(`SF_SECURITY_TOKEN=${initial}`, `SF_SECURITY_TOKEN=${now}`);
       log(good
-        ? `${green('✔')} .env now holds the org's new security token (only the SF_SECURITY_TOKEN line changed).`
+        ? `${green('✔')} .env now holds the org's new security token${onlyToken ? ' (only the SF_SECURITY_TOKEN line changed)' : ''}.`
         : `${cyan('›')} .env changed; SF_SECURITY_TOKEN does not match the org's current token yet.`);
     }
   });
