@@ -18,6 +18,7 @@ import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { Logger, nullLogger } from '../core/log';
 import { safeErrorMessage, registerSecret } from '../core/redact';
 import { resetPageUrl } from '../core/resetUrl';
+import { acquireResetLock, ResetInProgressError } from './resetLock';
 import { testLogin, LoginOptions } from '../salesforce/login';
 import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail/watch';
 
@@ -52,7 +53,7 @@ export interface ResetFlowResult {
   url: string;
 }
 
-export type ResetStage = 'watch' | 'open' | 'store' | 'env';
+export type ResetStage = 'lock' | 'watch' | 'open' | 'store' | 'env';
 
 export class ResetFlowError extends Error {
   override name = 'ResetFlowError';
@@ -88,6 +89,14 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
   };
   // Compute the URL first: a bad login URL should fail before we touch the mailbox.
   const url = resetPageUrl(deps.profile.loginUrl, { classic: deps.classic });
+  // One reset per org at a time, across processes and windows (a second click would void the first's token).
+  let release: () => void;
+  try {
+    release = acquireResetLock(deps.profile.loginUrl, deps.profile.username);
+  } catch (e) {
+    if (e instanceof ResetInProgressError) throw new ResetFlowError('lock', e.message, undefined, e);
+    throw e;
+  }
 
   // The watch's own controller: aborted by the caller's signal, or by the timeout once the page is open.
   const ac = new AbortController();
@@ -164,6 +173,7 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
     status(health.status === 'ok' ? 'Connected with the new token.' : `Login after the reset: ${health.label}`);
     return { token, env, health, url };
   } finally {
+    release();
     if (timer) clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onOuterAbort);
     if (!ac.signal.aborted) ac.abort(new DOMException('reset flow finished', 'AbortError'));
