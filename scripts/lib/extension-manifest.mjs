@@ -127,6 +127,7 @@ const configuration = {
     'tokenRelay.mailbox.allowInsecureTls': { type: 'boolean', scope: 'application', default: false, order: 35, markdownDescription: t('config.insecureTls', 'Accept a mail server certificate that cannot be verified (self-signed test servers only). Prefer adding its CA to `NODE_EXTRA_CA_CERTS`.') },
     'tokenRelay.mailbox.folders': { type: 'array', scope: 'application', items: { type: 'string' }, default: [], order: 36, markdownDescription: t('config.folders', 'Folders to watch besides INBOX (e.g. a folder a filter moves Salesforce mail to).') },
     'tokenRelay.mailbox.afterSuccess': { type: 'string', scope: 'application', enum: ['leave', 'seen', 'delete'], default: 'leave', order: 37, markdownDescription: t('config.afterSuccess', 'What to do with the token mail once the token is stored.') },
+    'tokenRelay.reset.requireDkim': { type: 'boolean', scope: 'application', default: false, order: 41, markdownDescription: t('config.requireDkim', 'Accept the token mail only when your mail server recorded `Authentication-Results: dkim=pass header.d=salesforce.com`. Turn on when your provider adds that header (Gmail, Microsoft 365 do); otherwise every token mail is refused.') },
     'tokenRelay.reset.timeoutSeconds': { type: 'number', default: 600, minimum: 30, order: 40, markdownDescription: t('config.timeout', 'How long **Reset Token** waits for the token mail before offering **Enter Token Manually**.') },
   },
 };

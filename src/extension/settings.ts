@@ -93,7 +93,16 @@ export function envWriteKeys(scope?: vscode.ConfigurationScope): OptionalEnvKey[
   const v = config(scope).get<unknown>(SettingKeys.envWriteKeys);
   const allowed: OptionalEnvKey[] = ['username', 'password', 'loginUrl'];
   if (!Array.isArray(v)) return ['username', 'loginUrl'];
-  return allowed.filter((k) => v.includes(k));
+  // Writing the password into a file is the user's own decision: a workspace (a cloned repo's
+  // .vscode/settings.json) must not be able to make us copy the password out of SecretStorage.
+  const userValue = config(scope).inspect<unknown>(SettingKeys.envWriteKeys)?.globalValue;
+  const userAllowsPassword = Array.isArray(userValue) && userValue.includes('password');
+  return allowed.filter((k) => v.includes(k) && (k !== 'password' || userAllowsPassword));
+}
+
+/** Require `Authentication-Results: dkim=pass header.d=salesforce.com` on the token mail (user setting only). */
+export function resetRequireDkim(): boolean {
+  return config().inspect<boolean>(SettingKeys.resetRequireDkim)?.globalValue === true;
 }
 
 export function healthIntervalMinutes(): number {

@@ -11,7 +11,7 @@ import { resetPageUrl } from '../../core/resetUrl';
 import type { EnvWriteOutcome } from '../envWriter';
 import { mailboxConfig } from '../mailbox';
 import type { Services } from '../services';
-import { CommandIds, proxySettings, resetTimeoutMs } from '../settings';
+import { CommandIds, proxySettings, resetRequireDkim, resetTimeoutMs } from '../settings';
 import { requireTrust } from '../trust';
 import { reportError, reportTokenSaved, resolveOrg } from './common';
 
@@ -124,6 +124,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
           signal: ac.signal,
           timeoutMs,
           login: { proxy: proxySettings() },
+          watch: { requireDkim: resetRequireDkim() },
           log,
           now: s.now,
         });
