@@ -19,7 +19,7 @@
 //   --imap auto|dovecot|embedded   which mailbox server (default auto: Dovecot when installed)
 //   --keep                keep the temp dirs (workspace, code-server profile) for debugging
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watchFile, unwatchFile } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watchFile, unwatchFile } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +183,7 @@ async function main() {
     else rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   });
   const wsDir = path.join(tmp, 'workspace');
-  (await import('node:fs')).mkdirSync(wsDir);
+  mkdirSync(wsDir);
   const ws = createDemoWorkspace(wsDir, {
     loginUrl: stack.org.loginUrl,
     username: stack.org.username,
