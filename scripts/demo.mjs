@@ -269,8 +269,11 @@ async function main() {
   log(`  1. A notification offers to import the org from .env: click ${bold('Import')}. The status bar (bottom left)`);
   log(`     then says ${bold('Login rejected')}: the demo .env holds an expired token.`);
   log(`  2. Press F1 (or Ctrl+Shift+P) and run ${bold('Salesforce: Reset Token')}.`);
-  log(`  3. The emulator's "Reset My Security Token" page opens (code-server first asks whether to open the external`);
-  log(`     website: ${bold('Open')}): click ${bold('Reset Security Token')}.`);
+  if (useDesktop) log(`  3. The emulator's "Reset My Security Token" page opens in your browser: click ${bold('Reset Security Token')}.`);
+  else {
+    log(`  3. The emulator's "Reset My Security Token" page opens (code-server first asks whether to open the external`);
+    log(`     website: ${bold('Open')}): click ${bold('Reset Security Token')}.`);
+  }
   log(`  4. Watch the notification: the token email is caught, .env is updated, the status bar says ${bold('Connected')}.`);
   log(dim(`  (reset page: ${stack.org.resetPageUrl})`));
   log(dim('Press Ctrl-C to stop the demo and clean everything up.'));
