@@ -3,8 +3,9 @@
  * A minimal `vscode` module for the activation benchmark: enough of the API for `activate()` to run
  * in plain Node (commands, status bar, log output channel, configuration, secrets, events, l10n, Uri …).
  * Everything is inert: commands register, messages resolve to undefined, nothing is shown.
- * Any API member we did not model is answered by an inert catch-all and recorded in `standin.missing`
- * so the benchmark can report which parts of the API activation touched that this file lacks.
+ * Any API member we did not model (a top-level export, or a member of window/workspace/commands/env …) is
+ * answered by an inert catch-all and recorded in `standin.missing`, so the benchmark can report which parts of
+ * the API activation touched that this file lacks.
  */
 const path = require('node:path');
 
@@ -27,9 +28,11 @@ function inert(name) {
       return inert(`${name}.${String(prop)}`);
     },
     apply() {
+      missing.add(`${name}()`);
       return inert(`${name}()`);
     },
     construct() {
+      missing.add(`new ${name}`);
       return inert(`new ${name}`);
     },
   });
@@ -426,5 +429,38 @@ function createContext(extensionPath, storageDir) {
   };
 }
 
-module.exports = ns('vscode', vscode);
-module.exports.__standin = { missing, registeredCommands, createContext };
+/**
+ * The real API object has one own property per runtime export of the `vscode` module (about 400 in 1.96:
+ * classes, enums, namespaces). Bundled code that does `import * as vscode from 'vscode'` copies all of them
+ * (esbuild's __toESM) once per importing file, so the stand-in carries the same names: the ones not modelled
+ * above are inert placeholders, recorded as missing only when activation actually uses them.
+ */
+function addRealExportNames(target) {
+  let dts = '';
+  try {
+    dts = require('node:fs').readFileSync(require.resolve('@types/vscode/index.d.ts', { paths: [process.cwd(), __dirname] }), 'utf8');
+  } catch {
+    return 0;
+  }
+  const names = new Set();
+  for (const m of dts.matchAll(/^\s{1,4}export (?:class|enum|namespace|const|let|function) ([A-Za-z_$][\w$]*)/gm)) names.add(m[1]);
+  let added = 0;
+  for (const name of names) {
+    if (name in target) continue;
+    // A data property, as on the real API object (the copy cost differs for accessors); the inert value
+    // records any use of it (a member read, a call, `new`).
+    target[name] = inert(`vscode.${name}`);
+    added++;
+  }
+  return added;
+}
+const placeholderExports = addRealExportNames(vscode);
+
+// A plain object like the real one (not a Proxy: esbuild's __toESM copies every property of it, and a Proxy
+// would make that copy several times slower than in VS Code). Members of the real API that are not modelled
+// are recorded by their placeholder getters above.
+module.exports = vscode;
+Object.defineProperty(module.exports, '__standin', {
+  enumerable: false,
+  value: { missing, registeredCommands, createContext, exportCount: Object.keys(vscode).length, placeholderExports },
+});
