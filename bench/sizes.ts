@@ -81,7 +81,9 @@ export function measureSizes(root: string): FigureSet {
       sizes: {
         vsix: path.basename(vsix),
         bundle_bytes_excludes: `source maps (${maps.length} file(s), ${maps.reduce((s, f) => s + f.bytes, 0)} bytes)`,
-        build: maps.length ? 'development (npm run build: source maps present)' : 'production (npm run package: minified, no maps)',
+        build: /\/\/# sourceMappingURL=\S+\s*$/.test(readFileSync(path.join(root, 'dist', 'extension.js'), 'utf8').slice(-300))
+          ? 'development (npm run build: linked source maps)'
+          : 'production (npm run package: minified, no source maps)',
         dist_files: Object.fromEntries(counted.map((f) => [f.rel, f.bytes])),
       },
     },
