@@ -55,15 +55,16 @@ export interface AddOptions {
 
 export class Redactor {
   private readonly secrets = new Set<string>();
-  private readonly ephemeral: string[] = [];
+  /** Short-lived secrets, oldest first, each with its encoded forms computed once when it was added. */
+  private readonly ephemeral: Array<{ secret: string; forms: string[] }> = [];
   private sorted: string[] = [];
 
   /** Registers a secret; empty or very short values are ignored (they cannot be told from text). */
   add(secret: string | undefined | null, opts: AddOptions = {}): void {
-    if (!secret || secret.length < MIN_SECRET_LENGTH) return;
+    if (!secret || secret.length < MIN_SECRET_LENGTH || this.secrets.has(secret)) return;
     if (opts.ephemeral) {
-      if (this.ephemeral.includes(secret) || this.secrets.has(secret)) return;
-      this.ephemeral.push(secret);
+      if (this.ephemeral.some((e) => e.secret === secret)) return;
+      this.ephemeral.push({ secret, forms: variants(secret) });
       if (this.ephemeral.length > MAX_EPHEMERAL_SECRETS) this.ephemeral.shift();
       this.resort();
       return;
@@ -80,7 +81,7 @@ export class Redactor {
 
   private resort(): void {
     const all = new Set<string>(this.secrets);
-    for (const e of this.ephemeral) for (const v of variants(e)) all.add(v);
+    for (const e of this.ephemeral) for (const v of e.forms) all.add(v);
     this.sorted = [...all].sort((a, b) => b.length - a.length);
   }
 
