@@ -197,6 +197,8 @@ async function withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function writeLocked(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
+  // `git check-ignore` is a child process (~10-100 ms): run it alongside the read and edit, not before them.
+  const ignoredP = opts.checkGitIgnore !== false ? isGitIgnored(abs).catch(() => undefined) : undefined;
   for (let attempt = 0; ; attempt++) {
     // 1. Read the current content (if any).
     let st: import('node:fs').Stats | undefined;
@@ -237,8 +239,8 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
     if (st && st.nlink > 1 && next !== text) {
       warnings.push(`${target} had ${st.nlink} hard links; the other names keep the old content.`);
     }
-    if (opts.checkGitIgnore !== false) {
-      const ignored = await isGitIgnored(abs);
+    if (ignoredP) {
+      const ignored = await ignoredP;
       if (ignored === false) warnings.push(`${abs} is not ignored by git; add it to .gitignore so the secrets are never committed.`);
     }
     if (st && next === text) return { path: abs, target, created: false, changed: [], warnings };
