@@ -371,7 +371,8 @@ export async function launchChromium({ headless = true } = {}) {
     throw new Error(`${CHROMIUM_PATH} not found: install Debian chromium (scripts/ci-host-setup.sh)`);
   }
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless, args: CHROMIUM_ARGS });
+  // Playwright's own signal handlers would exit before our cleanup stops code-server and its extension host.
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
 }
 
 // `node scripts/lib/codeServer.mjs install` installs into the cache and prints the timing.
