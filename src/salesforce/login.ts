@@ -17,6 +17,7 @@ import { nullLogger } from '../core/log';
 import { HEALTH_STATES, HealthResult, classifyLoginError, failureResult } from '../core/health';
 import { OrgProfile, OrgSecrets, DEFAULT_API_VERSION, loginFlow, loginPassword, registerProfileSecrets, normalizeApiVersion } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
+import { xmlUnescape } from '../core/xml';
 import { loginUrlAdvice, validateLoginUrl } from '../core/resetUrl';
 import { loadJsforce } from '../lazy';
 import { ProxyOptions, RelayTransport, TransportRequest, TransportResponse } from './transport';
@@ -52,22 +53,12 @@ interface SoapUserInfo {
   sandbox?: boolean;
 }
 
-function xmlText(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&amp;/g, '&');
-}
 
 /** Reads the userInfo of a SOAP LoginResult (and registers its sessionId as a secret). */
 export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?: string; serverUrl?: string } {
   const tag = (name: string, within: string) => {
     const m = new RegExp(`<(?:\\w+:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:\\w+:)?${name}>`).exec(within);
-    return m ? xmlText(m[1]!) : undefined;
+    return m ? xmlUnescape(m[1]!) : undefined;
   };
   const sessionId = tag('sessionId', body);
   registerSecret(sessionId, { ephemeral: true });

@@ -7,19 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { Prng } from './prng';
 import { FuzzMail, FuzzOptions, Truth, buildFamily } from './mails';
 import { MutateOptions, mutate } from './mutators';
+import type { MailVerdict } from '../../src/core/tokenMail';
 
-/** The subset of MailVerdict the oracle reads (src/core/tokenMail.ts). */
-export interface VerdictLike {
-  kind: string;
-  token?: string;
-  code?: string;
-  username?: string;
-  sender?: string;
-  subject?: string;
-  warnings: string[];
-  authenticated?: boolean;
-  reason: string;
-}
+/** What the oracle reads: the recognizer's own verdict type. */
+export type VerdictLike = MailVerdict;
 
 export type ParseFn = (raw: Buffer, opts: FuzzOptions) => Promise<VerdictLike>;
 

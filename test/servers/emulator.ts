@@ -30,6 +30,7 @@ import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { composeTokenMail, composeVerificationCodeMail, randomToken, randomVerificationCode, type MailLanguage } from './mailTemplates';
+import { xmlEscape, xmlUnescape } from '../../src/core/xml';
 
 export type SoapFaultCode =
   | 'INVALID_LOGIN'
@@ -247,19 +248,6 @@ function makeId(prefix: string, given?: string): string {
   return id18(prefix + '5g' + rand(10, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'));
 }
 
-function xmlEsc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-function xmlUnesc(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&amp;/g, '&');
-}
 const htmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 interface Org {
@@ -522,8 +510,8 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
     const detailEl = style === 'ns1' ? 'sf:fault' : `sf:${type}`;
     return (
       '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-      `<soapenv:Body><soapenv:Fault>${faultcode}<faultstring>${xmlEsc(`${code}: ${message}`)}</faultstring>` +
-      `<detail><${detailEl} xsi:type="sf:${type}"><sf:exceptionCode>${code}</sf:exceptionCode><sf:exceptionMessage>${xmlEsc(message)}</sf:exceptionMessage></${detailEl}></detail>` +
+      `<soapenv:Body><soapenv:Fault>${faultcode}<faultstring>${xmlEscape(`${code}: ${message}`)}</faultstring>` +
+      `<detail><${detailEl} xsi:type="sf:${type}"><sf:exceptionCode>${code}</sf:exceptionCode><sf:exceptionMessage>${xmlEscape(message)}</sf:exceptionMessage></${detailEl}></detail>` +
       '</soapenv:Fault></soapenv:Body></soapenv:Envelope>'
     );
   }
@@ -537,7 +525,7 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
   function loginResult(u: User, version: string, sid: string, passwordExpired: boolean): string {
     const org15 = u.org.id.slice(0, 15);
     const nil = (name: string) => `<${name} xsi:nil="true"/>`;
-    const el = (name: string, v: string) => `<${name}>${xmlEsc(v)}</${name}>`;
+    const el = (name: string, v: string) => `<${name}>${xmlEscape(v)}</${name}>`;
     const userInfo = [
       el('accessibilityMode', 'false'),
       el('chatterExternal', 'false'),
@@ -591,8 +579,8 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
 
   async function handleSoapLogin(req: http.IncomingMessage, res: http.ServerResponse, version: string, body: string): Promise<void> {
     stats.soapLogins++;
-    const username = xmlUnesc(/<(?:\w+:)?username>([^<]*)<\/(?:\w+:)?username>/.exec(body)?.[1] ?? '');
-    const password = xmlUnesc(/<(?:\w+:)?password>([^<]*)<\/(?:\w+:)?password>/.exec(body)?.[1] ?? '');
+    const username = xmlUnescape(/<(?:\w+:)?username>([^<]*)<\/(?:\w+:)?username>/.exec(body)?.[1] ?? '');
+    const password = xmlUnescape(/<(?:\w+:)?password>([^<]*)<\/(?:\w+:)?password>/.exec(body)?.[1] ?? '');
     const forced = faultFor(username);
     const style = forced?.style ?? users.get(username.toLowerCase())?.faultcodeStyle ?? 'plain';
     const fail = (code: string, message: string) => {
