@@ -11,10 +11,10 @@
  * connect + SELECT + catch-up search + fetch + parse. The mail is deleted after each run. Runs alternate
  * between the two mailboxes. A second series times connect → 'idle' with no token mail present.
  */
-import { ImapFlow } from 'imapflow';
 import { watchForToken } from '../src/mail/watch';
 import type { ImapServer } from '../test/servers/imap';
-import { Deliverer, randomToken, withTimeout } from './lib/imap';
+import { randomToken } from '../test/servers/mailTemplates';
+import { Deliverer, clientFor, withTimeout } from './lib/imap';
 import { tokenMail } from './latency';
 import { alternate, median, now, round, sleep, summarize } from './lib/stats';
 import type { BenchContext, FigureSet } from './lib/types';
@@ -51,11 +51,7 @@ async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: D
     },
     trace() {}, info() {}, warn() {}, error() {},
   };
-  const c = new ImapFlow({
-    host: imap.host, port: imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false },
-    auth: { user, pass }, logger: (serverMs ? logger : false) as never, logRaw: !!serverMs, disableAutoIdle: true,
-  } as ConstructorParameters<typeof ImapFlow>[0]);
-  c.on('error', () => {});
+  const c = clientFor(imap, { user, pass }, { logger: serverMs ? logger : false, logRaw: !!serverMs, disableAutoIdle: true });
   await c.connect();
   try {
     await c.mailboxOpen('INBOX', { readOnly: true });
@@ -73,11 +69,7 @@ async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: D
 /** Lets Dovecot index the maildir (untimed): SELECT builds the index, SEARCH SINCE caches received dates. */
 async function warmIndex(imap: ImapServer, user: string, pass: string): Promise<{ exists: number; ms: number }> {
   const t0 = now();
-  const c = new ImapFlow({
-    host: imap.host, port: imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false },
-    auth: { user, pass }, logger: false, disableAutoIdle: true,
-  });
-  c.on('error', () => {});
+  const c = clientFor(imap, { user, pass }, { disableAutoIdle: true });
   await c.connect();
   try {
     const mb = await c.mailboxOpen('INBOX', { readOnly: true });

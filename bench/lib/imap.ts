@@ -5,7 +5,6 @@
  */
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
-import { randomBytes } from 'node:crypto';
 import type { ImapServer } from '../../test/servers/imap';
 import { now, sleep } from './stats';
 
@@ -14,7 +13,8 @@ export interface Account {
   pass: string;
 }
 
-function clientFor(server: ImapServer, acct: Account, extra: Record<string, unknown> = {}): ImapFlow {
+/** An imapflow client on the server's STARTTLS port with the watcher's TLS posture; 'error' events are swallowed. */
+export function clientFor(server: ImapServer, acct: Account, extra: Record<string, unknown> = {}): ImapFlow {
   const client = new ImapFlow({
     host: server.host,
     port: server.port,
@@ -29,12 +29,6 @@ function clientFor(server: ImapServer, acct: Account, extra: Record<string, unkn
   // Failures surface as rejected commands; an unhandled 'error' event must not kill the benchmark.
   client.on('error', () => {});
   return client;
-}
-
-/** A 25-character alphanumeric token like Salesforce's (fresh for every run). */
-export function randomToken(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(25)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
 /** One long-lived connection that appends and clears mail; it never IDLEs. */
