@@ -92,6 +92,11 @@ export function checkVerdict(c: FuzzCase, v: VerdictLike): Problem[] {
   return problems;
 }
 
+/** The fields of a CaseResult that describe the case itself (what ran, not how it went). */
+export function caseSummary(c: FuzzCase): Pick<CaseResult, 'index' | 'family' | 'variant' | 'mutations' | 'expect' | 'bytes' | 'big'> {
+  return { index: c.index, family: c.mail.family, variant: c.mail.variant, mutations: c.mutations, expect: c.truth.expect, bytes: c.raw.length, big: c.big };
+}
+
 export async function runCase(c: FuzzCase, parse: ParseFn): Promise<CaseResult> {
   const t0 = performance.now();
   let v: VerdictLike | undefined;
@@ -104,13 +109,7 @@ export async function runCase(c: FuzzCase, parse: ParseFn): Promise<CaseResult> 
   const ms = performance.now() - t0;
   const problems: Problem[] = thrown !== undefined ? [{ cls: 'throw', detail: `threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`.slice(0, 300) }] : checkVerdict(c, v!);
   return {
-    index: c.index,
-    family: c.mail.family,
-    variant: c.mail.variant,
-    mutations: c.mutations,
-    expect: c.truth.expect,
-    bytes: c.raw.length,
-    big: c.big,
+    ...caseSummary(c),
     ms,
     kind: v?.kind,
     verdict: v,

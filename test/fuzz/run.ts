@@ -13,7 +13,7 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseAndClassify } from '../../src/mail/parse';
-import { CaseResult, ParseFn, ProblemClass, describeResult, makeCase, runCase, timeStats } from './harness';
+import { CaseResult, ParseFn, ProblemClass, caseSummary, describeResult, makeCase, runCase, timeStats } from './harness';
 
 const HANG_MS = 60_000;
 
@@ -53,13 +53,7 @@ async function guarded(c: ReturnType<typeof makeCase>): Promise<CaseResult> {
     timer = setTimeout(
       () =>
         resolve({
-          index: c.index,
-          family: c.mail.family,
-          variant: c.mail.variant,
-          mutations: c.mutations,
-          expect: c.truth.expect,
-          bytes: c.raw.length,
-          big: c.big,
+          ...caseSummary(c),
           ms: HANG_MS,
           problems: [{ cls: 'throw', detail: `did not settle within ${HANG_MS / 1000} s` }],
         }),
