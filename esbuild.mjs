@@ -1,5 +1,6 @@
 // Bundles the extension, the CLI and the emulator; heavy libraries go to dist/vendor/* and load lazily.
-// Usage: node esbuild.mjs [--production] [--watch]
+// Usage: node esbuild.mjs [--production] [--watch] [--extension-only --outdir DIR]
+//   --extension-only --outdir DIR   only the two extension bundles, into DIR (test/integration/bundles.test.ts)
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,10 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse((await import('node:fs')).readFileSync(path.join(root, 'package.json'), 'utf8'));
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const extensionOnly = process.argv.includes('--extension-only');
+const outIdx = process.argv.indexOf('--outdir');
+const extOut = outIdx > 0 ? path.resolve(process.argv[outIdx + 1] ?? '') : path.join(root, 'dist');
+if (outIdx > 0 && !extensionOnly) throw new Error('--outdir goes with --extension-only');
 
 const common = {
   bundle: true,
@@ -34,19 +39,94 @@ const vscodeOnce = {
   },
 };
 
-// Our own code: the heavy libraries are NOT bundled in, they are required from ./vendor at first use.
+const define = { __TOKEN_RELAY_BUNDLED__: 'true', __TOKEN_RELAY_VERSION__: JSON.stringify(pkg.version) };
+
+// The CLI and the emulator: our own code; the heavy libraries are NOT bundled in, they are required from
+// ./vendor at first use.
 const app = {
   ...common,
-  entryPoints: {
-    extension: 'src/extension.ts',
-    cli: 'src/cli.ts',
-    emulator: 'test/servers/emulatorCli.ts',
-  },
+  entryPoints: { cli: 'src/cli.ts', emulator: 'test/servers/emulatorCli.ts' },
   outdir: 'dist',
-  plugins: [vscodeOnce],
   external: ['./vendor/*'],
-  define: { __TOKEN_RELAY_BUNDLED__: 'true', __TOKEN_RELAY_VERSION__: JSON.stringify(pkg.version) },
+  define,
 };
+
+// The extension is two bundles (docs/benchmarks.md, activation_ms):
+//   dist/extension.js       what activation needs: wiring, status bar, stores, UI, placeholder commands;
+//   dist/extension-lazy.js  src/extension/lazyImpl.ts: command handlers, login, reset flow, mail, .env editor,
+//                           required on first use by loadImpl() (src/extension/lazyLoader.ts).
+// A module both use must exist once (one redactor, one class per `instanceof`). So dist/extension.js is built
+// with a generated entry that hands the namespaces of all its own modules to setSharedModules(), and every
+// import in dist/extension-lazy.js of one of those modules becomes a read from that table (lent to it
+// through a global while loadImpl() requires it).
+const SHARED_KEY = "Symbol.for('tokenRelay.sharedModules')"; // = SHARED_MODULES_KEY in lazyLoader.ts
+const extensionCommon = { ...common, external: ['./vendor/*'], define };
+// What must never be in dist/extension.js (it is what the split is for).
+const NOT_AT_ACTIVATION = [
+  /^src\/(salesforce|mail|flow)\//,
+  /^src\/lazy\.ts$/,
+  /^src\/core\/(tokenMail|html|dotenv|envFile|git|health)\.ts$/,
+  /^src\/extension\/lazyImpl\.ts$/,
+  /^src\/extension\/commands\/(?!index\.ts$)/,
+];
+
+const rel = (p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/');
+
+/** The source files dist/extension.js is made of (a dry build of src/extension.ts). */
+async function activationInputs() {
+  const r = await esbuild.build({ ...extensionCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', write: false, metafile: true, plugins: [vscodeOnce], logLevel: 'silent' });
+  return Object.keys(r.metafile.inputs).filter((f) => /^src\/.*\.ts$/.test(f)).map(rel).sort();
+}
+
+async function buildExtension() {
+  const inputs = await activationInputs();
+  const bad = inputs.filter((f) => NOT_AT_ACTIVATION.some((re) => re.test(f)));
+  if (bad.length) {
+    throw new Error(`dist/extension.js would carry on-demand code: ${bad.join(', ')}. Reach it through loadImpl() (src/extension/lazyLoader.ts) instead of importing it.`);
+  }
+  const shared = inputs.filter((f) => f !== 'src/extension.ts');
+  const entry = [
+    "import { setSharedModules } from './src/extension/lazyLoader';",
+    ...shared.map((f, i) => `import * as m${i} from './${f}';`),
+    `setSharedModules({ ${shared.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} });`,
+    "export * from './src/extension';",
+  ].join('\n');
+  await esbuild.build({
+    ...extensionCommon,
+    stdin: { contents: entry, resolveDir: root, sourcefile: 'extension-entry.js', loader: 'js' },
+    outfile: path.join(extOut, 'extension.js'),
+    plugins: [vscodeOnce],
+  });
+  const sharedSet = new Set(shared);
+  const fromActivationBundle = {
+    name: 'from-activation-bundle',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, async (a) => {
+        if (a.pluginData === 'inner' || a.namespace !== 'file') return undefined;
+        const r = await b.resolve(a.path, { resolveDir: a.resolveDir, importer: a.importer, kind: a.kind, pluginData: 'inner' });
+        if (r.errors.length) return { errors: r.errors };
+        const f = rel(r.path);
+        return sharedSet.has(f) ? { path: f, namespace: 'activation-bundle' } : { path: r.path };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, (a) => ({
+        loader: 'js',
+        contents: `const t = globalThis[${SHARED_KEY}];
+if (!t || !(${JSON.stringify(a.path)} in t)) throw new Error('dist/extension-lazy.js must be loaded by loadImpl() of the same build of dist/extension.js (${a.path} is missing).');
+module.exports = t[${JSON.stringify(a.path)}];`,
+      }));
+    },
+  };
+  const lazy = await esbuild.build({
+    ...extensionCommon,
+    entryPoints: { 'extension-lazy': 'src/extension/lazyImpl.ts' },
+    outdir: extOut,
+    metafile: true,
+    plugins: [vscodeOnce, fromActivationBundle],
+  });
+  // Nothing may be in both bundles.
+  const twice = Object.keys(lazy.metafile.inputs).map(rel).filter((f) => sharedSet.has(f));
+  if (twice.length) throw new Error(`in both extension bundles: ${twice.join(', ')}`);
+}
 
 // One bundle per heavy library, so the first use of one does not pay for the others.
 const vendorDir = path.join(root, '.tmp', 'vendor-entries');
@@ -64,12 +144,32 @@ const vendor = {
 };
 
 if (watch) {
-  const ctx = await esbuild.context(app);
   await esbuild.build(vendor);
+  const ctx = await esbuild.context(app);
   await ctx.watch();
+  // The extension's two bundles depend on each other's module lists: rebuild both whenever a source changes.
+  const ext = await esbuild.context({
+    ...extensionCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', write: false, plugins: [vscodeOnce, {
+      name: 'rebuild-extension',
+      setup(b) {
+        b.onEnd(async (r) => {
+          if (r.errors.length) return;
+          try {
+            await buildExtension();
+            console.log(`esbuild: extension rebuilt ${new Date().toLocaleTimeString()}`);
+          } catch (err) {
+            console.error(`esbuild: ${err.message}`);
+          }
+        });
+      },
+    }],
+  });
+  await ext.watch();
   console.log('esbuild: watching src/ …');
+} else if (extensionOnly) {
+  await buildExtension();
 } else {
-  await Promise.all([esbuild.build(app), esbuild.build(vendor)]);
+  await Promise.all([esbuild.build(app), esbuild.build(vendor), buildExtension()]);
   // The CLI and emulator are executables.
   for (const f of ['cli.js', 'emulator.js']) {
     const p = path.join(root, 'dist', f);

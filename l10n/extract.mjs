@@ -28,8 +28,8 @@ for (const f of files) {
     strings.add(body);
   }
 }
-// Dynamic keys: health labels (src/core/health.ts) and the flow's status lines (src/flow/resetFlow.ts).
-for (const src of [readFileSync(path.join(root, 'src/core/health.ts'), 'utf8')]) {
+// Dynamic keys: health labels (src/core/healthStates.ts) and the flow's status lines (src/flow/resetFlow.ts).
+for (const src of [readFileSync(path.join(root, 'src/core/healthStates.ts'), 'utf8')]) {
   for (const m of src.matchAll(/label: '([^']+)'/g)) strings.add(m[1]);
 }
 const flow = path.join(root, 'src/flow/resetFlow.ts');

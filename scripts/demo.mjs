@@ -86,7 +86,7 @@ function newestMtime(dir) {
 
 /** Bundles dist/ when it is missing or older than src/, package.json or esbuild.mjs. */
 function ensureBuilt() {
-  const outputs = ['dist/extension.js', 'dist/vendor/jsforce.js', 'dist/vendor/imapflow.js', 'dist/vendor/mailparser.js'].map((f) => path.join(root, f));
+  const outputs = ['dist/extension.js', 'dist/extension-lazy.js', 'dist/vendor/jsforce.js', 'dist/vendor/imapflow.js', 'dist/vendor/mailparser.js'].map((f) => path.join(root, f));
   const missing = outputs.some((f) => !existsSync(f));
   const built = missing ? 0 : Math.min(...outputs.map((f) => statSync(f).mtimeMs));
   const sources = Math.max(newestMtime(path.join(root, 'src')), statSync(path.join(root, 'package.json')).mtimeMs, statSync(path.join(root, 'esbuild.mjs')).mtimeMs);

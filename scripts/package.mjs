@@ -44,7 +44,7 @@ if (!args.includes('--skip-build')) {
   step('bundling (node esbuild.mjs --production)');
   run(process.execPath, ['esbuild.mjs', '--production']);
 }
-for (const f of ['dist/extension.js', 'dist/vendor/jsforce.js', 'dist/vendor/imapflow.js', 'dist/vendor/mailparser.js']) {
+for (const f of ['dist/extension.js', 'dist/extension-lazy.js', 'dist/vendor/jsforce.js', 'dist/vendor/imapflow.js', 'dist/vendor/mailparser.js']) {
   if (!existsSync(path.join(root, f))) fail(`${f} is missing: run node esbuild.mjs --production`);
 }
 
@@ -106,14 +106,14 @@ const allowed = [
   /^extension\/changelog\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
   /^extension\/SECURITY\.md$/i,
-  /^extension\/dist\/extension\.js$/,
+  /^extension\/dist\/extension(-lazy)?\.js$/,
   /^extension\/dist\/vendor\/[\w.-]+\.(js|LEGAL\.txt)$/,
   /^extension\/media\/icon\.png$/,
   /^extension\/media\/walkthrough\/[\w./-]+\.(md|png|svg|gif|jpg)$/,
 ];
 const unexpected = names.filter((n) => !allowed.some((re) => re.test(n)));
 if (unexpected.length) fail(`unexpected files in the .vsix (fix .vscodeignore):\n  ${unexpected.join('\n  ')}`);
-for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/media/icon.png']) {
+for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/extension-lazy.js', 'extension/media/icon.png']) {
   if (!names.includes(must)) fail(`${must} is missing from the .vsix`);
 }
 for (const must of [/^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/LICENSE/i]) {

@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './extension/commands';
-import { offerImportOnStartup } from './extension/commands/importOrgFromEnv';
 import { EnvWriter } from './extension/envWriter';
 import { defaultLoginTester, HealthMonitor } from './extension/healthMonitor';
 import { ExtensionLog } from './extension/log';
@@ -13,6 +12,7 @@ import { defaultMailboxTester, defaultResetRunner } from './extension/mailDeps';
 import { ProfileStore } from './extension/profiles';
 import { SecretStore } from './extension/secrets';
 import type { Services } from './extension/services';
+import { loadImpl } from './extension/lazyLoader';
 import { HealthStatusBar } from './extension/statusBar';
 import { createTestApi, type TokenRelayTestApi } from './extension/testApi';
 import { isTrusted } from './extension/trust';
@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
     await secrets.registerAll(profiles.list().map((p) => p.id));
     monitor.startTimer();
     if (isTrusted() && profiles.active() && !testMode) void monitor.check({ reason: 'startup' });
-    if (!testMode) await offerImportOnStartup(s);
+    if (!testMode) await loadImpl().offerImportOnStartup(s);
   })().catch((err) => logger.error(`startup: ${String(err)}`));
   logger.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, ${isTrusted() ? 'trusted' : 'Restricted Mode'})`);
 

@@ -11,15 +11,14 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseEnv, setEnvText } from '../core/dotenv';
-import { readEnvFile, writeEnvFile, type EnvWriteResult } from '../core/envFile';
-import { isGitIgnored } from '../core/git';
+import type { EnvWriteResult, readEnvFile } from '../core/envFile';
 import type { Logger } from '../core/log';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
 import { envVariableNames, envWriteKeys } from './settings';
+import { loadImpl } from './lazyLoader';
 import { RestrictedModeError } from './trust';
 import type { Ui } from './ui';
 
@@ -92,6 +91,7 @@ export class EnvWriter implements vscode.Disposable {
     let outcome: EnvWriteOutcome;
     if (doc && doc.isDirty) {
       const before = doc.getText();
+      const { parseEnv, setEnvText } = loadImpl(); // the .env editor is in the on-demand bundle
       const next = setEnvText(before, values); // throws EnvError for unrepresentable values
       const old = parseEnv(before);
       const changed = Object.keys(values).filter((k) => old[k] !== values[k]);
@@ -109,7 +109,7 @@ export class EnvWriter implements vscode.Disposable {
       log.info(`updated ${changed.join(', ') || 'nothing'} in the unsaved editor of ${file}`);
     } else {
       const root = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
-      const res = await writeEnvFile(file, values, {
+      const res = await loadImpl().writeEnvFile(file, values, {
         allowOutside: root,
         checkGitIgnore: false,
         confirmOutside: async (target) => {
@@ -151,7 +151,7 @@ export class EnvWriter implements vscode.Disposable {
   async warnIfNotIgnored(file: string): Promise<void> {
     const key = `gitignoreWarned:${path.resolve(file)}`;
     if (this.deps.state.get<boolean>(key)) return;
-    const ignored = await isGitIgnored(file);
+    const ignored = await loadImpl().isGitIgnored(file);
     if (ignored !== false) return; // ignored, or not a git repo / no git
     await this.deps.state.update(key, true);
     const add = vscode.l10n.t('Add to .gitignore');
@@ -202,7 +202,7 @@ export class EnvWriter implements vscode.Disposable {
     if (!org || this.envFile(org) !== file) return;
     let read: Awaited<ReturnType<typeof readEnvFile>>;
     try {
-      read = await readEnvFile(file);
+      read = await loadImpl().readEnvFile(file);
     } catch (err) {
       this.deps.log.warn(`cannot read ${file}: ${safeErrorMessage(err)}`);
       return;

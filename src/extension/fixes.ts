@@ -3,7 +3,7 @@
  * fixes of its state, plus "Show Log".
  */
 import * as vscode from 'vscode';
-import { HEALTH_STATES, type FixId, type HealthResult } from '../core/health';
+import { HEALTH_STATES, type FixId, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
 import { CommandIds } from './settings';
 import type { Ui } from './ui';

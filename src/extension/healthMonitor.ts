@@ -4,11 +4,12 @@
  * fixes of a failure. In Restricted Mode nothing is tested automatically.
  */
 import * as vscode from 'vscode';
-import type { HealthResult } from '../core/health';
+import type { HealthResult } from '../core/healthStates';
 import type { Logger } from '../core/log';
 import { profileProblems, type OrgProfile, type OrgSecrets } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { offerFixes } from './fixes';
+import { loadImpl } from './lazyLoader';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
 import { config, healthIntervalMinutes, proxySettings, SettingKeys, CommandIds } from './settings';
@@ -26,11 +27,8 @@ export interface LoginTestOptions {
 }
 export type LoginTester = (profile: OrgProfile, secrets: OrgSecrets, opts?: LoginTestOptions) => Promise<HealthResult>;
 
-/** The real tester; src/salesforce/login.ts loads jsforce lazily on the first call. */
-export const defaultLoginTester: LoginTester = async (profile, secrets, opts) => {
-  const { testLogin } = await import('../salesforce/login');
-  return testLogin(profile, secrets, opts);
-};
+/** The real tester (src/salesforce/login.ts, in the on-demand bundle; it loads jsforce on its first call). */
+export const defaultLoginTester: LoginTester = async (profile, secrets, opts) => loadImpl().testLogin(profile, secrets, opts);
 
 export interface CheckOptions {
   reason: string;

@@ -4,7 +4,7 @@
  * Clicking it re-tests the login.
  */
 import * as vscode from 'vscode';
-import { HEALTH_STATES, type HealthResult } from '../core/health';
+import { HEALTH_STATES, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
 import { CommandIds, STATUS_BAR_ID } from './settings';
 

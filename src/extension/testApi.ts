@@ -3,8 +3,7 @@
  * returns nothing. It exposes the extension's parts (our interfaces) and a ScriptedUi that records messages
  * and answers prompts.
  */
-import { loadedLibraries } from '../lazy';
-import { offerImportOnStartup } from './commands/importOrgFromEnv';
+import { implLoaded, loadImpl } from './lazyLoader';
 import type { Services } from './services';
 import type { ScriptedUi, SwitchableUi, Ui } from './ui';
 
@@ -23,6 +22,8 @@ export interface TokenRelayTestApi {
   offerImport(): Promise<void>;
   /** Heavy libraries loaded so far (src/lazy.ts): none until the first login test / mailbox use. */
   loadedLibraries(): string[];
+  /** Whether the on-demand bundle (commands, login, mail, .env editor) is loaded: not by activation. */
+  implLoaded(): boolean;
 }
 
 export function createTestApi(s: Services, switchable: SwitchableUi, scripted: ScriptedUi, real: Ui): TokenRelayTestApi {
@@ -43,7 +44,9 @@ export function createTestApi(s: Services, switchable: SwitchableUi, scripted: S
     },
     openedUrls: s.opener.opened,
     logLines: () => [...s.log.recent],
-    offerImport: () => offerImportOnStartup(s),
-    loadedLibraries: () => loadedLibraries(),
+    offerImport: () => loadImpl().offerImportOnStartup(s),
+    // Asking must not load the on-demand bundle: before it is loaded, no library is either.
+    loadedLibraries: () => (implLoaded() ? loadImpl().loadedLibraries() : []),
+    implLoaded,
   };
 }

@@ -1,7 +1,7 @@
 /** Helpers shared by the commands. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { HEALTH_STATES, type HealthResult } from '../../core/health';
+import { HEALTH_STATES, type HealthResult } from '../../core/healthStates';
 import type { OrgProfile } from '../../core/profile';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
 import type { EnvWriteOutcome } from '../envWriter';

@@ -1,46 +1,28 @@
-/** Registers every command (cheap: handlers load nothing heavy until they run). */
+/**
+ * Registers every command as a placeholder (as vscode-eslint does): the handler code is in the on-demand
+ * bundle (lazyImpl.ts → commands/handlers.ts), required when a command first runs.
+ */
 import * as vscode from 'vscode';
+import { safeErrorMessage } from '../../core/redact';
+import { loadImpl } from '../lazyLoader';
 import type { Services } from '../services';
-import { CommandIds, type CommandId } from '../settings';
-import { addOrg } from './addOrg';
-import { reportError } from './common';
-import { editOrg } from './editOrg';
-import { enterTokenManually } from './enterTokenManually';
-import { importOrgFromEnv } from './importOrgFromEnv';
-import { removeOrg } from './removeOrg';
-import { resetToken } from './resetToken';
-import { setUpMailbox } from './setUpMailbox';
-import { showLog } from './showLog';
-import { switchOrg } from './switchOrg';
-import { testConnection } from './testConnection';
-import { testMailbox } from './testMailbox';
-import { writeEnv } from './writeEnv';
-
-const HANDLERS: Record<CommandId, (s: Services, ...args: unknown[]) => unknown> = {
-  [CommandIds.resetToken]: resetToken,
-  [CommandIds.testConnection]: testConnection,
-  [CommandIds.enterTokenManually]: enterTokenManually,
-  [CommandIds.addOrg]: addOrg,
-  [CommandIds.editOrg]: editOrg,
-  [CommandIds.removeOrg]: removeOrg,
-  [CommandIds.switchOrg]: switchOrg,
-  [CommandIds.importOrgFromEnv]: importOrgFromEnv,
-  [CommandIds.setUpMailbox]: setUpMailbox,
-  [CommandIds.testMailbox]: testMailbox,
-  [CommandIds.writeEnv]: writeEnv,
-  [CommandIds.showLog]: showLog,
-};
+import { ALL_COMMAND_IDS } from '../settings';
 
 export function registerCommands(s: Services): vscode.Disposable[] {
-  return (Object.keys(HANDLERS) as CommandId[]).map((id) =>
+  return ALL_COMMAND_IDS.map((id) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       s.logger.debug(`command ${id}`);
+      let impl: ReturnType<typeof loadImpl>;
       try {
-        return await HANDLERS[id](s, ...args);
+        impl = loadImpl();
       } catch (err) {
-        await reportError(s, id, err);
+        // A damaged install (a file missing from dist/): say so instead of failing silently.
+        const msg = safeErrorMessage(err);
+        s.logger.error(`command ${id}: cannot load Token Relay's command code: ${msg}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Token Relay could not load its command code ({0}). Reinstall the extension.', msg));
         return undefined;
       }
+      return impl.runCommand(id, s, args);
     }),
   );
 }

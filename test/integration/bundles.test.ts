@@ -1,0 +1,93 @@
+/**
+ * The extension's two bundles (esbuild.mjs): dist/extension.js holds what activation needs, dist/extension-lazy.js
+ * the command code, loaded on first use. Built here into a temp dir (development build: esbuild marks each
+ * module with a `// src/…` line), then loaded in a child Node process with the `vscode` stand-in of the
+ * activation benchmark (bench/activation/vscode-standin.cjs).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+const root = path.resolve(__dirname, '..', '..');
+const standin = path.join(root, 'bench', 'activation', 'vscode-standin.cjs');
+
+function modulesOf(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^\/\/ (src\/\S+\.ts)$/gm)].map((m) => m[1]!);
+}
+
+/** Runs `body` in a fresh node with the stand-in as `vscode` and the bundles of `dir`; returns its stdout JSON. */
+function inChild(dir: string, body: string): Record<string, unknown> {
+  const script = `
+    const Module = require('node:module');
+    const path = require('node:path');
+    const fs = require('node:fs');
+    const orig = Module._resolveFilename;
+    Module._resolveFilename = function (r, ...a) { return r === 'vscode' ? ${JSON.stringify(standin)} : orig.call(this, r, ...a); };
+    const vscode = require('vscode');
+    const dir = ${JSON.stringify(dir)};
+    const loaded = () => Object.keys(require.cache).filter((f) => f.startsWith(dir + path.sep)).map((f) => path.basename(f)).sort();
+    (async () => { ${body} })().then((r) => { process.stdout.write(JSON.stringify(r)); process.exit(0); }, (e) => { console.error(e && e.stack || e); process.exit(1); });
+  `;
+  const storage = mkdtempSync(path.join(tmpdir(), 'tr-bundles-storage-'));
+  try {
+    const res = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TR_STORAGE: storage },
+      timeout: 60_000,
+    });
+    assert.equal(res.status, 0, `child failed: ${res.stderr}`);
+    return JSON.parse(res.stdout) as Record<string, unknown>;
+  } finally {
+    rmSync(storage, { recursive: true, force: true });
+  }
+}
+
+describe('extension bundles', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tr-bundles-'));
+    execFileSync(process.execPath, [path.join(root, 'esbuild.mjs'), '--extension-only', '--outdir', dir], { cwd: root, stdio: 'pipe' });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the command code out of the activation bundle, and no module in both', () => {
+    const main = modulesOf(path.join(dir, 'extension.js'));
+    const lazy = modulesOf(path.join(dir, 'extension-lazy.js'));
+    assert.ok(main.includes('src/extension.ts') && main.includes('src/core/redact.ts'), main.join(', '));
+    for (const f of ['src/salesforce/login.ts', 'src/mail/watch.ts', 'src/flow/resetFlow.ts', 'src/core/tokenMail.ts', 'src/core/envFile.ts', 'src/core/health.ts', 'src/extension/commands/resetToken.ts']) {
+      assert.ok(!main.includes(f), `${f} is in dist/extension.js`);
+      assert.ok(lazy.includes(f), `${f} is not in dist/extension-lazy.js`);
+    }
+    // One redactor (the secrets registered at activation are the ones the login code redacts), one copy of
+    // every class that crosses between the bundles.
+    assert.deepEqual(lazy.filter((f) => main.includes(f)), []);
+    const both = readFileSync(path.join(dir, 'extension.js'), 'utf8') + readFileSync(path.join(dir, 'extension-lazy.js'), 'utf8');
+    assert.equal(both.match(/\bvar Redactor = class\b/g)?.length, 1);
+  });
+
+  it('activates without the command code and loads it when a command first runs', () => {
+    const r = inChild(
+      dir,
+      `const ctx = vscode.__standin.createContext(${JSON.stringify(root)}, process.env.TR_STORAGE);
+       const ext = require(path.join(dir, 'extension.js'));
+       await ext.activate(ctx);
+       const atActivation = loaded();
+       await vscode.__standin.registeredCommands.get('tokenRelay.showLog')();
+       return { atActivation, afterCommand: loaded(), commands: vscode.__standin.registeredCommands.size };`,
+    );
+    assert.deepEqual(r.atActivation, ['extension.js']);
+    assert.deepEqual(r.afterCommand, ['extension-lazy.js', 'extension.js']);
+    assert.equal(r.commands, 12);
+  });
+
+  it('refuses to load the command bundle on its own, with a clear error', () => {
+    const r = inChild(
+      dir,
+      `try { require(path.join(dir, 'extension-lazy.js')); return { loaded: true }; } catch (e) { return { message: String(e.message) }; }`,
+    );
+    assert.match(String(r.message), /must be loaded by loadImpl\(\) of the same build of dist\/extension\.js/);
+  });
+});
