@@ -2,12 +2,12 @@
 // Usage: node esbuild.mjs [--production] [--watch] [--extension-only --outdir DIR]
 //   --extension-only --outdir DIR   only the two extension bundles, into DIR (test/integration/bundles.test.ts)
 import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const pkg = JSON.parse((await import('node:fs')).readFileSync(path.join(root, 'package.json'), 'utf8'));
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const extensionOnly = process.argv.includes('--extension-only');
@@ -26,16 +26,40 @@ const common = {
   absWorkingDir: root,
 };
 
-// Every `import * as vscode from 'vscode'` would become __toESM(require("vscode")): a copy of the whole
-// ~400-property API object per importing file at load time (24 copies, ~17 ms of activation; see
-// docs/benchmarks.md). Resolving `vscode` to one ESM re-export makes it a single shared copy.
+// `import * as vscode from 'vscode'` would become __toESM(require("vscode")) in every importing file: a copy of
+// the whole ~400-property API object each (24 copies, ~17 ms of activation; see docs/benchmarks.md). Even one
+// copy costs ~1.5 ms here. So `vscode` resolves to a module that reads, once, just the members our sources use
+// (`vscode.X` with X a runtime export of the API: a class, enum, namespace or function in @types/vscode), and
+// esbuild turns each `vscode.X` into a plain variable. A member this misses would be undefined at run time:
+// esbuild warns about it ("will always be undefined"), and the build fails on that warning.
+function vscodeMembersUsed() {
+  const dts = readFileSync(path.join(root, 'node_modules', '@types', 'vscode', 'index.d.ts'), 'utf8');
+  const runtime = new Set([...dts.matchAll(/^\s{1,4}export (?:class|enum|namespace|const|let|function) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]));
+  const used = new Set();
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\bvscode\.([A-Za-z_$][\w$]*)/g)) if (runtime.has(m[1])) used.add(m[1]);
+    }
+  };
+  walk(path.join(root, 'src'));
+  return [...used].sort();
+}
 const vscodeOnce = {
   name: 'vscode-once',
   setup(b) {
     b.onResolve({ filter: /^vscode$/ }, (a) =>
       a.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' },
     );
-    b.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({
+      loader: 'js',
+      contents: `const api = require('vscode');\nexport const { ${vscodeMembersUsed().join(', ')} } = api;\n`,
+    }));
+    b.onEnd((r) => {
+      const undef = r.warnings.filter((w) => /will always be undefined/.test(w.text) && /vscode/.test(w.text + (w.location?.lineText ?? '')));
+      if (undef.length) throw new Error(`vscode members the vscode-once plugin does not export: ${undef.map((w) => w.text).join('; ')}`);
+    });
   },
 };
 
@@ -55,10 +79,10 @@ const app = {
 //   dist/extension.js       what activation needs: wiring, status bar, stores, UI, placeholder commands;
 //   dist/extension-lazy.js  src/extension/lazyImpl.ts: command handlers, login, reset flow, mail, .env editor,
 //                           required on first use by loadImpl() (src/extension/lazyLoader.ts).
-// A module both use must exist once (one redactor, one class per `instanceof`). So dist/extension.js is built
-// with a generated entry that hands the namespaces of all its own modules to setSharedModules(), and every
-// import in dist/extension-lazy.js of one of those modules becomes a read from that table (lent to it
-// through a global while loadImpl() requires it).
+// A module both use must exist once (one redactor, one class per `instanceof`). So every import in
+// dist/extension-lazy.js of a module that dist/extension.js has becomes a read from a table, and
+// dist/extension.js is built with a generated entry that hands exactly those modules' namespaces to
+// setSharedModules(); loadImpl() lends the table to dist/extension-lazy.js through a global while requiring it.
 const SHARED_KEY = "Symbol.for('tokenRelay.sharedModules')"; // = SHARED_MODULES_KEY in lazyLoader.ts
 const extensionCommon = { ...common, external: ['./vendor/*'], define };
 // What must never be in dist/extension.js (it is what the split is for).
@@ -84,20 +108,8 @@ async function buildExtension() {
   if (bad.length) {
     throw new Error(`dist/extension.js would carry on-demand code: ${bad.join(', ')}. Reach it through loadImpl() (src/extension/lazyLoader.ts) instead of importing it.`);
   }
-  const shared = inputs.filter((f) => f !== 'src/extension.ts');
-  const entry = [
-    "import { setSharedModules } from './src/extension/lazyLoader';",
-    ...shared.map((f, i) => `import * as m${i} from './${f}';`),
-    `setSharedModules({ ${shared.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} });`,
-    "export * from './src/extension';",
-  ].join('\n');
-  await esbuild.build({
-    ...extensionCommon,
-    stdin: { contents: entry, resolveDir: root, sourcefile: 'extension-entry.js', loader: 'js' },
-    outfile: path.join(extOut, 'extension.js'),
-    plugins: [vscodeOnce],
-  });
-  const sharedSet = new Set(shared);
+  // 1. The on-demand bundle, taking every module the activation bundle has from it.
+  const inActivation = new Set(inputs);
   const fromActivationBundle = {
     name: 'from-activation-bundle',
     setup(b) {
@@ -106,7 +118,7 @@ async function buildExtension() {
         const r = await b.resolve(a.path, { resolveDir: a.resolveDir, importer: a.importer, kind: a.kind, pluginData: 'inner' });
         if (r.errors.length) return { errors: r.errors };
         const f = rel(r.path);
-        return sharedSet.has(f) ? { path: f, namespace: 'activation-bundle' } : { path: r.path };
+        return inActivation.has(f) ? { path: f, namespace: 'activation-bundle' } : { path: r.path };
       });
       b.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, (a) => ({
         loader: 'js',
@@ -123,9 +135,23 @@ module.exports = t[${JSON.stringify(a.path)}];`,
     metafile: true,
     plugins: [vscodeOnce, fromActivationBundle],
   });
-  // Nothing may be in both bundles.
-  const twice = Object.keys(lazy.metafile.inputs).map(rel).filter((f) => sharedSet.has(f));
+  const lazyInputs = Object.keys(lazy.metafile.inputs);
+  const twice = lazyInputs.filter((f) => inActivation.has(rel(f)));
   if (twice.length) throw new Error(`in both extension bundles: ${twice.join(', ')}`);
+  // 2. The activation bundle, handing over the modules the on-demand bundle takes (and only those).
+  const shared = lazyInputs.filter((f) => f.startsWith('activation-bundle:')).map((f) => f.slice('activation-bundle:'.length)).sort();
+  const entry = [
+    "import { setSharedModules } from './src/extension/lazyLoader';",
+    ...shared.map((f, i) => `import * as m${i} from './${f}';`),
+    `setSharedModules({ ${shared.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} });`,
+    "export * from './src/extension';",
+  ].join('\n');
+  await esbuild.build({
+    ...extensionCommon,
+    stdin: { contents: entry, resolveDir: root, sourcefile: 'extension-entry.js', loader: 'js' },
+    outfile: path.join(extOut, 'extension.js'),
+    plugins: [vscodeOnce],
+  });
 }
 
 // One bundle per heavy library, so the first use of one does not pay for the others.
@@ -173,7 +199,6 @@ if (watch) {
   // The CLI and emulator are executables.
   for (const f of ['cli.js', 'emulator.js']) {
     const p = path.join(root, 'dist', f);
-    const { readFileSync, chmodSync } = await import('node:fs');
     const src = readFileSync(p, 'utf8');
     if (!src.startsWith('#!')) writeFileSync(p, `#!/usr/bin/env node\n${src}`);
     chmodSync(p, 0o755);
