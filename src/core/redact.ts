@@ -15,7 +15,15 @@ export const REDACTED = '‹redacted›';
 
 const MIN_SECRET_LENGTH = 4; // shorter strings would redact ordinary words
 
+/** Characters that encodeURIComponent, XML escaping and JSON all leave as they are (session ids, most tokens). */
+const PLAIN_SECRET = /^[A-Za-z0-9\-_.!~*()]*$/;
+
 function variants(secret: string): string[] {
+  if (PLAIN_SECRET.test(secret)) {
+    // Fast path (a new session id on every login): the URL, XML and JSON forms are the secret itself.
+    const b64 = secret.length >= 8 ? Buffer.from(secret, 'latin1').toString('base64').replace(/=+$/, '') : '';
+    return b64.length >= MIN_SECRET_LENGTH ? [secret, b64] : [secret];
+  }
   const out = new Set<string>([secret]);
   try {
     out.add(encodeURIComponent(secret));
@@ -57,32 +65,66 @@ export class Redactor {
   private readonly secrets = new Set<string>();
   /** Short-lived secrets, oldest first, each with its encoded forms computed once when it was added. */
   private readonly ephemeral: Array<{ secret: string; forms: string[] }> = [];
+  private readonly ephemeralSet = new Set<string>();
+  /**
+   * Every literal form to replace, longest first, kept up to date incrementally: a login registers a new
+   * session id every time, and re-sorting a few hundred strings per login was a measurable part of it.
+   * `refs` counts how many registrations (permanent, or ephemeral secrets) hold each form.
+   */
   private sorted: string[] = [];
+  private readonly refs = new Map<string, number>();
 
   /** Registers a secret; empty or very short values are ignored (they cannot be told from text). */
   add(secret: string | undefined | null, opts: AddOptions = {}): void {
     if (!secret || secret.length < MIN_SECRET_LENGTH || this.secrets.has(secret)) return;
     if (opts.ephemeral) {
-      if (this.ephemeral.some((e) => e.secret === secret)) return;
-      this.ephemeral.push({ secret, forms: variants(secret) });
-      if (this.ephemeral.length > MAX_EPHEMERAL_SECRETS) this.ephemeral.shift();
-      this.resort();
+      if (this.ephemeralSet.has(secret)) return;
+      // A session id cut out of a response body by a regex is a slice of the whole body in V8: keep a copy
+      // of its own, or the FIFO would hold on to the last 64 response bodies.
+      secret = (' ' + secret).slice(1);
+      const entry = { secret, forms: variants(secret) };
+      this.ephemeral.push(entry);
+      this.ephemeralSet.add(secret);
+      for (const v of entry.forms) this.ref(v);
+      if (this.ephemeral.length > MAX_EPHEMERAL_SECRETS) {
+        const old = this.ephemeral.shift()!;
+        this.ephemeralSet.delete(old.secret);
+        for (const v of old.forms) this.unref(v);
+      }
       return;
     }
-    let changed = false;
     for (const v of variants(secret)) {
       if (!this.secrets.has(v)) {
         this.secrets.add(v);
-        changed = true;
+        this.ref(v);
       }
     }
-    if (changed) this.resort();
   }
 
-  private resort(): void {
-    const all = new Set<string>(this.secrets);
-    for (const e of this.ephemeral) for (const v of e.forms) all.add(v);
-    this.sorted = [...all].sort((a, b) => b.length - a.length);
+  private ref(form: string): void {
+    const n = this.refs.get(form) ?? 0;
+    this.refs.set(form, n + 1);
+    if (n > 0) return;
+    // Binary search for the first entry shorter than `form` (longest first, so longer secrets win).
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.sorted[mid]!.length >= form.length) lo = mid + 1;
+      else hi = mid;
+    }
+    this.sorted.splice(lo, 0, form);
+  }
+
+  private unref(form: string): void {
+    const n = this.refs.get(form) ?? 0;
+    if (n > 1) {
+      this.refs.set(form, n - 1);
+      return;
+    }
+    this.refs.delete(form);
+    const i = this.sorted.indexOf(form);
+    if (i >= 0) this.sorted.splice(i, 1);
   }
 
   /** How many literal strings are matched (tests of the bound). */
@@ -98,6 +140,8 @@ export class Redactor {
   clear(): void {
     this.secrets.clear();
     this.ephemeral.length = 0;
+    this.ephemeralSet.clear();
+    this.refs.clear();
     this.sorted = [];
   }
 

@@ -73,6 +73,19 @@ function parse(url: string): URL {
  * mapped to its My Domain host). https is required, except for loopback hosts. Throws LoginUrlError.
  */
 export function validateLoginUrl(url: string): string {
+  // Pure: a health check validates the same URL several times (profile check, login, advice), and the
+  // status bar re-tests every few minutes; remember the last few accepted URLs (refusals are not kept).
+  const known = validLoginUrls.get(url);
+  if (known !== undefined) return known;
+  const origin = validateLoginUrlUncached(url);
+  if (validLoginUrls.size >= 32) validLoginUrls.delete(validLoginUrls.keys().next().value as string);
+  validLoginUrls.set(url, origin);
+  return origin;
+}
+
+const validLoginUrls = new Map<string, string>();
+
+function validateLoginUrlUncached(url: string): string {
   const u = parse(url);
   if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
     throw new LoginUrlError(`Plain http:// is only allowed for loopback hosts; use https://${u.host} instead.`);

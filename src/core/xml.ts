@@ -7,6 +7,7 @@ export function xmlEscape(s: string): string {
 
 /** Decodes the predefined entities and numeric character references of XML text (`&amp;` last). */
 export function xmlUnescape(s: string): string {
+  if (!s.includes('&')) return s; // most LoginResult fields: nothing to decode, skip the seven passes
   return s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

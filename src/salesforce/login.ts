@@ -54,15 +54,25 @@ interface SoapUserInfo {
 }
 
 
+/** `<name>text</name>` (any namespace prefix) for the LoginResult fields we read; compiled once. */
+const SOAP_TAGS = ['sessionId', 'serverUrl', 'sandbox', 'organizationId', 'organizationName', 'userFullName', 'userName', 'userEmail'] as const;
+const SOAP_TAG_RE = Object.fromEntries(
+  SOAP_TAGS.map((name) => [name, new RegExp(`<(?:\\w+:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:\\w+:)?${name}>`)]),
+) as Record<(typeof SOAP_TAGS)[number], RegExp>;
+const SOAP_USER_INFO_RE = /<(?:\w+:)?userInfo(?:\s[^>]*)?>([\s\S]*?)<\/(?:\w+:)?userInfo>/;
+const SOAP_LOGIN_PATH = /\/services\/Soap\/[uc]\//;
+const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
+
+function tag(name: (typeof SOAP_TAGS)[number], within: string): string | undefined {
+  const m = SOAP_TAG_RE[name].exec(within);
+  return m ? xmlUnescape(m[1]!) : undefined;
+}
+
 /** Reads the userInfo of a SOAP LoginResult (and registers its sessionId as a secret). */
 export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?: string; serverUrl?: string } {
-  const tag = (name: string, within: string) => {
-    const m = new RegExp(`<(?:\\w+:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:\\w+:)?${name}>`).exec(within);
-    return m ? xmlUnescape(m[1]!) : undefined;
-  };
   const sessionId = tag('sessionId', body);
   registerSecret(sessionId, { ephemeral: true });
-  const ui = /<(?:\w+:)?userInfo(?:\s[^>]*)?>([\s\S]*?)<\/(?:\w+:)?userInfo>/.exec(body)?.[1] ?? '';
+  const ui = SOAP_USER_INFO_RE.exec(body)?.[1] ?? '';
   return {
     sessionId,
     serverUrl: tag('serverUrl', body),
@@ -167,8 +177,8 @@ async function attemptLogin(
     ca: opts.ca,
     log,
     onResponse: (req: TransportRequest, res: TransportResponse) => {
-      if (/\/services\/Soap\/[uc]\//.test(req.url) && res.statusCode < 300) soapInfo = parseSoapLoginResult(res.body);
-      if (/\/services\/oauth2\/token$/.test(req.url) && res.statusCode < 300) {
+      if (res.statusCode < 300 && SOAP_LOGIN_PATH.test(req.url)) soapInfo = parseSoapLoginResult(res.body);
+      if (res.statusCode < 300 && OAUTH_TOKEN_PATH.test(req.url)) {
         try {
           const j = JSON.parse(res.body) as { access_token?: string; refresh_token?: string };
           registerSecret(j.access_token, { ephemeral: true });

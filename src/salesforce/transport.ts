@@ -11,9 +11,11 @@
  *    basic proxy credentials from the proxy URL, `strictSSL: false` to accept intercepting proxies;
  *  - CA: Node's default store, which includes NODE_EXTRA_CA_CERTS;
  *  - answers that are not Salesforce's (HTML, unparseable faults, redirects on POST, huge bodies)
- *    become `UnexpectedResponseError` so they classify as `unexpected-response`.
+ *    become `UnexpectedResponseError` so they classify as `unexpected-response`;
+ *  - direct connections (no proxy) go through small keep-alive agents (see `directAgent()`).
  * Only node: built-ins; the response body never reaches a log line.
  */
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -59,6 +61,74 @@ export interface TransportOptions {
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
+
+/**
+ * Keep-alive agents for direct requests (no proxy).
+ *
+ * Why: a fresh TCP (+TLS) connection per request (the transport used to send `Connection: close`) was the
+ * largest client-side cost of a login on a fast network, and one health check makes up to four requests to the
+ * same host (login, then identity/query/limits on the org's My Domain host). Design:
+ *  - module-level, so every Connection (one per testLogin) shares them; nothing about a login is cached, only
+ *    open sockets (and, for https, Node's TLS session cache);
+ *  - a small, short-lived pool: at most MAX_FREE_SOCKETS idle sockets per host:port, closed after
+ *    IDLE_SOCKET_MS idle (earlier when the server's `Keep-Alive: timeout=N` hint asks for it: Node's agent
+ *    keeps 1 s below it), and unref'd, so an idle socket never keeps the CLI or a test process alive;
+ *  - Node keys https sockets by host, port, servername and rejectUnauthorized; an extra CA set gets its own
+ *    agent (its secure context is built once), so a socket verified under one trust setting is never reused
+ *    under another;
+ *  - a server may close an idle socket just as we reuse it: that request is sent again (see `once()`), so a
+ *    stale socket never becomes a spurious "connection reset" health state.
+ * Proxied requests (CONNECT tunnels, absolute-URI requests) keep one connection per request.
+ */
+const IDLE_SOCKET_MS = 4_000;
+const MAX_FREE_SOCKETS = 2;
+/** How often a request whose reused socket turned out to be closed is sent again (on another socket). */
+const MAX_STALE_RETRIES = MAX_FREE_SOCKETS + 1;
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+const HTML_START = /^\s*(<!doctype\s+html|<html[\s>])/i;
+const HTML_END = /<\/(html|body)>/i;
+const SOAP_PATH = /\/services\/Soap\//;
+const SOAP_FAULTSTRING = /<faultstring>[^<]+<\/faultstring>/;
+const SOAP_EXCEPTION_CODE = /<(?:\w+:)?exceptionCode>/;
+const SOAP_LOGIN_RESPONSE = /<(?:\w+:)?loginResponse[\s>]/;
+const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
+
+const agentOptions = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+let httpAgent: http.Agent | undefined;
+let httpsAgent: https.Agent | undefined;
+/** Agents with an extra CA set, by a hash of the PEM text; a handful at most (one per configured CA file). */
+const caAgents = new Map<string, { agent: https.Agent; secureContext: tls.SecureContext }>();
+const MAX_CA_AGENTS = 8;
+
+function directAgent(protocol: string, ca: TransportOptions['ca']): { agent: http.Agent; secureContext?: tls.SecureContext } {
+  if (protocol !== 'https:') return { agent: (httpAgent ??= new http.Agent(agentOptions)) };
+  if (!ca) return { agent: (httpsAgent ??= new https.Agent(agentOptions)) };
+  const extra = Array.isArray(ca) ? ca : [ca];
+  const hash = createHash('sha256');
+  for (const c of extra) hash.update(c).update('\0');
+  const key = hash.digest('base64');
+  let entry = caAgents.get(key);
+  if (!entry) {
+    // Node's store plus the extra CAs (NODE_EXTRA_CA_CERTS is in Node's default store, not in rootCertificates).
+    entry = { agent: new https.Agent(agentOptions), secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] }) };
+    if (caAgents.size >= MAX_CA_AGENTS) {
+      const [oldKey, old] = caAgents.entries().next().value as [string, { agent: https.Agent }];
+      old.agent.destroy();
+      caAgents.delete(oldKey);
+    }
+    caAgents.set(key, entry);
+  }
+  return entry;
+}
+
+/** Closes every idle keep-alive socket (tests; an extension's deactivate may call it too). */
+export function closeIdleConnections(): void {
+  for (const a of [httpAgent, httpsAgent, ...[...caAgents.values()].map((e) => e.agent)]) {
+    if (!a) continue;
+    for (const list of Object.values(a.freeSockets)) for (const sock of list ?? []) sock.destroy();
+  }
+}
 
 function abortError(): Error {
   const e = new Error('The operation was aborted');
@@ -123,37 +193,54 @@ export class RelayTransport {
   }
 
   httpRequest(req: TransportRequest, _options?: unknown): Promise<TransportResponse> & { stream(): PassThrough } {
-    const stream = new PassThrough();
-    const promise = this.send(req, 0).finally(() => stream.end()) as Promise<TransportResponse> & { stream(): PassThrough };
-    promise.stream = () => stream;
+    // jsforce's login and REST calls only await the promise; the stream is made when someone asks for it.
+    let stream: PassThrough | undefined;
+    let done = false;
+    const promise = this.send(req, 0).finally(() => {
+      done = true;
+      stream?.end();
+    }) as Promise<TransportResponse> & { stream(): PassThrough };
+    promise.stream = () => {
+      if (!stream) {
+        stream = new PassThrough();
+        if (done) stream.end();
+      }
+      return stream;
+    };
     return promise;
   }
 
   private async send(req: TransportRequest, redirects: number): Promise<TransportResponse> {
-    const res = await this.once(req);
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new Error(`invalid request URL`);
+    }
+    const res = await this.once(req, url);
     if (res.statusCode >= 300 && res.statusCode < 400 && res.headers['location']) {
-      const target = new URL(res.headers['location'], req.url).toString();
+      const target = new URL(res.headers['location'], url);
       if (req.method.toUpperCase() !== 'GET' || redirects >= MAX_REDIRECTS) {
         throw new UnexpectedResponseError(
-          `The server redirected the ${req.method.toUpperCase() === 'GET' ? 'request' : 'login'} to ${new URL(target).host} instead of answering (HTTP ${res.statusCode}). A proxy, captive portal or wrong login URL is the usual cause.`,
+          `The server redirected the ${req.method.toUpperCase() === 'GET' ? 'request' : 'login'} to ${target.host} instead of answering (HTTP ${res.statusCode}). A proxy, captive portal or wrong login URL is the usual cause.`,
           'REDIRECT',
           res.statusCode,
           res.headers['content-type'],
         );
       }
-      return this.send({ ...req, url: target }, redirects + 1);
+      return this.send({ ...req, url: target.toString() }, redirects + 1);
     }
-    this.check(req, res);
+    this.check(url, res);
     this.opts.onResponse?.(req, res);
     return res;
   }
 
   /** Turns answers that are not Salesforce's into UnexpectedResponseError. */
-  private check(req: TransportRequest, res: TransportResponse): void {
+  private check(url: URL, res: TransportResponse): void {
     const ct = (res.headers['content-type'] ?? '').toLowerCase();
-    const head = res.body.slice(0, 4096);
-    const host = safeHost(req.url);
-    const isHtml = ct.includes('text/html') || /^\s*(<!doctype\s+html|<html[\s>])/i.test(head) || /<\/(html|body)>/i.test(head);
+    const head = res.body.length > 4096 ? res.body.slice(0, 4096) : res.body;
+    const host = url.host;
+    const isHtml = ct.includes('text/html') || HTML_START.test(head) || HTML_END.test(head);
     if (isHtml) {
       throw new UnexpectedResponseError(
         `${host} answered with an HTML page (HTTP ${res.statusCode}) instead of a Salesforce API response. A captive portal, a proxy's login page or a wrong login URL is the usual cause.`,
@@ -162,10 +249,10 @@ export class RelayTransport {
         ct,
       );
     }
-    const path = safePath(req.url);
-    if (/\/services\/Soap\//.test(path)) {
-      const fault = /<faultstring>[^<]+<\/faultstring>/.test(res.body) || /<(?:\w+:)?exceptionCode>/.test(res.body);
-      if (res.statusCode >= 400 && !fault) {
+    const path = url.pathname;
+    if (SOAP_PATH.test(path)) {
+      // (The fault test scans the whole body: only an error status needs it.)
+      if (res.statusCode >= 400 && !(SOAP_FAULTSTRING.test(res.body) || SOAP_EXCEPTION_CODE.test(res.body))) {
         throw new UnexpectedResponseError(
           res.body.trim()
             ? `${host} answered the SOAP login with HTTP ${res.statusCode} and a body that is not a SOAP fault.`
@@ -175,7 +262,7 @@ export class RelayTransport {
           ct,
         );
       }
-      if (res.statusCode < 300 && !/<(?:\w+:)?loginResponse[\s>]/.test(res.body)) {
+      if (res.statusCode < 300 && !SOAP_LOGIN_RESPONSE.test(res.body)) {
         throw new UnexpectedResponseError(
           res.body.trim()
             ? `${host} answered the SOAP login with HTTP ${res.statusCode} but no LoginResult: this is not a Salesforce answer.`
@@ -185,7 +272,7 @@ export class RelayTransport {
           ct,
         );
       }
-    } else if (/\/services\/oauth2\/token$/.test(path)) {
+    } else if (OAUTH_TOKEN_PATH.test(path)) {
       let json: unknown;
       try {
         json = JSON.parse(res.body);
@@ -206,16 +293,9 @@ export class RelayTransport {
     }
   }
 
-  private once(req: TransportRequest): Promise<TransportResponse> {
+  private once(req: TransportRequest, url: URL): Promise<TransportResponse> {
     const { signal, deadline, log } = this.opts;
     return new Promise<TransportResponse>((resolve, reject) => {
-      let url: URL;
-      try {
-        url = new URL(req.url);
-      } catch {
-        reject(new Error(`invalid request URL`));
-        return;
-      }
       if (signal?.aborted) {
         reject(abortError());
         return;
@@ -234,6 +314,7 @@ export class RelayTransport {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (err) {
+          // Never give a socket in an unknown state back to the keep-alive pool.
           clientReq?.destroy();
           for (const s of sockets) s.destroy();
           reject(err);
@@ -246,17 +327,22 @@ export class RelayTransport {
       const method = req.method.toUpperCase();
       const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
+      if (req.headers) for (const k in req.headers) {
+        const v = req.headers[k];
+        if (v !== undefined) headers[k.toLowerCase()] = String(v);
+      }
       headers['host'] = url.host;
       headers['accept-encoding'] = 'identity';
       headers['user-agent'] ??= 'token-relay-salesforce';
       if (body) headers['content-length'] = String(body.length);
       else delete headers['content-length'];
-      headers['connection'] = 'close';
 
       const strictSSL = this.opts.proxy?.strictSSL !== false;
       const port = url.port || (url.protocol === 'https:' ? '443' : '80');
       const proxyUrl = this.opts.proxy?.url && !bypassesProxy(url.hostname, port, this.opts.proxy.noProxy) ? this.opts.proxy.url : undefined;
+      const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      // Proxied requests keep one connection per request; direct ones use the keep-alive pool.
+      if (proxyUrl) headers['connection'] = 'close';
 
       const onResponse = (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -273,46 +359,70 @@ export class RelayTransport {
         res.on('aborted', () => finish(Object.assign(new Error('The connection was reset while reading the answer'), { code: 'ECONNRESET' })));
         res.on('end', () => {
           const hdrs: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) hdrs[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-          finish(undefined, { statusCode: res.statusCode ?? 0, headers: hdrs, body: Buffer.concat(chunks).toString('utf8') });
+          const raw = res.headers;
+          for (const k in raw) {
+            const v = raw[k];
+            if (v !== undefined) hdrs[k] = Array.isArray(v) ? v.join(', ') : v; // Node gives lower-case names
+          }
+          finish(undefined, { statusCode: res.statusCode ?? 0, headers: hdrs, body: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') });
         });
       };
 
+      let staleRetries = 0;
       const start = (createConnection?: () => net.Socket, viaProxyPath?: string) => {
-        const isHttps = url.protocol === 'https:' && !createConnection && !viaProxyPath;
         const common: http.RequestOptions & tls.ConnectionOptions = {
           method,
           headers,
           path: viaProxyPath ?? url.pathname + url.search,
-          agent: false,
         };
+        let direct = false;
         if (createConnection) {
           // No agent: Node then uses createConnection (with `agent: false` it would ignore it).
-          const { agent: _agent, ...noAgent } = common;
-          clientReq = http.request({ ...noAgent, createConnection: createConnection as never });
+          clientReq = http.request({ ...common, createConnection: createConnection as never });
         } else if (viaProxyPath) {
           const p = new URL(proxyUrl!);
           const auth = proxyAuth(p);
           if (auth) headers['proxy-authorization'] = auth;
           const mod = p.protocol === 'https:' ? https : http;
-          clientReq = mod.request({ ...common, host: p.hostname.replace(/^\[|\]$/g, ''), port: p.port || (p.protocol === 'https:' ? 443 : 80), rejectUnauthorized: strictSSL });
-        } else if (isHttps) {
+          clientReq = mod.request({ ...common, agent: false, host: p.hostname.replace(/^\[|\]$/g, ''), port: p.port || (p.protocol === 'https:' ? 443 : 80), rejectUnauthorized: strictSSL });
+        } else if (url.protocol === 'https:') {
+          direct = true;
+          const { agent, secureContext } = directAgent('https:', this.opts.ca);
           clientReq = https.request({
             ...common,
-            host: url.hostname.replace(/^\[|\]$/g, ''),
+            agent,
+            host: hostname,
             port,
-            servername: net.isIP(url.hostname) ? undefined : url.hostname,
+            servername: net.isIP(hostname) ? undefined : hostname,
             rejectUnauthorized: strictSSL,
-            ca: this.caList(),
+            ...(secureContext ? { secureContext } : {}),
           });
         } else {
-          clientReq = http.request({ ...common, host: url.hostname.replace(/^\[|\]$/g, ''), port });
+          direct = true;
+          clientReq = http.request({ ...common, agent: directAgent('http:', undefined).agent, host: hostname, port });
         }
-        clientReq.on('socket', (s) => sockets.push(s));
-        clientReq.on('response', onResponse);
-        clientReq.on('error', (e) => finish(e));
-        if (body) clientReq.end(body);
-        else clientReq.end();
+        const thisReq = clientReq;
+        let answered = false;
+        thisReq.on('socket', (s) => sockets.push(s));
+        thisReq.on('response', (res) => {
+          answered = true;
+          onResponse(res);
+        });
+        thisReq.on('error', (e) => {
+          // A keep-alive socket the server closed while it sat in the pool fails at once, before any answer
+          // byte: the server never read the request, so sending it again (on another socket) is safe.
+          const code = (e as NodeJS.ErrnoException).code;
+          if (direct && !settled && !answered && thisReq.reusedSocket && code && STALE_SOCKET_CODES.has(code) && staleRetries < MAX_STALE_RETRIES) {
+            staleRetries++;
+            log?.debug(`${method} ${url.origin}${url.pathname}: the kept-alive connection was closed by the server (${code}); sending again`);
+            thisReq.destroy();
+            start();
+            return;
+          }
+          finish(e);
+        });
+        if (body) thisReq.end(body);
+        else thisReq.end();
       };
 
       if (!proxyUrl) {
@@ -323,7 +433,7 @@ export class RelayTransport {
         start(undefined, url.toString());
       } else {
         log?.trace(`${method} ${url.origin}${url.pathname} via CONNECT proxy ${safeHost(proxyUrl)}`);
-        this.tunnel(proxyUrl, url.hostname.replace(/^\[|\]$/g, ''), Number(port), strictSSL, sockets).then(
+        this.tunnel(proxyUrl, hostname, Number(port), strictSSL, sockets).then(
           (tlsSocket) => {
             if (settled) {
               tlsSocket.destroy();
@@ -335,12 +445,6 @@ export class RelayTransport {
         );
       }
     });
-  }
-
-  private caList(): Array<string | Buffer> | undefined {
-    const extra = this.opts.ca;
-    if (!extra) return undefined; // Node's default store (includes NODE_EXTRA_CA_CERTS)
-    return [...tls.rootCertificates, ...(Array.isArray(extra) ? extra : [extra])];
   }
 
   /** Opens a CONNECT tunnel through the proxy and starts TLS to the target inside it. */
@@ -377,7 +481,8 @@ export class RelayTransport {
           socket,
           servername: net.isIP(host) ? undefined : host,
           rejectUnauthorized: strictSSL,
-          ca: this.caList(),
+          // Node's default store (includes NODE_EXTRA_CA_CERTS), or the cached context with the extra CAs.
+          ...(this.opts.ca ? { secureContext: directAgent('https:', this.opts.ca).secureContext } : {}),
         });
         sockets.push(t);
         t.once('secureConnect', () => resolve(t));
@@ -405,12 +510,3 @@ function safeHost(u: string): string {
     return 'the server';
   }
 }
-
-function safePath(u: string): string {
-  try {
-    return new URL(u).pathname;
-  } catch {
-    return '';
-  }
-}
-
