@@ -80,6 +80,8 @@ const MAX_REDIRECTS = 5;
  *    stale socket never becomes a spurious "connection reset" health state.
  * Proxied requests (CONNECT tunnels, absolute-URI requests) keep one connection per request.
  */
+// The agent's `timeout` closes pooled sockets only: a request that waits longer for its answer is not cut
+// (Node just emits 'timeout' on it, which nobody listens to); the transport's own deadline governs those.
 const IDLE_SOCKET_MS = 4_000;
 const MAX_FREE_SOCKETS = 2;
 /** How often a request whose reused socket turned out to be closed is sent again (on another socket). */

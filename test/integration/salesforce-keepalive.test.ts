@@ -3,7 +3,8 @@
  * connection; a server that closed the idle socket (cleanly, with a reset, or just as the next request
  * arrives) never turns into a spurious network-error; a socket verified under one TLS trust setting is
  * never reused under another. A TCP relay in front of the emulator counts connections and plays the
- * server that drops idle sockets. Loopback only.
+ * server that drops idle sockets. Also: the per-login Connection made without jsforce's API-module
+ * accessors leaves jsforce's listeners as they were. Loopback only.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator } from '../servers/emulator';
 import { testLogin } from '../../src/salesforce/login';
 import { closeIdleConnections } from '../../src/salesforce/transport';
+import { loadJsforce } from '../../src/lazy';
 import type { OrgProfile, OrgSecrets } from '../../src/core/profile';
 
 type OnReuse = 'pass' | 'reset' | 'hang-up';
@@ -220,4 +222,15 @@ test('https: a socket accepted with an extra CA or strictSSL false is never reus
     await tlsEmu.close();
     c.cleanup();
   }
+});
+
+test("testLogin's Connection skips jsforce's API-module accessors only for itself: the listeners are put back", async () => {
+  const jsforce = loadJsforce() as unknown as NodeJS.EventEmitter & { Connection: new (o: object) => Record<string, unknown> };
+  const before = jsforce.rawListeners('connection:new');
+  assert.ok(before.length > 0, 'jsforce registers its API modules through connection:new');
+  const { profile, secrets } = newUser(emu.url);
+  await loginOk(profile, secrets);
+  assert.deepEqual(jsforce.rawListeners('connection:new'), before, 'same listeners, same order');
+  const other = new jsforce.Connection({ loginUrl: emu.url });
+  assert.ok(Object.getOwnPropertyDescriptor(other, 'tooling')?.get, 'other Connections still get the tooling module');
 });
