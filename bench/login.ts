@@ -23,7 +23,7 @@ export function soapLoginEnvelope(username: string, password: string): string {
   );
 }
 
-/** One raw POST; resolves when the whole body has arrived. `agent: false` = a fresh connection (like ours). */
+/** One raw POST; resolves when the whole body has arrived. `agent: false` = a fresh connection each time. */
 function rawPost(url: URL, body: string, agent: http.Agent | false | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -113,7 +113,7 @@ export async function benchLogin(ctx: BenchContext, emulator: Emulator): Promise
   // Figure: vs the plainest raw POST (Node's default agent, which keeps connections alive in Node 20).
   const runs = ctx.runs.login;
   const vsDefault = await alternate(runs, ours, raw(undefined), { warmup: 20 });
-  // Detail: vs a raw POST on a fresh connection each time (our transport uses agent: false).
+  // Detail: vs a raw POST on a fresh connection each time (our transport keeps connections alive per endpoint).
   const vsFresh = await alternate(runs, ours, raw(false), { warmup: 5 });
 
   // Detail: the same comparison when the server needs 20 ms to answer (the emulator's 'slow' fault), as a real
