@@ -9,6 +9,9 @@
  *   npm run bench -- --quick           fewer runs (harness check; figures are noisier)
  *   npm run bench -- --rebuild         run `npm run package` first even when the .vsix looks fresh
  *   npm run bench -- --out FILE        write the JSON elsewhere (default bench/results.json)
+ *   npm run bench -- --scan-formats maildir,mdbox,sdbox,maildir-vds
+ *                                      mailbox formats the scan benchmark compares (default maildir,mdbox; the
+ *                                      figure is always maildir's, the others go to results.json details.scan.<format>)
  *
  * Comparisons alternate A/B run by run and report medians; each ratio's reference is measured in the same run.
  * Benchmarks measure; nothing here is a test (tests never assert on time).
@@ -19,7 +22,7 @@ import path from 'node:path';
 import { benchActivation } from './activation';
 import { benchLatency } from './latency';
 import { benchLogin } from './login';
-import { benchScan } from './scan';
+import { benchScan, DEFAULT_SCAN_FORMATS, parseScanFormats, SCAN_FORMATS, type ScanFormat } from './scan';
 import { ensureArtifacts, measureSizes } from './sizes';
 import type { BenchContext, FigureSet, RunCounts } from './lib/types';
 import { startImapServer, type ImapServer } from '../test/servers/imap';
@@ -47,12 +50,16 @@ function meets(name: string, v: number): boolean | undefined {
 }
 
 function parseArgs(argv: string[]) {
-  const opts = { only: [...ALL] as Bench[], quick: false, rebuild: false, out: path.join(__dirname, 'results.json') };
+  const opts = { only: [...ALL] as Bench[], quick: false, rebuild: false, out: path.join(__dirname, 'results.json'), scanFormats: DEFAULT_SCAN_FORMATS as ScanFormat[] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') opts.quick = true;
     else if (a === '--rebuild') opts.rebuild = true;
-    else if (a === '--only' || a === '--out') {
+    else if (a === '--scan-formats') {
+      const v = argv[++i];
+      if (!v) throw new Error(`${a} needs a value (some of: ${SCAN_FORMATS.join(', ')})`);
+      opts.scanFormats = parseScanFormats(v);
+    } else if (a === '--only' || a === '--out') {
       const v = argv[++i];
       if (!v) throw new Error(`${a} needs a value`);
       if (a === '--out') opts.out = path.resolve(v);
@@ -63,7 +70,7 @@ function parseArgs(argv: string[]) {
         opts.only = want as Bench[];
       }
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --only sizes,activation,login,latency,scan] [--quick] [--rebuild] [--out FILE]\n');
+      process.stdout.write(`usage: npm run bench [-- --only sizes,activation,login,latency,scan] [--quick] [--rebuild] [--out FILE] [--scan-formats ${SCAN_FORMATS.join(',')}]\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -147,7 +154,7 @@ async function main(): Promise<number> {
     }
     if (imap) {
       await step('latency', () => benchLatency(ctx, imap!));
-      await step('scan', () => benchScan(ctx, imap!));
+      await step('scan', () => benchScan(ctx, imap!, { formats: opts.scanFormats }));
     }
   } finally {
     await imap?.stop().catch(() => {});

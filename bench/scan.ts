@@ -10,6 +10,15 @@
  * options: the mail already there counts when its INTERNALDATE ≥ since − skew) to its resolution, i.e.
  * connect + SELECT + catch-up search + fetch + parse. The mail is deleted after each run. Runs alternate
  * between the two mailboxes. A second series times connect → 'idle' with no token mail present.
+ *
+ * Mailbox formats (`--scan-formats`, default maildir,mdbox): the primary figure is always the maildir one (the
+ * test Dovecot's `mail_location`, what the issue describes). Each further format gets its own pair of users whose
+ * INBOX is a copy of the maildir pair's (`doveadm backup -R`, UIDs and INTERNALDATEs kept) and is timed the same
+ * way, interleaved with the maildir runs round by round, so load drift hits every format alike:
+ *   mdbox        Dovecot's multi-dbox (`mail_location = mdbox:~/mdbox`)
+ *   sdbox        single-dbox, one file per message named by UID (`sdbox:~/sdbox`)
+ *   maildir-vds  maildir with `maildir_very_dirty_syncs = yes` (a server admin's tunable), filled like maildir
+ * dbox mailboxes are settled with one untimed re-select (no maildir "dirty directory" rule to wait out).
  */
 import { watchForToken } from '../src/mail/watch';
 import type { ImapServer } from '../test/servers/imap';
@@ -66,7 +75,7 @@ async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: D
   }
 }
 
-/** Lets Dovecot index the maildir (untimed): SELECT builds the index, SEARCH SINCE caches received dates. */
+/** Lets Dovecot index the mailbox (untimed): SELECT builds the index, SEARCH SINCE caches received dates. */
 async function warmIndex(imap: ImapServer, user: string, pass: string): Promise<{ exists: number; ms: number }> {
   const t0 = now();
   const c = clientFor(imap, { user, pass }, { disableAutoIdle: true });
@@ -85,56 +94,129 @@ async function warmIndex(imap: ImapServer, user: string, pass: string): Promise<
  * work on the server), and a directory changed less than MAILDIR_SYNC_SECS (1 s) before that sync stays "dirty",
  * so the next open more than a second later reads it all again (Dovecot's maildir-sync.c, DIR_DELAYED_REFRESH).
  * That is the server indexing a delivery, paid by whichever session comes first (on a live mailbox usually the
- * user's own mail client), not the watcher's catch-up: an untimed session pays it, twice, 2.1 s apart.
+ * user's own mail client), not the watcher's catch-up: an untimed session pays it, twice, 2.1 s apart. dbox
+ * formats have no such rule: one untimed re-select.
  */
-async function settleMaildir(d: Deliverer, record?: number[]): Promise<void> {
+async function settle(d: Deliverer, format: ScanFormat, record?: number[]): Promise<void> {
   const first = await d.resync();
-  await sleep(2100);
-  await d.resync();
+  if (format === 'maildir' || format === 'maildir-vds') {
+    await sleep(2100);
+    await d.resync();
+  }
   record?.push(first);
 }
 
-export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { small: 1_000, large: 50_000 }): Promise<FigureSet> {
-  const accounts = {
-    small: { user: 'bench-scan-1k', pass: 'bench-scan-pw' },
-    large: { user: 'bench-scan-50k', pass: 'bench-scan-pw' },
+export const SCAN_FORMATS = ['maildir', 'mdbox', 'sdbox', 'maildir-vds'] as const;
+export type ScanFormat = (typeof SCAN_FORMATS)[number];
+/** mdbox adds ~35 s to `npm run bench`; sdbox and maildir-vds ~35–45 s each, on request. */
+export const DEFAULT_SCAN_FORMATS: ScanFormat[] = ['maildir', 'mdbox'];
+
+export function parseScanFormats(list: string): ScanFormat[] {
+  const want = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = want.filter((w) => !(SCAN_FORMATS as readonly string[]).includes(w));
+  if (bad.length) throw new Error(`unknown mailbox format(s): ${bad.join(', ')} (known: ${SCAN_FORMATS.join(', ')})`);
+  // maildir is the benchmark itself (the primary figure); the others are comparisons next to it.
+  const out: ScanFormat[] = ['maildir'];
+  for (const f of want as ScanFormat[]) if (!out.includes(f)) out.push(f);
+  return out;
+}
+
+type Key = 'small' | 'large';
+interface Account { user: string; pass: string }
+interface FormatSetup {
+  format: ScanFormat;
+  accounts: Record<Key, Account>;
+  /** Writing the maildir files, or copying the maildir INBOX into this format (doveadm). */
+  prepare_ms: Record<Key, number>;
+  index_ms: Record<Key, number>;
+  deliverers?: Record<Key, Deliverer>;
+}
+
+const PASS = 'bench-scan-pw';
+const LOCATION: Partial<Record<ScanFormat, string>> = { mdbox: 'mdbox:~/mdbox', sdbox: 'sdbox:~/sdbox' };
+
+async function prepareFormat(ctx: BenchContext, imap: ImapServer, format: ScanFormat, sizes: Record<Key, number>, source?: FormatSetup): Promise<FormatSetup> {
+  const suffix = format === 'maildir' ? '' : `-${format}`;
+  const accounts: Record<Key, Account> = {
+    small: { user: `bench-scan-1k${suffix}`, pass: PASS },
+    large: { user: `bench-scan-50k${suffix}`, pass: PASS },
   };
-  const fill: Record<string, number> = {};
-  const index: Record<string, number> = {};
+  const setup: FormatSetup = { format, accounts, prepare_ms: { small: 0, large: 0 }, index_ms: { small: 0, large: 0 } };
   for (const key of ['small', 'large'] as const) {
     const { user, pass } = accounts[key];
-    await imap.addUser(user, pass);
+    const location = LOCATION[format];
     const t0 = now();
-    await imap.fillMaildir(user, sizes[key], filler(sizes[key]));
-    fill[key] = now() - t0;
+    if (location) {
+      if (!imap.doveadm || !imap.userHome || !source) throw new Error(`${format}: needs Dovecot's doveadm`);
+      await imap.addUser(user, pass, { mailLocation: location });
+      // Makes this user's (empty) mdbox/sdbox an exact copy of the maildir user's mailboxes: same UIDs, dates, flags.
+      await imap.doveadm(['backup', '-R', '-u', user, `maildir:${imap.userHome(source.accounts[key].user)}/Maildir`]);
+    } else {
+      await imap.addUser(user, pass, format === 'maildir-vds' ? { settings: { maildir_very_dirty_syncs: 'yes' } } : undefined);
+      await imap.fillMaildir(user, sizes[key], filler(sizes[key]));
+    }
+    setup.prepare_ms[key] = now() - t0;
     const w = await warmIndex(imap, user, pass);
-    index[key] = w.ms;
+    setup.index_ms[key] = w.ms;
     if (w.exists !== sizes[key]) throw new Error(`${user}: Dovecot sees ${w.exists} messages, expected ${sizes[key]}`);
-    ctx.progress(`scan: ${sizes[key]} messages written in ${Math.round(fill[key])} ms, indexed by Dovecot in ${Math.round(w.ms)} ms`);
+    ctx.progress(`scan: ${format} ${sizes[key]} messages ${location ? 'copied from maildir' : 'written'} in ${Math.round(setup.prepare_ms[key])} ms, indexed by Dovecot in ${Math.round(w.ms)} ms`);
   }
-  const deliverers = {
-    small: await Deliverer.open(imap, accounts.small),
-    large: await Deliverer.open(imap, accounts.large),
-  };
+  return setup;
+}
 
-  const syncMs = { small: [] as number[], large: [] as number[] };
-  const catchUp = (key: 'small' | 'large') => async (): Promise<number> => {
-    const d = deliverers[key];
+/**
+ * Runs every (format, size) measurement `runs` times in rounds: each round visits the formats in a rotated order,
+ * and within a format the large and small mailboxes in alternating order (A B, B A, …). `warmup` rounds first.
+ */
+async function rounds(runs: number, warmup: number, formats: ScanFormat[], fn: (f: ScanFormat, k: Key) => Promise<number>): Promise<Record<string, Record<Key, number[]>>> {
+  const out: Record<string, Record<Key, number[]>> = Object.fromEntries(formats.map((f) => [f, { small: [], large: [] }]));
+  for (let i = -warmup; i < runs; i++) {
+    const r = ((i % formats.length) + formats.length) % formats.length;
+    for (const f of [...formats.slice(r), ...formats.slice(0, r)]) {
+      for (const k of (((i % 2) + 2) % 2 === 0 ? ['large', 'small'] : ['small', 'large']) as Key[]) {
+        const v = await fn(f, k);
+        if (i >= 0) out[f]![k].push(v);
+      }
+    }
+  }
+  return out;
+}
+
+export async function benchScan(
+  ctx: BenchContext,
+  imap: ImapServer,
+  opts: { formats?: ScanFormat[]; sizes?: Record<Key, number> } = {},
+): Promise<FigureSet> {
+  const sizes = opts.sizes ?? { small: 1_000, large: 50_000 };
+  const formats = parseScanFormats((opts.formats ?? DEFAULT_SCAN_FORMATS).join(','));
+  const setups = {} as Record<ScanFormat, FormatSetup>;
+  setups.maildir = await prepareFormat(ctx, imap, 'maildir', sizes);
+  for (const f of formats) if (f !== 'maildir') setups[f] = await prepareFormat(ctx, imap, f, sizes, setups.maildir);
+  for (const f of formats) {
+    const s = setups[f];
+    s.deliverers = { small: await Deliverer.open(imap, s.accounts.small), large: await Deliverer.open(imap, s.accounts.large) };
+  }
+  const acct = (f: ScanFormat, k: Key) => setups[f].accounts[k];
+  const deliverer = (f: ScanFormat, k: Key) => setups[f].deliverers![k];
+
+  const syncMs = Object.fromEntries(formats.map((f) => [f, { small: [] as number[], large: [] as number[] }])) as Record<ScanFormat, Record<Key, number[]>>;
+  const catchUp = async (f: ScanFormat, key: Key): Promise<number> => {
+    const d = deliverer(f, key);
     const firstUid = await d.uidNext();
     const token = randomToken();
     const since = new Date();
     await d.append(tokenMail(token));
-    await settleMaildir(d, syncMs[key]);
+    await settle(d, f, syncMs[f][key]);
     const ac = new AbortController();
     try {
       const t0 = now();
       const found = await withTimeout(
-        watchForToken({ mailbox: imap.mailboxConfig(accounts[key].user, accounts[key].pass), since, username: SF_USER, signal: ac.signal }),
+        watchForToken({ mailbox: imap.mailboxConfig(acct(f, key).user, acct(f, key).pass), since, username: SF_USER, signal: ac.signal }),
         60_000,
-        `catch-up over ${sizes[key]} messages took more than 60 s`,
+        `catch-up over ${sizes[key]} messages (${f}) took more than 60 s`,
       );
       const ms = now() - t0;
-      if (found.token !== token) throw new Error(`catch-up (${sizes[key]}) returned a different token than the one just delivered`);
+      if (found.token !== token) throw new Error(`catch-up (${f}, ${sizes[key]}) returned a different token than the one just delivered`);
       return ms;
     } finally {
       ac.abort();
@@ -142,16 +224,16 @@ export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { s
     }
   };
 
-  const serverMs: Record<'small' | 'large', Record<string, number[]>> = { small: {}, large: {} };
-  const rawRun = (key: 'small' | 'large') => async (): Promise<number> => {
-    const d = deliverers[key];
+  const serverMs = Object.fromEntries(formats.map((f) => [f, { small: {}, large: {} }])) as Record<ScanFormat, Record<Key, Record<string, number[]>>>;
+  const rawRun = async (f: ScanFormat, key: Key): Promise<number> => {
+    const d = deliverer(f, key);
     const firstUid = await d.uidNext();
     const since = new Date();
     await d.append(tokenMail(randomToken()));
-    await settleMaildir(d);
+    await settle(d, f);
     try {
       const t0 = now();
-      const n = await rawCatchUp(imap, accounts[key].user, accounts[key].pass, since, serverMs[key]);
+      const n = await rawCatchUp(imap, acct(f, key).user, acct(f, key).pass, since, serverMs[f][key]);
       const ms = now() - t0;
       if (n < 1) throw new Error('the raw catch-up found no mail');
       return ms;
@@ -160,13 +242,13 @@ export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { s
     }
   };
 
-  const toIdle = (key: 'small' | 'large') => async (): Promise<number> => {
+  const toIdle = (key: Key) => async (): Promise<number> => {
     const ac = new AbortController();
     let reached!: (t: number) => void;
     const idle = new Promise<number>((r) => (reached = r));
     const t0 = now();
     const w = watchForToken({
-      mailbox: imap.mailboxConfig(accounts[key].user, accounts[key].pass),
+      mailbox: imap.mailboxConfig(acct('maildir', key).user, acct('maildir', key).pass),
       since: new Date(),
       username: SF_USER,
       signal: ac.signal,
@@ -181,37 +263,69 @@ export async function benchScan(ctx: BenchContext, imap: ImapServer, sizes = { s
     }
   };
 
+  const serverMedians = (f: ScanFormat) =>
+    Object.fromEntries(
+      (['large', 'small'] as const).map((k) => [k, Object.fromEntries(Object.entries(serverMs[f][k]).map(([cmd, xs]) => [cmd, round(median(xs))]))]),
+    );
+
   try {
-    ctx.progress(`scan: ${ctx.runs.scan} alternating catch-up runs on ${sizes.large} vs ${sizes.small} messages`);
-    const found = await alternate(ctx.runs.scan, catchUp('large'), catchUp('small'), { warmup: 1 });
-    const raw = await alternate(Math.max(3, Math.ceil(ctx.runs.scan / 2)), rawRun('large'), rawRun('small'), { warmup: 0 });
-    await Promise.all([settleMaildir(deliverers.large), settleMaildir(deliverers.small)]);
+    ctx.progress(`scan: ${ctx.runs.scan} rounds of catch-up runs on ${sizes.large} vs ${sizes.small} messages, formats ${formats.join(', ')}`);
+    const found = await rounds(ctx.runs.scan, 1, formats, catchUp);
+    const raw = await rounds(Math.max(3, Math.ceil(ctx.runs.scan / 2)), 0, formats, rawRun);
+    await Promise.all(formats.flatMap((f) => (['large', 'small'] as const).map((k) => settle(deliverer(f, k), f))));
     const idle = await alternate(ctx.runs.scan, toIdle('large'), toIdle('small'), { warmup: 1 });
-    const large = median(found.a);
-    const small = median(found.b);
+    const ratio = (f: ScanFormat) => round(median(found[f]!.large) / median(found[f]!.small));
+    const rawRatio = (f: ScanFormat) => round(median(raw[f]!.large) / median(raw[f]!.small));
+    for (const f of formats) {
+      const sm = serverMedians(f);
+      const cmds = ['examine', 'search', 'fetch'].map((c) => `${c} ${sm.large[c] ?? '?'}/${sm.small[c] ?? '?'}`).join(', ');
+      ctx.progress(`scan: ${f.padEnd(11)} ours ${ratio(f)} (${Math.round(median(found[f]!.large))}/${Math.round(median(found[f]!.small))} ms), bare client ${rawRatio(f)}; Dovecot ms 50k/1k: ${cmds}`);
+    }
+    const other = Object.fromEntries(
+      formats.filter((f) => f !== 'maildir').map((f) => [
+        f,
+        {
+          what: `the same measurement with both INBOXes in ${f === 'maildir-vds' ? 'maildir with maildir_very_dirty_syncs = yes' : `Dovecot ${f} (${LOCATION[f]}), copied from the maildir ones with doveadm backup`}, interleaved with the maildir runs`,
+          ratio: ratio(f),
+          raw_ratio: rawRatio(f),
+          catch_up_found_ms: { large: summarize(found[f]!.large), small: summarize(found[f]!.small) },
+          raw_imap_catch_up_ms: { large: summarize(raw[f]!.large), small: summarize(raw[f]!.small) },
+          dovecot_server_ms: serverMedians(f),
+          prepare_ms: { small: round(setups[f].prepare_ms.small), large: round(setups[f].prepare_ms.large) },
+          dovecot_first_index_ms: { small: round(setups[f].index_ms.small), large: round(setups[f].index_ms.large) },
+          dovecot_resync_after_delivery_ms: { large: summarize(syncMs[f].large), small: summarize(syncMs[f].small) },
+        },
+      ]),
+    );
+    const m = setups.maildir;
     return {
-      figures: { scan_ratio_50k_1k: round(large / small) },
+      figures: { scan_ratio_50k_1k: ratio('maildir') },
       details: {
         scan: {
-          what: `watchForToken() start → token found, the token mail already in INBOX among ${sizes.large} vs ${sizes.small} older messages (indexing excluded), alternating`,
+          what: `watchForToken() start → token found, the token mail already in INBOX (maildir) among ${sizes.large} vs ${sizes.small} older messages (indexing excluded), alternating`,
           messages: sizes,
-          fill_ms: { small: round(fill.small), large: round(fill.large) },
-          dovecot_first_index_ms: { small: round(index.small), large: round(index.large) },
-          dovecot_resync_after_delivery_ms: { large: summarize(syncMs.large), small: summarize(syncMs.small) },
-          catch_up_found_ms: { large: summarize(found.a), small: summarize(found.b) },
-          raw_imap_catch_up_ms: { large: summarize(raw.a), small: summarize(raw.b) },
-          raw_imap_catch_up_ratio: round(median(raw.a) / median(raw.b)),
+          formats,
+          fill_ms: { small: round(m.prepare_ms.small), large: round(m.prepare_ms.large) },
+          dovecot_first_index_ms: { small: round(m.index_ms.small), large: round(m.index_ms.large) },
+          dovecot_resync_after_delivery_ms: { large: summarize(syncMs.maildir.large), small: summarize(syncMs.maildir.small) },
+          catch_up_found_ms: { large: summarize(found.maildir!.large), small: summarize(found.maildir!.small) },
+          raw_imap_catch_up_ms: { large: summarize(raw.maildir!.large), small: summarize(raw.maildir!.small) },
+          raw_imap_catch_up_ratio: rawRatio('maildir'),
           // What Dovecot itself reports per command ("completed (x + …)") in those bare-client runs, medians in ms.
-          dovecot_server_ms: Object.fromEntries(
-            (['large', 'small'] as const).map((k) => [k, Object.fromEntries(Object.entries(serverMs[k]).map(([cmd, xs]) => [cmd, round(median(xs))]))]),
-          ),
+          dovecot_server_ms: serverMedians('maildir'),
           connect_to_idle_ms: { large: summarize(idle.a), small: summarize(idle.b) },
           connect_to_idle_ratio: round(median(idle.a) / median(idle.b)),
+          ...other,
         },
       },
     };
   } finally {
-    await deliverers.small.close();
-    await deliverers.large.close();
+    for (const f of formats) {
+      const ds = setups[f]?.deliverers;
+      if (ds) {
+        await ds.small.close();
+        await ds.large.close();
+      }
+    }
   }
 }

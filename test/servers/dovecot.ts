@@ -253,13 +253,28 @@ service imap-login {
     return path.join(this.dir, 'mail', user.replace(/[^A-Za-z0-9._@+-]/g, '_'));
   }
 
-  /** Adds a user (passwd-file is re-read on every login). */
-  addUser(user: string, pass: string): void {
+  /**
+   * Adds a user (passwd-file is re-read on every login). `mailLocation` overrides the server's
+   * `mail_location` for this user (userdb extra field `userdb_mail`, e.g. `mdbox:~/mdbox`); `settings` adds
+   * other per-user mail settings the same way (e.g. `{ maildir_very_dirty_syncs: 'yes' }`).
+   */
+  addUser(user: string, pass: string, opts: { mailLocation?: string; settings?: Record<string, string> } = {}): void {
     if (/[:\n/]/.test(user) || /[:\n]/.test(pass) || user !== user.toLowerCase()) throw new Error('test users must be lower-case without ":" or "/"; passwords without ":" or newlines');
+    const extra = Object.entries({ ...opts.settings, ...(opts.mailLocation ? { mail: opts.mailLocation } : {}) });
+    if (extra.some(([k, v]) => !/^[a-z0-9_]+$/.test(k) || /[\s:]/.test(v.replace(/^(\w+):/, '')))) throw new Error('per-user settings: plain names, values without blanks (and no ":" after a mail location\'s format)');
     const home = this.userHome(user);
     mkdirSync(home, { recursive: true, mode: 0o755 });
     chownSync(home, MAIL_UID, MAIL_UID);
-    writeFileSync(path.join(this.usersDir, user), `${user}:{PLAIN}${pass}:${MAIL_UID}:${MAIL_UID}::${home}\n`, { mode: 0o644 });
+    const fields = extra.length ? `::${extra.map(([k, v]) => `userdb_${k}=${v}`).join(' ')}` : '';
+    writeFileSync(path.join(this.usersDir, user), `${user}:{PLAIN}${pass}:${MAIL_UID}:${MAIL_UID}::${home}${fields}\n`, { mode: 0o644 });
+  }
+
+  /** Runs `doveadm -c <this config> ARGS` (e.g. `backup -R -u USER maildir:PATH` to copy a mailbox into another format). */
+  doveadm(args: string[], timeoutMs = 120_000): string {
+    const r = spawnSync('doveadm', ['-c', this.conf, ...args], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.error) throw new Error(`doveadm ${args[0]}: ${r.error.message}`);
+    if (r.status !== 0) throw new Error(`doveadm ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
+    return r.stdout;
   }
 
   /** SIGKILLs the per-connection `imap` processes: every client connection drops, the server stays up. */

@@ -25,6 +25,13 @@ export interface AppendOptions {
   flags?: string[];
 }
 
+export interface AddUserOptions {
+  /** This user's mail_location instead of the server's `maildir:~/Maildir`, e.g. `mdbox:~/mdbox`. */
+  mailLocation?: string;
+  /** Other per-user mail settings, e.g. `{ maildir_very_dirty_syncs: 'yes' }`. */
+  settings?: Record<string, string>;
+}
+
 export type MakeMessage = (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date };
 
 export interface ImapServer {
@@ -42,7 +49,8 @@ export interface ImapServer {
   /** Name of the folder carrying the \Junk special-use flag (deliberately not "Junk"/"Spam"). */
   junkFolder: string;
   archiveFolder: string;
-  addUser(user: string, pass: string): Promise<void>;
+  /** `opts` (Dovecot only; the embedded server refuses them): a per-user mail_location / mail settings. */
+  addUser(user: string, pass: string, opts?: AddUserOptions): Promise<void>;
   /** APPEND over IMAP (Dovecot) or in-process (embedded); returns the new UID when known. */
   append(user: string, raw: string | Buffer, opts?: AppendOptions): Promise<number | undefined>;
   /** kill -9 the per-connection imap processes (embedded: destroy client sockets). */
@@ -56,6 +64,10 @@ export interface ImapServer {
   mailboxConfig(user: string, pass: string, over?: Partial<MailboxConfig>): MailboxConfig;
   /** The Dovecot log tail (debugging), '' for embedded. */
   logTail(): string;
+  /** Dovecot only: `doveadm -c <the server's config> ARGS`, stdout (throws on failure). */
+  doveadm?(args: string[]): Promise<string>;
+  /** Dovecot only: the user's home directory (its maildir is `<home>/Maildir`). */
+  userHome?(user: string): string;
 }
 
 export interface StartImapOptions {
@@ -130,8 +142,8 @@ async function startDovecotServer(opts: StartImapOptions): Promise<ImapServer> {
     idle: !opts.noIdle,
     junkFolder: JUNK_FOLDER,
     archiveFolder: ARCHIVE_FOLDER,
-    async addUser(user, pass) {
-      d.addUser(user, pass);
+    async addUser(user, pass, o) {
+      d.addUser(user, pass, o);
       passwords.set(user, pass);
     },
     async append(user, raw, o = {}) {
@@ -156,6 +168,10 @@ async function startDovecotServer(opts: StartImapOptions): Promise<ImapServer> {
       return { host: '127.0.0.1', port: d.port, security: 'starttls', user, password: pass, insecureTls: true, ...over };
     },
     logTail: () => d.tailLog(),
+    async doveadm(args) {
+      return d.doveadm(args);
+    },
+    userHome: (user) => d.userHome(user),
   };
   return srv;
 }
@@ -177,7 +193,8 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
     idle: !opts.noIdle,
     junkFolder: 'Bulk Mail',
     archiveFolder: 'Archive',
-    async addUser(user, pass) {
+    async addUser(user, pass, o) {
+      if (o?.mailLocation || (o?.settings && Object.keys(o.settings).length)) throw new Error('the embedded IMAP server has no mail formats or settings (Dovecot only)');
       e.addUser(user, pass);
     },
     async append(user, raw, o = {}) {
