@@ -157,8 +157,10 @@ module.exports = t[${JSON.stringify(a.path)}];`,
 // One bundle per heavy library, so the first use of one does not pay for the others.
 const vendorDir = path.join(root, '.tmp', 'vendor-entries');
 mkdirSync(vendorDir, { recursive: true });
-for (const lib of ['jsforce', 'imapflow', 'mailparser']) {
-  writeFileSync(path.join(vendorDir, `${lib}.js`), `module.exports = require(${JSON.stringify(lib)});\n`);
+// jsforce through its core entry, as src/lazy.ts (PACKAGE_ENTRY) loads it unbundled.
+const vendorEntry = { jsforce: 'jsforce/lib/core', imapflow: 'imapflow', mailparser: 'mailparser' };
+for (const [lib, entry] of Object.entries(vendorEntry)) {
+  writeFileSync(path.join(vendorDir, `${lib}.js`), `module.exports = require(${JSON.stringify(entry)});\n`);
 }
 const vendor = {
   ...common,

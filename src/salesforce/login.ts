@@ -93,35 +93,6 @@ export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?:
 }
 
 type Jsforce = ReturnType<typeof loadJsforce>;
-type ConnectionListener = (...args: unknown[]) => void;
-
-/**
- * `new jsforce.Connection(config)` without jsforce's API-module accessors on the instance.
- *
- * jsforce's entry point loads nine API modules (analytics, apex, bulk, bulk2, chatter, metadata, soap,
- * streaming, tooling); each registers a 'connection:new' listener that defines a lazy getter on every new
- * Connection instance. Nine per-instance accessors give each Connection its own hidden classes: measured here,
- * `new Connection()` takes ~25 µs with them and ~1.5 µs without, most of the difference being garbage
- * collection. A health check uses none of those modules (login, identity, the Organization query and limits
- * are core Connection methods), so the listeners are set aside while the (synchronous) constructor runs and are
- * put back, in order, before anything else can run: every other Connection still gets its modules. If jsforce's
- * shape is not the expected one, the Connection is made the ordinary way.
- * (Loading jsforce's core entry instead of the full package in src/lazy.ts would remove the cause.)
- */
-function newConnection(jsforce: Jsforce, config: ConstructorParameters<Jsforce['Connection']>[0]): InstanceType<Jsforce['Connection']> {
-  const hub = jsforce as unknown as Partial<Pick<NodeJS.EventEmitter, 'rawListeners' | 'removeAllListeners' | 'on'>>;
-  if (typeof hub.rawListeners !== 'function' || typeof hub.removeAllListeners !== 'function' || typeof hub.on !== 'function') {
-    return new jsforce.Connection(config);
-  }
-  const listeners = hub.rawListeners('connection:new') as ConnectionListener[];
-  hub.removeAllListeners('connection:new');
-  try {
-    return new jsforce.Connection(config);
-  } finally {
-    for (const l of listeners) hub.on('connection:new', l);
-  }
-}
-
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
@@ -228,9 +199,9 @@ async function attemptLogin(
   });
 
   log.info(`${flow === 'soap' ? `SOAP login() (API ${version})` : 'username-password OAuth login'} at ${loginUrl} as ${profile.username}`);
-  let conn: import('jsforce').Connection;
+  let conn: InstanceType<Jsforce['Connection']>;
   try {
-    conn = newConnection(loadJsforce(), {
+    conn = new (loadJsforce().Connection)({
       loginUrl,
       version,
       ...(flow === 'oauth' ? { oauth2: { loginUrl, clientId: profile.clientId!, clientSecret: secrets.clientSecret! } } : {}),
