@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redactor, REDACTED, safeErrorMessage, registerSecret } from '../../src/core/redact';
+import fc from 'fast-check';
+import { Redactor, REDACTED, REDACTION_PATTERNS, safeErrorMessage, registerSecret } from '../../src/core/redact';
 import { createLogger } from '../../src/core/log';
 
 test('registered secrets are replaced in all their encoded forms', () => {
@@ -70,4 +71,21 @@ test('ephemeral secrets (session ids) are bounded and still redacted while remem
   assert.ok(r.size < 64 * 6 + 10, `size ${r.size}`);
   assert.ok(!r.redact('x session-value-999-abcdef y').includes('session-value-999-abcdef'));
   assert.ok(!r.redact('LongLivedPassword1').includes('LongLivedPassword1'));
+});
+
+test('property: the cheap pre-checks never skip a pattern that would match (same output as running every pattern)', () => {
+  const unguarded = (t: string) => REDACTION_PATTERNS.reduce((out, p) => out.replace(p.re, p.rep), t);
+  const fragments = [
+    'Bearer ', 'bearer\t', 'BEARER ', 'OAuth ', 'oauth ', 'OAUTH\n', 'password=', 'PassWord=', 'token=', 'access_token=', 'sessionId=',
+    '"password": ', '"Token":"', '"secret" : "', '<password>', '</password>', '<sf:sessionId>', '</sf:sessionId>', '<SessionId>', '</SESSIONID>',
+    'SF_PASSWORD=', 'SF_SECURITY_TOKEN: ', 'TOKEN_RELAY_IMAP_PASSWORD=', "'", '"', '=', ':', '<', '>', '/', '!', '&', ' ', '\\',
+    '00D', '00Dxx0000001gPL', '00D5g000004abcdEAA!', 'AQ4AQFPn1Nc1x9z8Qk2Lm3', 'abcdefghijklmnop1234', 'x9Kq2', 'é', 'İ', 'K', 'ſ',
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 6 })), { maxLength: 14 }), (parts) => {
+      const t = parts.join('');
+      assert.equal(new Redactor().redact(t), unguarded(t));
+    }),
+    { numRuns: 20_000, seed: 20261129 },
+  );
 });
