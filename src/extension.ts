@@ -13,6 +13,7 @@ import { ProfileStore } from './extension/profiles';
 import { SecretStore } from './extension/secrets';
 import type { Services } from './extension/services';
 import { loadImpl } from './extension/lazyLoader';
+import { shouldOfferImport } from './extension/startup';
 import { HealthStatusBar } from './extension/statusBar';
 import { createTestApi, type TokenRelayTestApi } from './extension/testApi';
 import { isTrusted } from './extension/trust';
@@ -53,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
     await secrets.registerAll(profiles.list().map((p) => p.id));
     monitor.startTimer();
     if (isTrusted() && profiles.active() && !testMode) void monitor.check({ reason: 'startup' });
-    if (!testMode) await loadImpl().offerImportOnStartup(s);
+    if (!testMode && shouldOfferImport(s)) await loadImpl().offerImportOnStartup(s);
   })().catch((err) => logger.error(`startup: ${String(err)}`));
   logger.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, ${isTrusted() ? 'trusted' : 'Restricted Mode'})`);
 

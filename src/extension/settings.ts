@@ -52,6 +52,8 @@ export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
 export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
 
 export const STATUS_BAR_ID = 'tokenRelay.health';
+/** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the workspace .env. */
+export const IMPORT_OFFERED_STATE_KEY = 'tokenRelay.importOffered';
 export const LOG_CHANNEL_NAME = 'Token Relay';
 
 /** SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. */

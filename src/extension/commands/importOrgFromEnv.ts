@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { readEnvFile } from '../../core/envFile';
 import { profileFromEnv, type OrgProfile } from '../../core/profile';
 import type { Services } from '../services';
-import { envVariableNames } from '../settings';
+import { envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';
+import { shouldOfferImport } from '../startup';
 import { reportError } from './common';
 
 /** The .env files worth offering: the configured path of each folder, then any .env found (max 20). */
@@ -90,9 +91,8 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
 
 /** On activation: a workspace with a .env naming a Salesforce user and no org gets an offer to import it. */
 export async function offerImportOnStartup(s: Services): Promise<void> {
-  if (s.profiles.list().length) return;
-  const key = 'tokenRelay.importOffered';
-  if (s.context.workspaceState.get<boolean>(key)) return;
+  if (!shouldOfferImport(s)) return;
+  const key = IMPORT_OFFERED_STATE_KEY;
   const files = await findEnvFiles(s);
   const names = envVariableNames();
   for (const f of files) {
