@@ -21,12 +21,12 @@ const d = r.details;
 
 /** The reference each figure was compared with, in words, from the same run. */
 const reference: Record<string, string> = {
-  activation_ms: `require ${med(d.activation?.ours_require_ms) ?? '?'} ms + activate() ${med(d.activation?.ours_activate_ms) ?? '?'} ms`,
+  activation_ms: `require ${med(d.activation?.ours_require_ms) ?? '?'} ms + activate() ${med(d.activation?.ours_activate_ms) ?? '?'} ms; first command +${med(d.activation?.first_command_ms) ?? '?'} ms`,
   activation_ratio: `eager libraries: ${med(d.activation?.eager_ms) ?? '?'} ms`,
   latency_ms: 'APPEND → token in .env',
   latency_ratio_idle: `raw imapflow IDLE: ${med(d.latency?.raw_idle_exists_ms) ?? '?'} ms`,
   latency_ratio_poll5s: `5 s poller: ${med(d.latency?.poll5s_ms) ?? '?'} ms`,
-  scan_ratio_50k_1k: `${med((d.scan?.catch_up_found_ms as Record<string, unknown>)?.large) ?? '?'} vs ${med((d.scan?.catch_up_found_ms as Record<string, unknown>)?.small) ?? '?'} ms; bare IMAP client: ${d.scan?.raw_imap_catch_up_ratio ?? '?'}`,
+  scan_ratio_50k_1k: `${med((d.scan?.catch_up_found_ms as Record<string, unknown>)?.large) ?? '?'} vs ${med((d.scan?.catch_up_found_ms as Record<string, unknown>)?.small) ?? '?'} ms; bare IMAP client: ${d.scan?.raw_imap_catch_up_ratio ?? '?'}${(d.scan?.mdbox as { ratio?: number; raw_ratio?: number } | undefined)?.ratio !== undefined ? `; mdbox: ours ${(d.scan?.mdbox as { ratio: number }).ratio}, bare ${(d.scan?.mdbox as { raw_ratio?: number }).raw_ratio ?? '?'}` : ''}`,
   login_ratio_raw: `${med(d.login?.ours_ms) ?? '?'} vs raw POST ${med(d.login?.raw_default_agent_ms) ?? '?'} ms; 20 ms server: ${(d.login?.with_20ms_server_latency as { ratio?: number })?.ratio ?? '?'}`,
   vsix_bytes: `${((r.figures.vsix_bytes ?? 0) / 1e6).toFixed(2)} MB`,
   bundle_bytes: `${((r.figures.bundle_bytes ?? 0) / 1e6).toFixed(2)} MB, source maps excluded`,
