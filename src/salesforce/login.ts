@@ -20,7 +20,7 @@ import { registerSecret, safeErrorMessage } from '../core/redact';
 import { xmlUnescape } from '../core/xml';
 import { loginUrlAdvice, validateLoginUrl } from '../core/resetUrl';
 import { loadJsforce } from '../lazy';
-import { ProxyOptions, RelayTransport, TransportRequest, TransportResponse } from './transport';
+import { OAUTH_TOKEN_PATH, ProxyOptions, RelayTransport, TransportRequest, TransportResponse } from './transport';
 
 export interface LoginOptions {
   signal?: AbortSignal;
@@ -64,7 +64,6 @@ const SOAP_FIELDS_RE =
 const SOAP_USER_INFO_RE = /<(?:\w+:)?userInfo(?:\s[^>]*)?>([\s\S]*?)<\/(?:\w+:)?userInfo>/;
 const SOAP_TOP_LEVEL_FIELDS = new Set(['sessionId', 'serverUrl', 'sandbox']);
 const SOAP_LOGIN_PATH = /\/services\/Soap\/[uc]\//;
-const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
 
 /** Reads the userInfo of a SOAP LoginResult (and registers its sessionId as a secret). */
 export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?: string; serverUrl?: string } {
@@ -93,6 +92,7 @@ export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?:
 }
 
 type Jsforce = ReturnType<typeof loadJsforce>;
+
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);

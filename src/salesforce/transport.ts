@@ -94,7 +94,8 @@ const SOAP_PATH = /\/services\/Soap\//;
 const SOAP_FAULTSTRING = /<faultstring>[^<]+<\/faultstring>/;
 const SOAP_EXCEPTION_CODE = /<(?:\w+:)?exceptionCode>/;
 const SOAP_LOGIN_RESPONSE = /<(?:\w+:)?loginResponse[\s>]/;
-const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
+/** The OAuth token endpoint's path (login.ts reads the token answer of the same requests). */
+export const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
 
 const agentOptions = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
 let httpAgent: http.Agent | undefined;

@@ -116,6 +116,14 @@ export interface DovecotOptions {
   noIdle?: boolean;
 }
 
+/** Per-user mail settings, written as userdb extra fields (`userdb_<name>=<value>`). */
+export interface AddUserOptions {
+  /** This user's mail_location instead of the server's `maildir:~/Maildir` (`userdb_mail`), e.g. `mdbox:~/mdbox`. */
+  mailLocation?: string;
+  /** Other per-user mail settings, e.g. `{ maildir_very_dirty_syncs: 'yes' }`. */
+  settings?: Record<string, string>;
+}
+
 export class Dovecot {
   readonly dir: string;
   readonly conf: string;
@@ -253,12 +261,8 @@ service imap-login {
     return path.join(this.dir, 'mail', user.replace(/[^A-Za-z0-9._@+-]/g, '_'));
   }
 
-  /**
-   * Adds a user (passwd-file is re-read on every login). `mailLocation` overrides the server's
-   * `mail_location` for this user (userdb extra field `userdb_mail`, e.g. `mdbox:~/mdbox`); `settings` adds
-   * other per-user mail settings the same way (e.g. `{ maildir_very_dirty_syncs: 'yes' }`).
-   */
-  addUser(user: string, pass: string, opts: { mailLocation?: string; settings?: Record<string, string> } = {}): void {
+  /** Adds a user (passwd-file is re-read on every login), with per-user mail settings (userdb extra fields). */
+  addUser(user: string, pass: string, opts: AddUserOptions = {}): void {
     if (/[:\n/]/.test(user) || /[:\n]/.test(pass) || user !== user.toLowerCase()) throw new Error('test users must be lower-case without ":" or "/"; passwords without ":" or newlines');
     const extra = Object.entries({ ...opts.settings, ...(opts.mailLocation ? { mail: opts.mailLocation } : {}) });
     if (extra.some(([k, v]) => !/^[a-z0-9_]+$/.test(k) || /[\s:]/.test(v.replace(/^(\w+):/, '')))) throw new Error('per-user settings: plain names, values without blanks (and no ":" after a mail location\'s format)');

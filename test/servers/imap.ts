@@ -15,7 +15,7 @@
  */
 import { ImapFlow } from 'imapflow';
 import { readFileSync } from 'node:fs';
-import { Dovecot, dovecotPath, JUNK_FOLDER, ARCHIVE_FOLDER } from './dovecot';
+import { Dovecot, dovecotPath, JUNK_FOLDER, ARCHIVE_FOLDER, type AddUserOptions } from './dovecot';
 import { EmbeddedImap } from './embeddedImap';
 import type { MailboxConfig } from '../../src/mail/watch';
 
@@ -25,12 +25,7 @@ export interface AppendOptions {
   flags?: string[];
 }
 
-export interface AddUserOptions {
-  /** This user's mail_location instead of the server's `maildir:~/Maildir`, e.g. `mdbox:~/mdbox`. */
-  mailLocation?: string;
-  /** Other per-user mail settings, e.g. `{ maildir_very_dirty_syncs: 'yes' }`. */
-  settings?: Record<string, string>;
-}
+export type { AddUserOptions } from './dovecot';
 
 export type MakeMessage = (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date };
 
