@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeEnvFile } from '../src/core/envFile';
+import { writeEnvFile } from '../src/envfile';
 import { watchForToken } from '../src/mail/watch';
 import type { ImapServer } from '../test/servers/imap';
 import { composeTokenMail, randomToken } from '../test/servers/mailTemplates';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { writeEnvFile, EnvWriteResult } from '../core/envFile';
+import { writeEnvFile, EnvWriteResult } from '../envfile';
 import { healthJson } from '../core/health';
 import { profileFromEnv, ProfileError } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, ParsedArgs } from './io';
-import { readEnvFile, writeEnvFile } from '../core/envFile';
+import { readEnvFile, writeEnvFile } from '../envfile';
 import { createLogger, Logger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';

@@ -15,6 +15,6 @@ export { testLogin } from '../salesforce/login';
 export { runResetFlow } from '../flow/resetFlow';
 export { testMailbox } from '../mail/watch';
 export { parseEnv, setEnvText } from '../core/dotenv';
-export { readEnvFile, writeEnvFile } from '../core/envFile';
-export { isGitIgnored } from '../core/git';
+export { readEnvFile, writeEnvFile } from '../envfile';
+export { isGitIgnored } from '../envfile';
 export { loadedLibraries } from '../lazy';

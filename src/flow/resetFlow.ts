@@ -12,7 +12,7 @@
  * earlier reset is void as soon as the user clicks Reset on the page we open. A failure after the token was
  * found is a ResetFlowError that carries the token, so the caller can still show/store it.
  */
-import type { EnvWriteResult } from '../core/envFile';
+import type { EnvWriteResult } from '../core/envContent';
 import type { HealthResult } from '../core/health';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { Logger, nullLogger } from '../core/log';

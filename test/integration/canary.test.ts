@@ -26,7 +26,7 @@ import { createLogger } from '../../src/core/log';
 import { runResetFlow } from '../../src/flow/resetFlow';
 import { watchForToken, testMailbox } from '../../src/mail/watch';
 import { testLogin } from '../../src/salesforce/login';
-import { writeEnvFile } from '../../src/core/envFile';
+import { writeEnvFile } from '../../src/envfile';
 import { Artifact, scanForSecrets, secretForms } from '../fuzz/secretScan';
 
 const ROOT = path.join(__dirname, '..', '..');

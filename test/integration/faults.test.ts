@@ -18,7 +18,7 @@ import { startEmulator, Emulator, EmulatorFault } from '../servers/emulator';
 import { runResetFlow } from '../../src/flow/resetFlow';
 import { watchForToken, testMailbox, MailboxError, WatchStatus } from '../../src/mail/watch';
 import { testLogin } from '../../src/salesforce/login';
-import { writeEnvFile } from '../../src/core/envFile';
+import { writeEnvFile } from '../../src/envfile';
 import { createLogger } from '../../src/core/log';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
