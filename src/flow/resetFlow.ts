@@ -68,6 +68,11 @@ export class ResetFlowError extends Error {
   }
 }
 
+/** A ResetFlowError, also one made by the other extension bundle (its class is another object there). */
+export function isResetFlowError(e: unknown): e is ResetFlowError {
+  return e instanceof ResetFlowError || (e instanceof Error && e.name === 'ResetFlowError');
+}
+
 export const DEFAULT_RESET_TIMEOUT_MS = 600_000;
 
 const STATUS_TEXT: Record<WatchStatus, string> = {

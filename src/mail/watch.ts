@@ -30,6 +30,7 @@ import type { ImapFlow, FetchMessageObject, ListResponse } from 'imapflow';
 import type { MailVerdict } from '../core/tokenMail';
 import { Logger, nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
+import { sleep, withTimeout } from '../core/async';
 import { parseAndClassify, ParseOptions } from './parse';
 import { MailboxError, toMailboxError } from './errors';
 import {
@@ -161,7 +162,7 @@ class Watcher {
       const delay = Math.round(base * (0.5 + Math.random() * 0.5));
       attempt++;
       this.status('reconnecting', `connection lost${lastError ? ` (${lastError.message})` : ''}; retry ${attempt} in ${delay} ms`);
-      await sleep(delay, signal);
+      await sleep(delay, signal, abortError);
     }
   }
 
@@ -494,28 +495,6 @@ function envelopeMayBeSalesforce(m: FetchMessageObject): boolean {
   return addrs.some((a) => {
     const domain = a.slice(a.lastIndexOf('@') + 1);
     return domain === 'salesforce.com' || domain.endsWith('.salesforce.com');
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
   });
 }
 

@@ -22,6 +22,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { PassThrough } from 'node:stream';
 import { UnexpectedResponseError } from '../core/health';
+import { abortError } from '../core/async';
 import { registerSecret } from '../core/redact';
 import type { Logger } from '../core/log';
 
@@ -131,13 +132,6 @@ export function closeIdleConnections(): void {
     if (!a) continue;
     for (const list of Object.values(a.freeSockets)) for (const sock of list ?? []) sock.destroy();
   }
-}
-
-function abortError(): Error {
-  const e = new Error('The operation was aborted');
-  e.name = 'AbortError';
-  (e as NodeJS.ErrnoException).code = 'ABORT_ERR';
-  return e;
 }
 
 function timeoutError(host: string): Error {
