@@ -13,7 +13,7 @@ import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
 import {
   IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
   stderrLogger, verificationLine,
-} from './watch';
+} from './mailboxArgs';
 
 export const help = `token-relay reset: reset the Salesforce security token and catch the new one from your mailbox
 

@@ -13,7 +13,7 @@ export { runCommand } from './commands/handlers';
 export { offerImportOnStartup } from './commands/importOrgFromEnv';
 export { testLogin } from '../salesforce/login';
 export { runResetFlow } from '../flow/resetFlow';
-export { testMailbox } from '../mail/watch';
+export { testMailbox } from '../mail';
 export { parseEnv, setEnvText } from '../core/dotenv';
 export { readEnvFile, writeEnvFile } from '../envfile';
 export { isGitIgnored } from '../envfile';

@@ -20,7 +20,7 @@ import { safeErrorMessage, registerSecret } from '../core/redact';
 import { resetPageUrl } from '../core/resetUrl';
 import { acquireResetLock, ResetInProgressError } from './resetLock';
 import { testLogin, LoginOptions } from '../salesforce/login';
-import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail/watch';
+import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail';
 
 export interface ResetFlowDeps {
   profile: OrgProfile;

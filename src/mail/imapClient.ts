@@ -177,5 +177,3 @@ export async function withDeadline<T>(client: ImapFlow, cfg: MailboxConfig, what
 export function abortError(signal?: AbortSignal): Error {
   return coreAbortError(signal, { timeout: 'Timed out waiting for the token mail.', cancelled: 'Cancelled.' });
 }
-
-export { isAbortError } from '../core/async';

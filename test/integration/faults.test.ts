@@ -16,7 +16,7 @@ import path from 'node:path';
 import { startImapServer, ImapServer, sampleTokenMail, sampleVerificationMail } from '../servers/imap';
 import { startEmulator, Emulator, EmulatorFault } from '../servers/emulator';
 import { runResetFlow } from '../../src/flow/resetFlow';
-import { watchForToken, testMailbox, MailboxError, WatchStatus } from '../../src/mail/watch';
+import { watchForToken, testMailbox, MailboxError, WatchStatus } from '../../src/mail';
 import { testLogin } from '../../src/salesforce/login';
 import { writeEnvFile } from '../../src/envfile';
 import { createLogger } from '../../src/core/log';

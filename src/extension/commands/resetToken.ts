@@ -10,7 +10,7 @@ import { isAbortError, isTimeoutError } from '../../core/async';
 import { safeErrorMessage } from '../../core/redact';
 import { resetPageUrl } from '../../core/resetUrl';
 import { isResetFlowError } from '../../flow/resetFlow';
-import { isMailboxError } from '../../mail/errors';
+import { isMailboxError } from '../../mail';
 import type { EnvWriteOutcome } from '../envWriter';
 import { mailboxConfig } from '../mailbox';
 import type { Services } from '../services';
