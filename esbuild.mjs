@@ -87,9 +87,10 @@ const SHARED_KEY = "Symbol.for('tokenRelay.sharedModules')"; // = SHARED_MODULES
 const extensionCommon = { ...common, external: ['./vendor/*'], define };
 // What must never be in dist/extension.js (it is what the split is for).
 const NOT_AT_ACTIVATION = [
-  /^src\/(salesforce|mail|flow)\//,
+  /^src\/(salesforce|mail|flow|envfile)\//,
   /^src\/lazy\.ts$/,
-  /^src\/core\/(tokenMail|html|dotenv|envFile|git|health)\.ts$/,
+  /^src\/core\/(tokenMail|html|dotenv|envContent|health)\.ts$/,
+  /^src\/core\/mail\//,
   /^src\/extension\/lazyImpl\.ts$/,
   /^src\/extension\/commands\/(?!index\.ts$)/,
 ];

@@ -15,8 +15,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeEnvFile } from '../src/core/envFile';
-import { watchForToken } from '../src/mail/watch';
+import { writeEnvFile } from '../src/envfile';
+import { watchForToken } from '../src/mail';
 import type { ImapServer } from '../test/servers/imap';
 import { composeTokenMail, randomToken } from '../test/servers/mailTemplates';
 import { Deliverer, Poller, rawIdleLatency, withTimeout } from './lib/imap';

@@ -20,7 +20,7 @@
  *   maildir-vds  maildir with `maildir_very_dirty_syncs = yes` (a server admin's tunable), filled like maildir
  * dbox mailboxes are settled with one untimed re-select (no maildir "dirty directory" rule to wait out).
  */
-import { watchForToken } from '../src/mail/watch';
+import { watchForToken } from '../src/mail';
 import type { ImapServer } from '../test/servers/imap';
 import { randomToken } from '../test/servers/mailTemplates';
 import { Deliverer, clientFor, withTimeout } from './lib/imap';

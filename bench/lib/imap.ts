@@ -6,7 +6,11 @@
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import type { ImapServer } from '../../test/servers/imap';
+import { withTimeout } from '../../src/core/async';
 import { now, sleep } from './stats';
+
+/** One copy of the helper (src/core/async.ts); latency.ts and scan.ts take it from here. */
+export { withTimeout };
 
 export interface Account {
   user: string;
@@ -178,14 +182,4 @@ export class Poller {
     if (this.timer) clearInterval(this.timer);
     await this.client.logout().catch(() => this.client.close());
   }
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
 }

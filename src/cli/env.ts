@@ -1,12 +1,12 @@
 /**
  * token-relay env set [--dotenv PATH] KEY=VALUE...
- * Sets keys in an env file, keeping every other byte (src/core/dotenv.ts, src/core/envFile.ts).
+ * Sets keys in an env file, keeping every other byte (src/core/dotenv.ts, src/envfile/envFile.ts).
  * Prints nothing on stdout and one line on stderr naming the keys and the file, never the values.
  */
 import path from 'node:path';
 import { CliIO, EXIT, UsageError, err } from './io';
 import { EnvError, isValidKey } from '../core/dotenv';
-import { writeEnvFile } from '../core/envFile';
+import { writeEnvFile } from '../envfile';
 import { registerSecret } from '../core/redact';
 
 export const help = `Usage: token-relay env set [--dotenv PATH] KEY=VALUE...

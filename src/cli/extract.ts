@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { DEFAULT_MAX_BYTES, parseAndClassify } from '../mail/parse';
+import { DEFAULT_MAX_BYTES, parseAndClassify } from '../mail';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 
 export const help = `token-relay extract: recognise a Salesforce security-token mail and print what it holds

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { readEnvFile } from '../core/envFile';
+import { readEnvFile } from '../envfile';
 import { ProfileError, profileFromEnv } from '../core/profile';
 import { healthJson } from '../core/health';
 import { registerSecret, safeErrorMessage } from '../core/redact';

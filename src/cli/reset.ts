@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { writeEnvFile, EnvWriteResult } from '../core/envFile';
+import { writeEnvFile, EnvWriteResult } from '../envfile';
 import { healthJson } from '../core/health';
 import { profileFromEnv, ProfileError } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
@@ -13,7 +13,7 @@ import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
 import {
   IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
   stderrLogger, verificationLine,
-} from './watch';
+} from './mailboxArgs';
 
 export const help = `token-relay reset: reset the Salesforce security token and catch the new one from your mailbox
 

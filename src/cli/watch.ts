@@ -1,38 +1,16 @@
 /**
  * token-relay watch: wait for the security-token mail over IMAP and print it like `extract` (CONTRACTS.md).
- * Also exports the IMAP flag handling shared with `reset`.
+ * The IMAP flag handling it shares with `reset` is in ./mailboxArgs.ts.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, ParsedArgs } from './io';
-import { readEnvFile, writeEnvFile } from '../core/envFile';
-import { createLogger, Logger } from '../core/log';
+import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import { writeEnvFile } from '../envfile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
-import type { MailVerdict } from '../core/tokenMail';
-import { MailboxConfig, MailboxError, TokenFound, watchForToken } from '../mail/watch';
-import { isAbortError } from '../mail/imapClient';
-import { defaultPort } from '../mail/presets';
-
-export const IMAP_VALUE_FLAGS = ['dotenv', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder', 'username', 'since', 'timeout', 'after-success', 'imap-proxy'];
-export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
-
-export const IMAP_FLAGS_HELP = `IMAP options:
-  --imap-host H          IMAP server (required), e.g. imap.gmail.com
-  --imap-user U          IMAP login (required)
-  --imap-port P          default 993 with implicit TLS, 143 with STARTTLS
-  --imap-tls MODE        implicit | starttls (default: implicit on port 993, else starttls)
-  --insecure-tls         do not verify the server certificate (self-signed servers; unsafe elsewhere).
-                         Better: NODE_EXTRA_CA_CERTS=/path/to/ca.pem
-  --imap-folder F        also watch folder F (polled every 3 s)
-  --watch-junk           also watch the junk folder (the one flagged \\Junk)
-  --imap-proxy URL       http://… or socks5://… proxy for the IMAP connection
-  --after-success A      leave (default) | seen | delete the token mail
-  --require-dkim         trust only mails with a DKIM pass for salesforce.com
-  --trust-forwarded      accept forwarded copies of the token mail
-  --verbose              log the watcher's steps on stderr
-The IMAP secret comes from TOKEN_RELAY_IMAP_PASSWORD (password or app password) or
-TOKEN_RELAY_IMAP_ACCESS_TOKEN (OAuth access token, XOAUTH2), in the env file or the environment,
-else a prompt on the terminal. It is never taken as an argument.
-`;
+import { TokenFound, watchForToken } from '../mail';
+import {
+  IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
+  stderrLogger, verificationLine,
+} from './mailboxArgs';
 
 export const help = `token-relay watch: wait for the Salesforce security-token mail and print it
 
@@ -54,82 +32,6 @@ ${IMAP_FLAGS_HELP}
 Exit: 0 found; 1 timeout or cancelled; 2 usage; 3 mailbox connection, login or TLS failure.
 `;
 
-/** Values of the env file (if given) over the process environment (CONTRACTS: the env file wins). */
-export async function loadEnvVars(io: CliIO, dotenv: string | undefined): Promise<{ vars: Record<string, string | undefined>; dotenvPath?: string }> {
-  if (dotenv === undefined) return { vars: { ...io.env } };
-  if (!dotenv.trim()) throw new UsageError('--dotenv needs a path');
-  const file = path.resolve(io.cwd, dotenv);
-  let read: Awaited<ReturnType<typeof readEnvFile>>;
-  try {
-    read = await readEnvFile(file);
-  } catch (e) {
-    throw new UsageError(`cannot read ${dotenv}: ${safeErrorMessage(e)}`);
-  }
-  return { vars: { ...io.env, ...(read?.vars ?? {}) }, dotenvPath: file };
-}
-
-function parsePort(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`--imap-port needs a port number 1-65535 (got "${v}")`);
-  return Number(v);
-}
-
-/** Builds the MailboxConfig from flags + env; asks for the secret when none is configured. */
-export async function mailboxFromFlags(args: ParsedArgs, vars: Record<string, string | undefined>, io: CliIO): Promise<MailboxConfig> {
-  const host = flagString(args, 'imap-host')?.trim();
-  const user = flagString(args, 'imap-user')?.trim();
-  if (!host) throw new UsageError('--imap-host is required');
-  if (!user) throw new UsageError('--imap-user is required');
-  const tls = flagString(args, 'imap-tls');
-  if (tls !== undefined && tls !== 'implicit' && tls !== 'starttls') throw new UsageError('--imap-tls is implicit or starttls');
-  let port = parsePort(flagString(args, 'imap-port'));
-  const security: 'implicit' | 'starttls' = tls ?? (port === undefined || port === 993 ? 'implicit' : 'starttls');
-  port ??= defaultPort(security);
-  const after = flagString(args, 'after-success');
-  if (after !== undefined && !['leave', 'seen', 'delete'].includes(after)) throw new UsageError('--after-success is leave, seen or delete');
-  const proxy = flagString(args, 'imap-proxy');
-  if (proxy !== undefined && !/^(https?|socks[45]?h?):\/\//i.test(proxy)) throw new UsageError('--imap-proxy needs a URL with a scheme (http://… or socks5://…)');
-
-  let password = vars.TOKEN_RELAY_IMAP_PASSWORD || undefined;
-  const accessToken = vars.TOKEN_RELAY_IMAP_ACCESS_TOKEN || undefined;
-  if (!password && !accessToken) {
-    const answer = io.promptSecret ? await io.promptSecret(`IMAP password for ${user}@${host}: `) : undefined;
-    if (!answer) {
-      throw new UsageError('no IMAP secret: set TOKEN_RELAY_IMAP_PASSWORD (or TOKEN_RELAY_IMAP_ACCESS_TOKEN for OAuth) in the env file or the environment, or run in a terminal to be asked');
-    }
-    password = answer;
-  }
-  registerSecret(password);
-  registerSecret(accessToken);
-  return {
-    host, port, security, user,
-    ...(password ? { password } : { accessToken }),
-    insecureTls: args.flags.has('insecure-tls'),
-    ...(flagString(args, 'imap-folder') ? { folders: [flagString(args, 'imap-folder')!] } : {}),
-    watchJunk: args.flags.has('watch-junk'),
-    afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
-    ...(proxy ? { proxy } : {}),
-  };
-}
-
-export function parseTimeout(args: ParsedArgs): number {
-  const t = flagString(args, 'timeout');
-  if (t === undefined) return 600;
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || Number(t) <= 0) throw new UsageError(`--timeout needs a positive number of seconds (got "${t}")`);
-  return Number(t);
-}
-
-export function stderrLogger(io: CliIO, verbose: boolean): Logger {
-  return createLogger((level, line) => {
-    if (level === 'warn' || level === 'error' || (verbose && level !== 'trace')) io.stderr(`${line}\n`);
-  });
-}
-
-/** One stderr line for a verification code (the code is meant to be seen; it is not a stored secret). */
-export function verificationLine(v: MailVerdict | { code?: string; username?: string }): string {
-  return `token-relay: Salesforce verification code${v.username ? ` for ${v.username}` : ''}: ${v.code}`;
-}
-
 export function tokenJson(t: TokenFound): Record<string, unknown> {
   return {
     kind: t.kind,
@@ -144,20 +46,6 @@ export function tokenJson(t: TokenFound): Record<string, unknown> {
     uid: t.uid,
     receivedAt: t.receivedAt.toISOString(),
   };
-}
-
-/** Maps a watcher failure to CONTRACTS' exit codes, with one clear stderr line. */
-export function reportWatchError(io: CliIO, cmd: string, e: unknown): number {
-  if (isAbortError(e)) {
-    err(io, `token-relay ${cmd}: ${(e as Error).message.replace(/\.$/, '')}${/Timed out/.test((e as Error).message) ? ' (raise --timeout)' : ''}.`);
-    return EXIT.failed;
-  }
-  if (e instanceof MailboxError) {
-    err(io, `token-relay ${cmd}: mailbox ${e.kind === 'protocol' ? 'error' : e.kind === 'connect' || e.kind === 'timeout' ? 'connection failed' : e.kind === 'tls' ? 'TLS failure' : 'login failed'}: ${e.message}`);
-    return EXIT.mailbox;
-  }
-  err(io, `token-relay ${cmd}: ${safeErrorMessage(e)}`);
-  return EXIT.failed;
 }
 
 function combineSignals(io: CliIO, timeoutS: number): AbortSignal {

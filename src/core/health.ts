@@ -9,6 +9,7 @@
  */
 import { HEALTH_STATES, type HealthResult, type HealthStatus } from './healthStates';
 import { redact } from './redact';
+import { isAbortError } from './async';
 
 export * from './healthStates';
 
@@ -27,6 +28,11 @@ export class UnexpectedResponseError extends Error {
   ) {
     super(message);
   }
+}
+
+/** An UnexpectedResponseError, also one made by the other extension bundle (matched by name there). */
+export function isUnexpectedResponseError(e: unknown): e is UnexpectedResponseError {
+  return e instanceof UnexpectedResponseError || (!!e && typeof e === 'object' && (e as { name?: unknown }).name === 'UnexpectedResponseError');
 }
 
 export interface Classified {
@@ -70,7 +76,7 @@ const NETWORK_MESSAGES: Record<string, string> = {
 function networkCode(err: unknown): string | undefined {
   if (!err || typeof err !== 'object') return undefined;
   const e = err as { code?: unknown; errno?: unknown; type?: unknown; name?: unknown; cause?: unknown };
-  if (e.name === 'AbortError') return 'ABORT_ERR';
+  if (isAbortError(err)) return 'ABORT_ERR';
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code && (/^E[A-Z0-9_]+$/.test(code) || /CERT|SIGNATURE|TLS|SSL|ISSUER/.test(code) || code === 'ABORT_ERR' || code === 'PROXY_CONNECT_FAILED')) {
     return code;
@@ -259,7 +265,7 @@ export function classifyLoginError(err: unknown, flow: 'soap' | 'oauth'): Classi
 }
 
 function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
-  if (err instanceof UnexpectedResponseError || (err && typeof err === 'object' && (err as { name?: unknown }).name === 'UnexpectedResponseError')) {
+  if (isUnexpectedResponseError(err)) {
     const e = err as UnexpectedResponseError;
     return { status: 'unexpected-response', code: e.code ?? 'UNEXPECTED_RESPONSE', message: e.message };
   }

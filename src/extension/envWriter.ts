@@ -11,7 +11,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EnvWriteResult, readEnvFile } from '../core/envFile';
+import type { EnvWriteResult, readEnvFile } from '../envfile';
 import type { Logger } from '../core/log';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';

@@ -5,7 +5,7 @@
  */
 import type { ResetFlowDeps, ResetFlowResult } from '../flow/resetFlow';
 import type { Logger } from '../core/log';
-import type { MailboxConfig } from '../mail/watch';
+import type { MailboxConfig } from '../mail';
 import { loadImpl } from './lazyLoader';
 
 /** The shared reset flow's own types (type-only imports: nothing loads until the runner is called). */

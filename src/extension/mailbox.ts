@@ -3,8 +3,7 @@
  * in SecretStorage (`tokenRelay.mailbox.password`).
  */
 import * as vscode from 'vscode';
-import type { MailboxConfig } from '../mail/watch';
-import { MAIL_PRESETS, type MailPresetId } from '../mail/presets';
+import { MAIL_PRESETS, type MailboxConfig, type MailPresetId } from '../mail';
 import { config, proxySettings, SettingKeys } from './settings';
 import type { SecretStore } from './secrets';
 

@@ -12,7 +12,7 @@
  * earlier reset is void as soon as the user clicks Reset on the page we open. A failure after the token was
  * found is a ResetFlowError that carries the token, so the caller can still show/store it.
  */
-import type { EnvWriteResult } from '../core/envFile';
+import type { EnvWriteResult } from '../core/envContent';
 import type { HealthResult } from '../core/health';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { Logger, nullLogger } from '../core/log';
@@ -20,7 +20,7 @@ import { safeErrorMessage, registerSecret } from '../core/redact';
 import { resetPageUrl } from '../core/resetUrl';
 import { acquireResetLock, ResetInProgressError } from './resetLock';
 import { testLogin, LoginOptions } from '../salesforce/login';
-import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail/watch';
+import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail';
 
 export interface ResetFlowDeps {
   profile: OrgProfile;
@@ -66,6 +66,11 @@ export class ResetFlowError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A ResetFlowError, also one made by the other extension bundle (its class is another object there). */
+export function isResetFlowError(e: unknown): e is ResetFlowError {
+  return e instanceof ResetFlowError || (e instanceof Error && e.name === 'ResetFlowError');
 }
 
 export const DEFAULT_RESET_TIMEOUT_MS = 600_000;

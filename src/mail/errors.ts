@@ -23,6 +23,11 @@ export class MailboxError extends Error {
   }
 }
 
+/** A MailboxError, also one made by the other extension bundle (its class is another object there). */
+export function isMailboxError(e: unknown): e is MailboxError {
+  return e instanceof MailboxError || (e instanceof Error && e.name === 'MailboxError');
+}
+
 const GMAIL_HOSTS = /(^|\.)(gmail\.com|googlemail\.com|google\.com)$/i;
 const MICROSOFT_HOSTS = /(^|\.)(office365\.com|outlook\.com|hotmail\.com|live\.com)$/i;
 

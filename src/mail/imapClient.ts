@@ -7,6 +7,7 @@ import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import { loadImapflow } from '../lazy';
 import { Logger, nullLogger } from '../core/log';
 import { registerSecret } from '../core/redact';
+import { abortError as coreAbortError } from '../core/async';
 import { defaultSecurity } from './presets';
 import { ErrorContext, MailboxError, toMailboxError } from './errors';
 
@@ -172,17 +173,7 @@ export async function withDeadline<T>(client: ImapFlow, cfg: MailboxConfig, what
   }
 }
 
-/** An Error named AbortError; its message says whether it was a timeout or a cancel. */
+/** An AbortError (src/core/async.ts) whose message says whether the watch timed out or was cancelled. */
 export function abortError(signal?: AbortSignal): Error {
-  const reason = signal?.reason as { name?: string; message?: string } | undefined;
-  const timedOut = reason?.name === 'TimeoutError';
-  const e = new Error(timedOut ? 'Timed out waiting for the token mail.' : 'Cancelled.');
-  e.name = 'AbortError';
-  (e as Error & { timedOut?: boolean }).timedOut = timedOut;
-  (e as Error & { cause?: unknown }).cause = reason;
-  return e;
-}
-
-export function isAbortError(e: unknown): e is Error {
-  return e instanceof Error && e.name === 'AbortError';
+  return coreAbortError(signal, { timeout: 'Timed out waiting for the token mail.', cancelled: 'Cancelled.' });
 }

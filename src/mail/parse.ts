@@ -5,6 +5,7 @@
 import { loadMailparser } from '../lazy';
 import { classifyMail, ClassifyOptions, MailInput, MailVerdict } from '../core/tokenMail';
 import { safeErrorMessage } from '../core/redact';
+import { withTimeout } from '../core/async';
 
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_PARSE_TIMEOUT_MS = 15_000;
@@ -39,7 +40,8 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
 
   let parsed: MailInput;
   try {
-    parsed = await withTimeout(parseMail(buf), opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS);
+    const parseMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
+    parsed = await withTimeout(parseMail(buf), parseMs, `parsing took longer than ${parseMs} ms`, { unref: true });
   } catch (e) {
     return { kind: 'none', warnings, authenticated: false, reason: `could not parse the mail: ${firstLine(safeErrorMessage(e))}` };
   }
@@ -75,24 +77,6 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
     date: p.date,
     headers: p.headers as Map<string, unknown>,
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  if (!(ms > 0) || !Number.isFinite(ms)) return p;
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`parsing took longer than ${ms} ms`)), ms);
-    t.unref?.();
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }
 
 function firstLine(s: string): string {

@@ -30,17 +30,14 @@ import type { ImapFlow, FetchMessageObject, ListResponse } from 'imapflow';
 import type { MailVerdict } from '../core/tokenMail';
 import { Logger, nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
+import { isAbortError, sleep, withTimeout } from '../core/async';
 import { parseAndClassify, ParseOptions } from './parse';
 import { MailboxError, toMailboxError } from './errors';
 import {
-  DEFAULT_CONNECT_TIMEOUT_MS, MailboxConfig, abortError, connectClient, createImapClient, errorContext, isAbortError,
-  resolvedEndpoint, withDeadline,
+  MailboxConfig, abortError, connectClient, createImapClient, errorContext, resolvedEndpoint, withDeadline,
 } from './imapClient';
 
 export type { MailboxConfig } from './imapClient';
-export { MailboxError } from './errors';
-export { MAIL_PRESETS } from './presets';
-export { isAbortError } from './imapClient';
 
 export type WatchStatus = 'connecting' | 'catching-up' | 'idle' | 'reconnecting';
 
@@ -161,7 +158,7 @@ class Watcher {
       const delay = Math.round(base * (0.5 + Math.random() * 0.5));
       attempt++;
       this.status('reconnecting', `connection lost${lastError ? ` (${lastError.message})` : ''}; retry ${attempt} in ${delay} ms`);
-      await sleep(delay, signal);
+      await sleep(delay, signal, abortError);
     }
   }
 
@@ -495,50 +492,4 @@ function envelopeMayBeSalesforce(m: FetchMessageObject): boolean {
     const domain = a.slice(a.lastIndexOf('@') + 1);
     return domain === 'salesforce.com' || domain.endsWith('.salesforce.com');
   });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-  });
-}
-
-/** Connects, opens INBOX, reports capabilities (IDLE yes/no), logs out. Rejects with MailboxError. */
-export async function testMailbox(cfg: MailboxConfig, opts: { signal?: AbortSignal; log?: Logger } = {}): Promise<{ ok: true; detail: string; idle: boolean; messages: number }> {
-  const log = (opts.log ?? nullLogger).child('mail');
-  const ep = resolvedEndpoint(cfg);
-  const client = createImapClient({ ...cfg, forcePoll: true }, log);
-  const onAbort = () => client.close();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await connectClient(client, cfg, opts.signal);
-    const idle = client.capabilities.has('IDLE');
-    const mb = await withDeadline(client, cfg, 'opening INBOX', cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS, () => client.mailboxOpen('INBOX', { readOnly: true }));
-    const detail = `Connected to ${ep.host}:${ep.port} (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}${cfg.insecureTls ? ', certificate NOT verified' : ''}) as ${cfg.user}; INBOX has ${mb.exists} message(s); IDLE ${idle ? 'supported' : 'not supported (the watcher polls every second)'}.`;
-    await withTimeout(client.logout(), 2000).catch(() => client.close());
-    log.info(detail);
-    return { ok: true, detail, idle, messages: mb.exists };
-  } catch (e) {
-    client.close();
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    throw toMailboxError(e, errorContext(cfg));
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
 }

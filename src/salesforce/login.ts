@@ -18,6 +18,7 @@ import { HEALTH_STATES, HealthResult, classifyLoginError, failureResult } from '
 import { OrgProfile, OrgSecrets, DEFAULT_API_VERSION, loginFlow, loginPassword, registerProfileSecrets, normalizeApiVersion } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { xmlUnescape } from '../core/xml';
+import { sleep } from '../core/async';
 import { loginUrlAdvice, validateLoginUrl } from '../core/resetUrl';
 import { loadJsforce } from '../lazy';
 import { OAUTH_TOKEN_PATH, ProxyOptions, RelayTransport, TransportRequest, TransportResponse } from './transport';
@@ -93,21 +94,6 @@ export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?:
 
 type Jsforce = ReturnType<typeof loadJsforce>;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function abortedResult(flow: 'soap' | 'oauth'): HealthResult {
   const err = Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
   return { ...failureResult(classifyLoginError(err, flow)), flow, checkedAt: new Date().toISOString() };
@@ -133,7 +119,7 @@ export async function testLogin(profile: OrgProfile, secrets: OrgSecrets, opts: 
       const delay = Math.min(60_000, baseDelay * 2 ** (attempt - 1));
       log.info(`INVALID_LOGIN on attempt ${attempt}/${attempts}; a new token can take a while to work: retrying in ${Math.round(delay / 100) / 10} s`);
       opts.onRetry?.(attempt + 1, delay, last);
-      if (!(await sleep(delay, opts.signal))) return abortedResult(flow);
+      if (!(await sleep(delay, opts.signal).then(() => true, () => false))) return abortedResult(flow);
     }
     return last!;
   } catch (e) {

@@ -12,18 +12,25 @@
  *  - CA: Node's default store, which includes NODE_EXTRA_CA_CERTS;
  *  - answers that are not Salesforce's (HTML, unparseable faults, redirects on POST, huge bodies)
  *    become `UnexpectedResponseError` so they classify as `unexpected-response`;
- *  - direct connections (no proxy) go through small keep-alive agents (see `directAgent()`).
+ *  - direct connections (no proxy) go through small keep-alive agents (see `directAgent()` in ./agents.ts).
+ * Proxy rules live in ./proxy.ts, the agents in ./agents.ts; this file is the relay and the face.
  * Only node: built-ins; the response body never reaches a log line.
  */
-import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { PassThrough } from 'node:stream';
 import { UnexpectedResponseError } from '../core/health';
+import { abortError } from '../core/async';
 import { registerSecret } from '../core/redact';
 import type { Logger } from '../core/log';
+import { MAX_STALE_RETRIES, STALE_SOCKET_CODES, directAgent } from './agents';
+import { ProxyOptions, bypassesProxy, proxyAuth, safeHost } from './proxy';
+
+export type { ProxyOptions } from './proxy';
+export { bypassesProxy, proxyFromEnv } from './proxy';
+export { closeIdleConnections } from './agents';
 
 export interface TransportRequest {
   method: string;
@@ -36,15 +43,6 @@ export interface TransportResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
-}
-
-export interface ProxyOptions {
-  /** http://[user:pass@]host:port (https:// proxies are supported too). */
-  url?: string;
-  /** false: accept any server certificate (VS Code's http.proxyStrictSSL = false). Default true. */
-  strictSSL?: boolean;
-  /** Comma-separated hosts/domains/IPs that bypass the proxy (NO_PROXY syntax; `*` = all). */
-  noProxy?: string;
 }
 
 export interface TransportOptions {
@@ -62,32 +60,6 @@ export interface TransportOptions {
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
-/**
- * Keep-alive agents for direct requests (no proxy).
- *
- * Why: a fresh TCP (+TLS) connection per request (the transport used to send `Connection: close`) was the
- * largest client-side cost of a login on a fast network, and one health check makes up to four requests to the
- * same host (login, then identity/query/limits on the org's My Domain host). Design:
- *  - module-level, so every Connection (one per testLogin) shares them; nothing about a login is cached, only
- *    open sockets (and, for https, Node's TLS session cache);
- *  - a small, short-lived pool: at most MAX_FREE_SOCKETS idle sockets per host:port, closed after
- *    IDLE_SOCKET_MS idle (earlier when the server's `Keep-Alive: timeout=N` hint asks for it: Node's agent
- *    keeps 1 s below it), and unref'd, so an idle socket never keeps the CLI or a test process alive;
- *  - Node keys https sockets by host, port, servername and rejectUnauthorized; an extra CA set gets its own
- *    agent (its secure context is built once), so a socket verified under one trust setting is never reused
- *    under another;
- *  - a server may close an idle socket just as we reuse it: that request is sent again (see `once()`), so a
- *    stale socket never becomes a spurious "connection reset" health state.
- * Proxied requests (CONNECT tunnels, absolute-URI requests) keep one connection per request.
- */
-// The agent's `timeout` closes pooled sockets only: a request that waits longer for its answer is not cut
-// (Node just emits 'timeout' on it, which nobody listens to); the transport's own deadline governs those.
-const IDLE_SOCKET_MS = 4_000;
-const MAX_FREE_SOCKETS = 2;
-/** How often a request whose reused socket turned out to be closed is sent again (on another socket). */
-const MAX_STALE_RETRIES = MAX_FREE_SOCKETS + 1;
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-
 const HTML_START = /^\s*(<!doctype\s+html|<html[\s>])/i;
 const HTML_END = /<\/(html|body)>/i;
 const SOAP_PATH = /\/services\/Soap\//;
@@ -97,49 +69,6 @@ const SOAP_LOGIN_RESPONSE = /<(?:\w+:)?loginResponse[\s>]/;
 /** The OAuth token endpoint's path (login.ts reads the token answer of the same requests). */
 export const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
 
-const agentOptions = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
-let httpAgent: http.Agent | undefined;
-let httpsAgent: https.Agent | undefined;
-/** Agents with an extra CA set, by a hash of the PEM text; a handful at most (one per configured CA file). */
-const caAgents = new Map<string, { agent: https.Agent; secureContext: tls.SecureContext }>();
-const MAX_CA_AGENTS = 8;
-
-function directAgent(protocol: string, ca: TransportOptions['ca']): { agent: http.Agent; secureContext?: tls.SecureContext } {
-  if (protocol !== 'https:') return { agent: (httpAgent ??= new http.Agent(agentOptions)) };
-  if (!ca) return { agent: (httpsAgent ??= new https.Agent(agentOptions)) };
-  const extra = Array.isArray(ca) ? ca : [ca];
-  const hash = createHash('sha256');
-  for (const c of extra) hash.update(c).update('\0');
-  const key = hash.digest('base64');
-  let entry = caAgents.get(key);
-  if (!entry) {
-    // Node's store plus the extra CAs (NODE_EXTRA_CA_CERTS is in Node's default store, not in rootCertificates).
-    entry = { agent: new https.Agent(agentOptions), secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] }) };
-    if (caAgents.size >= MAX_CA_AGENTS) {
-      const [oldKey, old] = caAgents.entries().next().value as [string, { agent: https.Agent }];
-      old.agent.destroy();
-      caAgents.delete(oldKey);
-    }
-    caAgents.set(key, entry);
-  }
-  return entry;
-}
-
-/** Closes every idle keep-alive socket (tests; an extension's deactivate may call it too). */
-export function closeIdleConnections(): void {
-  for (const a of [httpAgent, httpsAgent, ...[...caAgents.values()].map((e) => e.agent)]) {
-    if (!a) continue;
-    for (const list of Object.values(a.freeSockets)) for (const sock of list ?? []) sock.destroy();
-  }
-}
-
-function abortError(): Error {
-  const e = new Error('The operation was aborted');
-  e.name = 'AbortError';
-  (e as NodeJS.ErrnoException).code = 'ABORT_ERR';
-  return e;
-}
-
 function timeoutError(host: string): Error {
   const e = new Error(`No answer from ${host} in time`);
   (e as NodeJS.ErrnoException).code = 'ETIMEDOUT';
@@ -147,40 +76,6 @@ function timeoutError(host: string): Error {
   return e;
 }
 
-/** Does NO_PROXY exclude this host? Supports `*`, exact hosts, `.domain` / `domain` suffixes, host:port. */
-export function bypassesProxy(hostname: string, port: string, noProxy: string | undefined): boolean {
-  if (!noProxy) return false;
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  for (const raw of noProxy.split(/[\s,]+/)) {
-    const entry = raw.trim().toLowerCase();
-    if (!entry) continue;
-    if (entry === '*') return true;
-    let [eh, ep] = entry.startsWith('[') ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]] : entry.split(':');
-    if (ep && ep !== port) continue;
-    eh = (eh ?? '').replace(/^\*?\./, '.');
-    if (eh.startsWith('.') ? host.endsWith(eh) || host === eh.slice(1) : host === eh || host.endsWith('.' + eh)) return true;
-  }
-  return false;
-}
-
-/**
- * The proxy for a CLI run from the environment: HTTPS_PROXY / https_proxy for https targets,
- * HTTP_PROXY / http_proxy for http ones, NO_PROXY / no_proxy to bypass. Loopback targets bypass
- * the proxy only when NO_PROXY says so (as curl does).
- */
-export function proxyFromEnv(env: Record<string, string | undefined>, targetUrl: string): ProxyOptions | undefined {
-  let u: URL;
-  try {
-    u = new URL(targetUrl);
-  } catch {
-    return undefined;
-  }
-  const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v && v.trim());
-  const url = u.protocol === 'https:' ? pick('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy') : pick('HTTP_PROXY', 'http_proxy');
-  if (!url) return undefined;
-  const noProxy = pick('NO_PROXY', 'no_proxy');
-  return { url: url.trim(), noProxy };
-}
 
 /** jsforce's Transport interface (httpRequest returns a promise with a `.stream()`), on node:http. */
 export class RelayTransport {
@@ -494,22 +389,5 @@ export class RelayTransport {
       creq.on('error', reject);
       creq.end();
     });
-  }
-}
-
-function proxyAuth(p: URL): string | undefined {
-  if (!p.username && !p.password) return undefined;
-  const cred = `${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`;
-  registerSecret(cred);
-  const value = 'Basic ' + Buffer.from(cred).toString('base64');
-  registerSecret(value);
-  return value;
-}
-
-function safeHost(u: string): string {
-  try {
-    return new URL(u).host;
-  } catch {
-    return 'the server';
   }
 }

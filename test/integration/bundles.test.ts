@@ -57,7 +57,7 @@ describe('extension bundles', () => {
     const main = modulesOf(path.join(dir, 'extension.js'));
     const lazy = modulesOf(path.join(dir, 'extension-lazy.js'));
     assert.ok(main.includes('src/extension.ts') && main.includes('src/core/redact.ts'), main.join(', '));
-    for (const f of ['src/salesforce/login.ts', 'src/mail/watch.ts', 'src/flow/resetFlow.ts', 'src/core/tokenMail.ts', 'src/core/envFile.ts', 'src/core/health.ts', 'src/extension/commands/resetToken.ts']) {
+    for (const f of ['src/salesforce/login.ts', 'src/mail/watch.ts', 'src/flow/resetFlow.ts', 'src/core/mail/rules.ts', 'src/envfile/envFile.ts', 'src/core/health.ts', 'src/extension/commands/resetToken.ts']) {
       assert.ok(!main.includes(f), `${f} is in dist/extension.js`);
       assert.ok(lazy.includes(f), `${f} is not in dist/extension-lazy.js`);
     }

@@ -24,9 +24,9 @@ import type { CliIO } from '../../src/cli/io';
 import { globalRedactor } from '../../src/core/redact';
 import { createLogger } from '../../src/core/log';
 import { runResetFlow } from '../../src/flow/resetFlow';
-import { watchForToken, testMailbox } from '../../src/mail/watch';
+import { watchForToken, testMailbox } from '../../src/mail';
 import { testLogin } from '../../src/salesforce/login';
-import { writeEnvFile } from '../../src/core/envFile';
+import { writeEnvFile } from '../../src/envfile';
 import { Artifact, scanForSecrets, secretForms } from '../fuzz/secretScan';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { startEmulator, parseEmulatorConfig, id18, type Emulator } from '../servers/emulator';
 import { composeTokenMail, composeVerificationCodeMail, encodeQuotedPrintable } from '../servers/mailTemplates';
-import { parseAndClassify } from '../../src/mail/parse';
+import { parseAndClassify } from '../../src/mail';
 
 let emu: Emulator;
 const delivered: Array<{ to: string; raw: Buffer }> = [];

@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startImapServer, ImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
-import { parseAndClassify } from '../../src/mail/parse';
-import { watchForToken, MailboxError } from '../../src/mail/watch';
+import { parseAndClassify } from '../../src/mail';
+import { watchForToken, MailboxError } from '../../src/mail';
 
 let imap: ImapServer;
 const SF_USER = 'jane.doe@acme.example';

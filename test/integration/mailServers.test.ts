@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startImapServer, ImapServer, sampleTokenMail } from '../servers/imap';
 import { EmbeddedImap } from '../servers/embeddedImap';
 import { dovecotPath } from '../servers/dovecot';
-import { watchForToken, testMailbox, MailboxError } from '../../src/mail/watch';
+import { watchForToken, testMailbox, MailboxError } from '../../src/mail';
 import { createLogger } from '../../src/core/log';
 
 const SF_USER = 'jane.doe@acme.example';

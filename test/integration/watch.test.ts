@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startImapServer, ImapServer, sampleTokenMail, sampleVerificationMail, sampleOtherMail } from '../servers/imap';
-import { watchForToken, WatchStatus, WatchOptions, MailboxError, TokenFound } from '../../src/mail/watch';
+import { watchForToken, WatchStatus, WatchOptions, MailboxError, TokenFound } from '../../src/mail';
 import type { MailVerdict } from '../../src/core/tokenMail';
 import { createLogger } from '../../src/core/log';
 

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import dotenv from 'dotenv';
-import { EnvError, readEnvFile, writeEnvFile, MAX_ENV_BYTES } from '../../src/core/envFile';
-import { isGitIgnored } from '../../src/core/git';
+import { EnvError, readEnvFile, writeEnvFile, MAX_ENV_BYTES } from '../../src/envfile';
+import { isGitIgnored } from '../../src/envfile';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'env');
 const NO_GIT = { checkGitIgnore: false };

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAndClassify } from '../../src/mail/parse';
+import { parseAndClassify } from '../../src/mail';
 import { CaseResult, ParseFn, describeResult, makeCase, runCase, timeStats } from '../fuzz/harness';
 import { Prng } from '../fuzz/prng';
 import { FILLERS, HUGE_HEADERS } from '../fuzz/mutators';

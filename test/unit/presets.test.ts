@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAIL_PRESETS, MAIL_PRESET_IDS, presetForHost, defaultSecurity, defaultPort } from '../../src/mail/presets';
+import { MAIL_PRESETS, MAIL_PRESET_IDS, presetForHost, defaultSecurity, defaultPort } from '../../src/mail';
 
 test('every provider preset has host, port, security and notes', () => {
   assert.deepEqual(MAIL_PRESET_IDS.sort(), ['custom', 'fastmail', 'gmail', 'icloud', 'outlook', 'yahoo']);

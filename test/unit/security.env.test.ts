@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { EnvError, setEnvText } from '../../src/core/dotenv';
-import { writeEnvFile } from '../../src/core/envFile';
+import { writeEnvFile } from '../../src/envfile';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { watchForToken, testMailbox, MailboxError } from '../../src/mail/watch';
+import { watchForToken, testMailbox, MailboxError } from '../../src/mail';
 import { testLogin } from '../../src/salesforce/login';
 import { resetPageUrl, validateLoginUrl } from '../../src/core/resetUrl';
 import { startEmulator } from '../servers/emulator';

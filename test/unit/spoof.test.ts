@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseAndClassify } from '../../src/mail/parse';
+import { parseAndClassify } from '../../src/mail';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 import { DKIM_VARIANTS, LAYOUTS, TRUSTED_SENDERS, buildMail, lookalikeSenders, tokenHtml, tokenText } from '../fuzz/mails';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyMail, LIMITS } from '../../src/core/tokenMail';
 import { htmlToText } from '../../src/core/html';
-import { parseAndClassify } from '../../src/mail/parse';
+import { parseAndClassify } from '../../src/mail';
 
 const TOKEN = 'CanaryTok3nAbCdEfGhIjKlMn';
 const FROM = { value: [{ address: 'support@salesforce.com', name: 'Salesforce' }] };

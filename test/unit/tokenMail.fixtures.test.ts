@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseAndClassify } from '../../src/mail/parse';
+import { parseAndClassify } from '../../src/mail';
 import type { ClassifyOptions } from '../../src/core/tokenMail';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'emails');

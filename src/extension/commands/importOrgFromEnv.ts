@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readEnvFile } from '../../core/envFile';
+import { readEnvFile } from '../../envfile';
 import { profileFromEnv, type OrgProfile } from '../../core/profile';
 import type { Services } from '../services';
 import { envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';

@@ -6,8 +6,11 @@
  * Enter Token Manually is offered.
  */
 import * as vscode from 'vscode';
+import { isAbortError, isTimeoutError } from '../../core/async';
 import { safeErrorMessage } from '../../core/redact';
 import { resetPageUrl } from '../../core/resetUrl';
+import { isResetFlowError } from '../../flow/resetFlow';
+import { isMailboxError } from '../../mail';
 import type { EnvWriteOutcome } from '../envWriter';
 import { mailboxConfig } from '../mailbox';
 import type { Services } from '../services';
@@ -16,14 +19,14 @@ import { requireTrust } from '../trust';
 import { reportError, reportTokenSaved, resolveOrg } from './common';
 
 function isAbort(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR'));
+  return signal.aborted || (err instanceof Error && isAbortError(err));
 }
 
 /** The flow's own timeout: watchForToken rejects with an AbortError marked `timedOut`. */
 function isTimeout(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const e = err as { timedOut?: unknown; cause?: { name?: unknown } };
-  return e.timedOut === true || err.name === 'TimeoutError' || e.cause?.name === 'TimeoutError';
+  return e.timedOut === true || isTimeoutError(err) || isTimeoutError(e.cause);
 }
 
 function formatElapsed(ms: number): string {
@@ -163,7 +166,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
       if (a === manual) await vscode.commands.executeCommand(CommandIds.enterTokenManually, org.id);
       return;
     }
-    if (err instanceof Error && err.name === 'MailboxError') {
+    if (isMailboxError(err)) {
       log.error(`mailbox: ${safeErrorMessage(err)}`);
       const setUp = vscode.l10n.t('Set Up Mailbox');
       const showLog = vscode.l10n.t('Show Log');
@@ -174,7 +177,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
       return;
     }
     const found = (err as { token?: { token?: string } } | undefined)?.token?.token;
-    if (err instanceof Error && err.name === 'ResetFlowError' && found) {
+    if (isResetFlowError(err) && found) {
       // The token arrived but could not be stored: do not lose it. Copy puts it on the clipboard (never shown).
       log.error(safeErrorMessage(err));
       const copy = vscode.l10n.t('Copy Token');

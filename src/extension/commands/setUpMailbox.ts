@@ -1,6 +1,6 @@
 /** Salesforce: Set Up Mailbox — provider preset, host/port/TLS, user, secret (SecretStorage), then a test. */
 import * as vscode from 'vscode';
-import { MAIL_PRESETS, MAIL_PRESET_IDS, type MailPresetId } from '../../mail/presets';
+import { MAIL_PRESETS, MAIL_PRESET_IDS, type MailPresetId } from '../../mail';
 import { registerSecret } from '../../core/redact';
 import { mailboxSettings } from '../mailbox';
 import type { Services } from '../services';

@@ -1,5 +1,6 @@
 /**
- * Reading and atomically writing `.env` files (see ./dotenv.ts for the text edit itself).
+ * Reading and atomically writing `.env` files (see ../core/dotenv.ts for the text edit itself, ../core/envContent.ts
+ * for the byte checks).
  *
  * writeEnvFile:
  *  - edits with setEnvText (only the target keys' values change; refuses what dotenv cannot read back);
@@ -20,24 +21,13 @@ import { constants as FS } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { EnvError, parseEnv, setEnvText, checkAssignment, checkParseCost } from './dotenv';
+import { EnvError, parseEnv, setEnvText, checkAssignment } from '../core/dotenv';
+import { EnvWriteResult, MAX_ENV_BYTES, decodeEnvBytes, envTooLarge as tooLarge } from '../core/envContent';
 import { isGitIgnored } from './git';
 
-export { EnvError } from './dotenv';
-
-/** Larger files are refused: no real .env is anywhere near this. */
-export const MAX_ENV_BYTES = 4 * 1024 * 1024;
-
-export interface EnvWriteResult {
-  /** The path as given (resolved to absolute). */
-  path: string;
-  /** The file actually written (differs from `path` when `path` is a symlink). */
-  target: string;
-  created: boolean;
-  /** Keys whose value changed (keys already holding the value are not listed). */
-  changed: string[];
-  warnings: string[];
-}
+export { EnvError } from '../core/dotenv';
+export { MAX_ENV_BYTES, decodeEnvBytes } from '../core/envContent';
+export type { EnvWriteResult } from '../core/envContent';
 
 export interface WriteEnvOptions {
   /** Workspace root: writing a file outside it (after following links) needs `confirmOutside`. */
@@ -65,29 +55,6 @@ function ioError(e: unknown, what: string, file: string): EnvError {
   if (code === 'ELOOP') return new EnvError('IO', `Cannot ${what} ${file}: too many levels of symbolic links.`);
   const msg = e instanceof Error ? e.message.replace(/\s+/g, ' ') : String(e);
   return new EnvError('IO', `Cannot ${what} ${file}: ${code ?? msg}.`);
-}
-
-function tooLarge(file: string, size: number): EnvError {
-  return new EnvError('INVALID_FILE', `${file} is ${size} bytes, too large for an env file (limit ${MAX_ENV_BYTES} bytes); not editing it.`);
-}
-
-/** Decodes file bytes as dotenv would see them, refusing anything that is not an editable UTF-8 text file. */
-export function decodeEnvBytes(buf: Buffer, file: string): string {
-  if (buf.length > MAX_ENV_BYTES) throw tooLarge(file, buf.length);
-  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
-    throw new EnvError('INVALID_FILE', `${file} is UTF-16 encoded; dotenv reads UTF-8. Convert it to UTF-8 (e.g. re-save it in your editor) and try again.`);
-  }
-  if (buf.includes(0)) {
-    throw new EnvError('INVALID_FILE', `${file} contains NUL bytes and looks binary, not like an env file; not editing it.`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
-  } catch {
-    throw new EnvError('INVALID_FILE', `${file} is not valid UTF-8 text; not editing it (rewriting it would corrupt its bytes).`);
-  }
-  checkParseCost(text, file);
-  return text;
 }
 
 /** Reads and parses an env file; undefined when it does not exist. Throws EnvError otherwise. */

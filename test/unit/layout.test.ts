@@ -1,0 +1,383 @@
+/**
+ * The layout rules (DEVELOPERS.md "Layout and arrows"), checked on the sources:
+ *  (a) core does no I/O: no file under src/core imports fs, child_process, net, http(s), tls (with or without
+ *      `node:`), vscode, jsforce, imapflow or mailparser;
+ *  (b) nothing that ships or measures imports test code: no file in src/, bench/, scripts/ or esbuild.mjs
+ *      imports from test/ (esbuild.mjs: an entry point under test/ counts too);
+ *  (c) no import cycle among the files of src/ (relative imports, `import type` included).
+ * The checker reads a file list (path + text), so the last tests can feed it bad files without touching src/.
+ * TypeScript 7 has no JS API, so imports are found by a small scanner that skips comments, template text and
+ * regular-expression literals.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+// (b) Today's offenders, exact paths: the emulator and the support servers still live in test/servers while
+// another branch of issue 12 moves them out. The lead empties this list after merging; do not add to it.
+const ALLOWED_TEST_IMPORTS = new Set<string>([
+  'bench/latency.ts', // test/servers/imap (type), test/servers/mailTemplates
+  'bench/lib/imap.ts', // test/servers/imap (type)
+  'bench/login.ts', // test/servers/emulator
+  'bench/run.ts', // test/servers/imap, test/servers/emulator
+  'bench/scan.ts', // test/servers/imap (type), test/servers/mailTemplates
+  'esbuild.mjs', // the token-relay-emulator bin's entry point test/servers/emulatorCli.ts
+  'scripts/demo/stack.ts', // test/servers/emulator, test/servers/imap
+  // The host-test runners load the mocha harness that runs inside code-server (test/host/harness.mjs): a
+  // test runner, not a support server; the lead decides whether it moves (e.g. to scripts/lib/) or stays listed.
+  'scripts/desktop-test.mjs',
+  'scripts/host-test.mjs',
+]);
+
+// (c) The files of today's cycles: the extension's one import loop (closed by lazyLoader.ts type-importing
+// lazyImpl.ts), which another branch of issue 12 removes. The lead empties this list after merging; do not add
+// to it. A cycle is tolerated only while EVERY file in it is listed here.
+const ALLOWED_CYCLE_FILES = new Set<string>([
+  'src/extension/commands/addOrg.ts',
+  'src/extension/commands/common.ts',
+  'src/extension/commands/editOrg.ts',
+  'src/extension/commands/enterTokenManually.ts',
+  'src/extension/commands/handlers.ts',
+  'src/extension/commands/importOrgFromEnv.ts',
+  'src/extension/commands/removeOrg.ts',
+  'src/extension/commands/resetToken.ts',
+  'src/extension/commands/setUpMailbox.ts',
+  'src/extension/commands/showLog.ts',
+  'src/extension/commands/switchOrg.ts',
+  'src/extension/commands/testConnection.ts',
+  'src/extension/commands/testMailbox.ts',
+  'src/extension/commands/writeEnv.ts',
+  'src/extension/envWriter.ts',
+  'src/extension/healthMonitor.ts',
+  'src/extension/lazyImpl.ts',
+  'src/extension/lazyLoader.ts',
+  'src/extension/mailDeps.ts',
+  'src/extension/services.ts',
+  'src/extension/startup.ts',
+]);
+
+const CORE_FORBIDDEN = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'tls'];
+const CORE_FORBIDDEN_PACKAGES = ['vscode', 'jsforce', 'imapflow', 'mailparser'];
+
+export interface SourceFile {
+  /** Relative to the repository root, with `/`. */
+  path: string;
+  text: string;
+}
+
+export interface LayoutOptions {
+  allowedTestImports?: ReadonlySet<string>;
+  allowedCycleFiles?: ReadonlySet<string>;
+}
+
+/**
+ * The code of a JS/TS file with comments blanked, template-literal text blanked (the `${…}` code kept) and
+ * regular-expression literals blanked; string literals are kept (they hold the module specifiers).
+ */
+export function codeOnly(src: string): string {
+  let out = '';
+  let i = 0;
+  const n = src.length;
+  let depth = 0;
+  const templateDepths: number[] = [];
+  let prev = ''; // last significant character of code
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  while (i < n) {
+    const c = src[i]!;
+    const d = src[i + 1];
+    if (c === '/' && d === '/') {
+      const e = src.indexOf('\n', i);
+      const end = e < 0 ? n : e;
+      out += blank(src.slice(i, end));
+      i = end;
+      continue;
+    }
+    if (c === '/' && d === '*') {
+      const e = src.indexOf('*/', i + 2);
+      const end = e < 0 ? n : e + 2;
+      out += blank(src.slice(i, end));
+      i = end;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < n && src[j] !== c && src[j] !== '\n') j += src[j] === '\\' ? 2 : 1;
+      out += src.slice(i, j + 1);
+      i = j + 1;
+      prev = 'a';
+      continue;
+    }
+    if (c === '`' || (c === '}' && templateDepths.length && templateDepths[templateDepths.length - 1] === depth)) {
+      if (c === '}') templateDepths.pop();
+      let j = i + 1;
+      while (j < n && src[j] !== '`' && !(src[j] === '$' && src[j + 1] === '{')) j += src[j] === '\\' ? 2 : 1;
+      out += c + blank(src.slice(i + 1, j));
+      if (j >= n || src[j] === '`') {
+        out += j < n ? '`' : '';
+        i = j + 1;
+        prev = 'a';
+      } else {
+        out += '${';
+        templateDepths.push(depth);
+        i = j + 2;
+        prev = '{';
+      }
+      continue;
+    }
+    if (c === '/' && (prev === '' || '(,=:[!&|?{};+-*%<>~^'.includes(prev) || /\b(?:return|typeof|case|of|in|void|yield|await)$/.test(out.trimEnd()))) {
+      let j = i + 1;
+      let inClass = false;
+      while (j < n && src[j] !== '\n') {
+        const ch = src[j]!;
+        if (ch === '\\') {
+          j += 2;
+          continue;
+        }
+        if (inClass) {
+          if (ch === ']') inClass = false;
+        } else if (ch === '[') inClass = true;
+        else if (ch === '/') break;
+        j++;
+      }
+      out += blank(src.slice(i, j + 1));
+      i = j + 1;
+      prev = 'a';
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}') depth--;
+    out += c;
+    if (!/\s/.test(c)) prev = c;
+    i++;
+  }
+  return out;
+}
+
+/** Every module specifier a file imports: static imports and re-exports (type-only too), import(), require(). */
+export function importsOf(text: string): string[] {
+  const code = codeOnly(text);
+  const out: string[] = [];
+  const patterns = [
+    /(?:^|[;}\n])\s*(?:import|export)\s[^;'"`]*?\bfrom\s*(['"])([^'"\n]+)\1/g,
+    /(?:^|[;}\n])\s*import\s*(['"])([^'"\n]+)\1/g,
+    /\b(?:import|require)\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) out.push(m[2]!);
+  return [...new Set(out)];
+}
+
+/** Entry points given to esbuild as plain strings (`'test/servers/x.ts'`): they import like an import does. */
+function pathStringsOf(text: string): string[] {
+  return [...codeOnly(text).matchAll(/(['"])((?:\.\/)?[A-Za-z0-9_.-]+\/[^'"\n]*\.(?:ts|mjs|js))\1/g)].map((m) => m[2]!);
+}
+
+const EXTENSIONS = ['', '.ts', '.tsx', '.mts', '.mjs', '.js', '.cjs', '/index.ts', '/index.mjs', '/index.js'];
+
+/** The repository path a relative specifier names (resolved against `known` files when they exist). */
+export function resolveRelative(from: string, spec: string, known: ReadonlySet<string>): string {
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  for (const ext of EXTENSIONS) if (known.has(base + ext)) return base + ext;
+  if (/\.js$/.test(base) && known.has(base.replace(/\.js$/, '.ts'))) return base.replace(/\.js$/, '.ts');
+  return base;
+}
+
+function bareName(spec: string): string {
+  return spec.replace(/^node:/, '');
+}
+
+/** Strongly connected components with more than one file (or a file importing itself): Tarjan. */
+export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) out.push(scc.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!idx.has(v)) visit(v);
+  return out;
+}
+
+/** Checks the three rules on a list of files; returns one message per violation (empty = fine). */
+export function checkLayout(files: readonly SourceFile[], opts: LayoutOptions = {}): string[] {
+  const allowedTest = opts.allowedTestImports ?? new Set<string>();
+  const allowedCycle = opts.allowedCycleFiles ?? new Set<string>();
+  const known = new Set(files.map((f) => f.path));
+  const problems: string[] = [];
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const specs = importsOf(f.text);
+    // (a)
+    if (f.path.startsWith('src/core/')) {
+      for (const spec of specs) {
+        const name = bareName(spec);
+        const pkg = name.split('/')[0]!;
+        if (CORE_FORBIDDEN.includes(name) || CORE_FORBIDDEN.includes(pkg) || CORE_FORBIDDEN_PACKAGES.includes(pkg)) {
+          problems.push(`rule (a) "src/core does no I/O and uses no host or heavy library": ${f.path} imports '${spec}'. Move the I/O to src/envfile, src/mail or src/salesforce, and keep the pure part in core.`);
+        }
+      }
+    }
+    // (b)
+    if (/^(src|bench|scripts)\//.test(f.path) || f.path === 'esbuild.mjs') {
+      const refs = specs.filter((s) => s.startsWith('.')).map((s) => resolveRelative(f.path, s, known));
+      if (f.path === 'esbuild.mjs') refs.push(...pathStringsOf(f.text).map((s) => path.posix.normalize(s)));
+      const bad = [...new Set(refs.filter((r) => r === 'test' || r.startsWith('test/')))];
+      if (bad.length && !allowedTest.has(f.path)) {
+        problems.push(`rule (b) "src/, bench/, scripts/ and esbuild.mjs never import test/": ${f.path} imports ${bad.join(', ')}. Give the code a home outside test/.`);
+      }
+    }
+    // (c): the graph of src/ files
+    if (f.path.startsWith('src/')) {
+      const deps = specs
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolveRelative(f.path, s, known))
+        .filter((r) => r.startsWith('src/') && known.has(r));
+      graph.set(f.path, [...new Set(deps)]);
+    }
+  }
+  for (const cycle of cyclesOf(graph)) {
+    if (cycle.every((f) => allowedCycle.has(f))) continue;
+    problems.push(`rule (c) "no import cycle in src/": these ${cycle.length} files import each other in a loop: ${cycle.join(', ')}. Break it by moving the shared part (often a type) to a file both sides import.`);
+  }
+  return problems;
+}
+
+function walk(dir: string, exts: RegExp, out: SourceFile[]): void {
+  let entries;
+  try {
+    entries = readdirSync(path.join(root, dir), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) walk(rel, exts, out);
+    else if (exts.test(e.name) && !e.name.endsWith('.d.ts')) out.push({ path: rel, text: readFileSync(path.join(root, rel), 'utf8') });
+  }
+}
+
+function repositoryFiles(): SourceFile[] {
+  const out: SourceFile[] = [];
+  walk('src', /\.tsx?$/, out);
+  walk('bench', /\.(ts|mts|mjs|js|cjs)$/, out);
+  walk('scripts', /\.(ts|mts|mjs|js|cjs)$/, out);
+  out.push({ path: 'esbuild.mjs', text: readFileSync(path.join(root, 'esbuild.mjs'), 'utf8') });
+  return out;
+}
+
+test('the sources follow the layout rules (core does no I/O, nothing imports test/, no import cycle in src/)', () => {
+  const files = repositoryFiles();
+  assert.ok(files.some((f) => f.path === 'src/core/tokenMail.ts') && files.some((f) => f.path.startsWith('bench/')), 'the walk found the sources');
+  const problems = checkLayout(files, { allowedTestImports: ALLOWED_TEST_IMPORTS, allowedCycleFiles: ALLOWED_CYCLE_FILES });
+  assert.deepEqual(problems, [], `\n${problems.join('\n')}`);
+});
+
+test('the allowlists name only files that still need them', () => {
+  const files = repositoryFiles();
+  const known = new Set(files.map((f) => f.path));
+  const stale: string[] = [];
+  for (const f of ALLOWED_TEST_IMPORTS) {
+    if (!known.has(f) || checkLayout(files.filter((x) => x.path === f)).length === 0) stale.push(`ALLOWED_TEST_IMPORTS: ${f}`);
+  }
+  const inCycles = new Set(cyclesOf(new Map(files.filter((f) => f.path.startsWith('src/')).map((f) => [f.path, importsOf(f.text).filter((s) => s.startsWith('.')).map((s) => resolveRelative(f.path, s, known))]))).flat());
+  for (const f of ALLOWED_CYCLE_FILES) if (!inCycles.has(f)) stale.push(`ALLOWED_CYCLE_FILES: ${f}`);
+  assert.deepEqual(stale, [], `remove these entries from test/unit/layout.test.ts:\n${stale.join('\n')}`);
+});
+
+test('the import scanner sees every form of import and nothing in comments, strings or templates', () => {
+  const text = [
+    "import type { A } from './a';",
+    "import {\n  b,\n  c,\n} from './b';",
+    "export { d } from './d';",
+    "export * as e from './e';",
+    "import './f';",
+    "const g = await import('./g');",
+    "const h = require('node:h');",
+    "// import x from './comment';",
+    "/* import y from './block'; */",
+    "const s = 'from ./string';",
+    "const t = `import z from './template' ${require('./in-template')}`;",
+    "const r = /import q from '.\\/regex'/;",
+    "const half = a / 2; import k from './after-division';",
+  ].join('\n');
+  assert.deepEqual(importsOf(text).sort(), ['./a', './after-division', './b', './d', './e', './f', './g', './in-template', 'node:h'].sort());
+});
+
+test('rule (a) fires on an I/O or host import under src/core, and only there', () => {
+  for (const spec of ['node:fs', 'fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'node:net', 'http', 'node:https', 'tls', 'vscode', 'jsforce', 'jsforce/lib/core', 'imapflow', 'mailparser']) {
+    const bad = { path: 'src/core/bad.ts', text: `import x from '${spec}';\nexport const y = x;\n` };
+    const problems = checkLayout([bad]);
+    assert.equal(problems.length, 1, spec);
+    assert.match(problems[0]!, /rule \(a\)/);
+    assert.ok(problems[0]!.includes('src/core/bad.ts') && problems[0]!.includes(spec), problems[0]);
+  }
+  assert.deepEqual(checkLayout([{ path: 'src/core/fine.ts', text: "import path from 'node:path';\nimport { createHash } from 'node:crypto';\n" }]), []);
+  assert.deepEqual(checkLayout([{ path: 'src/envfile/io.ts', text: "import * as fsp from 'node:fs/promises';\n" }]), []);
+  // Dynamic and type-only imports count too.
+  assert.equal(checkLayout([{ path: 'src/core/dyn.ts', text: "export const f = () => import('node:child_process');\n" }]).length, 1);
+  assert.equal(checkLayout([{ path: 'src/core/t.ts', text: "import type * as vscode from 'vscode';\n" }]).length, 1);
+});
+
+test('rule (b) fires on an import of test/ from src, bench, scripts or esbuild.mjs, unless allowlisted', () => {
+  const cases: SourceFile[] = [
+    { path: 'src/cli/bad.ts', text: "import { startEmulator } from '../../test/servers/emulator';\n" },
+    { path: 'bench/bad.ts', text: "import type { ImapServer } from '../test/servers/imap';\n" },
+    { path: 'scripts/demo/bad.mjs', text: "const m = await import('../../test/servers/emulator.ts');\n" },
+    { path: 'esbuild.mjs', text: "const app = { entryPoints: { emulator: 'test/servers/emulatorCli.ts' } };\n" },
+  ];
+  for (const f of cases) {
+    const problems = checkLayout([f]);
+    assert.equal(problems.length, 1, f.path);
+    assert.match(problems[0]!, /rule \(b\)/);
+    assert.ok(problems[0]!.includes(f.path) && problems[0]!.includes('test/servers/'), problems[0]);
+    assert.deepEqual(checkLayout([f], { allowedTestImports: new Set([f.path]) }), []);
+  }
+  // Tests may import tests; src may import src.
+  assert.deepEqual(checkLayout([{ path: 'test/unit/x.test.ts', text: "import '../servers/emulator';\n" }]), []);
+  assert.deepEqual(checkLayout([{ path: 'src/cli/ok.ts', text: "import { x } from '../core/x';\n" }]), []);
+});
+
+test('rule (c) fires on an import cycle in src/ (type-only imports too) and names its files', () => {
+  const files: SourceFile[] = [
+    { path: 'src/a/one.ts', text: "import { two } from './two';\nexport const one = 1;\n" },
+    { path: 'src/a/two.ts', text: "import type { Three } from '../b/three';\nexport const two = 2;\n" },
+    { path: 'src/b/three.ts', text: "import { one } from '../a/one';\nexport type Three = number;\n" },
+    { path: 'src/b/index.ts', text: "export * from './three';\n" },
+    { path: 'src/c/free.ts', text: "import { one } from '../a/one';\nimport { x } from '../b';\n" },
+  ];
+  const problems = checkLayout(files);
+  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0]!, /rule \(c\)/);
+  assert.ok(problems[0]!.includes('src/a/one.ts, src/a/two.ts, src/b/three.ts'), problems[0]);
+  assert.ok(!problems[0]!.includes('free.ts'));
+  // A self-import is a cycle; an allowlisted loop is tolerated only while every file in it is listed.
+  assert.equal(checkLayout([{ path: 'src/self.ts', text: "import './self';\n" }]).length, 1);
+  assert.deepEqual(checkLayout(files, { allowedCycleFiles: new Set(['src/a/one.ts', 'src/a/two.ts', 'src/b/three.ts']) }), []);
+  assert.equal(checkLayout(files, { allowedCycleFiles: new Set(['src/a/one.ts', 'src/a/two.ts']) }).length, 1);
+});
