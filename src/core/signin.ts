@@ -26,23 +26,6 @@ export const SECRET_ENV_KEYS: Readonly<Record<SecretKind, string | undefined>> =
   mfaCode: undefined,
 };
 
-/** The profile fields a method's preconditions read (OrgProfile has them all). */
-export interface SignInProfile {
-  username: string;
-  clientId?: string;
-  mfaForApi?: boolean;
-  auth?: AuthMethod;
-}
-export type SignInSecrets = Partial<Record<SecretKind, string>>;
-
-/** A precondition that fails: the login is not attempted; testLogin answers `login-failed` with this code. */
-export interface SignInProblem {
-  code: string;
-  /** The env variable (or profile field) at fault. */
-  field: string;
-  message: string;
-}
-
 export interface SignInInfo {
   id: AuthMethod;
   label: string;
@@ -56,34 +39,9 @@ export interface SignInInfo {
   canRefresh: boolean;
   /** Salesforce is switching it off: the date (ISO, or a release name) and one sentence for the user. */
   retirement?: { date: string; notice: string };
-  /** Why a login with it cannot be attempted yet (missing username, password…); undefined when it can. */
-  precheck(profile: SignInProfile, secrets: SignInSecrets): SignInProblem | undefined;
 }
 
 const PASSWORD_KEYS = ['SF_AUTH', 'SF_USERNAME', 'SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_LOGIN_URL', 'SF_API_VERSION'] as const;
-
-/** The common preconditions of the two password methods (codes of DEVELOPERS.md "src/salesforce/login.ts"). */
-function passwordPrecheck(profile: SignInProfile, secrets: SignInSecrets, oauth: boolean): SignInProblem | undefined {
-  if (!profile.username)
-    return { code: 'MISSING_USERNAME', field: 'SF_USERNAME', message: 'No username is set for this org. Edit the org and enter the Salesforce username.' };
-  if (!secrets.password) return { code: 'MISSING_PASSWORD', field: 'SF_PASSWORD', message: 'No password is stored for this org. Edit the org and enter the password.' };
-  if (oauth && !profile.clientId)
-    return { code: 'MISSING_CLIENT_ID', field: 'SF_CLIENT_ID', message: 'SF_AUTH is password-oauth but no client id is set: enter the connected app\'s client id (SF_CLIENT_ID).' };
-  if (oauth && !secrets.clientSecret)
-    return { code: 'MISSING_CLIENT_SECRET', field: 'SF_CLIENT_SECRET', message: 'SF_AUTH is password-oauth but no client secret is stored: enter the connected app\'s client secret (SF_CLIENT_SECRET).' };
-  if (profile.mfaForApi && !secrets.mfaCode)
-    return {
-      code: 'MFA_CODE_REQUIRED',
-      field: 'mfaCode',
-      message: 'This user has Multi-Factor Authentication for API logins: enter the current code from your authenticator app (it replaces the security token).',
-    };
-  return undefined;
-}
-
-/** The answer for a method this version does not implement yet (issues 13 and 14 add them). */
-export const NOT_SUPPORTED_CODE = 'AUTH_METHOD_NOT_SUPPORTED';
-/** The answer for an `auth` value that is no method at all (a hand-edited setting). */
-export const INVALID_AUTH_CODE = 'INVALID_AUTH_METHOD';
 
 export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
   password: {
@@ -97,7 +55,6 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
       date: "Summer '27",
       notice: "Salesforce switches SOAP API login() off in the Summer '27 release: Switch to OAuth before then.",
     },
-    precheck: (p, s) => passwordPrecheck(p, s, false),
   },
   'password-oauth': {
     id: 'password-oauth',
@@ -110,7 +67,6 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
       date: '2027-02-20',
       notice: 'Salesforce switches the OAuth username-password flow off on 2027-02-20: Switch to OAuth before then.',
     },
-    precheck: (p, s) => passwordPrecheck(p, s, true),
   },
   oauth: {
     id: 'oauth',
@@ -119,7 +75,6 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
     envKeys: ['SF_AUTH', 'SF_INSTANCE_URL', 'SF_ACCESS_TOKEN', 'SF_USERNAME', 'SF_LOGIN_URL', 'SF_CLIENT_ID'],
     secretKeys: ['clientSecret'],
     canRefresh: true,
-    precheck: (p) => (p.clientId ? undefined : { code: 'MISSING_CLIENT_ID', field: 'SF_CLIENT_ID', message: 'SF_AUTH is oauth but no client id (SF_CLIENT_ID) is set.' }),
   },
   'sf-cli': {
     id: 'sf-cli',
@@ -128,7 +83,6 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
     envKeys: ['SF_AUTH', 'SF_INSTANCE_URL', 'SF_ACCESS_TOKEN', 'SF_USERNAME', 'SF_TARGET_ORG'],
     secretKeys: [],
     canRefresh: true,
-    precheck: () => undefined,
   },
 };
 
@@ -139,7 +93,7 @@ export function parseAuthMethod(v: string | undefined): AuthMethod | undefined {
 }
 
 /** The method a profile signs in with: its `auth`, else `password-oauth` with a client id + secret, else `password`. */
-export function authMethodOf(profile: Pick<SignInProfile, 'auth' | 'clientId'>, secrets: Pick<SignInSecrets, 'clientSecret'>): AuthMethod {
+export function authMethodOf(profile: { auth?: AuthMethod; clientId?: string }, secrets: { clientSecret?: string }): AuthMethod {
   if (profile.auth) return profile.auth;
   return profile.clientId && secrets.clientSecret ? 'password-oauth' : 'password';
 }

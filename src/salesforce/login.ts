@@ -7,7 +7,7 @@
  * 2. The sign-in method is picked (authMethodOf: the profile's `auth` / SF_AUTH, else `password-oauth` when a client
  *    id and secret are set, else `password`) from SIGN_IN_METHODS (./signin/index.ts); a method this version does not
  *    implement yet (`oauth`, `sf-cli`) gives `login-failed` with AUTH_METHOD_NOT_SUPPORTED.
- * 3. Its preconditions (SIGN_IN_INFO[m].precheck: MISSING_USERNAME, MISSING_PASSWORD, MFA_CODE_REQUIRED…).
+ * 3. Its preconditions (method.precheck: MISSING_USERNAME, MISSING_PASSWORD, MISSING_CLIENT_ID/SECRET, MFA_CODE_REQUIRED).
  * 4. Its `test`, retried while Salesforce answers INVALID_LOGIN (retryInvalidLogin; see ./signin/shared.ts).
  * Never throws; every secret (password, token, client secret, session id) is registered for redaction.
  */
@@ -15,7 +15,7 @@ import { nullLogger } from '../core/log';
 import { failureResult, type HealthResult } from '../core/health';
 import { type OrgProfile, type OrgSecrets, type ValidProfile, ProfileError, authMethodOf, loginFlow, registerProfileSecrets, validateProfile } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
-import { INVALID_AUTH_CODE, NOT_SUPPORTED_CODE, SIGN_IN_INFO } from '../core/signin';
+import { SIGN_IN_INFO } from '../core/signin';
 import { SIGN_IN_METHODS } from './signin/index';
 import { preconditionResult, withInvalidLoginRetry } from './signin/shared';
 import type { LoginOptions } from './signin/types';
@@ -23,6 +23,11 @@ import type { LoginOptions } from './signin/types';
 export type { LoginOptions } from './signin/types';
 export { DEFAULT_TIMEOUT_MS } from './signin/shared';
 export { parseSoapLoginResult } from './signin/soap';
+
+/** The answer for a method this version does not implement yet (issues 13 and 14 add them). */
+export const NOT_SUPPORTED_CODE = 'AUTH_METHOD_NOT_SUPPORTED';
+/** The answer for an `auth` value that is no method at all (a hand-edited setting). */
+export const INVALID_AUTH_CODE = 'INVALID_AUTH_METHOD';
 
 /** The precondition code of each profile field validateProfile refuses. */
 const INVALID_FIELD_CODES: Record<string, string> = {

@@ -138,7 +138,7 @@ test('profileProblems follows the method: no password needed for oauth / sf-cli'
 });
 
 test('preconditions per method (pure)', () => {
-  const code = (m: AuthMethod, p: Partial<OrgProfile>, s: OrgSecrets) => SIGN_IN_INFO[m].precheck({ ...base, ...p }, s)?.code;
+  const code = (m: AuthMethod, p: Partial<OrgProfile>, s: OrgSecrets) => SIGN_IN_METHODS[m]!.precheck(validateProfile({ ...base, ...p }), s)?.code;
   assert.equal(code('password', {}, { password: 'p' }), undefined);
   assert.equal(code('password', { username: '' }, { password: 'p' }), 'MISSING_USERNAME');
   assert.equal(code('password', {}, {}), 'MISSING_PASSWORD');
@@ -147,9 +147,6 @@ test('preconditions per method (pure)', () => {
   assert.equal(code('password-oauth', {}, { password: 'p' }), 'MISSING_CLIENT_ID');
   assert.equal(code('password-oauth', { clientId: 'c' }, { password: 'p' }), 'MISSING_CLIENT_SECRET');
   assert.equal(code('password-oauth', { clientId: 'c' }, { password: 'p', clientSecret: 's' }), undefined);
-  assert.equal(code('oauth', {}, {}), 'MISSING_CLIENT_ID');
-  assert.equal(code('oauth', { clientId: 'c' }, {}), undefined);
-  assert.equal(code('sf-cli', {}, {}), undefined);
 });
 
 test('testLogin: precondition failures come back as login-failed with their codes (nothing sent)', async () => {

@@ -6,11 +6,12 @@
 import { registerSecret } from '../../core/redact';
 import { SIGN_IN_INFO } from '../../core/signin';
 import { OAUTH_TOKEN_PATH } from '../transport';
-import { passwordLogin } from './shared';
+import { passwordLogin, passwordPrecheck } from './shared';
 import type { SignInMethod } from './types';
 
 export const passwordOAuthSignIn: SignInMethod = {
   ...SIGN_IN_INFO['password-oauth'],
+  precheck: (profile, secrets) => passwordPrecheck(profile, secrets, true),
   test(profile, secrets, opts) {
     return passwordLogin(profile, secrets, opts, {
       flow: 'oauth',

@@ -16,11 +16,33 @@ import { registerSecret, safeErrorMessage } from '../../core/redact';
 import { loginUrlAdvice } from '../../core/resetUrl';
 import { loadJsforce } from '../../lazy';
 import { RelayTransport, type TransportRequest, type TransportResponse } from '../transport';
-import type { LoginOptions } from './types';
+import type { LoginOptions, SignInProblem } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 type Flow = 'soap' | 'oauth';
+
+/** The preconditions of the two password methods (codes of DEVELOPERS.md "src/salesforce/login.ts"), in this order. */
+export function passwordPrecheck(profile: ValidProfile, secrets: OrgSecrets, oauth: boolean): SignInProblem | undefined {
+  if (!profile.username)
+    return { code: 'MISSING_USERNAME', field: 'SF_USERNAME', message: 'No username is set for this org. Edit the org and enter the Salesforce username.' };
+  if (!secrets.password) return { code: 'MISSING_PASSWORD', field: 'SF_PASSWORD', message: 'No password is stored for this org. Edit the org and enter the password.' };
+  if (oauth && !profile.clientId)
+    return { code: 'MISSING_CLIENT_ID', field: 'SF_CLIENT_ID', message: "SF_AUTH is password-oauth but no client id is set: enter the connected app's client id (SF_CLIENT_ID)." };
+  if (oauth && !secrets.clientSecret)
+    return {
+      code: 'MISSING_CLIENT_SECRET',
+      field: 'SF_CLIENT_SECRET',
+      message: "SF_AUTH is password-oauth but no client secret is stored: enter the connected app's client secret (SF_CLIENT_SECRET).",
+    };
+  if (profile.mfaForApi && !secrets.mfaCode)
+    return {
+      code: 'MFA_CODE_REQUIRED',
+      field: 'mfaCode',
+      message: 'This user has Multi-Factor Authentication for API logins: enter the current code from your authenticator app (it replaces the security token).',
+    };
+  return undefined;
+}
 
 /** A login that was not attempted: `login-failed` with the precondition's code (DEVELOPERS.md "src/salesforce/login.ts"). */
 export function preconditionResult(username: string | undefined, flow: Flow, code: string, message: string): HealthResult {

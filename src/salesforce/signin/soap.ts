@@ -6,7 +6,7 @@ import { registerSecret } from '../../core/redact';
 import { SIGN_IN_INFO } from '../../core/signin';
 import { xmlUnescape } from '../../core/xml';
 import { DEFAULT_API_VERSION } from '../../core/profile';
-import { passwordLogin } from './shared';
+import { passwordLogin, passwordPrecheck } from './shared';
 import type { SignInMethod } from './types';
 
 interface SoapUserInfo {
@@ -57,6 +57,7 @@ export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?:
 
 export const soapSignIn: SignInMethod = {
   ...SIGN_IN_INFO.password,
+  precheck: (profile, secrets) => passwordPrecheck(profile, secrets, false),
   test(profile, secrets, opts) {
     let soapInfo: ReturnType<typeof parseSoapLoginResult> | undefined;
     return passwordLogin(profile, secrets, opts, {

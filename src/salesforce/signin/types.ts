@@ -2,7 +2,7 @@
  * The sign-in seam: one module per way an org signs in (src/salesforce/signin/<method>.ts), each a SignInMethod,
  * listed in SIGN_IN_METHODS (./index.ts). testLogin (../login.ts) validates the profile, picks the method
  * (authMethodOf: SF_AUTH, else today's rule), checks its preconditions, and runs its `test` (with the INVALID_LOGIN
- * retry). The pure facts of a method (env keys, secrets, retirement, preconditions) are SignInInfo in
+ * retry). The pure facts of a method (env keys, secrets, refresh, retirement) are SignInInfo in
  * src/core/signin.ts, so the extension's activation code and the .env writer can read them without this code.
  */
 import type { HealthResult } from '../../core/health';
@@ -40,7 +40,17 @@ export interface SignInRefresh {
   secrets?: Partial<OrgSecrets>;
 }
 
+/** A precondition that fails: the login is not attempted; testLogin answers `login-failed` with this code. */
+export interface SignInProblem {
+  code: string;
+  /** The env variable (or profile field) at fault. */
+  field: string;
+  message: string;
+}
+
 export interface SignInMethod extends SignInInfo {
+  /** Why a login with it cannot be attempted yet (missing username, password…); undefined when it can. Pure. */
+  precheck(profile: ValidProfile, secrets: OrgSecrets): SignInProblem | undefined;
   /**
    * One login attempt with this method, mapped to a health state (HealthResult.flow = this.flow). The profile is
    * validated and `precheck` has passed (testLogin sees to both). Never throws; secrets it meets are registered
