@@ -12,7 +12,7 @@
  */
 import { registerSecret } from './redact';
 import { PRODUCTION_LOGIN_URL, validateLoginUrl, type LoginUrl } from './resetUrl';
-import { ALL_SECRET_KINDS, authMethodOf, parseAuthMethod, SIGN_IN_INFO, type AuthMethod, type SecretKind } from './signin';
+import { ALL_SECRET_KINDS, AUTH_METHODS, authMethodOf, parseAuthMethod, SIGN_IN_INFO, type AuthMethod, type SecretKind } from './signin';
 
 export type { AuthMethod } from './signin';
 export { authMethodOf } from './signin';
@@ -54,7 +54,7 @@ export type ApiVersion = string & { readonly [apiVersionBrand]: true };
 /**
  * A profile checked where it entered: the login URL is a validated, normalized origin, the API version (when set)
  * is normalized, `auth` (when set) is a known method. Made only by validateProfile; testLogin and the reset flow
- * trust it. Readonly: change a copy (`{ ...p }`, which is a plain OrgProfile again) and validate that.
+ * trust it. Its checked fields are readonly: change a copy (`{ ...p }`, a plain OrgProfile again) and validate that.
  */
 export interface ValidProfile extends OrgProfile {
   readonly loginUrl: LoginUrl;
@@ -99,7 +99,7 @@ export function isValidProfile(p: OrgProfile): p is ValidProfile {
  * except loopback; normalized to its origin), the API version (normalized; optional), `auth` (a known method;
  * optional). Returns a ValidProfile (the same object when it already is one). Throws ProfileError with field
  * SF_LOGIN_URL, SF_API_VERSION or SF_AUTH (`reason` = the message without the variable's name).
- * Username and secrets are the sign-in method's preconditions (SIGN_IN_INFO[m].precheck), not checked here.
+ * Username and secrets are the sign-in method's preconditions (SignInMethod.precheck, src/salesforce/signin/), not checked here.
  */
 export function validateProfile(p: OrgProfile): ValidProfile {
   if (isValidProfile(p)) return p;
@@ -113,7 +113,7 @@ export function validateProfile(p: OrgProfile): ValidProfile {
   const out: OrgProfile = { ...p, loginUrl };
   if (p.apiVersion !== undefined) out.apiVersion = normalizeApiVersion(p.apiVersion);
   if (p.auth !== undefined && parseAuthMethod(p.auth) !== p.auth) {
-    const reason = `"${String(p.auth).slice(0, 20)}" is not a sign-in method; use one of password, password-oauth, oauth, sf-cli.`;
+    const reason = `"${String(p.auth).slice(0, 20)}" is not a sign-in method; use one of ${AUTH_METHODS.join(', ')}.`;
     throw new ProfileError(`SF_AUTH ${reason}`, 'SF_AUTH', reason);
   }
   validProfiles.add(out);
