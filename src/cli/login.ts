@@ -12,7 +12,8 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { readEnvFile } from '../envfile';
-import { ProfileError, profileFromEnv } from '../core/profile';
+import { ProfileError, authMethodOf, profileFromEnv, type OrgSecrets, type ValidProfile } from '../core/profile';
+import { SECRET_ENV_VARS, SIGN_IN_INFO } from '../core/signin';
 import { healthJson } from '../core/health';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { createLogger } from '../core/log';
@@ -24,8 +25,9 @@ Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--ve
 
 Reads SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL (default https://login.salesforce.com),
 SF_API_VERSION (default 64.0), SF_CLIENT_ID and SF_CLIENT_SECRET (both set: OAuth username-password
-flow instead of SOAP login()) from the env file (default ./.env if present), which wins over the
-environment. Without SF_PASSWORD it asks on the terminal.
+flow instead of SOAP login()) and SF_AUTH (password, password-oauth; oauth and sf-cli are not supported
+yet) from the env file (default ./.env if present), which wins over the environment. Without
+SF_PASSWORD it asks on the terminal.
 
 Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
 Exit codes: 0 logged in, 1 login failed, 2 usage error.
@@ -56,8 +58,27 @@ export async function loadLoginEnv(
     if (e instanceof UsageError) throw e;
     throw new UsageError(safeErrorMessage(e));
   }
-  for (const k of ['SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_CLIENT_SECRET']) registerSecret(fileVars[k]);
+  for (const k of SECRET_ENV_VARS) registerSecret(fileVars[k]);
   return { vars: { ...io.env, ...fileVars }, file: Object.keys(fileVars).length || explicit ? file : undefined };
+}
+
+/**
+ * The profile of a CLI command, validated where it enters: the env variables (file over environment), with the
+ * command's profile flags (e.g. `{ SF_LOGIN_URL: --login-url }`) over both. A bad value is a usage error (exit 2)
+ * naming the variable; `hint` is added to its message.
+ */
+export function cliProfile(
+  vars: Record<string, string | undefined>,
+  flags: Record<string, string | undefined> = {},
+  hint?: string,
+): { profile: ValidProfile; secrets: OrgSecrets } {
+  const set = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  try {
+    return profileFromEnv({ ...vars, ...set });
+  } catch (e) {
+    if (e instanceof ProfileError) throw new UsageError(hint ? `${e.message} ${hint}` : e.message);
+    throw e;
+  }
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -71,21 +92,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     timeoutMs = Math.round(n * 1000);
   }
   const { vars } = await loadLoginEnv(io, flagString(args, 'dotenv'));
-  let built;
-  try {
-    built = profileFromEnv(vars);
-  } catch (e) {
-    if (e instanceof ProfileError) throw new UsageError(e.message);
-    throw e;
-  }
-  const { profile, secrets } = built;
-  if (!secrets.password) {
+  const { profile, secrets } = cliProfile(vars);
+  const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
+  if (!secrets.password && method.secretKeys.includes('password')) {
     const answer = io.promptSecret ? await io.promptSecret(`Salesforce password for ${profile.username}: `) : undefined;
     if (!answer) throw new UsageError('SF_PASSWORD is not set (env file or environment) and there is no terminal to ask for it.');
     registerSecret(answer);
     secrets.password = answer;
   }
-  if (!secrets.token && !profile.clientId) err(io, 'token-relay login: SF_SECURITY_TOKEN is not set; trying without a token (works only from trusted networks).');
+  if (!secrets.token && !profile.clientId && method.secretKeys.includes('token')) err(io, 'token-relay login: SF_SECURITY_TOKEN is not set; trying without a token (works only from trusted networks).');
   const advice = loginUrlAdvice(profile.loginUrl);
   if (advice) err(io, `token-relay login: ${advice}`);
 

@@ -6,10 +6,12 @@ import path from 'node:path';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { writeEnvFile, EnvWriteResult } from '../envfile';
 import { healthJson } from '../core/health';
-import { profileFromEnv, ProfileError } from '../core/profile';
+import { authMethodOf } from '../core/profile';
+import { SIGN_IN_INFO } from '../core/signin';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { proxyFromEnv } from '../salesforce/transport';
 import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
+import { cliProfile } from './login';
 import {
   IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
   stderrLogger, verificationLine,
@@ -45,14 +47,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const timeoutS = parseTimeout(args);
   const dotenvFlag = flagString(args, 'dotenv') ?? '.env';
   const { vars, dotenvPath } = await loadEnvVars(io, dotenvFlag);
-  let profileAndSecrets: ReturnType<typeof profileFromEnv>;
-  try {
-    profileAndSecrets = profileFromEnv(vars);
-  } catch (e) {
-    if (e instanceof ProfileError) throw new UsageError(`${e.message} (reset needs the org's SF_USERNAME and SF_PASSWORD in ${dotenvFlag} or the environment)`);
-    throw e;
+  const { profile, secrets } = cliProfile(vars, {}, `(reset needs the org's SF_USERNAME and SF_PASSWORD in ${dotenvFlag} or the environment)`);
+  const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
+  if (!method.secretKeys.includes('token')) {
+    throw new UsageError(`SF_AUTH is ${method.id} (${method.label}): it uses no security token, so there is nothing to reset`);
   }
-  const { profile, secrets } = profileAndSecrets;
   if (!secrets.password && !secrets.clientSecret) {
     throw new UsageError(`SF_PASSWORD is not set (in ${dotenvFlag} or the environment): the login after the reset needs it`);
   }

@@ -1,17 +1,30 @@
 /**
  * Connection profiles: what the extension stores per org and what the CLI reads from the env file /
  * environment (CONTRACTS.md: SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL,
- * SF_API_VERSION, SF_CLIENT_ID, SF_CLIENT_SECRET). Secrets live apart from the profile
+ * SF_API_VERSION, SF_CLIENT_ID, SF_CLIENT_SECRET, SF_AUTH). Secrets live apart from the profile
  * (`OrgSecrets`) so a profile can be shown, logged and saved in settings.
+ *
+ * A profile is validated once, where it enters (the env file: `profileFromEnv`; settings: the extension's
+ * ProfileStore; CLI flags: merged into the env variables before `profileFromEnv`): `validateProfile` gives a
+ * `ValidProfile` (login URL normalized to a `LoginUrl`, API version normalized, `auth` a known method), and the
+ * login and reset paths trust it. A plain OrgProfile (tests, a hand-edited setting that does not validate) is
+ * validated by testLogin itself, which reports the failure as a result.
  */
 import { registerSecret } from './redact';
-import { PRODUCTION_LOGIN_URL, validateLoginUrl } from './resetUrl';
+import { PRODUCTION_LOGIN_URL, validateLoginUrl, type LoginUrl } from './resetUrl';
+import { ALL_SECRET_KINDS, AUTH_METHODS, authMethodOf, parseAuthMethod, SIGN_IN_INFO, type AuthMethod, type SecretKind } from './signin';
+
+export type { AuthMethod } from './signin';
+export { authMethodOf } from './signin';
+export type { LoginUrl } from './resetUrl';
 
 export interface OrgProfile {
   id: string;
   name: string;
   loginUrl: string;
   username: string;
+  /** How the org signs in (`SF_AUTH`); absent: `password-oauth` with a client id + secret, else `password`. */
+  auth?: AuthMethod;
   /** API version for SOAP login; default DEFAULT_API_VERSION. SOAP login() needs ≤ 64.0. */
   apiVersion?: string;
   /** OAuth connected app client id: with a client secret, the OAuth username-password flow is used. */
@@ -29,7 +42,26 @@ export interface OrgSecrets {
   mfaCode?: string;
 }
 
-export const DEFAULT_API_VERSION = '64.0';
+// OrgSecrets holds exactly the secret kinds of the sign-in table (./signin.ts).
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _secretKindsMatch: SameKeys<keyof OrgSecrets, SecretKind> = true;
+void _secretKindsMatch;
+
+declare const apiVersionBrand: unique symbol;
+/** A normalized API version ("64.0"): made only by normalizeApiVersion. */
+export type ApiVersion = string & { readonly [apiVersionBrand]: true };
+
+/**
+ * A profile checked where it entered: the login URL is a validated, normalized origin, the API version (when set)
+ * is normalized, `auth` (when set) is a known method. Made only by validateProfile; testLogin and the reset flow
+ * trust it. Its checked fields are readonly: change a copy (`{ ...p }`, a plain OrgProfile again) and validate that.
+ */
+export interface ValidProfile extends OrgProfile {
+  readonly loginUrl: LoginUrl;
+  readonly apiVersion?: ApiVersion;
+}
+
+export const DEFAULT_API_VERSION = '64.0' as ApiVersion;
 /** The last API version with SOAP login() (salesforce-facts.md §3.1). */
 export const MAX_SOAP_LOGIN_VERSION = 64;
 
@@ -39,22 +71,63 @@ export class ProfileError extends Error {
     message: string,
     /** The env variable (or profile field) at fault. */
     public readonly field: string,
+    /** The problem without the variable's name in front (the message a login result shows). */
+    public readonly reason: string = message,
   ) {
     super(message);
   }
 }
 
 /** "64", "64.0", "v64.0" → "64.0". Throws ProfileError on anything else. */
-export function normalizeApiVersion(v: string | undefined): string {
+export function normalizeApiVersion(v: string | undefined): ApiVersion {
   if (v === undefined || v.trim() === '') return DEFAULT_API_VERSION;
   const m = /^v?(\d{2,3})(?:\.(\d))?$/i.exec(v.trim());
   if (!m) throw new ProfileError(`SF_API_VERSION "${v.slice(0, 20)}" is not an API version like 64.0.`, 'SF_API_VERSION');
-  return `${m[1]}.${m[2] ?? '0'}`;
+  return `${m[1]}.${m[2] ?? '0'}` as ApiVersion;
 }
 
-/** Which login flow a profile uses: OAuth username-password when a client id and secret are set. */
+/** The objects validateProfile made (a copy made by spreading one is not in it, so it is checked again). */
+const validProfiles = new WeakSet<object>();
+
+/** True for a profile made by validateProfile (and so trusted by the login and reset paths). */
+export function isValidProfile(p: OrgProfile): p is ValidProfile {
+  return validProfiles.has(p);
+}
+
+/**
+ * Checks the fields of a profile that every path relies on, once, where the profile enters: the login URL (https,
+ * except loopback; normalized to its origin), the API version (normalized; optional), `auth` (a known method;
+ * optional). Returns a ValidProfile (the same object when it already is one). Throws ProfileError with field
+ * SF_LOGIN_URL, SF_API_VERSION or SF_AUTH (`reason` = the message without the variable's name).
+ * Username and secrets are the sign-in method's preconditions (SignInMethod.precheck, src/salesforce/signin/), not checked here.
+ */
+export function validateProfile(p: OrgProfile): ValidProfile {
+  if (isValidProfile(p)) return p;
+  let loginUrl: LoginUrl;
+  try {
+    loginUrl = validateLoginUrl(p.loginUrl);
+  } catch (e) {
+    const reason = (e as Error).message;
+    throw new ProfileError(`SF_LOGIN_URL: ${reason}`, 'SF_LOGIN_URL', reason);
+  }
+  const out: OrgProfile = { ...p, loginUrl };
+  if (p.apiVersion !== undefined) out.apiVersion = normalizeApiVersion(p.apiVersion);
+  if (p.auth !== undefined && parseAuthMethod(p.auth) !== p.auth) {
+    const reason = `"${String(p.auth).slice(0, 20)}" is not a sign-in method; use one of ${AUTH_METHODS.join(', ')}.`;
+    throw new ProfileError(`SF_AUTH ${reason}`, 'SF_AUTH', reason);
+  }
+  validProfiles.add(out);
+  return out as ValidProfile;
+}
+
+/** A profile's login URL: trusted as is for a ValidProfile, else validated here (throws LoginUrlError). */
+export function profileLoginUrl(p: OrgProfile): LoginUrl {
+  return isValidProfile(p) ? p.loginUrl : validateLoginUrl(p.loginUrl);
+}
+
+/** Which login flow a profile uses (HealthResult.flow): that of its sign-in method (./signin.ts). */
 export function loginFlow(profile: OrgProfile, secrets: OrgSecrets): 'soap' | 'oauth' {
-  return profile.clientId && secrets.clientSecret ? 'oauth' : 'soap';
+  return SIGN_IN_INFO[authMethodOf(profile, secrets)]?.flow ?? 'soap';
 }
 
 /** The password as Salesforce expects it: password + token (or + TOTP code with MFA for API logins). */
@@ -65,10 +138,7 @@ export function loginPassword(profile: OrgProfile, secrets: OrgSecrets): string 
 
 /** Registers every secret of a profile with the process-wide redactor. */
 export function registerProfileSecrets(secrets: OrgSecrets): void {
-  registerSecret(secrets.password);
-  registerSecret(secrets.token);
-  registerSecret(secrets.clientSecret);
-  registerSecret(secrets.mfaCode);
+  for (const k of ALL_SECRET_KINDS) registerSecret(secrets[k]);
   if (secrets.password && (secrets.token || secrets.mfaCode)) registerSecret(secrets.password + (secrets.token ?? secrets.mfaCode ?? ''));
 }
 
@@ -85,10 +155,12 @@ export function profileId(loginUrl: string, username: string): string {
 
 /**
  * Builds a profile + secrets from env variables (the env file's values already merged over the
- * process environment by the caller). Throws ProfileError for a missing SF_USERNAME, a bad
- * SF_LOGIN_URL or SF_API_VERSION. Registers the secrets with the redactor.
+ * process environment by the caller; CLI flags such as a future `--login-url` merged over both, under
+ * their variable's name). Throws ProfileError for a missing SF_USERNAME, a bad SF_LOGIN_URL,
+ * SF_API_VERSION or SF_AUTH. Registers the secrets with the redactor. The profile is a ValidProfile.
+ * SF_AUTH absent: no `auth` (the method follows from the secrets: signInMethodOf).
  */
-export function profileFromEnv(vars: Record<string, string | undefined>): { profile: OrgProfile; secrets: OrgSecrets } {
+export function profileFromEnv(vars: Record<string, string | undefined>): { profile: ValidProfile; secrets: OrgSecrets } {
   const get = (k: string): string | undefined => {
     const v = vars[k];
     return v === undefined || v === '' ? undefined : v;
@@ -101,31 +173,31 @@ export function profileFromEnv(vars: Record<string, string | undefined>): { prof
   registerProfileSecrets(secrets);
   const username = get('SF_USERNAME')?.trim();
   if (!username) throw new ProfileError('SF_USERNAME is not set (in the env file or the environment).', 'SF_USERNAME');
-  let loginUrl: string;
-  try {
-    loginUrl = validateLoginUrl(get('SF_LOGIN_URL') ?? PRODUCTION_LOGIN_URL);
-  } catch (e) {
-    throw new ProfileError(`SF_LOGIN_URL: ${(e as Error).message}`, 'SF_LOGIN_URL');
-  }
-  const apiVersion = normalizeApiVersion(get('SF_API_VERSION'));
   const clientId = get('SF_CLIENT_ID')?.trim();
-  const profile: OrgProfile = {
-    id: profileId(loginUrl, username),
+  const authText = get('SF_AUTH')?.trim();
+  // An unknown value is kept as written, for validateProfile to refuse (ProfileError on SF_AUTH).
+  const auth = authText ? (parseAuthMethod(authText) ?? (authText as AuthMethod)) : undefined;
+  const profile = validateProfile({
+    id: '',
     name: username,
-    loginUrl,
+    loginUrl: get('SF_LOGIN_URL') ?? PRODUCTION_LOGIN_URL,
     username,
-    apiVersion,
+    apiVersion: get('SF_API_VERSION') ?? DEFAULT_API_VERSION,
     ...(clientId ? { clientId } : {}),
-  };
+    ...(auth ? { auth } : {}),
+  });
+  // The id comes from the normalized login URL; the object stays the validated one.
+  (profile as OrgProfile).id = profileId(profile.loginUrl, username);
   return { profile, secrets };
 }
 
 /** Problems that make a login pointless (missing password, SOAP with a v65+ version…); empty when fine. */
 export function profileProblems(profile: OrgProfile, secrets: OrgSecrets): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
+  const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!profile.username) out.push({ field: 'SF_USERNAME', message: 'SF_USERNAME is not set.' });
-  if (!secrets.password) out.push({ field: 'SF_PASSWORD', message: 'SF_PASSWORD is not set.' });
-  if (profile.clientId && !secrets.clientSecret)
+  if (method?.secretKeys.includes('password') !== false && !secrets.password) out.push({ field: 'SF_PASSWORD', message: 'SF_PASSWORD is not set.' });
+  if (profile.clientId && !secrets.clientSecret && (method?.id === 'password' || method?.id === 'password-oauth'))
     out.push({ field: 'SF_CLIENT_SECRET', message: 'SF_CLIENT_ID is set but SF_CLIENT_SECRET is not: both are needed for the OAuth flow.' });
   return out;
 }

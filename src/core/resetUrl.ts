@@ -12,6 +12,10 @@ export const PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
 export const SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
 const FORBIDDEN = /resetapitokenconfirm/i;
 
+declare const loginUrlBrand: unique symbol;
+/** A checked login URL: its normalized origin (validateLoginUrl's output). Code that holds one does not check it again. */
+export type LoginUrl = string & { readonly [loginUrlBrand]: true };
+
 export class LoginUrlError extends Error {
   override name = 'LoginUrlError';
 }
@@ -72,7 +76,7 @@ function parse(url: string): URL {
  * Checks a login URL and returns its normalized origin (no path, no trailing slash; a Lightning host
  * mapped to its My Domain host). https is required, except for loopback hosts. Throws LoginUrlError.
  */
-export function validateLoginUrl(url: string): string {
+export function validateLoginUrl(url: string): LoginUrl {
   // Pure: a health check validates the same URL several times (profile check, login, advice), and the
   // status bar re-tests every few minutes; remember the last few accepted URLs (refusals are not kept).
   const known = validLoginUrls.get(url);
@@ -83,15 +87,15 @@ export function validateLoginUrl(url: string): string {
   return origin;
 }
 
-const validLoginUrls = new Map<string, string>();
+const validLoginUrls = new Map<string, LoginUrl>();
 
-function validateLoginUrlUncached(url: string): string {
+function validateLoginUrlUncached(url: string): LoginUrl {
   const u = parse(url);
   if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
     throw new LoginUrlError(`Plain http:// is only allowed for loopback hosts; use https://${u.host} instead.`);
   }
   const host = isLoopbackHost(u.hostname) ? u.host : myDomainHost(u.hostname) + (u.port ? `:${u.port}` : '');
-  return `${u.protocol}//${host}`;
+  return `${u.protocol}//${host}` as LoginUrl;
 }
 
 /**
@@ -102,9 +106,14 @@ function validateLoginUrlUncached(url: string): string {
  *    logs the user in and then opens the page;
  *  - loopback http URLs (the emulator) keep http and their port.
  * Never ResetApiTokenConfirm (that page resets on GET): checked on the output, throws if violated.
+ * Takes any text (validated here, LoginUrlError when bad); a profile's validated URL goes to resetPageUrlOf.
  */
 export function resetPageUrl(loginUrl: string, opts: { classic?: boolean } = {}): string {
-  const origin = validateLoginUrl(loginUrl);
+  return resetPageUrlOf(validateLoginUrl(loginUrl), opts);
+}
+
+/** resetPageUrl for a login URL already checked where the profile entered (no second validation; the output check stays). */
+export function resetPageUrlOf(origin: LoginUrl, opts: { classic?: boolean } = {}): string {
   const path = opts.classic ? CLASSIC_RESET_PATH : LIGHTNING_RESET_PATH;
   const host = new URL(origin).hostname;
   const out = isGenericLoginHost(host) ? `${origin}/?startURL=${encodeURIComponent(path)}` : `${origin}${path}`;

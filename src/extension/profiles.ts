@@ -6,8 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
-import { normalizeApiVersion, type OrgProfile } from '../core/profile';
-import { validateLoginUrl } from '../core/resetUrl';
+import { ProfileError, validateProfile, type AuthMethod, type OrgProfile } from '../core/profile';
 import { config, SettingKeys } from './settings';
 
 function clean(raw: unknown): OrgProfile | undefined {
@@ -26,7 +25,15 @@ function clean(raw: unknown): OrgProfile | undefined {
   if (r.mfaForApi === true) p.mfaForApi = true;
   const envPath = str('envPath');
   if (envPath) p.envPath = envPath;
-  return p;
+  const auth = str('auth');
+  if (auth) p.auth = auth as AuthMethod; // checked by validateProfile
+  // Validated where it enters: the login and reset paths trust a ValidProfile. One that does not validate (a
+  // hand-edited setting) stays listed as is; its Test Connection reports why (INVALID_LOGIN_URL…).
+  try {
+    return validateProfile(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Problems with a profile's non-secret fields, as a user-readable message (undefined when fine). */
@@ -34,16 +41,9 @@ export function validateProfileFields(p: Partial<OrgProfile>): string | undefine
   if (!p.name?.trim()) return 'The org needs a name.';
   if (!p.username?.trim()) return 'The org needs a Salesforce username.';
   try {
-    validateLoginUrl(p.loginUrl ?? '');
+    validateProfile({ ...p, id: p.id ?? '', name: p.name, username: p.username, loginUrl: p.loginUrl ?? '', apiVersion: p.apiVersion || undefined });
   } catch (e) {
-    return (e as Error).message;
-  }
-  if (p.apiVersion) {
-    try {
-      normalizeApiVersion(p.apiVersion);
-    } catch (e) {
-      return (e as Error).message;
-    }
+    return e instanceof ProfileError ? e.reason : (e as Error).message;
   }
   return undefined;
 }

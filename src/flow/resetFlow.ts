@@ -14,10 +14,10 @@
  */
 import type { EnvWriteResult } from '../core/envContent';
 import type { HealthResult } from '../core/health';
-import type { OrgProfile, OrgSecrets } from '../core/profile';
+import { profileLoginUrl, type OrgProfile, type OrgSecrets } from '../core/profile';
 import { Logger, nullLogger } from '../core/log';
 import { safeErrorMessage, registerSecret } from '../core/redact';
-import { resetPageUrl } from '../core/resetUrl';
+import { resetPageUrlOf } from '../core/resetUrl';
 import { acquireResetLock, ResetInProgressError } from './resetLock';
 import { testLogin, LoginOptions } from '../salesforce/login';
 import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail';
@@ -92,8 +92,8 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
       log.warn(`onStatus failed: ${safeErrorMessage(e)}`);
     }
   };
-  // Compute the URL first: a bad login URL should fail before we touch the mailbox.
-  const url = resetPageUrl(deps.profile.loginUrl, { classic: deps.classic });
+  // Compute the URL first: a bad login URL should fail before we touch the mailbox (a ValidProfile's is trusted).
+  const url = resetPageUrlOf(profileLoginUrl(deps.profile), { classic: deps.classic });
   // One reset per org at a time, across processes and windows (a second click would void the first's token).
   let release: () => void;
   try {
