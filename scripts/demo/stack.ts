@@ -5,7 +5,7 @@
  *
  * Loaded by scripts/demo.mjs (and scripts/vsix-smoke.mjs) through tsx; never imported by src/.
  */
-import { startEmulator } from '../../test/servers/emulator';
+import { startEmulator } from '../../src/emulator';
 import { startImapServer } from '../../test/servers/imap';
 import { randomBytes } from 'node:crypto';
 

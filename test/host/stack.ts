@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../servers/imap';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */

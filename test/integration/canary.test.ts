@@ -18,7 +18,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import dotenv from 'dotenv';
 import { startImapServer, ImapServer, sampleTokenMail } from '../servers/imap';
-import { startEmulator, Emulator } from '../servers/emulator';
+import { startEmulator, Emulator } from '../../src/emulator';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 import { globalRedactor } from '../../src/core/redact';

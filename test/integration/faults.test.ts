@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { startImapServer, ImapServer, sampleTokenMail, sampleVerificationMail } from '../servers/imap';
-import { startEmulator, Emulator, EmulatorFault } from '../servers/emulator';
+import { startEmulator, Emulator, EmulatorFault } from '../../src/emulator';
 import { runResetFlow } from '../../src/flow/resetFlow';
 import { watchForToken, testMailbox, MailboxError, WatchStatus } from '../../src/mail/watch';
 import { testLogin } from '../../src/salesforce/login';

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { testLogin, type LoginOptions } from '../../src/salesforce/login';
 import { createLogger } from '../../src/core/log';
 import { main } from '../../src/cli/main';

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../servers/emulator';
+import { startEmulator, type Emulator } from '../../src/emulator';
 import { testLogin } from '../../src/salesforce/login';
 import { closeIdleConnections } from '../../src/salesforce/transport';
 import { loadJsforce } from '../../src/lazy';

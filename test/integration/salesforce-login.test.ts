@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { testLogin, type LoginOptions } from '../../src/salesforce/login';
 import type { OrgProfile, OrgSecrets } from '../../src/core/profile';
 import type { HealthStatus } from '../../src/core/health';

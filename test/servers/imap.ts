@@ -218,7 +218,7 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
 
 /**
  * Minimal token / verification-code mails shaped like Salesforce's (see test/fixtures/emails), for IMAP tests
- * that must not wait for test/servers/mailTemplates.ts. `lang: 'ja'` gives the verified Japanese body with a
+ * that must not wait for src/emulator/mailTemplates.ts. `lang: 'ja'` gives the verified Japanese body with a
  * Japanese subject (a localized subject the watcher must still find).
  */
 export function sampleTokenMail(o: { username: string; token: string; lang?: 'en' | 'ja'; from?: string; date?: Date; messageId?: string }): string {

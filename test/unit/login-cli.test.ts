@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
-import { startEmulator, type Emulator } from '../servers/emulator';
+import { startEmulator, type Emulator } from '../../src/emulator';
 
 let emu: Emulator;
 let dir: string;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { watchForToken, testMailbox, MailboxError } from '../../src/mail/watch';
 import { testLogin } from '../../src/salesforce/login';
 import { resetPageUrl, validateLoginUrl } from '../../src/core/resetUrl';
-import { startEmulator } from '../servers/emulator';
+import { startEmulator } from '../../src/emulator';
 
 const IMAP_PASS = 'TlsCanary-imap-Pw-77';
 const SF_PASS = 'TlsCanary-sf-Pw-88';
