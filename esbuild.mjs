@@ -69,7 +69,7 @@ const define = { __TOKEN_RELAY_BUNDLED__: 'true', __TOKEN_RELAY_VERSION__: JSON.
 // ./vendor at first use.
 const app = {
   ...common,
-  entryPoints: { cli: 'src/cli.ts', emulator: 'test/servers/emulatorCli.ts' },
+  entryPoints: { cli: 'src/cli.ts', emulator: 'src/emulator/cli.ts' },
   outdir: 'dist',
   external: ['./vendor/*'],
   define,

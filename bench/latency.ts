@@ -18,7 +18,7 @@ import path from 'node:path';
 import { writeEnvFile } from '../src/envfile';
 import { watchForToken } from '../src/mail';
 import type { ImapServer } from '../test/servers/imap';
-import { composeTokenMail, randomToken } from '../test/servers/mailTemplates';
+import { composeTokenMail, randomToken } from '../src/emulator';
 import { Deliverer, Poller, rawIdleLatency, withTimeout } from './lib/imap';
 import { alternate, median, now, round, shuffled, sleep, summarize } from './lib/stats';
 import type { BenchContext, FigureSet } from './lib/types';

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import { DEFAULT_API_VERSION, type OrgProfile, type OrgSecrets } from '../src/core/profile';
 import { testLogin } from '../src/salesforce/login';
 import { loadJsforce } from '../src/lazy';
-import { startEmulator, type Emulator } from '../test/servers/emulator';
+import { startEmulator, type Emulator } from '../src/emulator';
 import { alternate, median, now, round, summarize } from './lib/stats';
 import type { BenchContext, FigureSet } from './lib/types';
 

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark of issue 7 in one process tree, against its own Dovecot (test/servers/imap.ts)
- * and Salesforce emulator (test/servers/emulator.ts). Prints one `name: value` line per figure on stdout
+ * and Salesforce emulator (src/emulator/). Prints one `name: value` line per figure on stdout
  * (progress goes to stderr) and writes the same figures, with samples, references, targets and the machine,
  * to bench/results.json.
  *
@@ -26,7 +26,7 @@ import { benchScan, DEFAULT_SCAN_FORMATS, parseScanFormats, SCAN_FORMATS, type S
 import { ensureArtifacts, measureSizes } from './sizes';
 import type { BenchContext, FigureSet, RunCounts } from './lib/types';
 import { startImapServer, type ImapServer } from '../test/servers/imap';
-import { startEmulator, type Emulator } from '../test/servers/emulator';
+import { startEmulator, type Emulator } from '../src/emulator';
 
 const ALL = ['sizes', 'activation', 'login', 'latency', 'scan'] as const;
 type Bench = (typeof ALL)[number];

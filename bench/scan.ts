@@ -22,7 +22,7 @@
  */
 import { watchForToken } from '../src/mail';
 import type { ImapServer } from '../test/servers/imap';
-import { randomToken } from '../test/servers/mailTemplates';
+import { randomToken } from '../src/emulator';
 import { Deliverer, clientFor, withTimeout } from './lib/imap';
 import { tokenMail } from './latency';
 import { alternate, median, now, round, sleep, summarize } from './lib/stats';

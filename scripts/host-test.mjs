@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:host`: the extension's tests inside code-server's real Node extension host, driven by headless
-// Debian chromium (playwright-core), against the Salesforce emulator and a real Dovecot.
+// Debian chromium (playwright-core), against the Salesforce emulator and the tests' IMAP server (test/servers/imap.ts:
+// TOKEN_RELAY_TEST_IMAP=dovecot|embedded, else Dovecot when it can serve IMAP here, else embedded; CI=true needs Dovecot).
 //
 //   node scripts/host-test.mjs [--suite main|restricted|multiroot|all] [--grep PATTERN] [--keep] [--timeout SECONDS]
 //   TOKEN_RELAY_HOST_VERBOSE=1: phase timings and server logs; TOKEN_RELAY_HOST_SIMULATE_CRASH=1: the extension host

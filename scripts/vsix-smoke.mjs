@@ -9,6 +9,8 @@
 //   5. headless Chromium reads the status bar: the item is there and says "Connected" (the installed
 //      extension's login test against the emulator).
 // Exit 0 only when the host wrote its results file with 0 failures AND the status bar check passed.
+// The mailbox server is chosen as for the tests: TOKEN_RELAY_TEST_IMAP=dovecot|embedded, else Dovecot when it can
+// serve IMAP here (/usr/sbin/dovecot and dovecot-imapd), else the embedded server.
 // Usage: node scripts/vsix-smoke.mjs [FILE.vsix] [--timeout SECONDS] [--screens DIR] [--keep]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,8 +79,10 @@ async function main() {
 
   // 3. emulator + mailbox + a workspace whose .env holds the CURRENT token
   const startDemoStack = await loadDemoStack();
+  // No `imap`: the tests' choice of server (TOKEN_RELAY_TEST_IMAP=dovecot|embedded, else Dovecot when it can serve IMAP).
   const stack = await startDemoStack({});
   onCleanup('servers', () => stack.stop());
+  log(`vsix-smoke: emulator ${stack.org.loginUrl}; IMAP ${stack.mailbox.kind} on ${stack.mailbox.host}:${stack.mailbox.port}`);
   const wsDir = path.join(tmp, 'workspace');
   mkdirSync(wsDir);
   const ws = createDemoWorkspace(wsDir, {

@@ -5,7 +5,7 @@
  *
  * Loaded by scripts/demo.mjs (and scripts/vsix-smoke.mjs) through tsx; never imported by src/.
  */
-import { startEmulator } from '../../test/servers/emulator';
+import { startEmulator } from '../../src/emulator';
 import { startImapServer } from '../../test/servers/imap';
 import { randomBytes } from 'node:crypto';
 
@@ -24,7 +24,10 @@ export interface DemoStack {
 }
 
 export interface DemoStackOptions {
-  /** 'auto' = Dovecot when installed, else embedded. */
+  /**
+   * 'auto' = Dovecot when it can serve IMAP here, else embedded. Absent: the tests' choice (TOKEN_RELAY_TEST_IMAP,
+   * else 'auto'; scripts/vsix-smoke.mjs relies on it). scripts/demo.mjs passes its --imap (default 'auto').
+   */
   imap?: 'auto' | 'dovecot' | 'embedded';
   /** The emulator's port (0 = any free one). */
   emulatorPort?: number;
@@ -50,7 +53,7 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
   const emit = (line: string) => listeners.forEach((fn) => fn(line));
   let sent = 0;
 
-  const imap = await startImapServer({ prefer: opts.imap ?? 'auto', quiet: true });
+  const imap = await startImapServer({ prefer: opts.imap, quiet: true });
   const mailPassword = demoSecret('mail-');
   const cleanups: Array<() => Promise<void>> = [() => imap.stop()];
   try {

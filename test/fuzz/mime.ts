@@ -1,7 +1,7 @@
 /**
  * Tiny MIME writers for the fuzzers and spoofing fixtures: just enough to build realistic
  * Salesforce-style mails (JavaMail boundaries, CRLF, QP/base64 bodies) and hostile variants.
- * test/servers/mailTemplates.ts has plain variants for the emulator; these differ where hostile
+ * src/emulator/mailTemplates.ts has plain variants for the emulator; these differ where hostile
  * layouts need it: a forced QP soft break inside the token, and encoded words even for ASCII text
  * (a display name that only decodes to an address).
  */

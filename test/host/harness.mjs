@@ -50,7 +50,7 @@ export function ensureTsx(scriptUrl) {
   return true;
 }
 
-/** Starts the emulator + IMAP server + control endpoint (test/host/stack.ts). */
+/** Starts the emulator + IMAP server (chosen as for the tests: TOKEN_RELAY_TEST_IMAP) + control endpoint (test/host/stack.ts). */
 export async function startStack(log) {
   const { startHostStack } = await import(path.join(root, 'test', 'host', 'stack.ts'));
   return startHostStack(log);

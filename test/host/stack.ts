@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../servers/imap';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
@@ -35,7 +35,9 @@ export interface HostStack {
 const OPS = new Set(['setFault', 'currentToken', 'user', 'stats', 'setTokenActivationDelay', 'outbox']);
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
-  const imap = await startImapServer({ prefer: process.env.CI === 'true' ? 'dovecot' : 'auto', quiet: true });
+  // The tests' choice (test/servers/imap.ts imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
+  // IMAP here (required under CI=true), else the embedded server.
+  const imap = await startImapServer({ quiet: true });
   await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);
   const f = HOST_FIXTURE.users;
   const emulator = await startEmulator({

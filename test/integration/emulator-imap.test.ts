@@ -22,7 +22,7 @@ after(async () => {
 });
 
 async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/servers/emulatorCli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', ...args], {
     cwd: path.resolve(__dirname, '../..'),
     env: { ...process.env, EMULATOR_IMAP_PASSWORD: PASS },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,8 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { startEmulator, parseEmulatorConfig, id18, type Emulator } from '../servers/emulator';
-import { composeTokenMail, composeVerificationCodeMail, encodeQuotedPrintable } from '../servers/mailTemplates';
+import { startEmulator, parseEmulatorConfig, id18, type Emulator, composeTokenMail, composeVerificationCodeMail, encodeQuotedPrintable } from '../../src/emulator';
 import { parseAndClassify } from '../../src/mail';
 
 let emu: Emulator;
@@ -307,7 +306,7 @@ test('the CLI: prints the URL and users, writes mails to --outbox, stops on SIGT
   try {
     const cfgFile = path.join(dir, 'emu.json');
     writeFileSync(cfgFile, JSON.stringify({ users: [{ username: 'cli@emu.test', password: 'CliPw1', token: 'CliTokenCliTokenCliToken1' }] }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/servers/emulatorCli.ts', '--config', cfgFile, '--outbox', path.join(dir, 'out')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', '--config', cfgFile, '--outbox', path.join(dir, 'out')], {
       cwd: path.resolve(__dirname, '../..'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { startImapServer, ImapServer, sampleTokenMail, sampleVerificationMail } from '../servers/imap';
-import { startEmulator, Emulator, EmulatorFault } from '../servers/emulator';
+import { startEmulator, Emulator, EmulatorFault } from '../../src/emulator';
+import { misbehavingServer } from '../servers/fakeTcp';
 import { runResetFlow } from '../../src/flow/resetFlow';
 import { watchForToken, testMailbox, MailboxError, WatchStatus } from '../../src/mail';
 import { testLogin } from '../../src/salesforce/login';
@@ -349,59 +350,12 @@ test('raw HTTP faults: byte-drip body, header drip, redirect loop, endless body 
 // ------------------------------------------------------------------------------------------------
 // IMAP side: servers that stall, reset or talk nonsense
 
-/** A fake IMAP server on 127.0.0.1 that misbehaves in one way. */
-async function badImapServer(mode: string): Promise<{ port: number; close: () => void; received: string[] }> {
-  const received: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('data', (d) => received.push(d.toString('latin1')));
-    const drip = (text: string) => {
-      const t = setInterval(() => s.write(text), 20);
-      s.on('close', () => clearInterval(t));
-    };
-    switch (mode) {
-      case 'silent':
-        return;
-      case 'reset':
-        s.resetAndDestroy();
-        return;
-      case 'garbage':
-        s.write('\x00\xff HELLO THIS IS NOT IMAP\r\n');
-        return;
-      case 'flood':
-        drip('* ' + 'x'.repeat(1000) + '\r\n');
-        return;
-      case 'no-newline':
-        drip('* OK aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
-        return;
-      case 'bye':
-        s.end('* BYE go away\r\n');
-        return;
-      case 'greet-then-silent':
-        // Greets, offers STARTTLS, then never answers a command.
-        s.write('* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n');
-        return;
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
-
 // Each misbehaviour separately, so one hang cannot hide the others. The caller's signal (20 s) only
 // bounds a broken implementation: the code under test must end on its own timeoutMs (1.5 s) with a
 // MailboxError; if only our abort ends it, the assertion says so.
-for (const mode of ['silent', 'reset', 'garbage', 'flood', 'no-newline', 'bye', 'greet-then-silent']) {
+for (const mode of ['silent', 'reset', 'garbage', 'flood', 'no-newline', 'bye', 'greet-then-silent'] as const) {
   test(`IMAP server "${mode}": watchForToken and testMailbox reject with a MailboxError of their own`, { timeout: 120_000 }, async () => {
-    const srv = await badImapServer(mode);
+    const srv = await misbehavingServer(mode);
     try {
       for (const security of ['starttls', 'implicit'] as const) {
         const cfg = { host: '127.0.0.1', port: srv.port, security, user: 'u', password: IMAP_PASS, timeoutMs: 1500, insecureTls: true };

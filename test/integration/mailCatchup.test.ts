@@ -3,10 +3,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startImapServer, ImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
-import { parseAndClassify } from '../../src/mail';
-import { watchForToken, MailboxError } from '../../src/mail';
+import { misbehavingServer } from '../servers/fakeTcp';
+import { startProxy } from '../servers/proxy';
+import { parseAndClassify, watchForToken, MailboxError } from '../../src/mail';
 
 let imap: ImapServer;
 const SF_USER = 'jane.doe@acme.example';
@@ -43,9 +43,8 @@ test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the rea
 });
 
 test('a server that accepts but never greets: MailboxError timeout within timeoutMs', { timeout: 30_000 }, async () => {
-  const silent = net.createServer(() => {});
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-  const port = (silent.address() as net.AddressInfo).port;
+  const silent = await misbehavingServer('silent');
+  const port = silent.port;
   try {
     await assert.rejects(
       watchForToken({ mailbox: { host: '127.0.0.1', port, security: 'starttls', user: 'u', password: 'pppp', timeoutMs: 300 }, since: new Date() }),
@@ -59,31 +58,16 @@ test('a server that accepts but never greets: MailboxError timeout within timeou
 test('through an HTTP CONNECT proxy', { timeout: 30_000 }, async () => {
   await imap.addUser('proxied', 'proxied-pass');
   await imap.append('proxied', sampleTokenMail({ username: SF_USER, token: 'ProxyTokenAbcdefghijklmn' }));
-  let tunnels = 0;
-  const proxy = net.createServer((client) => {
-    client.once('data', (head) => {
-      const m = /^CONNECT ([^:\s]+):(\d+) HTTP/.exec(head.toString('latin1'));
-      if (!m) return client.destroy();
-      tunnels++;
-      const up = net.connect(Number(m[2]), m[1], () => {
-        client.write('HTTP/1.1 200 Connection established\r\n\r\n');
-        up.pipe(client).pipe(up);
-      });
-      up.on('error', () => client.destroy());
-      client.on('error', () => up.destroy());
-    });
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-  const pport = (proxy.address() as net.AddressInfo).port;
+  const proxy = await startProxy();
   try {
     const found = await watchForToken({
-      mailbox: imap.mailboxConfig('proxied', 'proxied-pass', { proxy: `http://127.0.0.1:${pport}` }),
+      mailbox: imap.mailboxConfig('proxied', 'proxied-pass', { proxy: proxy.url }),
       since: new Date(Date.now() - 60_000),
       username: SF_USER,
     });
     assert.equal(found.token, 'ProxyTokenAbcdefghijklmn');
-    assert.equal(tunnels, 1);
+    assert.equal(proxy.tunnels(), 1);
   } finally {
-    proxy.close();
+    await proxy.close();
   }
 });

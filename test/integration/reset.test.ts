@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startImapServer, ImapServer } from '../servers/imap';
-import { startEmulator, Emulator } from '../servers/emulator';
+import { startEmulator, Emulator } from '../../src/emulator';
 import { runResetFlow } from '../../src/flow/resetFlow';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';

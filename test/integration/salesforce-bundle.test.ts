@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../servers/emulator';
+import { startEmulator, type Emulator } from '../../src/emulator';
 
 const root = path.resolve(__dirname, '../..');
 let emu: Emulator;

@@ -5,9 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import * as net from 'node:net';
-import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
+import { startProxy } from '../servers/proxy';
 import { testLogin, type LoginOptions } from '../../src/salesforce/login';
 import { createLogger } from '../../src/core/log';
 import { main } from '../../src/cli/main';
@@ -45,35 +44,6 @@ async function login(p: OrgProfile, s: OrgSecrets, opts: LoginOptions = {}) {
   return r;
 }
 
-async function startProxy(): Promise<{ url: string; close(): Promise<void>; auth: string[] }> {
-  const auth: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    auth.push(String(req.headers['proxy-authorization'] ?? ''));
-    const u = new URL(req.url ?? '');
-    const up = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `http://proxyuser:${CANARY_PROXY_PW}@127.0.0.1:${port}`,
-    auth,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 test('all login scenarios with canary secrets: no secret in any log line or result', async () => {
   const u = 'canary@login.test';
   assert.equal((await login(profile(), secrets())).status, 'ok');
@@ -100,7 +70,7 @@ test('all login scenarios with canary secrets: no secret in any log line or resu
   emu.setFault(u, null);
   assert.equal((await login({ ...profile(), loginUrl: 'http://127.0.0.1:9' }, secrets())).code, 'ECONNREFUSED');
   assert.equal((await login(profile(), { password: CANARY_PW, token: 'WrongWrongWrongWrongWrong' }, { retryInvalidLogin: { attempts: 2, delayMs: 1 } })).status, 'invalid-login');
-  const proxy = await startProxy();
+  const proxy = await startProxy({ credentials: `proxyuser:${CANARY_PROXY_PW}` });
   try {
     assert.equal((await login(profile(), secrets(), { proxy: { url: proxy.url } })).status, 'ok');
     assert.ok(proxy.auth.some((a) => a.startsWith('Basic ')), 'proxy credentials were sent');

@@ -9,11 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startEmulator, type Emulator } from '../servers/emulator';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { selfSignedCert } from '../servers/tls';
 import { testLogin } from '../../src/salesforce/login';
 import { closeIdleConnections } from '../../src/salesforce/transport';
 import { loadJsforce } from '../../src/lazy';
@@ -193,14 +190,8 @@ test('closeIdleConnections() closes the pooled sockets', async () => {
   }
 });
 
-function selfSigned(): { key: string; cert: string; cleanup: () => void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tr-keepalive-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { stdio: 'ignore' });
-  return { key: readFileSync(path.join(dir, 'k.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'c.pem'), 'utf8'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 test('https: a socket accepted with an extra CA or strictSSL false is never reused for a strict login without it', { timeout: 60_000 }, async () => {
-  const c = selfSigned();
+  const c = selfSignedCert();
   const tlsEmu = await startEmulator({ users: [{ username: 'tls@alive.test', password: 'Pw-tls-alive', token: 'TlsKeepAlive0000000000000' }], tls: { key: c.key, cert: c.cert } });
   try {
     const profile: OrgProfile = { id: 'tls', name: 'tls', loginUrl: tlsEmu.url, username: 'tls@alive.test' };

@@ -6,13 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import * as net from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startEmulator, type Emulator, type EmulatorFault } from '../servers/emulator';
+import { readFileSync } from 'node:fs';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
+import { closedPort } from '../servers/fakeTcp';
+import { startProxy } from '../servers/proxy';
+import { trySelfSignedCert } from '../servers/tls';
 import { testLogin, type LoginOptions } from '../../src/salesforce/login';
 import type { OrgProfile, OrgSecrets } from '../../src/core/profile';
 import type { HealthStatus } from '../../src/core/health';
@@ -214,10 +212,7 @@ test('AbortSignal ends a hanging login', async () => {
 });
 
 test('closed port: network-error ECONNREFUSED', async () => {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
+  const port = await closedPort();
   const { profile, secrets } = newUser();
   const r = await expectStatus('network-error', 'ECONNREFUSED', { ...profile, loginUrl: `http://127.0.0.1:${port}` }, secrets);
   assert.match(r.message, /refused/);
@@ -268,86 +263,13 @@ test('precondition failures are reported, not thrown', async () => {
 
 // ---- proxies and CAs ----
 
-interface TestProxy {
-  url: string;
-  seen: string[];
-  close(): Promise<void>;
-}
-
-async function startProxy(opts: { refuse?: number } = {}): Promise<TestProxy> {
-  const seen: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    let u: URL;
-    try {
-      u = new URL(req.url ?? '');
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    const up = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    seen.push(`CONNECT ${req.url}`);
-    if (opts.refuse) {
-      socket.end(`HTTP/1.1 ${opts.refuse} Refused\r\n\r\n`);
-      return;
-    }
-    const [h, p] = (req.url ?? '').split(':');
-    const up = net.connect(Number(p), h!, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      up.write(head);
-      up.pipe(socket);
-      socket.pipe(up);
-    });
-    sockets.add(up);
-    up.on('error', () => socket.destroy());
-    socket.on('error', () => up.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
-function makeCert(): { key: string; cert: string } | undefined {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tr-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(path.join(dir, 'k.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'c.pem'), 'utf8') };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test('proxy: CONNECT tunnel to an https org, strictSSL and extra CAs', async (t) => {
-  const tls = makeCert();
+  const tls = trySelfSignedCert();
   if (!tls) {
     t.skip('openssl not available');
     return;
   }
+  tls.cleanup(); // key and cert are in memory
   const secure = await startEmulator({ users: [{ username: 'tls@login.test', password: 'TlsPw-1', token: 'TlsTokenTlsTokenTlsToken1' }], tls });
   const proxy = await startProxy();
   try {

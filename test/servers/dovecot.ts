@@ -35,8 +35,19 @@ export function testTmpRoot(): string {
   }
 }
 
+/** The binaries an IMAP Dovecot needs besides the master: Debian's dovecot-core ships the master without them. */
+export const DOVECOT_IMAP_BINS = ['/usr/lib/dovecot/imap', '/usr/lib/dovecot/imap-login'];
+
+/** The master's path when Dovecot can serve IMAP here (master AND the dovecot-imapd binaries), else undefined. */
 export function dovecotPath(): string | undefined {
-  return existsSync(DOVECOT_BIN) ? DOVECOT_BIN : undefined;
+  return dovecotMissing() ? undefined : DOVECOT_BIN;
+}
+
+/** Why dovecotPath() is undefined ('' when Dovecot is usable): what is missing and which package brings it. */
+export function dovecotMissing(master = DOVECOT_BIN, imapBins = DOVECOT_IMAP_BINS): string {
+  if (!existsSync(master)) return `Dovecot not found (${master}; apt-get install dovecot-imapd)`;
+  const missing = imapBins.filter((f) => !existsSync(f));
+  return missing.length ? `Dovecot found, but not its IMAP server (${missing.join(', ')}; apt-get install dovecot-imapd)` : '';
 }
 
 /** A free loopback TCP port (bind to 0, read, close). */
@@ -144,7 +155,7 @@ export class Dovecot {
   }
 
   static async start(opts: DovecotOptions = {}): Promise<Dovecot> {
-    if (!dovecotPath()) throw new Error(`Dovecot not found at ${DOVECOT_BIN} (apt-get install dovecot-imapd)`);
+    if (!dovecotPath()) throw new Error(dovecotMissing());
     const dir = mkdtempSync(path.join(testTmpRoot(), 'token-relay-dovecot-'));
     chmodSync(dir, 0o755);
     const d = new Dovecot(dir, opts);

@@ -1,6 +1,7 @@
 /**
- * IMAP servers for integration tests: `startImapServer()` gives a real Dovecot when /usr/sbin/dovecot exists
- * (required when CI=true), else the embedded in-process hoodiecrow server, and says so loudly.
+ * IMAP servers for integration tests: `startImapServer()` gives a real Dovecot when it can serve IMAP here
+ * (/usr/sbin/dovecot and dovecot-imapd's imap binaries; required when CI=true), else the embedded in-process
+ * hoodiecrow server, and says so loudly. TOKEN_RELAY_TEST_IMAP=dovecot|embedded forces a kind (imapPreference()).
  *
  *   const imap = await startImapServer();
  *   await imap.addUser('alice', 'alice-pass');
@@ -14,10 +15,10 @@
  * `tls.ca`, or use `insecureTls: true`. Installs nothing.
  */
 import { ImapFlow } from 'imapflow';
-import { readFileSync } from 'node:fs';
-import { Dovecot, dovecotPath, JUNK_FOLDER, ARCHIVE_FOLDER, type AddUserOptions } from './dovecot';
+import { existsSync, readFileSync } from 'node:fs';
+import { Dovecot, DOVECOT_BIN, dovecotMissing, dovecotPath, JUNK_FOLDER, ARCHIVE_FOLDER, type AddUserOptions } from './dovecot';
 import { EmbeddedImap } from './embeddedImap';
-import type { MailboxConfig } from '../../src/mail/watch';
+import type { MailboxConfig } from '../../src/mail';
 
 export interface AppendOptions {
   folder?: string;
@@ -76,19 +77,26 @@ export interface StartImapOptions {
 
 let warned = false;
 
-export async function startImapServer(opts: StartImapOptions = {}): Promise<ImapServer> {
-  // TOKEN_RELAY_TEST_IMAP=embedded|dovecot forces a server kind (to run the suite on the fallback path).
+/**
+ * The server kind the tests (and everything started like them: host tests, vsix-smoke) use when the caller does
+ * not choose: TOKEN_RELAY_TEST_IMAP=embedded|dovecot forces one (to run the suite on the fallback path), else 'auto'.
+ */
+export function imapPreference(): 'auto' | 'dovecot' | 'embedded' {
   const envPrefer = process.env.TOKEN_RELAY_TEST_IMAP;
-  const prefer = opts.prefer ?? (envPrefer === 'embedded' || envPrefer === 'dovecot' ? envPrefer : 'auto');
+  return envPrefer === 'embedded' || envPrefer === 'dovecot' ? envPrefer : 'auto';
+}
+
+export async function startImapServer(opts: StartImapOptions = {}): Promise<ImapServer> {
+  const prefer = opts.prefer ?? imapPreference();
   // The harness runs Dovecot's master as root (it switches to uid 65534 for mail): without root, use embedded.
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   const haveDovecot = !!dovecotPath() && isRoot;
   if (prefer === 'dovecot' || (prefer === 'auto' && haveDovecot)) {
-    if (!haveDovecot) throw new Error(isRoot ? 'Dovecot is required here but /usr/sbin/dovecot is missing (apt-get install dovecot-imapd)' : 'the Dovecot test harness needs root (it starts Dovecot\'s master process)');
+    if (!haveDovecot) throw new Error(isRoot ? `Dovecot is required here: ${dovecotMissing()}` : 'the Dovecot test harness needs root (it starts Dovecot\'s master process)');
     return startDovecotServer(opts);
   }
   if (process.env.CI === 'true' && prefer === 'auto') {
-    throw new Error('CI=true: the integration tests need a real Dovecot (/usr/sbin/dovecot); apt-get install dovecot-imapd');
+    throw new Error(`CI=true: the integration tests need a real Dovecot: ${dovecotMissing() || 'the harness needs root'}`);
   }
   if (!opts.quiet && !warned && opts.prefer !== 'embedded') {
     warned = true;
@@ -99,7 +107,9 @@ export async function startImapServer(opts: StartImapOptions = {}): Promise<Imap
           ? '#  WARNING: TOKEN_RELAY_TEST_IMAP=embedded (Dovecot not used).     #\n'
           : dovecotPath()
             ? '#  WARNING: Dovecot found, but the harness needs root to run it.   #\n'
-            : '#  WARNING: Dovecot not found (/usr/sbin/dovecot).                  #\n') +
+            : existsSync(DOVECOT_BIN)
+              ? '#  WARNING: Dovecot found, but not its imap binary (dovecot-imapd). #\n'
+              : '#  WARNING: Dovecot not found (/usr/sbin/dovecot).                  #\n') +
         '#  IMAP tests run against the EMBEDDED hoodiecrow server instead.   #\n' +
         '#  That is NOT the real thing: apt-get install dovecot-imapd.       #\n' +
         '#####################################################################\n\n',
@@ -218,7 +228,7 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
 
 /**
  * Minimal token / verification-code mails shaped like Salesforce's (see test/fixtures/emails), for IMAP tests
- * that must not wait for test/servers/mailTemplates.ts. `lang: 'ja'` gives the verified Japanese body with a
+ * that must not wait for src/emulator/mailTemplates.ts. `lang: 'ja'` gives the verified Japanese body with a
  * Japanese subject (a localized subject the watcher must still find).
  */
 export function sampleTokenMail(o: { username: string; token: string; lang?: 'en' | 'ja'; from?: string; date?: Date; messageId?: string }): string {

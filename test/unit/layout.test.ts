@@ -21,10 +21,8 @@ const root = path.resolve(__dirname, '..', '..');
 const ALLOWED_TEST_IMPORTS = new Set<string>([
   'bench/latency.ts', // test/servers/imap (type), test/servers/mailTemplates
   'bench/lib/imap.ts', // test/servers/imap (type)
-  'bench/login.ts', // test/servers/emulator
   'bench/run.ts', // test/servers/imap, test/servers/emulator
   'bench/scan.ts', // test/servers/imap (type), test/servers/mailTemplates
-  'esbuild.mjs', // the token-relay-emulator bin's entry point test/servers/emulatorCli.ts
   'scripts/demo/stack.ts', // test/servers/emulator, test/servers/imap
   // The host-test runners load the mocha harness that runs inside code-server (test/host/harness.mjs): a
   // test runner, not a support server; the lead decides whether it moves (e.g. to scripts/lib/) or stays listed.

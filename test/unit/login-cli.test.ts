@@ -2,12 +2,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
-import { startEmulator, type Emulator } from '../servers/emulator';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { trySelfSignedCert } from '../servers/tls';
 
 let emu: Emulator;
 let dir: string;
@@ -147,14 +147,9 @@ test('--verbose logs steps on stderr, redacted', async () => {
 });
 
 test('https org with a private CA: NODE_EXTRA_CA_CERTS from the env file; HTTPS_PROXY from the environment', async (t) => {
-  const certDir = mkdtempSync(path.join(tmpdir(), 'tr-cli-ca-'));
-  let tls: { key: string; cert: string };
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(certDir, 'k.pem'), '-out', path.join(certDir, 'c.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    tls = { key: readFileSync(path.join(certDir, 'k.pem'), 'utf8'), cert: readFileSync(path.join(certDir, 'c.pem'), 'utf8') };
-  } catch {
+  const tls = trySelfSignedCert();
+  if (!tls) {
     t.skip('openssl not available');
-    rmSync(certDir, { recursive: true, force: true });
     return;
   }
   const secure = await startEmulator({ users: [{ username: 'cli@login.test', password: PW, token: TOKEN }], tls });
@@ -164,16 +159,16 @@ test('https org with a private CA: NODE_EXTRA_CA_CERTS from the env file; HTTPS_
     assert.equal(untrusted.code, 1);
     assert.equal(untrusted.json!.status, 'network-error');
     assert.match(String(untrusted.json!.code), /SELF_SIGNED|UNABLE_TO_VERIFY/);
-    const trusted = await run(['--dotenv', envFile('tls-ca.env', { ...vars, NODE_EXTRA_CA_CERTS: path.join(certDir, 'c.pem') })]);
+    const trusted = await run(['--dotenv', envFile('tls-ca.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })]);
     assert.equal(trusted.code, 0, trusted.stderr);
     // A dead proxy from the environment is used (and fails), unless NO_PROXY exempts the host.
-    const viaDeadProxy = await run(['--dotenv', envFile('tls-ca2.env', { ...vars, NODE_EXTRA_CA_CERTS: path.join(certDir, 'c.pem') })], { HTTPS_PROXY: 'http://127.0.0.1:9' });
+    const viaDeadProxy = await run(['--dotenv', envFile('tls-ca2.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })], { HTTPS_PROXY: 'http://127.0.0.1:9' });
     assert.equal(viaDeadProxy.code, 1);
     assert.equal(viaDeadProxy.json!.code, 'ECONNREFUSED');
-    const bypass = await run(['--dotenv', envFile('tls-ca3.env', { ...vars, NODE_EXTRA_CA_CERTS: path.join(certDir, 'c.pem') })], { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' });
+    const bypass = await run(['--dotenv', envFile('tls-ca3.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })], { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' });
     assert.equal(bypass.code, 0, bypass.stderr);
   } finally {
     await secure.close();
-    rmSync(certDir, { recursive: true, force: true });
+    tls.cleanup();
   }
 });

@@ -10,25 +10,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { watchForToken, testMailbox, MailboxError } from '../../src/mail';
 import { testLogin } from '../../src/salesforce/login';
 import { resetPageUrl, validateLoginUrl } from '../../src/core/resetUrl';
-import { startEmulator } from '../servers/emulator';
+import { startEmulator } from '../../src/emulator';
+import { startFakeServer } from '../servers/fakeTcp';
+import { selfSignedCert } from '../servers/tls';
 
 const IMAP_PASS = 'TlsCanary-imap-Pw-77';
 const SF_PASS = 'TlsCanary-sf-Pw-88';
-
-function selfSigned(): { key: string; cert: string; cleanup: () => void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tr-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { stdio: 'ignore' });
-  return { key: readFileSync(path.join(dir, 'k.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'c.pem'), 'utf8'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /**
  * A scripted plain-text IMAP server. `mode`:
@@ -37,16 +27,11 @@ function selfSigned(): { key: string; cert: string; cleanup: () => void } {
  *  fake-ok         answers OK to STARTTLS, then keeps talking plain text
  */
 async function downgradeServer(mode: 'no-starttls' | 'refuse' | 'fake-ok') {
-  const received: string[] = [];
-  const sockets = new Set<net.Socket>();
   const caps = mode === 'no-starttls' ? 'IMAP4rev1 AUTH=PLAIN AUTH=LOGIN IDLE' : 'IMAP4rev1 STARTTLS AUTH=PLAIN IDLE';
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
+  return startFakeServer((s) => {
     s.write(`* OK [CAPABILITY ${caps}] fake server ready\r\n`);
     let buf = '';
     s.on('data', (d) => {
-      received.push(d.toString('latin1'));
       buf += d.toString('latin1');
       let i: number;
       while ((i = buf.indexOf('\r\n')) >= 0) {
@@ -62,15 +47,6 @@ async function downgradeServer(mode: 'no-starttls' | 'refuse' | 'fake-ok') {
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
 }
 
 function leaked(received: string[], user: string): boolean {
@@ -105,22 +81,16 @@ for (const mode of ['no-starttls', 'refuse', 'fake-ok'] as const) {
 }
 
 test('a self-signed IMAPS certificate is refused unless insecureTls is set explicitly', { timeout: 60_000 }, async () => {
-  const c = selfSigned();
-  const received: string[] = [];
-  const server = tls.createServer({ key: c.key, cert: c.cert }, (s) => {
-    s.on('error', () => {});
-    s.on('data', (d) => received.push(d.toString('latin1')));
-    s.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] tls ready\r\n');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const c = selfSignedCert();
+  const server = await startFakeServer((s) => s.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] tls ready\r\n'), { tls: c });
   try {
-    const port = (server.address() as net.AddressInfo).port;
+    const port = server.port;
     await assert.rejects(testMailbox({ host: '127.0.0.1', port, security: 'implicit', user: 'jane', password: IMAP_PASS, timeoutMs: 2000 }), (e: unknown) => {
       assert.ok(e instanceof MailboxError && e.kind === 'tls', String(e));
       assert.ok(!e.message.includes(IMAP_PASS));
       return true;
     });
-    assert.ok(!leaked(received, 'jane'), 'password sent over an unverified TLS connection');
+    assert.ok(!leaked(server.received, 'jane'), 'password sent over an unverified TLS connection');
   } finally {
     server.close();
     c.cleanup();
@@ -143,7 +113,7 @@ test('testLogin against a non-loopback http:// URL fails without sending anythin
 });
 
 test('a self-signed HTTPS Salesforce endpoint is refused without its CA, accepted with it', { timeout: 60_000 }, async () => {
-  const c = selfSigned();
+  const c = selfSignedCert();
   const emu = await startEmulator({ users: [{ username: 'jane@acme.example', password: SF_PASS, token: 'TlsToken00000000000000000' }], tls: { key: c.key, cert: c.cert } });
   try {
     assert.match(emu.url, /^https:/);

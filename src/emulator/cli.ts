@@ -13,8 +13,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, parseEmulatorConfig, DEMO_ORG, DEMO_USERS, type EmulatorConfig } from './emulator';
-import { loadImapflow } from '../../src/lazy';
+import { startEmulator, parseEmulatorConfig, DEMO_ORG, DEMO_USERS, type EmulatorConfig } from './index';
+import { loadImapflow } from '../lazy';
 
 const HELP = `token-relay-emulator: a loopback Salesforce emulator (SOAP login, OAuth, identity, limits, reset page)
 
