@@ -4,16 +4,18 @@
  */
 import * as vscode from 'vscode';
 import { createLogger, type Logger, type LogLevel } from '../core/log';
+import { Disposable } from './lifecycle';
 import { LOG_CHANNEL_NAME } from './settings';
 
-export class ExtensionLog implements vscode.Disposable {
+export class ExtensionLog extends Disposable {
   readonly channel: vscode.LogOutputChannel;
   readonly logger: Logger;
   /** The last lines (redacted), for tests and "copy diagnostics". */
   readonly recent: string[] = [];
 
   constructor(channel?: vscode.LogOutputChannel) {
-    this.channel = channel ?? vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
+    super();
+    this.channel = this._register(channel ?? vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true }));
     this.logger = createLogger((level: LogLevel, line: string) => {
       this.recent.push(`${level} ${line}`);
       if (this.recent.length > 500) this.recent.splice(0, this.recent.length - 500);
@@ -33,9 +35,5 @@ export class ExtensionLog implements vscode.Disposable {
 
   show(): void {
     this.channel.show(true);
-  }
-
-  dispose(): void {
-    this.channel.dispose();
   }
 }

@@ -6,9 +6,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
-import { normalizeApiVersion, type OrgProfile } from '../core/profile';
-import { validateLoginUrl } from '../core/resetUrl';
-import { config, SettingKeys } from './settings';
+import type { OrgProfile } from '../core/profile';
+import { Disposable } from './lifecycle';
+import { config, SECTION, SettingKeys } from './settings';
+
+/** Problems with a profile's non-secret fields (profileFields.ts validateProfileFields, in the on-demand bundle). */
+export type ProfileValidator = (p: Partial<OrgProfile>) => string | undefined;
 
 function clean(raw: unknown): OrgProfile | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
@@ -29,37 +32,21 @@ function clean(raw: unknown): OrgProfile | undefined {
   return p;
 }
 
-/** Problems with a profile's non-secret fields, as a user-readable message (undefined when fine). */
-export function validateProfileFields(p: Partial<OrgProfile>): string | undefined {
-  if (!p.name?.trim()) return 'The org needs a name.';
-  if (!p.username?.trim()) return 'The org needs a Salesforce username.';
-  try {
-    validateLoginUrl(p.loginUrl ?? '');
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (p.apiVersion) {
-    try {
-      normalizeApiVersion(p.apiVersion);
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  return undefined;
-}
-
-export class ProfileStore implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<void>();
+export class ProfileStore extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.emitter.event;
-  private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly log: Logger) {
-    this.subs.push(
+  /** `validate` checks a profile before save() stores it. */
+  constructor(private readonly log: Logger, private readonly validate: ProfileValidator) {
+    super();
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`tokenRelay.${SettingKeys.orgs}`) || e.affectsConfiguration(`tokenRelay.${SettingKeys.activeOrg}`)) {
+        if (e.affectsConfiguration(`${SECTION}.${SettingKeys.orgs}`) || e.affectsConfiguration(`${SECTION}.${SettingKeys.activeOrg}`)) {
           this.emitter.fire();
         }
       }),
+    );
+    this._register(
       vscode.window.onDidChangeActiveTextEditor(() => {
         if ((vscode.workspace.workspaceFolders?.length ?? 0) > 1) this.emitter.fire();
       }),
@@ -105,7 +92,7 @@ export class ProfileStore implements vscode.Disposable {
 
   /** Adds or replaces a profile (by id). */
   async save(profile: OrgProfile): Promise<void> {
-    const problem = validateProfileFields(profile);
+    const problem = this.validate(profile);
     if (problem) throw new Error(problem);
     const list = this.list();
     const i = list.findIndex((p) => p.id === profile.id);
@@ -150,10 +137,5 @@ export class ProfileStore implements vscode.Disposable {
     if (path.isAbsolute(rel)) return rel;
     if (!folder || folder.uri.scheme !== 'file') return undefined;
     return path.join(folder.uri.fsPath, rel);
-  }
-
-  dispose(): void {
-    for (const s of this.subs) s.dispose();
-    this.emitter.dispose();
   }
 }

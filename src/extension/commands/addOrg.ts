@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { profileId, type OrgProfile } from '../../core/profile';
 import { registerSecret } from '../../core/redact';
 import { PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL, validateLoginUrl } from '../../core/resetUrl';
-import { validateProfileFields } from '../profiles';
+import { validateProfileFields } from '../profileFields';
 import type { Services } from '../services';
 import { CommandIds } from '../settings';
 import { reportError, validateTokenInput } from './common';
