@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { readEnvFile } from '../../core/envFile';
 import { profileFromEnv, type OrgProfile } from '../../core/profile';
 import type { Services } from '../services';
-import { envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';
+import { CommandIds, envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';
 import { shouldOfferImport } from '../startup';
 import { reportError } from './common';
 
@@ -46,7 +46,7 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
     const files = await findEnvFiles(s);
     if (!files.length) {
       void s.ui.message('info', vscode.l10n.t('No .env file found in this workspace. Use Add Org to set up an org.'), vscode.l10n.t('Add Org')).then((a) => {
-        if (a) void vscode.commands.executeCommand('tokenRelay.addOrg');
+        if (a) void vscode.commands.executeCommand(CommandIds.addOrg);
       });
       return undefined;
     }
