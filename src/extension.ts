@@ -57,24 +57,27 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
     },
     tester: testLogin, runReset: runResetFlow, testMailbox, isTrusted, now,
   };
-  const envWatcher = new EnvWatcher(profiles, (file) => void s.envWriter.onDiskChange(file));
-  context.subscriptions.push(log, statusBar, profiles, secrets, monitor, envWatcher, ...registerCommands(s));
-  context.subscriptions.push(
-    vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      logger.info('workspace trusted: automatic tests enabled');
-      monitor.refreshView(true);
-    }),
-  );
-
-  // After activation returns: register known secrets with the redactor, paint, first test, import offer.
+  context.subscriptions.push(log, statusBar, profiles, secrets, monitor, ...registerCommands(s));
+  // The status bar shows the active org (or "set up") before activate() returns; nothing else has to.
   monitor.refreshView();
+
+  // Right after activate() returns (the first microtask): watchers, the log's first line, registering the known
+  // secrets with the redactor, the timer, the first test and the import offer.
   void (async () => {
+    await Promise.resolve();
+    context.subscriptions.push(
+      new EnvWatcher(profiles, (file) => void s.envWriter.onDiskChange(file)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        logger.info('workspace trusted: automatic tests enabled');
+        monitor.refreshView(true);
+      }),
+    );
+    logger.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, ${isTrusted() ? 'trusted' : 'Restricted Mode'})`);
     await secrets.registerAll(profiles.list().map((p) => p.id));
     monitor.startTimer();
     if (isTrusted() && profiles.active() && !testMode) void monitor.check({ reason: 'startup' });
     if (!testMode && shouldOfferImport(s)) await loadImpl().offerImportOnStartup(s);
   })().catch((err) => logger.error(`startup: ${String(err)}`));
-  logger.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, ${isTrusted() ? 'trusted' : 'Restricted Mode'})`);
 
   return test?.createApi(s);
 }

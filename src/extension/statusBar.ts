@@ -20,13 +20,13 @@ const LINK_COMMANDS = [CommandIds.testConnection, CommandIds.resetToken, Command
 export class HealthStatusBar extends Disposable {
   readonly item: vscode.StatusBarItem;
   private view: StatusView = { kind: 'no-org' };
+  private shown = false;
 
   constructor(private readonly now: () => Date = () => new Date()) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 50));
     this.item.name = vscode.l10n.t('Salesforce Connection');
-    this.render();
-    this.item.show();
+    // Rendered and shown by the first show() (activation paints the real state at once: one render, not two).
   }
 
   get current(): StatusView {
@@ -36,6 +36,10 @@ export class HealthStatusBar extends Disposable {
   show(view: StatusView): void {
     this.view = view;
     this.render();
+    if (!this.shown) {
+      this.shown = true;
+      this.item.show();
+    }
   }
 
   private render(): void {
