@@ -94,7 +94,7 @@ const NOT_AT_ACTIVATION = [
   /^src\/(salesforce|mail|flow)\//,
   /^src\/lazy\.ts$/,
   /^src\/core\/(tokenMail|html|dotenv|envFile|git|health|profile|resetUrl)\.ts$/,
-  /^src\/extension\/(lazyImpl|envWriter|healthCheck|fixes|profileFields)\.ts$/,
+  /^src\/extension\/(lazyImpl|envWriter|healthCheck|fixes|profileFields|profileEdits)\.ts$/,
   /^src\/extension\/commands\/(?!index\.ts$)/,
   ...TEST_ONLY,
 ];

@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
   const realUi = new VsCodeUi(opener);
   const test = testMode ? requireBundle<typeof TestApiModule>('./testApi', './extension-test.js').createTestMode(opener, realUi) : undefined;
   const ui = test?.ui ?? realUi;
-  const profiles = new ProfileStore(logger.child('orgs'), (p) => loadImpl().validateProfileFields(p));
+  const profiles = new ProfileStore(logger.child('orgs'));
   const secrets = new SecretStore(context.secrets, logger.child('secrets'));
   const statusBar = new HealthStatusBar(now);
   const monitor = new HealthMonitor({

@@ -9,7 +9,6 @@ import type { OrgProfile } from '../core/profile';
 import type { EnvWriter, EnvWriterDeps } from './envWriter';
 import type { CheckHost, CheckOptions, LoginTester } from './healthMonitor';
 import type { MailboxTester, ResetRunner } from './mailDeps';
-import type { ProfileValidator } from './profiles';
 import type { Services } from './services';
 import type { CommandId } from './settings';
 
@@ -22,8 +21,6 @@ export interface LazyApi {
   runHealthCheck(host: CheckHost, org: OrgProfile, opts: CheckOptions): Promise<HealthResult | undefined>;
   /** The .env writer behind `Services.envWriter` (envWriter.ts). */
   createEnvWriter(deps: EnvWriterDeps): EnvWriter;
-  /** ProfileStore.save's check (profileFields.ts). */
-  validateProfileFields: ProfileValidator;
   /** src/salesforce/login.ts testLogin (loads jsforce on its first call). */
   testLogin: LoginTester;
   /** src/flow/resetFlow.ts runResetFlow. */

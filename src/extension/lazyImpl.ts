@@ -19,14 +19,12 @@ import { offerImportOnStartup } from './commands/importOrgFromEnv';
 import { EnvWriter } from './envWriter';
 import { runHealthCheck } from './healthCheck';
 import type { LazyApi } from './lazyApi';
-import { validateProfileFields } from './profileFields';
 
 export const lazyApi: LazyApi = {
   runCommand,
   offerImportOnStartup,
   runHealthCheck,
   createEnvWriter: (deps) => new EnvWriter(deps),
-  validateProfileFields,
   testLogin,
   runResetFlow,
   testMailbox,

@@ -1,5 +1,5 @@
 /**
- * Checks of a profile's non-secret fields (Add Org, Edit Org, ProfileStore.save). On-demand bundle: activation
+ * Checks of a profile's non-secret fields (Add Org, Edit Org, saveProfile in profileEdits.ts). On-demand bundle: activation
  * only reads profiles, so the URL and API-version rules (src/core/resetUrl.ts, profile.ts) load on first use.
  */
 import { normalizeApiVersion, type OrgProfile } from '../core/profile';

@@ -10,9 +10,6 @@ import type { OrgProfile } from '../core/profile';
 import { Disposable } from './lifecycle';
 import { config, SECTION, SettingKeys } from './settings';
 
-/** Problems with a profile's non-secret fields (profileFields.ts validateProfileFields, in the on-demand bundle). */
-export type ProfileValidator = (p: Partial<OrgProfile>) => string | undefined;
-
 function clean(raw: unknown): OrgProfile | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const r = raw as Record<string, unknown>;
@@ -36,8 +33,8 @@ export class ProfileStore extends Disposable {
   private readonly emitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.emitter.event;
 
-  /** `validate` checks a profile before save() stores it. */
-  constructor(private readonly log: Logger, private readonly validate: ProfileValidator) {
+  /** Reads profiles; the writes (save, remove, set active) are profileEdits.ts, on-demand code. */
+  constructor(readonly log: Logger) {
     super();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -83,52 +80,6 @@ export class ProfileStore extends Disposable {
     const all = this.list();
     const id = config(folder?.uri).get<string>(SettingKeys.activeOrg);
     return (id && all.find((p) => p.id === id)) || all[0];
-  }
-
-  /** `tokenRelay.orgs` is application-scoped (user settings only): a workspace cannot redirect credentials. */
-  private async writeList(list: OrgProfile[]): Promise<void> {
-    await config().update(SettingKeys.orgs, list, vscode.ConfigurationTarget.Global);
-  }
-
-  /** Adds or replaces a profile (by id). */
-  async save(profile: OrgProfile): Promise<void> {
-    const problem = this.validate(profile);
-    if (problem) throw new Error(problem);
-    const list = this.list();
-    const i = list.findIndex((p) => p.id === profile.id);
-    if (i >= 0) list[i] = profile;
-    else list.push(profile);
-    await this.writeList(list);
-    this.log.info(`${i >= 0 ? 'updated' : 'added'} org ${profile.name} (${profile.id})`);
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.writeList(this.list().filter((p) => p.id !== id));
-    // Unbind it wherever it was active.
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const info = config(f.uri).inspect<string>(SettingKeys.activeOrg);
-      if (info?.workspaceFolderValue === id) await config(f.uri).update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.WorkspaceFolder);
-    }
-    const info = config().inspect<string>(SettingKeys.activeOrg);
-    if (info?.workspaceValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Workspace);
-    if (info?.globalValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Global);
-    this.log.info(`removed org ${id}`);
-  }
-
-  /** Makes an org active: for the folder in a multi-root workspace, else for the workspace (or user). */
-  async setActive(id: string, folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): Promise<void> {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (!vscode.workspace.isTrusted) {
-      // Restricted Mode: nothing is written into the workspace (.vscode/settings.json included).
-      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Global);
-    } else if (folders.length > 1 && folder) {
-      await config(folder.uri).update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.WorkspaceFolder);
-    } else if (folders.length > 0) {
-      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Workspace);
-    } else {
-      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Global);
-    }
-    this.log.info(`active org: ${id}${folder && folders.length > 1 ? ` (folder ${folder.name})` : ''}`);
   }
 
   /** The absolute .env path for a profile in a folder (undefined without a folder and an absolute path). */

@@ -12,6 +12,7 @@ import type { Services } from '../services';
 import { CommandIds, envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';
 import { shouldOfferImport } from '../startup';
 import { reportError } from './common';
+import { saveProfile, setActiveProfile } from '../profileEdits';
 
 /** The .env files worth offering: the configured path of each folder, then any .env found (max 20). */
 export async function findEnvFiles(s: Services): Promise<string[]> {
@@ -70,9 +71,9 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
       ...(rel !== '.env' ? { envPath: rel } : {}),
     };
     await s.monitor.hold(async () => {
-      await s.profiles.save({ ...existing, ...named });
+      await saveProfile(s.profiles, { ...existing, ...named });
       await s.secrets.setOrgSecrets(named.id, secrets);
-      await s.profiles.setActive(named.id, folder);
+      await setActiveProfile(s.profiles, named.id, folder);
     });
     s.logger.info(`imported ${named.username} from ${file}: ${Object.entries(secrets).filter(([, v]) => v).map(([k]) => k).join(', ') || 'no secrets'}`);
     void s.ui.message(
