@@ -75,25 +75,32 @@ const app = {
   define,
 };
 
-// The extension is two bundles (docs/benchmarks.md, activation_ms):
-//   dist/extension.js       what activation needs: wiring, status bar, stores, UI, placeholder commands;
-//   dist/extension-lazy.js  src/extension/lazyImpl.ts: command handlers, login, reset flow, mail, .env editor,
-//                           required on first use by loadImpl() (src/extension/lazyLoader.ts).
-// A module both use must exist once (one redactor, one class per `instanceof`). So every import in
-// dist/extension-lazy.js of a module that dist/extension.js has becomes a read from a table, and
-// dist/extension.js is built with a generated entry that hands exactly those modules' namespaces to
-// setSharedModules(); loadImpl() lends the table to dist/extension-lazy.js through a global while requiring it.
+// The extension is two bundles (docs/benchmarks.md, activation_ms), plus one for tests:
+//   dist/extension.js       what activation needs: wiring, status bar, stores, .env watcher, placeholder commands;
+//   dist/extension-lazy.js  src/extension/lazyImpl.ts: command handlers, health checks, login, reset flow, mail,
+//                           .env editor, required on first use by loadImpl() (src/extension/lazyLoader.ts);
+//   dist/extension-test.js  src/extension/testApi.ts: the test API and its scripted UI, required by activate()
+//                           only under TOKEN_RELAY_TEST=1 (host tests); not in the .vsix.
+// A module several use must exist once (one redactor, one class per `instanceof`). So every import in
+// dist/extension-lazy.js or dist/extension-test.js of a module that dist/extension.js has becomes a read from a
+// table, and dist/extension.js is built with a generated entry that hands exactly those modules' namespaces to
+// setSharedModules(); requireBundle() lends the table to the other bundle through a global while requiring it.
 const SHARED_KEY = "Symbol.for('tokenRelay.sharedModules')"; // = SHARED_MODULES_KEY in lazyLoader.ts
 const extensionCommon = { ...common, external: ['./vendor/*'], define };
+// Test-only code: in dist/extension-test.js only.
+const TEST_ONLY = [/^src\/extension\/(testApi|scriptedUi)\.ts$/];
 // What must never be in dist/extension.js (it is what the split is for).
 const NOT_AT_ACTIVATION = [
   /^src\/(salesforce|mail|flow|envfile)\//,
   /^src\/lazy\.ts$/,
-  /^src\/core\/(tokenMail|html|dotenv|envContent|health)\.ts$/,
+  /^src\/core\/(tokenMail|html|dotenv|envContent|health|profile|resetUrl|signin)\.ts$/,
   /^src\/core\/mail\//,
-  /^src\/extension\/lazyImpl\.ts$/,
+  /^src\/extension\/(lazyImpl|envWriter|healthCheck|fixes|profileFields|profileEdits)\.ts$/,
   /^src\/extension\/commands\/(?!index\.ts$)/,
+  ...TEST_ONLY,
 ];
+// Names that only test code has: the production bundles must not contain them (checked after every build).
+const TEST_ONLY_NAMES = /\b(ScriptedUi|SwitchableUi|testsStarted|maxConcurrent|HealthCounters)\b/;
 
 const rel = (p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/');
 
@@ -107,9 +114,9 @@ async function buildExtension() {
   const inputs = await activationInputs();
   const bad = inputs.filter((f) => NOT_AT_ACTIVATION.some((re) => re.test(f)));
   if (bad.length) {
-    throw new Error(`dist/extension.js would carry on-demand code: ${bad.join(', ')}. Reach it through loadImpl() (src/extension/lazyLoader.ts) instead of importing it.`);
+    throw new Error(`dist/extension.js would carry on-demand or test code: ${bad.join(', ')}. Reach it through loadImpl() (src/extension/lazyLoader.ts) or inject it instead of importing it.`);
   }
-  // 1. The on-demand bundle, taking every module the activation bundle has from it.
+  // 1. The on-demand and test bundles, taking every module the activation bundle has from it.
   const inActivation = new Set(inputs);
   const fromActivationBundle = {
     name: 'from-activation-bundle',
@@ -124,23 +131,23 @@ async function buildExtension() {
       b.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, (a) => ({
         loader: 'js',
         contents: `const t = globalThis[${SHARED_KEY}];
-if (!t || !(${JSON.stringify(a.path)} in t)) throw new Error('dist/extension-lazy.js must be loaded by loadImpl() of the same build of dist/extension.js (${a.path} is missing).');
+if (!t || !(${JSON.stringify(a.path)} in t)) throw new Error('dist/extension-lazy.js and dist/extension-test.js must be loaded by loadImpl()/requireBundle() of the same build of dist/extension.js (${a.path} is missing).');
 module.exports = t[${JSON.stringify(a.path)}];`,
       }));
     },
   };
-  const lazy = await esbuild.build({
-    ...extensionCommon,
-    entryPoints: { 'extension-lazy': 'src/extension/lazyImpl.ts' },
-    outdir: extOut,
-    metafile: true,
-    plugins: [vscodeOnce, fromActivationBundle],
-  });
-  const lazyInputs = Object.keys(lazy.metafile.inputs);
-  const twice = lazyInputs.filter((f) => inActivation.has(rel(f)));
-  if (twice.length) throw new Error(`in both extension bundles: ${twice.join(', ')}`);
-  // 2. The activation bundle, handing over the modules the on-demand bundle takes (and only those).
-  const shared = lazyInputs.filter((f) => f.startsWith('activation-bundle:')).map((f) => f.slice('activation-bundle:'.length)).sort();
+  const sideBundle = async (name, entry) => {
+    const r = await esbuild.build({ ...extensionCommon, entryPoints: { [name]: entry }, outdir: extOut, metafile: true, plugins: [vscodeOnce, fromActivationBundle] });
+    const ins = Object.keys(r.metafile.inputs);
+    const twice = ins.filter((f) => inActivation.has(rel(f)));
+    if (twice.length) throw new Error(`in dist/extension.js and dist/${name}.js: ${twice.join(', ')}`);
+    return ins;
+  };
+  const [lazyInputs, testInputs] = await Promise.all([sideBundle('extension-lazy', 'src/extension/lazyImpl.ts'), sideBundle('extension-test', 'src/extension/testApi.ts')]);
+  const testInLazy = lazyInputs.filter((f) => TEST_ONLY.some((re) => re.test(rel(f))));
+  if (testInLazy.length) throw new Error(`test-only code in dist/extension-lazy.js: ${testInLazy.join(', ')}`);
+  // 2. The activation bundle, handing over the modules the other bundles take (and only those).
+  const shared = [...new Set([...lazyInputs, ...testInputs].filter((f) => f.startsWith('activation-bundle:')).map((f) => f.slice('activation-bundle:'.length)))].sort();
   const entry = [
     "import { setSharedModules } from './src/extension/lazyLoader';",
     ...shared.map((f, i) => `import * as m${i} from './${f}';`),
@@ -153,6 +160,11 @@ module.exports = t[${JSON.stringify(a.path)}];`,
     outfile: path.join(extOut, 'extension.js'),
     plugins: [vscodeOnce],
   });
+  // 3. No test code in what users get (names survive minification: they are class names and property keys).
+  for (const f of ['extension.js', 'extension-lazy.js']) {
+    const m = readFileSync(path.join(extOut, f), 'utf8').match(TEST_ONLY_NAMES);
+    if (m) throw new Error(`dist/${f} contains test-only code (${m[0]}): keep it in src/extension/testApi.ts / scriptedUi.ts`);
+  }
 }
 
 // One bundle per heavy library, so the first use of one does not pay for the others.

@@ -7,18 +7,20 @@
  *  - warns once per file when git does not ignore it, offering to add it to `.gitignore`;
  *  - notices outside edits of `.env` that differ from SecretStorage and offers to import them;
  *  - refuses in Restricted Mode (nothing is written there).
+ * On-demand bundle: made on first use (`Services.envWriter`, src/extension.ts); the activation bundle only
+ * watches the file (envWatcher.ts) and hands a change to `onDiskChange`.
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EnvWriteResult, readEnvFile } from '../envfile';
+import { parseEnv, setEnvText } from '../core/dotenv';
+import { readEnvFile, writeEnvFile, isGitIgnored, type EnvWriteResult } from '../envfile';
 import type { Logger } from '../core/log';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
-import { envVariableNames, envWriteKeys } from './settings';
-import { loadImpl } from './lazyLoader';
+import { CommandIds, envVariableNames, envWriteKeys } from './settings';
 import { RestrictedModeError } from './trust';
 import type { Ui } from './ui';
 
@@ -52,18 +54,12 @@ function minimalEdit(a: string, b: string): { start: number; endA: number; text:
   return { start, endA, text: b.slice(start, endB) };
 }
 
-export class EnvWriter implements vscode.Disposable {
+export class EnvWriter {
   /** The text we last wrote per file, to tell our own writes from outside edits. */
   private readonly written = new Map<string, string>();
   private readonly offered = new Set<string>();
-  private watcher: vscode.FileSystemWatcher | undefined;
-  private watchedFile: string | undefined;
-  private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly deps: EnvWriterDeps) {
-    this.subs.push(deps.profiles.onDidChange(() => this.watchActive()));
-    this.watchActive();
-  }
+  constructor(private readonly deps: EnvWriterDeps) {}
 
   /** The values to write for a profile: the token always; username/password/login URL per setting. */
   valuesFor(profile: OrgProfile, secrets: OrgSecrets, folder?: vscode.WorkspaceFolder): Record<string, string> {
@@ -91,7 +87,6 @@ export class EnvWriter implements vscode.Disposable {
     let outcome: EnvWriteOutcome;
     if (doc && doc.isDirty) {
       const before = doc.getText();
-      const { parseEnv, setEnvText } = loadImpl(); // the .env editor is in the on-demand bundle
       const next = setEnvText(before, values); // throws EnvError for unrepresentable values
       const old = parseEnv(before);
       const changed = Object.keys(values).filter((k) => old[k] !== values[k]);
@@ -109,7 +104,7 @@ export class EnvWriter implements vscode.Disposable {
       log.info(`updated ${changed.join(', ') || 'nothing'} in the unsaved editor of ${file}`);
     } else {
       const root = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
-      const res = await loadImpl().writeEnvFile(file, values, {
+      const res = await writeEnvFile(file, values, {
         allowOutside: root,
         checkGitIgnore: false,
         confirmOutside: async (target) => {
@@ -151,7 +146,7 @@ export class EnvWriter implements vscode.Disposable {
   async warnIfNotIgnored(file: string): Promise<void> {
     const key = `gitignoreWarned:${path.resolve(file)}`;
     if (this.deps.state.get<boolean>(key)) return;
-    const ignored = await loadImpl().isGitIgnored(file);
+    const ignored = await isGitIgnored(file);
     if (ignored !== false) return; // ignored, or not a git repo / no git
     await this.deps.state.update(key, true);
     const add = vscode.l10n.t('Add to .gitignore');
@@ -180,29 +175,13 @@ export class EnvWriter implements vscode.Disposable {
     }
   }
 
-  /** Watches the active org's .env for outside edits. */
-  private watchActive(): void {
-    const org = this.deps.profiles.active();
-    const file = org ? this.envFile(org) : undefined;
-    if (file === this.watchedFile) return;
-    this.watcher?.dispose();
-    this.watcher = undefined;
-    this.watchedFile = file;
-    if (!file) return;
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    const changed = () => void this.onDiskChange(file);
-    w.onDidChange(changed);
-    w.onDidCreate(changed);
-    this.watcher = w;
-  }
-
   /** An outside edit of .env: if its values differ from SecretStorage, offer to import them. */
   async onDiskChange(file: string): Promise<void> {
     const org = this.deps.profiles.active();
     if (!org || this.envFile(org) !== file) return;
     let read: Awaited<ReturnType<typeof readEnvFile>>;
     try {
-      read = await loadImpl().readEnvFile(file);
+      read = await readEnvFile(file);
     } catch (err) {
       this.deps.log.warn(`cannot read ${file}: ${safeErrorMessage(err)}`);
       return;
@@ -227,7 +206,7 @@ export class EnvWriter implements vscode.Disposable {
     if (userDiffers) {
       const imp = vscode.l10n.t('Import Org from .env');
       const a = await this.deps.ui.message('info', vscode.l10n.t('{0} now names another user than the org {1}.', path.basename(file), org.name), imp);
-      if (a === imp) await vscode.commands.executeCommand('tokenRelay.importOrgFromEnv', file);
+      if (a === imp) await vscode.commands.executeCommand(CommandIds.importOrgFromEnv, file);
       return;
     }
     const importIt = vscode.l10n.t('Import');
@@ -250,10 +229,5 @@ export class EnvWriter implements vscode.Disposable {
         void this.deps.ui.message('error', vscode.l10n.t('Could not write {0}: {1}', file, safeErrorMessage(err)));
       }
     }
-  }
-
-  dispose(): void {
-    this.watcher?.dispose();
-    for (const s of this.subs) s.dispose();
   }
 }

@@ -2,18 +2,20 @@
  * Login health of the active org: one test at a time, re-tests on an interval (setting, 0 = off), when the
  * secrets change (also from another window) and when .env changes; updates the status bar and offers the
  * fixes of a failure. In Restricted Mode nothing is tested automatically.
+ *
+ * This is the activation-time half: the state, the triggers, the queue and the status bar. A test itself
+ * (secrets, MFA prompt, testLogin, the report and the fixes) is healthCheck.ts in the on-demand bundle,
+ * reached through the injected `runCheck`; the early outs (no org, Restricted Mode) stay here, so they load nothing.
  */
 import * as vscode from 'vscode';
 import type { HealthResult } from '../core/healthStates';
 import type { Logger } from '../core/log';
-import { profileProblems, type OrgProfile, type OrgSecrets } from '../core/profile';
-import { registerSecret, safeErrorMessage } from '../core/redact';
-import { offerFixes } from './fixes';
-import { loadImpl } from './lazyLoader';
+import type { OrgProfile, OrgSecrets } from '../core/profile';
+import { Disposable, toDisposable } from './lifecycle';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
-import { config, healthIntervalMinutes, proxySettings, SettingKeys, CommandIds } from './settings';
-import { labelFor, type HealthStatusBar } from './statusBar';
+import { config, healthIntervalMinutes, SECTION, SettingKeys, CommandIds } from './settings';
+import type { HealthStatusBar } from './statusBar';
 import type { Ui } from './ui';
 
 /** The options of src/salesforce/login.ts testLogin that the extension uses. */
@@ -26,9 +28,6 @@ export interface LoginTestOptions {
   log?: Logger;
 }
 export type LoginTester = (profile: OrgProfile, secrets: OrgSecrets, opts?: LoginTestOptions) => Promise<HealthResult>;
-
-/** The real tester (src/salesforce/login.ts, in the on-demand bundle; it loads jsforce on its first call). */
-export const defaultLoginTester: LoginTester = async (profile, secrets, opts) => loadImpl().testLogin(profile, secrets, opts);
 
 export interface CheckOptions {
   reason: string;
@@ -47,46 +46,70 @@ export interface HealthMonitorDeps {
   tester: LoginTester;
   isTrusted: () => boolean;
   now?: () => Date;
+  /** Runs one test of `org` (healthCheck.ts runHealthCheck, in the on-demand bundle). */
+  runCheck: (host: CheckHost, org: OrgProfile, opts: CheckOptions) => Promise<HealthResult | undefined>;
 }
 
-export class HealthMonitor implements vscode.Disposable {
+/** What a test started by the monitor (healthCheck.ts) reads and updates. */
+export interface CheckHost {
+  readonly deps: HealthMonitorDeps;
+  readonly now: Date;
+  /** The last result per profile id. */
+  readonly last: Map<string, HealthResult>;
+  /** Repaints the status bar from the state (the active org may have changed during the test). */
+  paint(): void;
+  /** Fires onDidCheck. */
+  fire(e: { org: OrgProfile; health: HealthResult }): void;
+  /** Test seam (the test API counts tests through it): told when a login test starts and ends. */
+  readonly probe?: HealthProbe;
+}
+
+export interface HealthProbe {
+  started(): void;
+  finished(): void;
+}
+
+export class HealthMonitor extends Disposable implements CheckHost {
   private running: Promise<HealthResult | undefined> | undefined;
   private pending: CheckOptions | undefined;
   private runningInteractive = false;
   private followUp: Promise<HealthResult | undefined> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly last = new Map<string, HealthResult>();
-  private readonly subs: vscode.Disposable[] = [];
-  private readonly emitter = new vscode.EventEmitter<{ org: OrgProfile; health: HealthResult }>();
+  readonly last = new Map<string, HealthResult>();
+  private readonly emitter = this._register(new vscode.EventEmitter<{ org: OrgProfile; health: HealthResult }>());
   /** Fires after every finished test. */
   readonly onDidCheck = this.emitter.event;
-  /** How many tests ran (tests use it to check "never more than one at a time"). */
-  testsStarted = 0;
-  concurrent = 0;
-  maxConcurrent = 0;
+  /** Set by the test API only (it counts tests: "never more than one at a time"). */
+  probe?: HealthProbe;
   /** While > 0 (a reset or manual entry is in progress) change-triggered re-tests are held back. */
   private holds = 0;
 
-  constructor(private readonly deps: HealthMonitorDeps) {
-    this.subs.push(
+  constructor(readonly deps: HealthMonitorDeps) {
+    super();
+    this._register(toDisposable(() => clearInterval(this.timer)));
+    this._register(
       deps.profiles.onDidChange(() => {
         // Results of removed orgs are forgotten: an org added again starts "not checked".
         const ids = new Set(deps.profiles.list().map((p) => p.id));
         for (const id of [...this.last.keys()]) if (!ids.has(id)) this.last.delete(id);
         this.refreshView(); // Switch Org tests itself
       }),
+    );
+    this._register(
       deps.secrets.onDidChange((c) => {
         if (!c.external || this.holds > 0) return;
         const active = deps.profiles.active();
         if (active && (c.profileId === active.id)) void this.check({ reason: 'secrets changed in another window' });
       }),
+    );
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`tokenRelay.${SettingKeys.healthCheckInterval}`)) this.startTimer();
+        if (e.affectsConfiguration(`${SECTION}.${SettingKeys.healthCheckInterval}`)) this.startTimer();
       }),
     );
   }
 
-  private get now(): Date {
+  get now(): Date {
     return (this.deps.now ?? (() => new Date()))();
   }
 
@@ -122,7 +145,7 @@ export class HealthMonitor implements vscode.Disposable {
     this.paint(testIfNew);
   }
 
-  private paint(testIfNew = false): void {
+  paint(testIfNew = false): void {
     const org = this.deps.profiles.active();
     if (!org) {
       this.deps.statusBar.show({ kind: 'no-org' });
@@ -151,6 +174,10 @@ export class HealthMonitor implements vscode.Disposable {
     if (this.holds > 0) return;
     if (config().get<boolean>(SettingKeys.healthCheckOnChange, true) === false) return;
     void this.check({ reason });
+  }
+
+  fire(e: { org: OrgProfile; health: HealthResult }): void {
+    this.emitter.fire(e);
   }
 
   /** Records a result obtained elsewhere (the reset flow tests the login itself). */
@@ -200,7 +227,7 @@ export class HealthMonitor implements vscode.Disposable {
   }
 
   private async runOnce(opts: CheckOptions): Promise<HealthResult | undefined> {
-    const { profiles, secrets, statusBar, ui, log } = this.deps;
+    const { profiles, statusBar, ui, log } = this.deps;
     const org = profiles.active();
     if (!org) {
       statusBar.show({ kind: 'no-org' });
@@ -218,80 +245,6 @@ export class HealthMonitor implements vscode.Disposable {
       log.debug(`skipped automatic test (${opts.reason}): Restricted Mode`);
       return undefined;
     }
-    const orgSecrets = await secrets.getOrgSecrets(org.id);
-    if (org.mfaForApi) {
-      if (!opts.interactive) {
-        log.debug(`skipped automatic test of ${org.name}: MFA for API logins needs a code`);
-        if (!this.last.has(org.id)) statusBar.show({ kind: 'unchecked', org, note: vscode.l10n.t('This org uses MFA for API logins: click to test with an authenticator code.') });
-        return undefined;
-      }
-      const code = await ui.input({
-        title: vscode.l10n.t('Test Connection: {0}', org.name),
-        prompt: vscode.l10n.t('This org requires multi-factor authentication for API logins, so there is no security token. Enter the current code from your authenticator app.'),
-        placeHolder: '123456',
-        password: false,
-        validateInput: (v) => (/^\s*\d{6,8}\s*$/.test(v) ? undefined : vscode.l10n.t('Enter the 6-digit code from your authenticator app.')),
-      });
-      if (!code) return undefined;
-      orgSecrets.mfaCode = code.trim();
-      registerSecret(orgSecrets.mfaCode);
-    }
-    const problems = profileProblems(org, orgSecrets);
-    if (problems.length) {
-      const msg = problems.map((p) => p.message).join(' ');
-      statusBar.show({ kind: 'unchecked', org, note: msg });
-      log.warn(`cannot test ${org.name}: ${msg}`);
-      if (opts.interactive) {
-        const edit = vscode.l10n.t('Edit Org');
-        void ui.message('warn', vscode.l10n.t('{0}: cannot test the login yet. {1}', org.name, msg), edit).then((a) => {
-          if (a === edit) void vscode.commands.executeCommand(CommandIds.editOrg, org.id);
-        });
-      }
-      return undefined;
-    }
-
-    this.testsStarted++;
-    this.concurrent++;
-    this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
-    statusBar.show({ kind: 'checking', org, last: this.last.get(org.id) });
-    log.info(`testing login of ${org.name} (${opts.reason})`);
-    let health: HealthResult;
-    try {
-      health = await this.deps.tester(org, orgSecrets, {
-        timeoutMs: 30_000,
-        fetchLimits: true,
-        proxy: proxySettings(),
-        retryInvalidLogin: opts.retryInvalidLogin,
-        log: log.child('salesforce'),
-      });
-    } catch (err) {
-      // testLogin never throws; a broken tester still ends in a state.
-      health = {
-        status: 'login-failed', label: 'Login failed', code: null, message: safeErrorMessage(err),
-        organizationId: null, username: org.username, instanceUrl: null, checkedAt: this.now.toISOString(),
-      };
-    } finally {
-      this.concurrent--;
-    }
-    if (!health.checkedAt) health = { ...health, checkedAt: this.now.toISOString() };
-    const previous = this.last.get(org.id);
-    this.last.set(org.id, health);
-    log.info(`${org.name}: ${health.status}${health.code ? ` (${health.code})` : ''}${health.latencyMs !== undefined ? ` in ${health.latencyMs} ms` : ''}${health.status !== 'ok' ? `: ${health.message}` : ''}`);
-    if (profiles.active()?.id === org.id) statusBar.show({ kind: 'result', org, health });
-    else this.paint(); // the active org changed meanwhile (Switch Org, another folder's editor)
-    this.emitter.fire({ org, health });
-
-    if (health.status !== 'ok') {
-      if (opts.interactive || previous?.status !== health.status) void offerFixes(health, org, ui);
-    } else if (opts.interactive) {
-      void ui.message('info', vscode.l10n.t('{0}: {1} as {2}.', org.name, labelFor(health), health.username ?? org.username));
-    }
-    return health;
-  }
-
-  dispose(): void {
-    if (this.timer) clearInterval(this.timer);
-    for (const s of this.subs) s.dispose();
-    this.emitter.dispose();
+    return this.deps.runCheck(this, org, opts);
   }
 }

@@ -6,15 +6,27 @@
  * use (the redactor, the profile store, the UI …) exist once: esbuild.mjs makes this bundle take them from
  * `dist/extension.js` instead of carrying copies.
  *
- * Only lazyLoader.ts may name this module, and only as a type import plus `loadImpl()`; a value import from
- * an activation module would pull all of it back into dist/extension.js (esbuild.mjs fails the build if it does).
+ * Its one export has the type `LazyApi` (lazyApi.ts). Nothing imports this module: lazyLoader.ts requires it by
+ * a computed id (a value import from an activation module would pull all of it back into dist/extension.js;
+ * esbuild.mjs fails the build if it does).
  */
-export { runCommand } from './commands/handlers';
-export { offerImportOnStartup } from './commands/importOrgFromEnv';
-export { testLogin } from '../salesforce/login';
-export { runResetFlow } from '../flow/resetFlow';
-export { testMailbox } from '../mail';
-export { parseEnv, setEnvText } from '../core/dotenv';
-export { readEnvFile, writeEnvFile } from '../envfile';
-export { isGitIgnored } from '../envfile';
-export { loadedLibraries } from '../lazy';
+import { runResetFlow } from '../flow/resetFlow';
+import { loadedLibraries } from '../lazy';
+import { testMailbox } from '../mail';
+import { testLogin } from '../salesforce/login';
+import { runCommand } from './commands/handlers';
+import { offerImportOnStartup } from './commands/importOrgFromEnv';
+import { EnvWriter } from './envWriter';
+import { runHealthCheck } from './healthCheck';
+import type { LazyApi } from './lazyApi';
+
+export const lazyApi: LazyApi = {
+  runCommand,
+  offerImportOnStartup,
+  runHealthCheck,
+  createEnvWriter: (deps) => new EnvWriter(deps),
+  testLogin,
+  runResetFlow,
+  testMailbox,
+  loadedLibraries,
+};

@@ -6,8 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
-import { ProfileError, validateProfile, type AuthMethod, type OrgProfile } from '../core/profile';
-import { config, SettingKeys } from './settings';
+import type { AuthMethod, OrgProfile } from '../core/profile';
+import { Disposable } from './lifecycle';
+import { config, SECTION, SettingKeys } from './settings';
 
 function clean(raw: unknown): OrgProfile | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
@@ -26,40 +27,28 @@ function clean(raw: unknown): OrgProfile | undefined {
   const envPath = str('envPath');
   if (envPath) p.envPath = envPath;
   const auth = str('auth');
-  if (auth) p.auth = auth as AuthMethod; // checked by validateProfile
-  // Validated where it enters: the login and reset paths trust a ValidProfile. One that does not validate (a
-  // hand-edited setting) stays listed as is; its Test Connection reports why (INVALID_LOGIN_URL…).
-  try {
-    return validateProfile(p);
-  } catch {
-    return p;
-  }
+  if (auth) p.auth = auth as AuthMethod;
+  // Not validated here: activation only reads profiles, and the URL / API-version / auth rules are on-demand code.
+  // testLogin and the reset flow validate a profile that is not a ValidProfile (once per object), so a hand-edited
+  // setting that does not validate stays listed and its Test Connection reports why (INVALID_LOGIN_URL …).
+  return p;
 }
 
-/** Problems with a profile's non-secret fields, as a user-readable message (undefined when fine). */
-export function validateProfileFields(p: Partial<OrgProfile>): string | undefined {
-  if (!p.name?.trim()) return 'The org needs a name.';
-  if (!p.username?.trim()) return 'The org needs a Salesforce username.';
-  try {
-    validateProfile({ ...p, id: p.id ?? '', name: p.name, username: p.username, loginUrl: p.loginUrl ?? '', apiVersion: p.apiVersion || undefined });
-  } catch (e) {
-    return e instanceof ProfileError ? e.reason : (e as Error).message;
-  }
-  return undefined;
-}
-
-export class ProfileStore implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<void>();
+export class ProfileStore extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.emitter.event;
-  private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly log: Logger) {
-    this.subs.push(
+  /** Reads profiles; the writes (save, remove, set active) are profileEdits.ts, on-demand code. */
+  constructor(readonly log: Logger) {
+    super();
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`tokenRelay.${SettingKeys.orgs}`) || e.affectsConfiguration(`tokenRelay.${SettingKeys.activeOrg}`)) {
+        if (e.affectsConfiguration(`${SECTION}.${SettingKeys.orgs}`) || e.affectsConfiguration(`${SECTION}.${SettingKeys.activeOrg}`)) {
           this.emitter.fire();
         }
       }),
+    );
+    this._register(
       vscode.window.onDidChangeActiveTextEditor(() => {
         if ((vscode.workspace.workspaceFolders?.length ?? 0) > 1) this.emitter.fire();
       }),
@@ -98,62 +87,11 @@ export class ProfileStore implements vscode.Disposable {
     return (id && all.find((p) => p.id === id)) || all[0];
   }
 
-  /** `tokenRelay.orgs` is application-scoped (user settings only): a workspace cannot redirect credentials. */
-  private async writeList(list: OrgProfile[]): Promise<void> {
-    await config().update(SettingKeys.orgs, list, vscode.ConfigurationTarget.Global);
-  }
-
-  /** Adds or replaces a profile (by id). */
-  async save(profile: OrgProfile): Promise<void> {
-    const problem = validateProfileFields(profile);
-    if (problem) throw new Error(problem);
-    const list = this.list();
-    const i = list.findIndex((p) => p.id === profile.id);
-    if (i >= 0) list[i] = profile;
-    else list.push(profile);
-    await this.writeList(list);
-    this.log.info(`${i >= 0 ? 'updated' : 'added'} org ${profile.name} (${profile.id})`);
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.writeList(this.list().filter((p) => p.id !== id));
-    // Unbind it wherever it was active.
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const info = config(f.uri).inspect<string>(SettingKeys.activeOrg);
-      if (info?.workspaceFolderValue === id) await config(f.uri).update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.WorkspaceFolder);
-    }
-    const info = config().inspect<string>(SettingKeys.activeOrg);
-    if (info?.workspaceValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Workspace);
-    if (info?.globalValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Global);
-    this.log.info(`removed org ${id}`);
-  }
-
-  /** Makes an org active: for the folder in a multi-root workspace, else for the workspace (or user). */
-  async setActive(id: string, folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): Promise<void> {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (!vscode.workspace.isTrusted) {
-      // Restricted Mode: nothing is written into the workspace (.vscode/settings.json included).
-      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Global);
-    } else if (folders.length > 1 && folder) {
-      await config(folder.uri).update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.WorkspaceFolder);
-    } else if (folders.length > 0) {
-      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Workspace);
-    } else {
-      await config().update(SettingKeys.activeOrg, id, vscode.ConfigurationTarget.Global);
-    }
-    this.log.info(`active org: ${id}${folder && folders.length > 1 ? ` (folder ${folder.name})` : ''}`);
-  }
-
   /** The absolute .env path for a profile in a folder (undefined without a folder and an absolute path). */
   envFile(profile: OrgProfile, folder: vscode.WorkspaceFolder | undefined = this.currentFolder()): string | undefined {
     const rel = profile.envPath || config(folder?.uri).get<string>(SettingKeys.envPath) || '.env';
     if (path.isAbsolute(rel)) return rel;
     if (!folder || folder.uri.scheme !== 'file') return undefined;
     return path.join(folder.uri.fsPath, rel);
-  }
-
-  dispose(): void {
-    for (const s of this.subs) s.dispose();
-    this.emitter.dispose();
   }
 }

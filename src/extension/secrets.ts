@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import type { OrgSecrets } from '../core/profile';
 import { registerSecret } from '../core/redact';
+import { Disposable } from './lifecycle';
 import { MAILBOX_SECRET_KEY, profileSecretKey, SECTION, type ProfileSecretKind } from './settings';
 
 export interface SecretChange {
@@ -21,15 +22,15 @@ export interface SecretChange {
 
 const KINDS: ProfileSecretKind[] = ['password', 'token', 'clientSecret'];
 
-export class SecretStore implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<SecretChange>();
+export class SecretStore extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<SecretChange>());
   readonly onDidChange = this.emitter.event;
   /** Pending own writes per key (expiry times): their change events are ours, not another window's. */
   private readonly ownWrites = new Map<string, number[]>();
-  private readonly sub: vscode.Disposable;
 
   constructor(private readonly storage: vscode.SecretStorage, private readonly log: Logger) {
-    this.sub = storage.onDidChange((e) => this.changed(e.key));
+    super();
+    this._register(storage.onDidChange((e) => this.changed(e.key)));
   }
 
   private changed(key: string): void {
@@ -119,10 +120,5 @@ export class SecretStore implements vscode.Disposable {
   /** Registers every known secret with the redactor (called on activation). */
   async registerAll(profileIds: string[]): Promise<void> {
     await Promise.all([...profileIds.map((id) => this.getOrgSecrets(id)), this.getMailboxSecret()]);
-  }
-
-  dispose(): void {
-    this.sub.dispose();
-    this.emitter.dispose();
   }
 }

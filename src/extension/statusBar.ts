@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { HEALTH_STATES, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
+import { Disposable } from './lifecycle';
 import { CommandIds, STATUS_BAR_ID } from './settings';
 
 export type StatusView =
@@ -16,15 +17,16 @@ export type StatusView =
 
 const LINK_COMMANDS = [CommandIds.testConnection, CommandIds.resetToken, CommandIds.switchOrg, CommandIds.showLog, CommandIds.addOrg, CommandIds.importOrgFromEnv];
 
-export class HealthStatusBar implements vscode.Disposable {
+export class HealthStatusBar extends Disposable {
   readonly item: vscode.StatusBarItem;
   private view: StatusView = { kind: 'no-org' };
+  private shown = false;
 
   constructor(private readonly now: () => Date = () => new Date()) {
-    this.item = vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 50);
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 50));
     this.item.name = vscode.l10n.t('Salesforce Connection');
-    this.render();
-    this.item.show();
+    // Rendered and shown by the first show() (activation paints the real state at once: one render, not two).
   }
 
   get current(): StatusView {
@@ -34,6 +36,10 @@ export class HealthStatusBar implements vscode.Disposable {
   show(view: StatusView): void {
     this.view = view;
     this.render();
+    if (!this.shown) {
+      this.shown = true;
+      this.item.show();
+    }
   }
 
   private render(): void {
@@ -113,10 +119,6 @@ export class HealthStatusBar implements vscode.Disposable {
         `[$(output) ${vscode.l10n.t('Show Log')}](command:${CommandIds.showLog})`,
     );
     return md;
-  }
-
-  dispose(): void {
-    this.item.dispose();
   }
 }
 

@@ -88,11 +88,11 @@ describe('status bar health states', function () {
     const a = await getApi();
     await control('setFault', FAULTS.username, null);
     const m = a.services.monitor;
-    m.maxConcurrent = 0;
-    const started = m.testsStarted;
+    a.health.maxConcurrent = 0;
+    const started = a.health.testsStarted;
     await Promise.all([1, 2, 3, 4, 5].map(() => vscode.commands.executeCommand('tokenRelay.testConnection')));
-    assert.equal(m.maxConcurrent, 1);
-    assert.ok(m.testsStarted - started >= 1 && m.testsStarted - started <= 2, `ran ${m.testsStarted - started} tests`);
+    assert.equal(a.health.maxConcurrent, 1);
+    assert.ok(a.health.testsStarted - started >= 1 && a.health.testsStarted - started <= 2, `ran ${a.health.testsStarted - started} tests`);
     assert.match(a.statusText(), /Connected/);
   });
 
@@ -101,23 +101,23 @@ describe('status bar health states', function () {
     await control('setFault', FAULTS.username, null);
     const m = a.services.monitor;
     const c = vscode.workspace.getConfiguration('tokenRelay');
-    const started = m.testsStarted;
+    const started = a.health.testsStarted;
     await c.update('healthCheck.intervalMinutes', 0.05, vscode.ConfigurationTarget.Global); // every 3 s
     try {
-      await waitFor('an interval test', () => m.testsStarted > started, 20_000);
+      await waitFor('an interval test', () => a.health.testsStarted > started, 20_000);
     } finally {
       await c.update('healthCheck.intervalMinutes', 0, vscode.ConfigurationTarget.Global);
     }
     while (m.isRunning) await new Promise((r) => setTimeout(r, 50));
-    const after = m.testsStarted;
+    const after = a.health.testsStarted;
     await new Promise((r) => setTimeout(r, 3500));
-    assert.equal(m.testsStarted, after, 'no test after the interval was set to 0');
+    assert.equal(a.health.testsStarted, after, 'no test after the interval was set to 0');
   });
 
   it('re-tests when the secrets change outside this window', async () => {
     const a = await getApi();
     const m = a.services.monitor;
-    const started = m.testsStarted;
+    const started = a.health.testsStarted;
     // A write that does not go through SecretStore looks like another window's.
     await a.services.context.secrets.store(`tokenRelay.${id}.password`, 'Changed-Elsewhere-9');
     await new Promise<void>((resolve) => {
@@ -126,7 +126,7 @@ describe('status bar health states', function () {
         resolve();
       });
     });
-    assert.ok(m.testsStarted > started);
+    assert.ok(a.health.testsStarted > started);
     assert.ok(a.statusText().includes('Login rejected'), a.statusText());
   });
 });

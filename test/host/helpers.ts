@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TokenRelayTestApi } from '../../src/extension/testApi';
-import type { RecordedMessage } from '../../src/extension/ui';
+import type { RecordedMessage } from '../../src/extension/scriptedUi';
 
 export const EXTENSION_ID = 'token-relay.token-relay-salesforce';
 

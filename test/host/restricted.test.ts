@@ -36,7 +36,7 @@ describe('Restricted Mode', function () {
   it('stores a manually entered token but does not write .env or test automatically', async () => {
     const a = await getApi();
     const m = a.services.monitor;
-    const started = m.testsStarted;
+    const started = a.health.testsStarted;
     a.scripted.reset();
     a.scripted.inputs.push('RESTRICTEDTOKENRESTRICTED');
     await vscode.commands.executeCommand('tokenRelay.enterTokenManually');
@@ -47,7 +47,7 @@ describe('Restricted Mode', function () {
     // An outside change of the secrets would normally trigger a test.
     await a.services.context.secrets.store(`tokenRelay.${org.id}.password`, 'Other-Window-Change-1');
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(m.testsStarted, started, 'no automatic test in Restricted Mode');
+    assert.equal(a.health.testsStarted, started, 'no automatic test in Restricted Mode');
   });
 
   it('still tests the login when the user asks', async () => {

@@ -57,7 +57,7 @@ describe('extension bundles', () => {
     const main = modulesOf(path.join(dir, 'extension.js'));
     const lazy = modulesOf(path.join(dir, 'extension-lazy.js'));
     assert.ok(main.includes('src/extension.ts') && main.includes('src/core/redact.ts'), main.join(', '));
-    for (const f of ['src/salesforce/login.ts', 'src/mail/watch.ts', 'src/flow/resetFlow.ts', 'src/core/mail/rules.ts', 'src/envfile/envFile.ts', 'src/core/health.ts', 'src/extension/commands/resetToken.ts']) {
+    for (const f of ['src/salesforce/login.ts', 'src/mail/watch.ts', 'src/flow/resetFlow.ts', 'src/core/mail/rules.ts', 'src/envfile/envFile.ts', 'src/core/health.ts', 'src/extension/commands/resetToken.ts', 'src/extension/envWriter.ts', 'src/extension/healthCheck.ts']) {
       assert.ok(!main.includes(f), `${f} is in dist/extension.js`);
       assert.ok(lazy.includes(f), `${f} is not in dist/extension-lazy.js`);
     }
@@ -66,6 +66,41 @@ describe('extension bundles', () => {
     assert.deepEqual(lazy.filter((f) => main.includes(f)), []);
     const both = readFileSync(path.join(dir, 'extension.js'), 'utf8') + readFileSync(path.join(dir, 'extension-lazy.js'), 'utf8');
     assert.equal(both.match(/\bvar Redactor = class\b/g)?.length, 1);
+  });
+
+  it('keeps the test API and the scripted UI out of the bundles users get', () => {
+    const test = modulesOf(path.join(dir, 'extension-test.js'));
+    assert.ok(test.includes('src/extension/testApi.ts') && test.includes('src/extension/scriptedUi.ts'), test.join(', '));
+    for (const f of ['extension.js', 'extension-lazy.js']) {
+      const mods = modulesOf(path.join(dir, f));
+      assert.ok(!mods.includes('src/extension/testApi.ts') && !mods.includes('src/extension/scriptedUi.ts'), `test code in ${f}: ${mods.join(', ')}`);
+      const text = readFileSync(path.join(dir, f), 'utf8');
+      for (const name of ['ScriptedUi', 'SwitchableUi', 'testsStarted', 'maxConcurrent']) assert.ok(!text.includes(name), `${f} contains ${name}`);
+    }
+    // The test bundle takes every module it shares with dist/extension.js from it (one redactor, one Opener).
+    assert.deepEqual(test.filter((f) => modulesOf(path.join(dir, 'extension.js')).includes(f)), []);
+    const pkgIgnore = readFileSync(path.join(root, '.vscodeignore'), 'utf8');
+    assert.ok(!pkgIgnore.includes('extension-test.js'), 'the test bundle must not be packaged');
+  });
+
+  it('gives the test API only under TOKEN_RELAY_TEST=1, from its own bundle', () => {
+    const r = inChild(
+      dir,
+      `const ctx = vscode.__standin.createContext(${JSON.stringify(root)}, process.env.TR_STORAGE);
+       const ext = require(path.join(dir, 'extension.js'));
+       const plain = ext.activate(ctx);
+       const atActivation = loaded();
+       process.env.TOKEN_RELAY_TEST = '1';
+       const ctx2 = vscode.__standin.createContext(${JSON.stringify(root)}, process.env.TR_STORAGE);
+       const api = ext.activate(ctx2);
+       return { plain: plain === undefined, atActivation, afterTest: loaded(), hasApi: typeof api?.useScriptedUi === 'function', counters: api?.health, implLoaded: api?.implLoaded() };`,
+    );
+    assert.equal(r.plain, true);
+    assert.deepEqual(r.atActivation, ['extension.js']);
+    assert.deepEqual(r.afterTest, ['extension-test.js', 'extension.js']);
+    assert.equal(r.hasApi, true);
+    assert.deepEqual(r.counters, { testsStarted: 0, concurrent: 0, maxConcurrent: 0 });
+    assert.equal(r.implLoaded, false);
   });
 
   it('activates without the command code and loads it when a command first runs', () => {
@@ -88,6 +123,6 @@ describe('extension bundles', () => {
       dir,
       `try { require(path.join(dir, 'extension-lazy.js')); return { loaded: true }; } catch (e) { return { message: String(e.message) }; }`,
     );
-    assert.match(String(r.message), /must be loaded by loadImpl\(\) of the same build of dist\/extension\.js/);
+    assert.match(String(r.message), /must be loaded by loadImpl\(\)\/requireBundle\(\) of the same build of dist\/extension\.js/);
   });
 });

@@ -7,10 +7,11 @@ import * as vscode from 'vscode';
 import { profileId, type OrgProfile } from '../../core/profile';
 import { registerSecret } from '../../core/redact';
 import { PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL, validateLoginUrl } from '../../core/resetUrl';
-import { validateProfileFields } from '../profiles';
+import { validateProfileFields } from '../profileFields';
 import type { Services } from '../services';
 import { CommandIds } from '../settings';
 import { reportError, validateTokenInput } from './common';
+import { saveProfile, setActiveProfile } from '../profileEdits';
 
 export interface AddOrgArgs {
   name?: string;
@@ -109,9 +110,9 @@ export async function addOrg(s: Services, arg?: unknown): Promise<OrgProfile | u
     if (problem) throw new Error(problem);
     if (a.token && validateTokenInput(a.token)) throw new Error(validateTokenInput(a.token));
     await s.monitor.hold(async () => {
-      await s.profiles.save(profile);
+      await saveProfile(s.profiles, profile);
       await s.secrets.setOrgSecrets(profile.id, { password: a.password, token: a.token });
-      await s.profiles.setActive(profile.id);
+      await setActiveProfile(s.profiles, profile.id);
     });
     s.monitor.refreshView();
     const reset = vscode.l10n.t('Reset Token');

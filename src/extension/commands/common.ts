@@ -7,7 +7,7 @@ import { registerSecret, safeErrorMessage } from '../../core/redact';
 import type { EnvWriteOutcome } from '../envWriter';
 import { offerFixes } from '../fixes';
 import type { Services } from '../services';
-import { envVariableNames } from '../settings';
+import { CommandIds, envVariableNames } from '../settings';
 import { labelFor } from '../statusBar';
 import { RestrictedModeError, explainRestricted } from '../trust';
 
@@ -48,8 +48,8 @@ export async function noOrg(s: Services): Promise<void> {
   const add = vscode.l10n.t('Add Org');
   const imp = vscode.l10n.t('Import Org from .env');
   const a = await s.ui.message('info', vscode.l10n.t('No Salesforce org is set up yet.'), add, imp);
-  if (a === add) await vscode.commands.executeCommand('tokenRelay.addOrg');
-  if (a === imp) await vscode.commands.executeCommand('tokenRelay.importOrgFromEnv');
+  if (a === add) await vscode.commands.executeCommand(CommandIds.addOrg);
+  if (a === imp) await vscode.commands.executeCommand(CommandIds.importOrgFromEnv);
 }
 
 /** Reports an error from a command: redacted text, Show Log, and no stack. */

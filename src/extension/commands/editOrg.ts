@@ -6,6 +6,7 @@ import type { Services } from '../services';
 import { CommandIds } from '../settings';
 import { reportError, resolveOrg } from './common';
 import { validateLoginUrlInput, validateUsernameInput } from './addOrg';
+import { saveProfile } from '../profileEdits';
 
 type Field = 'name' | 'loginUrl' | 'username' | 'password' | 'token' | 'apiVersion' | 'clientId' | 'clientSecret' | 'mfaForApi' | 'envPath';
 
@@ -71,7 +72,7 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
         else next[chosen.field as 'name' | 'username'] = t;
       }
     }
-    await s.profiles.save(next);
+    await saveProfile(s.profiles, next);
     void s.monitor.check({ reason: `${chosen.field} changed` });
     void s.ui.message('info', vscode.l10n.t('{0} of {1} updated.', chosen.label, next.name));
   } catch (err) {

@@ -9,9 +9,10 @@ import * as vscode from 'vscode';
 import { readEnvFile } from '../../envfile';
 import { profileFromEnv, type OrgProfile } from '../../core/profile';
 import type { Services } from '../services';
-import { envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';
+import { CommandIds, envVariableNames, IMPORT_OFFERED_STATE_KEY } from '../settings';
 import { shouldOfferImport } from '../startup';
 import { reportError } from './common';
+import { saveProfile, setActiveProfile } from '../profileEdits';
 
 /** The .env files worth offering: the configured path of each folder, then any .env found (max 20). */
 export async function findEnvFiles(s: Services): Promise<string[]> {
@@ -46,7 +47,7 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
     const files = await findEnvFiles(s);
     if (!files.length) {
       void s.ui.message('info', vscode.l10n.t('No .env file found in this workspace. Use Add Org to set up an org.'), vscode.l10n.t('Add Org')).then((a) => {
-        if (a) void vscode.commands.executeCommand('tokenRelay.addOrg');
+        if (a) void vscode.commands.executeCommand(CommandIds.addOrg);
       });
       return undefined;
     }
@@ -70,9 +71,9 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
       ...(rel !== '.env' ? { envPath: rel } : {}),
     };
     await s.monitor.hold(async () => {
-      await s.profiles.save({ ...existing, ...named });
+      await saveProfile(s.profiles, { ...existing, ...named });
       await s.secrets.setOrgSecrets(named.id, secrets);
-      await s.profiles.setActive(named.id, folder);
+      await setActiveProfile(s.profiles, named.id, folder);
     });
     s.logger.info(`imported ${named.username} from ${file}: ${Object.entries(secrets).filter(([, v]) => v).map(([k]) => k).join(', ') || 'no secrets'}`);
     void s.ui.message(

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { reportError, resolveOrg } from './common';
+import { removeProfile } from '../profileEdits';
 
 export async function removeOrg(s: Services, id?: unknown): Promise<void> {
   const org = await resolveOrg(s, id, typeof id === 'string' ? undefined : vscode.l10n.t('Remove which org?'));
@@ -15,7 +16,7 @@ export async function removeOrg(s: Services, id?: unknown): Promise<void> {
   if (a !== remove) return;
   try {
     await s.monitor.hold(async () => {
-      await s.profiles.remove(org.id);
+      await removeProfile(s.profiles, org.id);
       await s.secrets.forgetProfile(org.id);
     });
     s.monitor.refreshView();

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { CommandIds } from '../settings';
 import { reportError } from './common';
+import { setActiveProfile } from '../profileEdits';
 
 export async function switchOrg(s: Services, id?: unknown): Promise<void> {
   const all = s.profiles.list();
@@ -37,7 +38,7 @@ export async function switchOrg(s: Services, id?: unknown): Promise<void> {
   }
   if (!targetId) return;
   try {
-    await s.profiles.setActive(targetId, folder);
+    await setActiveProfile(s.profiles, targetId, folder);
     s.monitor.refreshView(true);
   } catch (err) {
     await reportError(s, vscode.l10n.t('Could not switch the org'), err);

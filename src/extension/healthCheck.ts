@@ -1,0 +1,86 @@
+/**
+ * One login test of the active org, started by the health monitor (healthMonitor.ts) once its early outs (no
+ * org, Restricted Mode) passed: reads the secrets, asks for an MFA code when the org needs one (interactive
+ * only), runs the login tester, records and reports the result, and offers the fixes of a failure.
+ * On-demand bundle (lazyImpl.ts); the monitor reaches it through its injected `runCheck`.
+ */
+import * as vscode from 'vscode';
+import type { HealthResult } from '../core/healthStates';
+import { profileProblems, type OrgProfile } from '../core/profile';
+import { registerSecret, safeErrorMessage } from '../core/redact';
+import { offerFixes } from './fixes';
+import type { CheckHost, CheckOptions } from './healthMonitor';
+import { CommandIds, proxySettings } from './settings';
+import { labelFor } from './statusBar';
+
+export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: CheckOptions): Promise<HealthResult | undefined> {
+  const deps = host.deps;
+  const { profiles, secrets, statusBar, ui, log } = deps;
+  const orgSecrets = await secrets.getOrgSecrets(org.id);
+  if (org.mfaForApi) {
+    if (!opts.interactive) {
+      log.debug(`skipped automatic test of ${org.name}: MFA for API logins needs a code`);
+      if (!host.last.has(org.id)) statusBar.show({ kind: 'unchecked', org, note: vscode.l10n.t('This org uses MFA for API logins: click to test with an authenticator code.') });
+      return undefined;
+    }
+    const code = await ui.input({
+      title: vscode.l10n.t('Test Connection: {0}', org.name),
+      prompt: vscode.l10n.t('This org requires multi-factor authentication for API logins, so there is no security token. Enter the current code from your authenticator app.'),
+      placeHolder: '123456',
+      password: false,
+      validateInput: (v) => (/^\s*\d{6,8}\s*$/.test(v) ? undefined : vscode.l10n.t('Enter the 6-digit code from your authenticator app.')),
+    });
+    if (!code) return undefined;
+    orgSecrets.mfaCode = code.trim();
+    registerSecret(orgSecrets.mfaCode);
+  }
+  const problems = profileProblems(org, orgSecrets);
+  if (problems.length) {
+    const msg = problems.map((p) => p.message).join(' ');
+    statusBar.show({ kind: 'unchecked', org, note: msg });
+    log.warn(`cannot test ${org.name}: ${msg}`);
+    if (opts.interactive) {
+      const edit = vscode.l10n.t('Edit Org');
+      void ui.message('warn', vscode.l10n.t('{0}: cannot test the login yet. {1}', org.name, msg), edit).then((a) => {
+        if (a === edit) void vscode.commands.executeCommand(CommandIds.editOrg, org.id);
+      });
+    }
+    return undefined;
+  }
+
+  host.probe?.started();
+  statusBar.show({ kind: 'checking', org, last: host.last.get(org.id) });
+  log.info(`testing login of ${org.name} (${opts.reason})`);
+  let health: HealthResult;
+  try {
+    health = await deps.tester(org, orgSecrets, {
+      timeoutMs: 30_000,
+      fetchLimits: true,
+      proxy: proxySettings(),
+      retryInvalidLogin: opts.retryInvalidLogin,
+      log: log.child('salesforce'),
+    });
+  } catch (err) {
+    // testLogin never throws; a broken tester still ends in a state.
+    health = {
+      status: 'login-failed', label: 'Login failed', code: null, message: safeErrorMessage(err),
+      organizationId: null, username: org.username, instanceUrl: null, checkedAt: host.now.toISOString(),
+    };
+  } finally {
+    host.probe?.finished();
+  }
+  if (!health.checkedAt) health = { ...health, checkedAt: host.now.toISOString() };
+  const previous = host.last.get(org.id);
+  host.last.set(org.id, health);
+  log.info(`${org.name}: ${health.status}${health.code ? ` (${health.code})` : ''}${health.latencyMs !== undefined ? ` in ${health.latencyMs} ms` : ''}${health.status !== 'ok' ? `: ${health.message}` : ''}`);
+  if (profiles.active()?.id === org.id) statusBar.show({ kind: 'result', org, health });
+  else host.paint(); // the active org changed meanwhile (Switch Org, another folder's editor)
+  host.fire({ org, health });
+
+  if (health.status !== 'ok') {
+    if (opts.interactive || previous?.status !== health.status) void offerFixes(health, org, ui);
+  } else if (opts.interactive) {
+    void ui.message('info', vscode.l10n.t('{0}: {1} as {2}.', org.name, labelFor(health), health.username ?? org.username));
+  }
+  return health;
+}
