@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeEnvFile } from '../src/envfile';
 import { watchForToken } from '../src/mail';
-import type { ImapServer } from '../test/servers/imap';
+import type { ImapServer } from '../src/imapServer';
 import { composeTokenMail, randomToken } from '../src/emulator';
 import { Deliverer, Poller, rawIdleLatency, withTimeout } from './lib/imap';
 import { alternate, median, now, round, shuffled, sleep, summarize } from './lib/stats';

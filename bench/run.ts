@@ -25,7 +25,7 @@ import { benchLogin } from './login';
 import { benchScan, DEFAULT_SCAN_FORMATS, parseScanFormats, SCAN_FORMATS, type ScanFormat } from './scan';
 import { ensureArtifacts, measureSizes } from './sizes';
 import type { BenchContext, FigureSet, RunCounts } from './lib/types';
-import { startImapServer, type ImapServer } from '../test/servers/imap';
+import { startImapServer, type ImapServer } from '../src/imapServer';
 import { startEmulator, type Emulator } from '../src/emulator';
 
 const ALL = ['sizes', 'activation', 'login', 'latency', 'scan'] as const;

@@ -21,7 +21,7 @@
  * dbox mailboxes are settled with one untimed re-select (no maildir "dirty directory" rule to wait out).
  */
 import { watchForToken } from '../src/mail';
-import type { ImapServer } from '../test/servers/imap';
+import type { ImapServer } from '../src/imapServer';
 import { randomToken } from '../src/emulator';
 import { Deliverer, clientFor, withTimeout } from './lib/imap';
 import { tokenMail } from './latency';

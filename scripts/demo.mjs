@@ -167,7 +167,7 @@ async function main() {
 
   step(1, total, 'Extension bundle', ensureBuilt());
 
-  // tsx runs the TypeScript test servers in this process (they live in test/servers, used only by the repo demo).
+  // tsx runs the TypeScript support servers in this process (src/emulator, src/imapServer: never in the product).
   const startDemoStack = await loadDemoStack();
   // code-server maps links to localhost/127.0.0.1 through its own /proxy/<port>/ path, which breaks the reset
   // page's form; any other loopback address (Linux routes all of 127/8 to lo) is opened as it is.

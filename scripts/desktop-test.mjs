@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from './lib/hostHarness.mjs';
 
 if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:host`: the extension's tests inside code-server's real Node extension host, driven by headless
-// Debian chromium (playwright-core), against the Salesforce emulator and the tests' IMAP server (test/servers/imap.ts:
+// Debian chromium (playwright-core), against the Salesforce emulator and the tests' IMAP server (src/imapServer:
 // TOKEN_RELAY_TEST_IMAP=dovecot|embedded, else Dovecot when it can serve IMAP here, else embedded; CI=true needs Dovecot).
 //
 //   node scripts/host-test.mjs [--suite main|restricted|multiroot|all] [--grep PATTERN] [--keep] [--timeout SECONDS]
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCodeServer, launchChromium, payloadUrl, startCodeServer } from './lib/codeServer.mjs';
-import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from '../test/host/harness.mjs';
+import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from './lib/hostHarness.mjs';
 
 if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 

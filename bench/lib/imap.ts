@@ -5,7 +5,7 @@
  */
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
-import type { ImapServer } from '../../test/servers/imap';
+import type { ImapServer } from '../../src/imapServer';
 import { withTimeout } from '../../src/core/async';
 import { now, sleep } from './stats';
 

@@ -1,4 +1,4 @@
-// Loads scripts/demo/stack.ts (and the TypeScript test servers it uses) through tsx, in this process.
+// Loads scripts/demo/stack.ts (and the TypeScript support servers it uses) through tsx, in this process.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

@@ -6,7 +6,7 @@
  * Loaded by scripts/demo.mjs (and scripts/vsix-smoke.mjs) through tsx; never imported by src/.
  */
 import { startEmulator } from '../../src/emulator';
-import { startImapServer } from '../../test/servers/imap';
+import { startImapServer } from '../../src/imapServer';
 import { randomBytes } from 'node:crypto';
 
 export interface DemoStack {

@@ -423,9 +423,10 @@ test('static: every user-visible text leaves through a redacting choke point', (
   // Messages, progress, prompts and the log channel only in src/extension/ui.ts and log.ts (both redact);
   // the CLI writes only through its CliIO (src/cli/nodeIO.ts), whose stderr lines go through err()/redact.
   const allowed = new Set([path.join('src', 'extension', 'ui.ts'), path.join('src', 'extension', 'log.ts'), path.join('src', 'cli', 'nodeIO.ts'), path.join('src', 'cli.ts')]);
-  // src/emulator is the Salesforce emulator (a support server, not the product): its CLI prints its fake users'
-  // passwords and tokens on purpose, and nothing of the extension or token-relay CLI imports it.
-  const notProduct = new Set([path.join('src', 'emulator')]);
+  // src/emulator and src/imapServer are support servers, not the product: the emulator's CLI prints its fake users'
+  // passwords and tokens on purpose, the IMAP server warns on stderr when it falls back to the embedded server, and
+  // nothing of the extension or token-relay CLI imports either (test/unit/supportServers.test.ts).
+  const notProduct = new Set([path.join('src', 'emulator'), path.join('src', 'imapServer')]);
   const api = /\b(?:show(?:Information|Warning|Error)Message|createOutputChannel|withProgress|showInputBox|console\.(?:log|error|warn|info|debug)|process\.std(?:out|err)\.write)\b/;
   const offenders: string[] = [];
   const walk = (d: string) => {

@@ -6,8 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startImapServer, ImapServer, sampleTokenMail } from '../servers/imap';
-import { EmbeddedImap } from '../servers/embeddedImap';
-import { dovecotPath } from '../servers/dovecot';
+import { EmbeddedImap } from '../../src/imapServer/embedded';
+import { dovecotPath } from '../../src/imapServer/dovecot';
 import { watchForToken, testMailbox, MailboxError } from '../../src/mail';
 import { createLogger } from '../../src/core/log';
 

@@ -218,7 +218,7 @@ test('wrong security mode: implicit TLS against the STARTTLS port says to try ST
 });
 
 test('refused connection: MailboxError connect', { timeout: 30_000 }, async () => {
-  const { freePort } = await import('../servers/dovecot');
+  const { freePort } = await import('../../src/imapServer/dovecot');
   const port = await freePort();
   await assert.rejects(
     watchForToken({ mailbox: { host: '127.0.0.1', port, security: 'starttls', user: 'x', password: 'yyyy' }, since: new Date() }),

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeSelfSignedCert } from './dovecot';
+import { makeSelfSignedCert } from '../../src/imapServer/dovecot';
 
 export interface TestCert {
   key: string;

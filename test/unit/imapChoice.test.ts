@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imapPreference } from '../servers/imap';
-import { dovecotMissing } from '../servers/dovecot';
+import { dovecotMissing } from '../../src/imapServer/dovecot';
 
 test('TOKEN_RELAY_TEST_IMAP forces a kind; anything else is auto', () => {
   const saved = process.env.TOKEN_RELAY_TEST_IMAP;

@@ -1,13 +1,15 @@
 /**
- * The servers of the host tests, started by scripts/host-test.mjs (Node 20, through tsx) outside code-server:
- * the Salesforce emulator, the IMAP server (Dovecot; embedded only outside CI), and a small control endpoint on
- * 127.0.0.1 through which the tests in the extension host drive the emulator (faults, current token).
- * Their addresses reach the extension host through the payload's `extensionEnvironment`.
+ * The servers of the host tests, started by scripts/lib/hostHarness.mjs (for scripts/host-test.mjs and
+ * scripts/desktop-test.mjs; Node 20, through tsx) outside code-server: the Salesforce emulator, the IMAP server
+ * (Dovecot; embedded only outside CI), and a small control endpoint on 127.0.0.1 through which the tests in the
+ * extension host drive the emulator (faults, current token). Their addresses reach the extension host through the
+ * payload's `extensionEnvironment`; the fake users below are the ones test/host/*.test.ts sign in with (the tests
+ * spell them out themselves: they run in the extension host and import nothing from here).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
-import { startImapServer, type ImapServer } from '../servers/imap';
+import { startImapServer, type ImapServer } from '../../src/imapServer';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
 export const HOST_FIXTURE = {
@@ -35,7 +37,7 @@ export interface HostStack {
 const OPS = new Set(['setFault', 'currentToken', 'user', 'stats', 'setTokenActivationDelay', 'outbox']);
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
-  // The tests' choice (test/servers/imap.ts imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
+  // The tests' choice (src/imapServer imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
   // IMAP here (required under CI=true), else the embedded server.
   const imap = await startImapServer({ quiet: true });
   await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);

@@ -1,5 +1,7 @@
-// Shared by scripts/host-test.mjs (code-server) and scripts/desktop-test.mjs (@vscode/test-electron):
-// builds the extension and the host tests, starts the servers, makes a throwaway workspace, checks results.
+// The runner of the host tests, shared by scripts/host-test.mjs (code-server) and scripts/desktop-test.mjs
+// (@vscode/test-electron): builds the extension and the host tests (test/host/*.test.ts, given to esbuild as file
+// paths: the tests themselves run inside the extension host, never in this process), starts the servers
+// (scripts/lib/hostStack.ts), makes a throwaway workspace, checks results.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,8 +38,8 @@ export async function buildAll(log = console.log) {
 }
 
 /**
- * The drivers run under `node --import tsx` (they re-exec themselves with `ensureTsx`), so the TypeScript test
- * servers load directly.
+ * The drivers run under `node --import tsx` (they re-exec themselves with `ensureTsx`), so the TypeScript stack
+ * (scripts/lib/hostStack.ts and the support servers in src/) loads directly.
  */
 export function ensureTsx(scriptUrl) {
   if (process.env.TOKEN_RELAY_UNDER_TSX === '1') return false;
@@ -50,9 +52,9 @@ export function ensureTsx(scriptUrl) {
   return true;
 }
 
-/** Starts the emulator + IMAP server (chosen as for the tests: TOKEN_RELAY_TEST_IMAP) + control endpoint (test/host/stack.ts). */
+/** Starts the emulator + IMAP server (chosen as for the tests: TOKEN_RELAY_TEST_IMAP) + control endpoint (./hostStack.ts). */
 export async function startStack(log) {
-  const { startHostStack } = await import(path.join(root, 'test', 'host', 'stack.ts'));
+  const { startHostStack } = await import('./hostStack.ts');
   return startHostStack(log);
 }
 

@@ -1,6 +1,6 @@
 /**
- * A real Dovecot (Debian's /usr/sbin/dovecot) for integration tests, started from a config in a temp dir.
- * Installs nothing: callers check `dovecotPath()` first (test/servers/imap.ts does).
+ * A real Dovecot (Debian's /usr/sbin/dovecot) for the tests, benchmarks and demo, started from a config in a temp dir.
+ * Installs nothing: callers check `dovecotPath()` first (src/imapServer/index.ts does).
  *
  * Layout of the temp dir D (chmod 755: Dovecot's own users must traverse it):
  *   D/dovecot.conf  D/users/<user> (one passwd-file each, {PLAIN})  D/cert.pem D/key.pem  D/run D/state D/dovecot.log
