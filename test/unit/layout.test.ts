@@ -24,11 +24,6 @@ const root = path.resolve(__dirname, '..', '..');
 // the extension host or a child process, never inside the runner. esbuild.mjs is stricter: it builds what ships,
 // so an entry point under test/ counts as an import there.
 
-// (c) The files of today's cycles: the extension's one import loop (closed by lazyLoader.ts type-importing
-// lazyImpl.ts), which another branch of issue 12 removes. The lead empties this list after merging; do not add
-// to it. A cycle is tolerated only while EVERY file in it is listed here.
-const ALLOWED_CYCLE_FILES = new Set<string>([]);
-
 const CORE_FORBIDDEN = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'tls'];
 const CORE_FORBIDDEN_PACKAGES = ['vscode', 'jsforce', 'imapflow', 'mailparser'];
 
@@ -36,10 +31,6 @@ export interface SourceFile {
   /** Relative to the repository root, with `/`. */
   path: string;
   text: string;
-}
-
-export interface LayoutOptions {
-  allowedCycleFiles?: ReadonlySet<string>;
 }
 
 /**
@@ -208,8 +199,7 @@ export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[
 }
 
 /** Checks the three rules on a list of files; returns one message per violation (empty = fine). */
-export function checkLayout(files: readonly SourceFile[], opts: LayoutOptions = {}): string[] {
-  const allowedCycle = opts.allowedCycleFiles ?? new Set<string>();
+export function checkLayout(files: readonly SourceFile[]): string[] {
   const known = new Set(files.map((f) => f.path));
   const problems: string[] = [];
   const graph = new Map<string, string[]>();
@@ -244,7 +234,6 @@ export function checkLayout(files: readonly SourceFile[], opts: LayoutOptions = 
     }
   }
   for (const cycle of cyclesOf(graph)) {
-    if (cycle.every((f) => allowedCycle.has(f))) continue;
     problems.push(`rule (c) "no import cycle in src/": these ${cycle.length} files import each other in a loop: ${cycle.join(', ')}. Break it by moving the shared part (often a type) to a file both sides import.`);
   }
   return problems;
@@ -277,17 +266,8 @@ function repositoryFiles(): SourceFile[] {
 test('the sources follow the layout rules (core does no I/O, nothing imports test/, no import cycle in src/)', () => {
   const files = repositoryFiles();
   assert.ok(files.some((f) => f.path === 'src/core/tokenMail.ts') && files.some((f) => f.path.startsWith('bench/')), 'the walk found the sources');
-  const problems = checkLayout(files, { allowedCycleFiles: ALLOWED_CYCLE_FILES });
+  const problems = checkLayout(files);
   assert.deepEqual(problems, [], `\n${problems.join('\n')}`);
-});
-
-test('the allowlist names only files that still need it', () => {
-  const files = repositoryFiles();
-  const known = new Set(files.map((f) => f.path));
-  const stale: string[] = [];
-  const inCycles = new Set(cyclesOf(new Map(files.filter((f) => f.path.startsWith('src/')).map((f) => [f.path, importsOf(f.text).filter((s) => s.startsWith('.')).map((s) => resolveRelative(f.path, s, known))]))).flat());
-  for (const f of ALLOWED_CYCLE_FILES) if (!inCycles.has(f)) stale.push(`ALLOWED_CYCLE_FILES: ${f}`);
-  assert.deepEqual(stale, [], `remove these entries from test/unit/layout.test.ts:\n${stale.join('\n')}`);
 });
 
 test('the import scanner sees every form of import and nothing in comments, strings or templates', () => {
@@ -359,8 +339,6 @@ test('rule (c) fires on an import cycle in src/ (type-only imports too) and name
   assert.match(problems[0]!, /rule \(c\)/);
   assert.ok(problems[0]!.includes('src/a/one.ts, src/a/two.ts, src/b/three.ts'), problems[0]);
   assert.ok(!problems[0]!.includes('free.ts'));
-  // A self-import is a cycle; an allowlisted loop is tolerated only while every file in it is listed.
+  // A self-import is a cycle.
   assert.equal(checkLayout([{ path: 'src/self.ts', text: "import './self';\n" }]).length, 1);
-  assert.deepEqual(checkLayout(files, { allowedCycleFiles: new Set(['src/a/one.ts', 'src/a/two.ts', 'src/b/three.ts']) }), []);
-  assert.equal(checkLayout(files, { allowedCycleFiles: new Set(['src/a/one.ts', 'src/a/two.ts']) }).length, 1);
 });
