@@ -50,7 +50,10 @@ test('sleep resolves, or rejects with the caller\'s error as soon as the signal 
 test('withTimeout passes the result through, rejects with the message after ms, and has no limit for ms <= 0', async () => {
   assert.equal(await withTimeout(Promise.resolve(7), 1000), 7);
   await assert.rejects(withTimeout(Promise.reject(new Error('own')), 1000), /own/);
+  // An unref'd timer alone does not keep the process alive: hold the loop open while it runs.
+  const keepAlive = setTimeout(() => {}, 10_000);
   await assert.rejects(withTimeout(new Promise(() => {}), 5, 'too slow', { unref: true }), /^Error: too slow$/);
+  clearTimeout(keepAlive);
   await assert.rejects(withTimeout(new Promise(() => {}), 5), /^Error: timeout$/);
   const p = Promise.resolve(1);
   assert.equal(withTimeout(p, 0), p);
