@@ -7,6 +7,7 @@ import {
 } from '../../src/core/oauth';
 import { HEALTH_STATES, classifyOAuthError, type HealthStatus } from '../../src/core/health';
 import { REDACTED, redact } from '../../src/core/redact';
+import { RefreshTimer } from '../../src/core/refreshTimer';
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -239,4 +240,119 @@ test('the refresh schedule (fake clock): 75 % of the lifetime, ≥ 60 s lead whe
     assert.ok(d >= 0);
     if (now < t0 + life) assert.ok(now + d < t0 + life, `life ${life} now+${now - t0}: ${d}`);
   }
+});
+
+/** A fake clock: timers fire only when the test advances time. */
+function fakeClock(start = 1_000_000) {
+  let now = start;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout: (fn: () => void, ms: number) => {
+      timers.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clearTimeout: (h: unknown) => void timers.delete(h as number),
+    pending: () => timers.size,
+    /** Moves time forward, firing due timers in order (and letting their promises settle). */
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        const next = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next) break;
+        timers.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+        for (let i = 0; i < 10; i++) await Promise.resolve();
+      }
+      now = end;
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    },
+  };
+}
+
+test('RefreshTimer (fake clock): refreshes before expiry, at once on a refused token (one at a time), retries with backoff, stops on "stop"', async () => {
+  const clock = fakeClock();
+  const calls: number[] = [];
+  let fail = 0;
+  let stop = false;
+  const gate: { hold: boolean; open?: () => void } = { hold: false };
+  const timer = new RefreshTimer({
+    clock,
+    lifetimeMs: 2000,
+    refresh: async () => {
+      calls.push(clock.now());
+      if (gate.hold) await new Promise<void>((r) => (gate.open = r));
+      if (fail > 0) {
+        fail--;
+        throw new Error('network down');
+      }
+      return stop ? 'stop' : { issuedAt: clock.now() };
+    },
+  });
+  const t0 = clock.now();
+  timer.start(t0);
+  assert.equal(timer.dueAt, t0 + 1000, '2 s tokens: refreshed at half-time');
+  await clock.advance(999);
+  assert.equal(calls.length, 0);
+  await clock.advance(1);
+  assert.deepEqual(calls, [t0 + 1000]);
+  // Over 50 lifetimes the token is never older than its lifetime when read (env_fresh_misses' idea).
+  for (let i = 0; i < 50; i++) await clock.advance(1000);
+  assert.equal(calls.length, 51);
+  for (let i = 1; i < calls.length; i++) assert.ok(calls[i]! - calls[i - 1]! < 2000);
+
+  // A refused token: refresh now; a second refusal meanwhile waits for the same refresh.
+  gate.hold = true;
+  const before: number = calls.length;
+  const a = timer.tokenRefused();
+  const b = timer.tokenRefused();
+  assert.equal(calls.length, before + 1, 'one refresh for both');
+  gate.hold = false;
+  gate.open?.();
+  await Promise.all([a, b]);
+  assert.equal(timer.refreshes, before + 1);
+
+  // Failures: retried after 5 s, 10 s, then fine again.
+  // That token was refused at once: the timer learns the shortest plausible lifetime (1 s) and refreshes at half of it.
+  assert.deepEqual(timer.estimate, { lifetimeMs: 1000, source: 'observed' });
+  assert.equal(timer.dueAt, clock.now() + 500);
+
+  // Failures: retried after 5 s, 10 s, then fine again.
+  fail = 2;
+  await clock.advance(500);
+  const failedAt = calls[calls.length - 1]!;
+  assert.equal(failedAt, clock.now());
+  assert.equal(timer.dueAt, failedAt + 5000);
+  await clock.advance(5000);
+  assert.equal(calls[calls.length - 1], failedAt + 5000);
+  assert.equal(timer.dueAt, failedAt + 15_000);
+  await clock.advance(10_000);
+  assert.equal(calls[calls.length - 1], failedAt + 15_000);
+  assert.equal(timer.dueAt, failedAt + 15_000 + 500, 'back on schedule');
+
+  // 'stop' (invalid_grant): no timer left.
+  stop = true;
+  await clock.advance(1000);
+  assert.equal(timer.dueAt, undefined);
+  assert.equal(clock.pending(), 0);
+  const n = calls.length;
+  await timer.tokenRefused();
+  await clock.advance(60_000);
+  assert.equal(calls.length, n, 'stopped');
+});
+
+test('RefreshTimer: an unknown lifetime starts at 15 min and learns from a refused token', async () => {
+  const clock = fakeClock();
+  const timer = new RefreshTimer({ clock, refresh: async () => ({ issuedAt: clock.now() }) });
+  timer.start(clock.now());
+  assert.equal(timer.estimate.source, 'default');
+  assert.equal(timer.dueAt! - clock.now(), 0.75 * MIN_SESSION_TIMEOUT_MS);
+  await clock.advance(4 * 60_000);
+  await timer.tokenRefused();
+  assert.deepEqual(timer.estimate, { lifetimeMs: 4 * 60_000, source: 'observed' });
+  assert.equal(timer.dueAt! - clock.now(), 3 * 60_000);
+  timer.stop();
+  assert.equal(clock.pending(), 0);
 });
