@@ -337,3 +337,31 @@ test('through a proxy: token, refresh and REST health go via the proxy; a refuse
   assert.equal(unsafe.status, 'login-failed');
   assert.equal(unsafe.code, 'INVALID_URL');
 });
+
+test('REST health never sends the access token across a redirect to another origin', async () => {
+  const { createServer } = await import('node:http');
+  const seen: string[] = [];
+  const other = createServer((req, res) => {
+    seen.push(String(req.headers.authorization ?? ''));
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"user_id":"005x","organization_id":"00Dx","preferred_username":"r@x"}');
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  const otherPort = (other.address() as net.AddressInfo).port;
+  const redirector = createServer((req, res) => {
+    seen.push(`redirector ${String(req.headers.authorization ?? '').slice(0, 6)}`);
+    res.writeHead(302, { location: `http://127.0.0.1:${otherPort}${req.url ?? '/'}` }).end();
+  });
+  await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+  try {
+    const token = '00D5g000004XyZa!AQ0AQRedirectCanaryToken1234567890';
+    secrets.add(token);
+    const h = await restHealth({ instanceUrl: `http://127.0.0.1:${(redirector.address() as net.AddressInfo).port}`, accessToken: token, fetchLimits: false }, { log });
+    assert.equal(h.status, 'ok', h.message);
+    assert.ok(seen.includes('redirector Bearer'), seen.join('\n'));
+    assert.ok(seen.length >= 2);
+    assert.ok(!seen.some((s) => s.includes(token)), 'the other origin got no token');
+  } finally {
+    other.close();
+    redirector.close();
+  }
+});
