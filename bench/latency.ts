@@ -1,5 +1,5 @@
 /**
- * latency_ms / latency_ratio_idle / latency_ratio_poll5s on the same Dovecot.
+ * latency_ms / latency_ratio_idle / latency_ratio_poll5s (informational, no target) on the same Dovecot.
  *
  *  ours     token mail APPENDed → watchForToken() resolved (fetch, parse, classify) → writeEnvFile() wrote
  *           SF_SECURITY_TOKEN into a .env: the steps of the reset flow (which watches with newOnly: true).
