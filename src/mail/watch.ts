@@ -444,10 +444,11 @@ class Watcher {
         this.log.trace(`${st.path} uid ${m.uid}: sender is not Salesforce; skipped without download`);
         continue;
       }
-      // A prefetched source counts when it is what classifyCandidates would download: the whole message (the
-      // server sent less than asked for, or all RFC822.SIZE bytes), or exactly its first maxBytes.
+      // A prefetched source counts only when it is what classifyCandidates would download: all RFC822.SIZE bytes,
+      // or exactly the first maxBytes of a bigger mail. Anything else (a mail over 64 KB, a server that sends a
+      // short or empty partial body) is downloaded again as before.
       const src = m.source;
-      const whole = !!src && (src.length < prefetchLen || (m.size !== undefined && src.length === m.size) || prefetchLen === this.maxBytes);
+      const whole = !!src && typeof m.size === 'number' && (src.length === m.size || (prefetchLen === this.maxBytes && src.length === prefetchLen && m.size > prefetchLen));
       candidates.push({ uid: m.uid, receivedAt: receivedAt ?? new Date(), size: m.size ?? 0, messageId: m.envelope?.messageId, source: whole ? src : undefined });
     }
     if (candidates.length) await this.classifyCandidates(client, st.path, candidates);
