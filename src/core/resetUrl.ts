@@ -57,7 +57,7 @@ export function isMyDomainHost(hostname: string): boolean {
  * Why a URL that will carry the session (a LoginResult's serverUrl, an OAuth instance_url or identity URL, a
  * redirect after the login) must not be used, or undefined when it may. `loginUrl` is where the login went.
  *  - https only; plain http only for a loopback host (the loopback rule above), and never after an https login;
- *  - the login's own host (host and port) is always fine;
+ *  - the login's own host name is always fine (another port on it too: a relay or port forward in front of it);
  *  - another host only when it is Salesforce's own (isSalesforceHost), on https, and the login did not go to a
  *    My Domain: a My Domain login answers with its own host, so another one there means the answer is not the
  *    org's. login.salesforce.com / test.salesforce.com (and instance or custom login hosts) send the org's
@@ -84,16 +84,11 @@ export function sessionUrlProblem(loginUrl: string, candidate: string | undefine
     if (!isLoopbackHost(u.hostname)) return `it uses plain http:// on ${u.host} (http is allowed only for loopback hosts)`;
     if (login.protocol === 'https:') return `it downgrades the https login to plain http:// (${u.host})`;
   }
-  const sameHost = u.hostname.toLowerCase() === login.hostname.toLowerCase() && effectivePort(u) === effectivePort(login);
-  if (sameHost) return undefined;
+  if (u.hostname.toLowerCase() === login.hostname.toLowerCase()) return undefined;
   if (u.protocol === 'https:' && isSalesforceHost(u.hostname) && !isMyDomainHost(login.hostname)) return undefined;
   return isMyDomainHost(login.hostname)
-    ? `it points to ${u.host}, not to the My Domain host ${login.host} the login went to`
-    : `it points to ${u.host}, which is neither the login host ${login.host} nor a Salesforce host`;
-}
-
-function effectivePort(u: URL): string {
-  return u.port || (u.protocol === 'https:' ? '443' : '80');
+    ? `it points to ${u.host}, not to the My Domain host ${login.hostname} the login went to`
+    : `it points to ${u.host}, which is neither the login host ${login.hostname} nor a Salesforce host`;
 }
 
 /** True for login.salesforce.com / test.salesforce.com (the generic login hosts, not an org's own host). */
