@@ -95,13 +95,14 @@ function check(what: string, r: Run, want: { status?: string[]; code?: string } 
   if (process.env.TOKEN_RELAY_REPORT_BOUNDS) process.stderr.write(`bounds: ${what}: ${Math.round(r.ms)} ms, peak RSS ${r.peakRssMb === undefined ? "?" : Math.round(r.peakRssMb)} MB\n`);
   assert.ok(r.ms < TIMEOUT_S * 1000 + SLACK_MS, `${what}: the CLI took ${Math.round(r.ms)} ms with --timeout ${TIMEOUT_S}`);
   if (existsSync('/proc/self/status')) {
-    assert.ok(r.peakRssMb !== undefined, `${what}: no RSS reading`);
-    assert.ok(r.peakRssMb! < MAX_RSS_MB, `${what}: peak RSS ${Math.round(r.peakRssMb!)} MB`);
+    const peak = r.peakRssMb;
+    assert.ok(peak !== undefined, `${what}: no RSS reading`);
+    assert.ok(peak < MAX_RSS_MB, `${what}: peak RSS ${Math.round(peak)} MB`);
   }
   assert.equal(r.code, want.status?.includes('ok') ? 0 : 1, `${what}: exit ${r.code}\n${r.stderr}`);
   const j = JSON.parse(r.stdout) as Record<string, unknown>;
   assert.deepEqual(Object.keys(j), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
-  if (want.status) assert.ok(want.status.includes(String(j.status)), `${what}: ${j.status} ${j.code} ${j.message}`);
+  if (want.status) assert.ok(want.status.includes(String(j.status)), `${what}: ${String(j.status)} ${String(j.code)} ${String(j.message)}`);
   if (want.code) assert.equal(j.code, want.code, what);
   assert.ok(String(j.message).length < 1000, `${what}: ${String(j.message).length} characters of message`);
   for (const s of [PW, TOKEN]) assert.ok(!(r.stdout + r.stderr).includes(s), `${what}: a secret was printed`);
