@@ -17,13 +17,30 @@ export * from './healthStates';
 /**
  * Thrown by the login transport when the server answered, but not like Salesforce does: an HTML
  * page (captive portal, proxy login page, maintenance page), an empty or unparseable body, or a
- * redirect on a POST. `code` is one of HTML_RESPONSE, UNPARSEABLE_RESPONSE, EMPTY_RESPONSE, REDIRECT.
+ * redirect on a POST. `code` is one of UnexpectedResponseCode:
+ *  - HTML_RESPONSE, UNPARSEABLE_RESPONSE, EMPTY_RESPONSE: the body is not a Salesforce answer;
+ *  - REDIRECT: a redirect on a POST, a redirect loop, or a Location that is no URL;
+ *  - RESPONSE_TOO_LARGE: a body over the transport's cap (256 KB for a login answer);
+ *  - INSECURE_URL: a request to plain http:// on a host that is not loopback (never sent);
+ *  - INSECURE_REDIRECT: an https answer redirected to http:// (not followed);
+ *  - UNTRUSTED_SERVER_URL: the login answered with a serverUrl / instance_url / identity URL on plain http or on a
+ *    host that is not the org's (src/core/resetUrl.ts sessionUrlProblem): the session would leave the org.
  */
+export type UnexpectedResponseCode =
+  | 'HTML_RESPONSE'
+  | 'UNPARSEABLE_RESPONSE'
+  | 'EMPTY_RESPONSE'
+  | 'REDIRECT'
+  | 'RESPONSE_TOO_LARGE'
+  | 'INSECURE_URL'
+  | 'INSECURE_REDIRECT'
+  | 'UNTRUSTED_SERVER_URL';
+
 export class UnexpectedResponseError extends Error {
   override name = 'UnexpectedResponseError';
   constructor(
     message: string,
-    public readonly code: 'HTML_RESPONSE' | 'UNPARSEABLE_RESPONSE' | 'EMPTY_RESPONSE' | 'REDIRECT',
+    public readonly code: UnexpectedResponseCode,
     public readonly statusCode: number,
     public readonly contentType?: string,
   ) {
@@ -106,13 +123,23 @@ function describeNetwork(code: string, err: unknown): string {
   return `The connection to Salesforce failed (${code})${detail ? `: ${detail}` : ''}. Check your network and proxy settings.`;
 }
 
-/** `CODE: text` (a SOAP faultstring as jsforce throws it). */
-const FAULT_RE = /^([A-Z][A-Z0-9_]+):\s*([\s\S]*)$/;
+/** `CODE: text` (a SOAP faultstring as jsforce throws it); the code is at most 100 characters. */
+const FAULT_RE = /^([A-Z][A-Z0-9_]{1,99}):/;
 
+/** Server text quoted in a health message: at most this many characters (a hostile server may send 256 KB). */
+export const MAX_QUOTED_CHARS = 300;
+
+/** `text` cut to MAX_QUOTED_CHARS (with an ellipsis), for quoting a server's words in a message. */
+export function clipQuoted(text: string): string {
+  return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}…` : text;
+}
+
+/** The code and text of a SOAP faultstring (`CODE: text`); the text is clipped (clipQuoted). Linear, anchored. */
 export function soapFaultParts(message: string): { code: string; text: string } | undefined {
-  const m = FAULT_RE.exec(message.trim());
+  const trimmed = message.trim();
+  const m = FAULT_RE.exec(trimmed);
   if (!m) return undefined;
-  return { code: m[1]!, text: m[2]!.trim() };
+  return { code: m[1]!, text: clipQuoted(trimmed.slice(m[0].length).trim()) };
 }
 
 function looksLikeHtml(text: string): boolean {
@@ -121,6 +148,7 @@ function looksLikeHtml(text: string): boolean {
 
 /** A short, secret-free explanation for a SOAP fault / REST error code. */
 function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Classified {
+  const quoted = clipQuoted(text);
   const say = (status: HealthStatus, message: string): Classified => ({ status, code, message });
   switch (code) {
     case 'INVALID_LOGIN':
@@ -154,7 +182,7 @@ function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Clas
       if (/SOAP API login\(\) is disabled/i.test(text) || /login\(\)/i.test(text)) {
         return say('soap-login-disabled', `SOAP API login() is disabled in this org. ${SOAP_RETIREMENT}`);
       }
-      return say('login-failed', `Salesforce refused the operation (INVALID_OPERATION: ${text || 'no details'}).`);
+      return say('login-failed', `Salesforce refused the operation (INVALID_OPERATION: ${quoted || 'no details'}).`);
     }
     case 'INSUFFICIENT_ACCESS':
       return say(
@@ -195,12 +223,14 @@ function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Clas
     case 'INVALID_SESSION_ID':
       return say('login-failed', 'Salesforce did not accept the session it had just issued (INVALID_SESSION_ID). Try again; see the log for details.');
     default:
-      return say('login-failed', `Salesforce refused the login (${code}${text ? `: ${text}` : ''}).${flow === 'soap' ? '' : ''}`);
+      return say('login-failed', `Salesforce refused the login (${code}${quoted ? `: ${quoted}` : ''}).${flow === 'soap' ? '' : ''}`);
   }
 }
 
 function fromOAuthError(name: string, description: string): Classified {
   const code = name;
+  const full = description;
+  description = clipQuoted(description);
   switch (name) {
     case 'invalid_grant':
       if (/hasn't approved|not approved/i.test(description)) {
@@ -237,7 +267,7 @@ function fromOAuthError(name: string, description: string): Classified {
   const http = /^ERROR_HTTP_(\d{3})$/.exec(name);
   if (http) {
     const status = Number(http[1]);
-    if (looksLikeHtml(description)) {
+    if (looksLikeHtml(full)) {
       return {
         status: 'unexpected-response',
         code: `HTTP_${status}`,
@@ -284,10 +314,10 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
     return { status: 'network-error', code: 'ETIMEDOUT', message: describeNetwork('ETIMEDOUT', err) };
   }
   // REST errors (jsforce HttpApiError: name === errorCode).
-  if (typeof errorCode === 'string' && /^[A-Z_]+$/.test(errorCode)) return fromFaultCode(errorCode, message, flow);
+  if (typeof errorCode === 'string' && /^[A-Z_]{1,100}$/.test(errorCode)) return fromFaultCode(errorCode, message, flow);
 
   // OAuth errors: lower-case `error` names, or ERROR_HTTP_<status>.
-  if (/^[a-z_]+$/.test(name) || /^ERROR_HTTP_\d{3}$/.test(name)) return fromOAuthError(name, message);
+  if (/^[a-z_]{1,100}$/.test(name) || /^ERROR_HTTP_\d{3}$/.test(name)) return fromOAuthError(name, message);
 
   const fault = soapFaultParts(message);
   if (fault) return fromFaultCode(fault.code, fault.text, flow);
@@ -316,7 +346,7 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
   return {
     status: 'login-failed',
     code: name && name !== 'Error' ? name : null,
-    message: `The login failed: ${message || 'unknown error'}`,
+    message: `The login failed: ${clipQuoted(message) || 'unknown error'}`,
   };
 }
 

@@ -20,14 +20,75 @@ export class LoginUrlError extends Error {
   override name = 'LoginUrlError';
 }
 
-/** 127.0.0.0/8, ::1 and localhost: plain http is allowed there (tests, the emulator). */
+/**
+ * The loopback rule: 127.0.0.0/8, ::1 (also IPv4-mapped ::ffff:127.x.y.z, in either spelling) and the name
+ * `localhost` itself. Plain http is allowed only there (tests, the emulator). Names *under* localhost
+ * (`evil.localhost`, `localhost.`) do not count: whether they resolve to this machine is up to the resolver,
+ * and a name an attacker can get resolved elsewhere must never carry a session in clear text. Takes a hostname
+ * (URL.hostname: lower case, IPv6 in brackets or not).
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === 'localhost') return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (/^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
+  if (/^(?:0:0:0:0:0:|::)ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return isLoopbackHost(h.slice(h.lastIndexOf(':') + 1));
+  // WHATWG URL writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
+  const mapped = /^(?:0:0:0:0:0:|::)ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
+  if (mapped) return parseInt(mapped[1]!, 16) >> 8 === 0x7f;
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
   return !!m && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+/** Salesforce's own domains (an org's instance, My Domain or login host lives under one of them). */
+const SALESFORCE_DOMAINS = ['salesforce.com', 'force.com', 'cloudforce.com', 'salesforce.mil', 'sfcrmproducts.cn'];
+
+/** Is `hostname` Salesforce's own (salesforce.com, force.com, … or a name under one)? */
+export function isSalesforceHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return SALESFORCE_DOMAINS.some((d) => h === d || h.endsWith(`.${d}`));
+}
+
+/** A My Domain host (acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com, … .my.salesforce.mil / .cn). */
+export function isMyDomainHost(hostname: string): boolean {
+  return /\.my\.(?:salesforce\.com|salesforce\.mil|sfcrmproducts\.cn)$/.test(hostname.toLowerCase());
+}
+
+/**
+ * Why a URL that will carry the session (a LoginResult's serverUrl, an OAuth instance_url or identity URL, a
+ * redirect after the login) must not be used, or undefined when it may. `loginUrl` is where the login went.
+ *  - https only; plain http only for a loopback host (the loopback rule above), and never after an https login;
+ *  - the login's own host name is always fine (another port on it too: a relay or port forward in front of it);
+ *  - another host only when it is Salesforce's own (isSalesforceHost), on https, and the login did not go to a
+ *    My Domain: a My Domain login answers with its own host, so another one there means the answer is not the
+ *    org's. login.salesforce.com / test.salesforce.com (and instance or custom login hosts) send the org's
+ *    My Domain or instance host.
+ * Pure; the message names hosts, never the session.
+ */
+export function sessionUrlProblem(loginUrl: string, candidate: string | undefined | null): string | undefined {
+  let login: URL;
+  let u: URL;
+  try {
+    login = new URL(loginUrl);
+  } catch {
+    return 'the login URL is not valid';
+  }
+  if (!candidate) return 'it is missing';
+  try {
+    u = new URL(candidate);
+  } catch {
+    return 'it is not a valid URL';
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `it uses ${u.protocol} instead of https://`;
+  if (u.username || u.password) return 'it contains a user name or password';
+  if (u.protocol === 'http:') {
+    if (!isLoopbackHost(u.hostname)) return `it uses plain http:// on ${u.host} (http is allowed only for loopback hosts)`;
+    if (login.protocol === 'https:') return `it downgrades the https login to plain http:// (${u.host})`;
+  }
+  if (u.hostname.toLowerCase() === login.hostname.toLowerCase()) return undefined;
+  if (u.protocol === 'https:' && isSalesforceHost(u.hostname) && !isMyDomainHost(login.hostname)) return undefined;
+  return isMyDomainHost(login.hostname)
+    ? `it points to ${u.host}, not to the My Domain host ${login.hostname} the login went to`
+    : `it points to ${u.host}, which is neither the login host ${login.hostname} nor a Salesforce host`;
 }
 
 /** True for login.salesforce.com / test.salesforce.com (the generic login hosts, not an org's own host). */

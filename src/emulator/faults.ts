@@ -3,9 +3,10 @@
  * the text) and the transport faults for client tests ('slow', 'hang', 'reset', 'garbage', 'html', 'html-500', 'empty').
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HOSTILE_FAULTS, hostileFault } from './hostile';
 import { send } from './http';
 import type { EmulatorState } from './state';
-import type { EmulatorFault, SoapFaultCode } from './types';
+import type { EmulatorFault, HostileFault, SoapFaultCode } from './types';
 
 export const FAULT_TEXT: Record<SoapFaultCode, string> = {
   INVALID_LOGIN: 'Invalid username, password, security token; or user locked out.',
@@ -26,7 +27,7 @@ export const FAULT_TEXT: Record<SoapFaultCode, string> = {
   UNKNOWN_EXCEPTION: 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-123456789)',
 };
 
-export const TRANSPORT_FAULTS = new Set<EmulatorFault>(['slow', 'hang', 'reset', 'garbage', 'html', 'html-500', 'empty']);
+export const TRANSPORT_FAULTS = new Set<EmulatorFault>(['slow', 'hang', 'reset', 'garbage', 'html', 'html-500', 'empty', ...HOSTILE_FAULTS]);
 
 /** Applies a transport fault; returns true when the request has been dealt with (or must be dropped). */
 export async function transportFault(state: EmulatorState, fault: EmulatorFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -57,6 +58,6 @@ export async function transportFault(state: EmulatorState, fault: EmulatorFault,
       send(res, 200, 'text/xml', '');
       return true;
     default:
-      return false;
+      return HOSTILE_FAULTS.has(fault) ? hostileFault(state, fault as HostileFault, req, res) : false;
   }
 }

@@ -29,7 +29,21 @@ export type EmulatorFault =
   | 'garbage' // HTTP 200 text/xml with bytes that are no XML at all
   | 'html' // HTTP 200 text/html: a captive portal page
   | 'html-500' // HTTP 500 text/html: an error page
-  | 'empty'; // HTTP 200 with an empty body
+  | 'empty' // HTTP 200 with an empty body
+  | HostileFault;
+
+/** Issue 15's hostile answers (huge and endless bodies, session URLs off the org, redirects): ./hostile.ts. */
+export type HostileFault =
+  | 'huge-body'
+  | 'deep-nesting'
+  | 'userinfo-repeat'
+  | 'drip'
+  | 'server-url-http'
+  | 'server-url-foreign'
+  | 'server-url-alias'
+  | 'redirect-foreign'
+  | 'redirect-http'
+  | 'redirect-downgrade';
 
 export type FaultcodeStyle = 'plain' | 'sf' | 'ns1';
 

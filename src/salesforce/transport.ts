@@ -12,6 +12,13 @@
  *  - CA: Node's default store, which includes NODE_EXTRA_CA_CERTS;
  *  - answers that are not Salesforce's (HTML, unparseable faults, redirects on POST, huge bodies)
  *    become `UnexpectedResponseError` so they classify as `unexpected-response`;
+ *  - bounded work whatever a server sends (issue 15): a login answer (SOAP login, OAuth token) is cut at
+ *    MAX_LOGIN_BODY_BYTES, any other at MAX_BODY_BYTES (RESPONSE_TOO_LARGE, at once when Content-Length says so),
+ *    an XML answer off the SOAP path is refused (jsforce would hand it to xml2js: ~1 s per MB; we never ask the
+ *    REST API for XML), and the deadline also covers the parsing done in `onResponse` (a late parse is a
+ *    timeout, not a success);
+ *  - the session stays with the org: plain http only to loopback hosts (INSECURE_URL), no https→http redirect
+ *    (INSECURE_REDIRECT), and a redirect to another origin drops Authorization and Cookie;
  *  - direct connections (no proxy) go through small keep-alive agents (see `directAgent()` in ./agents.ts).
  * Proxy rules live in ./proxy.ts, the agents in ./agents.ts; this file is the relay and the face.
  * Only node: built-ins; the response body never reaches a log line.
@@ -22,6 +29,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { PassThrough } from 'node:stream';
 import { UnexpectedResponseError } from '../core/health';
+import { isLoopbackHost } from '../core/resetUrl';
 import { abortError } from '../core/async';
 import { registerSecret } from '../core/redact';
 import type { Logger } from '../core/log';
@@ -57,7 +65,12 @@ export interface TransportOptions {
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** A SOAP login or OAuth token answer is a few KB; anything this large is not Salesforce's (issue 15). */
+export const MAX_LOGIN_BODY_BYTES = 256 * 1024;
+/** Any other answer (identity, a one-row query, limits: all a few KB to a few tens of KB). */
+export const MAX_BODY_BYTES = 512 * 1024;
+/** Request headers that carry the user's credentials: dropped when a redirect leaves the origin. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie'];
 const MAX_REDIRECTS = 5;
 
 const HTML_START = /^\s*(<!doctype\s+html|<html[\s>])/i;
@@ -68,6 +81,27 @@ const SOAP_EXCEPTION_CODE = /<(?:\w+:)?exceptionCode>/;
 const SOAP_LOGIN_RESPONSE = /<(?:\w+:)?loginResponse[\s>]/;
 /** The OAuth token endpoint's path (login.ts reads the token answer of the same requests). */
 export const OAUTH_TOKEN_PATH = /\/services\/oauth2\/token$/;
+
+/** The body cap of a request to this URL: login answers are small. */
+export function maxBodyBytes(url: URL): number {
+  return SOAP_PATH.test(url.pathname) || OAUTH_TOKEN_PATH.test(url.pathname) ? MAX_LOGIN_BODY_BYTES : MAX_BODY_BYTES;
+}
+
+/** Why a request may not go to `url` at all (the loopback rule), or undefined. */
+function insecureUrl(url: URL): string | undefined {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `Refusing a request to a ${url.protocol} URL: only https:// (and http:// on loopback) is used.`;
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return `Refusing to send a request to http://${url.host}: plain http is allowed only for loopback hosts, and this request may carry the session.`;
+  return undefined;
+}
+
+function tooLarge(host: string, limit: number, statusCode: number): UnexpectedResponseError {
+  return new UnexpectedResponseError(
+    `${host} sent an answer larger than ${Math.round(limit / 1024)} KB (HTTP ${statusCode}); a Salesforce login answer is a few KB. A proxy or a wrong login URL is the usual cause.`,
+    'RESPONSE_TOO_LARGE',
+    statusCode,
+  );
+}
 
 function timeoutError(host: string): Error {
   const e = new Error(`No answer from ${host} in time`);
@@ -115,9 +149,16 @@ export class RelayTransport {
     } catch {
       throw new Error(`invalid request URL`);
     }
+    const refused = insecureUrl(url);
+    if (refused) throw new UnexpectedResponseError(refused, 'INSECURE_URL', 0);
     const res = await this.once(req, url);
     if (res.statusCode >= 300 && res.statusCode < 400 && res.headers['location']) {
-      const target = new URL(res.headers['location'], url);
+      let target: URL;
+      try {
+        target = new URL(res.headers['location'], url);
+      } catch {
+        throw new UnexpectedResponseError(`${url.host} redirected to a URL that is not valid (HTTP ${res.statusCode}).`, 'REDIRECT', res.statusCode, res.headers['content-type']);
+      }
       if (req.method.toUpperCase() !== 'GET' || redirects >= MAX_REDIRECTS) {
         throw new UnexpectedResponseError(
           `The server redirected the ${req.method.toUpperCase() === 'GET' ? 'request' : 'login'} to ${target.host} instead of answering (HTTP ${res.statusCode}). A proxy, captive portal or wrong login URL is the usual cause.`,
@@ -126,12 +167,28 @@ export class RelayTransport {
           res.headers['content-type'],
         );
       }
-      // A credential never follows a redirect to another origin (an OAuth access token in Authorization).
-      const headers = target.origin === url.origin || !req.headers ? req.headers : Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
-      return this.send({ ...req, url: target.toString(), headers }, redirects + 1);
+      if (url.protocol === 'https:' && target.protocol !== 'https:') {
+        throw new UnexpectedResponseError(
+          `${url.host} redirected an https request to ${target.protocol}//${target.host}; not followed (the session would go out in clear text).`,
+          'INSECURE_REDIRECT',
+          res.statusCode,
+          res.headers['content-type'],
+        );
+      }
+      const next: TransportRequest = { ...req, url: target.toString() };
+      if (target.origin !== url.origin && req.headers) {
+        // Another origin gets no credential of ours (as browsers and undici do).
+        const headers: Record<string, string | undefined> = {};
+        for (const k in req.headers) if (!CREDENTIAL_HEADERS.includes(k.toLowerCase())) headers[k] = req.headers[k];
+        next.headers = headers;
+        this.opts.log?.debug(`redirect from ${url.origin} to ${target.origin}: followed without credentials`);
+      }
+      return this.send(next, redirects + 1);
     }
     this.check(url, res);
     this.opts.onResponse?.(req, res);
+    // The deadline covers the reading of the answer too: a parse that ran past it is a timeout.
+    if (performance.now() > this.opts.deadline) throw timeoutError(url.host);
     return res;
   }
 
@@ -172,6 +229,13 @@ export class RelayTransport {
           ct,
         );
       }
+    } else if (/\bxml\b/.test(ct)) {
+      throw new UnexpectedResponseError(
+        `${host} answered a REST request with XML (HTTP ${res.statusCode}); Salesforce answers these in JSON.`,
+        'UNPARSEABLE_RESPONSE',
+        res.statusCode,
+        ct,
+      );
     } else if (OAUTH_TOKEN_PATH.test(path)) {
       let json: unknown;
       try {
@@ -244,13 +308,20 @@ export class RelayTransport {
       // Proxied requests keep one connection per request; direct ones use the keep-alive pool.
       if (proxyUrl) headers['connection'] = 'close';
 
+      const limit = maxBodyBytes(url);
       const onResponse = (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const declared = Number(res.headers['content-length']);
+        if (declared > limit) {
+          finish(tooLarge(url.host, limit, res.statusCode ?? 0));
+          return;
+        }
         res.on('data', (c: Buffer) => {
+          if (settled) return;
           size += c.length;
-          if (size > MAX_BODY_BYTES) {
-            finish(new UnexpectedResponseError(`${url.host} sent a response larger than ${MAX_BODY_BYTES} bytes.`, 'UNPARSEABLE_RESPONSE', res.statusCode ?? 0));
+          if (size > limit) {
+            finish(tooLarge(url.host, limit, res.statusCode ?? 0));
             return;
           }
           chunks.push(c);

@@ -81,8 +81,10 @@ test('validateLoginUrl: https required except loopback; returns the origin', () 
 });
 
 test('isLoopbackHost', () => {
-  for (const h of ['127.0.0.1', '127.255.255.254', 'localhost', 'LOCALHOST', '::1', '[::1]', 'foo.localhost']) assert.ok(isLoopbackHost(h), h);
+  for (const h of ['127.0.0.1', '127.255.255.254', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1', '[::ffff:7f00:1]']) assert.ok(isLoopbackHost(h), h);
   for (const h of ['128.0.0.1', '127.0.0.256', '10.0.0.1', '::2', 'example.com', '127.0.0.1.nip.io', '0.0.0.0']) assert.ok(!isLoopbackHost(h), h);
+  // Issue 15 item 16: names under localhost are not loopback (only 127.0.0.0/8, ::1 and `localhost` itself).
+  for (const h of ['foo.localhost', 'evil.localhost', 'EVIL.LOCALHOST', 'localhost.', 'localhost.evil.test', '[::ffff:8f00:1]', '::ffff:10.0.0.1']) assert.ok(!isLoopbackHost(h), h);
 });
 
 test('never ResetApiTokenConfirm, whatever the input (hostile URLs)', () => {

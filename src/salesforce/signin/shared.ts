@@ -10,10 +10,10 @@
  */
 import type { Logger } from '../../core/log';
 import { nullLogger } from '../../core/log';
-import { HEALTH_STATES, type HealthResult, classifyLoginError, failureResult } from '../../core/health';
+import { HEALTH_STATES, type HealthResult, UnexpectedResponseError, classifyLoginError, failureResult } from '../../core/health';
 import { type OrgSecrets, type ValidProfile, DEFAULT_API_VERSION, loginPassword } from '../../core/profile';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
-import { loginUrlAdvice } from '../../core/resetUrl';
+import { isGenericLoginHost, loginUrlAdvice, sessionUrlProblem } from '../../core/resetUrl';
 import { abortError, sleep } from '../../core/async';
 import { loadJsforce } from '../../lazy';
 import { RelayTransport, type TransportRequest, type TransportResponse } from '../transport';
@@ -96,6 +96,35 @@ export interface PasswordLoginSpec {
 
 type Jsforce = ReturnType<typeof loadJsforce>;
 
+/**
+ * Throws UNTRUSTED_SERVER_URL unless the URLs jsforce took from the login answer may carry the session (issue 15):
+ * the instance URL (SOAP serverUrl / OAuth instance_url) by sessionUrlProblem, the identity URL (OAuth `id`) the
+ * same way or on https://login.salesforce.com / test.salesforce.com. Checked on what jsforce will use, before any
+ * request with the session goes out.
+ */
+export function assertSessionUrls(loginUrl: string, instanceUrl: string | undefined, idUrl: string | undefined): void {
+  const instanceProblem = sessionUrlProblem(loginUrl, instanceUrl);
+  if (instanceProblem) throw untrusted('instance URL (serverUrl / instance_url)', instanceProblem);
+  if (idUrl === undefined) return;
+  let genericId = false;
+  try {
+    const u = new URL(idUrl);
+    genericId = u.protocol === 'https:' && !u.port && isGenericLoginHost(u.hostname);
+  } catch {
+    /* reported below */
+  }
+  const idProblem = genericId ? undefined : sessionUrlProblem(loginUrl, idUrl);
+  if (idProblem) throw untrusted('identity URL', idProblem);
+}
+
+function untrusted(what: string, problem: string): UnexpectedResponseError {
+  return new UnexpectedResponseError(
+    `The login answer's ${what} was refused: ${problem}. The session was not used; the answer did not come from your org as it should (a proxy or a wrong login URL is the usual cause).`,
+    'UNTRUSTED_SERVER_URL',
+    200,
+  );
+}
+
 /** One username + password login (SOAP or OAuth username-password), then identity / org name / limits. Never throws. */
 export async function passwordLogin(profile: ValidProfile, secrets: OrgSecrets, opts: LoginOptions, spec: PasswordLoginSpec): Promise<HealthResult> {
   const log = opts.log ?? nullLogger;
@@ -121,6 +150,8 @@ export async function passwordLogin(profile: ValidProfile, secrets: OrgSecrets, 
     (conn as unknown as { _transport: unknown })._transport = transport;
     (conn.oauth2 as unknown as { _transport: unknown })._transport = transport;
     await conn.login(profile.username, loginPassword(profile, secrets));
+    registerSecret(conn.accessToken, { ephemeral: true });
+    assertSessionUrls(loginUrl, conn.instanceUrl, (conn.userInfo as { url?: string } | undefined)?.url);
   } catch (e) {
     const c = classifyLoginError(e, flow);
     log.info(`login failed: ${c.status} (${c.code ?? 'no code'})`);

@@ -18,28 +18,71 @@ interface SoapUserInfo {
   sandbox?: boolean;
 }
 
-/**
- * The LoginResult fields we read, `<name>text</name>` with any namespace prefix, in one pass over the body
- * (one regex per field scanned the ~2 KB body seven times per login). sessionId, serverUrl and sandbox are
- * the first of their name anywhere; the others count only inside userInfo.
- */
-const SOAP_FIELDS_RE =
-  /<(?:\w+:)?(sessionId|serverUrl|sandbox|organizationId|organizationName|userFullName|userName|userEmail)(?:\s[^>]*)?>([^<]*)<\/(?:\w+:)?\1>/g;
-const SOAP_USER_INFO_RE = /<(?:\w+:)?userInfo(?:\s[^>]*)?>([\s\S]*?)<\/(?:\w+:)?userInfo>/;
-const SOAP_TOP_LEVEL_FIELDS = new Set(['sessionId', 'serverUrl', 'sandbox']);
+const TOP_LEVEL_FIELDS = new Set(['sessionId', 'serverUrl', 'sandbox']);
+const USER_INFO_FIELDS = new Set(['organizationId', 'organizationName', 'userFullName', 'userName', 'userEmail']);
 const SOAP_LOGIN_PATH = /\/services\/Soap\/[uc]\//;
+/** A tag's local name: after `<` or `</`, an optional `prefix:`, up to whitespace, `/` or `>`. */
+const TAG_NAME_RE = /\/?(?:[\w.-]+:)?([\w.-]+)(?=[\s/>])/y;
 
-/** Reads the userInfo of a SOAP LoginResult (and registers its sessionId as a secret). */
+/**
+ * Reads the LoginResult fields we use (and registers its sessionId as a secret): `<name>text</name>` with any
+ * namespace prefix and any attributes; sessionId, serverUrl and sandbox are the first of their name anywhere, the
+ * others count only inside the first userInfo element (its first start tag to the first end tag after it).
+ *
+ * One pass, linear in the body whatever it holds (issue 15: the regular expressions this replaces took ~90 s on
+ * 1 MB of `<sessionId ` without a `>`, and ~14 s on `<userInfo>` repeated): every `<` is looked at once, the
+ * search for the next `>` is remembered, and each tag name is read within its own tag. The transport caps a login
+ * answer at MAX_LOGIN_BODY_BYTES before it gets here.
+ */
 export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?: string; serverUrl?: string } {
-  const ui = SOAP_USER_INFO_RE.exec(body);
-  const uiStart = ui ? ui.index + ui[0].indexOf('>') + 1 : -1;
-  const uiEnd = ui ? uiStart + ui[1]!.length : -1;
   const found: Record<string, string> = {};
-  SOAP_FIELDS_RE.lastIndex = 0;
-  for (let m = SOAP_FIELDS_RE.exec(body); m; m = SOAP_FIELDS_RE.exec(body)) {
-    const name = m[1]!;
-    if (name in found) continue;
-    if (SOAP_TOP_LEVEL_FIELDS.has(name) || (m.index >= uiStart && m.index + m[0].length <= uiEnd)) found[name] = xmlUnescape(m[2]!);
+  const pending: Record<string, string> = {}; // userInfo fields, kept when its end tag comes
+  let inUserInfo = false;
+  let userInfoDone = false;
+  let nextGt = -1; // the first '>' at or after the current '<' (-1: not searched yet, or none left)
+  let gtSearchedFrom = -1;
+  let open: string | undefined; // the field whose start tag was the last tag, and where its text starts
+  let textStart = 0;
+  let wanted = TOP_LEVEL_FIELDS.size + USER_INFO_FIELDS.size;
+  for (let lt = body.indexOf('<'); lt >= 0 && wanted > 0; ) {
+    if (gtSearchedFrom < 0 || (nextGt >= 0 && nextGt < lt)) {
+      nextGt = body.indexOf('>', lt);
+      gtSearchedFrom = lt;
+    }
+    if (nextGt < 0) break; // no tag can end any more
+    const nextLt = body.indexOf('<', lt + 1);
+    if (nextLt >= 0 && nextLt < nextGt) {
+      // Not a tag (a '<' inside text, or a tag that never ends before the next '<').
+      open = undefined;
+      lt = nextLt;
+      continue;
+    }
+    const gt = nextGt;
+    TAG_NAME_RE.lastIndex = lt + 1;
+    const m = TAG_NAME_RE.exec(body);
+    const closing = body.charCodeAt(lt + 1) === 47; /* '/' */
+    const selfClosing = body.charCodeAt(gt - 1) === 47;
+    const name = m && m.index === lt + 1 ? m[1]! : undefined;
+    if (name && closing) {
+      if (open === name) {
+        const inTop = TOP_LEVEL_FIELDS.has(name);
+        if (inTop && !(name in found)) {
+          found[name] = xmlUnescape(body.slice(textStart, lt));
+          wanted--;
+        } else if (inUserInfo && USER_INFO_FIELDS.has(name) && !(name in pending)) pending[name] = xmlUnescape(body.slice(textStart, lt));
+      } else if (name === 'userInfo' && inUserInfo) {
+        inUserInfo = false;
+        userInfoDone = true;
+        Object.assign(found, pending);
+        wanted -= USER_INFO_FIELDS.size;
+      }
+      open = undefined;
+    } else if (name && !selfClosing) {
+      if (name === 'userInfo' && !inUserInfo && !userInfoDone) inUserInfo = true;
+      open = TOP_LEVEL_FIELDS.has(name) || USER_INFO_FIELDS.has(name) ? name : undefined;
+      textStart = gt + 1;
+    } else open = undefined;
+    lt = nextLt;
   }
   const sessionId = found.sessionId;
   registerSecret(sessionId, { ephemeral: true });
