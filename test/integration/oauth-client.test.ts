@@ -365,3 +365,22 @@ test('REST health never sends the access token across a redirect to another orig
     redirector.close();
   }
 });
+
+test('a token answer whose instance_url or id leaves the org is refused (the access token is never used there)', async () => {
+  for (const fault of ['server-url-foreign', 'server-url-http'] as const) {
+    const n = await signIn(NOROT);
+    emu.setFault(JANE.username, fault);
+    try {
+      const r = await refreshTokens({ loginUrl: emu.url, clientId: NOROT, refreshToken: n.refreshToken! }, { log }).catch((e: unknown) => e);
+      assert.ok(r instanceof Error, `${fault}: refused`);
+      // Another host: the session-URL rule; plain http to a non-loopback host: refused before that, as an invalid URL.
+      if (fault === 'server-url-foreign') {
+        assert.equal((r as { code?: string }).code, 'UNTRUSTED_SERVER_URL', String(r));
+        assert.equal(classifyOAuthError(r).status, 'unexpected-response');
+      } else assert.match(String(r), /only allowed for loopback hosts/);
+      assert.notEqual(classifyOAuthError(r).status, 'ok');
+    } finally {
+      emu.setFault(JANE.username, null);
+    }
+  }
+});

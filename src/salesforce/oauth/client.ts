@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { HEALTH_STATES, type HealthResult, REFUSED_ACCESS_TOKEN_CODES, UnexpectedResponseError, classifyOAuthError, failureResult } from '../../core/health';
 import { type Logger, nullLogger } from '../../core/log';
 import { OAuthError, type TokenSet, oauthErrorFromBody, parseTokenResponse } from '../../core/oauth';
+import { assertSessionUrls } from '../signin/shared';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
 import { LoginUrlError, validateLoginUrl } from '../../core/resetUrl';
 import { RelayTransport, type ProxyOptions, type TransportResponse } from '../transport';
@@ -79,6 +80,8 @@ async function tokenRequest(loginUrl: string, fields: Record<string, string | un
   }
   const tokens = parseTokenResponse(json);
   safeOrigin(tokens.instanceUrl, 'instance URL');
+  // The same rule as the password flows: the access token goes only to the org's own hosts (issue 15 item 14).
+  assertSessionUrls(origin, tokens.instanceUrl, tokens.idUrl);
   return tokens;
 }
 
