@@ -7,17 +7,24 @@
  *  silent-select     logs in, then never answers SELECT/EXAMINE
  *  many-tokens       LOGIN is answered with an endless untagged line of tiny tokens "* OK (a a a a …"
  *  drop-in-idle      well-behaved (empty INBOX, IDLE) but drops every connection `dropAfterMs` into IDLE
- * `logins()` counts LOGIN commands; `connections()` accepted connections.
+ *  cut-download      one mail (opts.mail) in INBOX; a partial body FETCH (the watcher's prefetch) gets an empty
+ *                    body, and the first full download is cut off mid-literal (the connection dies); later ones work
+ * `logins()` counts LOGIN commands; `connections()` accepted connections; `downloads()` full-body FETCHes.
  */
 import type * as net from 'node:net';
 import { startFakeServer, FakeServer } from './fakeTcp';
 import type { TestCert } from './tls';
 
-export type HostileMode = 'greeting-literal' | 'endless-line' | 'fetch-literal' | 'drip-literal' | 'silent-select' | 'many-tokens' | 'drop-in-idle';
+export type HostileMode = 'greeting-literal' | 'endless-line' | 'fetch-literal' | 'drip-literal' | 'silent-select' | 'many-tokens' | 'drop-in-idle' | 'cut-download';
 
 export interface HostileImap extends FakeServer {
   logins(): number;
   connections(): number;
+  downloads(): number;
+}
+
+function imapString(s: string | undefined): string {
+  return s === undefined ? 'NIL' : `"${s.replace(/["\\]/g, '')}"`;
 }
 
 /** Writes `chunk` forever, honouring backpressure (so the server side does not buffer), until the socket closes. */
@@ -36,9 +43,14 @@ function drip(s: net.Socket, byte: string, everyMs: number): void {
   s.on('close', () => clearInterval(t));
 }
 
-export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts: { dropAfterMs?: number } = {}): Promise<HostileImap> {
+export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts: { dropAfterMs?: number; mail?: Buffer } = {}): Promise<HostileImap> {
   let logins = 0;
   let connections = 0;
+  let downloads = 0;
+  const mail = opts.mail ?? Buffer.from('From: <support@salesforce.com>\r\nSubject: x\r\n\r\nhello\r\n');
+  const arrived = new Date();
+  const internalDate = arrived.toUTCString().replace(/^\w+, (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_m, d: string, mo: string, y: string, t: string) => `${d.padStart(2, '0')}-${mo}-${y} ${t} +0000`);
+  const envelope = `(${imapString(arrived.toUTCString())} "token" (("Salesforce" NIL "support" "salesforce.com")) (("Salesforce" NIL "support" "salesforce.com")) NIL ((NIL NIL "jane.doe" "acme.example")) NIL NIL NIL "<cut.1@sfdc.net>")`;
   const zeros = Buffer.alloc(64 * 1024, 0x30);
   const server = await startFakeServer(
     (s) => {
@@ -92,7 +104,7 @@ export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts:
             case 'SELECT':
             case 'EXAMINE': {
               if (mode === 'silent-select') return;
-              const one = mode === 'fetch-literal' || mode === 'drip-literal';
+              const one = mode === 'fetch-literal' || mode === 'drip-literal' || mode === 'cut-download';
               s.write(`* FLAGS (\\Seen)\r\n* ${one ? 1 : 0} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT ${one ? 2 : 1}] ok\r\n${tag} OK [READ-ONLY] selected\r\n`);
               break;
             }
@@ -100,6 +112,21 @@ export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts:
               s.write(`* SEARCH 1\r\n${tag} OK done\r\n`);
               break;
             case 'FETCH':
+              if (mode === 'cut-download') {
+                const meta = `UID 1 INTERNALDATE "${internalDate}" RFC822.SIZE ${mail.length} ENVELOPE ${envelope}`;
+                if (/BODY\.PEEK\[\]<0\.\d+>/i.test(line)) s.write(`* 1 FETCH (${meta} BODY[]<0> "")\r\n${tag} OK done\r\n`);
+                else if (/BODY\.PEEK\[\]/i.test(line)) {
+                  downloads++;
+                  if (downloads === 1) {
+                    s.write(`* 1 FETCH (UID 1 BODY[] {${mail.length}}\r\n`);
+                    s.write(mail.subarray(0, Math.floor(mail.length / 2)));
+                    setTimeout(() => s.destroy(), 20);
+                    return;
+                  }
+                  s.write(Buffer.concat([Buffer.from(`* 1 FETCH (UID 1 BODY[] {${mail.length}}\r\n`), mail, Buffer.from(`)\r\n${tag} OK done\r\n`)]));
+                } else s.write(`* 1 FETCH (${meta})\r\n${tag} OK done\r\n`);
+                break;
+              }
               s.write('* 1 FETCH (UID 1 RFC822.SIZE 100 BODY[] {1900000000}\r\n');
               if (mode === 'drip-literal') drip(s, 'x', 50);
               else flood(s, zeros);
@@ -120,5 +147,5 @@ export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts:
     },
     { tls: { key: cert.key, cert: cert.cert } },
   );
-  return { ...server, logins: () => logins, connections: () => connections };
+  return { ...server, logins: () => logins, connections: () => connections, downloads: () => downloads };
 }
