@@ -661,7 +661,7 @@ class Watcher {
         this.log.warn(`onToken callback failed: ${safeErrorMessage(e)}`);
       }
     }
-    if (failure) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(safeErrorMessage(failure));
     const pending: number[] = [];
     for (const c of cands) {
       if (sources.has(c.uid)) continue;

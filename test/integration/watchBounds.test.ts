@@ -12,9 +12,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { hostileImapServer, HostileMode } from '../servers/hostileImap';
-import { selfSignedCert, TestCert } from '../servers/tls';
-import { startImapServer, ImapServer } from '../servers/imap';
+import type { HostileMode } from '../servers/hostileImap';
+import { hostileImapServer } from '../servers/hostileImap';
+import type { TestCert } from '../servers/tls';
+import { selfSignedCert } from '../servers/tls';
+import type { ImapServer } from '../servers/imap';
+import { startImapServer } from '../servers/imap';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PROBE = path.join(ROOT, 'test/servers/childProbe.cjs');

@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startImapServer, ImapServer } from '../servers/imap';
+import type { ImapServer } from '../servers/imap';
+import { startImapServer } from '../servers/imap';
 import { watchForToken, parseAndClassify, DEFAULT_MAX_MESSAGE_BYTES, type ParseOptions } from '../../src/mail';
 import { planTextParts, assembleTextParts, MAX_TEXT_PARTS } from '../../src/mail/parts';
 import type { MailVerdict } from '../../src/core/tokenMail';

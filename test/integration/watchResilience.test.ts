@@ -9,7 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostileImapServer } from '../servers/hostileImap';
-import { selfSignedCert, TestCert } from '../servers/tls';
+import type { TestCert } from '../servers/tls';
+import { selfSignedCert } from '../servers/tls';
 import { sampleTokenMail } from '../servers/imap';
 import { watchForToken, imapSizeLimits, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_HEALTHY_MS } from '../../src/mail';
 import type { MailboxConfig } from '../../src/mail';

@@ -12,7 +12,8 @@
  * `logins()` counts LOGIN commands; `connections()` accepted connections; `downloads()` full-body FETCHes.
  */
 import type * as net from 'node:net';
-import { startFakeServer, FakeServer } from './fakeTcp';
+import type { FakeServer } from './fakeTcp';
+import { startFakeServer } from './fakeTcp';
 import type { TestCert } from './tls';
 
 export type HostileMode = 'greeting-literal' | 'endless-line' | 'fetch-literal' | 'drip-literal' | 'silent-select' | 'many-tokens' | 'drop-in-idle' | 'cut-download';
