@@ -24,7 +24,10 @@ Usage: token-relay reset --imap-host H --imap-user U [--dotenv PATH] [--no-open]
 Steps: connects to the mailbox first, then prints the org's "Reset My Security Token" page URL on stderr and
 opens it in the browser (unless --no-open); you click "Reset Security Token"; the new token mail is caught,
 SF_SECURITY_TOKEN is written to the env file (default ./.env), and the login is tested with it.
-Only mail that arrives after the watch started counts (an older token mail is void after the reset).
+Only mail that arrives after the watch started counts (an older token mail is void after the reset). The
+newest token mail wins until the login works: a newer one (you clicked Reset twice) replaces the first at once,
+and SF_SECURITY_TOKEN ends as the token that logged in. A login rejected with the token keeps the watch going
+for a newer mail until the timeout.
 
 Reads SF_USERNAME, SF_PASSWORD, SF_LOGIN_URL (default https://login.salesforce.com), SF_API_VERSION,
 SF_CLIENT_ID, SF_CLIENT_SECRET from the env file, then the environment.
@@ -35,7 +38,7 @@ Prints the \`login\` JSON on stdout:
 Options:
   --dotenv PATH          env file to read and to write SF_SECURITY_TOKEN into (default ./.env)
   --no-open              only print the reset page URL; do not open a browser
-  --timeout S            seconds to wait for the token mail after the page opened (default 600)
+  --timeout S            the reset window in seconds: mailbox, token mail and login (default 600)
 ${IMAP_FLAGS_HELP}
 Exit: 0 login ok; 1 login failed, timeout or cancelled; 2 usage (or .env not writable);
       3 mailbox connection, login or TLS failure.
@@ -97,6 +100,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         if (args.flags.has('verbose')) err(io, `token-relay reset: ${s}`);
       },
     });
+    if (result.superseded > 0) err(io, `token-relay reset: ${result.superseded} earlier token mail(s) were replaced by a newer one`);
     printJson(io, healthJson(result.health));
     return result.health.status === 'ok' ? EXIT.ok : EXIT.failed;
   } catch (e) {

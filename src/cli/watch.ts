@@ -48,9 +48,25 @@ export function tokenJson(t: TokenFound): Record<string, unknown> {
   };
 }
 
-function combineSignals(io: CliIO, timeoutS: number): AbortSignal {
-  const t = AbortSignal.timeout(Math.round(timeoutS * 1000));
-  return io.signal ? AbortSignal.any([io.signal, t]) : t;
+/**
+ * The caller's signal (Ctrl-C) plus the --timeout, as one signal whose timer we hold. Not
+ * `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: on Node 20 a garbage collection can drop the timeout
+ * signal that only `any()` refers to, and the watch then never times out (issue 15 item 8).
+ * `dispose()` clears the timer and the listener.
+ */
+export function timeoutSignal(outer: AbortSignal | undefined, ms: number): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onOuter = () => ac.abort(outer?.reason);
+  const timer = setTimeout(() => ac.abort(new DOMException(`no token mail within ${ms} ms`, 'TimeoutError')), Math.min(ms, 2 ** 31 - 1));
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -69,15 +85,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const log = stderrLogger(io, args.flags.has('verbose'));
 
   let found: TokenFound;
+  const deadline = timeoutSignal(io.signal, Math.round(timeoutS * 1000));
   try {
     found = await watchForToken({
-      mailbox, since, username, signal: combineSignals(io, timeoutS), log,
+      mailbox, since, username, signal: deadline.signal, log,
       requireDkim: args.flags.has('require-dkim'),
       trustForwarded: args.flags.has('trust-forwarded'),
       onVerificationCode: (v) => err(io, verificationLine(v)),
     });
   } catch (e) {
     return reportWatchError(io, 'watch', e);
+  } finally {
+    deadline.dispose();
   }
   registerSecret(found.token);
   if (dotenvPath) {

@@ -5,8 +5,15 @@
  *  1. start the mailbox watcher FIRST and wait until it is connected, caught up and idling, so the token mail
  *     cannot slip past (a watcher that fails to connect ends the flow before the browser opens);
  *  2. open the org's Reset My Security Token page (resetPageUrl; never the confirm URL);
- *  3. wait for the token mail (deps.timeoutMs, default 10 min, and deps.signal);
+ *  3. wait for the token mail;
  *  4. storeToken → writeEnv → testLogin with retryInvalidLogin (a new token can take a while to work).
+ * The newest token wins for the whole reset window (deps.timeoutMs, default 10 min, from the start; and
+ * deps.signal): the watcher keeps going after the first token mail (watchTokens). A newer token mail (a second
+ * click on Reset voids the first token; a mail held up in transit is older by its Date header) replaces the
+ * token at once: the login retries with the older one stop, the newer one is stored, written and tried. The flow
+ * ends when a login succeeds (the stored and written token is the one that logged in), when it fails otherwise
+ * than INVALID_LOGIN, or when the window ends (then with the last login's result; with a timeout error only when
+ * no token mail came at all).
  *
  * Only mail that arrives after the watcher started counts (watch option newOnly): a token mail from an
  * earlier reset is void as soon as the user clicks Reset on the page we open. A failure after the token was
@@ -20,7 +27,8 @@ import { safeErrorMessage, registerSecret } from '../core/redact';
 import { resetPageUrlOf } from '../core/resetUrl';
 import { acquireResetLock, ResetInProgressError } from './resetLock';
 import { testLogin, LoginOptions } from '../salesforce/login';
-import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchForToken } from '../mail';
+import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchAbortError, watchTokens } from '../mail';
+import { withTimeout } from '../core/async';
 
 export interface ResetFlowDeps {
   profile: OrgProfile;
@@ -32,7 +40,7 @@ export interface ResetFlowDeps {
   onVerificationCode?(code: string): void;
   onStatus?(s: string): void;
   signal?: AbortSignal;
-  /** How long to wait for the token mail after the page opened (default 600 000 ms). */
+  /** The reset window: the whole flow, mailbox to login, ends after this long (default 600 000 ms). */
   timeoutMs?: number;
   log?: Logger;
   now?: () => Date;
@@ -47,10 +55,13 @@ export interface ResetFlowDeps {
 }
 
 export interface ResetFlowResult {
+  /** The token of the last login (the one that logged in when health is ok). */
   token: TokenFound;
   env?: EnvWriteResult;
   health: HealthResult;
   url: string;
+  /** Token mails whose token a newer one replaced during the window (0 in the usual case). */
+  superseded: number;
 }
 
 export type ResetStage = 'lock' | 'watch' | 'open' | 'store' | 'env';
@@ -103,17 +114,24 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
     throw e;
   }
 
-  // The watch's own controller: aborted by the caller's signal, or by the timeout once the page is open.
+  // The window: aborted by the caller's signal, or by our own timer (held here: see src/cli/watch.ts timeoutSignal).
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(deps.signal?.reason);
   if (deps.signal?.aborted) ac.abort(deps.signal.reason);
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
+  const timeoutMs = deps.timeoutMs && deps.timeoutMs > 0 ? deps.timeoutMs : DEFAULT_RESET_TIMEOUT_MS;
+  const timer = setTimeout(() => ac.abort(new DOMException(`no token mail within ${Math.round(timeoutMs / 1000)} s`, 'TimeoutError')), Math.min(timeoutMs, 2 ** 31 - 1));
 
+  // The newest token mail so far, and whoever waits for a newer one.
+  let current: TokenFound | undefined;
+  let tokensSeen = 0;
+  let onNewToken: () => void = () => {};
+  let login: AbortController | undefined;
+  let watch: ReturnType<typeof watchTokens> | undefined;
   try {
     let idleResolve!: () => void;
     const idle = new Promise<void>((r) => (idleResolve = r));
-    const watchP = watchForToken({
+    watch = watchTokens({
       mailbox: deps.mailbox,
       since: now(),
       username: deps.profile.username,
@@ -121,6 +139,15 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
       newOnly: true,
       log: deps.log,
       ...deps.watch,
+      onToken: (t) => {
+        registerSecret(t.token);
+        const replaced = current;
+        current = t;
+        tokensSeen++;
+        if (replaced) log.info(`a newer token mail arrived (${t.folder}, sent ${t.sentAt?.toISOString() ?? 'at an unknown time'}): it replaces the earlier token`);
+        login?.abort(new DOMException('a newer token mail arrived', 'AbortError'));
+        onNewToken();
+      },
       onVerificationCode: (v) => {
         if (v.code) deps.onVerificationCode?.(v.code);
       },
@@ -130,10 +157,12 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
         if (s === 'idle') idleResolve();
       },
     });
-    watchP.catch(() => {}); // handled below; avoid an unhandled rejection while we wait for 'idle'
+    const watchDone = watch.done;
+    watchDone.catch(() => {}); // handled below; avoid an unhandled rejection while we wait for 'idle'
 
     // 1. watcher ready (or failed)
-    await Promise.race([idle, watchP]);
+    await Promise.race([idle, watchDone]);
+    if (ac.signal.aborted) throw watchAbortError(ac.signal);
 
     // 2. the reset page
     log.info(`opening the reset page ${url}`);
@@ -144,43 +173,100 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
       throw new ResetFlowError('open', `Could not open the browser (${safeErrorMessage(e)}). Open this page yourself: ${url}`, undefined, e);
     }
     status('Click "Reset Security Token" in the browser; waiting for the mail…');
-    const timeoutMs = deps.timeoutMs && deps.timeoutMs > 0 ? deps.timeoutMs : DEFAULT_RESET_TIMEOUT_MS;
-    timer = setTimeout(() => ac.abort(new DOMException(`no token mail within ${Math.round(timeoutMs / 1000)} s`, 'TimeoutError')), timeoutMs);
 
-    // 3. the token
-    const token = await watchP;
-    clearTimeout(timer);
-    timer = undefined;
-    registerSecret(token.token);
-    log.info(`token mail received (${token.folder}, ${token.receivedAt.toISOString()})`);
+    /** A token newer than `seen`; rejects when the window ends or the watch fails. */
+    const newerThan = (seen: TokenFound | undefined) =>
+      new Promise<TokenFound>((resolve, reject) => {
+        const settle = (f: () => void) => {
+          onNewToken = () => {};
+          ac.signal.removeEventListener('abort', onAbort);
+          f();
+        };
+        const onAbort = () => settle(() => reject(watchAbortError(ac.signal)));
+        onNewToken = () => {
+          if (current && current !== seen) settle(() => resolve(current!));
+        };
+        ac.signal.addEventListener('abort', onAbort, { once: true });
+        watchDone.then(
+          () => settle(() => reject(watchAbortError(ac.signal))),
+          (e: unknown) => settle(() => reject(e)),
+        );
+        if (ac.signal.aborted) onAbort();
+        else onNewToken();
+      });
 
-    // 4. store, .env, login
-    status('Storing the new token…');
-    try {
-      await deps.storeToken(token.token);
-    } catch (e) {
-      throw new ResetFlowError('store', `The new token arrived but could not be stored: ${safeErrorMessage(e)}`, token, e);
+    let last: ResetFlowResult | undefined;
+    for (;;) {
+      // 3. the (next) token
+      let token: TokenFound;
+      try {
+        token = await newerThan(last?.token);
+      } catch (e) {
+        if (!last) throw e; // no token mail at all: the timeout / cancel / mailbox error as before
+        log.info(`no newer token mail (${safeErrorMessage(e)}): the reset ends with the last login's result`);
+        return last;
+      }
+      log.info(`token mail received (${token.folder}, ${token.receivedAt.toISOString()})`);
+
+      // 4. store, .env, login
+      status(last ? 'A newer token mail arrived: storing its token…' : 'Storing the new token…');
+      try {
+        await deps.storeToken(token.token);
+      } catch (e) {
+        throw new ResetFlowError('store', `The new token arrived but could not be stored: ${safeErrorMessage(e)}`, token, e);
+      }
+      let env: EnvWriteResult | undefined;
+      status('Writing .env…');
+      try {
+        env = await deps.writeEnv(token.token);
+      } catch (e) {
+        throw new ResetFlowError('env', `The new token arrived but .env could not be written: ${safeErrorMessage(e)}`, token, e);
+      }
+      status('Testing the login with the new token…');
+      const attempt = new AbortController();
+      login = attempt;
+      const onWindowEnd = () => attempt.abort(ac.signal.reason);
+      if (ac.signal.aborted) onWindowEnd();
+      else ac.signal.addEventListener('abort', onWindowEnd, { once: true });
+      let health: HealthResult;
+      try {
+        health = await testLogin(deps.profile, { ...deps.secrets, token: token.token }, {
+          ...deps.login,
+          signal: attempt.signal,
+          retryInvalidLogin: deps.retryInvalidLogin ?? { attempts: 6, delayMs: 2000 },
+          log: deps.log,
+        });
+      } finally {
+        ac.signal.removeEventListener('abort', onWindowEnd);
+        login = undefined;
+      }
+      last = { token, env, health, url, superseded: Math.max(0, tokensSeen - 1) };
+      if (current !== token && !ac.signal.aborted) {
+        log.info('a newer token mail arrived during the login: trying its token');
+        continue;
+      }
+      if (health.status === 'ok') {
+        status('Connected with the new token.');
+        await stopWatch(watch, token);
+        return last;
+      }
+      status(`Login after the reset: ${health.label}`);
+      if (health.status !== 'invalid-login' || ac.signal.aborted) {
+        await stopWatch(watch);
+        return last;
+      }
+      // Rejected with this token: a newer token mail (a second click on Reset) may still come within the window.
+      status('Login rejected with the new token; still watching for a newer token mail…');
     }
-    let env: EnvWriteResult | undefined;
-    status('Writing .env…');
-    try {
-      env = await deps.writeEnv(token.token);
-    } catch (e) {
-      throw new ResetFlowError('env', `The new token arrived but .env could not be written: ${safeErrorMessage(e)}`, token, e);
-    }
-    status('Testing the login with the new token…');
-    const health = await testLogin(deps.profile, { ...deps.secrets, token: token.token }, {
-      ...deps.login,
-      signal: deps.signal,
-      retryInvalidLogin: deps.retryInvalidLogin ?? { attempts: 6, delayMs: 2000 },
-      log: deps.log,
-    });
-    status(health.status === 'ok' ? 'Connected with the new token.' : `Login after the reset: ${health.label}`);
-    return { token, env, health, url };
   } finally {
     release();
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onOuterAbort);
     if (!ac.signal.aborted) ac.abort(new DOMException('reset flow finished', 'AbortError'));
   }
+}
+
+/** Ends the watch (afterSuccess for the token that logged in), bounded: the window's abort closes it anyway. */
+async function stopWatch(watch: ReturnType<typeof watchTokens>, accepted?: TokenFound): Promise<void> {
+  await withTimeout(watch.stop(accepted), 3000).catch(() => {});
 }

@@ -44,6 +44,33 @@ export const AUTO_IDLE_DELAY_MS = 150;
 export const SOCKET_TIMEOUT_MS = 5 * 60_000;
 export const MAX_IDLE_TIME_MS = 4 * 60_000;
 
+/**
+ * What one server answer may make us buffer. imapflow's defaults (1 GB per line or literal, 2 GB per response,
+ * a million parse tokens) let a hostile server fill the memory long before any deadline; a token mail needs far
+ * less. A literal carries at most one message download (the watcher's maxMessageBytes, 2 MB by default, plus
+ * slack for the framing); a line the longest answer without a literal we read: a SEARCH over a big folder
+ * (a million UIDs of seven digits is 8 MB). Over a limit imapflow fails the connection (LiteralTooLarge,
+ * LineTooLarge, ResponseTooLarge, TooManyTokens): the watcher reconnects, the overall deadline still holds.
+ */
+export const IMAP_LIMITS = {
+  literalSlackBytes: 64 * 1024,
+  lineBytes: 8 * 1024 * 1024,
+  responseSlackBytes: 1024 * 1024,
+  responseTokens: 200_000,
+} as const;
+const DEFAULT_LITERAL_BYTES = 2 * 1024 * 1024;
+
+/** imapflow's size options for a client that downloads at most `maxMessageBytes` per message. */
+export function imapSizeLimits(maxMessageBytes = DEFAULT_LITERAL_BYTES): Pick<ImapFlowOptions, 'maxLineLength' | 'maxLiteralSize' | 'maxResponseSize' | 'maxResponseTokens'> {
+  const literal = Math.max(DEFAULT_LITERAL_BYTES, Math.floor(maxMessageBytes)) + IMAP_LIMITS.literalSlackBytes;
+  return {
+    maxLineLength: IMAP_LIMITS.lineBytes,
+    maxLiteralSize: literal,
+    maxResponseSize: Math.max(literal, IMAP_LIMITS.lineBytes) + IMAP_LIMITS.responseSlackBytes,
+    maxResponseTokens: IMAP_LIMITS.responseTokens,
+  };
+}
+
 export function resolvedEndpoint(cfg: MailboxConfig): { host: string; port: number; security: 'implicit' | 'starttls' } {
   const security = cfg.security ?? defaultSecurity(cfg.port);
   const port = cfg.port ?? (security === 'implicit' ? 993 : 143);
@@ -88,7 +115,8 @@ function imapflowLogger(log: Logger) {
   };
 }
 
-export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger): ImapFlow {
+/** `maxMessageBytes`: the largest download the caller asks for in one FETCH item (sizes imapSizeLimits). */
+export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger, opts: { maxMessageBytes?: number } = {}): ImapFlow {
   checkMailboxConfig(cfg);
   registerSecret(cfg.password);
   registerSecret(cfg.accessToken);
@@ -112,6 +140,7 @@ export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger): 
     socketTimeout: SOCKET_TIMEOUT_MS,
     disableAutoIdle: !!cfg.forcePoll,
     clientInfo: { name: 'token-relay-salesforce' },
+    ...imapSizeLimits(opts.maxMessageBytes),
     ...(cfg.proxy ? { proxy: cfg.proxy } : {}),
   };
   const { ImapFlow: Ctor } = loadImapflow();

@@ -15,24 +15,33 @@
  *     UIDs are classified, and INBOX is selected again (and caught up, as its notices were missed meanwhile);
  *  4. on 'close' (server restart, network) reconnect with exponential backoff (250 ms → 10 s, jitter) and
  *     catch up from the last seen UID of every folder (UIDVALIDITY checked; a change restarts that folder's
- *     scan by date). Each message is classified at most once per (folder, UIDVALIDITY, UID), and a
- *     verification code is relayed at most once per Message-ID.
+ *     scan by date). The backoff starts over only after a connection stayed up for reconnect.healthyMs (30 s):
+ *     a server that drops every session soon after login gets ever fewer logins, not one per second.
+ *     Each message is classified at most once per (folder, UIDVALIDITY, UID), and marked so only once it was
+ *     classified: a download cut off by a dropped connection is done again after the reconnect (up to
+ *     MAX_DOWNLOAD_ATTEMPTS times). A verification code is relayed at most once per Message-ID.
+ * Downloads: a source up to maxMessageBytes (2 MB) whole (the first 64 KB may come with the metadata, see
+ * PREFETCH_*); a larger mail by part (./parts.ts: BODYSTRUCTURE, then header + text parts within the cap), a byte
+ * prefix only when its structure names no text part. imapflow's line/literal limits match (imapClient.ts).
  * Every message must have INTERNALDATE ≥ since−skew, also one that shows up while we watch (a greylisted or
  * moved mail of an earlier reset is stale however late it lands); the skew (default 2 min) absorbs clock
  * differences between the mail server and this machine.
  * `newOnly` also ignores everything that was there at the start (the reset flow: a token from an earlier reset is
  * void once the user clicks Reset again). When several token mails qualify, the newest (INTERNALDATE, then
  * UID) wins. The caller owns the overall timeout (signal); aborting closes the socket at once and rejects
- * with an AbortError. Failures to connect the first time reject with a MailboxError; after the first
+ * with an AbortError.
+ * `watchTokens` (the reset flow) keeps watching after a token: every newer token mail (by its Date header, the
+ * time Salesforce issued it, then arrival) is handed to onToken at once, until the caller stops the watch. Failures to connect the first time reject with a MailboxError; after the first
  * success, only permanent errors (auth, TLS trust) end the watch, everything else is retried.
  */
-import type { ImapFlow, FetchMessageObject, ListResponse } from 'imapflow';
+import type { ImapFlow, FetchMessageObject, ListResponse, MessageStructureObject } from 'imapflow';
 import type { MailVerdict } from '../core/tokenMail';
 import { Logger, nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { isAbortError, sleep, withTimeout } from '../core/async';
 import { parseAndClassify, ParseOptions } from './parse';
 import { MailboxError, toMailboxError } from './errors';
+import { assembleTextParts, planTextParts } from './parts';
 import {
   MailboxConfig, abortError, connectClient, createImapClient, errorContext, resolvedEndpoint, withDeadline,
 } from './imapClient';
@@ -60,8 +69,11 @@ export interface WatchOptions {
   maxMessageBytes?: number;
   /** STATUS polling interval for extra/junk folders (default 3000 ms). */
   folderPollMs?: number;
-  /** Reconnect backoff (default 250 ms doubling to 10 s, ±50 % jitter). */
-  reconnect?: { initialMs?: number; maxMs?: number };
+  /**
+   * Reconnect backoff (default 250 ms doubling to 10 s, −50 % jitter); it starts over only after a connection
+   * stayed up for healthyMs (default 30 s).
+   */
+  reconnect?: { initialMs?: number; maxMs?: number; healthyMs?: number };
   /** Replaces parseAndClassify (tests, custom recognition). */
   classify?: (source: Buffer, opts: ParseOptions) => Promise<MailVerdict>;
 }
@@ -72,14 +84,30 @@ export interface TokenFound extends MailVerdict {
   uid: number;
   folder: string;
   receivedAt: Date;
+  /** The mail's Date header (ENVELOPE), when it has a valid one: when Salesforce sent it. */
+  sentAt?: Date;
+}
+
+/** A watch that keeps going after a token (watchTokens). */
+export interface TokenWatch {
+  /** Settles when the watch ends: resolves after stop(), rejects as watchForToken does (abort, permanent failure). */
+  done: Promise<void>;
+  /**
+   * Ends the watch. `accepted`: the token that was used (mailbox.afterSuccess applies to its mail). Resolves when
+   * the watch has ended (LOGOUT is sent in the background).
+   */
+  stop(accepted?: TokenFound): Promise<void>;
 }
 
 export const DEFAULT_SKEW_MS = 2 * 60_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_POLL_MS = 1000;
 export const DEFAULT_FOLDER_POLL_MS = 3000;
+export const DEFAULT_HEALTHY_MS = 30_000;
 const DAY_MS = 24 * 3600_000;
 const CATCH_UP_DEADLINE_MS = 120_000;
+/** A candidate whose download keeps failing (connection cut, an empty answer) is given up after this many tries. */
+export const MAX_DOWNLOAD_ATTEMPTS = 3;
 
 interface FolderState {
   path: string;
@@ -120,7 +148,10 @@ const WARM_UP_MAIL = [
 
 interface Candidate {
   uid: number;
+  /** The processed-set key (folder, UIDVALIDITY, UID). */
+  key: string;
   receivedAt: Date;
+  sentAt?: Date;
   size: number;
   messageId?: string;
   /** What classifyCandidates would download (whole source, or its first maxBytes), when it came with the metadata. */
@@ -128,7 +159,57 @@ interface Candidate {
 }
 
 export function watchForToken(opts: WatchOptions): Promise<TokenFound> {
-  return new Watcher(opts).run();
+  return untilAborted(new Watcher(opts).run(), opts.signal).then((t) => {
+    if (!t) throw abortError(opts.signal);
+    return t;
+  });
+}
+
+/**
+ * `p`, but rejected with the watch's AbortError as soon as `signal` aborts, whatever the watcher is busy with (a
+ * parse of a hostile mail, a command imapflow has not failed yet): the caller's deadline holds.
+ */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  p.catch(() => {});
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Watches until stop() (or the signal): each token mail newer than the last one reported goes to `onToken` at once
+ * (the reset flow: a second click on Reset voids the first token; see the header).
+ */
+export function watchTokens(opts: WatchOptions & { onToken: (t: TokenFound) => void }): TokenWatch {
+  const w = new Watcher(opts, opts.onToken);
+  const done = untilAborted(w.run(), opts.signal).then(() => undefined);
+  return {
+    done,
+    stop: async (accepted) => {
+      w.stop(accepted);
+      await done.catch(() => {});
+    },
+  };
+}
+
+/** What classifyCandidates hands the classifier for one message. */
+interface Download {
+  source: Buffer;
+  /** Read by part (./parts.ts): the classifier's byte cap must not cut it again. */
+  byPart?: { cut: boolean; skipped: number };
 }
 
 class Watcher {
@@ -138,18 +219,30 @@ class Watcher {
   private readonly cutoff: Date;
   private readonly folders = new Map<string, FolderState>();
   private readonly processed = new Set<string>();
+  /** Failed download attempts per processed-set key (MAX_DOWNLOAD_ATTEMPTS). */
+  private readonly attempts = new Map<string, number>();
   private readonly codesRelayed = new Set<string>();
   private extraFolders: string[] | undefined;
   private best: TokenFound | undefined;
+  /** The last token handed to onToken (watchTokens). */
+  private reported: TokenFound | undefined;
   /** finish() has sent LOGOUT: the session leaves the connection to close by itself. */
   private loggingOut = false;
   private parserWarmed = false;
   private connectedOnce = false;
-  private sessionConnected = false;
+  /** When the current session's login completed (performance.now()), undefined before. */
+  private sessionConnectedAt: number | undefined;
   private readonly readOnly: boolean;
   private readonly maxBytes: number;
+  private stopRequested = false;
+  private accepted: TokenFound | undefined;
+  /** Wakes whatever the watch waits for now (the idle wait, the reconnect pause). */
+  private wakeUp: () => void = () => {};
 
-  constructor(private readonly opts: WatchOptions) {
+  constructor(
+    private readonly opts: WatchOptions,
+    private readonly onToken?: (t: TokenFound) => void,
+  ) {
     this.cfg = opts.mailbox;
     this.log = (opts.log ?? nullLogger).child('mail');
     this.skewMs = opts.skewMs ?? DEFAULT_SKEW_MS;
@@ -157,6 +250,12 @@ class Watcher {
     this.cutoff = new Date(since.getTime() - Math.max(0, this.skewMs));
     this.readOnly = (this.cfg.afterSuccess ?? 'leave') === 'leave';
     this.maxBytes = opts.maxMessageBytes && opts.maxMessageBytes > 0 ? opts.maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  stop(accepted?: TokenFound): void {
+    this.stopRequested = true;
+    this.accepted = accepted;
+    this.wakeUp();
   }
 
   private status(s: WatchStatus, detail?: string): void {
@@ -168,43 +267,68 @@ class Watcher {
     }
   }
 
-  async run(): Promise<TokenFound> {
+  /** The token (watchForToken), or undefined once stop() ended a watchTokens watch. */
+  async run(): Promise<TokenFound | undefined> {
     const { signal } = this.opts;
     const ctx = errorContext(this.cfg);
     let attempt = 0;
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
+      if (this.stopRequested) return undefined;
       let lastError: MailboxError | undefined;
-      this.sessionConnected = false;
+      this.sessionConnectedAt = undefined;
+      let endedAt: number;
       try {
         const found = await this.session(attempt > 0 || this.connectedOnce);
+        endedAt = performance.now();
         if (found) return found;
         if (signal?.aborted) throw abortError(signal);
       } catch (e) {
+        endedAt = performance.now();
         if (signal?.aborted || isAbortError(e)) throw abortError(signal);
+        if (this.stopRequested) return undefined;
         const me = toMailboxError(e, ctx);
         if (!this.connectedOnce || me.permanent) throw me;
         lastError = me;
       }
-      // The connection closed (or failed) after a successful start: back off and reconnect. A connection that
-      // worked for a while starts the backoff from the beginning again.
-      if (this.sessionConnected) attempt = 0;
+      if (this.stopRequested) return undefined;
+      // The connection closed (or failed) after a successful start: back off and reconnect. Only a connection
+      // that stayed up for a while (healthyMs) starts the backoff from the beginning again: a server that drops
+      // every session half a second after login must not get a login every half second.
+      const healthyMs = this.opts.reconnect?.healthyMs ?? DEFAULT_HEALTHY_MS;
+      const upFor = this.sessionConnectedAt === undefined ? 0 : endedAt - this.sessionConnectedAt;
+      if (this.sessionConnectedAt !== undefined && upFor >= healthyMs) attempt = 0;
       const initial = this.opts.reconnect?.initialMs ?? 250;
       const cap = this.opts.reconnect?.maxMs ?? 10_000;
       const base = Math.min(cap, initial * 2 ** Math.min(attempt, 20));
       const delay = Math.round(base * (0.5 + Math.random() * 0.5));
       attempt++;
-      this.status('reconnecting', `connection lost${lastError ? ` (${lastError.message})` : ''}; retry ${attempt} in ${delay} ms`);
-      await sleep(delay, signal, abortError);
+      this.status('reconnecting', `connection lost${lastError ? ` (${lastError.message})` : ''}${this.sessionConnectedAt !== undefined ? ` after ${Math.round(upFor)} ms` : ''}; retry ${attempt} in ${delay} ms`);
+      await this.pause(delay);
     }
   }
 
-  /** One connection's life. Returns the token, or undefined when the connection closed. */
+  /** sleep(ms) that also ends early on stop(). */
+  private async pause(ms: number): Promise<void> {
+    const { signal } = this.opts;
+    let wake!: () => void;
+    const woken = new Promise<void>((r) => (wake = r));
+    this.wakeUp = wake;
+    const s = sleep(ms, signal, abortError);
+    try {
+      await Promise.race([s, woken]);
+    } finally {
+      this.wakeUp = () => {};
+      s.catch(() => {});
+    }
+  }
+
+  /** One connection's life. Returns the token, or undefined when the connection closed (or stop() ended it). */
   private async session(reconnect: boolean): Promise<TokenFound | undefined> {
     const { signal } = this.opts;
     const ep = resolvedEndpoint(this.cfg);
     this.status(reconnect ? 'reconnecting' : 'connecting', `${ep.host}:${ep.port} (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'})`);
-    const client = createImapClient(this.cfg, this.log);
+    const client = createImapClient(this.cfg, this.log, { maxMessageBytes: this.maxBytes });
     let closed = false;
     let inboxDirty = false;
     /** New INBOX messages the server announced (EXISTS) since the last scan: sizes the next scan's prefetch. */
@@ -215,6 +339,7 @@ class Watcher {
       wake = () => {};
       w();
     };
+    this.wakeUp = kick;
     client.on('close', () => {
       closed = true;
       kick();
@@ -236,7 +361,7 @@ class Watcher {
     try {
       await connectClient(client, this.cfg, signal);
       this.connectedOnce = true;
-      this.sessionConnected = true;
+      this.sessionConnectedAt = performance.now();
       const idle = client.capabilities.has('IDLE') && !this.cfg.forcePoll;
       this.log.info(`connected to ${ep.host}:${ep.port} as ${this.cfg.user}; ${idle ? 'IDLE' : 'no IDLE: polling with NOOP'}`);
 
@@ -252,7 +377,8 @@ class Watcher {
         await this.openAndScan(client, 'INBOX');
         return folders;
       });
-      if (this.best) return await this.finish(client);
+      if (this.stopRequested) return await this.end(client);
+      if (this.best && !this.onToken) return await this.finish(client, this.best);
 
       this.status('idle', idle ? 'waiting for new mail (IDLE)' : 'waiting for new mail (NOOP polling)');
       if (!this.parserWarmed && !this.opts.classify) {
@@ -262,7 +388,7 @@ class Watcher {
       const pollMs = this.cfg.pollIntervalMs && this.cfg.pollIntervalMs > 0 ? this.cfg.pollIntervalMs : DEFAULT_POLL_MS;
       const folderPollMs = this.opts.folderPollMs && this.opts.folderPollMs > 0 ? this.opts.folderPollMs : DEFAULT_FOLDER_POLL_MS;
       let nextFolderPoll = Date.now() + folderPollMs;
-      while (!closed) {
+      while (!closed && !this.stopRequested) {
         if (!inboxDirty) {
           let waitMs = idle ? Infinity : pollMs;
           if (extra.length) waitMs = Math.min(waitMs, Math.max(0, nextFolderPoll - Date.now()));
@@ -274,7 +400,7 @@ class Watcher {
             };
           });
         }
-        if (closed) break;
+        if (closed || this.stopRequested) break;
         if (!idle && !inboxDirty) await client.noop(); // new-mail notices arrive as 'exists' during NOOP
         if (inboxDirty) {
           inboxDirty = false;
@@ -286,8 +412,9 @@ class Watcher {
           if (await this.pollFolders(client, extra)) await this.openAndScan(client, 'INBOX');
           nextFolderPoll = Date.now() + folderPollMs;
         }
-        if (this.best) return await this.finish(client);
+        if (this.best && !this.onToken) return await this.finish(client, this.best);
       }
+      if (this.stopRequested && !closed) return await this.end(client);
       return undefined;
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
@@ -297,9 +424,17 @@ class Watcher {
       }
       throw e;
     } finally {
+      this.wakeUp = () => {};
       signal?.removeEventListener('abort', onAbort);
       if (!closed && !this.loggingOut) client.close();
     }
+  }
+
+  /** stop() during a watchTokens session: afterSuccess for the accepted token, then LOGOUT. */
+  private async end(client: ImapFlow): Promise<undefined> {
+    if (this.accepted) await this.finish(client, this.accepted);
+    else this.logoutInBackground(client);
+    return undefined;
   }
 
   private state(path: string): FolderState {
@@ -430,60 +565,80 @@ class Watcher {
     for (const m of metas) {
       const key = `${st.path}\u0000${String(uidValidity)}\u0000${m.uid}`;
       if (this.processed.has(key)) continue;
-      this.processed.add(key);
       const receivedAt = toDate(m.internalDate);
       const old = st.baselineUid === undefined || m.uid <= st.baselineUid;
       if (receivedAt ? receivedAt < this.cutoff : old) {
+        this.processed.add(key);
         if (receivedAt && !old) this.log.debug(`${st.path} uid ${m.uid}: arrived now but dated ${receivedAt.toISOString()}, before the watch window: stale, ignored`);
         continue;
       }
       if (!this.opts.trustForwarded && !envelopeMayBeSalesforce(m)) {
+        this.processed.add(key);
         this.log.trace(`${st.path} uid ${m.uid}: sender is not Salesforce; skipped without download`);
         continue;
       }
+      // Marked processed only once classified (classifyCandidates): a download the connection cut off is done
+      // again by the next scan (the catch-up after the reconnect).
       // A prefetched source counts only when it is what classifyCandidates would download: all RFC822.SIZE bytes,
       // or exactly the first maxBytes of a bigger mail. Anything else (a mail over 64 KB, a server that sends a
       // short or empty partial body) is downloaded again as before.
       const src = m.source;
       const whole = !!src && typeof m.size === 'number' && (src.length === m.size || (prefetchLen === this.maxBytes && src.length === prefetchLen && m.size > prefetchLen));
-      candidates.push({ uid: m.uid, receivedAt: receivedAt ?? new Date(), size: m.size ?? 0, messageId: m.envelope?.messageId, source: whole ? src : undefined });
+      candidates.push({
+        uid: m.uid, key, receivedAt: receivedAt ?? new Date(), sentAt: toDate(m.envelope?.date), size: m.size ?? 0, messageId: m.envelope?.messageId, source: whole ? src : undefined,
+      });
     }
-    if (candidates.length) await this.classifyCandidates(client, st.path, candidates);
-    st.lastUid = Math.max(st.lastUid, maxUid);
+    const pending = candidates.length ? await this.classifyCandidates(client, st.path, candidates) : [];
+    // A candidate left unclassified (no source came) keeps lastUid below it, so the next scan fetches it again.
+    st.lastUid = Math.max(st.lastUid, pending.length ? Math.min(...pending) - 1 : maxUid);
   }
 
-  private async classifyCandidates(client: ImapFlow, folder: string, cands: Candidate[]): Promise<void> {
+  /**
+   * Downloads and classifies candidates; returns the UIDs left unclassified (to be tried again). A failed download
+   * (the connection dropped) still classifies what did arrive, then rethrows.
+   */
+  private async classifyCandidates(client: ImapFlow, folder: string, cands: Candidate[]): Promise<number[]> {
     const byUid = new Map(cands.map((c) => [c.uid, c]));
-    const sources = new Map<number, Buffer>();
-    for (const c of cands) if (c.source) sources.set(c.uid, c.source);
+    const sources = new Map<number, Download>();
+    for (const c of cands) if (c.source) sources.set(c.uid, { source: c.source });
     const small = cands.filter((c) => !c.source && c.size <= this.maxBytes).map((c) => c.uid);
     const big = cands.filter((c) => !c.source && c.size > this.maxBytes).map((c) => c.uid);
-    if (small.length) {
-      for await (const m of client.fetch(compactRange(small.sort((a, b) => a - b)), { uid: true, source: true }, { uid: true })) if (m.source) sources.set(m.uid, m.source);
-    }
-    if (big.length) {
-      this.log.debug(`${big.length} large message(s): reading only their first ${this.maxBytes} bytes`);
-      for await (const m of client.fetch(compactRange(big.sort((a, b) => a - b)), { uid: true, source: { start: 0, maxLength: this.maxBytes } }, { uid: true })) if (m.source) sources.set(m.uid, m.source);
+    let failure: unknown;
+    try {
+      if (small.length) {
+        for await (const m of client.fetch(compactRange(small.sort((a, b) => a - b)), { uid: true, source: true }, { uid: true })) if (m.source?.length) sources.set(m.uid, { source: m.source });
+      }
+      if (big.length) await this.downloadLarge(client, big.sort((a, b) => a - b), sources);
+    } catch (e) {
+      failure = e;
     }
     const classify = this.opts.classify ?? parseAndClassify;
     const mailboxAddress = this.cfg.user.includes('@') ? this.cfg.user : undefined;
-    for (const [uid, source] of [...sources.entries()].sort((a, b) => a[0] - b[0])) {
+    const before = this.best;
+    for (const [uid, dl] of [...sources.entries()].sort((a, b) => a[0] - b[0])) {
       const c = byUid.get(uid)!;
       let v: MailVerdict;
       try {
-        v = await classify(source, {
+        v = await classify(dl.source, {
           username: this.opts.username, requireDkim: this.opts.requireDkim, trustForwarded: this.opts.trustForwarded,
-          mailbox: mailboxAddress, maxBytes: this.maxBytes,
+          mailbox: mailboxAddress,
+          // A mail read by part is already within the cap; its size must not look like a cut prefix.
+          maxBytes: dl.byPart ? Math.max(this.maxBytes, dl.source.length + 1) : this.maxBytes,
         });
       } catch (e) {
         this.log.warn(`${folder} uid ${uid}: could not classify: ${safeErrorMessage(e)}`);
+        this.processed.add(c.key);
         continue;
+      }
+      this.processed.add(c.key);
+      if (dl.byPart) {
+        v.warnings.push(`the mail is larger than ${this.maxBytes} bytes: only its header and text parts were read (${dl.byPart.skipped} other part(s) skipped${dl.byPart.cut ? '; a long text part was cut at a line end' : ''})`);
       }
       if (v.kind === 'token' && v.token) {
         registerSecret(v.token);
-        const found: TokenFound = { ...v, kind: 'token', token: v.token, uid, folder, receivedAt: c.receivedAt };
+        const found: TokenFound = { ...v, kind: 'token', token: v.token, uid, folder, receivedAt: c.receivedAt, ...(c.sentAt ? { sentAt: c.sentAt } : {}) };
         this.log.info(`${folder} uid ${uid}: token mail${v.username ? ` for ${v.username}` : ''}, received ${c.receivedAt.toISOString()}`);
-        if (!this.best || newer(found, this.best)) this.best = found;
+        if (!this.best || newer(found, this.best, !!this.onToken)) this.best = found;
       } else if (v.kind === 'verification-code') {
         const key = c.messageId || `${folder}/${uid}`;
         if (this.codesRelayed.has(key)) continue;
@@ -498,10 +653,58 @@ class Watcher {
         this.log.debug(`${folder} uid ${uid}: ${v.kind}: ${v.reason}`);
       }
     }
+    if (this.onToken && this.best && this.best !== before && this.best !== this.reported) {
+      this.reported = this.best;
+      try {
+        this.onToken(this.best);
+      } catch (e) {
+        this.log.warn(`onToken callback failed: ${safeErrorMessage(e)}`);
+      }
+    }
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(safeErrorMessage(failure));
+    const pending: number[] = [];
+    for (const c of cands) {
+      if (sources.has(c.uid)) continue;
+      const n = (this.attempts.get(c.key) ?? 0) + 1;
+      this.attempts.set(c.key, n);
+      if (n >= MAX_DOWNLOAD_ATTEMPTS) {
+        this.log.warn(`${folder} uid ${c.uid}: the server sent no content for it ${n} times; given up`);
+        this.processed.add(c.key);
+      } else {
+        this.log.debug(`${folder} uid ${c.uid}: no content came (attempt ${n}); tried again with the next scan`);
+        pending.push(c.uid);
+      }
+    }
+    return pending;
   }
 
-  private async finish(client: ImapFlow): Promise<TokenFound> {
-    const best = this.best!;
+  /**
+   * Mails over maxBytes: BODYSTRUCTURE, then header + text parts within the cap (./parts.ts); a byte prefix of
+   * maxBytes for the ones whose structure names no text part (not multipart, no text, a tiny cap).
+   */
+  private async downloadLarge(client: ImapFlow, uids: number[], out: Map<number, Download>): Promise<void> {
+    const structures = new Map<number, MessageStructureObject>();
+    for await (const m of client.fetch(compactRange(uids), { uid: true, bodyStructure: true }, { uid: true })) if (m.bodyStructure) structures.set(m.uid, m.bodyStructure);
+    const prefix: number[] = [];
+    for (const uid of uids) {
+      const plan = planTextParts(structures.get(uid), this.maxBytes);
+      if (!plan) {
+        prefix.push(uid);
+        continue;
+      }
+      this.log.debug(`uid ${uid}: large message: reading its header and ${plan.parts.length} text part(s), ${plan.skipped} other part(s) skipped`);
+      const m = await client.fetchOne(String(uid), { uid: true, bodyParts: plan.query }, { uid: true });
+      const mail = m ? assembleTextParts(m.headers, m.bodyParts, plan) : undefined;
+      if (mail) out.set(uid, { source: mail.source, byPart: { cut: mail.cut, skipped: mail.skipped } });
+      else if (m) prefix.push(uid);
+    }
+    if (prefix.length) {
+      this.log.debug(`${prefix.length} large message(s): reading only their first ${this.maxBytes} bytes`);
+      for await (const m of client.fetch(compactRange(prefix), { uid: true, source: { start: 0, maxLength: this.maxBytes } }, { uid: true })) if (m.source?.length) out.set(m.uid, { source: m.source });
+    }
+  }
+
+  private async finish(client: ImapFlow, best: TokenFound): Promise<TokenFound> {
     const action = this.cfg.afterSuccess ?? 'leave';
     if (action !== 'leave') {
       try {
@@ -515,17 +718,32 @@ class Watcher {
         this.log.warn(`could not ${action === 'seen' ? 'mark the token mail as seen' : 'delete the token mail'}: ${safeErrorMessage(e)}`);
       }
     }
-    // The token is the caller's at once: the LOGOUT round trip (and the server's BYE) completes in the background,
-    // closing the socket either way (a server that does not answer within 2 s gets it closed).
+    this.logoutInBackground(client);
+    return best;
+  }
+
+  /**
+   * The token is the caller's at once: the LOGOUT round trip (and the server's BYE) completes in the background,
+   * closing the socket either way (a server that does not answer within 2 s gets it closed).
+   */
+  private logoutInBackground(client: ImapFlow): void {
     this.loggingOut = true;
     withTimeout(client.logout(), 2000).catch(() => {
       client.close();
     });
-    return best;
   }
 }
 
-function newer(a: TokenFound, b: TokenFound): boolean {
+/**
+ * a newer than b: the later arrival (INTERNALDATE), then the higher UID, INBOX first. `bySent` (watchTokens): the
+ * later Date header first, when both have one and they differ: a token mail held up in transit arrives after the
+ * mail of a later reset, but it was sent before it and its token is void.
+ */
+function newer(a: TokenFound, b: TokenFound, bySent = false): boolean {
+  if (bySent && a.sentAt && b.sentAt) {
+    const s = a.sentAt.getTime() - b.sentAt.getTime();
+    if (s !== 0) return s > 0;
+  }
   const d = a.receivedAt.getTime() - b.receivedAt.getTime();
   if (d !== 0) return d > 0;
   if (a.folder === b.folder) return a.uid > b.uid;
