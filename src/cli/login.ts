@@ -81,6 +81,21 @@ export function cliProfile(
   }
 }
 
+/**
+ * NODE_EXTRA_CA_CERTS named in the env file: Node loads the environment's at start, so only a different file named in
+ * the env file is read here (a warning when it cannot be read).
+ */
+export async function extraCaFromEnv(io: CliIO, vars: Record<string, string | undefined>, cmd: string): Promise<Buffer | undefined> {
+  const caFile = vars.NODE_EXTRA_CA_CERTS;
+  if (!caFile || caFile === process.env.NODE_EXTRA_CA_CERTS) return undefined;
+  try {
+    return await readFile(path.resolve(io.cwd, caFile));
+  } catch (e) {
+    err(io, `token-relay ${cmd}: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
+    return undefined;
+  }
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['no-limits', 'verbose'] });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -104,16 +119,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const advice = loginUrlAdvice(profile.loginUrl);
   if (advice) err(io, `token-relay login: ${advice}`);
 
-  // NODE_EXTRA_CA_CERTS from the environment is loaded by Node at start; from the env file we load it here.
-  let ca: Buffer | undefined;
-  const caFile = vars.NODE_EXTRA_CA_CERTS;
-  if (caFile && caFile !== process.env.NODE_EXTRA_CA_CERTS) {
-    try {
-      ca = await readFile(path.resolve(io.cwd, caFile));
-    } catch (e) {
-      err(io, `token-relay login: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
-    }
-  }
+  const ca = await extraCaFromEnv(io, vars, 'login');
   const verbose = args.flags.get('verbose') === true;
   const log = createLogger((level, line) => {
     if (verbose) err(io, `${level}: ${line}`);
