@@ -10,6 +10,7 @@
 import { HEALTH_STATES, type HealthResult, type HealthStatus } from './healthStates';
 import { redact } from './redact';
 import { isAbortError } from './async';
+import { isOAuthError } from './oauth';
 
 export * from './healthStates';
 
@@ -331,4 +332,91 @@ export function failureResult(c: Classified, extra: Partial<HealthResult> = {}):
     instanceUrl: null,
     ...extra,
   };
+}
+
+// ---- the web-server flow (SF_AUTH=oauth) -------------------------------------------------------------------------
+
+/** REST answers that mean "this access token is no longer good" (expired, revoked, or never valid). */
+export const REFUSED_ACCESS_TOKEN_CODES: readonly string[] = ['INVALID_SESSION_ID', 'Bad_OAuth_Token'];
+
+const SIGN_IN_AGAIN = 'Sign in again (Switch to OAuth; CLI: token-relay oauth login).';
+const ASK_ADMIN =
+  "Check the client id; otherwise ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, the profile or permission set that grants it; an uninstalled app also needs the \"Approve Uninstalled Connected Apps\" permission).";
+
+/** An OAuth `error` code of the web-server flow (token, revoke, redirect) as a health state. */
+function fromWebServerError(code: string, description: string): Classified {
+  const said = `${code}${description ? `: ${description}` : ''}`;
+  switch (code) {
+    case 'invalid_grant':
+      return {
+        status: 'signin-required',
+        code,
+        message: /authentication failure/i.test(description)
+          ? `Salesforce did not accept the sign-in (${said}): the authorization code was already used or is too old, or the user may not sign in. ${SIGN_IN_AGAIN}`
+          : `Salesforce refused the refresh token (${said}): it expired, was revoked, or was replaced by a newer one (refresh-token rotation). ${SIGN_IN_AGAIN}`,
+      };
+    case 'access_denied':
+      return { status: 'signin-required', code, message: `The sign-in was denied in the browser (${said}). ${SIGN_IN_AGAIN}` };
+    case 'invalid_client_id':
+    case 'invalid_client':
+    case 'invalid_app_access':
+    case 'OAUTH_APPROVAL_ERROR_GENERIC':
+    case 'OAUTH_APP_BLOCKED':
+    case 'OAUTH_APP_ACCESS_DENIED':
+    case 'OAUTH_EC_APP_NOT_FOUND':
+      return { status: 'app-not-approved', code, message: `Salesforce refused the External Client App (${said}). ${ASK_ADMIN}` };
+    case 'redirect_uri_mismatch':
+      return {
+        status: 'app-not-approved',
+        code,
+        message: `The External Client App does not list this callback URL (${said}). Add http://localhost:<port>/OauthRedirect for the port in use to its callback URLs (Salesforce matches them exactly), or use the port it lists.`,
+      };
+    case 'unsupported_grant_type':
+      return { status: 'app-not-approved', code, message: `The External Client App does not allow this OAuth flow (${said}). Enable the authorization code flow with PKCE in its OAuth settings.` };
+    case 'invalid_request':
+      return { status: 'login-failed', code, message: `Salesforce refused the OAuth request (${said}). Sign in again; if it keeps failing, see the log.` };
+    case 'inactive_user':
+      return { status: 'login-failed', code, message: `The Salesforce user is inactive (${said}). Ask your Salesforce admin.` };
+    case 'inactive_org':
+      return { status: 'org-unavailable', code, message: `The org is not active (${said}). Try again later, or ask your Salesforce admin.` };
+    case 'rate_limit_exceeded':
+      return { status: 'rate-limited', code, message: `Salesforce is limiting sign-ins for this user (${said}). Try again later.` };
+    case 'INVALID_SESSION_ID':
+    case 'Bad_OAuth_Token':
+      return { status: 'signin-required', code, message: `Salesforce did not accept the access token (${code}): it expired or was revoked. Refresh it; without a refresh token, ${SIGN_IN_AGAIN.charAt(0).toLowerCase()}${SIGN_IN_AGAIN.slice(1)}` };
+    default:
+      return { status: 'login-failed', code, message: `Salesforce refused the OAuth sign-in (${said}).` };
+  }
+}
+
+/**
+ * Maps anything the OAuth web-server flow can throw (src/core/oauth.ts OAuthError, the client's transport errors,
+ * REST error codes) to a health state: refused or missing refresh tokens and denied consent → `signin-required`;
+ * the app refused, blocked, unknown or without this callback URL → `app-not-approved`; network and proxy faults as
+ * classifyLoginError. Messages are redacted.
+ */
+export function classifyOAuthError(err: unknown): Classified {
+  const c = classifyOAuthRaw(err);
+  return { ...c, message: redact(c.message) };
+}
+
+function classifyOAuthRaw(err: unknown): Classified {
+  if (isOAuthError(err)) {
+    switch (err.kind) {
+      case 'refused':
+        return fromWebServerError(err.code, err.description ?? '');
+      case 'denied':
+        return fromWebServerError('access_denied', err.description ?? '');
+      case 'timeout':
+        return { status: 'signin-required', code: err.code, message: `No sign-in arrived in time: ${err.message} ${SIGN_IN_AGAIN}` };
+      case 'bad-response':
+        return { status: 'unexpected-response', code: 'UNPARSEABLE_RESPONSE', message: `${err.message} A proxy, captive portal or wrong login URL is the usual cause.` };
+      default:
+        // state-mismatch, no-code, bad-url, port-busy: the sign-in did not complete; the message says why.
+        return { status: 'login-failed', code: err.code, message: err.message };
+    }
+  }
+  const errorCode = err && typeof err === 'object' ? (err as { errorCode?: unknown }).errorCode : undefined;
+  if (typeof errorCode === 'string' && REFUSED_ACCESS_TOKEN_CODES.includes(errorCode)) return fromWebServerError(errorCode, '');
+  return classifyRaw(err, 'oauth');
 }

@@ -16,7 +16,9 @@ export type HealthStatus =
   | 'rate-limited'
   | 'unexpected-response'
   | 'network-error'
-  | 'login-failed';
+  | 'login-failed'
+  | 'signin-required'
+  | 'app-not-approved';
 
 export type FixId =
   | 'reset-token'
@@ -26,7 +28,8 @@ export type FixId =
   | 'oauth-settings'
   | 'proxy-settings'
   | 'retry'
-  | 'show-log';
+  | 'show-log'
+  | 'switch-to-oauth';
 
 /** `icon` is a VS Code codicon id (render as `$(<icon>)`). */
 export const HEALTH_STATES: Record<HealthStatus, { label: string; icon: string; fixes: FixId[] }> = {
@@ -42,6 +45,8 @@ export const HEALTH_STATES: Record<HealthStatus, { label: string; icon: string; 
   'unexpected-response': { label: 'Unexpected response', icon: 'question', fixes: ['proxy-settings', 'show-log'] },
   'network-error': { label: 'Network error', icon: 'debug-disconnect', fixes: ['proxy-settings', 'retry'] },
   'login-failed': { label: 'Login failed', icon: 'warning', fixes: ['show-log'] },
+  'signin-required': { label: 'Sign-in required', icon: 'account', fixes: ['switch-to-oauth'] },
+  'app-not-approved': { label: 'App not approved', icon: 'shield', fixes: ['oauth-settings', 'show-log'] },
 };
 
 export interface HealthResult {

@@ -1,7 +1,8 @@
 /**
  * Connection profiles: what the extension stores per org and what the CLI reads from the env file /
  * environment (CONTRACTS.md: SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL,
- * SF_API_VERSION, SF_CLIENT_ID, SF_CLIENT_SECRET, SF_AUTH). Secrets live apart from the profile
+ * SF_API_VERSION, SF_CLIENT_ID, SF_CLIENT_SECRET, SF_AUTH; for SF_AUTH=oauth also SF_INSTANCE_URL, SF_ACCESS_TOKEN and,
+ * on opt-in, SF_REFRESH_TOKEN). Secrets live apart from the profile
  * (`OrgSecrets`) so a profile can be shown, logged and saved in settings.
  *
  * A profile is validated once, where it enters (the env file: `profileFromEnv`; settings: the extension's
@@ -32,6 +33,8 @@ export interface OrgProfile {
   /** "Multi-Factor Authentication for API Logins": a TOTP code replaces the token (no mail exists). */
   mfaForApi?: boolean;
   envPath?: string;
+  /** `SF_INSTANCE_URL` (SF_AUTH=oauth / sf-cli): where the access token is used; a refresh tells it anew. */
+  instanceUrl?: string;
 }
 
 export interface OrgSecrets {
@@ -40,6 +43,10 @@ export interface OrgSecrets {
   clientSecret?: string;
   /** The current TOTP code when the profile has mfaForApi (appended to the password instead of the token). */
   mfaCode?: string;
+  /** SF_AUTH=oauth: the refresh token (SecretStorage / the CLI credential store; SF_REFRESH_TOKEN only on opt-in). */
+  refreshToken?: string;
+  /** SF_AUTH=oauth / sf-cli: the current access token (SF_ACCESS_TOKEN); short-lived, registered as ephemeral. */
+  accessToken?: string;
 }
 
 // OrgSecrets holds exactly the secret kinds of the sign-in table (./signin.ts).
@@ -59,6 +66,7 @@ export type ApiVersion = string & { readonly [apiVersionBrand]: true };
 export interface ValidProfile extends OrgProfile {
   readonly loginUrl: LoginUrl;
   readonly apiVersion?: ApiVersion;
+  readonly instanceUrl?: LoginUrl;
 }
 
 export const DEFAULT_API_VERSION = '64.0' as ApiVersion;
@@ -97,8 +105,9 @@ export function isValidProfile(p: OrgProfile): p is ValidProfile {
 /**
  * Checks the fields of a profile that every path relies on, once, where the profile enters: the login URL (https,
  * except loopback; normalized to its origin), the API version (normalized; optional), `auth` (a known method;
- * optional). Returns a ValidProfile (the same object when it already is one). Throws ProfileError with field
- * SF_LOGIN_URL, SF_API_VERSION or SF_AUTH (`reason` = the message without the variable's name).
+ * optional), the instance URL (as the login URL; optional). Returns a ValidProfile (the same object when it already
+ * is one). Throws ProfileError with field SF_LOGIN_URL, SF_API_VERSION, SF_INSTANCE_URL or SF_AUTH (`reason` = the
+ * message without the variable's name).
  * Username and secrets are the sign-in method's preconditions (SignInMethod.precheck, src/salesforce/signin/), not checked here.
  */
 export function validateProfile(p: OrgProfile): ValidProfile {
@@ -112,6 +121,15 @@ export function validateProfile(p: OrgProfile): ValidProfile {
   }
   const out: OrgProfile = { ...p, loginUrl };
   if (p.apiVersion !== undefined) out.apiVersion = normalizeApiVersion(p.apiVersion);
+  if (p.instanceUrl !== undefined && p.instanceUrl !== '') {
+    // The access token is sent there: https, or http on loopback only (the login URL's rule).
+    try {
+      out.instanceUrl = validateLoginUrl(p.instanceUrl);
+    } catch (e) {
+      const reason = (e as Error).message;
+      throw new ProfileError(`SF_INSTANCE_URL: ${reason}`, 'SF_INSTANCE_URL', reason);
+    }
+  } else delete out.instanceUrl;
   if (p.auth !== undefined && parseAuthMethod(p.auth) !== p.auth) {
     const reason = `"${String(p.auth).slice(0, 20)}" is not a sign-in method; use one of ${AUTH_METHODS.join(', ')}.`;
     throw new ProfileError(`SF_AUTH ${reason}`, 'SF_AUTH', reason);
@@ -138,7 +156,8 @@ export function loginPassword(profile: OrgProfile, secrets: OrgSecrets): string 
 
 /** Registers every secret of a profile with the process-wide redactor. */
 export function registerProfileSecrets(secrets: OrgSecrets): void {
-  for (const k of ALL_SECRET_KINDS) registerSecret(secrets[k]);
+  // An access token lives minutes to hours and a new one comes with every refresh: a bounded, ephemeral entry.
+  for (const k of ALL_SECRET_KINDS) registerSecret(secrets[k], k === 'accessToken' ? { ephemeral: true } : undefined);
   if (secrets.password && (secrets.token || secrets.mfaCode)) registerSecret(secrets.password + (secrets.token ?? secrets.mfaCode ?? ''));
 }
 
@@ -157,7 +176,8 @@ export function profileId(loginUrl: string, username: string): string {
  * Builds a profile + secrets from env variables (the env file's values already merged over the
  * process environment by the caller; CLI flags such as a future `--login-url` merged over both, under
  * their variable's name). Throws ProfileError for a missing SF_USERNAME, a bad SF_LOGIN_URL,
- * SF_API_VERSION or SF_AUTH. Registers the secrets with the redactor. The profile is a ValidProfile.
+ * SF_API_VERSION, SF_INSTANCE_URL or SF_AUTH. Reads SF_ACCESS_TOKEN / SF_REFRESH_TOKEN into the secrets when set.
+ * Registers the secrets with the redactor. The profile is a ValidProfile.
  * SF_AUTH absent: no `auth` (the method follows from the secrets: signInMethodOf).
  */
 export function profileFromEnv(vars: Record<string, string | undefined>): { profile: ValidProfile; secrets: OrgSecrets } {
@@ -170,6 +190,10 @@ export function profileFromEnv(vars: Record<string, string | undefined>): { prof
     token: get('SF_SECURITY_TOKEN'),
     clientSecret: get('SF_CLIENT_SECRET'),
   };
+  const refreshToken = get('SF_REFRESH_TOKEN');
+  const accessToken = get('SF_ACCESS_TOKEN');
+  if (refreshToken) secrets.refreshToken = refreshToken;
+  if (accessToken) secrets.accessToken = accessToken;
   registerProfileSecrets(secrets);
   const username = get('SF_USERNAME')?.trim();
   if (!username) throw new ProfileError('SF_USERNAME is not set (in the env file or the environment).', 'SF_USERNAME');
@@ -185,6 +209,7 @@ export function profileFromEnv(vars: Record<string, string | undefined>): { prof
     apiVersion: get('SF_API_VERSION') ?? DEFAULT_API_VERSION,
     ...(clientId ? { clientId } : {}),
     ...(auth ? { auth } : {}),
+    ...(get('SF_INSTANCE_URL') ? { instanceUrl: get('SF_INSTANCE_URL')!.trim() } : {}),
   });
   // The id comes from the normalized login URL; the object stays the validated one.
   (profile as OrgProfile).id = profileId(profile.loginUrl, username);

@@ -63,7 +63,7 @@ export const REDACTION_PATTERNS: ReadonlyArray<{ re: RegExp; rep: string; may: (
   },
   { re: /<(password|sessionId|sf:sessionId)>[^<]*<\/\1>/gi, rep: `<$1>${REDACTED}</$1>`, may: (t) => t.includes('</') },
   {
-    re: /\b(SF_PASSWORD|SF_SECURITY_TOKEN|SF_CLIENT_SECRET|TOKEN_RELAY_IMAP_PASSWORD|TOKEN_RELAY_IMAP_ACCESS_TOKEN)(\s*[=:]\s*)(["']?)[^\s"']+\3/g,
+    re: /\b(SF_PASSWORD|SF_SECURITY_TOKEN|SF_CLIENT_SECRET|SF_ACCESS_TOKEN|SF_REFRESH_TOKEN|TOKEN_RELAY_IMAP_PASSWORD|TOKEN_RELAY_IMAP_ACCESS_TOKEN)(\s*[=:]\s*)(["']?)[^\s"']+\3/g,
     rep: `$1$2${REDACTED}`,
     may: (t) => t.includes('SF_') || t.includes('TOKEN_RELAY_'),
   },

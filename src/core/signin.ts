@@ -16,14 +16,19 @@ export type AuthMethod = 'password' | 'password-oauth' | 'oauth' | 'sf-cli';
 export const AUTH_METHODS: readonly AuthMethod[] = ['password', 'password-oauth', 'oauth', 'sf-cli'];
 
 /** The kinds of secret an org can have (the keys of OrgSecrets in ./profile.ts). */
-export type SecretKind = 'password' | 'token' | 'clientSecret' | 'mfaCode';
+export type SecretKind = 'password' | 'token' | 'clientSecret' | 'mfaCode' | 'refreshToken' | 'accessToken';
 
-/** The env-file variable of each secret kind (mfaCode is asked for each time and never stored). */
+/**
+ * The env-file variable of each secret kind (mfaCode is asked for each time and never stored). SF_REFRESH_TOKEN is
+ * written only on an explicit opt-in (CLI `--save-refresh-token`); SF_ACCESS_TOKEN is what a local app reads.
+ */
 export const SECRET_ENV_KEYS: Readonly<Record<SecretKind, string | undefined>> = {
   password: 'SF_PASSWORD',
   token: 'SF_SECURITY_TOKEN',
   clientSecret: 'SF_CLIENT_SECRET',
   mfaCode: undefined,
+  refreshToken: 'SF_REFRESH_TOKEN',
+  accessToken: 'SF_ACCESS_TOKEN',
 };
 
 export interface SignInInfo {
@@ -73,7 +78,9 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
     label: 'OAuth (web-server flow with PKCE)',
     flow: 'oauth',
     envKeys: ['SF_AUTH', 'SF_INSTANCE_URL', 'SF_ACCESS_TOKEN', 'SF_USERNAME', 'SF_LOGIN_URL', 'SF_CLIENT_ID'],
-    secretKeys: ['clientSecret'],
+    // The client secret only for a confidential app; the refresh token lives in SecretStorage / the CLI credential
+    // store (the env file only on opt-in, SF_REFRESH_TOKEN); the access token is the one .env carries.
+    secretKeys: ['clientSecret', 'refreshToken', 'accessToken'],
     canRefresh: true,
   },
   'sf-cli': {

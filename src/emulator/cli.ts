@@ -7,21 +7,24 @@
  *                         [--insecure-tls] [--imap-folder INBOX]]      (password: EMULATOR_IMAP_PASSWORD)
  *
  * Prints the URL on the first stdout line, then one JSON object with the reset page, the OAuth
- * client and the demo users (their fake passwords and current tokens). Mails (token and verification
+ * clients, the External Client Apps (`oauthApps`: the demo ECA's client id) and the demo users (their fake
+ * passwords and current tokens); without a config, the demo also has an org whose SOAP login is off, with a user
+ * who signs in by the web-server flow (`oauthEnv`). Mails (token and verification
  * code) go to the IMAP mailbox by APPEND (imapflow via loadImapflow()) and/or to --outbox as .eml files.
  * Ctrl-C stops it.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, parseEmulatorConfig, DEMO_ORG, DEMO_USERS, type EmulatorConfig } from './index';
+import { startEmulator, parseEmulatorConfig, DEMO_ORG, DEMO_SOAP_OFF_ORG, DEMO_SOAP_OFF_USER, DEMO_USERS, type EmulatorConfig } from './index';
 import { loadImapflow } from '../lazy';
 
-const HELP = `token-relay-emulator: a loopback Salesforce emulator (SOAP login, OAuth, identity, limits, reset page)
+const HELP = `token-relay-emulator: a loopback Salesforce emulator (SOAP login, OAuth with PKCE, identity, limits, reset page)
 
 Options:
   --port N               port (default: a free one)
   --host H               address to bind (default 127.0.0.1; loopback only is recommended)
-  --config FILE          JSON { "orgs": [...], "users": [...], "tokenActivationDelayMs": N }
+  --config FILE          JSON { "orgs": [...], "users": [...], "apps": [...], "tokenActivationDelayMs": N,
+                         "accessTokenLifetimeMs": N }
   --token-delay MS       a new token works only MS after the reset (default 0)
   --slow-ms MS           delay of the "slow" fault (default 120000)
   --outbox DIR           also write every mail as DIR/<n>-<kind>.eml
@@ -151,11 +154,17 @@ async function main(): Promise<number> {
     };
   }
   cfg.log = (line) => process.stderr.write(line + '\n');
+  if (!cfg.users?.length && !cfg.orgs?.length) {
+    // The demo: Acme (SOAP login on) with its users, and Nimbus Labs (SOAP login off) whose user signs in with OAuth.
+    cfg.orgs = [DEMO_ORG, DEMO_SOAP_OFF_ORG];
+    cfg.users = [...DEMO_USERS, DEMO_SOAP_OFF_USER];
+  }
   if (!cfg.users?.length) cfg.users = DEMO_USERS;
 
   const emu = await startEmulator(cfg);
   process.stdout.write(emu.url + '\n');
   const clients = (cfg.orgs ?? [DEMO_ORG]).flatMap((o) => o.clients ?? []);
+  const oauthUser = emu.users().find((u) => u.username === DEMO_SOAP_OFF_USER.username)?.username;
   process.stdout.write(
     JSON.stringify(
       {
@@ -163,13 +172,16 @@ async function main(): Promise<number> {
         resetPage: emu.resetPageUrl(),
         soapLogin: `${emu.url}/services/Soap/u/64.0`,
         oauthClients: clients,
+        oauthApps: emu.apps().map((a) => ({ clientId: a.clientId, name: a.name, confidential: a.confidential, callbackUrls: a.callbackUrls, rotateRefreshTokens: a.rotateRefreshTokens })),
         users: emu.users().map((u) => ({ username: u.username, password: u.password, token: u.token, email: u.email, org: u.orgName, orgId: u.orgId, language: u.language })),
         env: { SF_LOGIN_URL: emu.url, SF_USERNAME: emu.users()[0]?.username },
+        ...(oauthUser && emu.apps()[0] ? { oauthEnv: { SF_AUTH: 'oauth', SF_LOGIN_URL: emu.url, SF_CLIENT_ID: emu.apps()[0]!.clientId, SF_USERNAME: oauthUser } } : {}),
       },
       null,
       2,
     ) + '\n',
   );
+  for (const a of emu.apps()) process.stderr.write(`emulator: External Client App "${a.name}": client id ${a.clientId} (callback ${a.callbackUrls.join(', ')})\n`);
   if (!deliverers.length) process.stderr.write('emulator: no --imap-host or --outbox given: token mails stay in memory only\n');
   process.stderr.write('emulator: running; Ctrl-C stops it\n');
   await new Promise<void>((resolve) => {

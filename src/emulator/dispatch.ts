@@ -20,7 +20,8 @@ function matchRoute(route: Route, url: URL): RegExpExecArray | null | false {
 
 async function handle(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
   state.stats.requests++;
-  const url = new URL(req.url ?? '/', state.base);
+  // `//services/data` (the sf CLI after an access-token login) is a path, not a host: collapse leading slashes.
+  const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), state.base);
   const method = (req.method ?? 'GET').toUpperCase();
   const chunks: Buffer[] = [];
   let size = 0;

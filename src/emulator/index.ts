@@ -3,7 +3,12 @@
  * the demo, the benchmarks and the `token-relay-emulator` bin. One file per thing it speaks:
  *
  *   soap.ts        POST /services/Soap/u/<ver> (and /c/): SOAP login(), its faults, the v65+ refusal
- *   oauth.ts       POST /services/oauth2/token (password grant), GET /services/oauth2/userinfo
+ *   oauth.ts       POST /services/oauth2/token (password, authorization_code + PKCE, refresh_token), /revoke,
+ *                  GET /services/oauth2/userinfo, /id/keys
+ *   oauthWeb.ts    GET /services/oauth2/authorize: the login page, the consent page (Allow / Deny), error pages
+ *   oauthStore.ts  External Client Apps, pending authorize requests, codes, refresh tokens, token lifetimes
+ *   browser.ts     authorizeByHttp: walks login + consent over plain HTTP (tests, demo)
+ *   demo.ts        the demo org whose SOAP login is off, and its user (the CLI's default config)
  *   rest.ts        GET /services/data/ (versions), /id/<org>/<user>, /services/data/vXX.X/ (+ /limits, /query)
  *   resetPage.ts   the Lightning/Classic reset page (one-time nonce), /?startURL=, the ResetApiTokenConfirm refusal
  *   mailOut.ts     token reset + verification code: compose (mailTemplates.ts), outbox, cfg.deliver
@@ -22,12 +27,16 @@ import type { AddressInfo } from 'node:net';
 import { createEmulatorServer } from './dispatch';
 import { resetToken, sendVerificationCode } from './mailOut';
 import { CLASSIC_RESET_PATH, LIGHTNING_RESET_PATH } from './resetPage';
+import { oauthOf } from './oauthStore';
 import { EmulatorState } from './state';
 import type { Emulator, EmulatorConfig, EmulatorOrgInit, EmulatorUserInit } from './types';
 
 export type * from './types';
 export { DEMO_ORG, DEMO_USERS, id18 } from './state';
 export { LIGHTNING_RESET_PATH, CLASSIC_RESET_PATH, CONFIRM_PATH } from './resetPage';
+export { DEMO_APP } from './oauthStore';
+export { DEMO_SOAP_OFF_ORG, DEMO_SOAP_OFF_USER } from './demo';
+export { authorizeByHttp, type AuthorizeByHttpOptions } from './browser';
 export {
   composeTokenMail,
   composeVerificationCodeMail,
@@ -52,6 +61,7 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const base = `${cfg.tls ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
   state.base = base;
+  const oauth = oauthOf(state);
 
   let closed = false;
   const emulator: Emulator = {
@@ -83,6 +93,7 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
       if (patch.dailyApiRequests !== undefined) org.dailyMax = patch.dailyApiRequests;
       if (patch.clients !== undefined) org.clients = [...patch.clients];
       if (patch.tokenActivationDelayMs !== undefined) org.tokenActivationDelayMs = patch.tokenActivationDelayMs;
+      if ('accessTokenLifetimeMs' in patch) org.accessTokenLifetimeMs = patch.accessTokenLifetimeMs;
     },
     setFault(username, fault, opts = {}) {
       if (username === '*') {
@@ -110,11 +121,18 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
       return `${base}${path}${username ? `?user=${encodeURIComponent(username)}` : ''}`;
     },
     sessionCount: () => state.sessions.size,
+    apps: () => [...oauth.apps.values()].map((a) => oauth.info(a)),
+    addApp: (a) => oauth.info(oauth.addApp(a)),
+    setApp: (clientId, patch) => oauth.setApp(clientId, patch),
+    expireAccessTokens: (username) => oauth.expireAccessTokens(username),
+    revokeRefreshTokens: (username) => oauth.revokeRefreshTokens(username),
+    refreshTokenCount: (username) => oauth.refreshTokenCount(username),
+    oauthStats: oauth.stats,
   };
   return emulator;
 }
 
-/** Reads an emulator config (JSON: { orgs, users, tokenActivationDelayMs, slowMs, port }) and checks its shape. */
+/** Reads an emulator config (JSON: { orgs, users, apps, tokenActivationDelayMs, accessTokenLifetimeMs, slowMs, port }) and checks its shape. */
 export function parseEmulatorConfig(json: string): EmulatorConfig {
   const raw = JSON.parse(json) as Record<string, unknown>;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the emulator config must be a JSON object');
@@ -133,6 +151,16 @@ export function parseEmulatorConfig(json: string): EmulatorConfig {
       if (!u || typeof u.username !== 'string' || typeof u.password !== 'string') throw new Error(`users[${i}] needs "username" and "password" strings`);
     }
     out.users = raw.users as unknown as EmulatorUserInit[];
+  }
+  if (raw.accessTokenLifetimeMs !== undefined) out.accessTokenLifetimeMs = Number(raw.accessTokenLifetimeMs);
+  if (raw.apps !== undefined) {
+    if (!Array.isArray(raw.apps)) throw new Error('"apps" must be an array');
+    for (const [i, a] of (raw.apps as Array<Record<string, unknown>>).entries()) {
+      if (!a || typeof a.clientId !== 'string' || !Array.isArray(a.callbackUrls) || !a.callbackUrls.every((c) => typeof c === 'string')) {
+        throw new Error(`apps[${i}] needs a "clientId" string and a "callbackUrls" array of strings`);
+      }
+    }
+    out.apps = raw.apps;
   }
   return out;
 }

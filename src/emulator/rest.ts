@@ -70,7 +70,7 @@ export function identity(base: string, u: User): Record<string, unknown> {
 
 function handleIdentity({ state, req, res, url }: RequestContext, orgId: string, userId: string): void {
   const s = state.sessionOf(req, url);
-  if (!s) return invalidSession(res);
+  if (!s) return send(res, 403, 'text/plain', 'Bad_OAuth_Token'); // as userinfo: expired, revoked or unknown
   if (s.user.org.id !== orgId || s.user.userId !== userId) return send(res, 403, 'text/plain', 'Bad_Id');
   sendJson(res, 200, identity(state.base, s.user));
 }

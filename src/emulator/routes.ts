@@ -3,10 +3,12 @@
  *   1. the ResetApiTokenConfirm guard (before anything else),
  *   2. login routes (they count the login, then apply the forced faults themselves),
  *   3. API routes (`api: true`: the global '*' transport fault first), ending with the API 404,
- *   4. web pages; dispatch answers the HTML 404 when nothing matched.
+ *   4. web pages; dispatch answers the HTML 404 when nothing matched. (The OAuth authorize pages are web pages
+ *      listed before the API routes: the API fallback would take their /services/ path.)
  */
 import type { Route } from './http';
 import { oauthApiRoutes, oauthLoginRoutes } from './oauth';
+import { oauthWebRoutes } from './oauthWeb';
 import { confirmGuardRoute, pageRoutes } from './resetPage';
 import { apiFallbackRoute, dataRoutes, versionRoutes } from './rest';
 import { soapRoutes } from './soap';
@@ -15,6 +17,7 @@ export const ROUTES: readonly Route[] = [
   confirmGuardRoute,
   ...soapRoutes,
   ...oauthLoginRoutes,
+  ...oauthWebRoutes,
   ...versionRoutes,
   ...oauthApiRoutes,
   ...dataRoutes,

@@ -64,6 +64,7 @@ export interface Org {
   dailyUsed: number;
   clients: Array<{ clientId: string; clientSecret: string }>;
   tokenActivationDelayMs?: number;
+  accessTokenLifetimeMs?: number;
 }
 
 export interface User {
@@ -89,6 +90,11 @@ export interface Session {
   user: User;
   passwordExpired: boolean;
   kind: 'soap' | 'oauth';
+  /** Epoch ms after which the session (access token) is refused (absent: never). */
+  expiresAt?: number;
+  /** Web-server flow: the app and the refresh token the access token was issued with (revoking that kills it). */
+  clientId?: string;
+  refreshToken?: string;
 }
 
 export type CredentialCheck = { ok: true; user: User } | { ok: false; code: SoapFaultCode; user?: User };
@@ -134,6 +140,7 @@ export class EmulatorState {
       dailyUsed: 0,
       clients: [...(o.clients ?? [])],
       tokenActivationDelayMs: o.tokenActivationDelayMs,
+      accessTokenLifetimeMs: o.accessTokenLifetimeMs,
     };
     this.orgs.push(org);
     return org;
@@ -212,7 +219,12 @@ export class EmulatorState {
     const auth = req.headers['authorization'];
     let sid = typeof auth === 'string' ? /^(?:Bearer|OAuth)\s+(.+)$/i.exec(auth)?.[1] : undefined;
     sid ??= url.searchParams.get('oauth_token') ?? undefined;
-    return sid ? this.sessions.get(sid.trim()) : undefined;
+    const s = sid ? this.sessions.get(sid.trim()) : undefined;
+    if (s?.expiresAt !== undefined && Date.now() >= s.expiresAt) {
+      this.sessions.delete(sid!.trim());
+      return undefined;
+    }
+    return s;
   }
 
   /** A delay that close() cuts short (its timer is cleared; the promise then never settles). */

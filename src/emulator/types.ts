@@ -51,6 +51,8 @@ export interface EmulatorOrgInit {
   clients?: Array<{ clientId: string; clientSecret: string }>;
   /** ms after a reset before the new token works (overrides the config's). */
   tokenActivationDelayMs?: number;
+  /** Life of an access token (a session) of this org, in ms (overrides the config's; an app's overrides this). */
+  accessTokenLifetimeMs?: number;
 }
 
 export interface EmulatorUserInit {
@@ -94,6 +96,10 @@ export interface EmulatorConfig {
   log?: (line: string) => void;
   /** Serve https with this key/cert (PEM) instead of plain http (proxy/CA tests). */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** External Client Apps for the web-server flow (PKCE). Absent: the demo ECA (DEMO_APP); [] none. */
+  apps?: EmulatorAppInit[];
+  /** Life of an OAuth access token in ms (absent: no expiry; an org's or app's setting overrides it). */
+  accessTokenLifetimeMs?: number;
 }
 
 export interface EmulatorUserInfo {
@@ -153,4 +159,64 @@ export interface Emulator {
   resetPageUrl(username?: string, opts?: { classic?: boolean }): string;
   /** Number of live sessions (tests). */
   sessionCount(): number;
+  /** The External Client Apps (web-server flow with PKCE). */
+  apps(): EmulatorAppInfo[];
+  addApp(app: EmulatorAppInit): EmulatorAppInfo;
+  setApp(clientId: string, patch: Partial<Omit<EmulatorAppInit, 'clientId'>>): void;
+  /** Every OAuth access token (session) of the user (all users when absent) expires now; returns how many. */
+  expireAccessTokens(username?: string): number;
+  /** Revokes the user's (every) refresh token and the access tokens issued with it; returns how many refresh tokens. */
+  revokeRefreshTokens(username?: string): number;
+  /** Live refresh tokens of the user (all users when absent). */
+  refreshTokenCount(username?: string): number;
+  /** Counters of the web-server flow (authorize pages, logins, consents, grants, revocations). */
+  oauthStats: EmulatorOAuthStats;
+}
+
+/** An External Client App (or a connected app) for the web-server flow. PKCE (S256) is always required. */
+export interface EmulatorAppInit {
+  /** The consumer key. */
+  clientId: string;
+  /** A confidential app: the token endpoint then needs it (client_secret). Absent: a public app. */
+  clientSecret?: string;
+  name?: string;
+  /** Registered callback URLs; redirect_uri must equal one exactly. */
+  callbackUrls: string[];
+  /** Refresh token rotation: each refresh returns a new refresh token and the old one dies at once. */
+  rotateRefreshTokens?: boolean;
+  /** Scopes the app may grant (default: api refresh_token offline_access web openid id profile email address phone full). */
+  scopes?: string[];
+  /** Blocked by the admin: OAUTH_APPROVAL_ERROR_GENERIC for everybody. */
+  blocked?: boolean;
+  /** "Admin approved users are pre-authorized": only these usernames may use it (absent: everybody). */
+  users?: string[];
+  /** Only users of this org (id or name) may use it (absent: every org of the emulator). */
+  org?: string;
+  /** Life of the access tokens this app issues, in ms (overrides the org's and the config's). */
+  accessTokenLifetimeMs?: number;
+  /** Life of its refresh tokens in ms (absent: until revoked). */
+  refreshTokenLifetimeMs?: number;
+}
+
+export interface EmulatorAppInfo {
+  clientId: string;
+  name: string;
+  confidential: boolean;
+  callbackUrls: string[];
+  rotateRefreshTokens: boolean;
+  scopes: string[];
+  blocked: boolean;
+}
+
+export interface EmulatorOAuthStats {
+  authorizePages: number;
+  webLogins: number;
+  failedWebLogins: number;
+  consents: number;
+  denials: number;
+  codeGrants: number;
+  refreshGrants: number;
+  revocations: number;
+  /** Token-endpoint and revoke refusals of the web-server flow (invalid_grant, invalid_request, …). */
+  refusals: number;
 }

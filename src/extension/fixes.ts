@@ -18,6 +18,7 @@ export function fixLabel(fix: FixId): string {
     case 'proxy-settings': return vscode.l10n.t('Proxy Settings');
     case 'retry': return vscode.l10n.t('Test Again');
     case 'show-log': return vscode.l10n.t('Show Log');
+    case 'switch-to-oauth': return vscode.l10n.t('Switch to OAuth');
   }
 }
 
@@ -29,6 +30,7 @@ export function fixAdvice(h: HealthResult): string | undefined {
     case 'org-unavailable':
     case 'rate-limited': return vscode.l10n.t('Try again later.');
     case 'password-expired': return vscode.l10n.t('Log in to Salesforce in the browser to set a new password, then update it with Edit Org.');
+    case 'app-not-approved': return vscode.l10n.t("Check the client id, or ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, permission sets).");
     default: return undefined;
   }
 }
@@ -62,6 +64,10 @@ export async function runFix(fix: FixId, org: OrgProfile | undefined, ui: Ui): P
       return;
     case 'show-log':
       await vscode.commands.executeCommand(CommandIds.showLog);
+      return;
+    case 'switch-to-oauth':
+      // Until the Switch to OAuth command lands (issue 13, extension part): edit the org.
+      await vscode.commands.executeCommand(CommandIds.editOrg, org?.id);
       return;
   }
 }

@@ -24,6 +24,8 @@ test('the CONTRACTS table: statuses, labels, fixes', () => {
     'unexpected-response': 'Unexpected response',
     'network-error': 'Network error',
     'login-failed': 'Login failed',
+    'signin-required': 'Sign-in required',
+    'app-not-approved': 'App not approved',
   };
   assert.deepEqual(Object.keys(HEALTH_STATES).sort(), Object.keys(expected).sort());
   for (const [s, label] of Object.entries(expected)) assert.equal(HEALTH_STATES[s as HealthStatus].label, label);
@@ -35,6 +37,8 @@ test('the CONTRACTS table: statuses, labels, fixes', () => {
   assert.ok(HEALTH_STATES['unexpected-response'].fixes.includes('proxy-settings'));
   assert.deepEqual(HEALTH_STATES['login-failed'].fixes, ['show-log']);
   assert.deepEqual(HEALTH_STATES.ok.fixes, []);
+  assert.deepEqual(HEALTH_STATES['signin-required'].fixes, ['switch-to-oauth']);
+  assert.ok(HEALTH_STATES['app-not-approved'].fixes.includes('oauth-settings'));
 });
 
 test('SOAP faults (jsforce: plain Error "CODE: text")', () => {

@@ -27,7 +27,8 @@ test('the table: one entry per SF_AUTH value, keyed by its id', () => {
     assert.equal(new Set(info.envKeys).size, info.envKeys.length, `${m}: no key twice`);
     for (const k of info.secretKeys) assert.ok(k in SECRET_ENV_KEYS, `${m}: ${k}`);
     // A secret's env variable is owned by the methods that keep that secret.
-    for (const k of info.secretKeys) if (SECRET_ENV_KEYS[k] && k !== 'clientSecret') assert.ok(info.envKeys.includes(SECRET_ENV_KEYS[k]!), `${m} owns ${SECRET_ENV_KEYS[k]}`);
+    // (Not the optional ones: a public app has no client secret; the refresh token goes into .env only on opt-in.)
+    for (const k of info.secretKeys) if (SECRET_ENV_KEYS[k] && k !== 'clientSecret' && k !== 'refreshToken') assert.ok(info.envKeys.includes(SECRET_ENV_KEYS[k]!), `${m} owns ${SECRET_ENV_KEYS[k]}`);
     // An implementation carries its method's facts unchanged.
     const impl = SIGN_IN_METHODS[m];
     if (impl) {
@@ -60,14 +61,16 @@ test('the table: each method\'s keys, secrets, refresh and retirement', () => {
   assert.deepEqual([...SIGN_IN_INFO.oauth.envKeys].sort(), ['SF_ACCESS_TOKEN', 'SF_AUTH', 'SF_CLIENT_ID', 'SF_INSTANCE_URL', 'SF_LOGIN_URL', 'SF_USERNAME']);
   assert.deepEqual([...SIGN_IN_INFO['sf-cli'].envKeys].sort(), ['SF_ACCESS_TOKEN', 'SF_AUTH', 'SF_INSTANCE_URL', 'SF_TARGET_ORG', 'SF_USERNAME']);
   assert.deepEqual([...SIGN_IN_INFO['sf-cli'].secretKeys], [], 'the sf CLI keeps its own secrets');
+  assert.deepEqual([...SIGN_IN_INFO.oauth.secretKeys], ['clientSecret', 'refreshToken', 'accessToken']);
   for (const m of ['oauth', 'sf-cli'] as const) {
     assert.equal(SIGN_IN_INFO[m].canRefresh, true);
     assert.equal(SIGN_IN_INFO[m].retirement, undefined);
     assert.ok(!SIGN_IN_INFO[m].envKeys.includes('SF_PASSWORD'));
-    assert.equal(SIGN_IN_METHODS[m], undefined, `${m} is issue 13/14's`);
   }
+  assert.ok(SIGN_IN_METHODS.oauth, 'issue 13: oauth is implemented');
+  assert.equal(SIGN_IN_METHODS['sf-cli'], undefined, "sf-cli is issue 14's");
   // Secrets read from an env file are registered with the redactor: those of every method.
-  assert.deepEqual([...SECRET_ENV_VARS], ['SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_CLIENT_SECRET']);
+  assert.deepEqual([...SECRET_ENV_VARS], ['SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_CLIENT_SECRET', 'SF_REFRESH_TOKEN', 'SF_ACCESS_TOKEN']);
 });
 
 test('parseAuthMethod and authMethodOf (absent SF_AUTH: today\'s rule)', () => {
@@ -160,7 +163,6 @@ test('testLogin: precondition failures come back as login-failed with their code
     [{ mfaForApi: true }, { password: 'p' }, 'MFA_CODE_REQUIRED', 'soap'],
     [{ auth: 'password-oauth' }, { password: 'p' }, 'MISSING_CLIENT_ID', 'oauth'],
     [{ auth: 'password-oauth', clientId: 'c' }, { password: 'p' }, 'MISSING_CLIENT_SECRET', 'oauth'],
-    [{ auth: 'oauth', clientId: 'c' }, {}, 'AUTH_METHOD_NOT_SUPPORTED', 'oauth'],
     [{ auth: 'sf-cli' }, {}, 'AUTH_METHOD_NOT_SUPPORTED', 'oauth'],
   ];
   for (const [p, s, code, flow] of cases) {
@@ -172,6 +174,10 @@ test('testLogin: precondition failures come back as login-failed with their code
     assert.ok(r.message.length > 10);
     assert.ok(r.latencyMs == null, `${code}: no login was attempted`);
   }
+  const o = await testLogin({ ...base, auth: 'oauth', clientId: 'c' }, {});
+  assert.equal(o.status, 'signin-required', 'oauth without a refresh token: sign in (nothing sent)');
+  assert.equal(o.code, 'NO_REFRESH_TOKEN');
+  assert.equal(o.flow, 'oauth');
   const r = await testLogin({ ...base, auth: 'sf-cli' }, {});
   assert.match(r.message, /SF_AUTH=sf-cli.*cannot test yet/);
   // The login URL's message is the validator's own, without the variable's name (as before).
@@ -195,14 +201,14 @@ async function cli(argv: string[], env: Record<string, string>, prompt?: () => P
   return { code, stdout, stderr, asked };
 }
 
-test('CLI login: SF_AUTH=oauth / sf-cli answer "not supported yet" (exit 1, no password asked); an unknown SF_AUTH is a usage error', async () => {
-  for (const m of ['oauth', 'sf-cli']) {
-    const r = await cli(['login'], { SF_USERNAME: 'u@acme.example', SF_AUTH: m, SF_CLIENT_ID: 'c' }, async () => 'pw');
+test('CLI login: SF_AUTH=sf-cli answers "not supported yet", SF_AUTH=oauth without a sign-in "signin-required" (exit 1, no password asked); an unknown SF_AUTH is a usage error', async () => {
+  for (const [m, status, code] of [['oauth', 'signin-required', 'NO_REFRESH_TOKEN'], ['sf-cli', 'login-failed', 'AUTH_METHOD_NOT_SUPPORTED']]) {
+    const r = await cli(['login'], { SF_USERNAME: 'u@acme.example', SF_AUTH: m!, SF_CLIENT_ID: 'c' }, async () => 'pw');
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.asked, 0, 'no password prompt for a method without one');
     const json = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.equal(json.status, 'login-failed');
-    assert.equal(json.code, 'AUTH_METHOD_NOT_SUPPORTED');
+    assert.equal(json.status, status);
+    assert.equal(json.code, code);
   }
   const bad = await cli(['login'], { SF_USERNAME: 'u@acme.example', SF_PASSWORD: 'p', SF_AUTH: 'kerberos' });
   assert.equal(bad.code, 2);

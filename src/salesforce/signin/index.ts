@@ -5,6 +5,7 @@
  * src/core/signin.ts and adds `test`, and `refresh` when it can) and its entry below.
  */
 import type { AuthMethod } from '../../core/signin';
+import { oauthSignIn } from './oauth';
 import { passwordOAuthSignIn } from './passwordOAuth';
 import { soapSignIn } from './soap';
 import type { SignInMethod } from './types';
@@ -14,6 +15,6 @@ export type { LoginOptions, SignInMethod, SignInRefresh } from './types';
 export const SIGN_IN_METHODS: Readonly<Record<AuthMethod, SignInMethod | undefined>> = {
   password: soapSignIn,
   'password-oauth': passwordOAuthSignIn,
-  oauth: undefined, // issue 13: web-server flow with PKCE
+  oauth: oauthSignIn,
   'sf-cli': undefined, // issue 14: the sf CLI's login
 };

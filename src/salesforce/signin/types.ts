@@ -29,6 +29,12 @@ export interface LoginOptions {
   log?: Logger;
   /** Called before each retry (attempt number starting at 2, and the wait in ms). */
   onRetry?: (attempt: number, delayMs: number, last: HealthResult) => void;
+  /**
+   * SF_AUTH=oauth: the test may refresh an expired access token, and gives the new tokens here (awaited) so the caller
+   * writes .env and stores a rotated refresh token before the result comes back. Without it the test does not
+   * refresh (a rotated refresh token nobody keeps would be lost) and answers `signin-required` with the REST code.
+   */
+  onRefresh?: (r: SignInRefresh) => void | Promise<void>;
 }
 
 /** What a refresh gives (OAuth, sf CLI): the health of the fresh session and the .env values it owns. */
@@ -36,8 +42,10 @@ export interface SignInRefresh {
   health: HealthResult;
   /** Values for the method's own env keys (e.g. SF_ACCESS_TOKEN, SF_INSTANCE_URL); secrets are registered. */
   env?: Record<string, string>;
-  /** Secrets that changed (a rotated refresh token). */
+  /** Secrets that changed (the new access token; the refresh token only when Salesforce rotated it). */
   secrets?: Partial<OrgSecrets>;
+  /** When the new access token was issued (ms since the epoch; Salesforce's issued_at), for the refresh timer. */
+  issuedAt?: number;
 }
 
 /** A precondition that fails: the login is not attempted; testLogin answers `login-failed` with this code. */
