@@ -25,9 +25,14 @@ Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--ve
 
 Reads SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL (default https://login.salesforce.com),
 SF_API_VERSION (default 64.0), SF_CLIENT_ID and SF_CLIENT_SECRET (both set: OAuth username-password
-flow instead of SOAP login()) and SF_AUTH (password, password-oauth; oauth and sf-cli are not supported
+flow instead of SOAP login()) and SF_AUTH (password, password-oauth, oauth; sf-cli is not supported
 yet) from the env file (default ./.env if present), which wins over the environment. Without
-SF_PASSWORD it asks on the terminal.
+SF_PASSWORD it asks on the terminal (password methods).
+
+SF_AUTH=oauth (written by token-relay oauth login): tests over REST with SF_ACCESS_TOKEN at SF_INSTANCE_URL
+(userinfo, limits); an expired access token is refreshed first with the refresh token kept in the credential
+store (or SF_REFRESH_TOKEN), written back to the env file (a rotated refresh token replaces the old one), then
+tested. No refresh token kept, or Salesforce refuses it: status signin-required (run token-relay oauth login).
 
 Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
 Exit codes: 0 logged in, 1 login failed, 2 usage error.
@@ -106,7 +111,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!Number.isFinite(n) || n <= 0) throw new UsageError('--timeout needs a positive number of seconds');
     timeoutMs = Math.round(n * 1000);
   }
-  const { vars } = await loadLoginEnv(io, flagString(args, 'dotenv'));
+  const { vars, file } = await loadLoginEnv(io, flagString(args, 'dotenv'));
   const { profile, secrets } = cliProfile(vars);
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!secrets.password && method.secretKeys.includes('password')) {
@@ -127,14 +132,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   // Lazy: keeps `token-relay --help` and usage errors free of the jsforce load.
   const { testLogin } = await import('../salesforce/login');
   const { proxyFromEnv } = await import('../salesforce/transport');
-  const result = await testLogin(profile, secrets, {
+  const loginOpts = {
     signal: io.signal,
     timeoutMs,
     fetchLimits: args.flags.get('no-limits') !== true,
     proxy: proxyFromEnv(vars, profile.loginUrl),
     ca,
     log,
-  });
+  };
+  const result =
+    method.id === 'oauth' && profile.clientId
+      ? await (await import('./oauthLogin')).testOAuthLogin(io, profile, secrets, file, loginOpts)
+      : await testLogin(profile, secrets, loginOpts);
   printJson(io, healthJson(result));
   err(io, `${result.label}: ${result.message}`);
   return result.status === 'ok' ? EXIT.ok : EXIT.failed;

@@ -69,6 +69,8 @@ function readOneLine(question: string, signal?: AbortSignal): Promise<string | u
       signal?.removeEventListener('abort', onAbort);
       rl.close();
       process.stdin.pause();
+      // A pipe left open by the other side must not keep the process alive once the line is read.
+      (process.stdin as { unref?: () => void }).unref?.();
       resolve(v);
     };
     const onAbort = () => done(undefined);

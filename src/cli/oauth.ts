@@ -14,7 +14,7 @@
  * stdout: the `login` JSON (login, refresh); nothing for logout. No access or refresh token is ever printed.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, type ParsedArgs } from './io';
+import { type CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, type ParsedArgs } from './io';
 import { extraCaFromEnv } from './login';
 import { readEnvFile, writeEnvFile, EnvError } from '../envfile';
 import { CredentialStore, type CredentialKey, isCredentialStoreError } from '../credstore';
@@ -156,7 +156,7 @@ async function writeEnv(ctx: Ctx, values: Record<string, string>, remove: string
 }
 
 function failure(c: { status: HealthResult['status']; code?: string | null; message: string }, username?: string): HealthResult {
-  return { ...failureResult({ status: c.status, code: c.code ?? undefined, message: c.message }), username: username ?? null, flow: 'oauth' };
+  return { ...failureResult({ status: c.status, code: c.code ?? null, message: c.message }), username: username ?? null, flow: 'oauth' };
 }
 
 function report(ctx: Pick<Ctx, 'io' | 'cmd'>, health: HealthResult): number {
