@@ -280,6 +280,8 @@ async function runLogin(argv: string[], io: CliIO): Promise<number> {
     if (!username) {
       return report(ctx, failure({ status: health.status === 'ok' ? 'login-failed' : health.status, code: health.code ?? 'NO_USERNAME', message: `Signed in, but Salesforce did not say which user (${health.message || 'no userinfo'}); nothing was kept. ${untouched}` }));
     }
+    const before = ctx.fileVars.SF_USERNAME?.trim();
+    if (before && before.toLowerCase() !== username.toLowerCase()) say(ctx, `note: signed in as ${username}; SF_USERNAME was ${before} and is replaced.`);
     const key: CredentialKey = { loginUrl, clientId, username };
     if (tokens.refreshToken) {
       await ctx.store.update(key, async () => ({

@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { startEmulator, authorizeByHttp, type Emulator } from '../../src/emulator';
 import { parseEnv } from '../../src/core/dotenv';
 import { startProxy } from '../servers/proxy';
+import { scanForSecrets } from '../fuzz/secretScan';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -397,13 +398,13 @@ test('through an HTTP proxy: the token exchange and the REST test go through it'
   try {
     const c = caseDir();
     const b = browse();
-    const r = await runCli(loginArgs(c.envFile), { ...c, env: { HTTP_PROXY: proxy.url }, onUrl: b.onUrl });
+    const r = await runCli(loginArgs(c.envFile, ROT, ['--verbose']), { ...c, env: { HTTP_PROXY: proxy.url }, onUrl: b.onUrl });
     assert.equal(r.code, 0, r.stderr);
     const seen = proxy.seen.join('\n');
     assert.match(seen, /POST http:\/\/127\.0\.0\.1:\d+\/services\/oauth2\/token/);
     assert.match(seen, /GET http:\/\/127\.0\.0\.1:\d+\/services\/oauth2\/userinfo/);
     const n = proxy.seen.length;
-    const rf = await runCli(['oauth', 'refresh', '--dotenv', c.envFile], { ...c, env: { HTTP_PROXY: proxy.url } });
+    const rf = await runCli(['oauth', 'refresh', '--verbose', '--dotenv', c.envFile], { ...c, env: { HTTP_PROXY: proxy.url } });
     assert.equal(rf.code, 0, rf.stderr);
     assert.ok(proxy.seen.slice(n).some((l) => /\/services\/oauth2\/token/.test(l)));
     envOf(c.envFile);
@@ -433,8 +434,11 @@ test('usage errors (exit 2) and a timeout (exit 1, env untouched)', { timeout: 6
   assert.equal(readFileSync(c.envFile, 'utf8'), PASSWORD_FILE);
 });
 
-test('canary: no access or refresh token issued in these tests appears in any CLI output', () => {
+test('canary: no access or refresh token issued in these tests appears in any CLI output (raw, URL/JSON/HTML-escaped, base64, any session id)', () => {
   assert.ok(issued.size >= 5, `saw ${issued.size} tokens`);
-  const all = outputs.join('\n');
-  for (const t of issued) assert.ok(!all.includes(t), 'a token leaked into CLI output');
+  const hits = scanForSecrets(
+    outputs.map((text, i) => ({ source: `run ${Math.floor(i / 2)} ${i % 2 ? 'stderr' : 'stdout'}`, text })),
+    [...issued].map((t, i): [string, string] => [`token${i}`, t]),
+  );
+  assert.deepEqual(hits, []);
 });
