@@ -31,17 +31,24 @@ import { startEmulator, type Emulator } from '../src/emulator';
 const ALL = ['sizes', 'activation', 'login', 'latency', 'scan'] as const;
 type Bench = (typeof ALL)[number];
 
-/** Targets from the issue (docs/benchmarks.md repeats them). */
+/** Targets from the issues (7, raised by 12; docs/benchmarks.md repeats them). */
 export const TARGETS: Record<string, { op: '<=' | '<' | '>='; value: number; text: string }> = {
-  activation_ms: { op: '<', value: 10, text: 'under 10 ms' },
-  activation_ratio: { op: '<=', value: 0.05, text: '≤ 0.05' },
-  latency_ratio_idle: { op: '<=', value: 1.5, text: '≤ 1.5' },
-  latency_ratio_poll5s: { op: '>=', value: 10, text: '≥ 10' },
+  activation_ms: { op: '<=', value: 5, text: '≤ 5 ms' },
+  activation_ratio: { op: '<=', value: 0.02, text: '≤ 0.02' },
+  latency_ratio_idle: { op: '<=', value: 1.05, text: '≤ 1.05' },
   scan_ratio_50k_1k: { op: '<=', value: 1.5, text: '≤ 1.5' },
+  scan_vs_bare_50k: { op: '<=', value: 1.0, text: '≤ 1.0' },
   login_ratio_raw: { op: '<=', value: 1.3, text: '≤ 1.3' },
   vsix_bytes: { op: '<=', value: 1.5e6, text: '≤ 1.5 MB (1,500,000 bytes)' },
 };
-const ORDER = ['activation_ms', 'activation_ratio', 'latency_ms', 'latency_ratio_idle', 'latency_ratio_poll5s', 'scan_ratio_50k_1k', 'login_ratio_raw', 'vsix_bytes', 'bundle_bytes'];
+/**
+ * Figures measured and reported without a target (never counted as met or missed), with the reason. Issue 12 turned
+ * latency_ratio_poll5s (was ≥ 10) into one: Dovecot holds IDLE notices 500 ms, so no IDLE watcher can reach 10.
+ */
+export const INFORMATIONAL: Record<string, string> = {
+  latency_ratio_poll5s: 'informational (no target: Dovecot holds IDLE notices 500 ms)',
+};
+const ORDER = ['activation_ms', 'activation_ratio', 'latency_ms', 'latency_ratio_idle', 'latency_ratio_poll5s', 'scan_ratio_50k_1k', 'scan_vs_bare_50k', 'login_ratio_raw', 'vsix_bytes', 'bundle_bytes'];
 
 function meets(name: string, v: number): boolean | undefined {
   const t = TARGETS[name];
@@ -175,6 +182,8 @@ async function main(): Promise<number> {
     targets: Object.fromEntries(
       Object.entries(TARGETS).filter(([n]) => n in ordered).map(([n, t]) => [n, { target: t.text, met: meets(n, ordered[n]!) }]),
     ),
+    // Figures without a target: in neither `targets` nor a count of missed ones.
+    informational: Object.fromEntries(Object.entries(INFORMATIONAL).filter(([n]) => n in ordered)),
     ...(Object.keys(errors).length ? { errors } : {}),
     details,
   };

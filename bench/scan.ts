@@ -1,5 +1,8 @@
 /**
  * scan_ratio_50k_1k: catch-up time of watchForToken() with 50,000 messages in INBOX vs 1,000.
+ * scan_vs_bare_50k: the same catch-up on the 50,000-message INBOX vs a bare imapflow client's (EXAMINE, UID SEARCH
+ * SINCE, UID FETCH of the hit's source, no parsing), each run of ours paired with one of the bare client's on the same
+ * mailbox, their order alternating round by round.
  *
  * Two users on the same Dovecot, their INBOX maildirs written directly (test/servers harness filler) with
  * ordinary mail spread over the past three years (INTERNALDATE = file mtime), among them every 500th an old
@@ -50,8 +53,10 @@ function filler(count: number) {
  * The floor any IMAP client pays for the same catch-up: a fresh connection, EXAMINE, UID SEARCH SINCE (day
  * granularity), UID FETCH of the hits' bodies. No parsing. The server-side part of this grows with the
  * folder for maildir (Dovecot reads dovecot-uidlist to map a UID to its file in every new session).
+ * Timed from the connect to the last body in hand (`ms`); the LOGOUT after it is not timed (the watcher, too,
+ * hands over the token without waiting for its LOGOUT).
  */
-async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: Date, serverMs?: Record<string, number[]>): Promise<number> {
+async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: Date, serverMs?: Record<string, number[]>): Promise<{ n: number; ms: number }> {
   // Dovecot ends every tagged OK with "(a + b + c secs)": a = time the command ran on the server.
   const logger = {
     debug: (o: { src?: string; msg?: string }) => {
@@ -60,7 +65,8 @@ async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: D
     },
     trace() {}, info() {}, warn() {}, error() {},
   };
-  const c = clientFor(imap, { user, pass }, { logger: serverMs ? logger : false, logRaw: !!serverMs, disableAutoIdle: true });
+  const t0 = now();
+  const c = clientFor(imap, { user, pass }, { logger: serverMs ? logger : false, disableAutoIdle: true });
   await c.connect();
   try {
     await c.mailboxOpen('INBOX', { readOnly: true });
@@ -69,7 +75,7 @@ async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: D
     if (Array.isArray(uids) && uids.length) {
       for await (const m of c.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) if (m.source) n++;
     }
-    return n;
+    return { n, ms: now() - t0 };
   } finally {
     await c.logout().catch(() => c.close());
   }
@@ -164,18 +170,31 @@ async function prepareFormat(ctx: BenchContext, imap: ImapServer, format: ScanFo
   return setup;
 }
 
+type Samples = Record<string, Record<Key, number[]>>;
+
 /**
  * Runs every (format, size) measurement `runs` times in rounds: each round visits the formats in a rotated order,
- * and within a format the large and small mailboxes in alternating order (A B, B A, …). `warmup` rounds first.
+ * within a format the large and small mailboxes in alternating order (A B, B A, …), and on each mailbox one run of
+ * `a` (ours) and one of `b` (the bare client), their order alternating too. `warmup` rounds first.
  */
-async function rounds(runs: number, warmup: number, formats: ScanFormat[], fn: (f: ScanFormat, k: Key) => Promise<number>): Promise<Record<string, Record<Key, number[]>>> {
-  const out: Record<string, Record<Key, number[]>> = Object.fromEntries(formats.map((f) => [f, { small: [], large: [] }]));
+async function rounds(
+  runs: number,
+  warmup: number,
+  formats: ScanFormat[],
+  a: (f: ScanFormat, k: Key) => Promise<number>,
+  b: (f: ScanFormat, k: Key) => Promise<number>,
+): Promise<{ a: Samples; b: Samples }> {
+  const empty = (): Samples => Object.fromEntries(formats.map((f) => [f, { small: [], large: [] }]));
+  const out = { a: empty(), b: empty() };
   for (let i = -warmup; i < runs; i++) {
     const r = ((i % formats.length) + formats.length) % formats.length;
+    const even = ((i % 2) + 2) % 2 === 0;
     for (const f of [...formats.slice(r), ...formats.slice(0, r)]) {
-      for (const k of (((i % 2) + 2) % 2 === 0 ? ['large', 'small'] : ['small', 'large']) as Key[]) {
-        const v = await fn(f, k);
-        if (i >= 0) out[f]![k].push(v);
+      for (const k of (even ? ['large', 'small'] : ['small', 'large']) as Key[]) {
+        for (const which of (even === (k === 'large') ? ['a', 'b'] : ['b', 'a']) as Array<'a' | 'b'>) {
+          const v = await (which === 'a' ? a : b)(f, k);
+          if (i >= 0) out[which][f]![k].push(v);
+        }
       }
     }
   }
@@ -232,9 +251,7 @@ export async function benchScan(
     await d.append(tokenMail(randomToken()));
     await settle(d, f);
     try {
-      const t0 = now();
-      const n = await rawCatchUp(imap, acct(f, key).user, acct(f, key).pass, since, serverMs[f][key]);
-      const ms = now() - t0;
+      const { n, ms } = await rawCatchUp(imap, acct(f, key).user, acct(f, key).pass, since, serverMs[f][key]);
       if (n < 1) throw new Error('the raw catch-up found no mail');
       return ms;
     } finally {
@@ -269,17 +286,19 @@ export async function benchScan(
     );
 
   try {
-    ctx.progress(`scan: ${ctx.runs.scan} rounds of catch-up runs on ${sizes.large} vs ${sizes.small} messages, formats ${formats.join(', ')}`);
-    const found = await rounds(ctx.runs.scan, 1, formats, catchUp);
-    const raw = await rounds(Math.max(3, Math.ceil(ctx.runs.scan / 2)), 0, formats, rawRun);
+    ctx.progress(`scan: ${ctx.runs.scan} rounds of catch-up runs (ours and the bare client, paired) on ${sizes.large} vs ${sizes.small} messages, formats ${formats.join(', ')}`);
+    const { a: found, b: raw } = await rounds(ctx.runs.scan, 1, formats, catchUp, rawRun);
     await Promise.all(formats.flatMap((f) => (['large', 'small'] as const).map((k) => settle(deliverer(f, k), f))));
     const idle = await alternate(ctx.runs.scan, toIdle('large'), toIdle('small'), { warmup: 1 });
     const ratio = (f: ScanFormat) => round(median(found[f]!.large) / median(found[f]!.small));
     const rawRatio = (f: ScanFormat) => round(median(raw[f]!.large) / median(raw[f]!.small));
+    // Ours ÷ the bare client on the same (large) mailbox; the per-pair ratios as a check on the ratio of medians.
+    const vsBare = (f: ScanFormat, k: Key = 'large') => round(median(found[f]![k]) / median(raw[f]![k]));
+    const vsBarePairs = (f: ScanFormat, k: Key = 'large') => found[f]![k].map((x, i) => round(x / raw[f]![k][i]!));
     for (const f of formats) {
       const sm = serverMedians(f);
       const cmds = ['examine', 'search', 'fetch'].map((c) => `${c} ${sm.large[c] ?? '?'}/${sm.small[c] ?? '?'}`).join(', ');
-      ctx.progress(`scan: ${f.padEnd(11)} ours ${ratio(f)} (${Math.round(median(found[f]!.large))}/${Math.round(median(found[f]!.small))} ms), bare client ${rawRatio(f)}; Dovecot ms 50k/1k: ${cmds}`);
+      ctx.progress(`scan: ${f.padEnd(11)} ours ${ratio(f)} (${Math.round(median(found[f]!.large))}/${Math.round(median(found[f]!.small))} ms), bare client ${rawRatio(f)} (${Math.round(median(raw[f]!.large))}/${Math.round(median(raw[f]!.small))} ms), ours/bare ${vsBare(f)} / ${vsBare(f, 'small')}; Dovecot ms 50k/1k: ${cmds}`);
     }
     const other = Object.fromEntries(
       formats.filter((f) => f !== 'maildir').map((f) => [
@@ -288,6 +307,7 @@ export async function benchScan(
           what: `the same measurement with both INBOXes in ${f === 'maildir-vds' ? 'maildir with maildir_very_dirty_syncs = yes' : `Dovecot ${f} (${LOCATION[f]}), copied from the maildir ones with doveadm backup`}, interleaved with the maildir runs`,
           ratio: ratio(f),
           raw_ratio: rawRatio(f),
+          vs_bare: { large: vsBare(f), small: vsBare(f, 'small'), large_pairs: vsBarePairs(f) },
           catch_up_found_ms: { large: summarize(found[f]!.large), small: summarize(found[f]!.small) },
           raw_imap_catch_up_ms: { large: summarize(raw[f]!.large), small: summarize(raw[f]!.small) },
           dovecot_server_ms: serverMedians(f),
@@ -299,7 +319,7 @@ export async function benchScan(
     );
     const m = setups.maildir;
     return {
-      figures: { scan_ratio_50k_1k: ratio('maildir') },
+      figures: { scan_ratio_50k_1k: ratio('maildir'), scan_vs_bare_50k: vsBare('maildir') },
       details: {
         scan: {
           what: `watchForToken() start → token found, the token mail already in INBOX (maildir) among ${sizes.large} vs ${sizes.small} older messages (indexing excluded), alternating`,
@@ -311,6 +331,8 @@ export async function benchScan(
           catch_up_found_ms: { large: summarize(found.maildir!.large), small: summarize(found.maildir!.small) },
           raw_imap_catch_up_ms: { large: summarize(raw.maildir!.large), small: summarize(raw.maildir!.small) },
           raw_imap_catch_up_ratio: rawRatio('maildir'),
+          // scan_vs_bare_50k: ours ÷ the bare client on the same mailbox, runs paired (order alternating).
+          vs_bare: { large: vsBare('maildir'), small: vsBare('maildir', 'small'), large_pairs: vsBarePairs('maildir') },
           // What Dovecot itself reports per command ("completed (x + …)") in those bare-client runs, medians in ms.
           dovecot_server_ms: serverMedians('maildir'),
           connect_to_idle_ms: { large: summarize(idle.a), small: summarize(idle.b) },

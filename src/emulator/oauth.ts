@@ -254,10 +254,31 @@ function handleKeys({ res }: RequestContext): void {
   sendJson(res, 200, { keys: [{ kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', use: 'sig', kid: k.kid }] });
 }
 
+/** OpenID discovery, as Salesforce's `/.well-known/openid-configuration` (the parts the emulator serves). */
+function handleDiscovery({ state, res }: RequestContext): void {
+  const b = state.base;
+  sendJson(res, 200, {
+    issuer: b,
+    authorization_endpoint: `${b}/services/oauth2/authorize`,
+    token_endpoint: `${b}/services/oauth2/token`,
+    revocation_endpoint: `${b}/services/oauth2/revoke`,
+    userinfo_endpoint: `${b}/services/oauth2/userinfo`,
+    jwks_uri: `${b}/id/keys`,
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'password'],
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: ['id', 'api', 'web', 'full', 'refresh_token', 'offline_access', 'openid', 'profile', 'email', 'address', 'phone'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'none'],
+  });
+}
+
 /** The token endpoint is a login route: it applies the global ('*') transport fault itself (after counting). */
 export const oauthLoginRoutes: Route[] = [{ path: '/services/oauth2/token', methods: ['POST'], handle: handleToken }];
 export const oauthApiRoutes: Route[] = [
   { path: '/services/oauth2/userinfo', api: true, handle: handleUserinfo },
   { path: '/services/oauth2/revoke', methods: ['POST', 'GET'], api: true, handle: handleRevoke },
   { path: '/id/keys', methods: ['GET'], api: true, handle: handleKeys },
+  { path: '/.well-known/openid-configuration', methods: ['GET'], api: true, handle: handleDiscovery },
 ];

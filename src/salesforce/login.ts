@@ -6,7 +6,7 @@
  *    INVALID_API_VERSION / INVALID_AUTH_METHOD.
  * 2. The sign-in method is picked (authMethodOf: the profile's `auth` / SF_AUTH, else `password-oauth` when a client
  *    id and secret are set, else `password`) from SIGN_IN_METHODS (./signin/index.ts); a method this version does not
- *    implement yet (`oauth`, `sf-cli`) gives `login-failed` with AUTH_METHOD_NOT_SUPPORTED.
+ *    implement yet (`sf-cli`) gives `login-failed` with AUTH_METHOD_NOT_SUPPORTED.
  * 3. Its preconditions (method.precheck: MISSING_USERNAME, MISSING_PASSWORD, MISSING_CLIENT_ID/SECRET, MFA_CODE_REQUIRED).
  * 4. Its `test`, retried while Salesforce answers INVALID_LOGIN (retryInvalidLogin; see ./signin/shared.ts).
  * Never throws; every secret (password, token, client secret, session id) is registered for redaction.

@@ -126,7 +126,9 @@ export class RelayTransport {
           res.headers['content-type'],
         );
       }
-      return this.send({ ...req, url: target.toString() }, redirects + 1);
+      // A credential never follows a redirect to another origin (an OAuth access token in Authorization).
+      const headers = target.origin === url.origin || !req.headers ? req.headers : Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      return this.send({ ...req, url: target.toString(), headers }, redirects + 1);
     }
     this.check(url, res);
     this.opts.onResponse?.(req, res);

@@ -378,6 +378,16 @@ test('expireAccessTokens / revokeRefreshTokens force expiry and sign-out; org an
   emu.setOrg('Modern Org', { accessTokenLifetimeMs: undefined });
 });
 
+test('addApp at runtime; a refresh token with a lifetime expires (invalid_grant)', async () => {
+  const info = emu.addApp({ clientId: '3MVG9RuntimeApp', callbackUrls: [CB], refreshTokenLifetimeMs: 300, scopes: ['api', 'refresh_token'] });
+  assert.deepEqual(info, { clientId: '3MVG9RuntimeApp', name: '3MVG9RuntimeApp', confidential: false, callbackUrls: [CB], rotateRefreshTokens: false, scopes: ['api', 'refresh_token'], blocked: false });
+  const t = await signIn('3MVG9RuntimeApp');
+  assert.equal((await refresh('3MVG9RuntimeApp', t.refresh_token!)).status, 200);
+  await new Promise((r) => setTimeout(r, 350));
+  assert.deepEqual((await refresh('3MVG9RuntimeApp', t.refresh_token!)).json, EXPIRED);
+  assert.equal((await userinfo(t.access_token!)).status, 403, 'its access tokens died with it');
+});
+
 test('blocked app / user not pre-authorized: OAUTH_APPROVAL_ERROR_GENERIC on the callback and at the token endpoint', async () => {
   const verifier = verifier43();
   let landed = new URL(await authorizeByHttp(authUrl({ clientId: BLOCKED, verifier, state: 'b' }), JANE));
@@ -429,7 +439,7 @@ test('the org whose SOAP login is off: SOAP refused, the web-server flow works',
   assert.equal(JSON.parse((await userinfo(t.access_token!)).text).organization_id, emu.user(MIA.username)!.orgId);
 });
 
-test('openid: an RS256 id_token the /id/keys JWKS verifies', async () => {
+test('openid: an RS256 id_token the /id/keys JWKS (found by discovery) verifies', async () => {
   const t = await signIn(PUB, JANE, { scope: 'openid api refresh_token' });
   assert.deepEqual(Object.keys(t), ['access_token', 'refresh_token', 'signature', 'scope', 'id_token', 'instance_url', 'id', 'token_type', 'issued_at']);
   const [h, p, s] = t.id_token!.split('.') as [string, string, string];
@@ -438,7 +448,10 @@ test('openid: an RS256 id_token the /id/keys JWKS verifies', async () => {
   assert.equal(header.alg, 'RS256');
   assert.equal(claims.aud, PUB);
   assert.equal(claims.preferred_username, JANE.username);
-  const jwks = (await (await fetch(`${emu.url}/id/keys`)).json()) as { keys: Array<Record<string, string>> };
+  const disco = (await (await fetch(`${emu.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+  assert.deepEqual(disco.code_challenge_methods_supported, ['S256']);
+  assert.equal(disco.revocation_endpoint, `${emu.url}/services/oauth2/revoke`);
+  const jwks = (await (await fetch(String(disco.jwks_uri))).json()) as { keys: Array<Record<string, string>> };
   const jwk = jwks.keys.find((k) => k.kid === header.kid)!;
   const key = createPublicKey({ key: { kty: jwk.kty!, n: jwk.n!, e: jwk.e! }, format: 'jwk' });
   assert.ok(createVerify('RSA-SHA256').update(`${h}.${p}`).verify(key, Buffer.from(s, 'base64url')));

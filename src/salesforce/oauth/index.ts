@@ -20,6 +20,12 @@ export {
   parseRedirect,
   parseTokenResponse,
   redirectUriFor,
+  MIN_SESSION_TIMEOUT_MS,
+  type LifetimeEstimate,
+  defaultLifetime,
+  observeExpiry,
+  refreshDelayMs,
 } from '../../core/oauth';
+export { type Clock, type RefreshOutcome, RefreshTimer, systemClock } from '../../core/refreshTimer';
 export { DEFAULT_OAUTH_TIMEOUT_MS, type RequestOpts, exchangeCode, refreshTokens, restHealth, revokeToken } from './client';
 export { type CallbackListener, listenForCallback } from './loopback';
