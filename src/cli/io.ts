@@ -10,6 +10,11 @@ export interface CliIO {
   readStdin: () => Promise<Buffer>;
   /** Asks for a secret on the terminal without echo; undefined when there is no TTY. */
   promptSecret?: (question: string) => Promise<string | undefined>;
+  /**
+   * Asks for one line on the terminal (or reads the next line of piped stdin), with `question` on stderr; undefined at
+   * the end of input or when `signal` aborts. Without it, commands read the first line of readStdin().
+   */
+  readLine?: (question: string, signal?: AbortSignal) => Promise<string | undefined>;
   /** Opens a URL in the browser (reset). */
   openUrl?: (url: string) => Promise<void>;
   /** Cancels long-running commands (Ctrl-C). */

@@ -25,9 +25,14 @@ Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--ve
 
 Reads SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL (default https://login.salesforce.com),
 SF_API_VERSION (default 64.0), SF_CLIENT_ID and SF_CLIENT_SECRET (both set: OAuth username-password
-flow instead of SOAP login()) and SF_AUTH (password, password-oauth; oauth and sf-cli are not supported
+flow instead of SOAP login()) and SF_AUTH (password, password-oauth, oauth; sf-cli is not supported
 yet) from the env file (default ./.env if present), which wins over the environment. Without
-SF_PASSWORD it asks on the terminal.
+SF_PASSWORD it asks on the terminal (password methods).
+
+SF_AUTH=oauth (written by token-relay oauth login): tests over REST with SF_ACCESS_TOKEN at SF_INSTANCE_URL
+(userinfo, limits); an expired access token is refreshed first with the refresh token kept in the credential
+store (or SF_REFRESH_TOKEN), written back to the env file (a rotated refresh token replaces the old one), then
+tested. No refresh token kept, or Salesforce refuses it: status signin-required (run token-relay oauth login).
 
 Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
 Exit codes: 0 logged in, 1 login failed, 2 usage error.
@@ -81,6 +86,21 @@ export function cliProfile(
   }
 }
 
+/**
+ * NODE_EXTRA_CA_CERTS named in the env file: Node loads the environment's at start, so only a different file named in
+ * the env file is read here (a warning when it cannot be read).
+ */
+export async function extraCaFromEnv(io: CliIO, vars: Record<string, string | undefined>, cmd: string): Promise<Buffer | undefined> {
+  const caFile = vars.NODE_EXTRA_CA_CERTS;
+  if (!caFile || caFile === process.env.NODE_EXTRA_CA_CERTS) return undefined;
+  try {
+    return await readFile(path.resolve(io.cwd, caFile));
+  } catch (e) {
+    err(io, `token-relay ${cmd}: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
+    return undefined;
+  }
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['no-limits', 'verbose'] });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -91,7 +111,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!Number.isFinite(n) || n <= 0) throw new UsageError('--timeout needs a positive number of seconds');
     timeoutMs = Math.round(n * 1000);
   }
-  const { vars } = await loadLoginEnv(io, flagString(args, 'dotenv'));
+  const { vars, file } = await loadLoginEnv(io, flagString(args, 'dotenv'));
   const { profile, secrets } = cliProfile(vars);
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!secrets.password && method.secretKeys.includes('password')) {
@@ -104,16 +124,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const advice = loginUrlAdvice(profile.loginUrl);
   if (advice) err(io, `token-relay login: ${advice}`);
 
-  // NODE_EXTRA_CA_CERTS from the environment is loaded by Node at start; from the env file we load it here.
-  let ca: Buffer | undefined;
-  const caFile = vars.NODE_EXTRA_CA_CERTS;
-  if (caFile && caFile !== process.env.NODE_EXTRA_CA_CERTS) {
-    try {
-      ca = await readFile(path.resolve(io.cwd, caFile));
-    } catch (e) {
-      err(io, `token-relay login: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
-    }
-  }
+  const ca = await extraCaFromEnv(io, vars, 'login');
   const verbose = args.flags.get('verbose') === true;
   const log = createLogger((level, line) => {
     if (verbose) err(io, `${level}: ${line}`);
@@ -121,14 +132,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   // Lazy: keeps `token-relay --help` and usage errors free of the jsforce load.
   const { testLogin } = await import('../salesforce/login');
   const { proxyFromEnv } = await import('../salesforce/transport');
-  const result = await testLogin(profile, secrets, {
+  const loginOpts = {
     signal: io.signal,
     timeoutMs,
     fetchLimits: args.flags.get('no-limits') !== true,
     proxy: proxyFromEnv(vars, profile.loginUrl),
     ca,
     log,
-  });
+  };
+  const result =
+    method.id === 'oauth' && profile.clientId
+      ? await (await import('./oauthLogin')).testOAuthLogin(io, profile, secrets, file, loginOpts)
+      : await testLogin(profile, secrets, loginOpts);
   printJson(io, healthJson(result));
   err(io, `${result.label}: ${result.message}`);
   return result.status === 'ok' ? EXIT.ok : EXIT.failed;

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   login: async () => import('./login'),
   watch: async () => import('./watch'),
   reset: async () => import('./reset'),
+  oauth: async () => import('./oauth'),
 };
 
 export const MAIN_HELP = `token-relay: reset a Salesforce security token and catch it from your mailbox
@@ -30,6 +31,7 @@ Commands:
   login [--dotenv PATH]               test the Salesforce login; prints health JSON
   watch --imap-host H --imap-user U   wait for the token mail over IMAP; prints JSON
   reset --imap-host H --imap-user U   open the reset page, watch, write the token, test the login
+  oauth login|refresh|logout          sign in with OAuth (PKCE), refresh the access token, sign out
 
 Options: --help (also after a command), --version
 Secrets are never taken as arguments: they come from the env file, the environment or a prompt.

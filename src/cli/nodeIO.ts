@@ -1,5 +1,6 @@
 /** The real process's CliIO: stdout/stderr, environment, TTY prompt without echo, browser opener. */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { CliIO } from './io';
 
 export function nodeIO(signal?: AbortSignal): CliIO {
@@ -15,6 +16,7 @@ export function nodeIO(signal?: AbortSignal): CliIO {
       return Buffer.concat(chunks);
     },
     promptSecret: (q) => promptHidden(q),
+    readLine: (q, sig) => readOneLine(q, sig),
     openUrl: async (url) => openInBrowser(url),
   };
 }
@@ -51,6 +53,30 @@ function promptHidden(question: string): Promise<string | undefined> {
       resolve(v);
     };
     stdin.on('data', onData);
+  });
+}
+
+/** One line from stdin (a terminal or a pipe), the question on stderr; undefined at end of input or on abort. */
+function readOneLine(question: string, signal?: AbortSignal): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(undefined);
+    process.stderr.write(question);
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    let settled = false;
+    const done = (v: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      rl.close();
+      process.stdin.pause();
+      // A pipe left open by the other side must not keep the process alive once the line is read.
+      (process.stdin as { unref?: () => void }).unref?.();
+      resolve(v);
+    };
+    const onAbort = () => done(undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    rl.once('line', (line) => done(line));
+    rl.once('close', () => done(undefined));
   });
 }
 
