@@ -9,9 +9,8 @@
  * env file read here). Both may come from the env file or the environment.
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { readEnvFile } from '../envfile';
+import { EnvError, readEnvFile, readRegularFile } from '../envfile';
 import { ProfileError, authMethodOf, profileFromEnv, type OrgSecrets, type ValidProfile } from '../core/profile';
 import { SECRET_ENV_VARS, SIGN_IN_INFO } from '../core/signin';
 import { healthJson } from '../core/health';
@@ -109,9 +108,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const caFile = vars.NODE_EXTRA_CA_CERTS;
   if (caFile && caFile !== process.env.NODE_EXTRA_CA_CERTS) {
     try {
-      ca = await readFile(path.resolve(io.cwd, caFile));
+      ca = await readRegularFile(path.resolve(io.cwd, caFile), 16 * 1024 * 1024); // a regular file only, capped
     } catch (e) {
-      err(io, `token-relay login: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
+      err(io, `token-relay login: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${e instanceof EnvError ? e.message : ((e as NodeJS.ErrnoException).code ?? safeErrorMessage(e))}`);
     }
   }
   const verbose = args.flags.get('verbose') === true;

@@ -23,12 +23,12 @@
  * takes more than MAX_ENV_BYTES (+1 to tell) bytes, whatever the file's size claims.
  * Error messages never contain values.
  */
-import { constants as FS } from 'node:fs';
+import { constants as FS, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EnvError, parseEnv, setEnvText, checkAssignment } from '../core/dotenv';
-import { EnvWriteResult, MAX_ENV_BYTES, decodeEnvBytes, envTooLarge } from '../core/envContent';
+import { type EnvWriteResult, MAX_ENV_BYTES, decodeEnvBytes, envTooLarge } from '../core/envContent';
 import { isGitIgnored } from './git';
 import { ensurePrivateDir, userLockDir, waitLock } from '../lock';
 import { createHash } from 'node:crypto';
@@ -74,7 +74,7 @@ function ioError(e: unknown, what: string, file: string): EnvError {
  */
 export async function readRegularFile(file: string, max: number = MAX_ENV_BYTES): Promise<Buffer> {
   const abs = path.resolve(file);
-  const check = (st: import('node:fs').Stats) => {
+  const check = (st: Stats) => {
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!st.isFile()) throw notRegular(abs, st);
     if (st.size > max) throw tooLarge(abs, st.size, max);
@@ -99,7 +99,7 @@ export async function readRegularFile(file: string, max: number = MAX_ENV_BYTES)
   }
 }
 
-function notRegular(file: string, st: import('node:fs').Stats): EnvError {
+function notRegular(file: string, st: Stats): EnvError {
   const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
   return new EnvError('INVALID_FILE', `${file} is ${kind === 'not a regular file' ? kind : `${kind}, not a regular file`}; not reading it (an env file must be a plain file).`);
 }
@@ -276,7 +276,7 @@ async function readsBack(target: string, values: Record<string, string>): Promis
 async function writeOnce(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
   for (let attempt = 0; ; attempt++) {
     // 1. Read the current content (if any).
-    let st: import('node:fs').Stats | undefined;
+    let st: Stats | undefined;
     let text = '';
     try {
       st = await fsp.stat(target);
@@ -345,7 +345,7 @@ async function writeOnce(abs: string, target: string, values: Record<string, str
       }
       if (opts.beforeRename) await opts.beforeRename(tmp);
       // Lost-update guard: if the file changed since we read it, redo the edit on its new content.
-      let now: import('node:fs').Stats | undefined;
+      let now: Stats | undefined;
       try {
         now = await fsp.stat(target);
       } catch {
