@@ -9,7 +9,8 @@ import { EnvError, isValidKey } from '../core/dotenv';
 import { writeEnvFile } from '../envfile';
 import { registerSecret } from '../core/redact';
 
-export const help = `Usage: token-relay env set [--dotenv PATH] [--follow-symlink] KEY=VALUE...
+export const help = `Usage: token-relay env set [--dotenv PATH] KEY=VALUE...
+       token-relay env set --follow-symlink [--dotenv PATH] KEY=VALUE...
 
 Sets KEY to VALUE in an env file (default ./.env), changing only those assignments:
 comments, blank lines, order, quotes, "export " prefixes and line endings stay as they are.

@@ -214,8 +214,8 @@ async function withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 
 /** How long a writer waits for another process's write of the same file (a write takes milliseconds). */
 export const ENV_LOCK_WAIT_MS = 30_000;
-/** A lock this old is a crashed writer's (its process is checked first). */
-export const ENV_LOCK_STALE_MS = 60_000;
+/** A lock this old is taken over even when its process still runs (pid reuse); a dead owner's lock at once. */
+export const ENV_LOCK_STALE_MS = 10 * 60_000;
 
 /** The cross-process lock of one target file, in the per-user lock folder; undefined when that folder is unusable. */
 async function lockTarget(target: string): Promise<{ release?: () => void; problem?: string }> {

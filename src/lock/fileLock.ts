@@ -61,36 +61,44 @@ function hostName(): string {
   }
 }
 
+function ownerText(now: () => Date): string {
+  return JSON.stringify({ pid: process.pid, startedAt: now().toISOString(), host: hostName(), nonce: randomBytes(8).toString('hex') });
+}
+
+/** Creates the lock file with `mine` (O_EXCL): the release function, or undefined when it exists. */
+function create(file: string, mine: string): (() => void) | undefined {
+  try {
+    writeFileSync(file, mine, { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    try {
+      if (readFileSync(file, 'utf8') === mine) unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
 /**
  * One attempt (plus one retry after removing a stale lock): the release function, or the live owner.
  * Errors other than "exists" (a missing or unwritable folder) are thrown.
  */
 export function tryLock(file: string, opts: { staleMs: number; now?: () => Date }): TryLock {
   const now = opts.now ?? (() => new Date());
-  const host = hostName();
-  const mine = JSON.stringify({ pid: process.pid, startedAt: now().toISOString(), host, nonce: randomBytes(8).toString('hex') });
+  const mine = ownerText(now);
   let lastOwner: LockOwner | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, mine, { flag: 'wx', mode: 0o600 });
-      let released = false;
-      return {
-        release: () => {
-          if (released) return;
-          released = true;
-          try {
-            if (readFileSync(file, 'utf8') === mine) unlinkSync(file);
-          } catch {
-            /* already gone */
-          }
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+    const release = create(file, mine);
+    if (release) return { release };
     const { owner, raw } = readOwner(file);
     if (raw === undefined) continue; // vanished between our create and our read: try again
-    const sameHost = !owner?.host || owner.host === host;
+    const sameHost = !owner?.host || owner.host === hostName();
     const fresh = owner !== undefined && (!sameHost || alive(owner.pid)) && now().getTime() - Date.parse(owner.startedAt) < opts.staleMs;
     if (owner && fresh) return { owner };
     // Stale (its process is gone, it is too old, or unreadable): remove it, unless someone replaced it meanwhile.
@@ -107,17 +115,34 @@ export function tryLock(file: string, opts: { staleMs: number; now?: () => Date 
 }
 
 /**
- * Waits for the lock (polling with a growing, jittered delay) up to `waitMs`; returns the release function, or
- * undefined when the lock stayed busy that long.
+ * Waits for the lock, polling with a growing, jittered delay (a failed O_EXCL create is one cheap system call; the
+ * owner is read and checked for staleness at most every 250 ms). Returns the release function, or undefined when
+ * one holder kept the lock for `waitMs` (while the lock passes from holder to holder, the wait goes on: a queue of
+ * writers is progress, not a hang).
  */
 export async function waitLock(file: string, opts: { staleMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => void) | undefined> {
-  const deadline = Date.now() + opts.waitMs;
-  let delay = 2;
+  let delay = 1;
+  let lastCheck = 0;
+  let lastRaw: string | undefined;
+  let since = Date.now();
   for (;;) {
-    const r = tryLock(file, { staleMs: opts.staleMs });
-    if (r.release) return r.release;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(Math.min(delay + Math.random() * delay, Math.max(1, deadline - Date.now())), opts.signal);
-    delay = Math.min(delay * 2, 50);
+    // The owner text is made per attempt: its start time must be the time the lock is taken (an old one would look
+    // stale to the others at once).
+    const quick = create(file, ownerText(() => new Date()));
+    if (quick) return quick;
+    if (Date.now() - lastCheck >= 250) {
+      lastCheck = Date.now();
+      const r = tryLock(file, { staleMs: opts.staleMs });
+      if (r.release) return r.release;
+      const raw = readOwner(file).raw;
+      if (raw !== lastRaw) {
+        lastRaw = raw;
+        since = Date.now();
+      } else if (Date.now() - since >= opts.waitMs) {
+        return undefined;
+      }
+    }
+    await sleep(delay / 2 + Math.random() * delay, opts.signal);
+    delay = Math.min(delay * 2, 200);
   }
 }
