@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
+import { buildSync } from 'esbuild';
 
 const root = path.resolve(__dirname, '..', '..');
 const WRITERS = 160;
@@ -30,9 +31,7 @@ process.stdin.once('data', () => {
 `,
   );
   const out = path.join(dir, 'writer.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, packages: 'external', logLevel: 'silent', define: { __TOKEN_RELAY_VERSION__: '"test"' } });
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, packages: 'external', logLevel: 'silent', define: { __TOKEN_RELAY_VERSION__: '"test"' } });
   return out;
 }
 
@@ -53,12 +52,12 @@ test(`${WRITERS} concurrent \`env set\` processes, each a different key: every "
       let stdout = '';
       let stderr = '';
       const ready = new Promise<void>((resolve) => {
-        p.stdout!.on('data', (c: Buffer) => {
+        p.stdout.on('data', (c: Buffer) => {
           stdout += c.toString();
           if (stdout.includes('ready\n')) resolve();
         });
       });
-      p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const done = new Promise<{ code: number | null; stderr: string }>((resolve) => p.on('close', (code) => resolve({ code, stderr })));
       kids.push({ p, ready, done });
     }

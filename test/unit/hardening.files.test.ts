@@ -169,17 +169,17 @@ test('item 16: the lock folder is per user, 0700, and refused when foreign, open
     const open = path.join(base, 'open');
     mkdirSync(open);
     chmodSync(open, 0o755);
-    assert.throws(() => ensurePrivateDir(open), (e: unknown) => isLockDirError(e) && /accessible to other users \(mode 0755\)/.test((e as Error).message));
+    assert.throws(() => ensurePrivateDir(open), (e: unknown) => isLockDirError(e) && /accessible to other users \(mode 0755\)/.test((e).message));
     chmodSync(open, 0o1777);
     assert.throws(() => ensurePrivateDir(open), isLockDirError);
 
     const target = path.join(base, 'elsewhere');
     mkdirSync(target, { mode: 0o700 });
     symlinkSync(target, path.join(base, 'planted'));
-    assert.throws(() => ensurePrivateDir(path.join(base, 'planted')), (e: unknown) => isLockDirError(e) && /symbolic link/.test((e as Error).message));
+    assert.throws(() => ensurePrivateDir(path.join(base, 'planted')), (e: unknown) => isLockDirError(e) && /symbolic link/.test((e).message));
 
     writeFileSync(path.join(base, 'file'), '');
-    assert.throws(() => ensurePrivateDir(path.join(base, 'file')), (e: unknown) => isLockDirError(e) && /not a folder/.test((e as Error).message));
+    assert.throws(() => ensurePrivateDir(path.join(base, 'file')), (e: unknown) => isLockDirError(e) && /not a folder/.test((e).message));
 
     // The reset lock lives there and refuses an unsafe folder before creating anything in it.
     assert.throws(() => acquireResetLock('https://login.salesforce.com', 'a@b.test', { dir: open }), isLockDirError);
@@ -199,7 +199,7 @@ test('item 16: a lock folder owned by another user is refused (as root: chown)',
     const foreign = path.join(base, 'foreign');
     mkdirSync(foreign, { mode: 0o700 });
     chownSync(foreign, 4242, 4242);
-    assert.throws(() => ensurePrivateDir(foreign), (e: unknown) => isLockDirError(e) && /belongs to another user \(uid 4242\)/.test((e as Error).message));
+    assert.throws(() => ensurePrivateDir(foreign), (e: unknown) => isLockDirError(e) && /belongs to another user \(uid 4242\)/.test((e).message));
     const prev = process.env.TOKEN_RELAY_LOCK_DIR;
     process.env.TOKEN_RELAY_LOCK_DIR = foreign;
     try {
@@ -221,10 +221,10 @@ test('item 13: lock files: one holder at a time; a dead or stale holder is taken
     assert.ok(a.release);
     const b = tryLock(file, { staleMs: 60_000 });
     assert.equal(b.release, undefined);
-    assert.equal(b.owner!.pid, process.pid);
+    assert.equal(b.owner.pid, process.pid);
     // A waiter gets it once released; one that waits too long on the same holder gives up.
     assert.equal(await waitLock(file, { staleMs: 60_000, waitMs: 300 }), undefined);
-    setTimeout(() => a.release!(), 100);
+    setTimeout(() => a.release(), 100);
     const c = await waitLock(file, { staleMs: 60_000, waitMs: 5_000 });
     assert.ok(c);
     c();
