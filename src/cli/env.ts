@@ -10,6 +10,7 @@ import { writeEnvFile } from '../envfile';
 import { registerSecret } from '../core/redact';
 
 export const help = `Usage: token-relay env set [--dotenv PATH] KEY=VALUE...
+       token-relay env set --follow-symlink [--dotenv PATH] KEY=VALUE...
 
 Sets KEY to VALUE in an env file (default ./.env), changing only those assignments:
 comments, blank lines, order, quotes, "export " prefixes and line endings stay as they are.
@@ -18,6 +19,8 @@ dotenv reads) is changed. Values are quoted so that dotenv reads back exactly VA
 no quoting can represent is refused and the file is left untouched.
 
 Writes are atomic; a new file is created with mode 0600; a symlinked file stays a symlink.
+A symlink that leads outside the env file's folder is not written through unless --follow-symlink
+is given. Concurrent writers of one file take turns (a lock file in the per-user lock folder).
 Prints nothing on stdout and one line on stderr naming the keys and the file (never the values),
 plus a warning line when the file is readable by others or not ignored by git.
 
@@ -25,8 +28,9 @@ Note: values given as arguments can end up in your shell history and are visible
 processes while this runs.
 
 Options:
-  --dotenv PATH   the env file to edit (default: .env in the current folder)
-  --help          this text
+  --dotenv PATH      the env file to edit (default: .env in the current folder)
+  --follow-symlink   write through a symlink even when it leads outside the env file's folder
+  --help             this text
 
 Exit codes: 0 written; 2 bad usage, invalid key, a value that cannot be written, or a file that
 cannot be written (the file is left untouched).
@@ -62,7 +66,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
   const file = path.resolve(io.cwd, args.dotenv ?? '.env');
   try {
-    const res = await writeEnvFile(file, { ...values });
+    // A symlink (or symlinked folder) leading outside the env file's own folder is followed only when asked to.
+    const res = await writeEnvFile(file, { ...values }, { allowOutside: path.dirname(file), confirmOutside: async () => args.followSymlink });
     const where = res.target !== res.path ? `${res.path} (→ ${res.target})` : res.path;
     const unchanged = keys.filter((k) => !res.changed.includes(k));
     let line: string;
@@ -76,6 +81,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     if (e instanceof EnvError) {
+      if (e.code === 'SYMLINK_OUTSIDE') {
+        err(io, `token-relay env: ${e.message.replace(/ without confirmation\.$/, '')} unless you pass --follow-symlink. Nothing was written.`);
+        return EXIT.usage;
+      }
       err(io, `token-relay env: ${e.message}${/untouched|Nothing was written/.test(e.message) ? '' : ' Nothing was written.'}`);
       return EXIT.usage;
     }
@@ -87,8 +96,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
  * Like io.parseArgs, but an argument that looks like KEY=VALUE is always an assignment (a dotenv key
  * may start with "-"), and no error message ever repeats a value.
  */
-function splitArgs(argv: string[]): { dotenv?: string; positionals: string[] } {
+function splitArgs(argv: string[]): { dotenv?: string; followSymlink: boolean; positionals: string[] } {
   let dotenv: string | undefined;
+  let followSymlink = false;
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -101,6 +111,8 @@ function splitArgs(argv: string[]): { dotenv?: string; positionals: string[] } {
       const v = argv[++i];
       if (v === undefined) throw new UsageError('--dotenv needs a path');
       dotenv = v;
+    } else if (a === '--follow-symlink') {
+      followSymlink = true;
     } else if (a.startsWith('--dotenv=')) {
       dotenv = a.slice('--dotenv='.length);
     } else if (eq > 0 && isValidKey(a.slice(0, eq)) && !a.startsWith('--')) {
@@ -111,7 +123,7 @@ function splitArgs(argv: string[]): { dotenv?: string; positionals: string[] } {
       positionals.push(a);
     }
   }
-  return { dotenv, positionals };
+  return { dotenv, followSymlink, positionals };
 }
 
 function safeKey(key: string): string {

@@ -49,7 +49,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const file = args.positionals[0]!;
   let source: Buffer;
   try {
-    source = file === '-' ? await io.readStdin() : await readHead(path.resolve(io.cwd, file), maxBytes + 1);
+    // maxBytes + 1: one byte more than the cap tells a cut mail from one of exactly maxBytes.
+    source = file === '-' ? await io.readStdin(maxBytes + 1) : await readHead(path.resolve(io.cwd, file), maxBytes + 1);
   } catch (e) {
     err(io, `token-relay extract: cannot read ${file === '-' ? 'standard input' : file}: ${describeReadError(e)}`);
     return EXIT.usage;
@@ -59,7 +60,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     username: username?.trim(),
     requireDkim: args.flags.has('require-dkim'),
     trustForwarded: args.flags.has('trust-forwarded'),
-    // We hold the whole input (or maxBytes + 1 of it): one of exactly maxBytes was not cut.
+    // We hold the whole input (or maxBytes + 1 of it; a test IO may hand over more): one of exactly maxBytes was not cut.
     maxBytes: source.length === maxBytes ? maxBytes + 1 : maxBytes,
   });
   if (verdict.token) registerSecret(verdict.token);

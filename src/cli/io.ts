@@ -1,5 +1,6 @@
 /** What a CLI command gets from the outside world; tests pass their own. */
 import { redact } from '../core/redact';
+import { escapeTerminal } from '../core/terminal';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -7,7 +8,11 @@ export interface CliIO {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   cwd: string;
-  readStdin: () => Promise<Buffer>;
+  /**
+   * Standard input: all of it, or at most `maxBytes` bytes (the reader stops there and reads no further; a caller
+   * that asks for N + 1 bytes can tell "exactly N" from "cut").
+   */
+  readStdin: (maxBytes?: number) => Promise<Buffer>;
   /** Asks for a secret on the terminal without echo; undefined when there is no TTY. */
   promptSecret?: (question: string) => Promise<string | undefined>;
   /**
@@ -19,6 +24,21 @@ export interface CliIO {
   openUrl?: (url: string) => Promise<void>;
   /** Cancels long-running commands (Ctrl-C). */
   signal?: AbortSignal;
+}
+
+/**
+ * The CLI's output choke point: the same IO with every byte printed (stdout, stderr, the prompt's question) passed
+ * through escapeTerminal (src/core/terminal.ts), so no ESC/OSC/C1/bidi control from a .env, a mail or a server
+ * reaches the terminal raw. main() applies it once to the IO it is given.
+ */
+export function terminalSafeIO(io: CliIO): CliIO {
+  return {
+    ...io,
+    stdout: (t) => io.stdout(escapeTerminal(t)),
+    stderr: (t) => io.stderr(escapeTerminal(t)),
+    ...(io.promptSecret ? { promptSecret: (q: string) => io.promptSecret!(escapeTerminal(q)) } : {}),
+    ...(io.readLine ? { readLine: (q: string, signal?: AbortSignal) => io.readLine!(escapeTerminal(q), signal) } : {}),
+  };
 }
 
 /** Exit codes of CONTRACTS.md. */

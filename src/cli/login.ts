@@ -9,9 +9,8 @@
  * env file read here). Both may come from the env file or the environment.
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { readEnvFile } from '../envfile';
+import { EnvError, readEnvFile, readRegularFile } from '../envfile';
 import { ProfileError, authMethodOf, profileFromEnv, type OrgSecrets, type ValidProfile } from '../core/profile';
 import { SECRET_ENV_VARS, SIGN_IN_INFO } from '../core/signin';
 import { healthJson } from '../core/health';
@@ -94,9 +93,9 @@ export async function extraCaFromEnv(io: CliIO, vars: Record<string, string | un
   const caFile = vars.NODE_EXTRA_CA_CERTS;
   if (!caFile || caFile === process.env.NODE_EXTRA_CA_CERTS) return undefined;
   try {
-    return await readFile(path.resolve(io.cwd, caFile));
+    return await readRegularFile(path.resolve(io.cwd, caFile), 16 * 1024 * 1024); // a regular file only, capped
   } catch (e) {
-    err(io, `token-relay ${cmd}: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}`);
+    err(io, `token-relay ${cmd}: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${e instanceof EnvError ? e.message : ((e as NodeJS.ErrnoException).code ?? safeErrorMessage(e))}`);
     return undefined;
   }
 }

@@ -23,7 +23,9 @@ export const IMAP_FLAGS_HELP = `IMAP options:
                          Better: NODE_EXTRA_CA_CERTS=/path/to/ca.pem
   --imap-folder F        also watch folder F (polled every 3 s)
   --watch-junk           also watch the junk folder (the one flagged \\Junk)
-  --imap-proxy URL       http://… or socks5://… proxy for the IMAP connection
+  --imap-proxy URL       http://… or socks5://… proxy for the IMAP connection. With credentials
+                         (http://user:pass@host:port), set TOKEN_RELAY_IMAP_PROXY in the env file or
+                         the environment instead: arguments are visible to other processes (ps)
   --after-success A      leave (default) | seen | delete the token mail
   --require-dkim         trust only mails with a DKIM pass for salesforce.com
   --trust-forwarded      accept forwarded copies of the token mail
@@ -66,8 +68,7 @@ export async function mailboxFromFlags(args: ParsedArgs, vars: Record<string, st
   port ??= defaultPort(security);
   const after = flagString(args, 'after-success');
   if (after !== undefined && !['leave', 'seen', 'delete'].includes(after)) throw new UsageError('--after-success is leave, seen or delete');
-  const proxy = flagString(args, 'imap-proxy');
-  if (proxy !== undefined && !/^(https?|socks[45]?h?):\/\//i.test(proxy)) throw new UsageError('--imap-proxy needs a URL with a scheme (http://… or socks5://…)');
+  const proxy = imapProxyFrom(args, vars, io);
 
   let password = vars.TOKEN_RELAY_IMAP_PASSWORD || undefined;
   const accessToken = vars.TOKEN_RELAY_IMAP_ACCESS_TOKEN || undefined;
@@ -89,6 +90,40 @@ export async function mailboxFromFlags(args: ParsedArgs, vars: Record<string, st
     afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
     ...(proxy ? { proxy } : {}),
   };
+}
+
+const PROXY_SCHEME = /^(https?|socks[45]?h?):\/\//i;
+
+/**
+ * The IMAP proxy: --imap-proxy, else TOKEN_RELAY_IMAP_PROXY from the env file or the environment (where its
+ * credentials are not visible in the process list). Its password is registered for redaction; a password given
+ * on the command line gets a warning.
+ */
+export function imapProxyFrom(args: ParsedArgs, vars: Record<string, string | undefined>, io: CliIO): string | undefined {
+  const flag = flagString(args, 'imap-proxy');
+  const fromEnv = vars.TOKEN_RELAY_IMAP_PROXY?.trim() || undefined;
+  const proxy = flag ?? fromEnv;
+  if (proxy === undefined) return undefined;
+  const what = flag !== undefined ? '--imap-proxy' : 'TOKEN_RELAY_IMAP_PROXY';
+  let u: URL | undefined;
+  try {
+    u = new URL(proxy);
+  } catch {
+    u = undefined;
+  }
+  if (u?.password) {
+    registerSecret(u.password);
+    try {
+      registerSecret(decodeURIComponent(u.password));
+    } catch {
+      /* not percent-encoding: the raw form is registered */
+    }
+  }
+  if (!PROXY_SCHEME.test(proxy) || !u || !u.hostname) throw new UsageError(`${what} needs a URL with a scheme and a host (http://host:port or socks5://host:port)`);
+  if (flag !== undefined && u.password) {
+    err(io, 'token-relay: warning: the --imap-proxy URL holds a password, which other processes can see in the process list; set TOKEN_RELAY_IMAP_PROXY in the env file instead.');
+  }
+  return proxy;
 }
 
 export function parseTimeout(args: ParsedArgs): number {

@@ -2,7 +2,7 @@
  * token-relay: argument dispatch only. Each command lives in its own file and exports
  * `run(argv, io): Promise<exitCode>` plus a `help` text.
  */
-import { CliIO, EXIT, UsageError, err } from './io';
+import { CliIO, EXIT, UsageError, err, terminalSafeIO } from './io';
 import { safeErrorMessage } from '../core/redact';
 
 declare const __TOKEN_RELAY_VERSION__: string | undefined;
@@ -41,7 +41,9 @@ export function version(): string {
   return typeof __TOKEN_RELAY_VERSION__ !== 'undefined' ? __TOKEN_RELAY_VERSION__ : require('../../package.json').version;
 }
 
-export async function main(argv: string[], io: CliIO): Promise<number> {
+export async function main(argv: string[], rawIO: CliIO): Promise<number> {
+  // Everything printed from here on is escaped for the terminal (control characters as \uXXXX).
+  const io = terminalSafeIO(rawIO);
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     (cmd ? io.stdout : io.stderr)(MAIN_HELP);

@@ -1,7 +1,7 @@
-/** The real process's CliIO: stdout/stderr, environment, TTY prompt without echo, browser opener. */
+/** The real process's CliIO: stdout/stderr, environment, capped stdin, TTY prompt without echo, browser opener (no shell). */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { CliIO } from './io';
+import type { CliIO } from './io';
 
 export function nodeIO(signal?: AbortSignal): CliIO {
   return {
@@ -10,15 +10,29 @@ export function nodeIO(signal?: AbortSignal): CliIO {
     env: process.env,
     cwd: process.cwd(),
     signal,
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks);
-    },
+    readStdin: (maxBytes) => readCapped(process.stdin, maxBytes),
     promptSecret: (q) => promptHidden(q),
     readLine: (q, sig) => readOneLine(q, sig),
     openUrl: async (url) => openInBrowser(url),
   };
+}
+
+/**
+ * Reads a stream to its end, or until `maxBytes` bytes (then stops reading: the rest is never pulled, and the
+ * stream is paused and released so an endless producer cannot keep us busy).
+ */
+export async function readCapped(stream: NodeJS.ReadableStream, maxBytes = Infinity): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  if (maxBytes <= 0) return Buffer.alloc(0);
+  for await (const c of stream) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    const room = maxBytes - total;
+    chunks.push(b.length > room ? b.subarray(0, room) : b);
+    total += Math.min(b.length, room);
+    if (total >= maxBytes) break; // leaving for-await calls return(): the stream is destroyed, no more reads
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function promptHidden(question: string): Promise<string | undefined> {
@@ -80,13 +94,35 @@ function readOneLine(question: string, signal?: AbortSignal): Promise<string | u
   });
 }
 
+/**
+ * The program and arguments that open `url` in the browser on `platform`, never through a shell: on Windows
+ * `rundll32 url.dll,FileProtocolHandler <url>` (cmd's `start` would read `&`, `^`, `|` in the URL as its own
+ * syntax), `open` on macOS, `xdg-open` elsewhere. Only http(s) URLs, in their normalised form (spaces, quotes
+ * and control characters percent-encoded), and never one that starts with "-" (an option to the opener).
+ * Undefined for anything else.
+ */
+export function openerCommand(url: string, platform: NodeJS.Platform = process.platform): { cmd: string; args: string[] } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+  if (u.username || u.password) return undefined;
+  const href = u.href;
+  if (platform === 'win32') return { cmd: 'rundll32', args: ['url.dll,FileProtocolHandler', href] };
+  if (platform === 'darwin') return { cmd: 'open', args: [href] };
+  return { cmd: 'xdg-open', args: [href] };
+}
+
 /** Opens a URL with the platform's opener; never throws (the URL is printed anyway). */
 export async function openInBrowser(url: string): Promise<void> {
-  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
-  const args = process.platform === 'win32' ? ['/c', 'start', '""', url] : [url];
+  const opener = openerCommand(url);
+  if (!opener) return;
   await new Promise<void>((resolve) => {
     try {
-      const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+      const child = spawn(opener.cmd, opener.args, { stdio: 'ignore', detached: true, shell: false, windowsHide: true });
       child.on('error', () => resolve());
       child.unref();
       setTimeout(resolve, 50);

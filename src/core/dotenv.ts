@@ -328,11 +328,24 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
   return true;
 }
 
+/**
+ * Why no quoting works, for the error message. For a value without line breaks the first case is exact (checked
+ * against dotenv over random values): it cannot be written exactly when it has a `#` and every quote kind is
+ * unusable: `'` or `` ` `` when the value has that quote without a backslash right before it, `"` likewise or when
+ * the value holds the text `\n` or `\r` (which dotenv turns into a line break inside double quotes).
+ */
 function describeValueProblem(value: string): string {
   const has = (c: string) => value.includes(c);
-  const quotes = ["'", '"', '`'].filter(has);
-  if (quotes.length === 3) {
-    return 'it contains all three quote characters (\' " `)' + (has('#') ? ' and a #' : /[\s]/.test(value) ? ' and whitespace' : '') + ', and dotenv has no escape for them';
+  // A quote character that is not right after a backslash ends a value quoted with that character.
+  const bare = (q: string) => value.split(q).slice(0, -1).some((before) => !before.endsWith('\\'));
+  const escapes = /\\[nr]/.test(value);
+  if (has('#') && !/[\r\n]/.test(value) && bare("'") && bare('`') && (bare('"') || escapes)) {
+    const dq = bare('"') ? '' : ' (and the text \\n or \\r, which dotenv turns into a line break inside "…")';
+    return (
+      `it contains a # together with ', " and \`, each without a backslash before it${dq}. ` +
+      'dotenv reads a # outside quotes as the start of a comment, so the value must be quoted; but a value in \'…\', "…" or `…` ' +
+      'ends at the first quote of the same kind, and dotenv has no escape for it (a backslash before the quote is kept as part of the value)'
+    );
   }
   if (has('\r') && has('\\')) return 'it contains a carriage return together with backslash sequences dotenv would rewrite';
   return 'dotenv cannot read it back unchanged with any quoting';

@@ -9,21 +9,29 @@
  *  - a symlinked `.env` stays a symlink: the write goes to the link's final target. When the file finally
  *    written (through a link, a linked folder or a plain `..` path) is outside `opts.allowOutside`,
  *    `opts.confirmOutside(target)` must resolve true, else SYMLINK_OUTSIDE;
- *  - writers of the same file in this process take turns;
+ *  - writers of the same file take turns: in this process through a promise chain, across processes through a
+ *    lock file in the per-user lock folder (src/lock), so a concurrent writer never loses an update and a
+ *    success is never reported for a key that is not in the file;
  *  - a new file gets mode 0600; an existing file keeps its mode (and owner, when we may), with a
  *    warning when group or others can read it; a file without write permission is READ_ONLY (even for
  *    root: a read-only .env is the user's decision);
  *  - if the file changes while we edit it, the edit is redone on the new content (no lost update);
  *  - warns when git does not ignore the file.
+ *
+ * Reads (readEnvFile, and the writer's read of the current content) open only regular files: a `.env` that is (or
+ * links to) a FIFO, a device such as /dev/zero, a socket or a folder is refused before it is read, and no read
+ * takes more than MAX_ENV_BYTES (+1 to tell) bytes, whatever the file's size claims.
  * Error messages never contain values.
  */
-import { constants as FS } from 'node:fs';
+import { constants as FS, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EnvError, parseEnv, setEnvText, checkAssignment, removeEnvKeys } from '../core/dotenv';
-import { EnvWriteResult, MAX_ENV_BYTES, decodeEnvBytes, envTooLarge as tooLarge } from '../core/envContent';
+import { type EnvWriteResult, MAX_ENV_BYTES, decodeEnvBytes, envTooLarge } from '../core/envContent';
 import { isGitIgnored } from './git';
+import { ensurePrivateDir, userLockDir, waitLock } from '../lock';
+import { createHash } from 'node:crypto';
 
 export { EnvError } from '../core/dotenv';
 export { MAX_ENV_BYTES, decodeEnvBytes } from '../core/envContent';
@@ -59,15 +67,56 @@ function ioError(e: unknown, what: string, file: string): EnvError {
   return new EnvError('IO', `Cannot ${what} ${file}: ${code ?? msg}.`);
 }
 
+/**
+ * Reads a regular file of at most `max` bytes without ever blocking on, or streaming from, anything else: the path
+ * is stat'ed first (a FIFO, device, socket or folder is refused unopened), opened non-blocking, checked again on
+ * the open handle (the path may have been swapped), and read up to `max` + 1 bytes. Errors: EnvError INVALID_FILE
+ * for a non-regular file (code NOT_REGULAR on the cause) or a file over `max`; otherwise the fs error
+ * (ENOENT, EACCES, EISDIR …) as thrown.
+ */
+export async function readRegularFile(file: string, max: number = MAX_ENV_BYTES): Promise<Buffer> {
+  const abs = path.resolve(file);
+  const check = (st: Stats) => {
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw notRegular(abs, st);
+    if (st.size > max) throw tooLarge(abs, st.size, max);
+  };
+  check(await fsp.stat(abs));
+  const fh = await fsp.open(abs, FS.O_RDONLY | (FS.O_NONBLOCK ?? 0) | (FS.O_NOCTTY ?? 0));
+  try {
+    check(await fh.stat());
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total <= max) {
+      const chunk = Buffer.alloc(Math.min(1 << 16, max + 1 - total));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    if (total > max) throw tooLarge(abs, total, max, true);
+    return Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
+  }
+}
+
+function notRegular(file: string, st: Stats): EnvError {
+  const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  return new EnvError('INVALID_FILE', `${file} is ${kind === 'not a regular file' ? kind : `${kind}, not a regular file`}; not reading it (an env file must be a plain file).`);
+}
+
+function tooLarge(file: string, size: number, max: number, atLeast = false): EnvError {
+  if (max === MAX_ENV_BYTES && !atLeast) return envTooLarge(file, size);
+  return new EnvError('INVALID_FILE', `${file} is ${atLeast ? 'more than ' + max : size} bytes, too large (limit ${max} bytes); not reading it.`);
+}
+
 /** Reads and parses an env file; undefined when it does not exist. Throws EnvError otherwise. */
 export async function readEnvFile(file: string): Promise<{ text: string; vars: Record<string, string> } | undefined> {
   const abs = path.resolve(file);
   let buf: Buffer;
   try {
-    const st = await fsp.stat(abs);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (st.size > MAX_ENV_BYTES) throw tooLarge(abs, st.size);
-    buf = await fsp.readFile(abs);
+    buf = await readRegularFile(abs, MAX_ENV_BYTES);
   } catch (e) {
     if (e instanceof EnvError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -165,12 +214,71 @@ async function withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How long a writer waits for another process's write of the same file (a write takes milliseconds). */
+export const ENV_LOCK_WAIT_MS = 30_000;
+/** A lock this old is taken over even when its process still runs (pid reuse); a dead owner's lock at once. */
+export const ENV_LOCK_STALE_MS = 10 * 60_000;
+
+/** The cross-process lock of one target file, in the per-user lock folder; undefined when that folder is unusable. */
+async function lockTarget(target: string): Promise<{ release?: () => void; problem?: string }> {
+  let dir: string;
+  try {
+    dir = ensurePrivateDir(userLockDir());
+  } catch (e) {
+    return { problem: e instanceof Error ? e.message : String(e) };
+  }
+  const file = path.join(dir, `env-${createHash('sha256').update(target).digest('hex').slice(0, 32)}.lock`);
+  let release: (() => void) | undefined;
+  try {
+    release = await waitLock(file, { staleMs: ENV_LOCK_STALE_MS, waitMs: ENV_LOCK_WAIT_MS });
+  } catch (e) {
+    return { problem: `cannot create ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  }
+  if (!release) {
+    throw new EnvError('IO', `${target} is being written by another Token Relay process (lock ${file}) for over ${ENV_LOCK_WAIT_MS / 1000} s; nothing was written. Try again.`);
+  }
+  return { release };
+}
+
 async function writeLocked(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
-  // `git check-ignore` is a child process (~10-100 ms): run it alongside the read and edit, not before them.
+  // `git check-ignore` is a child process (~10-100 ms): run it alongside the write, outside the lock.
   const ignoredP = opts.checkGitIgnore !== false ? isGitIgnored(abs).catch(() => undefined) : undefined;
+  const lock = await lockTarget(target);
+  let res: EnvWriteResult;
+  try {
+    res = await writeOnce(abs, target, values, opts);
+    if (!lock.release) {
+      // No cross-process lock: check that every key reads back as written (another writer may have replaced the
+      // file with its own edit of the old content) and redo the edit if not, so success is never reported falsely.
+      for (let round = 0; !(await readsBack(target, values)); round++) {
+        if (round >= 5) throw new EnvError('IO', `${target} keeps being rewritten by another process while Token Relay writes it; try again.`);
+        res = await writeOnce(abs, target, values, opts);
+      }
+      res.warnings.push(`Could not lock ${target} against concurrent writers (${lock.problem}); wrote it and checked the result instead.`);
+    }
+  } finally {
+    lock.release?.();
+  }
+  if (ignoredP) {
+    const ignored = await ignoredP;
+    if (ignored === false) res.warnings.push(`${abs} is not ignored by git; add it to .gitignore so the secrets are never committed.`);
+  }
+  return res;
+}
+
+async function readsBack(target: string, values: Record<string, string>): Promise<boolean> {
+  try {
+    const vars = parseEnv(decodeEnvBytes(await readRegularFile(target), target));
+    return Object.entries(values).every(([k, v]) => Object.prototype.hasOwnProperty.call(vars, k) && vars[k] === v);
+  } catch {
+    return false;
+  }
+}
+
+async function writeOnce(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
   for (let attempt = 0; ; attempt++) {
     // 1. Read the current content (if any).
-    let st: import('node:fs').Stats | undefined;
+    let st: Stats | undefined;
     let text = '';
     try {
       st = await fsp.stat(target);
@@ -187,11 +295,12 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
       } catch (e) {
         throw ioError(e, 'write', target);
       }
-      if (st.size > MAX_ENV_BYTES) throw tooLarge(target, st.size);
+      if (st.size > MAX_ENV_BYTES) throw envTooLarge(target, st.size);
       let buf: Buffer;
       try {
-        buf = await fsp.readFile(target);
+        buf = await readRegularFile(target);
       } catch (e) {
+        if (e instanceof EnvError) throw e;
         throw ioError(e, 'read', target);
       }
       text = decodeEnvBytes(buf, target);
@@ -209,10 +318,6 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
     }
     if (st && st.nlink > 1 && next !== text) {
       warnings.push(`${target} had ${st.nlink} hard links; the other names keep the old content.`);
-    }
-    if (ignoredP) {
-      const ignored = await ignoredP;
-      if (ignored === false) warnings.push(`${abs} is not ignored by git; add it to .gitignore so the secrets are never committed.`);
     }
     if ((st && next === text) || (!st && next === '' && remove.length > 0)) return { path: abs, target, created: false, changed: [], warnings };
 
@@ -244,7 +349,7 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
       }
       if (opts.beforeRename) await opts.beforeRename(tmp);
       // Lost-update guard: if the file changed since we read it, redo the edit on its new content.
-      let now: import('node:fs').Stats | undefined;
+      let now: Stats | undefined;
       try {
         now = await fsp.stat(target);
       } catch {

@@ -14,7 +14,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseEnv, setEnvText } from '../core/dotenv';
-import { readEnvFile, writeEnvFile, isGitIgnored, type EnvWriteResult } from '../envfile';
+import { readEnvFile, readRegularFile, writeEnvFile, isGitIgnored, type EnvWriteResult } from '../envfile';
 import type { Logger } from '../core/log';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
@@ -118,7 +118,7 @@ export class EnvWriter {
         },
       });
       try {
-        this.written.set(path.resolve(file), await fsp.readFile(res.target, 'utf8'));
+        this.written.set(path.resolve(file), (await readRegularFile(res.target)).toString('utf8'));
       } catch {
         /* the watcher will just compare values */
       }
@@ -163,9 +163,9 @@ export class EnvWriter {
     const gi = path.join(dir, '.gitignore');
     let text = '';
     try {
-      text = await fsp.readFile(gi, 'utf8');
-    } catch {
-      /* new file */
+      text = (await readRegularFile(gi)).toString('utf8'); // never a FIFO or device: they would hang or flood us
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // else: a new file
     }
     const line = `/${path.basename(file)}`;
     if (!text.split(/\r?\n/).some((l) => l.trim() === line || l.trim() === path.basename(file))) {

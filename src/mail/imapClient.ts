@@ -6,7 +6,7 @@
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import { loadImapflow } from '../lazy';
 import { Logger, nullLogger } from '../core/log';
-import { registerSecret } from '../core/redact';
+import { registerSecret, safeErrorMessage } from '../core/redact';
 import { abortError as coreAbortError } from '../core/async';
 import { defaultSecurity } from './presets';
 import { ErrorContext, MailboxError, toMailboxError } from './errors';
@@ -120,6 +120,15 @@ export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger, o
   checkMailboxConfig(cfg);
   registerSecret(cfg.password);
   registerSecret(cfg.accessToken);
+  if (cfg.proxy) {
+    try {
+      const pw = new URL(cfg.proxy).password;
+      registerSecret(pw);
+      registerSecret(decodeURIComponent(pw));
+    } catch {
+      /* checkMailboxConfig let it through; imapflow reports a bad URL */
+    }
+  }
   const { host, port, security } = resolvedEndpoint(cfg);
   if (cfg.insecureTls) log.warn(`TLS certificate verification is OFF for ${host}:${port} (insecureTls): only use this with your own self-signed server.`);
   const timeout = cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS;
@@ -175,11 +184,48 @@ export async function connectClient(client: ImapFlow, cfg: MailboxConfig, signal
       const ep = resolvedEndpoint(cfg);
       throw new MailboxError('timeout', `${ep.host}:${ep.port} did not complete the IMAP login within ${Math.round(limit / 100) / 10} s (it stopped answering after the greeting). Check the port and security mode (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}), or a proxy/firewall in between.`, 'LOGIN_TIMEOUT');
     }
-    throw toMailboxError(e, errorContext(cfg));
+    throw proxyFailure(e, cfg) ?? toMailboxError(e, errorContext(cfg));
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The proxy URL without credentials, path or query (for messages). */
+export function proxyLabel(proxy: string): string {
+  try {
+    const u = new URL(proxy);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return 'the configured proxy';
+  }
+}
+
+const PROXY_CODES = new Set(['ProxyError', 'EPROXY', 'UnsupportedProxyAddress']);
+
+/**
+ * A failure to set up the proxy tunnel (imapflow: "Failed to setup proxy connection", the cause in `_err`) named as
+ * the proxy's failure, not the IMAP host's: undefined when `e` is not one.
+ */
+export function proxyFailure(e: unknown, cfg: MailboxConfig): MailboxError | undefined {
+  if (!cfg.proxy || !e || typeof e !== 'object') return undefined;
+  const outer = e as { message?: unknown; code?: unknown; _err?: unknown };
+  const inner = (outer._err && typeof outer._err === 'object' ? outer._err : {}) as { message?: unknown; code?: unknown };
+  const isProxy = outer.message === 'Failed to setup proxy connection' || (typeof outer.code === 'string' && PROXY_CODES.has(outer.code));
+  if (!isProxy) return undefined;
+  const code = (typeof inner.code === 'string' && inner.code) || (typeof outer.code === 'string' && outer.code) || 'ProxyError';
+  const detail = typeof inner.message === 'string' && inner.message ? inner.message : typeof outer.message === 'string' ? outer.message : '';
+  const proxy = proxyLabel(cfg.proxy);
+  const ep = resolvedEndpoint(cfg);
+  const status = /Invalid response from proxy: (\d{3})/.exec(detail)?.[1];
+  let why: string;
+  if (code === 'ECONNREFUSED') why = 'the connection to the proxy was refused (nothing listens there)';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'the proxy host name cannot be resolved';
+  else if (status === '407') why = 'the proxy wants credentials (407 Proxy Authentication Required): put user:password in TOKEN_RELAY_IMAP_PROXY';
+  else if (status) why = `the proxy refused the tunnel to ${ep.host}:${ep.port} (HTTP ${status})`;
+  else if (/auth/i.test(detail)) why = `the proxy rejected its credentials (${safeErrorMessage(detail)})`;
+  else why = safeErrorMessage(detail || code);
+  return new MailboxError('connect', `The IMAP proxy ${proxy} failed before reaching ${ep.host}:${ep.port}: ${why}. Check the proxy URL, that the proxy runs, and its credentials.`, code);
 }
 
 /** Runs `fn` with a deadline (ms); on expiry closes the client and rejects with MailboxError 'timeout'. */

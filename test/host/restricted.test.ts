@@ -1,5 +1,6 @@
 /** Runs only in the second launch, without --disable-workspace-trust (Restricted Mode). */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { addEmulatorOrg, envPath, getApi, readText, resetState, waitForMessage } from './helpers';
@@ -12,6 +13,30 @@ describe('Restricted Mode', function () {
   it('runs in an untrusted workspace', async () => {
     assert.equal(vscode.workspace.isTrusted, false, 'this launch must not pass --disable-workspace-trust');
     await resetState(await getApi());
+  });
+
+  it('makes no startup import offer and does not read .env (not even a FIFO that would hang a reader)', async () => {
+    const a = await getApi();
+    assert.equal(a.services.profiles.list().length, 0);
+    const offer = async () => {
+      a.scripted.reset();
+      await Promise.race([a.offerImport(), new Promise((_, reject) => setTimeout(() => reject(new Error('the startup offer hangs')), 5000))]);
+      assert.equal(a.scripted.messages.length, 0, 'no offer in Restricted Mode');
+      assert.equal(a.services.profiles.list().length, 0);
+    };
+    try {
+      // A regular .env naming a Salesforce user: a trusted workspace would get the offer; this one does not.
+      fs.writeFileSync(envPath(), `SF_USERNAME=${USER.username}\nSF_PASSWORD=${USER.password}\n`);
+      await offer();
+      // A FIFO in its place: nothing blocks.
+      fs.rmSync(envPath(), { force: true });
+      if (process.platform !== 'win32') {
+        execFileSync('mkfifo', [envPath()]);
+        await offer();
+      }
+    } finally {
+      fs.rmSync(envPath(), { force: true });
+    }
   });
 
   it('refuses to write .env and says why', async () => {
