@@ -466,3 +466,65 @@ export function setEnvText(text: string, values: Record<string, string>): string
   for (const [k, v] of pairs) out = setOne(out, k, v);
   return out;
 }
+
+/** The end of the line holding `pos`, with its line break (CRLF, LF or CR) when there is one. */
+function lineEndWithBreak(text: string, pos: number): { end: number; hasBreak: boolean } {
+  let i = pos;
+  while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+  if (i >= text.length) return { end: i, hasBreak: false };
+  return { end: text[i] === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1, hasBreak: true };
+}
+
+/**
+ * Removes every assignment of `keys` from `.env` text (all occurrences: dotenv reads the last one, so leaving an
+ * earlier one would bring an old value back); returns the new text (identical when none of the keys is there).
+ * Only the lines of those assignments go (a multi-line quoted value with all its lines, a trailing comment on the
+ * same line with it); every other byte stays, comments above a removed line included. A file without a final line
+ * break keeps that habit. The result is checked by re-parsing: every other assignment must still read the same, in
+ * the same order, else EnvError UNREPRESENTABLE and nothing changes. Throws EnvError INVALID_KEY / INVALID_FILE too.
+ */
+export function removeEnvKeys(text: string, keys: readonly string[]): string {
+  const src = String(text);
+  for (const k of keys) {
+    if (!isValidKey(k)) throw new EnvError('INVALID_KEY', `Invalid key "${printableKey(k)}".`, k);
+  }
+  checkParseCost(src);
+  const drop = new Set(keys);
+  const entries = scanEnv(src);
+  const spans: Array<[number, number]> = [];
+  for (const e of entries) {
+    if (!drop.has(e.key)) continue;
+    // The match may begin with blank lines (dotenv's leading \s*): the key's own line starts after the last break
+    // before its first non-blank character.
+    let p = e.start;
+    while (p < src.length && /\s/.test(src[p]!)) p++;
+    let lineStart = p;
+    while (lineStart > e.start && src[lineStart - 1] !== '\n' && src[lineStart - 1] !== '\r') lineStart--;
+    if (lineStart === 0 && src.charCodeAt(0) === 0xfeff) lineStart = 1; // a BOM stays (JS's \s matches it)
+    // The match may end on a later line (a comment line swallowed by its trailing \s*#.*): cut at the value's line.
+    const { end, hasBreak } = lineEndWithBreak(src, Math.max(e.valueEnd, p));
+    let start = lineStart;
+    if (!hasBreak && start > 0) {
+      // The last line has no break: take the previous line's break instead, so the file still ends without one.
+      start -= src[start - 1] === '\n' && src[start - 2] === '\r' ? 2 : 1;
+    }
+    spans.push([start, end]);
+  }
+  if (spans.length === 0) return src;
+  let out = '';
+  let at = 0;
+  for (const [s, e] of spans.sort((a, b) => a[0] - b[0])) {
+    const from = Math.max(s, at);
+    out += src.slice(at, from);
+    at = Math.max(at, e);
+  }
+  out += src.slice(at);
+  const expected = entries.filter((e) => !drop.has(e.key));
+  if (!sameEntries(scanEnv(out), expected)) {
+    throw new EnvError(
+      'UNREPRESENTABLE',
+      `Removing ${[...drop].filter((k) => entries.some((e) => e.key === k)).join(', ')} would change how other lines of the file read; the file was left untouched. Remove the line(s) by hand.`,
+    );
+  }
+  return out;
+}

@@ -21,7 +21,7 @@ import { constants as FS } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { EnvError, parseEnv, setEnvText, checkAssignment } from '../core/dotenv';
+import { EnvError, parseEnv, setEnvText, checkAssignment, removeEnvKeys } from '../core/dotenv';
 import { EnvWriteResult, MAX_ENV_BYTES, decodeEnvBytes, envTooLarge as tooLarge } from '../core/envContent';
 import { isGitIgnored } from './git';
 
@@ -35,6 +35,8 @@ export interface WriteEnvOptions {
   confirmOutside?: (target: string) => Promise<boolean>;
   /** Skip the `git check-ignore` warning (default: check). */
   checkGitIgnore?: boolean;
+  /** Keys to remove (every assignment of each; see removeEnvKeys), after `values` are set; listed in `changed` when present. */
+  remove?: readonly string[];
   /** Test seam: runs after the temp file is written and synced, before the rename. */
   beforeRename?: (tmp: string) => Promise<void> | void;
 }
@@ -197,8 +199,10 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
 
     // 2. Edit in memory (throws before anything touches the disk).
     const before = parseEnv(text);
-    const next = setEnvText(text, values);
+    const remove = (opts.remove ?? []).filter((k) => !Object.prototype.hasOwnProperty.call(values, k));
+    const next = remove.length ? removeEnvKeys(setEnvText(text, values), remove) : setEnvText(text, values);
     const changed = Object.keys(values).filter((k) => !Object.prototype.hasOwnProperty.call(before, k) || before[k] !== values[k]);
+    for (const k of remove) if (Object.prototype.hasOwnProperty.call(before, k)) changed.push(k);
     const warnings: string[] = [];
     if (st && (st.mode & 0o077) !== 0 && (st.mode & 0o044) !== 0) {
       warnings.push(`${target} is readable by ${st.mode & 0o004 ? 'everyone' : 'its group'} (mode ${modeString(st.mode)}); run chmod 600 on it to keep the secrets private.`);
@@ -210,7 +214,7 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
       const ignored = await ignoredP;
       if (ignored === false) warnings.push(`${abs} is not ignored by git; add it to .gitignore so the secrets are never committed.`);
     }
-    if (st && next === text) return { path: abs, target, created: false, changed: [], warnings };
+    if ((st && next === text) || (!st && next === '' && remove.length > 0)) return { path: abs, target, created: false, changed: [], warnings };
 
     // 3. Temp file in the same folder, fsync, then check nobody changed the file meanwhile, rename.
     const dir = path.dirname(target);
