@@ -2,7 +2,7 @@
  * Keeps the access token of every org that signs in with OAuth fresh while VS Code runs (issue 13 item 3), so a
  * developer's app never reads a dead SF_ACCESS_TOKEN from .env:
  *  - one RefreshTimer (src/core/refreshTimer.ts) per tracked org: it refreshes before the token expires (lifetime:
- *    `tokenRelay.oauth.sessionTimeoutMinutes`, else Salesforce's shortest session timeout, 15 min; a token whose age
+ *    `tokenRelay.oauth.lifetimeMinutes`, else Salesforce's shortest session timeout, 15 min; a token whose age
  *    is unknown, e.g. after a restart, is refreshed at once);
  *  - every refresh (the timer's, or a health check's on a refused token: `persist`) stores the new access token and
  *    a rotated refresh token in SecretStorage and rewrites SF_ACCESS_TOKEN / SF_INSTANCE_URL in .env atomically;

@@ -35,7 +35,7 @@ export const SettingKeys = {
   /** The loopback port of the OAuth redirect `http://localhost:<port>/OauthRedirect` (the External Client App lists it). */
   oauthCallbackPort: 'oauth.callbackPort',
   /** The org's session timeout in minutes (how long an OAuth access token lives); 0 = unknown (15 min assumed). */
-  oauthSessionTimeout: 'oauth.sessionTimeoutMinutes',
+  oauthLifetime: 'oauth.lifetimeMinutes',
 } as const;
 
 export const CommandIds = {
@@ -141,8 +141,8 @@ export function oauthCallbackPort(): number {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : 1717;
 }
 
-/** The org's session timeout (`tokenRelay.oauth.sessionTimeoutMinutes`) in ms, or undefined when not set (0). */
+/** The org's session timeout (`tokenRelay.oauth.lifetimeMinutes`) in ms, or undefined when not set (0). */
 export function oauthSessionTimeoutMs(): number | undefined {
-  const n = Number(config().get<number>(SettingKeys.oauthSessionTimeout) ?? 0);
+  const n = Number(config().get<number>(SettingKeys.oauthLifetime) ?? 0);
   return Number.isFinite(n) && n > 0 ? Math.max(0.05, n) * 60_000 : undefined; // at least 3 s
 }
