@@ -76,8 +76,8 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'user') result = emulator.user(String(args[0]));
           else if (op === 'stats') result = emulator.stats;
           else if (op === 'setTokenActivationDelay') emulator.setTokenActivationDelay(Number(args[0]));
-          else if (op === 'expireAccessTokens') result = emulator.expireAccessTokens(args[0] === undefined ? undefined : String(args[0]));
-          else if (op === 'revokeRefreshTokens') result = emulator.revokeRefreshTokens(args[0] === undefined ? undefined : String(args[0]));
+          else if (op === 'expireAccessTokens') result = emulator.expireAccessTokens(typeof args[0] === 'string' ? args[0] : undefined);
+          else if (op === 'revokeRefreshTokens') result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
           else if (op === 'oauthStats') result = emulator.oauthStats;
           else if (op === 'apps') result = emulator.apps().map((a) => ({ clientId: a.clientId, callbackUrls: a.callbackUrls, rotateRefreshTokens: a.rotateRefreshTokens }));
           else if (op === 'outbox') result = emulator.outbox.map((m) => ({ to: m.to, kind: m.kind, username: m.username, delivered: m.delivered, error: m.error }));

@@ -184,7 +184,7 @@ export class OAuthKeeper implements FreshnessKeeper {
     try {
       profile = validateProfile(org);
     } catch (e) {
-      throw new Error(`${org.name}: ${safeErrorMessage(e)}`);
+      throw new Error(`${org.name}: ${safeErrorMessage(e)}`, { cause: e });
     }
     if (authMethodOf(profile, secrets) !== 'oauth') throw new Error(`${org.name} does not sign in with OAuth`);
     return oauthSignIn.refresh!(profile, secrets, { proxy: proxySettings(), fetchLimits: false, log: this.log.child('salesforce') });

@@ -77,7 +77,7 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
       return landed; // what the user pastes
     });
     a.scripted.answers.push({ match: 'from .env?', action: 'Remove Them' });
-    const profile = (await vscode.commands.executeCommand('tokenRelay.switchToOAuth', remote ? undefined : { paste: true })) as { id: string; auth?: string } | undefined;
+    const profile = await vscode.commands.executeCommand<{ id: string; auth?: string } | undefined>('tokenRelay.switchToOAuth', remote ? undefined : { paste: true });
     assert.ok(profile, `Switch to OAuth returned nothing: ${JSON.stringify(a.scripted.messages.slice(-4))}`);
     assert.equal(profile.id, id);
     assert.equal(profile.auth, 'oauth');

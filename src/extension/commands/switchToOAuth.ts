@@ -39,7 +39,7 @@ interface SwitchArgs {
 
 function argsOf(arg: unknown): SwitchArgs {
   if (typeof arg === 'string') return { orgId: arg };
-  if (arg && typeof arg === 'object') return arg as SwitchArgs;
+  if (arg && typeof arg === 'object') return arg;
   return {};
 }
 
@@ -192,7 +192,7 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
 
   // ---- the tokens ----
   const { tokens, health } = await s.ui.progress(vscode.l10n.t('Switch to OAuth: signing in…'), async () => {
-    const t = await exchangeCode({ loginUrl, clientId: clientId!, clientSecret, redirectUri, code: code!, verifier }, { proxy, log });
+    const t = await exchangeCode({ loginUrl, clientId, clientSecret, redirectUri, code, verifier }, { proxy, log });
     const h = await restHealth({ instanceUrl: t.instanceUrl, accessToken: t.accessToken, apiVersion: org?.apiVersion, username: org?.username }, { proxy, log });
     return { tokens: t, health: h };
   });
