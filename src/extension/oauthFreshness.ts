@@ -23,8 +23,8 @@ import { safeErrorMessage } from '../core/redact';
 import { oauthSignIn } from '../salesforce/signin/oauth';
 import { offerFixes } from './fixes';
 import type { CheckHost, FreshnessKeeper, OAuthRefresh } from './healthMonitor';
-import type { Disposable as VsDisposable } from 'vscode';
-import { oauthSessionTimeoutMs, proxySettings } from './settings';
+import * as vscode from 'vscode';
+import { SECTION, SettingKeys, oauthSessionTimeoutMs, proxySettings } from './settings';
 
 /** The states after which refreshing is pointless until the user signs in again. */
 const FINAL_STATES = new Set(['signin-required', 'app-not-approved']);
@@ -39,7 +39,7 @@ export class OAuthKeeper implements FreshnessKeeper {
   /** When the access token in SecretStorage was issued, per org (this window's knowledge). */
   private readonly issued = new Map<string, number>();
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly subs: VsDisposable[] = [];
+  private readonly subs: vscode.Disposable[] = [];
   private disposed = false;
 
   /** The monitor's keeper, made on first use. */
@@ -63,6 +63,17 @@ export class OAuthKeeper implements FreshnessKeeper {
           void secrets.getSecret(c.profileId, 'refreshToken').then((v) => {
             if (!v) this.untrack(c.profileId!);
           });
+        }
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(`${SECTION}.${SettingKeys.oauthLifetime}`)) return;
+        // A new lifetime: every timer starts again with it, from the token's known issue time.
+        for (const id of [...this.timers.keys()]) {
+          const org = profiles.get(id);
+          const issuedAt = this.issued.get(id);
+          this.timers.get(id)?.stop();
+          this.timers.delete(id);
+          if (org) this.track(org, issuedAt);
         }
       }),
       profiles.onDidChange(() => {

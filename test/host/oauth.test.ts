@@ -63,6 +63,7 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     const a = await getApi();
     a.scripted.reset();
     const remote = vscode.env.remoteName;
+    console.log(`    (vscode.env.remoteName: ${remote ?? 'not set'}: ${remote ? 'the command takes the paste path by itself' : 'the paste path is asked for'})`);
     const before = await control<OAuthStats>('oauthStats');
     a.scripted.inputs.push(clientId); // the client id input box (with the how-to)
     a.scripted.inputs.push(async () => {
@@ -126,6 +127,28 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     refreshToken = rotated;
     const seen = [...a.scripted.messages.map((m) => m.text), ...a.logLines()].join('\n');
     assert.ok(!seen.includes(vars.SF_ACCESS_TOKEN) && !seen.includes(refreshToken), 'no token in messages or the log');
+  });
+
+  it('keeps .env fresh on its own: with a short lifetime the keeper refreshes before expiry, every token accepted', async () => {
+    const a = await getApi();
+    const c = vscode.workspace.getConfiguration('tokenRelay');
+    await c.update('oauth.lifetimeMinutes', 0.05, vscode.ConfigurationTarget.Global); // 3 s: a refresh every ~1.5 s
+    try {
+      const seen = new Set<string>([envVars().SF_ACCESS_TOKEN]);
+      await waitFor('two refreshes by the timer', async () => {
+        const t = envVars().SF_ACCESS_TOKEN;
+        if (t && !seen.has(t)) {
+          assert.equal(await dataCall(envVars().SF_INSTANCE_URL, t), 200, 'a refreshed .env token is accepted');
+          seen.add(t);
+        }
+        return seen.size >= 3;
+      }, 30_000);
+    } finally {
+      await c.update('oauth.lifetimeMinutes', undefined, vscode.ConfigurationTarget.Global);
+    }
+    // Back to the default lifetime: SecretStorage and .env agree once a refresh in flight is done.
+    await waitFor('.env = SecretStorage', async () => (await a.services.context.secrets.get(`tokenRelay.${id}.accessToken`)) === envVars().SF_ACCESS_TOKEN, 10_000);
+    refreshToken = (await a.services.context.secrets.get(`tokenRelay.${id}.refreshToken`)) ?? '';
   });
 
   it('Sign Out revokes the refresh token, forgets it, removes SF_ACCESS_TOKEN; status Sign-in required', async () => {

@@ -164,7 +164,7 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
     }
   }
   if (path === 'paste') {
-    log.info('signing in through the browser (paste the landed URL)');
+    log.info(`signing in through the browser (paste the landed URL${vscode.env.remoteName ? `; remote extension host: ${vscode.env.remoteName}` : ''})`);
     if (!opened) await s.ui.openExternal(url);
     let parsed: string | undefined;
     const landed = await s.ui.input({
