@@ -43,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
   const statusBar = new HealthStatusBar(now);
   const monitor = new HealthMonitor({
     profiles, secrets, statusBar, ui, log: logger.child('status'), tester: testLogin, isTrusted, now,
+    envWriter: () => s.envWriter,
     runCheck: (host, org, opts) => loadImpl().runHealthCheck(host, org, opts),
   });
   let envWriter: EnvWriter | undefined;

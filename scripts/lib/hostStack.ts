@@ -22,6 +22,8 @@ export const HOST_FIXTURE = {
     mfa: { username: 'mfa@acme.test', password: 'Mfa-Passw0rd-4', mfaCode: '246810' },
     restricted: { username: 'restricted@acme.test', password: 'Restricted-Passw0rd-5' },
     ja: { username: 'yamada@acme.test.dev', password: 'Yamada-Passw0rd-6' },
+    /** Switch to OAuth (test/host/oauth.test.ts): signs in on the emulator's authorize page with the demo ECA. */
+    oauth: { username: 'oauth@acme.test', password: 'OAuth-Passw0rd-7' },
   },
 } as const;
 
@@ -34,7 +36,7 @@ export interface HostStack {
   stop(): Promise<void>;
 }
 
-const OPS = new Set(['setFault', 'currentToken', 'user', 'stats', 'setTokenActivationDelay', 'outbox']);
+const OPS = new Set(['setFault', 'currentToken', 'user', 'stats', 'setTokenActivationDelay', 'outbox', 'expireAccessTokens', 'revokeRefreshTokens', 'oauthStats', 'apps']);
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
   // The tests' choice (src/imapServer imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
@@ -51,6 +53,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       { username: f.mfa.username, password: f.mfa.password, mfaCode: f.mfa.mfaCode, email: HOST_FIXTURE.mailboxUser },
       { ...f.restricted, email: HOST_FIXTURE.mailboxUser },
       { ...f.ja, email: HOST_FIXTURE.mailboxUser, language: 'ja', firstName: '太郎', lastName: '山田' },
+      { ...f.oauth, email: HOST_FIXTURE.mailboxUser, firstName: 'Olivia' },
     ],
     deliver: async (_to, raw) => {
       await imap.append(HOST_FIXTURE.mailboxUser, raw);
@@ -73,6 +76,10 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'user') result = emulator.user(String(args[0]));
           else if (op === 'stats') result = emulator.stats;
           else if (op === 'setTokenActivationDelay') emulator.setTokenActivationDelay(Number(args[0]));
+          else if (op === 'expireAccessTokens') result = emulator.expireAccessTokens(typeof args[0] === 'string' ? args[0] : undefined);
+          else if (op === 'revokeRefreshTokens') result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
+          else if (op === 'oauthStats') result = emulator.oauthStats;
+          else if (op === 'apps') result = emulator.apps().map((a) => ({ clientId: a.clientId, callbackUrls: a.callbackUrls, rotateRefreshTokens: a.rotateRefreshTokens }));
           else if (op === 'outbox') result = emulator.outbox.map((m) => ({ to: m.to, kind: m.kind, username: m.username, delivered: m.delivered, error: m.error }));
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ ok: true, result: result ?? null }));

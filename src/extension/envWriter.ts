@@ -6,20 +6,24 @@
  *  - the keys besides the token come from `tokenRelay.env.writeKeys`, the names from `tokenRelay.env.variableNames`;
  *  - warns once per file when git does not ignore it, offering to add it to `.gitignore`;
  *  - notices outside edits of `.env` that differ from SecretStorage and offers to import them;
- *  - refuses in Restricted Mode (nothing is written there).
+ *  - refuses in Restricted Mode (nothing is written there);
+ *  - an org that signs in with OAuth (auth 'oauth') gets SF_INSTANCE_URL, SF_ACCESS_TOKEN, SF_USERNAME, SF_AUTH,
+ *    SF_LOGIN_URL and SF_CLIENT_ID (CONTRACTS "Sign-in methods"); keys can be removed (`remove`: SF_PASSWORD and
+ *    SF_SECURITY_TOKEN when the user agrees, SF_ACCESS_TOKEN on Sign Out), every other byte staying.
  * On-demand bundle: made on first use (`Services.envWriter`, src/extension.ts); the activation bundle only
  * watches the file (envWatcher.ts) and hands a change to `onDiskChange`.
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseEnv, setEnvText } from '../core/dotenv';
+import { parseEnv, removeEnvKeys, setEnvText } from '../core/dotenv';
 import { readEnvFile, readRegularFile, writeEnvFile, isGitIgnored, type EnvWriteResult } from '../envfile';
 import type { Logger } from '../core/log';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
+import { oauthEnvValues } from './oauthPlan';
 import { CommandIds, envVariableNames, envWriteKeys } from './settings';
 import { RestrictedModeError } from './trust';
 import type { Ui } from './ui';
@@ -61,9 +65,13 @@ export class EnvWriter {
 
   constructor(private readonly deps: EnvWriterDeps) {}
 
-  /** The values to write for a profile: the token always; username/password/login URL per setting. */
+  /**
+   * The values to write for a profile: the token always; username/password/login URL per setting. An OAuth org:
+   * the keys of CONTRACTS "Sign-in methods" (the access token when one is kept), never a password or a token.
+   */
   valuesFor(profile: OrgProfile, secrets: OrgSecrets, folder?: vscode.WorkspaceFolder): Record<string, string> {
     const names = envVariableNames(folder?.uri);
+    if (profile.auth === 'oauth') return oauthEnvValues(profile, secrets, names);
     const keys = envWriteKeys(folder?.uri);
     const out: Record<string, string> = {};
     if (keys.includes('username')) out[names.username] = profile.username;
@@ -77,8 +85,12 @@ export class EnvWriter {
     return this.deps.profiles.envFile(profile, folder);
   }
 
-  /** Writes `values` into the profile's .env (see module comment). Throws RestrictedModeError / EnvError. */
-  async write(profile: OrgProfile, values: Record<string, string>, folder = this.deps.profiles.currentFolder()): Promise<EnvWriteOutcome> {
+  /**
+   * Writes `values` into the profile's .env (see module comment), then removes every assignment of `remove` (keys
+   * not in `values`). Throws RestrictedModeError / EnvError.
+   */
+  async write(profile: OrgProfile, values: Record<string, string>, folder = this.deps.profiles.currentFolder(), remove: readonly string[] = []): Promise<EnvWriteOutcome> {
+    const drop = remove.filter((k) => !Object.prototype.hasOwnProperty.call(values, k));
     if (!this.deps.isTrusted()) throw new RestrictedModeError(vscode.l10n.t('write .env'));
     const file = this.envFile(profile, folder);
     if (!file) throw new Error(vscode.l10n.t('Open a folder first: Token Relay writes .env into the workspace folder.'));
@@ -87,9 +99,10 @@ export class EnvWriter {
     let outcome: EnvWriteOutcome;
     if (doc && doc.isDirty) {
       const before = doc.getText();
-      const next = setEnvText(before, values); // throws EnvError for unrepresentable values
+      const set = setEnvText(before, values); // throws EnvError for unrepresentable values
+      const next = drop.length ? removeEnvKeys(set, drop) : set;
       const old = parseEnv(before);
-      const changed = Object.keys(values).filter((k) => old[k] !== values[k]);
+      const changed = [...Object.keys(values).filter((k) => old[k] !== values[k]), ...drop.filter((k) => k in old)];
       if (next !== before) {
         const e = minimalEdit(before, next);
         const edit = new vscode.WorkspaceEdit();
@@ -107,6 +120,7 @@ export class EnvWriter {
       const res = await writeEnvFile(file, values, {
         allowOutside: root,
         checkGitIgnore: false,
+        ...(drop.length ? { remove: drop } : {}),
         confirmOutside: async (target) => {
           const yes = vscode.l10n.t('Write There');
           const a = await this.deps.ui.confirm(
@@ -140,6 +154,16 @@ export class EnvWriter {
   async writeToken(profile: OrgProfile, token: string, folder = this.deps.profiles.currentFolder()): Promise<EnvWriteOutcome> {
     const secrets = await this.deps.secrets.getOrgSecrets(profile.id);
     return this.write(profile, this.valuesFor(profile, { ...secrets, token }, folder), folder);
+  }
+
+  /**
+   * An OAuth refresh: the new access token (and instance URL) into .env, atomically (a temp file renamed over it:
+   * a developer's app reads the old token or the new one, never half a file).
+   */
+  async writeFreshToken(profile: OrgProfile, env: Record<string, string>, folder = this.deps.profiles.currentFolder()): Promise<EnvWriteOutcome> {
+    const values: Record<string, string> = {};
+    for (const k of ['SF_ACCESS_TOKEN', 'SF_INSTANCE_URL']) if (env[k]) values[k] = env[k]!;
+    return this.write(profile, values, folder);
   }
 
   /** Once per file: warn when git does not ignore it and offer to add it to .gitignore. */
@@ -231,3 +255,4 @@ export class EnvWriter {
     }
   }
 }
+

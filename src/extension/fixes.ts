@@ -30,13 +30,16 @@ export function fixAdvice(h: HealthResult): string | undefined {
     case 'org-unavailable':
     case 'rate-limited': return vscode.l10n.t('Try again later.');
     case 'password-expired': return vscode.l10n.t('Log in to Salesforce in the browser to set a new password, then update it with Edit Org.');
+    case 'soap-login-disabled': return vscode.l10n.t("Salesforce retires SOAP login() in Summer '27 and new orgs have it off: Switch to OAuth signs in through your External Client App instead.");
     case 'app-not-approved': return vscode.l10n.t("Check the client id, or ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, permission sets).");
     default: return undefined;
   }
 }
 
 export function fixesFor(h: HealthResult): FixId[] {
-  const fixes = [...(HEALTH_STATES[h.status]?.fixes ?? ['show-log'])];
+  const fixes: FixId[] = [...(HEALTH_STATES[h.status]?.fixes ?? ['show-log'])];
+  // SOAP login() is off (or retired in Summer '27): signing in with OAuth is the way out, so it comes first.
+  if (h.status === 'soap-login-disabled' && !fixes.includes('switch-to-oauth')) fixes.unshift('switch-to-oauth');
   if (!fixes.includes('show-log')) fixes.push('show-log');
   return fixes;
 }
@@ -66,8 +69,7 @@ export async function runFix(fix: FixId, org: OrgProfile | undefined, ui: Ui): P
       await vscode.commands.executeCommand(CommandIds.showLog);
       return;
     case 'switch-to-oauth':
-      // Until the Switch to OAuth command lands (issue 13, extension part): edit the org.
-      await vscode.commands.executeCommand(CommandIds.editOrg, org?.id);
+      await vscode.commands.executeCommand(CommandIds.switchToOAuth, org?.id);
       return;
   }
 }

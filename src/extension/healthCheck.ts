@@ -2,14 +2,18 @@
  * One login test of the active org, started by the health monitor (healthMonitor.ts) once its early outs (no
  * org, Restricted Mode) passed: reads the secrets, asks for an MFA code when the org needs one (interactive
  * only), runs the login tester, records and reports the result, and offers the fixes of a failure.
+ * An org that signs in with OAuth is tested over REST; a refused access token is refreshed, and the new tokens are
+ * stored (SecretStorage, .env) before the result counts (OAuthKeeper.persist); the test takes its turn with the
+ * keeper's refreshes, and a successful one keeps the token fresh from then on (oauthFreshness.ts).
  * On-demand bundle (lazyImpl.ts); the monitor reaches it through its injected `runCheck`.
  */
 import * as vscode from 'vscode';
 import type { HealthResult } from '../core/healthStates';
-import { profileProblems, type OrgProfile } from '../core/profile';
+import { authMethodOf, profileProblems, type OrgProfile, type OrgSecrets } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { offerFixes } from './fixes';
-import type { CheckHost, CheckOptions } from './healthMonitor';
+import type { CheckHost, CheckOptions, LoginTestOptions } from './healthMonitor';
+import { OAuthKeeper, refusedRefreshToken } from './oauthFreshness';
 import { CommandIds, proxySettings } from './settings';
 import { labelFor } from './statusBar';
 
@@ -53,13 +57,31 @@ export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: Che
   log.info(`testing login of ${org.name} (${opts.reason})`);
   let health: HealthResult;
   try {
-    health = await deps.tester(org, orgSecrets, {
+    const testOpts: LoginTestOptions = {
       timeoutMs: 30_000,
       fetchLimits: true,
       proxy: proxySettings(),
       retryInvalidLogin: opts.retryInvalidLogin,
       log: log.child('salesforce'),
-    });
+    };
+    if (authMethodOf(org, orgSecrets) === 'oauth') {
+      const keeper = OAuthKeeper.of(host);
+      testOpts.onRefresh = (r) => keeper.persist(org, r);
+      health = await keeper.exclusive(org.id, async () => {
+        // Read again in turn: a refresh that ran meanwhile (the keeper's, another window's) may have rotated them.
+        const fresh: OrgSecrets = await secrets.getOrgSecrets(org.id);
+        let h = await deps.tester(org, fresh, testOpts);
+        if (refusedRefreshToken(h)) {
+          const again = await secrets.getOrgSecrets(org.id);
+          if (again.refreshToken && again.refreshToken !== fresh.refreshToken) h = await deps.tester(org, again, testOpts);
+        }
+        return h;
+      });
+      if (health.status === 'ok') keeper.track(org);
+      else if (health.status === 'signin-required' || health.status === 'app-not-approved') keeper.untrack(org.id);
+    } else {
+      health = await deps.tester(org, orgSecrets, testOpts);
+    }
   } catch (err) {
     // testLogin never throws; a broken tester still ends in a state.
     health = {

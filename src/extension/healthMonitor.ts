@@ -6,11 +6,14 @@
  * This is the activation-time half: the state, the triggers, the queue and the status bar. A test itself
  * (secrets, MFA prompt, testLogin, the report and the fixes) is healthCheck.ts in the on-demand bundle,
  * reached through the injected `runCheck`; the early outs (no org, Restricted Mode) stay here, so they load nothing.
+ * An org that signs in with OAuth also gets a `FreshnessKeeper` (oauthFreshness.ts, on-demand: made by its first
+ * test) that refreshes its access token before it expires; the monitor only holds and disposes it.
  */
 import * as vscode from 'vscode';
 import type { HealthResult } from '../core/healthStates';
 import type { Logger } from '../core/log';
 import type { OrgProfile, OrgSecrets } from '../core/profile';
+import type { EnvWriter } from './envWriter';
 import { Disposable, toDisposable } from './lifecycle';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
@@ -26,6 +29,24 @@ export interface LoginTestOptions {
   retryInvalidLogin?: { attempts: number; delayMs: number };
   proxy?: { url?: string; strictSSL?: boolean };
   log?: Logger;
+  /**
+   * SF_AUTH=oauth: a refused access token is refreshed and the new tokens handed here (awaited) to be stored
+   * (SecretStorage, .env) before the result comes back (src/salesforce/signin/types.ts LoginOptions.onRefresh).
+   */
+  onRefresh?: (r: OAuthRefresh) => void | Promise<void>;
+}
+
+/** What an OAuth refresh gives (src/salesforce/signin/types.ts SignInRefresh). */
+export interface OAuthRefresh {
+  health: HealthResult;
+  env?: Record<string, string>;
+  secrets?: Partial<OrgSecrets>;
+  issuedAt?: number;
+}
+
+/** Keeps the access tokens of OAuth orgs fresh (oauthFreshness.ts); the monitor holds one, made on demand. */
+export interface FreshnessKeeper {
+  dispose(): void;
 }
 export type LoginTester = (profile: OrgProfile, secrets: OrgSecrets, opts?: LoginTestOptions) => Promise<HealthResult>;
 
@@ -46,6 +67,8 @@ export interface HealthMonitorDeps {
   tester: LoginTester;
   isTrusted: () => boolean;
   now?: () => Date;
+  /** The .env writer (on-demand; the OAuth refresh writes the new access token). */
+  envWriter?: () => EnvWriter;
   /** Runs one test of `org` (healthCheck.ts runHealthCheck, in the on-demand bundle). */
   runCheck: (host: CheckHost, org: OrgProfile, opts: CheckOptions) => Promise<HealthResult | undefined>;
 }
@@ -60,6 +83,10 @@ export interface CheckHost {
   paint(): void;
   /** Fires onDidCheck. */
   fire(e: { org: OrgProfile; health: HealthResult }): void;
+  /** Records a result obtained outside a test (an OAuth refresh that failed) and shows it. */
+  setResult(org: OrgProfile, health: HealthResult): void;
+  /** The OAuth freshness keeper, once an OAuth org was tested (made by the on-demand code, disposed with the monitor). */
+  keeper?: FreshnessKeeper;
   /** Test seam (the test API counts tests through it): told when a login test starts and ends. */
   readonly probe?: HealthProbe;
 }
@@ -83,10 +110,12 @@ export class HealthMonitor extends Disposable implements CheckHost {
   probe?: HealthProbe;
   /** While > 0 (a reset or manual entry is in progress) change-triggered re-tests are held back. */
   private holds = 0;
+  keeper?: FreshnessKeeper;
 
   constructor(readonly deps: HealthMonitorDeps) {
     super();
     this._register(toDisposable(() => clearInterval(this.timer)));
+    this._register(toDisposable(() => this.keeper?.dispose()));
     this._register(
       deps.profiles.onDidChange(() => {
         // Results of removed orgs are forgotten: an org added again starts "not checked".
@@ -97,7 +126,8 @@ export class HealthMonitor extends Disposable implements CheckHost {
     );
     this._register(
       deps.secrets.onDidChange((c) => {
-        if (!c.external || this.holds > 0) return;
+        // Another window's OAuth refresh (a new access token) is no reason to test: the keeper reschedules.
+        if (!c.external || this.holds > 0 || c.kind === 'accessToken') return;
         const active = deps.profiles.active();
         if (active && (c.profileId === active.id)) void this.check({ reason: 'secrets changed in another window' });
       }),

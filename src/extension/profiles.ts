@@ -28,6 +28,8 @@ function clean(raw: unknown): OrgProfile | undefined {
   if (envPath) p.envPath = envPath;
   const auth = str('auth');
   if (auth) p.auth = auth as AuthMethod;
+  const instanceUrl = str('instanceUrl');
+  if (instanceUrl) p.instanceUrl = instanceUrl;
   // Not validated here: activation only reads profiles, and the URL / API-version / auth rules are on-demand code.
   // testLogin and the reset flow validate a profile that is not a ValidProfile (once per object), so a hand-edited
   // setting that does not validate stays listed and its Test Connection reports why (INVALID_LOGIN_URL …).

@@ -23,8 +23,11 @@ export class ScriptedUi implements Ui {
   readonly progressTitles: string[] = [];
   readonly progressReports: string[] = [];
   readonly copied: string[] = [];
-  /** Answers for input boxes, in order (undefined = Escape). */
-  readonly inputs: Array<string | undefined> = [];
+  /**
+   * Answers for input boxes, in order (undefined = Escape); a function answers later (e.g. once the browser step
+   * is done: the pasted URL of Switch to OAuth), and its answer is validated as a typed one.
+   */
+  readonly inputs: Array<string | undefined | ((opts: vscode.InputBoxOptions) => Thenable<string | undefined> | string | undefined)> = [];
   /** Answers for quick picks: a label (or predicate) to choose, in order. */
   readonly picks: Array<string | ((item: vscode.QuickPickItem) => boolean) | undefined> = [];
   /** Answers for messages: matched by a substring of the text; the value is the action to press. */
@@ -62,7 +65,12 @@ export class ScriptedUi implements Ui {
   }
 
   input(opts: vscode.InputBoxOptions): Thenable<string | undefined> {
-    const value = this.inputs.length ? this.inputs.shift() : undefined;
+    const next = this.inputs.length ? this.inputs.shift() : undefined;
+    if (typeof next === 'function') return Promise.resolve(next(opts)).then((v) => this.answerInput(opts, v));
+    return this.answerInput(opts, next);
+  }
+
+  private answerInput(opts: vscode.InputBoxOptions, value: string | undefined): Thenable<string | undefined> {
     if (value !== undefined && opts.validateInput) {
       return Promise.resolve(opts.validateInput(value)).then((err) => {
         const msg = typeof err === 'string' ? err : err?.message;

@@ -1,7 +1,8 @@
 /**
  * Secrets live only in `context.secrets` (SecretStorage), keyed per profile:
- * `tokenRelay.<profileId>.password|token|clientSecret`, and `tokenRelay.mailbox.password` for the mailbox.
- * Every value read or written is registered with the redactor before anything else happens with it.
+ * `tokenRelay.<profileId>.password|token|clientSecret|refreshToken|accessToken` (the last two: OAuth orgs), and `tokenRelay.mailbox.password` for the mailbox.
+ * Every value read or written is registered with the redactor before anything else happens with it (an access
+ * token as an ephemeral secret: a new one comes with every refresh).
  * `onDidChange` tells own writes (this window) from outside ones (another window, Settings Sync).
  */
 import * as vscode from 'vscode';
@@ -9,7 +10,7 @@ import type { Logger } from '../core/log';
 import type { OrgSecrets } from '../core/profile';
 import { registerSecret } from '../core/redact';
 import { Disposable } from './lifecycle';
-import { MAILBOX_SECRET_KEY, profileSecretKey, SECTION, type ProfileSecretKind } from './settings';
+import { MAILBOX_SECRET_KEY, PROFILE_SECRET_KINDS, profileSecretKey, SECTION, type ProfileSecretKind } from './settings';
 
 export interface SecretChange {
   key: string;
@@ -20,7 +21,11 @@ export interface SecretChange {
   external: boolean;
 }
 
-const KINDS: ProfileSecretKind[] = ['password', 'token', 'clientSecret'];
+const KINDS = PROFILE_SECRET_KINDS;
+
+function registerKind(key: string, v: string | undefined): void {
+  registerSecret(v, key.endsWith('.accessToken') ? { ephemeral: true } : undefined);
+}
 
 export class SecretStore extends Disposable {
   private readonly emitter = this._register(new vscode.EventEmitter<SecretChange>());
@@ -55,7 +60,7 @@ export class SecretStore extends Disposable {
   private async write(key: string, value: string | undefined): Promise<void> {
     const before = await this.storage.get(key);
     if ((before ?? undefined) === (value || undefined)) return; // no change, no event
-    registerSecret(value);
+    registerKind(key, value);
     const mark = Date.now() + 10_000;
     this.ownWrites.set(key, [...(this.ownWrites.get(key) ?? []), mark]);
     try {
@@ -71,16 +76,18 @@ export class SecretStore extends Disposable {
 
   private async read(key: string): Promise<string | undefined> {
     const v = (await this.storage.get(key)) || undefined;
-    registerSecret(v);
+    registerKind(key, v);
     return v;
   }
 
   async getOrgSecrets(profileId: string): Promise<OrgSecrets> {
-    const [password, token, clientSecret] = await Promise.all(KINDS.map((k) => this.read(profileSecretKey(profileId, k))));
+    const [password, token, clientSecret, refreshToken, accessToken] = await Promise.all(KINDS.map((k) => this.read(profileSecretKey(profileId, k))));
     const out: OrgSecrets = {};
     if (password) out.password = password;
     if (token) out.token = token;
     if (clientSecret) out.clientSecret = clientSecret;
+    if (refreshToken) out.refreshToken = refreshToken;
+    if (accessToken) out.accessToken = accessToken;
     if (password && token) registerSecret(password + token);
     return out;
   }
@@ -94,12 +101,19 @@ export class SecretStore extends Disposable {
     this.log.info(`${value ? 'stored' : 'deleted'} ${kind} of ${profileId}`);
   }
 
-  /** Stores the given secrets (keys left undefined stay as they are). */
-  async setOrgSecrets(profileId: string, secrets: OrgSecrets): Promise<void> {
+  /** Stores the given secrets (keys left undefined stay as they are; '' deletes). */
+  async setOrgSecrets(profileId: string, secrets: Partial<Record<ProfileSecretKind, string>>): Promise<void> {
     for (const k of KINDS) {
       const v = secrets[k];
       if (v !== undefined) await this.setSecret(profileId, k, v);
     }
+  }
+
+  /** Forgets an OAuth sign-in's tokens (Sign Out). */
+  async forgetOAuthTokens(profileId: string): Promise<void> {
+    await this.write(profileSecretKey(profileId, 'refreshToken'), undefined);
+    await this.write(profileSecretKey(profileId, 'accessToken'), undefined);
+    this.log.info(`forgot the OAuth tokens of ${profileId}`);
   }
 
   /** Forgets every secret of a profile (Remove Org). */

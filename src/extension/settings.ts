@@ -32,6 +32,10 @@ export const SettingKeys = {
   mailboxAfterSuccess: 'mailbox.afterSuccess',
   resetTimeout: 'reset.timeoutSeconds',
   resetRequireDkim: 'reset.requireDkim',
+  /** The loopback port of the OAuth redirect `http://localhost:<port>/OauthRedirect` (the External Client App lists it). */
+  oauthCallbackPort: 'oauth.callbackPort',
+  /** The org's session timeout in minutes (how long an OAuth access token lives); 0 = unknown (15 min assumed). */
+  oauthLifetime: 'oauth.lifetimeMinutes',
 } as const;
 
 export const CommandIds = {
@@ -47,6 +51,8 @@ export const CommandIds = {
   testMailbox: 'tokenRelay.testMailbox',
   writeEnv: 'tokenRelay.writeEnv',
   showLog: 'tokenRelay.showLog',
+  switchToOAuth: 'tokenRelay.switchToOAuth',
+  signOut: 'tokenRelay.signOut',
 } as const;
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
 export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
@@ -56,8 +62,12 @@ export const STATUS_BAR_ID = 'tokenRelay.health';
 export const IMPORT_OFFERED_STATE_KEY = 'tokenRelay.importOffered';
 export const LOG_CHANNEL_NAME = 'Token Relay';
 
-/** SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. */
-export type ProfileSecretKind = 'password' | 'token' | 'clientSecret';
+/**
+ * SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. `refreshToken` and
+ * `accessToken` belong to orgs that sign in with OAuth (SF_AUTH=oauth).
+ */
+export type ProfileSecretKind = 'password' | 'token' | 'clientSecret' | 'refreshToken' | 'accessToken';
+export const PROFILE_SECRET_KINDS: readonly ProfileSecretKind[] = ['password', 'token', 'clientSecret', 'refreshToken', 'accessToken'];
 export function profileSecretKey(profileId: string, kind: ProfileSecretKind): string {
   return `${SECTION}.${profileId}.${kind}`;
 }
@@ -123,4 +133,16 @@ export function proxySettings(): { url?: string; strictSSL?: boolean } {
   const url = (http.get<string>('proxy') ?? '').trim();
   const strictSSL = http.get<boolean>('proxyStrictSSL', true);
   return { url: url || undefined, strictSSL };
+}
+
+/** The OAuth callback port (`tokenRelay.oauth.callbackPort`, default 1717 as the sf CLI's). */
+export function oauthCallbackPort(): number {
+  const n = Number(config().get<number>(SettingKeys.oauthCallbackPort) ?? 1717);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : 1717;
+}
+
+/** The org's session timeout (`tokenRelay.oauth.lifetimeMinutes`) in ms, or undefined when not set (0). */
+export function oauthSessionTimeoutMs(): number | undefined {
+  const n = Number(config().get<number>(SettingKeys.oauthLifetime) ?? 0);
+  return Number.isFinite(n) && n > 0 ? Math.max(0.05, n) * 60_000 : undefined; // at least 3 s
 }

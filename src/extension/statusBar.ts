@@ -15,7 +15,7 @@ export type StatusView =
   | { kind: 'checking'; org: OrgProfile; last?: HealthResult }
   | { kind: 'result'; org: OrgProfile; health: HealthResult };
 
-const LINK_COMMANDS = [CommandIds.testConnection, CommandIds.resetToken, CommandIds.switchOrg, CommandIds.showLog, CommandIds.addOrg, CommandIds.importOrgFromEnv];
+const LINK_COMMANDS = [CommandIds.testConnection, CommandIds.resetToken, CommandIds.switchOrg, CommandIds.showLog, CommandIds.addOrg, CommandIds.importOrgFromEnv, CommandIds.switchToOAuth, CommandIds.signOut];
 
 export class HealthStatusBar extends Disposable {
   readonly item: vscode.StatusBarItem;
@@ -117,6 +117,13 @@ export class HealthStatusBar extends Disposable {
         `[$(key) ${vscode.l10n.t('Reset Token')}](command:${CommandIds.resetToken}) · ` +
         `[$(arrow-swap) ${vscode.l10n.t('Switch Org')}](command:${CommandIds.switchOrg}) · ` +
         `[$(output) ${vscode.l10n.t('Show Log')}](command:${CommandIds.showLog})`,
+    );
+    // OAuth (issue 13): an org on OAuth can sign out; the others (and a signed-out one) can switch.
+    const oauthOk = v.org.auth === 'oauth' && !(v.kind === 'result' && v.health.status === 'signin-required');
+    md.appendMarkdown(
+      oauthOk
+        ? ` · [$(sign-out) ${vscode.l10n.t('Sign Out')}](command:${CommandIds.signOut})`
+        : ` · [$(account) ${vscode.l10n.t('Switch to OAuth')}](command:${CommandIds.switchToOAuth})`,
     );
     return md;
   }

@@ -10,7 +10,9 @@ import { removeOrg } from './removeOrg';
 import { resetToken } from './resetToken';
 import { setUpMailbox } from './setUpMailbox';
 import { showLog } from './showLog';
+import { signOut } from './signOut';
 import { switchOrg } from './switchOrg';
+import { switchToOAuth } from './switchToOAuth';
 import { testConnection } from './testConnection';
 import { testMailbox } from './testMailbox';
 import { writeEnv } from './writeEnv';
@@ -28,6 +30,8 @@ const HANDLERS: Record<CommandId, (s: Services, ...args: unknown[]) => unknown> 
   [CommandIds.testMailbox]: testMailbox,
   [CommandIds.writeEnv]: writeEnv,
   [CommandIds.showLog]: showLog,
+  [CommandIds.switchToOAuth]: switchToOAuth,
+  [CommandIds.signOut]: signOut,
 };
 
 export async function runCommand(id: CommandId, s: Services, args: unknown[]): Promise<unknown> {
