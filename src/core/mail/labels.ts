@@ -151,7 +151,10 @@ export function senderRole(address: string | undefined): SenderRole {
 /** Headers that only bulk mail (lists, newsletters) carries. */
 export function isBulkMail(headers: Map<string, unknown> | undefined): boolean {
   if (!headers || typeof headers.get !== 'function') return false;
+  // mailparser gathers List-* headers under `list` ({ id, unsubscribe, … }).
   if (headers.get('list-unsubscribe') !== undefined || headers.get('list-id') !== undefined) return true;
+  const list = headers.get('list') as Record<string, unknown> | undefined;
+  if (list && typeof list === 'object' && (list.unsubscribe !== undefined || list.id !== undefined)) return true;
   const p = headers.get('precedence');
   return typeof p === 'string' && /^\s*(bulk|list|junk)\b/i.test(p);
 }

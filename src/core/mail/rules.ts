@@ -51,6 +51,10 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
   }
 
   if (!reading) {
+    const denied = (fromText?.deniedTokens ?? 0) + (fromHtml?.deniedTokens ?? 0);
+    if (denied) return { kind: 'none', ...base(), reason: 'a 24–25 character value under a label that names something else (a password, code, reference, ID …), not a security token' };
+    if (/(?:^|[\s:：])[A-Za-z0-9]{24,25}(?:$|\s)/m.test(htmlParts.hidden.slice(0, LIMITS.textChars)))
+      return { kind: 'none', ...base(), reason: 'a token-shaped value only in hidden HTML (display:none, font-size:0 …): hidden text never counts' };
     return { kind: 'none', ...base(), reason: 'no token or code on a label line (a "<label>: <value>" line) in the mail' };
   }
   if (reading.truncated) warnings.push(`the ${source} was long; only its first part was scanned`);
