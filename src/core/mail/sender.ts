@@ -145,12 +145,15 @@ export function judgeSender(
   opts: ClassifyOptions,
   authenticated: boolean,
 ): SenderJudgement {
-  if (!fromList.length) return { problem: 'it has no From address' };
+  const raw = Array.isArray(mail.fromRaw) ? mail.fromRaw.filter((l) => typeof l === 'string').slice(0, 20) : [];
+  if (!fromList.length) {
+    const why = raw.length ? rawFromProblem(raw, {}) : undefined;
+    return { problem: why ? `its From field is malformed: ${why}` : 'it has no From address' };
+  }
   if (fromList.length > 1) return { problem: 'it names several From addresses' };
   const address = fromList[0]!.address!;
   const shape = addressShapeProblem(address);
   if (shape) return { problem: `its From address is malformed (${shape.replace(/^the address /, '')})` };
-  const raw = Array.isArray(mail.fromRaw) ? mail.fromRaw.filter((l) => typeof l === 'string').slice(0, 20) : [];
   const rawProblem = rawFromProblem(raw, fromList[0]!);
   if (rawProblem) return { problem: `its From field is malformed: ${rawProblem}` };
   const dkimNote = () =>
