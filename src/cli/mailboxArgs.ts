@@ -4,12 +4,15 @@
  * the verification-code line and the mapping of watcher failures to exit codes.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, ParsedArgs } from './io';
+import type { CliIO, ParsedArgs } from './io';
+import { EXIT, UsageError, err, flagString } from './io';
 import { readEnvFile } from '../envfile';
-import { createLogger, Logger } from '../core/log';
+import type { Logger } from '../core/log';
+import { createLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';
-import { MailboxConfig, MailboxError, defaultPort, isAbortError } from '../mail';
+import type { MailboxConfig} from '../mail';
+import { MailboxError, defaultPort, isAbortError } from '../mail';
 
 export const IMAP_VALUE_FLAGS = ['dotenv', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder', 'username', 'since', 'timeout', 'after-success', 'imap-proxy', 'authserv-id', 'forwarded-from'];
 export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
@@ -120,7 +123,7 @@ export function verificationLine(v: MailVerdict | { code?: string; username?: st
 /** Maps a watcher failure to CONTRACTS' exit codes, with one clear stderr line. */
 export function reportWatchError(io: CliIO, cmd: string, e: unknown): number {
   if (isAbortError(e)) {
-    err(io, `token-relay ${cmd}: ${(e as Error).message.replace(/\.$/, '')}${/Timed out/.test((e as Error).message) ? ' (raise --timeout)' : ''}.`);
+    err(io, `token-relay ${cmd}: ${(e).message.replace(/\.$/, '')}${/Timed out/.test((e).message) ? ' (raise --timeout)' : ''}.`);
     return EXIT.failed;
   }
   if (e instanceof MailboxError) {

@@ -163,7 +163,7 @@ function styleHidingRules(src: string): HidingRules {
   return rules;
 }
 
-const ATTR_RE = /([^\s"'=<>\/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+const ATTR_RE = /([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
 /** Whether a start tag's attributes hide the element. */
 function tagHides(name: string, attrs: string, rules: HidingRules): boolean {

@@ -75,6 +75,7 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
     // The raw From field(s) as received: mailparser drops NUL and other controls and decodes encoded-words
     // inside addresses; core reads the field on its own (src/core/mail/address.ts).
     fromRaw: rawFromLines(headerLines),
+    subjectFields: Array.isArray(headerLines) ? headerLines.filter((h) => h && h.key === 'subject').length : undefined,
     subject: p.subject,
     text: p.text,
     html: p.html,

@@ -11,7 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildMail, Layout } from './mails';
+import type { Layout } from './mails';
+import { buildMail } from './mails';
 
 export const NON_TOKEN_DIR = path.join(__dirname, '..', 'fixtures', 'non-token');
 export const CORPUS_USER = 'jane.doe@acme.example';

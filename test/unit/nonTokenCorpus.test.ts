@@ -99,6 +99,9 @@ test('unknown-language labels: only from a transactional sender, right under a u
   assert.equal(mk('support@salesforce.com', `Felhasználónév: ${CORPUS_USER}\nBiztonsági kulcsszó: ${T}`, 'Your new password').kind, 'none');
   assert.equal(mk('support@salesforce.com', `Felhasználónév: ${CORPUS_USER}\nBiztonsági kulcsszó: ${T}`, 'x', { 'list-unsubscribe': '<mailto:u@x>' }).kind, 'none');
   assert.equal(mk('alice@salesforce.com', `Felhasználónév: ${CORPUS_USER}\nBiztonsági kulcsszó: ${T}`).kind, 'none');
+  // Two Subject fields (parsers differ in which they show): the subject cannot vouch for the mail (found by npm run fuzz).
+  const two = classifyMail({ from: { value: [{ address: 'support@salesforce.com' }] }, subject: 'x', subjectFields: 2, text: `Felhasználónév: ${CORPUS_USER}\nBiztonsági kulcsszó: ${T}` });
+  assert.equal(two.kind, 'none');
   assert.equal(mk('news@email.salesforce.com', `Username: ${CORPUS_USER}\nSecurity token (case-sensitive): ${T}`).kind, 'none');
   // A vocabulary label from an "other" salesforce.com sender counts right under a username line only.
   assert.equal(mk('alice@salesforce.com', `Username: ${CORPUS_USER}\nSecurity token (case-sensitive): ${T}`).kind, 'token');

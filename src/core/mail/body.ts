@@ -2,7 +2,8 @@
  * Body reading: finds the `<label>: <value>` lines of one part (text, or HTML turned into text) and pairs
  * username lines with token and code lines. Line by line, bounded by LIMITS, no backtracking regexes.
  */
-import { LabelKind, tokenLabelKind } from './labels';
+import type { LabelKind} from './labels';
+import { tokenLabelKind } from './labels';
 import { LIMITS } from './types';
 
 const TOKEN_RE = /^[A-Za-z0-9]{24,25}$/;

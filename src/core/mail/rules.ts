@@ -1,9 +1,11 @@
 /** The rules: which reading of which part counts, and what the sender checks make of it (see ../tokenMail.ts). */
 import { htmlToTextParts, normaliseNewlines, tidyText } from '../html';
-import { PartReading, readPart } from './body';
+import type { PartReading} from './body';
+import { readPart } from './body';
 import { isBulkMail, senderRole, subjectSaysOtherMail } from './labels';
 import { dkimPassForSalesforce, judgeSender } from './sender';
-import { ClassifyOptions, LIMITS, MailInput, MailVerdict } from './types';
+import type { ClassifyOptions, MailInput, MailVerdict } from './types';
+import { LIMITS } from './types';
 
 export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailVerdict {
   const warnings: string[] = [];
@@ -141,6 +143,7 @@ function tokenRefusal(mail: MailInput, reading: PartReading, effective: string |
     if (role !== 'transactional') return `a token-shaped value under a label that does not say "security token", from ${effective}, which is not a Salesforce support/noreply address`;
     if (reading.loose || !reading.tokenUsername) return 'a token-shaped value under a label that does not say "security token", and not right under a username line';
     if (bulk) return 'a token-shaped value under a label that does not say "security token", in a bulk mail (List-Unsubscribe/List-Id/Precedence headers)';
+    if (typeof mail.subjectFields === 'number' && mail.subjectFields > 1) return 'a token-shaped value under a label that does not say "security token", in a mail with several Subject fields';
     if (subjectSaysOtherMail(mail.subject)) return 'a token-shaped value under a label that does not say "security token", in a mail whose subject names another kind of mail';
   } else if (role === 'other') {
     if (reading.loose || !reading.tokenUsername) return `a security-token line from ${effective}, which is not a Salesforce support/noreply address, and not right under a username line`;

@@ -5,8 +5,10 @@
  * mailbox), and which forwards count (only the user's own, from a configured address).
  */
 import { addressShapeProblem, rawFromProblem } from './address';
-import { AuthservTrust, authservTrust, receiverDkimPass } from './authResults';
-import { ClassifyOptions, LIMITS, MailInput } from './types';
+import type { AuthservTrust} from './authResults';
+import { authservTrust, receiverDkimPass } from './authResults';
+import type { ClassifyOptions, MailInput } from './types';
+import { LIMITS } from './types';
 
 /**
  * The From domain is salesforce.com or a subdomain of it (case-insensitive, exact label match), and the
@@ -56,7 +58,7 @@ const FORWARD_PREFIXES = ['fwd', 'fw', 'wg', 'tr', 'rv', 'enc', 'i', 'doorst', '
 const FORWARD_RE = new RegExp(`^(?:${FORWARD_PREFIXES.join('|')})\\s*(?:\\[[^\\[\\]]{0,40}\\]|\\([^()]{0,40}\\))?\\s*[:：]`, 'iu');
 /** `[Fwd: …]`, `(Fwd: …)` around the subject, `(fwd)` / `[fwd]` anywhere (Pine and list software). */
 const BRACKETED_FORWARD_RE = new RegExp(`^[\\[({【]\\s*(?:${FORWARD_PREFIXES.join('|')})\\s*(?:\\[[^\\[\\]]{0,40}\\])?\\s*[:：]`, 'iu');
-const FWD_TAG_RE = /[\[({【]\s*(?:fwd?|fw|forward|forwarded)\s*[\])}】]/iu;
+const FWD_TAG_RE = /[[({【]\s*(?:fwd?|fw|forward|forwarded)\s*[\])}】]/iu;
 const REPLY_RE = /^(?:re|aw|sv|antw|odp|vá|ynt)\s*(?:\[\d{1,4}\])?\s*[:：]/iu;
 
 /**
@@ -97,8 +99,8 @@ export function subjectForwarded(raw: string | undefined): boolean {
 /** The address a Resent-From (or Resent-Sender) header names, if the mail was re-sent. */
 function resentFrom(mail: MailInput): string | undefined {
   for (const name of ['resent-from', 'resent-sender']) {
-    const v = mail.headers?.get?.(name);
-    const first = Array.isArray(v) ? v[0] : v;
+    const v: unknown = mail.headers && typeof mail.headers.get === 'function' ? mail.headers.get(name) : undefined;
+    const first: unknown = Array.isArray(v) ? (v as unknown[])[0] : v;
     const obj = first as { value?: Array<{ address?: unknown }>; text?: unknown } | string | undefined;
     if (obj && typeof obj === 'object' && Array.isArray(obj.value) && typeof obj.value[0]?.address === 'string') return obj.value[0].address;
     const text = typeof obj === 'string' ? obj : typeof obj?.text === 'string' ? obj.text : undefined;

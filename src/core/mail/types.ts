@@ -16,6 +16,8 @@ export interface MailInput {
    * encoded-words that do not belong in an address.
    */
   fromRaw?: string[];
+  /** How many Subject header fields the mail has (RFC 5322 allows one; parsers differ in which they show). */
+  subjectFields?: number;
 }
 
 export interface ClassifyOptions {
