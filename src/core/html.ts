@@ -134,13 +134,18 @@ function styleHidingRules(src: string): HidingRules {
   const rules: HidingRules = { classes: new Set(), ids: new Set(), tags: new Set() };
   let from = 0;
   let total = 0;
+  const openRe = /<style/gi;
+  const closeRe = /<\/style/gi;
   for (let blocks = 0; blocks < 50; blocks++) {
-    const open = src.toLowerCase().indexOf('<style', from);
-    if (open < 0) break;
+    openRe.lastIndex = from;
+    const o = openRe.exec(src);
+    if (!o) break;
+    const open = o.index;
     const gt = src.indexOf('>', open);
     if (gt < 0) break;
-    let close = src.toLowerCase().indexOf('</style', gt);
-    if (close < 0) close = src.length;
+    closeRe.lastIndex = gt;
+    const c = closeRe.exec(src);
+    const close = c ? c.index : src.length;
     const css = src.slice(gt + 1, Math.min(close, gt + 1 + 200_000));
     total += css.length;
     for (const chunk of css.split('}')) {
