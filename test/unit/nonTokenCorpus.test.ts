@@ -106,6 +106,9 @@ test('unknown-language labels: only from a transactional sender, right under a u
   // A vocabulary label from an "other" salesforce.com sender counts right under a username line only.
   assert.equal(mk('alice@salesforce.com', `Username: ${CORPUS_USER}\nSecurity token (case-sensitive): ${T}`).kind, 'token');
   assert.equal(mk('alice@salesforce.com', `Security token (case-sensitive): ${T}`).kind, 'none');
+  // The text part names the value a password; the HTML part (under another label) cannot make it a token.
+  const parts = classifyMail({ from: { value: [{ address: 'support@salesforce.com' }] }, subject: 'x', text: `Username: ${CORPUS_USER}\nPassword: ${T}`, html: `<p>Username: ${CORPUS_USER}<br>Xyzzy: ${T}</p>` });
+  assert.equal(parts.kind, 'none', parts.reason);
   // A denied line next to the real one does not disturb it.
   assert.equal(mk('support@salesforce.com', `Username: ${CORPUS_USER}\nSecurity token (case-sensitive): ${T}\nReference: Zz9${T.slice(3)}`).token, T);
 });

@@ -80,7 +80,12 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
   }
 
   if (reading.token) {
-    const refusal = tokenRefusal(mail, reading, judged.effective, htmlParts);
+    // The HTML part's value that the text part shows but does not take (under a password/code/… label, or
+    // in prose): the parts disagree about what it is.
+    const textRefuses = source === 'HTML part' && rawText.includes(reading.token);
+    const refusal = textRefuses
+      ? 'the HTML part shows a token-shaped value that the text part does not present as a security token'
+      : tokenRefusal(mail, reading, judged.effective, htmlParts);
     if (refusal) return { kind: 'none', ...base(), reason: refusal };
     if (judged.forwardedBy) warnings.push(`a forwarded copy, trusted because ${judged.forwardedBy} is a configured forwardedFrom address`);
     if (reading.ambiguous) warnings.push(`${reading.ambiguous}; the first one was used`);
