@@ -1,5 +1,5 @@
 /**
- * token-relay extract [--username U] [--require-dkim] [--trust-forwarded] FILE.eml|-
+ * token-relay extract [--username U] [--require-dkim] [--authserv-id ID] [--trust-forwarded] [--forwarded-from ADDR] FILE.eml|-
  * Classifies one mail and prints one JSON object (CONTRACTS.md): exit 0 whatever the kind,
  * 2 on usage errors or unreadable input.
  */
@@ -8,10 +8,11 @@ import path from 'node:path';
 import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { DEFAULT_MAX_BYTES, parseAndClassify } from '../mail';
 import { registerSecret, safeErrorMessage } from '../core/redact';
+import { mailTrustFromFlags } from './mailboxArgs';
 
 export const help = `token-relay extract: recognise a Salesforce security-token mail and print what it holds
 
-Usage: token-relay extract [--username U] [--require-dkim] [--trust-forwarded] FILE.eml
+Usage: token-relay extract [--username U] [--require-dkim] [--authserv-id ID] [--forwarded-from ADDR] FILE.eml
        token-relay extract [--username U] -            (reads the mail from standard input)
 
 Prints one JSON object on stdout:
@@ -26,19 +27,26 @@ kind is one of
 
 Options:
   --username U        the Salesforce username the token must be for (case-insensitive)
-  --require-dkim      trust only mails with "Authentication-Results: dkim=pass header.d=salesforce.com"
-  --trust-forwarded   accept forwarded copies (Fwd: subjects, Resent-* headers, forwarded bodies)
+  --require-dkim      trust only mails whose receiving server's Authentication-Results header says
+                      dkim=pass header.d=salesforce.com; needs --authserv-id here (no IMAP host to
+                      default to)
+  --authserv-id ID    the receiving server's authserv-id (the first word of its Authentication-Results
+                      header, e.g. mx.google.com); only headers with it count; comma-separated for several
+  --trust-forwarded   forwarded copies (Fwd: subjects, Resent-* headers, forwarded bodies) are refused;
+                      this alone trusts none either: name your forwarding address with --forwarded-from
+  --forwarded-from A  trust forwards sent by A (your own address; implies --trust-forwarded)
   --max-bytes N       read at most N bytes of the mail (default ${DEFAULT_MAX_BYTES})
 
 Exit: 0 when the mail was read (whatever its kind), 2 on usage errors or unreadable input.
 `;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { values: ['username', 'max-bytes'], booleans: ['require-dkim', 'trust-forwarded'] });
+  const args = parseArgs(argv, { values: ['username', 'max-bytes', 'authserv-id', 'forwarded-from'], booleans: ['require-dkim', 'trust-forwarded'] });
   if (args.positionals.length === 0) throw new UsageError('give a mail file (FILE.eml, or - for standard input)');
   if (args.positionals.length > 1) throw new UsageError(`one mail file at a time (got ${args.positionals.length})`);
   const username = flagString(args, 'username');
   if (username !== undefined && !username.trim()) throw new UsageError('--username needs a non-empty value');
+  const trust = mailTrustFromFlags(args);
   let maxBytes = DEFAULT_MAX_BYTES;
   const mb = flagString(args, 'max-bytes');
   if (mb !== undefined) {
@@ -58,8 +66,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
   const verdict = await parseAndClassify(source, {
     username: username?.trim(),
-    requireDkim: args.flags.has('require-dkim'),
-    trustForwarded: args.flags.has('trust-forwarded'),
+    ...trust,
     // We hold the whole input (or maxBytes + 1 of it; a test IO may hand over more): one of exactly maxBytes was not cut.
     maxBytes: source.length === maxBytes ? maxBytes + 1 : maxBytes,
   });

@@ -4,14 +4,17 @@
  * the verification-code line and the mapping of watcher failures to exit codes.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, ParsedArgs } from './io';
+import type { CliIO, ParsedArgs } from './io';
+import { EXIT, UsageError, err, flagString } from './io';
 import { readEnvFile } from '../envfile';
-import { createLogger, Logger } from '../core/log';
+import type { Logger } from '../core/log';
+import { createLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';
-import { MailboxConfig, MailboxError, defaultPort, isAbortError } from '../mail';
+import type { MailboxConfig} from '../mail';
+import { MailboxError, defaultPort, isAbortError } from '../mail';
 
-export const IMAP_VALUE_FLAGS = ['dotenv', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder', 'username', 'since', 'timeout', 'after-success', 'imap-proxy'];
+export const IMAP_VALUE_FLAGS = ['dotenv', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder', 'username', 'since', 'timeout', 'after-success', 'imap-proxy', 'authserv-id', 'forwarded-from'];
 export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
 
 export const IMAP_FLAGS_HELP = `IMAP options:
@@ -27,8 +30,16 @@ export const IMAP_FLAGS_HELP = `IMAP options:
                          (http://user:pass@host:port), set TOKEN_RELAY_IMAP_PROXY in the env file or
                          the environment instead: arguments are visible to other processes (ps)
   --after-success A      leave (default) | seen | delete the token mail
-  --require-dkim         trust only mails with a DKIM pass for salesforce.com
-  --trust-forwarded      accept forwarded copies of the token mail
+  --require-dkim         trust only mails whose receiving server's Authentication-Results
+                         header says dkim=pass header.d=salesforce.com
+  --authserv-id ID       the receiving server's authserv-id (the first word of its
+                         Authentication-Results header, e.g. mx.google.com); comma-separated
+                         for several. Default: the IMAP host's registrable domain and its
+                         subdomains (imap.example.org: example.org, mx.example.org …)
+  --trust-forwarded      forwarded copies of the token mail are refused; this alone trusts none
+                         either: name your own forwarding address with --forwarded-from
+  --forwarded-from ADDR  trust forwards of the token mail sent by ADDR (your own address; implies
+                         --trust-forwarded; with --require-dkim it needs a DKIM pass for ADDR's domain)
   --verbose              log the watcher's steps on stderr
 The IMAP secret comes from TOKEN_RELAY_IMAP_PASSWORD (password or app password) or
 TOKEN_RELAY_IMAP_ACCESS_TOKEN (OAuth access token, XOAUTH2), in the env file or the environment,
@@ -147,7 +158,7 @@ export function verificationLine(v: MailVerdict | { code?: string; username?: st
 /** Maps a watcher failure to CONTRACTS' exit codes, with one clear stderr line. */
 export function reportWatchError(io: CliIO, cmd: string, e: unknown): number {
   if (isAbortError(e)) {
-    err(io, `token-relay ${cmd}: ${(e as Error).message.replace(/\.$/, '')}${/Timed out/.test((e as Error).message) ? ' (raise --timeout)' : ''}.`);
+    err(io, `token-relay ${cmd}: ${(e).message.replace(/\.$/, '')}${/Timed out/.test((e).message) ? ' (raise --timeout)' : ''}.`);
     return EXIT.failed;
   }
   if (e instanceof MailboxError) {
@@ -156,4 +167,32 @@ export function reportWatchError(io: CliIO, cmd: string, e: unknown): number {
   }
   err(io, `token-relay ${cmd}: ${safeErrorMessage(e)}`);
   return EXIT.failed;
+}
+
+/** The classifier's trust options shared by watch, reset and extract (issue 15 items 4, 5). */
+export interface MailTrustFlags {
+  requireDkim: boolean;
+  trustForwarded: boolean;
+  authservId?: string[];
+  forwardedFrom?: string[];
+}
+
+/** --require-dkim, --authserv-id, --trust-forwarded, --forwarded-from, checked. */
+export function mailTrustFromFlags(args: ParsedArgs): MailTrustFlags {
+  const list = (flag: string, check: RegExp, what: string): string[] | undefined => {
+    const v = flagString(args, flag);
+    if (v === undefined) return undefined;
+    const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+    if (!items.length) throw new UsageError(`--${flag} needs ${what}`);
+    for (const x of items) if (x.length > 253 || !check.test(x)) throw new UsageError(`--${flag} needs ${what} (got "${x}")`);
+    return items;
+  };
+  const authservId = list('authserv-id', /^[A-Za-z0-9._-]+$/, 'a host name (the authserv-id of your mail server)');
+  const forwardedFrom = list('forwarded-from', /^[^\s@<>(),;:"]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/, 'an email address');
+  return {
+    requireDkim: args.flags.has('require-dkim'),
+    trustForwarded: args.flags.has('trust-forwarded') || !!forwardedFrom,
+    ...(authservId ? { authservId } : {}),
+    ...(forwardedFrom ? { forwardedFrom } : {}),
+  };
 }

@@ -14,7 +14,7 @@ import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
 import { cliProfile } from './login';
 import {
   IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
-  stderrLogger, verificationLine,
+  stderrLogger, verificationLine, mailTrustFromFlags,
 } from './mailboxArgs';
 
 export const help = `token-relay reset: reset the Salesforce security token and catch the new one from your mailbox
@@ -77,10 +77,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       timeoutMs: Math.round(timeoutS * 1000),
       log,
       login: { proxy: proxyFromEnv(vars, profile.loginUrl) },
-      watch: {
-        requireDkim: args.flags.has('require-dkim'),
-        trustForwarded: args.flags.has('trust-forwarded'),
-      },
+      watch: mailTrustFromFlags(args),
       open: async (url) => {
         err(io, `token-relay reset: open this page and click "Reset Security Token":`);
         io.stderr(`${url}\n`);

@@ -9,7 +9,7 @@ import { registerSecret, safeErrorMessage } from '../core/redact';
 import { TokenFound, watchForToken } from '../mail';
 import {
   IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
-  stderrLogger, verificationLine,
+  stderrLogger, verificationLine, mailTrustFromFlags,
 } from './mailboxArgs';
 
 export const help = `token-relay watch: wait for the Salesforce security-token mail and print it
@@ -89,8 +89,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     found = await watchForToken({
       mailbox, since, username, signal: deadline.signal, log,
-      requireDkim: args.flags.has('require-dkim'),
-      trustForwarded: args.flags.has('trust-forwarded'),
+      ...mailTrustFromFlags(args),
       onVerificationCode: (v) => err(io, verificationLine(v)),
     });
   } catch (e) {

@@ -5,6 +5,8 @@
  * - tags are removed; block-level tags (`<br>`, `<p>`, `<div>`, `<tr>`, `<li>`, headings, tables …) become
  *   line breaks, cells (`<td>`, `<th>`) become a space, so `<td>Label:</td><td>value</td>` stays on one line;
  * - `<script>`, `<style>`, `<head>`, `<title>`, `<template>` and comments are dropped with their content;
+ * - hidden elements (`hidden` attribute, display:none, visibility:hidden, font-size:0, opacity:0 … inline
+ *   or by a <style> rule) are set apart: `htmlToTextParts` returns them as `hidden`, `htmlToText` drops them;
  * - character references are decoded: named (the common set), decimal and hexadecimal; `&nbsp;` is a space;
  * - runs of spaces collapse, lines are trimmed, more than two blank lines collapse.
  */
@@ -56,17 +58,167 @@ function isNameChar(c: number): boolean {
 
 /**
  * Converts HTML to text. `maxChars` caps the input scanned (the rest is ignored); the output is never
- * longer than the input.
+ * longer than the input. Hidden content (see `htmlToTextParts`) is left out.
  */
 export function htmlToText(html: string, maxChars = 2_000_000): string {
+  return htmlToTextParts(html, maxChars).text;
+}
+
+const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'basefont', 'frame', 'keygen']);
+/** Start tags that close an open element of the same kind (HTML's implied end tags). */
+const SELF_CLOSING_PEERS: Record<string, string[]> = {
+  p: ['p'], li: ['li'], td: ['td', 'th'], th: ['td', 'th'], tr: ['tr', 'td', 'th'], option: ['option'], dt: ['dt', 'dd'], dd: ['dt', 'dd'],
+};
+/** Attribute sections longer than this are not read: the element counts as hidden (fails closed). */
+const MAX_TAG_ATTR_CHARS = 4096;
+const MAX_HIDDEN_CHARS = 512 * 1024;
+const MAX_STACK = 10_000;
+
+/**
+ * Whether CSS declarations hide what they style: display:none, visibility:hidden|collapse, font-size (or
+ * the font shorthand) of 0 or under 2px, opacity under 0.1, zero height/width (or max-) with
+ * overflow:hidden, mso-hide:all, color:transparent, text-indent or left/top far off screen. A declaration
+ * list with a backslash (CSS escapes) counts as hiding: it is not read.
+ */
+export function cssHides(declarations: string): boolean {
+  let d = decodeEntities(declarations.slice(0, MAX_TAG_ATTR_CHARS)).toLowerCase();
+  if (d.includes('\\')) return true;
+  // CSS comments out (indexOf, linear).
+  for (let k = d.indexOf('/*'); k >= 0; k = d.indexOf('/*', k)) {
+    const e = d.indexOf('*/', k + 2);
+    d = d.slice(0, k) + ' ' + (e < 0 ? '' : d.slice(e + 2));
+  }
+  const decls = new Map<string, string>();
+  for (const part of d.split(';')) {
+    const c = part.indexOf(':');
+    if (c > 0) decls.set(part.slice(0, c).trim(), part.slice(c + 1).replace(/!\s*important/g, '').trim().replace(/\s+/g, ' '));
+  }
+  const num = (v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const m = /^(-?[0-9]*\.?[0-9]+)([a-z%]*)/.exec(v);
+    return m ? Number(m[1]) : undefined;
+  };
+  if (decls.get('display') === 'none') return true;
+  if (/^(hidden|collapse)/.test(decls.get('visibility') ?? '')) return true;
+  if (decls.get('mso-hide') === 'all' || decls.get('color') === 'transparent') return true;
+  const fs = num(decls.get('font-size'));
+  if (fs !== undefined && fs < 2) return true;
+  const font = decls.get('font');
+  if (font !== undefined) {
+    const size = font.split(/[\s/]/).find((t) => /^-?[0-9]*\.?[0-9]+(px|pt|em|rem|%)?$/.test(t));
+    if (size !== undefined && Number(/^-?[0-9]*\.?[0-9]+/.exec(size)![0]) < 2) return true;
+  }
+  const op = num(decls.get('opacity'));
+  if (op !== undefined && op < 0.1) return true;
+  if (decls.get('overflow') === 'hidden' || decls.get('overflow-y') === 'hidden' || decls.get('overflow-x') === 'hidden') {
+    for (const k of ['height', 'max-height', 'width', 'max-width']) {
+      const v = num(decls.get(k));
+      if (v !== undefined && v <= 1) return true;
+    }
+  }
+  for (const k of ['text-indent', 'left', 'top', 'margin-left', 'margin-top']) {
+    const v = num(decls.get(k));
+    if (v !== undefined && v <= -500) return true;
+  }
+  return false;
+}
+
+interface HidingRules {
+  classes: Set<string>;
+  ids: Set<string>;
+  tags: Set<string>;
+}
+
+/** Class, id and tag selectors that <style> blocks hide (the last simple selector of each rule). */
+function styleHidingRules(src: string): HidingRules {
+  const rules: HidingRules = { classes: new Set(), ids: new Set(), tags: new Set() };
+  let from = 0;
+  let total = 0;
+  const openRe = /<style/gi;
+  const closeRe = /<\/style/gi;
+  for (let blocks = 0; blocks < 50; blocks++) {
+    openRe.lastIndex = from;
+    const o = openRe.exec(src);
+    if (!o) break;
+    const open = o.index;
+    const gt = src.indexOf('>', open);
+    if (gt < 0) break;
+    closeRe.lastIndex = gt;
+    const c = closeRe.exec(src);
+    const close = c ? c.index : src.length;
+    const css = src.slice(gt + 1, Math.min(close, gt + 1 + 200_000));
+    total += css.length;
+    for (const chunk of css.split('}')) {
+      const brace = chunk.lastIndexOf('{');
+      if (brace < 0) continue;
+      if (!cssHides(chunk.slice(brace + 1))) continue;
+      const before = chunk.slice(0, brace);
+      const selectors = before.slice(before.lastIndexOf('{') + 1);
+      for (const sel of selectors.split(',')) {
+        const last = sel.trim().split(/[\s>+~]+/).pop() ?? '';
+        for (const m of last.matchAll(/([.#])([A-Za-z0-9_-]{1,100})/g)) (m[1] === '.' ? rules.classes : rules.ids).add(m[2]!.toLowerCase());
+        const tag = /^([a-z][a-z0-9]*)/i.exec(last)?.[1];
+        if (tag && !/[.#[:]/.test(last)) rules.tags.add(tag.toLowerCase());
+        if (last === '*') rules.tags.add('*');
+      }
+    }
+    from = close + 1;
+    if (total > 1_000_000) break;
+  }
+  return rules;
+}
+
+const ATTR_RE = /([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+
+/** Whether a start tag's attributes hide the element. */
+function tagHides(name: string, attrs: string, rules: HidingRules): boolean {
+  if (attrs.length > MAX_TAG_ATTR_CHARS) return true;
+  if (rules.tags.has(name) || rules.tags.has('*')) return true;
+  if (!attrs.trim()) return false;
+  ATTR_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ATTR_RE.exec(attrs))) {
+    const key = m[1]!.toLowerCase();
+    const value = m[2] ?? m[3] ?? m[4] ?? '';
+    if (key === 'hidden') return true;
+    if (key === 'style' && cssHides(value)) return true;
+    if (key === 'class' && rules.classes.size && decodeEntities(value).toLowerCase().split(/\s+/).some((c) => rules.classes.has(c))) return true;
+    if (key === 'id' && rules.ids.has(decodeEntities(value).trim().toLowerCase())) return true;
+    if (key === 'type' && name === 'input') return false;
+  }
+  return false;
+}
+
+/**
+ * Converts HTML to text and sets hidden content apart: `text` is what a reader sees, `hidden` the text of
+ * elements that are hidden (the `hidden` attribute; display:none, visibility:hidden, font-size:0,
+ * opacity:0 … in a style attribute or a <style> rule for a class, id or tag). Elements are tracked on a
+ * stack (implied end tags of p/li/td/tr/option/dt/dd honoured); an unclosed hidden element hides the rest.
+ */
+export function htmlToTextParts(html: string, maxChars = 2_000_000): { text: string; hidden: string } {
   const src = html.length > maxChars ? html.slice(0, maxChars) : html;
+  const rules = styleHidingRules(src);
   const out: string[] = [];
+  const hiddenOut: string[] = [];
+  let hiddenChars = 0;
   let textStart = 0;
   let i = 0;
   const n = src.length;
   const unclosed = new Set<string>();
+  const stack: Array<{ name: string; hidden: boolean }> = [];
+  let hiddenDepth = 0;
+  const emit = (s: string) => {
+    if (!hiddenDepth) out.push(s);
+    else if (hiddenChars < MAX_HIDDEN_CHARS) {
+      hiddenOut.push(s);
+      hiddenChars += s.length;
+    }
+  };
   const flushText = (end: number) => {
-    if (end > textStart) out.push(decodeEntities(src.slice(textStart, end)));
+    if (end > textStart) emit(decodeEntities(src.slice(textStart, end)));
+  };
+  const pop = (k: number) => {
+    while (stack.length > k) if (stack.pop()!.hidden) hiddenDepth--;
   };
   while (i < n) {
     const lt = src.indexOf('<', i);
@@ -81,7 +233,7 @@ export function htmlToText(html: string, maxChars = 2_000_000): string {
         end = close < 0 ? n : close + 3;
       } else if (src.startsWith('<![CDATA[', lt)) {
         const close = src.indexOf(']]>', lt + 9);
-        if (close >= 0) out.push(src.slice(lt + 9, close));
+        if (close >= 0) emit(src.slice(lt + 9, close));
         end = close < 0 ? n : close + 3;
       } else {
         const close = src.indexOf('>', lt + 2);
@@ -108,7 +260,8 @@ export function htmlToText(html: string, maxChars = 2_000_000): string {
       break;
     }
     i = textStart = gt + 1;
-    if (!closing && SKIP_CONTENT_TAGS.has(name) && src.charCodeAt(gt - 1) !== 47 && !unclosed.has(name)) {
+    const selfClosed = src.charCodeAt(gt - 1) === 47;
+    if (!closing && SKIP_CONTENT_TAGS.has(name) && !selfClosed && !unclosed.has(name)) {
       // Skip to the matching close tag (case-insensitive). A <head> that is never closed ends at <body>;
       // any other unclosed element is not skipped at all (its text stays). Failed searches are
       // remembered, so a flood of unclosed <script> tags stays linear.
@@ -117,7 +270,7 @@ export function htmlToText(html: string, maxChars = 2_000_000): string {
       const m = re.exec(src);
       if (m) {
         i = textStart = m.index + m[0].length;
-        out.push('\n');
+        emit('\n');
         continue;
       }
       unclosed.add(name);
@@ -127,16 +280,45 @@ export function htmlToText(html: string, maxChars = 2_000_000): string {
         const b = body.exec(src);
         if (b) {
           i = textStart = b.index;
-          out.push('\n');
+          emit('\n');
           continue;
         }
       }
     }
-    if (BLOCK_TAGS.has(name)) out.push('\n');
-    else if (CELL_TAGS.has(name)) out.push(' ');
+    if (closing) {
+      // Pop to the matching open element (looking a bounded way down the stack; stray end tags are ignored).
+      for (let k = stack.length - 1; k >= 0 && k >= stack.length - 200; k--) {
+        if (stack[k]!.name === name) {
+          pop(k);
+          break;
+        }
+      }
+    } else {
+      const peers = SELF_CLOSING_PEERS[name];
+      if (peers) {
+        for (let k = stack.length - 1; k >= 0 && k >= stack.length - 3; k--) {
+          if (peers.includes(stack[k]!.name)) {
+            pop(k);
+            break;
+          }
+          if (!['td', 'th', 'tr', 'p', 'li', 'dt', 'dd', 'option'].includes(stack[k]!.name)) break;
+        }
+      }
+      if (!VOID_TAGS.has(name) && !selfClosed && stack.length < MAX_STACK) {
+        const hidden = tagHides(name, src.slice(j, gt), rules);
+        stack.push({ name, hidden });
+        if (hidden) hiddenDepth++;
+      } else if (stack.length >= MAX_STACK && !VOID_TAGS.has(name) && !selfClosed && tagHides(name, src.slice(j, gt), rules)) {
+        // Too deep to track: hide the rest rather than show something hidden.
+        stack.push({ name, hidden: true });
+        hiddenDepth++;
+      }
+    }
+    if (BLOCK_TAGS.has(name)) emit('\n');
+    else if (CELL_TAGS.has(name)) emit(' ');
   }
   flushText(n);
-  return tidyText(out.join(''));
+  return { text: tidyText(out.join('')), hidden: tidyText(hiddenOut.join('')) };
 }
 
 /** Finds the '>' that ends a tag whose name ends at `from`, honouring quoted attribute values. */

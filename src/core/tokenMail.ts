@@ -10,10 +10,24 @@
  *  - check the username inside the mail (compliance BCC mailboxes get everybody's token mail);
  *  - bounded work on any input (caps on scanned text, line-by-line scanning, no backtracking regexes).
  *
- * The parts: ./mail/body.ts (label lines of a part), ./mail/sender.ts (domain, DKIM, forwarding),
- * ./mail/rules.ts (classifyMail), ./mail/types.ts (input, options, verdict, LIMITS).
+ *  - a token needs more than its shape: a "security token" label (or, for languages we have no words for,
+ *    a transactional sender and the username line right above), never from a marketing sender, never
+ *    in hidden HTML;
+ *  - a malformed From (several @, control characters, encoded-words in the address, a second address
+ *    hidden in an encoded display name) is refused here, whatever the IMAP pre-filter did;
+ *  - DKIM counts only from the receiving server's own Authentication-Results header (its authserv-id).
+ *
+ * The parts: ./mail/body.ts (label lines of a part), ./mail/labels.ts (label vocabulary, sender roles),
+ * ./mail/sender.ts (domain, DKIM, forwarding), ./mail/address.ts (From shape, raw From field),
+ * ./mail/authResults.ts (RFC 8601 parsing, whose header counts), ./mail/rules.ts (classifyMail),
+ * ./mail/types.ts (input, options, verdict, LIMITS).
  */
 export type { MailKind, MailInput, ClassifyOptions, MailVerdict } from './mail/types';
 export { LIMITS } from './mail/types';
 export { classifyMail } from './mail/rules';
-export { isTrustedSenderDomain, dkimPassForSalesforce, stripGatewayTags } from './mail/sender';
+export { isTrustedSenderDomain, dkimPassForSalesforce, stripGatewayTags, subjectForwarded } from './mail/sender';
+export { parseAuthResults, defaultAuthservDomain } from './mail/authResults';
+export type { AuthResultsHeader, AuthResult } from './mail/authResults';
+export { addressShapeProblem, rawFromProblem } from './mail/address';
+export { tokenLabelKind, senderRole } from './mail/labels';
+export type { LabelKind, SenderRole } from './mail/labels';

@@ -36,6 +36,10 @@ export const SettingKeys = {
   oauthCallbackPort: 'oauth.callbackPort',
   /** The org's session timeout in minutes (how long an OAuth access token lives); 0 = unknown (15 min assumed). */
   oauthLifetime: 'oauth.lifetimeMinutes',
+  /** The receiving server's authserv-id(s) whose Authentication-Results header counts (user setting only). */
+  resetAuthservId: 'reset.authservId',
+  /** The user's own address that forwards the token mail (user setting only). */
+  resetForwardedFrom: 'reset.forwardedFrom',
 } as const;
 
 export const CommandIds = {
@@ -115,6 +119,24 @@ export function envWriteKeys(scope?: vscode.ConfigurationScope): OptionalEnvKey[
 /** Require `Authentication-Results: dkim=pass header.d=salesforce.com` on the token mail (user setting only). */
 export function resetRequireDkim(): boolean {
   return config().inspect<boolean>(SettingKeys.resetRequireDkim)?.globalValue === true;
+}
+
+/** Comma-separated values of a user-level string setting (a workspace cannot widen what counts as trusted). */
+function userList(key: string, check: RegExp): string[] | undefined {
+  const v = config().inspect<unknown>(key)?.globalValue;
+  if (typeof v !== 'string') return undefined;
+  const items = v.split(',').map((x) => x.trim()).filter((x) => x && x.length <= 253 && check.test(x));
+  return items.length ? items : undefined;
+}
+
+/** `tokenRelay.reset.authservId`: the receiving server's authserv-id(s) (default: the IMAP host's domain). */
+export function resetAuthservId(): string[] | undefined {
+  return userList(SettingKeys.resetAuthservId, /^[A-Za-z0-9._-]+$/);
+}
+
+/** `tokenRelay.reset.forwardedFrom`: the user's own forwarding address(es); their forwards count. */
+export function resetForwardedFrom(): string[] | undefined {
+  return userList(SettingKeys.resetForwardedFrom, /^[^\s@<>(),;:"]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/);
 }
 
 export function healthIntervalMinutes(): number {

@@ -51,7 +51,7 @@ export interface ResetFlowDeps {
   /** Extra options for testLogin (proxy, ca, timeoutMs…). */
   login?: Omit<LoginOptions, 'signal' | 'retryInvalidLogin' | 'log'>;
   /** Extra watcher options (tests: reconnect timing, folderPollMs…). */
-  watch?: Partial<Pick<WatchOptions, 'requireDkim' | 'trustForwarded' | 'folderPollMs' | 'reconnect' | 'skewMs' | 'newOnly'>>;
+  watch?: Partial<Pick<WatchOptions, 'requireDkim' | 'trustForwarded' | 'authservId' | 'forwardedFrom' | 'folderPollMs' | 'reconnect' | 'skewMs' | 'newOnly'>>;
 }
 
 export interface ResetFlowResult {

@@ -66,11 +66,16 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
   } as Parameters<typeof simpleParser>[1]);
   const from = Array.isArray(p.from) ? p.from[0] : p.from;
   const value = from ? from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name })) : [];
+  const headerLines = p.headerLines as Array<{ key: string; line: string }> | undefined;
   // Parser differentials: mailparser keeps one From field and one angle address; other software (and the
   // receiver's DMARC check) may pick another. Report the hidden ones too, so core sees several senders.
-  value.push(...hiddenFromAddresses(p.headerLines as Array<{ key: string; line: string }> | undefined).map((address) => ({ address, name: undefined })));
+  value.push(...hiddenFromAddresses(headerLines).map((address) => ({ address, name: undefined })));
   return {
     from: from || value.length ? { value, text: from?.text } : undefined,
+    // The raw From field(s) as received: mailparser drops NUL and other controls and decodes encoded-words
+    // inside addresses; core reads the field on its own (src/core/mail/address.ts).
+    fromRaw: rawFromLines(headerLines),
+    subjectFields: Array.isArray(headerLines) ? headerLines.filter((h) => h && h.key === 'subject').length : undefined,
     subject: p.subject,
     text: p.text,
     html: p.html,
@@ -82,6 +87,15 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
 function firstLine(s: string): string {
   const nl = s.indexOf('\n');
   return (nl < 0 ? s : s.slice(0, nl)).slice(0, 300);
+}
+
+/** The raw `From:` header lines (at most 20, each cut to 4000 characters). */
+export function rawFromLines(headerLines: Array<{ key: string; line: string }> | undefined): string[] {
+  if (!Array.isArray(headerLines)) return [];
+  return headerLines
+    .filter((h) => h && h.key === 'from')
+    .slice(0, 20)
+    .map((h) => String(h.line ?? '').slice(0, 4000));
 }
 
 /**

@@ -63,8 +63,12 @@ export interface WatchOptions {
   log?: Logger;
   /** Ignore every mail already in the folders when the watch starts; only new arrivals count. */
   newOnly?: boolean;
-  /** Accept forwarded copies (passed to the classifier). */
+  /** Accept forwarded copies (passed to the classifier; only forwardedFrom's forwards count). */
   trustForwarded?: boolean;
+  /** The receiving server's authserv-id(s) for requireDkim (default: the IMAP host's registrable domain). */
+  authservId?: string | string[];
+  /** The user's own forwarding address(es): their forwards of the token mail count (implies trustForwarded). */
+  forwardedFrom?: string | string[];
   /** Largest part of a message downloaded for classification (default 2 MB). */
   maxMessageBytes?: number;
   /** STATUS polling interval for extra/junk folders (default 3000 ms). */
@@ -572,7 +576,7 @@ class Watcher {
         if (receivedAt && !old) this.log.debug(`${st.path} uid ${m.uid}: arrived now but dated ${receivedAt.toISOString()}, before the watch window: stale, ignored`);
         continue;
       }
-      if (!this.opts.trustForwarded && !envelopeMayBeSalesforce(m)) {
+      if (!this.opts.trustForwarded && !this.opts.forwardedFrom?.length && !envelopeMayBeSalesforce(m)) {
         this.processed.add(key);
         this.log.trace(`${st.path} uid ${m.uid}: sender is not Salesforce; skipped without download`);
         continue;
@@ -621,6 +625,7 @@ class Watcher {
       try {
         v = await classify(dl.source, {
           username: this.opts.username, requireDkim: this.opts.requireDkim, trustForwarded: this.opts.trustForwarded,
+          authservId: this.opts.authservId, forwardedFrom: this.opts.forwardedFrom, imapHost: this.cfg.host,
           mailbox: mailboxAddress,
           // A mail read by part is already within the cap; its size must not look like a cut prefix.
           maxBytes: dl.byPart ? Math.max(this.maxBytes, dl.source.length + 1) : this.maxBytes,

@@ -11,10 +11,15 @@
 import { domainToASCII } from 'node:url';
 import { Prng, randomToken, ALNUM } from './prng';
 import { CRLF, Cte, Part, encodedWord, javamailBoundary, renderMessage, renderMultipart, renderPart } from './mime';
+import { NON_TOKEN_MAILS, fill, renderNonToken } from './nonTokenCorpus';
 
 export interface FuzzOptions {
   username?: string;
   requireDkim?: boolean;
+  authservId?: string;
+  imapHost?: string;
+  trustForwarded?: boolean;
+  forwardedFrom?: string;
 }
 
 export type Truth =
@@ -77,6 +82,16 @@ export function lookalikeSenders(): Array<{ from: string; why: string; extra?: A
     { from: 'salesforce.com', why: 'no address at all' },
     { from: '', why: 'empty From' },
     { from: 'undisclosed-recipients:;', why: 'empty group' },
+    // issue 15 item 3: malformed addresses that mail parsers read as salesforce.com
+    { from: 'Salesforce <a@evil.test@salesforce.com>', why: 'two unquoted @ in the angle address' },
+    { from: 'a@evil.test@salesforce.com', why: 'two unquoted @ in a bare address' },
+    { from: 'Salesforce <support\u0000@salesforce.com>', why: 'NUL inside the address' },
+    { from: 'Salesforce <sup\u0001port@salesforce.com>', why: 'control character inside the address' },
+    { from: '<=?utf-8?q?support=40salesforce=2Ecom?=>', why: 'encoded-word as the address' },
+    { from: 'Salesforce <=?utf-8?q?attacker?=@salesforce.com>', why: 'encoded-word as the local part' },
+    { from: '=?utf-8?q?attacker=40evil=2Etest=2C?= <support@salesforce.com>', why: 'encoded display name that decodes to another address' },
+    { from: 'support(x@evil.test)@salesforce.com', why: 'comment inside the address' },
+    { from: 'attacker@evil.test <support@salesforce.com>', why: 'unquoted address as the display name' },
   ];
 }
 
@@ -349,12 +364,19 @@ const untrustedPerfect: Builder = (rng) => {
     family: 'untrusted-sender',
     variant: `${m.variant} ${s.why}`,
     raw: m.raw,
-    opts: rng.chance(0.5) ? { username } : {},
+    opts: { ...(rng.chance(0.5) ? { username } : {}), ...(rng.chance(0.3) ? { trustForwarded: true } : {}) },
     truth: { expect: 'no-token', why: `untrusted sender: ${s.why}` },
     planted: [token],
     protect: [m.fromLine, ...(s.extra ?? []).map(([k, v]) => `${k}: ${v}`)],
   };
 };
+
+/** Forwarded subjects, including the forms issue 15 item 5 lists. */
+const FORWARD_SUBJECTS = [
+  'Fwd: Your new Salesforce security token', '[Fwd: Your new Salesforce security token]', 'Your new Salesforce security token (fwd)',
+  'Ｆｗｄ：Your new Salesforce security token', 'Fwd [EXT]: Your new Salesforce security token', 'WG: Your new Salesforce security token',
+  '[EXTERNAL] [Fwd: Your new Salesforce security token]', 'RE: FW: Your new Salesforce security token',
+];
 
 const forwarded: Builder = (rng) => {
   const username = rng.pick(OUR_USERS);
@@ -373,7 +395,7 @@ const forwarded: Builder = (rng) => {
             .split('\n')
             .map((l) => `> ${l}`)
             .join('\n');
-    ({ raw, fromLine } = buildMail({ from: fwdFrom, subject: 'Fwd: Your new Salesforce security token', layout: rng.pick(LAYOUTS), text: `FYI, see below.\n\n${quote}`, seq: rng.range(1000, 99999) }));
+    ({ raw, fromLine } = buildMail({ from: fwdFrom, subject: rng.pick(FORWARD_SUBJECTS), layout: rng.pick(LAYOUTS), text: `FYI, see below.\n\n${quote}`, seq: rng.range(1000, 99999) }));
     variant = style === 0 ? 'inline' : 'quoted';
   } else {
     const original = tokenMail(rng, 'Salesforce <support@salesforce.com>', username, token, { layout: 'alt-7bit-qp', lang: 'en' }).raw.toString('utf8');
@@ -396,12 +418,14 @@ const forwarded: Builder = (rng) => {
     ).raw;
     variant = 'attached-rfc822';
   }
+  // trustForwarded alone trusts no forward; a forwardedFrom that is not the forwarder neither.
+  const trust = rng.pick([{}, { trustForwarded: true }, { trustForwarded: true, forwardedFrom: 'someone.else@acme.example' }]);
   return {
     family: 'forwarded',
     variant,
     raw,
-    opts: rng.chance(0.5) ? { username } : {},
-    truth: { expect: 'no-token', why: 'forwarded by a non-Salesforce sender' },
+    opts: { ...(rng.chance(0.5) ? { username } : {}), ...trust },
+    truth: { expect: 'no-token', why: `forwarded, not by a configured forwardedFrom (${JSON.stringify(trust)})` },
     planted: [token],
     protect: [fromLine],
   };
@@ -535,6 +559,15 @@ export const DKIM_VARIANTS: Array<{ name: string; headers: string[]; trusted: bo
   { name: 'suffix-domain', headers: ['mx.example.org; dkim=pass header.d=evilsalesforce.com'], trusted: false },
   { name: 'pass-in-comment', headers: ['mx.example.org; dkim=fail (forged: dkim=pass header.d=salesforce.com) header.d=evil.test'], trusted: false },
   { name: 'softfail-spf-only', headers: ['mx.example.org; spf=pass smtp.mailfrom=salesforce.com; dkim=neutral header.d=salesforce.com'], trusted: false },
+  // issue 15 item 4: only the receiver's authserv-id counts; RFC 8601 comments and quoted strings
+  { name: 'other-authserv', headers: ['mx.evil.test; dkim=pass header.d=salesforce.com'], trusted: false },
+  { name: 'lookalike-authserv', headers: ['mx.example.org.evil.test; dkim=pass header.d=salesforce.com'], trusted: false },
+  { name: 'no-authserv', headers: ['dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass action=none header.from=salesforce.com'], trusted: false },
+  { name: 'forged-below-receiver', headers: ['mx.example.org; dkim=fail header.d=salesforce.com', 'mx.example.org; dkim=pass header.d=salesforce.com'], trusted: false },
+  { name: 'forged-on-top-other-id', headers: ['mx.evil.test; dkim=pass header.d=salesforce.com', 'mx.example.org; dkim=fail header.d=salesforce.com'], trusted: false },
+  { name: 'nested-comment', headers: ['mx.example.org; dkim=fail (a (b) ; dkim=pass header.d=salesforce.com) reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test'], trusted: false },
+  { name: 'receiver-below-other-id', headers: ['mx.evil.test; dkim=fail header.d=salesforce.com', 'mx.example.org (receiver) 1; dkim=pass (ok (nested)) header.d=salesforce.com'], trusted: true },
+  { name: 'spf-header-then-dkim-header', headers: ['mx.example.org; spf=pass smtp.mailfrom=bnc.salesforce.com', 'mx.example.org; dkim=pass header.i=@salesforce.com'], trusted: true },
 ];
 
 const dkim: Builder = (rng) => {
@@ -546,7 +579,8 @@ const dkim: Builder = (rng) => {
     family: 'dkim-required',
     variant: v.name,
     raw: m.raw,
-    opts: { requireDkim: true, ...(rng.chance(0.5) ? { username } : {}) },
+    // The receiver's authserv-id: configured, or the default from the IMAP host (example.org and below).
+    opts: { requireDkim: true, ...(rng.chance(0.5) ? { authservId: 'mx.example.org' } : { imapHost: 'imap.example.org' }), ...(rng.chance(0.5) ? { username } : {}) },
     truth: v.trusted === true ? { expect: 'token', token, username } : v.trusted === 'maybe' ? { expect: 'either', token, username } : { expect: 'no-token', why: `DKIM required, ${v.name}` },
     planted: [token],
     protect: [m.fromLine, ...v.headers.map((h) => `Authentication-Results: ${h}`)],
@@ -590,6 +624,29 @@ const garbage: Builder = (rng) => {
   return { family: 'garbage', variant, raw, opts: {}, truth: { expect: 'no-token', why: 'garbage' }, planted: [], protect: [] };
 };
 
+/** Issue 15 item 2: Salesforce mails that are not the token mail, with 24–25 character codes (./nonTokenCorpus.ts). */
+const nonTokenCorpus: Builder = (rng) => {
+  const m = rng.pick(NON_TOKEN_MAILS);
+  const user = rng.pick(OUR_USERS);
+  const code = rng.chance(0.5) ? m.code : randomToken(rng);
+  // Layouts whose label lines stay readable in the raw bytes (base64 and QP would let a byte flip rewrite a
+  // "Password:" label that the mutators cannot see to protect, and change the ground truth).
+  const layout = rng.pick(LAYOUTS.filter((l) => l !== 'alt-base64' && l !== 'plain-qp-break'));
+  const built = renderNonToken(m, { user, code, layout, seq: rng.range(1000, 99999) });
+  const html = m.html ? fill(m.html, user, code) : undefined;
+  return {
+    family: 'non-token-corpus',
+    variant: m.file.replace(/\.eml$/, ''),
+    raw: built.raw,
+    opts: rng.pick([{}, { username: user }, { username: user, trustForwarded: true }, { requireDkim: true, authservId: 'mx.example.org' }]),
+    truth: { expect: 'no-token', why: `not a token mail: ${m.what}` },
+    planted: [code],
+    // The signals that make it a non-token mail stay intact: sender, subject, bulk headers, hidden HTML.
+    protect: [built.fromLine, `Subject: ${m.subject}`, ...(m.headers ?? []).map(([k, v]) => `${k}: ${v}`), ...(html ? [html] : [])],
+    guardPlanted: true,
+  };
+};
+
 export const FAMILIES: Array<readonly [number, string, Builder]> = [
   [30, 'trusted-token', trustedToken],
   [9, 'other-user', otherUser],
@@ -600,6 +657,7 @@ export const FAMILIES: Array<readonly [number, string, Builder]> = [
   [12, 'lookalike-position', lookalikePosition],
   [10, 'dkim-required', dkim],
   [4, 'garbage', garbage],
+  [8, 'non-token-corpus', nonTokenCorpus],
 ];
 
 export function buildFamily(rng: Prng, family?: string): FuzzMail {

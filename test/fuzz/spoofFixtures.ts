@@ -17,7 +17,7 @@ export const OUR_USER = 'jane.doe@acme.example';
 export interface SpoofFixture {
   file: string;
   what: string;
-  opts: { username?: string; requireDkim?: boolean; trustForwarded?: boolean };
+  opts: { username?: string; requireDkim?: boolean; trustForwarded?: boolean; authservId?: string; forwardedFrom?: string };
   /** Kinds the recognizer may answer; never 'token' for a spoof. */
   allowed: string[];
   raw: () => Buffer;
@@ -190,7 +190,7 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
   {
     file: 'dkim-forged-results-below-receivers.eml',
     what: "the receiver's Authentication-Results (top) says dkim=fail; an attacker-written one below says pass",
-    opts: { username: OUR_USER, requireDkim: true },
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
     raw: () =>
       tokenMail({
@@ -205,7 +205,7 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
   {
     file: 'dkim-signature-without-results.eml',
     what: 'a DKIM-Signature header for salesforce.com but no Authentication-Results (a signature is not a verification)',
-    opts: { username: OUR_USER, requireDkim: true },
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
     raw: () =>
       tokenMail({
@@ -216,7 +216,7 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
   {
     file: 'dkim-pass-but-attacker-from.eml',
     what: 'dkim=pass header.d=salesforce.com (e.g. mail relayed for any org through Salesforce) but From is the attacker',
-    opts: { username: OUR_USER, requireDkim: true },
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
     raw: () =>
       tokenMail({
@@ -227,13 +227,116 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
   {
     file: 'dkim-pass-in-comment-only.eml',
     what: '"dkim=pass header.d=salesforce.com" only inside a comment of a failing result',
-    opts: { username: OUR_USER, requireDkim: true },
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
     raw: () =>
       tokenMail({
         from: 'Salesforce <support@salesforce.com>',
         headers: [['Authentication-Results', 'mx.example.org; dkim=fail (dkim=pass header.d=salesforce.com) header.d=evil.test']],
       }),
+  },
+  // Issue 15 item 3: malformed From addresses, refused by core itself (the IMAP pre-filter is off with
+  // trustForwarded, and servers parse envelopes differently).
+  ...([
+    ['from-two-at-signs.eml', 'Salesforce <a@evil.test@salesforce.com>', 'two unquoted @ in the angle address'],
+    ['from-two-at-signs-bare.eml', 'a@evil.test@salesforce.com', 'two unquoted @ in a bare address'],
+    ['from-nul-in-address.eml', 'Salesforce <support\u0000@salesforce.com>', 'a NUL inside the address (mail parsers drop it silently)'],
+    ['from-control-char-in-address.eml', 'Salesforce <sup\u0001port@salesforce.com>', 'a control character inside the address'],
+    ['from-encoded-word-address.eml', '<=?utf-8?q?support=40salesforce=2Ecom?=>', 'an RFC 2047 encoded-word as the whole address'],
+    ['from-encoded-word-local-part.eml', 'Salesforce <=?utf-8?q?attacker?=@salesforce.com>', 'an encoded-word as the local part'],
+    ['from-encoded-name-hides-address.eml', '=?utf-8?q?attacker=40evil=2Etest=2C?= <support@salesforce.com>', 'an encoded-word display name that decodes to another address and a comma'],
+    ['from-encoded-name-then-second-address.eml', '=?utf-8?q?Salesforce?= <support@salesforce.com> <attacker@evil.test>', 'an encoded-word display name followed by a second address'],
+    ['from-comment-in-address.eml', 'support(x@evil.test)@salesforce.com', 'a comment inside the address'],
+    ['from-unquoted-address-as-name.eml', 'attacker@evil.test <support@salesforce.com>', 'an unquoted address as the display name'],
+  ] as const).map(([file, from, what]) => ({
+    file,
+    what,
+    opts: { username: OUR_USER, trustForwarded: true },
+    allowed: NOT_TOKEN,
+    raw: () => tokenMail({ from }),
+  })),
+  // Issue 15 item 4: forged Authentication-Results.
+  {
+    file: 'dkim-forged-other-authserv-on-top.eml',
+    what: 'a dkim=pass header from another authserv-id on top, the receiver\'s own (below) says fail',
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
+    allowed: ['untrusted-sender'],
+    raw: () =>
+      tokenMail({
+        from: 'Salesforce <support@salesforce.com>',
+        headers: [
+          ['Authentication-Results', 'mx.evil.test; dkim=pass header.d=salesforce.com'],
+          ['Authentication-Results', 'mx.example.org; dkim=fail header.d=salesforce.com'],
+        ],
+      }),
+  },
+  {
+    file: 'dkim-forged-only-other-authserv.eml',
+    what: 'only a forged dkim=pass header with a lookalike authserv-id (mx.example.org.evil.test)',
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
+    allowed: ['untrusted-sender'],
+    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', headers: [['Authentication-Results', 'mx.example.org.evil.test; dkim=pass header.d=salesforce.com']] }),
+  },
+  {
+    file: 'dkim-forged-no-authserv.eml',
+    what: 'a dkim=pass header without an authserv-id (Microsoft 365 style): never counts',
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
+    allowed: ['untrusted-sender'],
+    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', headers: [['Authentication-Results', 'dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass action=none header.from=salesforce.com']] }),
+  },
+  {
+    file: 'dkim-nested-comment-trick.eml',
+    what: 'nested comments and a quoted reason that hide "dkim=pass header.d=salesforce.com" inside a failing result',
+    opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
+    allowed: ['untrusted-sender'],
+    raw: () =>
+      tokenMail({
+        from: 'Salesforce <support@salesforce.com>',
+        headers: [['Authentication-Results', 'mx.example.org; dkim=fail (outer (inner) ; dkim=pass header.d=salesforce.com) reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test']],
+      }),
+  },
+  // Issue 15 item 5: forwarded forms, and --trust-forwarded without a configured forwarder.
+  ...([
+    ['forwarded-bracketed-subject.eml', '[Fwd: Your new Salesforce security token]'],
+    ['forwarded-trailing-fwd.eml', 'Your new Salesforce security token (fwd)'],
+    ['forwarded-fullwidth-subject.eml', 'Ｆｗｄ：Your new Salesforce security token'],
+    ['forwarded-tag-before-colon.eml', 'Fwd [EXT]: Your new Salesforce security token'],
+  ] as const).map(([file, subject]) => ({
+    file,
+    what: `subject "${subject}" marks a forwarded copy (From still says Salesforce); trustForwarded alone trusts none`,
+    opts: { username: OUR_USER, trustForwarded: true },
+    allowed: ['untrusted-sender'],
+    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', subject }),
+  })),
+  {
+    file: 'forwarded-fake-block-by-stranger.eml',
+    what: 'a stranger "forwards" a fake block From support@salesforce.com; only forwardedFrom may forward',
+    opts: { username: OUR_USER, trustForwarded: true, forwardedFrom: OUR_USER },
+    allowed: ['untrusted-sender'],
+    raw: () =>
+      buildMail({
+        from: 'IT Helpdesk <helpdesk@evil.test>',
+        subject: 'Fwd: Your new Salesforce security token',
+        layout: 'plain-7bit',
+        text: `FYI\n\n---------- Forwarded message ---------\nFrom: Salesforce <support@salesforce.com>\nSubject: Your new Salesforce security token\n\n${tokenText({ lang: 'en', username: OUR_USER, token: SPOOF_TOKEN, firstName: 'Jane' })}`,
+        seq: 4243,
+      }).raw,
+  },
+  {
+    file: 'hidden-html-token.eml',
+    what: 'the text part shows a token that the HTML part hides (display:none): hidden tokens never count',
+    opts: { username: OUR_USER },
+    allowed: ['none'],
+    raw: () =>
+      buildMail({
+        from: 'Salesforce <support@salesforce.com>',
+        subject: 'Your new Salesforce security token',
+        layout: 'alt-7bit-qp',
+        text: `Username: ${OUR_USER}\nSecurity token (case-sensitive): ${SPOOF_TOKEN}\n`,
+        html: `<html><body><p>Your case was updated.</p><div style="display: none !important">Username: ${OUR_USER}<br>Security token (case-sensitive): ${SPOOF_TOKEN}</div></body></html>`,
+        htmlCte: '8bit',
+        seq: 4244,
+      }).raw,
   },
 ];
 

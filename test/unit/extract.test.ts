@@ -64,13 +64,29 @@ test('verification code, none, untrusted-sender', async () => {
   assert.ok(!spoof.out.join('').includes('Sp00fTok3n'), 'an untrusted token is never printed');
 });
 
-test('--trust-forwarded and --require-dkim', async () => {
+test('--trust-forwarded, --forwarded-from, --require-dkim and --authserv-id', async () => {
   assert.equal((await extract(['24-forwarded-gmail.eml'])).json().kind, 'untrusted-sender');
-  assert.equal((await extract(['--trust-forwarded', '24-forwarded-gmail.eml'])).json().kind, 'token');
+  // issue 15 item 5: --trust-forwarded alone trusts nothing new, and says why.
+  const tf = (await extract(['--trust-forwarded', '24-forwarded-gmail.eml'])).json();
+  assert.equal(tf.kind, 'untrusted-sender');
+  assert.match(String(tf.reason), /forwardedFrom|--forwarded-from/);
+  assert.equal((await extract(['--forwarded-from', 'jane.doe@acme.example', '24-forwarded-gmail.eml'])).json().kind, 'token');
+  assert.equal((await extract(['--trust-forwarded', '--forwarded-from', 'JANE.DOE@acme.example', '26-forwarded-outlook-wg.eml'])).json().kind, 'token');
+  assert.equal((await extract(['--forwarded-from', 'other@acme.example', '24-forwarded-gmail.eml'])).json().kind, 'untrusted-sender');
   assert.equal((await extract(['--require-dkim', '01-en-token-multipart.eml'])).json().kind, 'untrusted-sender');
-  const d = (await extract(['--require-dkim', '36-dkim-pass.eml'])).json();
+  // issue 15 item 4: only the receiving server's header counts; extract has no IMAP host to default to.
+  const noId = (await extract(['--require-dkim', '36-dkim-pass.eml'])).json();
+  assert.equal(noId.kind, 'untrusted-sender');
+  assert.match(String(noId.reason), /authserv-id/);
+  const d = (await extract(['--require-dkim', '--authserv-id', 'mx.example.org', '36-dkim-pass.eml'])).json();
   assert.equal(d.kind, 'token');
   assert.equal(d.authenticated, true);
+  assert.equal((await extract(['--require-dkim', '--authserv-id', 'mx.google.com,mx.example.org', '36-dkim-pass.eml'])).json().kind, 'token');
+  assert.equal((await extract(['--require-dkim', '--authserv-id', 'mx.google.com', '36-dkim-pass.eml'])).json().kind, 'untrusted-sender');
+  for (const bad of [['--authserv-id', 'mx;evil'], ['--authserv-id', ''], ['--forwarded-from', 'not-an-address'], ['--forwarded-from', 'a@b.c,<x>']]) {
+    const r = await extract([...bad, '01-en-token-multipart.eml']);
+    assert.equal(r.code, 2, bad.join(' '));
+  }
 });
 
 test('- reads standard input', async () => {

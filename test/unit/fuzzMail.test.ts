@@ -64,7 +64,7 @@ test(`fixed seed ${SEED}: ${CASES} generated and mutated mails through parseAndC
   t.diagnostic(summarize(results));
   t.diagnostic(`truth: ${[...expects].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   // The generator covers what the issue asks for.
-  for (const f of ['trusted-token', 'other-user', 'untrusted-sender', 'forwarded', 'verification-code', 'password-reset', 'lookalike-position', 'dkim-required', 'garbage']) {
+  for (const f of ['trusted-token', 'other-user', 'untrusted-sender', 'forwarded', 'verification-code', 'password-reset', 'lookalike-position', 'dkim-required', 'garbage', 'non-token-corpus']) {
     assert.ok(families.has(f), `family ${f} not generated`);
   }
   assert.ok((expects.get('token') ?? 0) > 100 && (expects.get('no-token') ?? 0) > 1000, 'both kinds of ground truth are well represented');

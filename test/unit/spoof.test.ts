@@ -46,11 +46,20 @@ for (const f of SPOOF_FIXTURES) {
     const v = await parseAndClassify(raw, f.opts);
     assert.ok(f.allowed.includes(v.kind), `kind ${v.kind} (${v.reason}); allowed: ${f.allowed.join(', ')}`);
     assert.equal(v.token, undefined, 'a refused mail must not carry its token');
-    if (f.opts.requireDkim && f.file.startsWith('dkim-forged')) assert.notEqual(v.authenticated, true, 'a forged Authentication-Results below the receiver\'s must not count');
+    if (f.opts.requireDkim && f.file.startsWith('dkim-forged')) assert.notEqual(v.authenticated, true, 'a forged Authentication-Results must not count');
+    if (f.file.startsWith('from-')) assert.match(v.reason, /malformed|several|not a salesforce\.com address/, 'a malformed From is refused for what it is');
 
     // The same through the CLI, in-process: nothing token-shaped on stdout.
     const io = captureIO();
-    const argv = ['extract', ...(f.opts.username ? ['--username', f.opts.username] : []), ...(f.opts.requireDkim ? ['--require-dkim'] : []), path.join(SPOOF_DIR, f.file)];
+    const argv = [
+      'extract',
+      ...(f.opts.username ? ['--username', f.opts.username] : []),
+      ...(f.opts.requireDkim ? ['--require-dkim'] : []),
+      ...(f.opts.authservId ? ['--authserv-id', f.opts.authservId] : []),
+      ...(f.opts.trustForwarded ? ['--trust-forwarded'] : []),
+      ...(f.opts.forwardedFrom ? ['--forwarded-from', f.opts.forwardedFrom] : []),
+      path.join(SPOOF_DIR, f.file),
+    ];
     assert.equal(await main(argv, io), 0);
     const json = JSON.parse(io.out.join(''));
     assert.notEqual(json.kind, 'token');
@@ -114,11 +123,14 @@ test('Authentication-Results dkim=pass header.d=salesforce.com is recorded; requ
   const from = 'Salesforce <support@salesforce.com>';
   for (const variant of DKIM_VARIANTS) {
     const raw = tokenMail(from, { token: REAL_TOKEN, headers: variant.headers.map((h) => ['Authentication-Results', h] as [string, string]) });
-    const relaxed = await parseAndClassify(raw, { username: OUR_USER });
+    const relaxed = await parseAndClassify(raw, { username: OUR_USER, authservId: 'mx.example.org' });
     assert.equal(relaxed.kind, 'token', `${variant.name} without requireDkim: ${relaxed.reason}`);
     if (variant.trusted === true) assert.equal(relaxed.authenticated, true, `${variant.name}: DKIM pass not recorded`);
     if (variant.trusted === false) assert.notEqual(relaxed.authenticated, true, `${variant.name}: recorded as authenticated`);
-    const strict = await parseAndClassify(raw, { username: OUR_USER, requireDkim: true });
+    const strict = await parseAndClassify(raw, { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' });
+    // The same header under another authserv-id than the receiver's never counts.
+    const otherId = await parseAndClassify(raw, { username: OUR_USER, requireDkim: true, authservId: 'mx.elsewhere.example' });
+    assert.notEqual(otherId.kind, 'token', `${variant.name}: accepted under a foreign authserv-id`);
     if (variant.trusted === true) assert.equal(strict.kind, 'token', `${variant.name} with requireDkim: ${strict.reason}`);
     if (variant.trusted === false) {
       assert.notEqual(strict.kind, 'token', `${variant.name} accepted with requireDkim`);
@@ -127,7 +139,8 @@ test('Authentication-Results dkim=pass header.d=salesforce.com is recorded; requ
   }
   // The shared fixture with a real-looking receiver header.
   const fixture = readFileSync(path.join(__dirname, '..', 'fixtures', 'emails', '36-dkim-pass.eml'));
-  const v = await parseAndClassify(fixture, { requireDkim: true });
+  const v = await parseAndClassify(fixture, { requireDkim: true, imapHost: 'imap.example.org' });
   assert.equal(v.kind, 'token');
   assert.equal(v.authenticated, true);
+  assert.equal((await parseAndClassify(fixture, { requireDkim: true })).kind, 'untrusted-sender', 'no authserv-id known: nothing counts');
 });

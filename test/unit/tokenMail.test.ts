@@ -1,7 +1,7 @@
 /** classifyMail on inline mails: sender trust, forwarding, DKIM, structure, usernames, HTML stripping. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyMail, isTrustedSenderDomain, stripGatewayTags, dkimPassForSalesforce, MailInput } from '../../src/core/tokenMail';
+import { classifyMail, isTrustedSenderDomain, stripGatewayTags, dkimPassForSalesforce, defaultAuthservDomain, parseAuthResults, MailInput } from '../../src/core/tokenMail';
 import { htmlToText, decodeEntities } from '../../src/core/html';
 
 const TOKEN = 'CanaryTok3nAbCdEfGhIjKlMn'; // 25 chars, fake
@@ -57,18 +57,35 @@ test('display-name tricks and lookalike domains are untrusted; the token is not 
   assert.equal(classifyMail({ ...mail(), from: { value: [{ address: 'support@salesforce.com' }, { address: 'a@evil.test' }] } }).kind, 'untrusted-sender');
 });
 
-test('forwarded copies are untrusted unless trustForwarded', () => {
-  const subjects = ['Fwd: Your new Salesforce security token', 'FW: x', 'WG: x', 'TR: x', 'RV: x', '転送: x', '[EXTERNAL] Fwd: x', 'Re: Fwd: x', '(External Email) WG: x', 'Fwd[2]: x'];
+test('forwarded copies are untrusted; trustForwarded alone trusts none; forwardedFrom trusts the user\'s own forwards', () => {
+  const subjects = ['Fwd: Your new Salesforce security token', 'FW: x', 'WG: x', 'TR: x', 'RV: x', '転送: x', '[EXTERNAL] Fwd: x', 'Re: Fwd: x', '(External Email) WG: x', 'Fwd[2]: x',
+    // issue 15 item 5: bracketed, trailing, fullwidth and tagged forms
+    '[Fwd: Your new Salesforce security token]', '(Fwd: x)', 'Your new Salesforce security token (fwd)', 'x [fwd]', 'Ｆｗｄ：x', 'ＦＷ： x', 'Fwd [EXT]: x', 'FW (external): x', '[EXTERNAL] [Fwd: x]', 'Re: [Fwd: x]'];
+  const fwdText = `note\n---------- Forwarded message ---------\nFrom: Salesforce <support@salesforce.com>\n\nUsername: ${USER}\nSecurity token (case-sensitive): ${TOKEN}`;
   for (const subject of subjects) {
     const v = classifyMail(mail({ subject }));
     assert.equal(v.kind, 'untrusted-sender', subject);
     assert.match(v.reason, /forwarded/);
-    assert.equal(classifyMail(mail({ subject }), { trustForwarded: true }).kind, 'token', subject);
+    const t = classifyMail(mail({ subject }), { trustForwarded: true });
+    assert.equal(t.kind, 'untrusted-sender', subject);
+    assert.match(t.reason, /no forwardedFrom address is configured/);
+    // The user's own forward (From the configured address, the forwarded block from Salesforce) counts.
+    const own = classifyMail(mail({ subject, fromAddr: 'jane@acme.example', fromName: 'Jane', text: fwdText }), { trustForwarded: true, forwardedFrom: 'JANE@acme.example' });
+    assert.equal(own.kind, 'token', `${subject}: ${own.reason}`);
+    assert.ok(own.warnings.some((w) => /forwardedFrom/.test(w)));
+    // The same from anyone else does not.
+    const other = classifyMail(mail({ subject, fromAddr: 'helpdesk@acme.example', text: fwdText }), { trustForwarded: true, forwardedFrom: 'jane@acme.example' });
+    assert.equal(other.kind, 'untrusted-sender', subject);
+    assert.match(other.reason, /not a configured forwardedFrom/);
   }
+  for (const subject of ['Forward planning: x', 'Trust: x', 'Information: x', 'Your fwd', 'Sandbox: x', 'fwd', 'Re: x'])
+    assert.equal(classifyMail(mail({ subject })).kind, 'token', subject);
   for (const marker of ['---------- Forwarded message ---------', 'Begin forwarded message:', '-----Original Message-----'])
     assert.equal(classifyMail(mail({ text: `note\n${marker}\nFrom: Salesforce <support@salesforce.com>\n\nUsername: ${USER}\nToken: ${TOKEN}` })).kind, 'untrusted-sender', marker);
   assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } })).kind, 'untrusted-sender');
-  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { trustForwarded: true }).kind, 'token');
+  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { trustForwarded: true }).kind, 'untrusted-sender');
+  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { forwardedFrom: 'jane@acme.example' }).kind, 'token');
+  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'mallory@acme.example' } }), { forwardedFrom: 'jane@acme.example' }).kind, 'untrusted-sender');
 });
 
 test('"Sandbox:" and gateway subjects do not count as forwarding', () => {
@@ -82,37 +99,61 @@ test('a mail from the watched mailbox itself is a copy, not Salesforce', () => {
   assert.equal(v.kind, 'untrusted-sender');
 });
 
-test('trustForwarded reads the original sender of a forwarded body', () => {
+test('forwardedFrom reads the original sender of a forwarded body', () => {
   const text = `FYI\n---------- Forwarded message ---------\nFrom: Salesforce <support@salesforce.com>\nSubject: x\n\nUsername: ${USER}\nSecurity token (case-sensitive): ${TOKEN}\n`;
-  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text }), { trustForwarded: true }).kind, 'token');
+  const opts = { trustForwarded: true, forwardedFrom: 'jane@gmail.example' };
+  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text }), opts).kind, 'token');
   const evil = text.replace('support@salesforce.com', 'support@salesforce.com.evil.test');
-  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text: evil }), { trustForwarded: true }).kind, 'untrusted-sender');
-  // Not forwarded at all, from elsewhere: still untrusted with trustForwarded.
-  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example' }), { trustForwarded: true }).kind, 'untrusted-sender');
+  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text: evil }), opts).kind, 'untrusted-sender');
+  // An inner From that names two addresses, or a malformed one, is not Salesforce.
+  for (const inner of ['attacker@evil.test <support@salesforce.com>', '<a@evil.test@salesforce.com>', 'support@salesforce.com@evil.test'])
+    assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text: text.replace('Salesforce <support@salesforce.com>', inner) }), opts).kind, 'untrusted-sender', inner);
+  // Not forwarded at all, from elsewhere: still untrusted.
+  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example' }), opts).kind, 'untrusted-sender');
+  // With requireDkim, the forwarder's domain must have a DKIM pass in the receiver's header.
+  const fwd = (ar?: string) => mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text, hdrs: ar ? { 'authentication-results': ar } : {} });
+  const strict = { ...opts, requireDkim: true, authservId: 'mx.acme.example' };
+  assert.equal(classifyMail(fwd('mx.acme.example; dkim=pass header.d=gmail.example'), strict).kind, 'token');
+  assert.equal(classifyMail(fwd(), strict).kind, 'untrusted-sender');
+  assert.equal(classifyMail(fwd('forged.example; dkim=pass header.d=gmail.example'), strict).kind, 'untrusted-sender');
 });
 
-test('DKIM: Authentication-Results with dkim=pass for salesforce.com', () => {
+test('DKIM: Authentication-Results with dkim=pass for salesforce.com, from a trusted authserv-id', () => {
+  const ids = { authservId: ['mx.example.org', 'mx.google.com', 'mx'] };
   const ok = [
     'mx.example.org; dkim=pass header.d=salesforce.com',
     'mx.google.com;\r\n       dkim=pass header.i=@salesforce.com header.s=sf112018 header.b=AbC;\r\n       spf=pass',
     'mx; spf=pass smtp.mailfrom=x; dkim=pass (2048-bit key) header.d=emea.salesforce.com',
     'mx; DKIM=PASS header.d="SalesForce.com"',
+    'MX.Google.com 1; dkim=pass (good (nested) comment; with semicolon) header.d=salesforce.com',
+    'mx; dkim=pass reason="signature ok; really" header.d=salesforce.com',
   ];
-  for (const h of ok) assert.equal(dkimPassForSalesforce(new Map([['authentication-results', h]])), true, h);
+  for (const h of ok) assert.equal(dkimPassForSalesforce(new Map([['authentication-results', h]]), ids), true, h);
   const bad = [
     'mx; dkim=fail header.d=salesforce.com',
     'mx; dkim=pass header.d=salesforce.com.evil.test',
     'mx; dkim=pass header.d=evil.test; spf=pass smtp.mailfrom=salesforce.com',
     'dkim=pass header.d=salesforce.com', // that is the authserv-id position, not a result
     'mx; dkim=neutral (header.d=salesforce.com pass)',
+    'mx; dkim=fail (a (nested) comment; dkim=pass header.d=salesforce.com) header.d=evil.test',
+    'mx; dkim=fail reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test',
+    'mx; dkim=fail (unbalanced ( comment; dkim=pass header.d=salesforce.com',
+    'evil.test; dkim=pass header.d=salesforce.com', // another server's id
+    'mx.example.org.evil.test; dkim=pass header.d=salesforce.com',
   ];
-  for (const h of bad) assert.equal(dkimPassForSalesforce(new Map([['authentication-results', h]])), false, h);
-  assert.equal(dkimPassForSalesforce(new Map([['authentication-results', ['mx; spf=pass', 'mx2; dkim=pass header.d=salesforce.com']]])), true);
+  for (const h of bad) assert.equal(dkimPassForSalesforce(new Map([['authentication-results', h]]), ids), false, h);
+  // No authserv-id known: no header counts.
+  assert.equal(dkimPassForSalesforce(new Map([['authentication-results', 'mx; dkim=pass header.d=salesforce.com']])), false);
+  assert.equal(dkimPassForSalesforce(new Map([['authentication-results', ['mx; spf=pass', 'mx2; dkim=pass header.d=salesforce.com']]]), { authservId: 'mx,mx2' }), true);
 
   const signed = mail({ hdrs: { 'authentication-results': 'mx; dkim=pass header.d=salesforce.com' } });
-  assert.equal(classifyMail(signed).authenticated, true);
-  assert.equal(classifyMail(signed, { requireDkim: true }).kind, 'token');
-  const unsigned = classifyMail(mail(), { requireDkim: true });
+  assert.equal(classifyMail(signed).authenticated, false);
+  assert.equal(classifyMail(signed, { authservId: 'mx' }).authenticated, true);
+  assert.equal(classifyMail(signed, { requireDkim: true, authservId: 'mx' }).kind, 'token');
+  const noId = classifyMail(signed, { requireDkim: true });
+  assert.equal(noId.kind, 'untrusted-sender');
+  assert.match(noId.reason, /no authserv-id is known/);
+  const unsigned = classifyMail(mail(), { requireDkim: true, authservId: 'mx' });
   assert.equal(unsigned.kind, 'untrusted-sender');
   assert.match(unsigned.reason, /DKIM/);
 });
@@ -232,12 +273,48 @@ test('garbage-shaped inputs do not throw', () => {
   }
 });
 
-test('DKIM: the topmost Authentication-Results with a DKIM result decides (forged lower ones do not count)', () => {
+test('DKIM: among the trusted authserv-id\'s headers, the topmost with a DKIM result decides; other ids never count', () => {
   const h = (arr: string[]) => new Map<string, unknown>([['authentication-results', arr]]);
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=fail header.d=salesforce.com', 'forged; dkim=pass header.d=salesforce.com'])), false);
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=none', 'forged; dkim=pass header.d=salesforce.com'])), false);
-  assert.equal(dkimPassForSalesforce(h(['internal.acme; spf=pass smtp.mailfrom=x', 'gw.acme; dkim=pass header.d=salesforce.com'])), true);
-  assert.equal(dkimPassForSalesforce(h(['mx; dkim=pass header.d=evil.test; dkim=pass header.d=salesforce.com'])), true);
+  const acme = { authservId: 'mx.acme' };
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=fail header.d=salesforce.com', 'forged; dkim=pass header.d=salesforce.com']), acme), false);
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=fail header.d=salesforce.com', 'mx.acme; dkim=pass header.d=salesforce.com']), acme), false);
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=none', 'forged; dkim=pass header.d=salesforce.com']), acme), false);
+  // A forged header on top (another id) is skipped; the receiver's own below decides.
+  assert.equal(dkimPassForSalesforce(h(['forged; dkim=pass header.d=salesforce.com', 'mx.acme; dkim=fail header.d=salesforce.com']), acme), false);
+  assert.equal(dkimPassForSalesforce(h(['forged; dkim=fail header.d=salesforce.com', 'mx.acme; dkim=pass header.d=salesforce.com']), acme), true);
+  // An SPF-only header of the receiver (e.g. another milter) does not hide its DKIM header.
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; spf=pass smtp.mailfrom=x', 'mx.acme; dkim=pass header.d=salesforce.com']), acme), true);
+  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=pass header.d=evil.test; dkim=pass header.d=salesforce.com']), acme), true);
+  // Microsoft 365 style (no authserv-id) never counts.
+  assert.equal(dkimPassForSalesforce(h(['spf=pass (sender IP is 1.2.3.4) smtp.mailfrom=salesforce.com; dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass']), { authservId: 'spf' }), false);
+  // Default: the IMAP host's registrable domain and its subdomains.
+  const imap = { imapHost: 'imap.acme.example' };
+  assert.equal(dkimPassForSalesforce(h(['mx1.acme.example; dkim=pass header.d=salesforce.com']), imap), true);
+  assert.equal(dkimPassForSalesforce(h(['acme.example; dkim=pass header.d=salesforce.com']), imap), true);
+  assert.equal(dkimPassForSalesforce(h(['acme.example.evil.test; dkim=pass header.d=salesforce.com']), imap), false);
+  assert.equal(dkimPassForSalesforce(h(['notacme.example; dkim=pass header.d=salesforce.com']), imap), false);
+  // A configured id replaces the default.
+  assert.equal(dkimPassForSalesforce(h(['mx1.acme.example; dkim=pass header.d=salesforce.com']), { ...imap, authservId: 'mx.google.com' }), false);
+});
+
+test('defaultAuthservDomain: registrable domain by a conservative rule', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['imap.gmail.com', 'gmail.com'], ['imap.example.org', 'example.org'], ['mail.example.co.uk', 'example.co.uk'], ['imap.mail.example.com.au', 'example.com.au'],
+    ['mail.example.ne.jp', 'example.ne.jp'], ['imap.abc.de', 'imap.abc.de'], ['example.org', 'example.org'], ['localhost', 'localhost'], ['127.0.0.1', '127.0.0.1'],
+    ['IMAP.Example.ORG.', 'example.org'], ['', undefined], ['bad host', undefined],
+  ];
+  for (const [host, want] of cases) assert.equal(defaultAuthservDomain(host), want, host);
+});
+
+test('parseAuthResults: RFC 8601 syntax', () => {
+  const p = parseAuthResults('mx.example.org 1; dkim=pass (c (nested) ; x) header.d=salesforce.com header.i="@salesforce.com"; spf=pass smtp.mailfrom="a@b.c"; dmarc=none');
+  assert.equal(p?.authservId, 'mx.example.org');
+  assert.deepEqual(p?.results.map((r) => [r.method, r.result]), [['dkim', 'pass'], ['spf', 'pass'], ['dmarc', 'none']]);
+  assert.equal(p?.results[0]!.props['header.d'], 'salesforce.com');
+  assert.equal(p?.results[0]!.props['header.i'], '@salesforce.com');
+  assert.deepEqual(parseAuthResults('mx; none')?.results, []);
+  for (const bad of ['dkim=pass header.d=salesforce.com', 'mx; dkim', 'mx; dkim=pass (open', 'mx; dkim=pass "open', '', 'mx; =pass', 'mx) ; dkim=pass'])
+    assert.equal(parseAuthResults(bad)?.results?.some((r) => r.result === 'pass') ?? false, false, bad);
 });
 
 test('a cut source: the partial last line is ignored (a 25-char token cut to 24 would still look valid)', () => {

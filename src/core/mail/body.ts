@@ -2,6 +2,8 @@
  * Body reading: finds the `<label>: <value>` lines of one part (text, or HTML turned into text) and pairs
  * username lines with token and code lines. Line by line, bounded by LIMITS, no backtracking regexes.
  */
+import type { LabelKind} from './labels';
+import { tokenLabelKind } from './labels';
 import { LIMITS } from './types';
 
 const TOKEN_RE = /^[A-Za-z0-9]{24,25}$/;
@@ -14,13 +16,17 @@ interface LabelLine {
   index: number; // line number
   label: string;
   value: string;
+  /** for token lines: what the label says (a denied label never becomes a token line) */
+  kind?: LabelKind;
 }
 
 interface BodyFindings {
   /** label lines whose value is an email-shaped username */
   usernames: LabelLine[];
-  /** label lines whose value is 24–25 alphanumerics */
+  /** label lines whose value is 24–25 alphanumerics and whose label may name a security token */
   tokens: LabelLine[];
+  /** 24–25 alphanumerics under a label that names something else (password, code, reference …) */
+  deniedTokens: number;
   /** label lines whose value is a 6-digit code */
   codes: LabelLine[];
   /** line numbers of the other label lines with a value (e.g. a username line that arrived garbled) */
@@ -67,7 +73,14 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
   // A cut text may end inside a token: its last line is not trusted.
   if (truncated || partialEnd) body = body.slice(0, Math.max(0, body.lastIndexOf('\n')));
   const lines = body.split('\n', LIMITS.lines);
-  const f: BodyFindings = { usernames: [], tokens: [], codes: [], otherLabels: [], truncated: truncated || lines.length >= LIMITS.lines };
+  const f: BodyFindings = { usernames: [], tokens: [], deniedTokens: 0, codes: [], otherLabels: [], truncated: truncated || lines.length >= LIMITS.lines };
+  const addToken = (index: number, label: string, value: string) => {
+    const kind = tokenLabelKind(label);
+    if (kind === 'denied') {
+      f.deniedTokens++;
+      f.otherLabels.push(index);
+    } else f.tokens.push({ index, label, value, kind });
+  };
   let pendingLabel: { index: number; label: string } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -87,7 +100,7 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
         continue;
       }
       const v = cleanValue(parts.value);
-      if (TOKEN_RE.test(v)) f.tokens.push({ index: i, label: parts.label, value: v });
+      if (TOKEN_RE.test(v)) addToken(i, parts.label, v);
       else if (CODE_RE.test(v)) f.codes.push({ index: i, label: parts.label, value: v });
       else f.otherLabels.push(i);
       continue;
@@ -97,7 +110,7 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
         const v = cleanValue(line.trim());
         const user = usernameValue(line.trim());
         if (user) f.usernames.push({ index: i, label: pendingLabel.label, value: user });
-        else if (TOKEN_RE.test(v)) f.tokens.push({ index: i, label: pendingLabel.label, value: v });
+        else if (TOKEN_RE.test(v)) addToken(i, pendingLabel.label, v);
         else if (CODE_RE.test(v)) f.codes.push({ index: i, label: pendingLabel.label, value: v });
       }
       pendingLabel = undefined;
@@ -116,6 +129,10 @@ export interface PartReading {
   usernames: string[];
   ambiguous?: string;
   loose?: boolean; // token not next to a username line
+  /** what the chosen token's label says: "security token" (vocab) or a label we have no words for */
+  tokenLabel?: LabelKind;
+  /** 24–25 character values under labels that name something else (ignored) */
+  deniedTokens: number;
   truncated: boolean;
 }
 
@@ -124,28 +141,30 @@ const NEAR_LINES = 3;
 
 export function readPart(text: string, maxChars: number, wanted: string | undefined, partialEnd: boolean): PartReading {
   const f = scanBody(text, maxChars, partialEnd);
-  const r: PartReading = { usernames: uniq(f.usernames.map((u) => u.value)), truncated: f.truncated };
+  const r: PartReading = { usernames: uniq(f.usernames.map((u) => u.value)), deniedTokens: f.deniedTokens, truncated: f.truncated };
   const wantedLc = wanted?.toLowerCase();
 
   // Pair every username line with the next token line after it (both lists are in line order).
-  const pairs: Array<{ user: string; token: string }> = [];
+  const pairs: Array<{ user: string; token: string; kind?: LabelKind }> = [];
   let k = 0;
   for (const u of f.usernames) {
     while (k < f.tokens.length && f.tokens[k]!.index <= u.index) k++;
     const t = f.tokens[k];
-    if (t && t.index - u.index <= NEAR_LINES * 2) pairs.push({ user: u.value, token: t.value });
+    if (t && t.index - u.index <= NEAR_LINES * 2) pairs.push({ user: u.value, token: t.value, kind: t.kind });
   }
   if (pairs.length) {
     const mine = wantedLc ? pairs.find((p) => p.user.toLowerCase() === wantedLc) : undefined;
     const chosen = mine ?? pairs[0]!;
     r.token = chosen.token;
     r.tokenUsername = chosen.user;
+    r.tokenLabel = chosen.kind;
     if (!mine && uniq(pairs.map((p) => p.token)).length > 1) r.ambiguous = 'several username/token pairs';
   } else if (f.tokens.length) {
     const distinct = uniq(f.tokens.map((t) => t.value));
     if (distinct.length === 1) {
       r.token = distinct[0];
       r.loose = true;
+      r.tokenLabel = f.tokens.some((t) => t.kind === 'vocab') ? 'vocab' : 'unknown';
       // A single username line further up still names the user, unless another label line stands between
       // them (the real username line may have arrived garbled), and never one below the token (a footer's
       // "cc: someone@…" does not say whose token it is).

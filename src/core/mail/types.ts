@@ -10,15 +10,43 @@ export interface MailInput {
   date?: Date;
   /** lower-case header names, as mailparser gives them */
   headers?: Map<string, unknown>;
+  /**
+   * The raw From header field(s), `From: …` as received (folded or not), in order. src/mail/parse.ts
+   * passes them so core reads the field on its own: mail parsers drop control characters and decode
+   * encoded-words that do not belong in an address.
+   */
+  fromRaw?: string[];
+  /** How many Subject header fields the mail has (RFC 5322 allows one; parsers differ in which they show). */
+  subjectFields?: number;
 }
 
 export interface ClassifyOptions {
   /** The Salesforce username the token is for (case-insensitive). Without it any user's token counts. */
   username?: string;
-  /** Treat a mail without `Authentication-Results: dkim=pass header.d=salesforce.com` as untrusted. */
+  /**
+   * Treat a mail as untrusted unless the receiving server's own Authentication-Results header (see
+   * authservId) says `dkim=pass header.d=salesforce.com` (or a subdomain).
+   */
   requireDkim?: boolean;
-  /** Accept forwarded copies (Fwd: subjects, Resent-* headers, forwarded-message bodies). */
+  /**
+   * The receiving server's authserv-id(s): only Authentication-Results headers that carry one of these
+   * count (exact, case-insensitive; a comma-separated string or a list). Default: the registrable domain of
+   * `imapHost` and its subdomains. Without either, no header counts.
+   */
+  authservId?: string | string[];
+  /** The IMAP host: its registrable domain is the default authserv-id (imap.example.org → example.org). */
+  imapHost?: string;
+  /**
+   * Forwarded copies (Fwd: subjects, Resent-* headers, forwarded-message bodies) are refused; with this on
+   * they are still refused unless `forwardedFrom` names the forwarder (the reason says so).
+   */
   trustForwarded?: boolean;
+  /**
+   * The user's own address(es) that forward the token mail: a forwarded copy counts only when it was
+   * forwarded (From, or Resent-From) by one of them and the forwarded message is from salesforce.com. With
+   * requireDkim it also needs a DKIM pass for the forwarder's domain (or salesforce.com). Implies trustForwarded.
+   */
+  forwardedFrom?: string | string[];
   /** The watched mailbox's own address: a mail "From" it is a forward or a copy, not Salesforce's. */
   mailbox?: string;
   /**
@@ -36,7 +64,7 @@ export interface MailVerdict {
   sender?: string;
   subject?: string;
   warnings: string[];
-  /** Authentication-Results: dkim=pass header.d=salesforce.com (or a subdomain) */
+  /** the receiving server's Authentication-Results: dkim=pass header.d=salesforce.com (or a subdomain) */
   authenticated?: boolean;
   /** why (no secrets in it) */
   reason: string;

@@ -14,7 +14,7 @@ import { isMailboxError } from '../../mail';
 import type { EnvWriteOutcome } from '../envWriter';
 import { mailboxConfig } from '../mailbox';
 import type { Services } from '../services';
-import { CommandIds, proxySettings, resetRequireDkim, resetTimeoutMs } from '../settings';
+import { CommandIds, proxySettings, resetAuthservId, resetForwardedFrom, resetRequireDkim, resetTimeoutMs } from '../settings';
 import { requireTrust } from '../trust';
 import { reportError, reportTokenSaved, resolveOrg } from './common';
 
@@ -127,7 +127,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
           signal: ac.signal,
           timeoutMs,
           login: { proxy: proxySettings() },
-          watch: { requireDkim: resetRequireDkim() },
+          watch: { requireDkim: resetRequireDkim(), authservId: resetAuthservId(), forwardedFrom: resetForwardedFrom(), trustForwarded: !!resetForwardedFrom() },
           log,
           now: s.now,
         });
