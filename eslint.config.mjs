@@ -101,8 +101,9 @@ export default defineConfig(
     rules: off(NO_UNSAFE_ANY),
   },
   {
-    // CommonJS files load with require() by definition (bench/activation/*.cjs run in a plain Node child).
-    files: ['**/*.cjs'],
+    // CommonJS files load with require() by definition (bench/activation/*.cjs run in a plain Node child). The
+    // bin/*.js launchers are CommonJS too (package.json has no "type": "module"): npm links them as they are.
+    files: ['**/*.cjs', 'bin/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.commonjs } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

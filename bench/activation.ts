@@ -34,7 +34,7 @@ function runChild(mode: 'lazy' | 'eager', root: string, workspace: string): Prom
         rmSync(storage, { recursive: true, force: true });
         if (err) return reject(new Error(`activation child (${mode}) failed: ${stderr.trim() || err.message}`));
         try {
-          resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+          resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult);
         } catch {
           reject(new Error(`activation child (${mode}) printed no result: ${stdout.slice(0, 200)}`));
         }

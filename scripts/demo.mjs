@@ -128,7 +128,7 @@ function openInBrowser(url) {
 /** Processes whose command line mentions `marker` (a unique temp path): what a detached desktop VS Code leaves. */
 function pidsMentioning(marker) {
   const pids = [];
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync('/proc');
   } catch {

@@ -173,7 +173,6 @@ try {
   code = await main();
 } catch (e) {
   say(`[host] error: ${e.stack ?? e}`);
-  code = 1;
 } finally {
   await cleanup();
 }

@@ -11,7 +11,7 @@ const args = process.argv.slice(2);
 
 function findTests(dir) {
   const out = [];
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync(dir);
   } catch {

@@ -89,7 +89,7 @@ const vendorLoaded = () =>
   );
   try {
     if (typeof ext.deactivate === 'function') await ext.deactivate();
-    for (const d of context.subscriptions) d && typeof d.dispose === 'function' && d.dispose();
+    for (const d of context.subscriptions) if (d && typeof d.dispose === 'function') d.dispose();
   } catch {
     /* teardown problems do not matter for the measurement */
   }

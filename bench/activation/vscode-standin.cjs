@@ -436,7 +436,7 @@ function createContext(extensionPath, storageDir) {
  * above are inert placeholders, recorded as missing only when activation actually uses them.
  */
 function addRealExportNames(target) {
-  let dts = '';
+  let dts;
   try {
     dts = require('node:fs').readFileSync(require.resolve('@types/vscode/index.d.ts', { paths: [process.cwd(), __dirname] }), 'utf8');
   } catch {

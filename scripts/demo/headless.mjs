@@ -119,7 +119,6 @@ export async function runHeadless(o) {
     log('  › F1 → "Salesforce: Reset Token"');
     await dismissToasts(page);
     await clearNotifications(page); // what was said before the reset (the import, the rejected login) is read
-    const input = page.locator('.quick-input-widget input').first();
     await openPalette(page, 'Salesforce: Reset Token', within(15_000));
     await shot('03-command-palette');
     await page.keyboard.press('Enter');
@@ -279,6 +278,7 @@ async function clearNotifications(page) {
  */
 async function blurSecretValues(page) {
   return page.evaluate(() => {
+    // eslint-disable-next-line no-undef -- this function runs in the browser page (page.evaluate), where document exists
     const lines = [...document.querySelectorAll('.editor-instance .view-line')];
     const secret = lines.filter((l) => /^(SF_PASSWORD|SF_SECURITY_TOKEN)\s*=/.test((l.textContent ?? '').replace(/\u00a0/g, ' ')));
     if (secret.length < 2) return false;

@@ -78,7 +78,7 @@ async function withLock(name, fn, log) {
       } catch {
         /* being created */
       }
-      let alive = false;
+      let alive;
       if (owner) {
         try {
           process.kill(owner, 0);
@@ -102,7 +102,7 @@ async function withLock(name, fn, log) {
         log(`waiting for another install (pid ${owner}) to finish: ${lock}`);
         announced = true;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`, { cause: err });
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -205,7 +205,7 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
 
 function findNativeModules(dir, depth = 0, out = []) {
   if (depth > 6) return out;
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

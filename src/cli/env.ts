@@ -47,7 +47,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (args.dotenv === '') throw new UsageError('--dotenv needs a path');
   if (args.positionals.length === 0) throw new UsageError('give at least one KEY=VALUE');
 
-  const values: Record<string, string> = Object.create(null);
+  const values = Object.create(null) as Record<string, string>;
   const keys: string[] = [];
   for (const a of args.positionals) {
     const eq = a.indexOf('=');

@@ -38,7 +38,8 @@ Secrets are never taken as arguments: they come from the env file, the environme
 `;
 
 export function version(): string {
-  return typeof __TOKEN_RELAY_VERSION__ !== 'undefined' ? __TOKEN_RELAY_VERSION__ : require('../../package.json').version;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only unbundled (tsx, tests): the bundle has __TOKEN_RELAY_VERSION__; an import would bundle all of package.json
+  return typeof __TOKEN_RELAY_VERSION__ !== 'undefined' ? __TOKEN_RELAY_VERSION__ : (require('../../package.json') as { version: string }).version;
 }
 
 export async function main(argv: string[], rawIO: CliIO): Promise<number> {

@@ -46,11 +46,11 @@ function variants(secret: string): string[] {
 const hasLower = (t: string, word: string) => t.toLowerCase().includes(word);
 export const REDACTION_PATTERNS: ReadonlyArray<{ re: RegExp; rep: string; may: (t: string) => boolean }> = [
   // Salesforce session ids / access tokens: 15- or 18-char org id, '!', long tail.
-  { re: /\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{20,}/g, rep: REDACTED, may: (t) => t.includes('00D') },
+  { re: /\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,}/g, rep: REDACTED, may: (t) => t.includes('00D') },
   // `Bearer x` always carries a credential. After `OAuth` only token-like values (long, with a digit), so
   // prose such as "the OAuth username-password flow" survives.
-  { re: /\b(Bearer)\s+[A-Za-z0-9._~+\/!=\-]{8,}/gi, rep: `$1 ${REDACTED}`, may: (t) => hasLower(t, 'bearer') },
-  { re: /\b(OAuth)\s+(?=[A-Za-z0-9._~+\/!=\-]*\d)[A-Za-z0-9._~+\/!=\-]{16,}/gi, rep: `$1 ${REDACTED}`, may: (t) => hasLower(t, 'oauth') },
+  { re: /\b(Bearer)\s+[A-Za-z0-9._~+/!=-]{8,}/gi, rep: `$1 ${REDACTED}`, may: (t) => hasLower(t, 'bearer') },
+  { re: /\b(OAuth)\s+(?=[A-Za-z0-9._~+/!=-]*\d)[A-Za-z0-9._~+/!=-]{16,}/gi, rep: `$1 ${REDACTED}`, may: (t) => hasLower(t, 'oauth') },
   {
     re: /\b(oauth_token|access_token|refresh_token|client_secret|password|passwd|pwd|token|secret|sessionId|security_token)=([^&\s"'<>]+)/gi,
     rep: `$1=${REDACTED}`,

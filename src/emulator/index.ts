@@ -138,7 +138,10 @@ export function parseEmulatorConfig(json: string): EmulatorConfig {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the emulator config must be a JSON object');
   const out: EmulatorConfig = {};
   if (raw.port !== undefined) out.port = Number(raw.port);
-  if (raw.host !== undefined) out.host = String(raw.host);
+  if (raw.host !== undefined) {
+    if (typeof raw.host !== 'string') throw new Error('"host" must be a string (the address to listen on)');
+    out.host = raw.host;
+  }
   if (raw.tokenActivationDelayMs !== undefined) out.tokenActivationDelayMs = Number(raw.tokenActivationDelayMs);
   if (raw.slowMs !== undefined) out.slowMs = Number(raw.slowMs);
   if (raw.orgs !== undefined) {

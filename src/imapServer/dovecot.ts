@@ -254,7 +254,7 @@ service imap-login {
       await Promise.all([waitForPort(this.port, 10_000), waitForPort(this.imapsPort, 10_000)]);
     } catch (e) {
       const log = this.tailLog();
-      throw new Error(`${(e as Error).message}${exited !== undefined ? ` (dovecot exited ${exited})` : ''}\n${log}`);
+      throw new Error(`${(e as Error).message}${exited !== undefined ? ` (dovecot exited ${exited})` : ''}\n${log}`, { cause: e });
     }
   }
 

@@ -13,7 +13,7 @@ import { makeSelfSignedCert, testTmpRoot } from './dovecot';
 
 // hoodiecrow has no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const hoodiecrow: (opts: Record<string, unknown>) => HoodiecrowServer = require('hoodiecrow-imap');
+const hoodiecrow = require('hoodiecrow-imap') as (opts: Record<string, unknown>) => HoodiecrowServer;
 
 interface HoodiecrowConnection {
   server: HoodiecrowServer;
@@ -94,6 +94,7 @@ export class EmbeddedImap {
   private static saslUser(v: string): string | undefined {
     if (!/^[A-Za-z0-9+/=]{4,}$/.test(v.trim())) return undefined;
     const text = Buffer.from(v.trim(), 'base64').toString('utf8');
+    // eslint-disable-next-line no-control-regex -- XOAUTH2's initial response separates its fields with \x01 (^A)
     const x = /^user=([^\x01]*)\x01/.exec(text);
     if (x) return x[1];
     const parts = text.split('\0');

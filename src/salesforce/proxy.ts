@@ -18,9 +18,9 @@ export function bypassesProxy(hostname: string, port: string, noProxy: string | 
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === '*') return true;
-    let [eh, ep] = entry.startsWith('[') ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]] : entry.split(':');
+    const [entryHost, ep] = entry.startsWith('[') ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]] : entry.split(':');
     if (ep && ep !== port) continue;
-    eh = (eh ?? '').replace(/^\*?\./, '.');
+    const eh = (entryHost ?? '').replace(/^\*?\./, '.');
     if (eh.startsWith('.') ? host.endsWith(eh) || host === eh.slice(1) : host === eh || host.endsWith('.' + eh)) return true;
   }
   return false;

@@ -412,7 +412,7 @@ export class RelayTransport {
             }
             start(() => tlsSocket);
           },
-          (e) => finish(e),
+          (e: Error) => finish(e), // tunnel() rejects with Errors only
         );
       }
     });

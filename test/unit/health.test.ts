@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { HEALTH_STATES, HealthStatus, classifyLoginError, UnexpectedResponseError, healthJson, failureResult, statusBarText, soapFaultParts } from '../../src/core/health';
 
 const soap = (code: string, text = 'x') => new Error(`${code}: ${text}`);
@@ -137,7 +138,7 @@ test('REST errors (HttpApiError: errorCode)', () => {
 test('unknown throwables become login-failed, never crash', () => {
   for (const v of [undefined, null, 42, 'boom', {}, new TypeError('x is not a function')]) {
     const c = classifyLoginError(v, 'soap');
-    assert.ok(c.status === 'login-failed' || c.status === 'unexpected-response', String(v));
+    assert.ok(c.status === 'login-failed' || c.status === 'unexpected-response', inspect(v));
   }
 });
 

@@ -143,7 +143,7 @@ test('no login URL makes the reset page URL point at ResetApiTokenConfirm', () =
   ];
   for (const u of crafted) {
     for (const classic of [false, true]) {
-      let out = '';
+      let out;
       try {
         out = resetPageUrl(u, { classic });
       } catch {

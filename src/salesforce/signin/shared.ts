@@ -87,7 +87,7 @@ export interface PasswordLoginSpec {
   /** jsforce Connection options besides loginUrl and version (the OAuth client). */
   connection?: Record<string, unknown>;
   /** Sees every transport response (read the LoginResult, register tokens). */
-  onResponse?(req: TransportRequest, res: TransportResponse): void;
+  onResponse?: (req: TransportRequest, res: TransportResponse) => void;
   /** Fills what the login answer already told (SOAP: userInfo), before the extra calls. */
   enrich?(result: HealthResult): void;
   /** Last words on a success, before the ok line (a retirement reminder). */
@@ -198,9 +198,9 @@ export async function passwordLogin(profile: ValidProfile, secrets: OrgSecrets, 
   }
   if (!result.orgName) {
     try {
-      const q = (await conn.request(`/services/data/v${version}/query?q=${encodeURIComponent('SELECT Name FROM Organization LIMIT 1')}`)) as {
-        records?: Array<{ Name?: string }>;
-      };
+      const q = await conn.request<{ records?: Array<{ Name?: string }> }>(
+        `/services/data/v${version}/query?q=${encodeURIComponent('SELECT Name FROM Organization LIMIT 1')}`,
+      );
       result.orgName = q.records?.[0]?.Name ?? null;
     } catch (e) {
       log.debug(`organization name query failed: ${safeErrorMessage(e)}`);
