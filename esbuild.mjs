@@ -34,13 +34,19 @@ const common = {
 // esbuild warns about it ("will always be undefined"), and the build fails on that warning.
 function vscodeMembersUsed() {
   const dts = readFileSync(path.join(root, 'node_modules', '@types', 'vscode', 'index.d.ts'), 'utf8');
-  const runtime = new Set([...dts.matchAll(/^\s{1,4}export (?:class|enum|namespace|const|let|function) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]));
+  const runtime = new Set(
+    [...dts.matchAll(/^\s{1,4}export (?:class|enum|namespace|const|let|function) ([A-Za-z_$][\w$]*)/gm)].map(
+      (m) => m[1],
+    ),
+  );
   const used = new Set();
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\bvscode\.([A-Za-z_$][\w$]*)/g)) if (runtime.has(m[1])) used.add(m[1]);
+      else if (e.name.endsWith('.ts'))
+        for (const m of readFileSync(p, 'utf8').matchAll(/\bvscode\.([A-Za-z_$][\w$]*)/g))
+          if (runtime.has(m[1])) used.add(m[1]);
     }
   };
   walk(path.join(root, 'src'));
@@ -57,8 +63,13 @@ const vscodeOnce = {
       contents: `const api = require('vscode');\nexport const { ${vscodeMembersUsed().join(', ')} } = api;\n`,
     }));
     b.onEnd((r) => {
-      const undef = r.warnings.filter((w) => /will always be undefined/.test(w.text) && /vscode/.test(w.text + (w.location?.lineText ?? '')));
-      if (undef.length) throw new Error(`vscode members the vscode-once plugin does not export: ${undef.map((w) => w.text).join('; ')}`);
+      const undef = r.warnings.filter(
+        (w) => /will always be undefined/.test(w.text) && /vscode/.test(w.text + (w.location?.lineText ?? '')),
+      );
+      if (undef.length)
+        throw new Error(
+          `vscode members the vscode-once plugin does not export: ${undef.map((w) => w.text).join('; ')}`,
+        );
     });
   },
 };
@@ -106,15 +117,28 @@ const rel = (p) => path.relative(root, path.resolve(root, p)).split(path.sep).jo
 
 /** The source files dist/extension.js is made of (a dry build of src/extension.ts). */
 async function activationInputs() {
-  const r = await esbuild.build({ ...extensionCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', write: false, metafile: true, plugins: [vscodeOnce], logLevel: 'silent' });
-  return Object.keys(r.metafile.inputs).filter((f) => /^src\/.*\.ts$/.test(f)).map(rel).sort();
+  const r = await esbuild.build({
+    ...extensionCommon,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    write: false,
+    metafile: true,
+    plugins: [vscodeOnce],
+    logLevel: 'silent',
+  });
+  return Object.keys(r.metafile.inputs)
+    .filter((f) => /^src\/.*\.ts$/.test(f))
+    .map(rel)
+    .sort();
 }
 
 async function buildExtension() {
   const inputs = await activationInputs();
   const bad = inputs.filter((f) => NOT_AT_ACTIVATION.some((re) => re.test(f)));
   if (bad.length) {
-    throw new Error(`dist/extension.js would carry on-demand or test code: ${bad.join(', ')}. Reach it through loadImpl() (src/extension/lazyLoader.ts) or inject it instead of importing it.`);
+    throw new Error(
+      `dist/extension.js would carry on-demand or test code: ${bad.join(', ')}. Reach it through loadImpl() (src/extension/lazyLoader.ts) or inject it instead of importing it.`,
+    );
   }
   // 1. The on-demand and test bundles, taking every module the activation bundle has from it.
   const inActivation = new Set(inputs);
@@ -123,7 +147,12 @@ async function buildExtension() {
     setup(b) {
       b.onResolve({ filter: /^\./ }, async (a) => {
         if (a.pluginData === 'inner' || a.namespace !== 'file') return undefined;
-        const r = await b.resolve(a.path, { resolveDir: a.resolveDir, importer: a.importer, kind: a.kind, pluginData: 'inner' });
+        const r = await b.resolve(a.path, {
+          resolveDir: a.resolveDir,
+          importer: a.importer,
+          kind: a.kind,
+          pluginData: 'inner',
+        });
         if (r.errors.length) return { errors: r.errors };
         const f = rel(r.path);
         return inActivation.has(f) ? { path: f, namespace: 'activation-bundle' } : { path: r.path };
@@ -137,17 +166,32 @@ module.exports = t[${JSON.stringify(a.path)}];`,
     },
   };
   const sideBundle = async (name, entry) => {
-    const r = await esbuild.build({ ...extensionCommon, entryPoints: { [name]: entry }, outdir: extOut, metafile: true, plugins: [vscodeOnce, fromActivationBundle] });
+    const r = await esbuild.build({
+      ...extensionCommon,
+      entryPoints: { [name]: entry },
+      outdir: extOut,
+      metafile: true,
+      plugins: [vscodeOnce, fromActivationBundle],
+    });
     const ins = Object.keys(r.metafile.inputs);
     const twice = ins.filter((f) => inActivation.has(rel(f)));
     if (twice.length) throw new Error(`in dist/extension.js and dist/${name}.js: ${twice.join(', ')}`);
     return ins;
   };
-  const [lazyInputs, testInputs] = await Promise.all([sideBundle('extension-lazy', 'src/extension/lazyImpl.ts'), sideBundle('extension-test', 'src/extension/testApi.ts')]);
+  const [lazyInputs, testInputs] = await Promise.all([
+    sideBundle('extension-lazy', 'src/extension/lazyImpl.ts'),
+    sideBundle('extension-test', 'src/extension/testApi.ts'),
+  ]);
   const testInLazy = lazyInputs.filter((f) => TEST_ONLY.some((re) => re.test(rel(f))));
   if (testInLazy.length) throw new Error(`test-only code in dist/extension-lazy.js: ${testInLazy.join(', ')}`);
   // 2. The activation bundle, handing over the modules the other bundles take (and only those).
-  const shared = [...new Set([...lazyInputs, ...testInputs].filter((f) => f.startsWith('activation-bundle:')).map((f) => f.slice('activation-bundle:'.length)))].sort();
+  const shared = [
+    ...new Set(
+      [...lazyInputs, ...testInputs]
+        .filter((f) => f.startsWith('activation-bundle:'))
+        .map((f) => f.slice('activation-bundle:'.length)),
+    ),
+  ].sort();
   const entry = [
     "import { setSharedModules } from './src/extension/lazyLoader';",
     ...shared.map((f, i) => `import * as m${i} from './${f}';`),
@@ -163,7 +207,10 @@ module.exports = t[${JSON.stringify(a.path)}];`,
   // 3. No test code in what users get (names survive minification: they are class names and property keys).
   for (const f of ['extension.js', 'extension-lazy.js']) {
     const m = readFileSync(path.join(extOut, f), 'utf8').match(TEST_ONLY_NAMES);
-    if (m) throw new Error(`dist/${f} contains test-only code (${m[0]}): keep it in src/extension/testApi.ts / scriptedUi.ts`);
+    if (m)
+      throw new Error(
+        `dist/${f} contains test-only code (${m[0]}): keep it in src/extension/testApi.ts / scriptedUi.ts`,
+      );
   }
 }
 
@@ -179,7 +226,9 @@ const vendor = {
   ...common,
   sourcemap: false,
   minify: true, // always minified: nobody debugs these, and size matters for the .vsix
-  entryPoints: Object.fromEntries(['jsforce', 'imapflow', 'mailparser'].map((l) => [l, path.join(vendorDir, `${l}.js`)])),
+  entryPoints: Object.fromEntries(
+    ['jsforce', 'imapflow', 'mailparser'].map((l) => [l, path.join(vendorDir, `${l}.js`)]),
+  ),
   outdir: 'dist/vendor',
   legalComments: 'linked',
 };
@@ -190,20 +239,27 @@ if (watch) {
   await ctx.watch();
   // The extension's two bundles depend on each other's module lists: rebuild both whenever a source changes.
   const ext = await esbuild.context({
-    ...extensionCommon, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', write: false, plugins: [vscodeOnce, {
-      name: 'rebuild-extension',
-      setup(b) {
-        b.onEnd(async (r) => {
-          if (r.errors.length) return;
-          try {
-            await buildExtension();
-            console.log(`esbuild: extension rebuilt ${new Date().toLocaleTimeString()}`);
-          } catch (err) {
-            console.error(`esbuild: ${err.message}`);
-          }
-        });
+    ...extensionCommon,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    write: false,
+    plugins: [
+      vscodeOnce,
+      {
+        name: 'rebuild-extension',
+        setup(b) {
+          b.onEnd(async (r) => {
+            if (r.errors.length) return;
+            try {
+              await buildExtension();
+              console.log(`esbuild: extension rebuilt ${new Date().toLocaleTimeString()}`);
+            } catch (err) {
+              console.error(`esbuild: ${err.message}`);
+            }
+          });
+        },
       },
-    }],
+    ],
   });
   await ext.watch();
   console.log('esbuild: watching src/ …');

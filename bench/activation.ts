@@ -29,7 +29,10 @@ function runChild(mode: 'lazy' | 'eager', root: string, workspace: string): Prom
       process.execPath,
       [path.join(__dirname, 'activation', 'child.cjs'), mode, root, storage],
       // A clean environment: no NODE_OPTIONS (tsx's loader must not be in the measured process).
-      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TOKEN_RELAY_BENCH_WORKSPACE: workspace }, timeout: 30_000 },
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TOKEN_RELAY_BENCH_WORKSPACE: workspace },
+        timeout: 30_000,
+      },
       (err, stdout, stderr) => {
         rmSync(storage, { recursive: true, force: true });
         if (err) return reject(new Error(`activation child (${mode}) failed: ${stderr.trim() || err.message}`));
@@ -46,7 +49,11 @@ function runChild(mode: 'lazy' | 'eager', root: string, workspace: string): Prom
 export async function benchActivation(ctx: BenchContext): Promise<FigureSet> {
   const root = ctx.root;
   const ext = path.join(root, 'dist', 'extension.js');
-  for (const f of [ext, path.join(root, 'dist', 'extension-lazy.js'), ...['jsforce', 'imapflow', 'mailparser'].map((l) => path.join(root, 'dist', 'vendor', `${l}.js`))]) {
+  for (const f of [
+    ext,
+    path.join(root, 'dist', 'extension-lazy.js'),
+    ...['jsforce', 'imapflow', 'mailparser'].map((l) => path.join(root, 'dist', 'vendor', `${l}.js`)),
+  ]) {
     if (!existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run \`npm run build\` first`);
   }
   const workspace = mkdtempSync(path.join(tmpdir(), 'tr-bench-ws-'));
@@ -82,7 +89,9 @@ export async function benchActivation(ctx: BenchContext): Promise<FigureSet> {
           first_command_ms: firstCommandMs.length ? summarize(firstCommandMs.slice(-lazy.length)) : undefined,
           lazy_bundle_loaded_by_activate: last?.lazyBundleLoadedByActivation,
           activation_bundle_bytes: statSync(ext).size,
-          lazy_bundle_bytes: existsSync(path.join(root, 'dist', 'extension-lazy.js')) ? statSync(path.join(root, 'dist', 'extension-lazy.js')).size : undefined,
+          lazy_bundle_bytes: existsSync(path.join(root, 'dist', 'extension-lazy.js'))
+            ? statSync(path.join(root, 'dist', 'extension-lazy.js')).size
+            : undefined,
           eager_ms: summarize(eager),
           commands_registered: last?.commands,
           heavy_libraries_loaded_by_activate: last?.loadedAtActivate,
@@ -91,7 +100,8 @@ export async function benchActivation(ctx: BenchContext): Promise<FigureSet> {
           // esbuild would wrap every `import * as vscode from 'vscode'` in __toESM(require("vscode")), which copies all
           // ~400 properties of the API object into a new object, once per importing file, during require(); the
           // vscode-once plugin in esbuild.mjs reads the members used from one require("vscode") instead (0 copies).
-          vscode_namespace_copies_in_bundle: (readFileSync(ext, 'utf8').match(/[\w$]+\(require\("vscode"\)\)/g) ?? []).length,
+          vscode_namespace_copies_in_bundle: (readFileSync(ext, 'utf8').match(/[\w$]+\(require\("vscode"\)\)/g) ?? [])
+            .length,
         },
       },
     };

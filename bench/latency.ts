@@ -75,7 +75,8 @@ export async function benchLatency(ctx: BenchContext, imap: ImapServer): Promise
       const ms = now() - t0;
       const extWrite = now() - w0;
       if (found.token !== token) throw new Error('watcher returned a different token than the one just delivered');
-      if (!readFileSync(envPath, 'utf8').includes(`SF_SECURITY_TOKEN=${token}`)) throw new Error('.env was not updated');
+      if (!readFileSync(envPath, 'utf8').includes(`SF_SECURITY_TOKEN=${token}`))
+        throw new Error('.env was not updated');
       // Untimed: the CLI's write of the same file (default options: git check-ignore first).
       writeFileSync(envPath, envText, { mode: 0o600 });
       const c0 = now();
@@ -109,7 +110,10 @@ export async function benchLatency(ctx: BenchContext, imap: ImapServer): Promise
   const poller = new Poller(imap, pollAcct, POLL_MS);
   await poller.start();
   // Stratified arrival phases (i + ½)/n of the period, shuffled: the median is that of a uniform phase.
-  const offsets = shuffled(Array.from({ length: ctx.runs.poll }, (_, i) => ((i + 0.5) / ctx.runs.poll) * POLL_MS), 7);
+  const offsets = shuffled(
+    Array.from({ length: ctx.runs.poll }, (_, i) => ((i + 0.5) / ctx.runs.poll) * POLL_MS),
+    7,
+  );
   const pollMs: number[] = [];
   const pollEvery = Math.max(1, Math.floor(ctx.runs.latency / Math.max(1, ctx.runs.poll)));
 
@@ -128,12 +132,13 @@ export async function benchLatency(ctx: BenchContext, imap: ImapServer): Promise
 
   try {
     ctx.progress(
-      `latency: ${ctx.runs.latency} alternating runs each of our watcher and raw IDLE, with ${ctx.runs.poll} runs of the 5 s poller in between (~${Math.round(ctx.runs.latency * 1.2 + ctx.runs.poll * POLL_MS / 1000)} s)`,
+      `latency: ${ctx.runs.latency} alternating runs each of our watcher and raw IDLE, with ${ctx.runs.poll} runs of the 5 s poller in between (~${Math.round(ctx.runs.latency * 1.2 + (ctx.runs.poll * POLL_MS) / 1000)} s)`,
     );
     const { a: oursMs, b: rawMs } = await alternate(ctx.runs.latency, ours, raw, {
       warmup: 1,
       onPair: async (i) => {
-        if ((i + 1) % pollEvery === 0 && pollMs.length < offsets.length) pollMs.push(await pollRun(offsets[pollMs.length]!));
+        if ((i + 1) % pollEvery === 0 && pollMs.length < offsets.length)
+          pollMs.push(await pollRun(offsets[pollMs.length]!));
       },
     });
     while (pollMs.length < offsets.length) pollMs.push(await pollRun(offsets[pollMs.length]!));
@@ -153,7 +158,7 @@ export async function benchLatency(ctx: BenchContext, imap: ImapServer): Promise
       },
       details: {
         latency: {
-          what: 'APPEND start → token found and .env written (ours, newOnly like the reset flow, the extension\'s write: no git check-ignore on the way) vs → EXISTS (raw imapflow IDLE) vs → token parsed (5 s STATUS poller, its own mailbox, runs interleaved); same Dovecot, STARTTLS on loopback',
+          what: "APPEND start → token found and .env written (ours, newOnly like the reset flow, the extension's write: no git check-ignore on the way) vs → EXISTS (raw imapflow IDLE) vs → token parsed (5 s STATUS poller, its own mailbox, runs interleaved); same Dovecot, STARTTLS on loopback",
           settle_ms_before_append: SETTLE_MS,
           ours_ms: summarize(oursMs),
           raw_idle_exists_ms: summarize(rawMs),
@@ -163,7 +168,7 @@ export async function benchLatency(ctx: BenchContext, imap: ImapServer): Promise
           poll5s_over_raw_idle: round(pollMed / rawMed),
           env_write_ms: summarize(extWrite),
           cli_path: {
-            what: 'the same runs with the CLI reset\'s write (writeEnvFile default options: waits for git check-ignore before writing) instead of the extension\'s',
+            what: "the same runs with the CLI reset's write (writeEnvFile default options: waits for git check-ignore before writing) instead of the extension's",
             env_write_ms: summarize(cliWrite),
             latency_ms: round(median(cliMs)),
             ratio_idle: round(median(cliMs) / rawMed),

@@ -12,7 +12,8 @@ import { startEmulator, type Emulator } from '../src/emulator';
 import { alternate, median, now, round, summarize } from './lib/stats';
 import type { BenchContext, FigureSet } from './lib/types';
 
-const xmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEsc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The envelope exactly as jsforce 3.10.16's loginBySoap sends it (salesforce-facts.md §3.1). */
 export function soapLoginEnvelope(username: string, password: string): string {
@@ -38,7 +39,8 @@ function rawPost(url: URL, body: string, agent: http.Agent | false | undefined):
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200 || !text.includes('<sessionId>')) reject(new Error(`raw SOAP login failed: HTTP ${res.statusCode}`));
+          if (res.statusCode !== 200 || !text.includes('<sessionId>'))
+            reject(new Error(`raw SOAP login failed: HTTP ${res.statusCode}`));
           else resolve(text);
         });
         res.on('error', reject);
@@ -57,7 +59,13 @@ async function slowServerRatio(runs: number): Promise<Record<string, unknown>> {
     const password = 'Bench-Passw0rd!';
     const user = em.addUser({ username, password, email: username });
     em.setFault(username, 'slow');
-    const profile: OrgProfile = { id: 'bench-slow', name: 'Bench slow', loginUrl: em.url, username, apiVersion: DEFAULT_API_VERSION };
+    const profile: OrgProfile = {
+      id: 'bench-slow',
+      name: 'Bench slow',
+      loginUrl: em.url,
+      username,
+      apiVersion: DEFAULT_API_VERSION,
+    };
     const url = new URL(`/services/Soap/u/${DEFAULT_API_VERSION}`, em.url);
     const envelope = soapLoginEnvelope(username, password + user.token);
     const r = await alternate(
@@ -65,7 +73,8 @@ async function slowServerRatio(runs: number): Promise<Record<string, unknown>> {
       async () => {
         const t0 = now();
         const res = await testLogin(profile, { password, token: user.token }, { fetchLimits: false });
-        if (res.status !== 'ok') throw new Error(`testLogin against the slow emulator failed: ${res.status} ${res.code ?? ''}`);
+        if (res.status !== 'ok')
+          throw new Error(`testLogin against the slow emulator failed: ${res.status} ${res.code ?? ''}`);
         return now() - t0;
       },
       async () => {
@@ -75,7 +84,12 @@ async function slowServerRatio(runs: number): Promise<Record<string, unknown>> {
       },
       { warmup: 2 },
     );
-    return { server_delay_ms: SLOW_MS, ours_ms: summarize(r.a), raw_ms: summarize(r.b), ratio: round(median(r.a) / median(r.b)) };
+    return {
+      server_delay_ms: SLOW_MS,
+      ours_ms: summarize(r.a),
+      raw_ms: summarize(r.b),
+      ratio: round(median(r.a) / median(r.b)),
+    };
   } finally {
     await em.close();
   }
@@ -85,7 +99,13 @@ export async function benchLogin(ctx: BenchContext, emulator: Emulator): Promise
   const username = 'bench.login@acme.example';
   const password = 'Bench-Passw0rd!';
   const user = emulator.addUser({ username, password, email: username, firstName: 'Bench', lastName: 'Login' });
-  const profile: OrgProfile = { id: 'bench', name: 'Bench', loginUrl: emulator.url, username, apiVersion: DEFAULT_API_VERSION };
+  const profile: OrgProfile = {
+    id: 'bench',
+    name: 'Bench',
+    loginUrl: emulator.url,
+    username,
+    apiVersion: DEFAULT_API_VERSION,
+  };
   const secrets: OrgSecrets = { password, token: user.token };
   const url = new URL(`/services/Soap/u/${DEFAULT_API_VERSION}`, emulator.url);
   const envelope = soapLoginEnvelope(username, password + user.token);
@@ -96,7 +116,8 @@ export async function benchLogin(ctx: BenchContext, emulator: Emulator): Promise
     const t0 = now();
     const r = await testLogin(profile, secrets, { fetchLimits: false });
     const ms = now() - t0;
-    if (r.status !== 'ok') throw new Error(`testLogin against the emulator failed: ${r.status} ${r.code ?? ''} ${r.message}`);
+    if (r.status !== 'ok')
+      throw new Error(`testLogin against the emulator failed: ${r.status} ${r.code ?? ''} ${r.message}`);
     return ms;
   };
   const raw = (agent: http.Agent | false | undefined) => async () => {

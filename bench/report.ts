@@ -8,7 +8,15 @@ import path from 'node:path';
 interface Results {
   generated: string;
   duration_s: number;
-  machine: { cpu: string; cores: number; memory_gb: number; os: string; node: string; load_average_at_start: number[]; load_average_at_end: number[] };
+  machine: {
+    cpu: string;
+    cores: number;
+    memory_gb: number;
+    os: string;
+    node: string;
+    load_average_at_start: number[];
+    load_average_at_end: number[];
+  };
   figures: Record<string, number>;
   targets: Record<string, { target: string; met?: boolean }>;
   /** Figures reported without a target (name → why); older results.json files have none. */
@@ -18,7 +26,8 @@ interface Results {
 
 const file = path.resolve(process.argv[2] ?? path.join(__dirname, 'results.json'));
 const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
-const med = (x: unknown) => (x && typeof x === 'object' && 'median' in x ? (x as { median: number }).median : undefined);
+const med = (x: unknown) =>
+  x && typeof x === 'object' && 'median' in x ? (x as { median: number }).median : undefined;
 const d = r.details;
 
 /** The reference each figure was compared with, in words, from the same run. */
@@ -40,7 +49,9 @@ for (const [name, value] of Object.entries(r.figures)) {
   const t = r.targets[name];
   const info = r.informational?.[name];
   const met = t && t.met !== undefined ? (t.met ? 'yes' : 'no') : '–';
-  lines.push(`| \`${name}\` | ${value} | ${t?.target ?? (info ? 'informational' : '–')} | ${met} | ${reference[name] ?? ''} |`);
+  lines.push(
+    `| \`${name}\` | ${value} | ${t?.target ?? (info ? 'informational' : '–')} | ${met} | ${reference[name] ?? ''} |`,
+  );
 }
 const m = r.machine;
 lines.push(

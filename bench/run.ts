@@ -48,7 +48,18 @@ export const TARGETS: Record<string, { op: '<=' | '<' | '>='; value: number; tex
 export const INFORMATIONAL: Record<string, string> = {
   latency_ratio_poll5s: 'informational (no target: Dovecot holds IDLE notices 500 ms)',
 };
-const ORDER = ['activation_ms', 'activation_ratio', 'latency_ms', 'latency_ratio_idle', 'latency_ratio_poll5s', 'scan_ratio_50k_1k', 'scan_vs_bare_50k', 'login_ratio_raw', 'vsix_bytes', 'bundle_bytes'];
+const ORDER = [
+  'activation_ms',
+  'activation_ratio',
+  'latency_ms',
+  'latency_ratio_idle',
+  'latency_ratio_poll5s',
+  'scan_ratio_50k_1k',
+  'scan_vs_bare_50k',
+  'login_ratio_raw',
+  'vsix_bytes',
+  'bundle_bytes',
+];
 
 function meets(name: string, v: number): boolean | undefined {
   const t = TARGETS[name];
@@ -57,7 +68,13 @@ function meets(name: string, v: number): boolean | undefined {
 }
 
 function parseArgs(argv: string[]) {
-  const opts = { only: [...ALL] as Bench[], quick: false, rebuild: false, out: path.join(__dirname, 'results.json'), scanFormats: DEFAULT_SCAN_FORMATS as ScanFormat[] };
+  const opts = {
+    only: [...ALL] as Bench[],
+    quick: false,
+    rebuild: false,
+    out: path.join(__dirname, 'results.json'),
+    scanFormats: DEFAULT_SCAN_FORMATS,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') opts.quick = true;
@@ -71,13 +88,18 @@ function parseArgs(argv: string[]) {
       if (!v) throw new Error(`${a} needs a value`);
       if (a === '--out') opts.out = path.resolve(v);
       else {
-        const want = v.split(',').map((s) => s.trim()).filter(Boolean);
+        const want = v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const bad = want.filter((w) => !(ALL as readonly string[]).includes(w));
         if (bad.length) throw new Error(`unknown benchmark(s): ${bad.join(', ')} (known: ${ALL.join(', ')})`);
         opts.only = want as Bench[];
       }
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench [-- --only sizes,activation,login,latency,scan] [--quick] [--rebuild] [--out FILE] [--scan-formats ${SCAN_FORMATS.join(',')}]\n`);
+      process.stdout.write(
+        `usage: npm run bench [-- --only sizes,activation,login,latency,scan] [--quick] [--rebuild] [--out FILE] [--scan-formats ${SCAN_FORMATS.join(',')}]\n`,
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -101,7 +123,8 @@ async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const root = path.resolve(__dirname, '..');
   const started = Date.now();
-  const progress = (m: string) => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${m}\n`);
+  const progress = (m: string) =>
+    process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${m}\n`);
   const runs: RunCounts = opts.quick
     ? { activation: 5, latency: 5, poll: 3, scan: 2, login: 50 }
     : { activation: 15, latency: 20, poll: 8, scan: 5, login: 300 };
@@ -123,7 +146,11 @@ async function main(): Promise<number> {
       const r = await fn();
       Object.assign(figures, r.figures);
       Object.assign(details, r.details);
-      progress(`${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(r.figures).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      progress(
+        `${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(r.figures)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
     } catch (e) {
       errors[name] = e instanceof Error ? e.message : String(e);
       progress(`${name} FAILED: ${errors[name]}`);
@@ -180,7 +207,9 @@ async function main(): Promise<number> {
     runs,
     figures: ordered,
     targets: Object.fromEntries(
-      Object.entries(TARGETS).filter(([n]) => n in ordered).map(([n, t]) => [n, { target: t.text, met: meets(n, ordered[n]!) }]),
+      Object.entries(TARGETS)
+        .filter(([n]) => n in ordered)
+        .map(([n, t]) => [n, { target: t.text, met: meets(n, ordered[n]!) }]),
     ),
     // Figures without a target: in neither `targets` nor a count of missed ones.
     informational: Object.fromEntries(Object.entries(INFORMATIONAL).filter(([n]) => n in ordered)),
@@ -195,7 +224,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(2);
   },
 );

@@ -56,14 +56,23 @@ function filler(count: number) {
  * Timed from the connect to the last body in hand (`ms`); the LOGOUT after it is not timed (the watcher, too,
  * hands over the token without waiting for its LOGOUT).
  */
-async function rawCatchUp(imap: ImapServer, user: string, pass: string, since: Date, serverMs?: Record<string, number[]>): Promise<{ n: number; ms: number }> {
+async function rawCatchUp(
+  imap: ImapServer,
+  user: string,
+  pass: string,
+  since: Date,
+  serverMs?: Record<string, number[]>,
+): Promise<{ n: number; ms: number }> {
   // Dovecot ends every tagged OK with "(a + b + c secs)": a = time the command ran on the server.
   const logger = {
     debug: (o: { src?: string; msg?: string }) => {
       const m = o?.src === 's' ? /^\S+ OK (?:\[[^\]]*\] )?(\w+) completed \((\d+\.\d+) \+/.exec(String(o.msg)) : null;
       if (m && serverMs) (serverMs[m[1]!.toLowerCase()] ??= []).push(Number(m[2]) * 1000);
     },
-    trace() {}, info() {}, warn() {}, error() {},
+    trace() {},
+    info() {},
+    warn() {},
+    error() {},
   };
   const t0 = now();
   const c = clientFor(imap, { user, pass }, { logger: serverMs ? logger : false, disableAutoIdle: true });
@@ -118,7 +127,10 @@ export type ScanFormat = (typeof SCAN_FORMATS)[number];
 export const DEFAULT_SCAN_FORMATS: ScanFormat[] = ['maildir', 'mdbox'];
 
 export function parseScanFormats(list: string): ScanFormat[] {
-  const want = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const want = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = want.filter((w) => !(SCAN_FORMATS as readonly string[]).includes(w));
   if (bad.length) throw new Error(`unknown mailbox format(s): ${bad.join(', ')} (known: ${SCAN_FORMATS.join(', ')})`);
   // maildir is the benchmark itself (the primary figure); the others are comparisons next to it.
@@ -128,7 +140,10 @@ export function parseScanFormats(list: string): ScanFormat[] {
 }
 
 type Key = 'small' | 'large';
-interface Account { user: string; pass: string }
+interface Account {
+  user: string;
+  pass: string;
+}
 interface FormatSetup {
   format: ScanFormat;
   accounts: Record<Key, Account>;
@@ -141,7 +156,13 @@ interface FormatSetup {
 const PASS = 'bench-scan-pw';
 const LOCATION: Partial<Record<ScanFormat, string>> = { mdbox: 'mdbox:~/mdbox', sdbox: 'sdbox:~/sdbox' };
 
-async function prepareFormat(ctx: BenchContext, imap: ImapServer, format: ScanFormat, sizes: Record<Key, number>, source?: FormatSetup): Promise<FormatSetup> {
+async function prepareFormat(
+  ctx: BenchContext,
+  imap: ImapServer,
+  format: ScanFormat,
+  sizes: Record<Key, number>,
+  source?: FormatSetup,
+): Promise<FormatSetup> {
   const suffix = format === 'maildir' ? '' : `-${format}`;
   const accounts: Record<Key, Account> = {
     small: { user: `bench-scan-1k${suffix}`, pass: PASS },
@@ -158,14 +179,20 @@ async function prepareFormat(ctx: BenchContext, imap: ImapServer, format: ScanFo
       // Makes this user's (empty) mdbox/sdbox an exact copy of the maildir user's mailboxes: same UIDs, dates, flags.
       await imap.doveadm(['backup', '-R', '-u', user, `maildir:${imap.userHome(source.accounts[key].user)}/Maildir`]);
     } else {
-      await imap.addUser(user, pass, format === 'maildir-vds' ? { settings: { maildir_very_dirty_syncs: 'yes' } } : undefined);
+      await imap.addUser(
+        user,
+        pass,
+        format === 'maildir-vds' ? { settings: { maildir_very_dirty_syncs: 'yes' } } : undefined,
+      );
       await imap.fillMaildir(user, sizes[key], filler(sizes[key]));
     }
     setup.prepare_ms[key] = now() - t0;
     const w = await warmIndex(imap, user, pass);
     setup.index_ms[key] = w.ms;
     if (w.exists !== sizes[key]) throw new Error(`${user}: Dovecot sees ${w.exists} messages, expected ${sizes[key]}`);
-    ctx.progress(`scan: ${format} ${sizes[key]} messages ${location ? 'copied from maildir' : 'written'} in ${Math.round(setup.prepare_ms[key])} ms, indexed by Dovecot in ${Math.round(w.ms)} ms`);
+    ctx.progress(
+      `scan: ${format} ${sizes[key]} messages ${location ? 'copied from maildir' : 'written'} in ${Math.round(setup.prepare_ms[key])} ms, indexed by Dovecot in ${Math.round(w.ms)} ms`,
+    );
   }
   return setup;
 }
@@ -191,6 +218,7 @@ async function rounds(
     const even = ((i % 2) + 2) % 2 === 0;
     for (const f of [...formats.slice(r), ...formats.slice(0, r)]) {
       for (const k of (even ? ['large', 'small'] : ['small', 'large']) as Key[]) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- TypeScript 7 (tsc) needs it; the TypeScript 6 API ESLint uses does not
         for (const which of (even === (k === 'large') ? ['a', 'b'] : ['b', 'a']) as Array<'a' | 'b'>) {
           const v = await (which === 'a' ? a : b)(f, k);
           if (i >= 0) out[which][f]![k].push(v);
@@ -213,12 +241,17 @@ export async function benchScan(
   for (const f of formats) if (f !== 'maildir') setups[f] = await prepareFormat(ctx, imap, f, sizes, setups.maildir);
   for (const f of formats) {
     const s = setups[f];
-    s.deliverers = { small: await Deliverer.open(imap, s.accounts.small), large: await Deliverer.open(imap, s.accounts.large) };
+    s.deliverers = {
+      small: await Deliverer.open(imap, s.accounts.small),
+      large: await Deliverer.open(imap, s.accounts.large),
+    };
   }
   const acct = (f: ScanFormat, k: Key) => setups[f].accounts[k];
   const deliverer = (f: ScanFormat, k: Key) => setups[f].deliverers![k];
 
-  const syncMs = Object.fromEntries(formats.map((f) => [f, { small: [] as number[], large: [] as number[] }])) as Record<ScanFormat, Record<Key, number[]>>;
+  const syncMs = Object.fromEntries(
+    formats.map((f) => [f, { small: [] as number[], large: [] as number[] }]),
+  ) as Record<ScanFormat, Record<Key, number[]>>;
   const catchUp = async (f: ScanFormat, key: Key): Promise<number> => {
     const d = deliverer(f, key);
     const firstUid = await d.uidNext();
@@ -230,12 +263,18 @@ export async function benchScan(
     try {
       const t0 = now();
       const found = await withTimeout(
-        watchForToken({ mailbox: imap.mailboxConfig(acct(f, key).user, acct(f, key).pass), since, username: SF_USER, signal: ac.signal }),
+        watchForToken({
+          mailbox: imap.mailboxConfig(acct(f, key).user, acct(f, key).pass),
+          since,
+          username: SF_USER,
+          signal: ac.signal,
+        }),
         60_000,
         `catch-up over ${sizes[key]} messages (${f}) took more than 60 s`,
       );
       const ms = now() - t0;
-      if (found.token !== token) throw new Error(`catch-up (${f}, ${sizes[key]}) returned a different token than the one just delivered`);
+      if (found.token !== token)
+        throw new Error(`catch-up (${f}, ${sizes[key]}) returned a different token than the one just delivered`);
       return ms;
     } finally {
       ac.abort();
@@ -243,7 +282,10 @@ export async function benchScan(
     }
   };
 
-  const serverMs = Object.fromEntries(formats.map((f) => [f, { small: {}, large: {} }])) as Record<ScanFormat, Record<Key, Record<string, number[]>>>;
+  const serverMs = Object.fromEntries(formats.map((f) => [f, { small: {}, large: {} }])) as Record<
+    ScanFormat,
+    Record<Key, Record<string, number[]>>
+  >;
   const rawRun = async (f: ScanFormat, key: Key): Promise<number> => {
     const d = deliverer(f, key);
     const firstUid = await d.uidNext();
@@ -273,7 +315,16 @@ export async function benchScan(
     });
     w.catch(() => {});
     try {
-      const t1 = await withTimeout(Promise.race([idle, w.then(() => { throw new Error('found a token where none was'); })]), 60_000, 'no idle within 60 s');
+      const t1 = await withTimeout(
+        Promise.race([
+          idle,
+          w.then(() => {
+            throw new Error('found a token where none was');
+          }),
+        ]),
+        60_000,
+        'no idle within 60 s',
+      );
       return t1 - t0;
     } finally {
       ac.abort();
@@ -282,11 +333,16 @@ export async function benchScan(
 
   const serverMedians = (f: ScanFormat) =>
     Object.fromEntries(
-      (['large', 'small'] as const).map((k) => [k, Object.fromEntries(Object.entries(serverMs[f][k]).map(([cmd, xs]) => [cmd, round(median(xs))]))]),
+      (['large', 'small'] as const).map((k) => [
+        k,
+        Object.fromEntries(Object.entries(serverMs[f][k]).map(([cmd, xs]) => [cmd, round(median(xs))])),
+      ]),
     );
 
   try {
-    ctx.progress(`scan: ${ctx.runs.scan} rounds of catch-up runs (ours and the bare client, paired) on ${sizes.large} vs ${sizes.small} messages, formats ${formats.join(', ')}`);
+    ctx.progress(
+      `scan: ${ctx.runs.scan} rounds of catch-up runs (ours and the bare client, paired) on ${sizes.large} vs ${sizes.small} messages, formats ${formats.join(', ')}`,
+    );
     const { a: found, b: raw } = await rounds(ctx.runs.scan, 1, formats, catchUp, rawRun);
     await Promise.all(formats.flatMap((f) => (['large', 'small'] as const).map((k) => settle(deliverer(f, k), f))));
     const idle = await alternate(ctx.runs.scan, toIdle('large'), toIdle('small'), { warmup: 1 });
@@ -297,25 +353,31 @@ export async function benchScan(
     const vsBarePairs = (f: ScanFormat, k: Key = 'large') => found[f]![k].map((x, i) => round(x / raw[f]![k][i]!));
     for (const f of formats) {
       const sm = serverMedians(f);
-      const cmds = ['examine', 'search', 'fetch'].map((c) => `${c} ${sm.large[c] ?? '?'}/${sm.small[c] ?? '?'}`).join(', ');
-      ctx.progress(`scan: ${f.padEnd(11)} ours ${ratio(f)} (${Math.round(median(found[f]!.large))}/${Math.round(median(found[f]!.small))} ms), bare client ${rawRatio(f)} (${Math.round(median(raw[f]!.large))}/${Math.round(median(raw[f]!.small))} ms), ours/bare ${vsBare(f)} / ${vsBare(f, 'small')}; Dovecot ms 50k/1k: ${cmds}`);
+      const cmds = ['examine', 'search', 'fetch']
+        .map((c) => `${c} ${sm.large[c] ?? '?'}/${sm.small[c] ?? '?'}`)
+        .join(', ');
+      ctx.progress(
+        `scan: ${f.padEnd(11)} ours ${ratio(f)} (${Math.round(median(found[f]!.large))}/${Math.round(median(found[f]!.small))} ms), bare client ${rawRatio(f)} (${Math.round(median(raw[f]!.large))}/${Math.round(median(raw[f]!.small))} ms), ours/bare ${vsBare(f)} / ${vsBare(f, 'small')}; Dovecot ms 50k/1k: ${cmds}`,
+      );
     }
     const other = Object.fromEntries(
-      formats.filter((f) => f !== 'maildir').map((f) => [
-        f,
-        {
-          what: `the same measurement with both INBOXes in ${f === 'maildir-vds' ? 'maildir with maildir_very_dirty_syncs = yes' : `Dovecot ${f} (${LOCATION[f]}), copied from the maildir ones with doveadm backup`}, interleaved with the maildir runs`,
-          ratio: ratio(f),
-          raw_ratio: rawRatio(f),
-          vs_bare: { large: vsBare(f), small: vsBare(f, 'small'), large_pairs: vsBarePairs(f) },
-          catch_up_found_ms: { large: summarize(found[f]!.large), small: summarize(found[f]!.small) },
-          raw_imap_catch_up_ms: { large: summarize(raw[f]!.large), small: summarize(raw[f]!.small) },
-          dovecot_server_ms: serverMedians(f),
-          prepare_ms: { small: round(setups[f].prepare_ms.small), large: round(setups[f].prepare_ms.large) },
-          dovecot_first_index_ms: { small: round(setups[f].index_ms.small), large: round(setups[f].index_ms.large) },
-          dovecot_resync_after_delivery_ms: { large: summarize(syncMs[f].large), small: summarize(syncMs[f].small) },
-        },
-      ]),
+      formats
+        .filter((f) => f !== 'maildir')
+        .map((f) => [
+          f,
+          {
+            what: `the same measurement with both INBOXes in ${f === 'maildir-vds' ? 'maildir with maildir_very_dirty_syncs = yes' : `Dovecot ${f} (${LOCATION[f]}), copied from the maildir ones with doveadm backup`}, interleaved with the maildir runs`,
+            ratio: ratio(f),
+            raw_ratio: rawRatio(f),
+            vs_bare: { large: vsBare(f), small: vsBare(f, 'small'), large_pairs: vsBarePairs(f) },
+            catch_up_found_ms: { large: summarize(found[f]!.large), small: summarize(found[f]!.small) },
+            raw_imap_catch_up_ms: { large: summarize(raw[f]!.large), small: summarize(raw[f]!.small) },
+            dovecot_server_ms: serverMedians(f),
+            prepare_ms: { small: round(setups[f].prepare_ms.small), large: round(setups[f].prepare_ms.large) },
+            dovecot_first_index_ms: { small: round(setups[f].index_ms.small), large: round(setups[f].index_ms.large) },
+            dovecot_resync_after_delivery_ms: { large: summarize(syncMs[f].large), small: summarize(syncMs[f].small) },
+          },
+        ]),
     );
     const m = setups.maildir;
     return {
@@ -327,7 +389,10 @@ export async function benchScan(
           formats,
           fill_ms: { small: round(m.prepare_ms.small), large: round(m.prepare_ms.large) },
           dovecot_first_index_ms: { small: round(m.index_ms.small), large: round(m.index_ms.large) },
-          dovecot_resync_after_delivery_ms: { large: summarize(syncMs.maildir.large), small: summarize(syncMs.maildir.small) },
+          dovecot_resync_after_delivery_ms: {
+            large: summarize(syncMs.maildir.large),
+            small: summarize(syncMs.maildir.small),
+          },
           catch_up_found_ms: { large: summarize(found.maildir!.large), small: summarize(found.maildir!.small) },
           raw_imap_catch_up_ms: { large: summarize(raw.maildir!.large), small: summarize(raw.maildir!.small) },
           raw_imap_catch_up_ratio: rawRatio('maildir'),

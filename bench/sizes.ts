@@ -43,7 +43,10 @@ function filesUnder(dir: string): Array<{ rel: string; bytes: number }> {
  * Builds the .vsix (and the production dist/) when it is missing or `force` is set. A .vsix older than src/
  * is measured as it is, with a warning (rebuilding rewrites the shared dist/; pass --rebuild for fresh figures).
  */
-export function ensureArtifacts(root: string, opts: { force: boolean; progress: (m: string) => void }): { rebuilt?: string; stale?: string } {
+export function ensureArtifacts(
+  root: string,
+  opts: { force: boolean; progress: (m: string) => void },
+): { rebuilt?: string; stale?: string } {
   const vsix = vsixPath(root);
   let reason: string | undefined;
   if (opts.force) reason = '--rebuild';
@@ -53,16 +56,23 @@ export function ensureArtifacts(root: string, opts: { force: boolean; progress: 
     const sources = Math.max(newestMtime(path.join(root, 'src')), statSync(path.join(root, 'package.json')).mtimeMs);
     const built = Math.min(statSync(vsix).mtimeMs, statSync(path.join(root, 'dist', 'extension.js')).mtimeMs);
     if (built < sources) {
-      const stale = 'the .vsix or dist/extension.js is older than src/ or package.json: figures describe that older build (use --rebuild)';
+      const stale =
+        'the .vsix or dist/extension.js is older than src/ or package.json: figures describe that older build (use --rebuild)';
       opts.progress(`sizes: WARNING: ${stale}`);
       return { stale };
     }
     return {};
   }
   opts.progress(`sizes: running \`npm run package\` (${reason}) …`);
-  const res = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const res = spawnSync('npm', ['run', '--silent', 'package'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
   if (res.status !== 0) {
-    throw new Error(`npm run package failed (exit ${res.status ?? res.signal}):\n${(res.stderr ?? '').trim().split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `npm run package failed (exit ${res.status ?? res.signal}):\n${(res.stderr ?? '').trim().split('\n').slice(-15).join('\n')}`,
+    );
   }
   if (!existsSync(vsix)) throw new Error(`npm run package succeeded but ${path.basename(vsix)} is not there`);
   return { rebuilt: reason };
@@ -81,7 +91,9 @@ export function measureSizes(root: string): FigureSet {
       sizes: {
         vsix: path.basename(vsix),
         bundle_bytes_excludes: `source maps (${maps.length} file(s), ${maps.reduce((s, f) => s + f.bytes, 0)} bytes)`,
-        build: /\/\/# sourceMappingURL=\S+\s*$/.test(readFileSync(path.join(root, 'dist', 'extension.js'), 'utf8').slice(-300))
+        build: /\/\/# sourceMappingURL=\S+\s*$/.test(
+          readFileSync(path.join(root, 'dist', 'extension.js'), 'utf8').slice(-300),
+        )
           ? 'development (npm run build: linked source maps)'
           : 'production (npm run package: minified, no source maps)',
         dist_files: Object.fromEntries(counted.map((f) => [f.rel, f.bytes])),

@@ -8,7 +8,9 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const target = path.join(root, 'dist', 'emulator.js');
 if (!existsSync(target)) {
-  process.stderr.write(`token-relay-emulator: ${path.relative(process.cwd(), target) || target} is not built yet. Run \`npm run build\` in ${root} first (or \`npm run emulator\`, which runs the sources).\n`);
+  process.stderr.write(
+    `token-relay-emulator: ${path.relative(process.cwd(), target) || target} is not built yet. Run \`npm run build\` in ${root} first (or \`npm run emulator\`, which runs the sources).\n`,
+  );
   process.exit(2);
 }
 require(target);

@@ -44,5 +44,7 @@ const jaPath = path.join(root, 'l10n', 'bundle.l10n.ja.json');
 const ja = existsSync(jaPath) ? JSON.parse(readFileSync(jaPath, 'utf8')) : {};
 const missing = [...strings].filter((s) => !(s in ja));
 const stale = Object.keys(ja).filter((k) => !strings.has(k));
-console.log(`l10n: ${strings.size} strings; ja: ${Object.keys(ja).length - stale.length} translated, ${missing.length} untranslated (English shown), ${stale.length} stale`);
+console.log(
+  `l10n: ${strings.size} strings; ja: ${Object.keys(ja).length - stale.length} translated, ${missing.length} untranslated (English shown), ${stale.length} stale`,
+);
 if (process.argv.includes('--missing')) for (const s of missing) console.log(`  ${JSON.stringify(s)}`);

@@ -19,7 +19,17 @@
 //   --imap auto|dovecot|embedded   which mailbox server (default auto: Dovecot when installed)
 //   --keep                keep the temp dirs (workspace, code-server profile) for debugging
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watchFile, unwatchFile } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  watchFile,
+  unwatchFile,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,10 +46,20 @@ const started = Date.now();
 const argv = process.argv.slice(2);
 function usage(msg) {
   if (msg) console.error(`demo: ${msg}`);
-  console.error('usage: npm run demo [-- --headless [--screens DIR] [--timeout S]] [--code-server] [--no-browser] [--imap auto|dovecot|embedded] [--keep]');
+  console.error(
+    'usage: npm run demo [-- --headless [--screens DIR] [--timeout S]] [--code-server] [--no-browser] [--imap auto|dovecot|embedded] [--keep]',
+  );
   process.exit(2);
 }
-const opts = { headless: false, screens: 'demo-screens', timeout: 300, codeServer: false, browser: true, imap: 'auto', keep: false };
+const opts = {
+  headless: false,
+  screens: 'demo-screens',
+  timeout: 300,
+  codeServer: false,
+  browser: true,
+  imap: 'auto',
+  keep: false,
+};
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -66,7 +86,8 @@ const red = c('31');
 const cyan = c('36');
 const secs = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const log = (line) => process.stderr.write(`${line}\n`);
-const step = (n, total, what, detail = '') => log(`${bold(`[${n}/${total}]`)} ${what}${detail ? ` ${dim(detail)}` : ''}`);
+const step = (n, total, what, detail = '') =>
+  log(`${bold(`[${n}/${total}]`)} ${what}${detail ? ` ${dim(detail)}` : ''}`);
 
 installSignalHandlers((l) => log(l));
 
@@ -86,13 +107,24 @@ function newestMtime(dir) {
 
 /** Bundles dist/ when it is missing or older than src/, package.json or esbuild.mjs. */
 function ensureBuilt() {
-  const outputs = ['dist/extension.js', 'dist/extension-lazy.js', 'dist/vendor/jsforce.js', 'dist/vendor/imapflow.js', 'dist/vendor/mailparser.js'].map((f) => path.join(root, f));
+  const outputs = [
+    'dist/extension.js',
+    'dist/extension-lazy.js',
+    'dist/vendor/jsforce.js',
+    'dist/vendor/imapflow.js',
+    'dist/vendor/mailparser.js',
+  ].map((f) => path.join(root, f));
   const missing = outputs.some((f) => !existsSync(f));
   const built = missing ? 0 : Math.min(...outputs.map((f) => statSync(f).mtimeMs));
-  const sources = Math.max(newestMtime(path.join(root, 'src')), statSync(path.join(root, 'package.json')).mtimeMs, statSync(path.join(root, 'esbuild.mjs')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(path.join(root, 'src')),
+    statSync(path.join(root, 'package.json')).mtimeMs,
+    statSync(path.join(root, 'esbuild.mjs')).mtimeMs,
+  );
   if (!missing && built >= sources) return 'dist/ is up to date';
   const res = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (res.status !== 0) throw new Error('building dist/ failed (node esbuild.mjs); fix the errors above and run the demo again');
+  if (res.status !== 0)
+    throw new Error('building dist/ failed (node esbuild.mjs); fix the errors above and run the demo again');
   return missing ? 'built dist/ (first run)' : 'rebuilt dist/ (sources changed)';
 }
 
@@ -111,9 +143,17 @@ function onPath(cmd) {
 
 /** Opens a URL in the user's browser when there is a desktop to open it on. */
 function openInBrowser(url) {
-  const hasDesktop = process.platform === 'darwin' || process.platform === 'win32' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
+  const hasDesktop =
+    process.platform === 'darwin' || process.platform === 'win32' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
   if (!hasDesktop) return false;
-  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer.exe' : onPath('xdg-open') ? 'xdg-open' : undefined;
+  const cmd =
+    process.platform === 'darwin'
+      ? 'open'
+      : process.platform === 'win32'
+        ? 'explorer.exe'
+        : onPath('xdg-open')
+          ? 'xdg-open'
+          : undefined;
   if (!cmd) return false;
   try {
     const child = spawn(cmd, [url], { detached: true, stdio: 'ignore' });
@@ -154,7 +194,12 @@ async function startDemoCodeServer(tmp, setupExtension, extEnv) {
   const dataDir = path.join(tmp, 'code-server');
   const vsix = await packDemoSetupExtension(setupExtension, path.join(tmp, 'token-relay-demo-setup.vsix'));
   await installIntoCodeServer(vsix, dataDir);
-  const cs = await startCodeServer({ dataDir, env: extEnv, settings: demoWorkbenchSettings(), log: (l) => log(dim(`  [code-server] ${l}`)) });
+  const cs = await startCodeServer({
+    dataDir,
+    env: extEnv,
+    settings: demoWorkbenchSettings(),
+    log: (l) => log(dim(`  [code-server] ${l}`)),
+  });
   onCleanup('code-server', () => stopCodeServer(cs));
   return cs;
 }
@@ -174,8 +219,18 @@ async function main() {
   const emulatorHost = !useDesktop && process.platform === 'linux' ? '127.0.0.2' : '127.0.0.1';
   const stack = await startDemoStack({ imap: opts.imap, emulatorHost });
   onCleanup('servers', () => stack.stop());
-  step(2, total, 'Salesforce emulator', `${stack.org.loginUrl}  org "${stack.org.orgName}", user ${stack.org.username}`);
-  step(3, total, 'Mailbox', `${stack.mailbox.kind === 'dovecot' ? 'Dovecot' : 'embedded IMAP server'} on ${stack.mailbox.host}:${stack.mailbox.port} (STARTTLS), user "${stack.mailbox.user}"`);
+  step(
+    2,
+    total,
+    'Salesforce emulator',
+    `${stack.org.loginUrl}  org "${stack.org.orgName}", user ${stack.org.username}`,
+  );
+  step(
+    3,
+    total,
+    'Mailbox',
+    `${stack.mailbox.kind === 'dovecot' ? 'Dovecot' : 'embedded IMAP server'} on ${stack.mailbox.host}:${stack.mailbox.port} (STARTTLS), user "${stack.mailbox.user}"`,
+  );
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'token-relay-demo-'));
   onCleanup('temp dir', () => {
@@ -189,7 +244,13 @@ async function main() {
     username: stack.org.username,
     password: stack.org.password,
     expiredToken: stack.org.expiredToken,
-    mailbox: { host: stack.mailbox.host, port: stack.mailbox.port, security: 'starttls', user: stack.mailbox.user, insecureTls: false },
+    mailbox: {
+      host: stack.mailbox.host,
+      port: stack.mailbox.port,
+      security: 'starttls',
+      user: stack.mailbox.user,
+      insecureTls: false,
+    },
     resetTimeoutSeconds: opts.headless ? Math.min(300, opts.timeout) : 600,
   });
   step(4, total, 'Demo workspace', `${wsDir}  (.env holds an expired SF_SECURITY_TOKEN)`);
@@ -206,18 +267,30 @@ async function main() {
     log(dim(`  code-server ${cs.url} (pid ${cs.pid})`));
     const screens = path.resolve(root, opts.screens);
     const verdict = await runHeadless({
-      root, codeServer: cs, stack, workspace: ws, setupExtension, tmp, screensDir: screens,
-      deadline: started + opts.timeout * 1000, log,
+      root,
+      codeServer: cs,
+      stack,
+      workspace: ws,
+      setupExtension,
+      tmp,
+      screensDir: screens,
+      deadline: started + opts.timeout * 1000,
+      log,
     });
     if (wasInterrupted()) {
       await cleanupAll(log);
       return; // the signal handler exits once everything is stopped
     }
     log('');
-    for (const check of verdict.checks) log(`  ${check.ok ? green('✔') : red('✘')} ${check.name}${check.detail ? dim(`  ${check.detail}`) : ''}`);
+    for (const check of verdict.checks)
+      log(`  ${check.ok ? green('✔') : red('✘')} ${check.name}${check.detail ? dim(`  ${check.detail}`) : ''}`);
     log(`  screenshots: ${path.relative(process.cwd(), screens) || '.'}/ (${verdict.screenshots.length})`);
     for (const [name, ms] of verdict.timings) log(dim(`  ${name}: ${(ms / 1000).toFixed(1)}s`));
-    log(verdict.ok ? green(bold(`PASS: the demo flow works end to end (${secs()})`)) : red(bold(`FAIL: ${verdict.reason} (${secs()})`)));
+    log(
+      verdict.ok
+        ? green(bold(`PASS: the demo flow works end to end (${secs()})`))
+        : red(bold(`FAIL: ${verdict.reason} (${secs()})`)),
+    );
     if (!verdict.ok && verdict.diagnostics) log(dim(verdict.diagnostics));
     await cleanupAll(log);
     process.exit(verdict.ok ? 0 : 1);
@@ -229,12 +302,17 @@ async function main() {
   if (useDesktop) {
     const profile = path.join(tmp, 'vscode-profile');
     const args = [
-      '--new-window', '--wait',
-      '--user-data-dir', path.join(profile, 'user-data'),
-      '--extensions-dir', path.join(profile, 'extensions'),
+      '--new-window',
+      '--wait',
+      '--user-data-dir',
+      path.join(profile, 'user-data'),
+      '--extensions-dir',
+      path.join(profile, 'extensions'),
       `--extensionDevelopmentPath=${root}`,
       `--extensionDevelopmentPath=${setupExtension}`,
-      '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
       wsDir,
     ];
     const child = spawn(useDesktop, args, { env: { ...process.env, ...extEnv }, detached: true, stdio: 'ignore' });
@@ -269,12 +347,19 @@ async function main() {
   log(`  1. A notification offers to import the org from .env: click ${bold('Import')}. The status bar (bottom left)`);
   log(`     then says ${bold('Login rejected')}: the demo .env holds an expired token.`);
   log(`  2. Press F1 (or Ctrl+Shift+P) and run ${bold('Salesforce: Reset Token')}.`);
-  if (useDesktop) log(`  3. The emulator's "Reset My Security Token" page opens in your browser: click ${bold('Reset Security Token')}.`);
+  if (useDesktop)
+    log(
+      `  3. The emulator's "Reset My Security Token" page opens in your browser: click ${bold('Reset Security Token')}.`,
+    );
   else {
-    log(`  3. The emulator's "Reset My Security Token" page opens (code-server first asks whether to open the external`);
+    log(
+      `  3. The emulator's "Reset My Security Token" page opens (code-server first asks whether to open the external`,
+    );
     log(`     website: ${bold('Open')}): click ${bold('Reset Security Token')}.`);
   }
-  log(`  4. Watch the notification: the token email is caught, .env is updated, the status bar says ${bold('Connected')}.`);
+  log(
+    `  4. Watch the notification: the token email is caught, .env is updated, the status bar says ${bold('Connected')}.`,
+  );
   log(dim(`  (reset page: ${stack.org.resetPageUrl})`));
   log(dim('Press Ctrl-C to stop the demo and clean everything up.'));
   log('');
@@ -284,9 +369,11 @@ async function main() {
     const st = readSetupStatus(tmp);
     if (!st) return;
     clearInterval(setupTimer);
-    log(st.mailbox
-      ? `${cyan('›')} the demo mailbox is set up in Token Relay (password in SecretStorage)`
-      : `${red('✘')} setting up the demo mailbox in Token Relay failed${st.error ? `: ${st.error}` : ''}; run "Salesforce: Set Up Mailbox" (host ${stack.mailbox.host}, port ${stack.mailbox.port}, STARTTLS, user ${stack.mailbox.user})`);
+    log(
+      st.mailbox
+        ? `${cyan('›')} the demo mailbox is set up in Token Relay (password in SecretStorage)`
+        : `${red('✘')} setting up the demo mailbox in Token Relay failed${st.error ? `: ${st.error}` : ''}; run "Salesforce: Set Up Mailbox" (host ${stack.mailbox.host}, port ${stack.mailbox.port}, STARTTLS, user ${stack.mailbox.user})`,
+    );
   }, 500);
   onCleanup('setup watcher', () => clearInterval(setupTimer));
   const envPath = ws.envPath;
@@ -298,10 +385,14 @@ async function main() {
     if (now && now !== initial && !announced) {
       const good = now === stack.currentToken();
       announced = good;
-      const onlyToken = readFileSync(envPath, 'utf8') === initialText.replace(`SF_SECURITY_TOKEN=${initial}`, `SF_SECURITY_TOKEN=${now}`);
-      log(good
-        ? `${green('✔')} .env now holds the org's new security token${onlyToken ? ' (only the SF_SECURITY_TOKEN line changed)' : ''}.`
-        : `${cyan('›')} .env changed; SF_SECURITY_TOKEN does not match the org's current token yet.`);
+      const onlyToken =
+        readFileSync(envPath, 'utf8') ===
+        initialText.replace(`SF_SECURITY_TOKEN=${initial}`, `SF_SECURITY_TOKEN=${now}`);
+      log(
+        good
+          ? `${green('✔')} .env now holds the org's new security token${onlyToken ? ' (only the SF_SECURITY_TOKEN line changed)' : ''}.`
+          : `${cyan('›')} .env changed; SF_SECURITY_TOKEN does not match the org's current token yet.`,
+      );
     }
   });
   onCleanup('.env watcher', () => unwatchFile(envPath));

@@ -7,7 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from './lib/hostHarness.mjs';
+import {
+  buildAll,
+  checkResults,
+  ensureTsx,
+  makeMultiRootWorkspace,
+  makeWorkspace,
+  startStack,
+  SUITES,
+} from './lib/hostHarness.mjs';
 
 if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 
@@ -45,7 +53,8 @@ try {
           '--disable-extensions',
           '--skip-welcome',
           '--skip-release-notes',
-          '--user-data-dir', mkdtempSync(path.join(runDir, 'user-')),
+          '--user-data-dir',
+          mkdtempSync(path.join(runDir, 'user-')),
           ...(suite.workspaceTrust ? [] : ['--disable-workspace-trust']),
         ],
       });

@@ -15,7 +15,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCodeServer, launchChromium, payloadUrl, startCodeServer } from './lib/codeServer.mjs';
-import { buildAll, checkResults, ensureTsx, makeMultiRootWorkspace, makeWorkspace, startStack, SUITES } from './lib/hostHarness.mjs';
+import {
+  buildAll,
+  checkResults,
+  ensureTsx,
+  makeMultiRootWorkspace,
+  makeWorkspace,
+  startStack,
+  SUITES,
+} from './lib/hostHarness.mjs';
 
 if (ensureTsx(import.meta.url)) await new Promise(() => {}); // re-run under `node --import tsx`
 
@@ -51,8 +59,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 const NOISE = [
-  /ENOTFOUND/, /open-vsx|marketplace|gallery/i, /Failed to load resource/, /\[Extension Host\] (?:debugger|Debugger)/,
-  /\[AgentHost/, /\[ChatModelSelection\]/, /No signed-in session/, /chat\.|copilot/i,
+  /ENOTFOUND/,
+  /open-vsx|marketplace|gallery/i,
+  /Failed to load resource/,
+  /\[Extension Host\] (?:debugger|Debugger)/,
+  /\[AgentHost/,
+  /\[ChatModelSelection\]/,
+  /No signed-in session/,
+  /chat\.|copilot/i,
   /Creating a socket|connection token/,
 ];
 
@@ -63,22 +77,28 @@ function formatConsole(parts) {
   let rest = parts;
   while (rest.length && typeof rest[0] === 'string' && /%[sdifoOc]/.test(rest[0])) {
     const [fmt, ...args] = rest;
-    out.push(fmt.replace(/%([sdifoOc%])/g, (_, k) => {
-      if (k === '%') return '%';
-      const v = args.shift();
-      if (k === 'c') return '';
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    }));
+    out.push(
+      fmt.replace(/%([sdifoOc%])/g, (_, k) => {
+        if (k === '%') return '%';
+        const v = args.shift();
+        if (k === 'c') return '';
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      }),
+    );
     rest = args;
   }
   for (const v of rest) out.push(typeof v === 'string' ? v : JSON.stringify(v));
-  return out.join(' ').replace(/^\s*(INFO|WARN|ERR|DEBUG|TRACE)\s+/, '').trimEnd();
+  return out
+    .join(' ')
+    .replace(/^\s*(INFO|WARN|ERR|DEBUG|TRACE)\s+/, '')
+    .trimEnd();
 }
 
 async function runSuite(suite, { build, stack, runDir }) {
   const t0 = Date.now();
   const mark = (what) => {
-    if (process.env.TOKEN_RELAY_HOST_VERBOSE) say(`[host] ${suite.name} +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
+    if (process.env.TOKEN_RELAY_HOST_VERBOSE)
+      say(`[host] ${suite.name} +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
   };
   const multi = suite.multiRoot ? makeMultiRootWorkspace(runDir) : undefined;
   const ws = multi ? multi.dir : makeWorkspace(runDir);
@@ -88,7 +108,9 @@ async function runSuite(suite, { build, stack, runDir }) {
     TOKEN_RELAY_HOST_SUITE: suite.name,
     TOKEN_RELAY_HOST_RESULTS: resultsFile,
     ...(grep ? { TOKEN_RELAY_HOST_GREP: grep } : {}),
-    ...(process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH ? { TOKEN_RELAY_HOST_SIMULATE_CRASH: process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH } : {}),
+    ...(process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH
+      ? { TOKEN_RELAY_HOST_SIMULATE_CRASH: process.env.TOKEN_RELAY_HOST_SIMULATE_CRASH }
+      : {}),
   };
   const cs = await startCodeServer({
     workspaceTrust: suite.workspaceTrust,
@@ -122,12 +144,21 @@ async function runSuite(suite, { build, stack, runDir }) {
     });
   });
   page.on('pageerror', (err) => say(`[${suite.name}] page error: ${err.message}`));
-  const url = payloadUrl(cs.url, { ...(multi ? { workspace: multi.file } : { folder: ws }), extensionDevelopmentPath: build.extensionDevelopmentPath, extensionTestsPath: build.extensionTestsPath, env });
-  say(`[host] ${suite.name}: code-server ${cs.url} (workspace trust ${suite.workspaceTrust ? 'on: Restricted Mode' : 'off'}), workspace ${ws}`);
+  const url = payloadUrl(cs.url, {
+    ...(multi ? { workspace: multi.file } : { folder: ws }),
+    extensionDevelopmentPath: build.extensionDevelopmentPath,
+    extensionTestsPath: build.extensionTestsPath,
+    env,
+  });
+  say(
+    `[host] ${suite.name}: code-server ${cs.url} (workspace trust ${suite.workspaceTrust ? 'on: Restricted Mode' : 'off'}), workspace ${ws}`,
+  );
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   mark('workbench loaded');
   let timer;
-  const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: undefined, timedOut: true }), timeoutS * 1000)));
+  const timeout = new Promise(
+    (r) => (timer = setTimeout(() => r({ code: undefined, timedOut: true }), timeoutS * 1000)),
+  );
   const res = await Promise.race([exited, timeout]);
   clearTimeout(timer);
   mark(`exit ${res.code}`);
@@ -138,7 +169,8 @@ async function runSuite(suite, { build, stack, runDir }) {
   const check = res.timedOut
     ? { ok: false, summary: `${suite.name}: timed out after ${timeoutS} s`, results: undefined }
     : checkResults(resultsFile, suite.name, res.code);
-  if (check.results?.failures?.length) for (const f of check.results.failures) say(`[host] FAILED ${f.title}\n${f.error}`);
+  if (check.results?.failures?.length)
+    for (const f of check.results.failures) say(`[host] FAILED ${f.title}\n${f.error}`);
   if (!check.ok && res.timedOut) say(cs.output().slice(-3000));
   return { ...check, seconds: (Date.now() - t0) / 1000 };
 }

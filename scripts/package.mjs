@@ -44,7 +44,13 @@ if (!args.includes('--skip-build')) {
   step('bundling (node esbuild.mjs --production)');
   run(process.execPath, ['esbuild.mjs', '--production']);
 }
-for (const f of ['dist/extension.js', 'dist/extension-lazy.js', 'dist/vendor/jsforce.js', 'dist/vendor/imapflow.js', 'dist/vendor/mailparser.js']) {
+for (const f of [
+  'dist/extension.js',
+  'dist/extension-lazy.js',
+  'dist/vendor/jsforce.js',
+  'dist/vendor/imapflow.js',
+  'dist/vendor/mailparser.js',
+]) {
   if (!existsSync(path.join(root, f))) fail(`${f} is missing: run node esbuild.mjs --production`);
 }
 
@@ -72,23 +78,30 @@ for (const f of ['dist/extension.js', 'dist/extension-lazy.js', 'dist/vendor/jsf
 // --- 3. vsce ------------------------------------------------------------------------------------------------
 const repoUrl = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
 if (!repoUrl) fail('package.json has no "repository": vsce would stop and ask a question');
-const web = repoUrl.replace(/^git\+/, '').replace(/\.git$/, '').replace(/\/$/, '');
+const web = repoUrl
+  .replace(/^git\+/, '')
+  .replace(/\.git$/, '')
+  .replace(/\/$/, '');
 if (!/^https:\/\//.test(web)) fail(`package.json repository must be an https URL (got ${repoUrl})`);
 if (!pkg.icon) step('warning: package.json has no "icon" (media/icon.png)');
 const vsce = require.resolve('@vscode/vsce/vsce');
 step(`vsce package --no-dependencies → ${path.relative(root, out)}`);
-run(process.execPath, [
-  vsce,
-  'package',
-  '--no-dependencies',
-  '--no-yarn',
-  '--baseContentUrl',
-  `${web}/blob/HEAD/`,
-  '--baseImagesUrl',
-  `${web}/raw/HEAD/`,
-  '--out',
-  out,
-], { env: { ...process.env, VSCE_TELEMETRY: '0' }, stdio: ['ignore', 2, 'inherit'] });
+run(
+  process.execPath,
+  [
+    vsce,
+    'package',
+    '--no-dependencies',
+    '--no-yarn',
+    '--baseContentUrl',
+    `${web}/blob/HEAD/`,
+    '--baseImagesUrl',
+    `${web}/raw/HEAD/`,
+    '--out',
+    out,
+  ],
+  { env: { ...process.env, VSCE_TELEMETRY: '0' }, stdio: ['ignore', 2, 'inherit'] },
+);
 
 // --- 4. what is inside ----------------------------------------------------------------------------------------
 const entries = spawnSync('unzip', ['-Z1', out], { encoding: 'utf8' });
@@ -113,14 +126,23 @@ const allowed = [
 ];
 const unexpected = names.filter((n) => !allowed.some((re) => re.test(n)));
 if (unexpected.length) fail(`unexpected files in the .vsix (fix .vscodeignore):\n  ${unexpected.join('\n  ')}`);
-for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/extension-lazy.js', 'extension/media/icon.png']) {
+for (const must of [
+  'extension/package.json',
+  'extension/dist/extension.js',
+  'extension/dist/extension-lazy.js',
+  'extension/media/icon.png',
+]) {
   if (!names.includes(must)) fail(`${must} is missing from the .vsix`);
 }
 for (const must of [/^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/LICENSE/i]) {
-  if (!names.some((n) => must.test(n))) step(`warning: no ${must.source.replace(/\\/g, '').replace(/^\^extension\//, '')} in the .vsix`);
+  if (!names.some((n) => must.test(n)))
+    step(`warning: no ${must.source.replace(/\\/g, '').replace(/^\^extension\//, '')} in the .vsix`);
 }
 // A manifest with %placeholders% needs its package.nls.json, or the palette shows "%command.resetToken%".
-if (/"%[\w.-]+%"/.test(readFileSync(path.join(root, 'package.json'), 'utf8')) && !names.includes('extension/package.nls.json')) {
+if (
+  /"%[\w.-]+%"/.test(readFileSync(path.join(root, 'package.json'), 'utf8')) &&
+  !names.includes('extension/package.nls.json')
+) {
   fail('package.json uses %placeholders% but package.nls.json is not in the .vsix (.vscodeignore)');
 }
 if (pkg.l10n && !names.some((n) => /^extension\/l10n\/bundle\.l10n\.json$/.test(n))) {

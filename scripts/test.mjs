@@ -29,7 +29,9 @@ let files = [];
 const suites = args.filter((a) => a === 'unit' || a === 'integration');
 const explicit = args.filter((a) => !suites.includes(a));
 if (explicit.length) files = explicit.map((f) => path.resolve(f));
-else for (const s of suites.length ? suites : ['unit', 'integration']) files.push(...findTests(path.join(root, 'test', s)));
+else
+  for (const s of suites.length ? suites : ['unit', 'integration'])
+    files.push(...findTests(path.join(root, 'test', s)));
 
 if (!files.length) {
   console.error('test: no test files found');

@@ -34,7 +34,9 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--screens') opts.screens = argv[++i];
   else if (a === '--keep') opts.keep = true;
   else if (a.startsWith('-')) {
-    log(`vsix-smoke: unknown option ${a}\nusage: node scripts/vsix-smoke.mjs [FILE.vsix] [--timeout SECONDS] [--screens DIR] [--keep]`);
+    log(
+      `vsix-smoke: unknown option ${a}\nusage: node scripts/vsix-smoke.mjs [FILE.vsix] [--timeout SECONDS] [--screens DIR] [--keep]`,
+    );
     process.exit(2);
   } else opts.vsix = path.resolve(a);
 }
@@ -51,7 +53,11 @@ async function main() {
   if (!existsSync(vsix)) {
     if (opts.vsix) throw new Error(`${vsix} does not exist`);
     log('vsix-smoke: no .vsix yet, running scripts/package.mjs');
-    const res = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const res = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
     if (res.status !== 0) throw new Error('packaging failed');
     vsix = res.stdout.trim().split('\n').pop();
   }
@@ -61,19 +67,47 @@ async function main() {
   const { ensureCodeServer, startCodeServer, payloadUrl } = await import('./lib/codeServer.mjs');
   const { nodeBin, entry } = await ensureCodeServer({ log: (l) => log(`  [code-server] ${l}`) });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'token-relay-vsix-'));
-  onCleanup('temp dir', () => (opts.keep ? log(`kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true, maxRetries: 3 })));
+  onCleanup('temp dir', () =>
+    opts.keep ? log(`kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true, maxRetries: 3 }),
+  );
   const dataDir = path.join(tmp, 'code-server');
   const extensionsDir = path.join(dataDir, 'extensions');
-  for (const d of [extensionsDir, path.join(dataDir, 'user-data'), path.join(dataDir, 'tmp'), path.join(dataDir, 'xdg-data'), path.join(dataDir, 'xdg-config')]) mkdirSync(d, { recursive: true });
+  for (const d of [
+    extensionsDir,
+    path.join(dataDir, 'user-data'),
+    path.join(dataDir, 'tmp'),
+    path.join(dataDir, 'xdg-data'),
+    path.join(dataDir, 'xdg-config'),
+  ])
+    mkdirSync(d, { recursive: true });
   const t0 = Date.now();
-  const install = spawnSync(nodeBin, [entry, '--user-data-dir', path.join(dataDir, 'user-data'), '--extensions-dir', extensionsDir, '--install-extension', vsix], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_DATA_HOME: path.join(dataDir, 'xdg-data'), XDG_CONFIG_HOME: path.join(dataDir, 'xdg-config'), TMPDIR: path.join(dataDir, 'tmp') },
-    timeout: 120_000,
-  });
+  const install = spawnSync(
+    nodeBin,
+    [
+      entry,
+      '--user-data-dir',
+      path.join(dataDir, 'user-data'),
+      '--extensions-dir',
+      extensionsDir,
+      '--install-extension',
+      vsix,
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        XDG_DATA_HOME: path.join(dataDir, 'xdg-data'),
+        XDG_CONFIG_HOME: path.join(dataDir, 'xdg-config'),
+        TMPDIR: path.join(dataDir, 'tmp'),
+      },
+      timeout: 120_000,
+    },
+  );
   const installed = readdirSync(extensionsDir).filter((d) => d.toLowerCase().startsWith(`${extId}-`));
   if (install.status !== 0 || installed.length !== 1) {
-    throw new Error(`code-server --install-extension failed (exit ${install.status}):\n${install.stdout}${install.stderr}`);
+    throw new Error(
+      `code-server --install-extension failed (exit ${install.status}):\n${install.stdout}${install.stderr}`,
+    );
   }
   log(`vsix-smoke: installed as ${installed[0]} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
@@ -82,29 +116,57 @@ async function main() {
   // No `imap`: the tests' choice of server (TOKEN_RELAY_TEST_IMAP=dovecot|embedded, else Dovecot when it can serve IMAP).
   const stack = await startDemoStack({});
   onCleanup('servers', () => stack.stop());
-  log(`vsix-smoke: emulator ${stack.org.loginUrl}; IMAP ${stack.mailbox.kind} on ${stack.mailbox.host}:${stack.mailbox.port}`);
+  log(
+    `vsix-smoke: emulator ${stack.org.loginUrl}; IMAP ${stack.mailbox.kind} on ${stack.mailbox.host}:${stack.mailbox.port}`,
+  );
   const wsDir = path.join(tmp, 'workspace');
   mkdirSync(wsDir);
   const ws = createDemoWorkspace(wsDir, {
-    loginUrl: stack.org.loginUrl, username: stack.org.username, password: stack.org.password, expiredToken: stack.org.expiredToken,
-    mailbox: { host: stack.mailbox.host, port: stack.mailbox.port, security: 'starttls', user: stack.mailbox.user, insecureTls: false },
+    loginUrl: stack.org.loginUrl,
+    username: stack.org.username,
+    password: stack.org.password,
+    expiredToken: stack.org.expiredToken,
+    mailbox: {
+      host: stack.mailbox.host,
+      port: stack.mailbox.port,
+      security: 'starttls',
+      user: stack.mailbox.user,
+      insecureTls: false,
+    },
   });
-  writeFileSync(ws.envPath, readFileSync(ws.envPath, 'utf8')
-    .replace(/^#.*\n/gm, '')
-    .replace(`SF_SECURITY_TOKEN=${stack.org.expiredToken}`, `SF_SECURITY_TOKEN=${stack.currentToken()}`), { mode: 0o600 });
+  writeFileSync(
+    ws.envPath,
+    readFileSync(ws.envPath, 'utf8')
+      .replace(/^#.*\n/gm, '')
+      .replace(`SF_SECURITY_TOKEN=${stack.org.expiredToken}`, `SF_SECURITY_TOKEN=${stack.currentToken()}`),
+    { mode: 0o600 },
+  );
 
   // 4. the host-side suite, bundled for the extension host (Node 24 there)
-  const suite = await bundleHostModule(path.join(root, 'test', 'vsix', 'suite.ts'), path.join(tmp, 'tests', 'suite.js'));
+  const suite = await bundleHostModule(
+    path.join(root, 'test', 'vsix', 'suite.ts'),
+    path.join(tmp, 'tests', 'suite.js'),
+  );
   // VS Code runs `extensionTestsPath` only in an extension-development window (its extension host throws
   // "Cannot load test runner" without a development path, and the workbench never starts the tests). So the
   // development path is an empty runner extension with ANOTHER id: it shadows nothing, and the suite asserts
   // that Token Relay runs from the extensions dir the .vsix went into.
   const runnerDir = path.join(tmp, 'smoke-runner');
   mkdirSync(runnerDir);
-  writeFileSync(path.join(runnerDir, 'package.json'), JSON.stringify({
-    name: 'vsix-smoke-runner', publisher: 'token-relay-tests', displayName: 'Token Relay .vsix smoke runner (no code)',
-    version: '0.0.0', engines: { vscode: '^1.96.0' },
-  }, null, 2));
+  writeFileSync(
+    path.join(runnerDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'vsix-smoke-runner',
+        publisher: 'token-relay-tests',
+        displayName: 'Token Relay .vsix smoke runner (no code)',
+        version: '0.0.0',
+        engines: { vscode: '^1.96.0' },
+      },
+      null,
+      2,
+    ),
+  );
   const resultsFile = path.join(tmp, 'results.json');
   const env = {
     NODE_EXTRA_CA_CERTS: demoExtensionEnv(stack, { tmp }).NODE_EXTRA_CA_CERTS,
@@ -112,7 +174,12 @@ async function main() {
     TOKEN_RELAY_VSIX_EXT_DIR: extensionsDir,
     TOKEN_RELAY_VSIX_RELEASE: path.join(tmp, 'statusbar-read'),
   };
-  const cs = await startCodeServer({ dataDir, env, log: (l) => log(`  [code-server] ${l}`), settings: demoWorkbenchSettings() });
+  const cs = await startCodeServer({
+    dataDir,
+    env,
+    log: (l) => log(`  [code-server] ${l}`),
+    settings: demoWorkbenchSettings(),
+  });
   onCleanup('code-server', () => stopCodeServer(cs));
 
   // 5. run it in a browser and read the status bar
@@ -134,10 +201,15 @@ async function main() {
     if (consoleTail.length > 60) consoleTail.shift();
   });
   const tLoad = Date.now();
-  await page.goto(payloadUrl(cs.url, { folder: wsDir, extensionDevelopmentPath: runnerDir, extensionTestsPath: suite }), { timeout: remaining() });
+  await page.goto(
+    payloadUrl(cs.url, { folder: wsDir, extensionDevelopmentPath: runnerDir, extensionTestsPath: suite }),
+    { timeout: remaining() },
+  );
 
   // The status bar, read while the host suite holds the extension host open (it waits for the release file).
-  const status = page.locator('.statusbar-item', { hasText: /Connected|Login|Token required|error|failed|Unexpected|Salesforce/i }).first();
+  const status = page
+    .locator('.statusbar-item', { hasText: /Connected|Login|Token required|error|failed|Unexpected|Salesforce/i })
+    .first();
   let statusText = '';
   const until = Date.now() + Math.min(90_000, remaining());
   while (Date.now() < until && exitCode === undefined) {
@@ -155,7 +227,9 @@ async function main() {
   const how = await Promise.race([exited, timer]);
   if (how === 'timeout') {
     await page.screenshot({ path: path.join(tmp, 'timeout.png') }).catch(() => undefined);
-    throw new Error(`the extension host never reported back (timeout); browser console:\n  ${consoleTail.join('\n  ')}`);
+    throw new Error(
+      `the extension host never reported back (timeout); browser console:\n  ${consoleTail.join('\n  ')}`,
+    );
   }
   let results;
   try {
@@ -165,8 +239,16 @@ async function main() {
   }
   const checks = [
     ['extension host exit code 0', exitCode === 0, `exit ${exitCode}`],
-    ['host results file written, 0 failures', !!results && results.failed === 0 && results.passed >= 6, results ? `${results.passed} passed, ${results.failed} failed` : 'no results file (host crashed?)'],
-    ['status bar item present and "Connected" (login test against the emulator)', /^Connected\b/.test(statusText), JSON.stringify(statusText)],
+    [
+      'host results file written, 0 failures',
+      !!results && results.failed === 0 && results.passed >= 6,
+      results ? `${results.passed} passed, ${results.failed} failed` : 'no results file (host crashed?)',
+    ],
+    [
+      'status bar item present and "Connected" (login test against the emulator)',
+      /^Connected\b/.test(statusText),
+      JSON.stringify(statusText),
+    ],
   ];
   for (const [name, ok, detail] of checks) log(`  ${ok ? '✔' : '✘'} ${name}  ${detail}`);
   const ok = checks.every((c) => c[1]);

@@ -36,27 +36,53 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
   const logger = log.logger;
   const opener = new Opener();
   const realUi = new VsCodeUi(opener);
-  const test = testMode ? requireBundle<typeof TestApiModule>('./testApi', './extension-test.js').createTestMode(opener, realUi) : undefined;
+  const test = testMode
+    ? requireBundle<typeof TestApiModule>('./testApi', './extension-test.js').createTestMode(opener, realUi)
+    : undefined;
   const ui = test?.ui ?? realUi;
   const profiles = new ProfileStore(logger.child('orgs'));
   const secrets = new SecretStore(context.secrets, logger.child('secrets'));
   const statusBar = new HealthStatusBar(now);
   const monitor = new HealthMonitor({
-    profiles, secrets, statusBar, ui, log: logger.child('status'), tester: testLogin, isTrusted, now,
+    profiles,
+    secrets,
+    statusBar,
+    ui,
+    log: logger.child('status'),
+    tester: testLogin,
+    isTrusted,
+    now,
     envWriter: () => s.envWriter,
     runCheck: (host, org, opts) => loadImpl().runHealthCheck(host, org, opts),
   });
   let envWriter: EnvWriter | undefined;
   const s: Services = {
-    context, ui, opener, log, logger, profiles, secrets, statusBar, monitor,
+    context,
+    ui,
+    opener,
+    log,
+    logger,
+    profiles,
+    secrets,
+    statusBar,
+    monitor,
     // The .env writer is on-demand code: made when a command (or an outside edit of .env) first needs it.
     get envWriter() {
       return (envWriter ??= loadImpl().createEnvWriter({
-        profiles, secrets, ui, log: logger.child('env'), state: context.workspaceState, isTrusted,
+        profiles,
+        secrets,
+        ui,
+        log: logger.child('env'),
+        state: context.workspaceState,
+        isTrusted,
         onExternalChange: () => monitor.onChangeTrigger('.env changed'),
       }));
     },
-    tester: testLogin, runReset: runResetFlow, testMailbox, isTrusted, now,
+    tester: testLogin,
+    runReset: runResetFlow,
+    testMailbox,
+    isTrusted,
+    now,
   };
   context.subscriptions.push(log, statusBar, profiles, secrets, monitor, ...registerCommands(s));
   // The status bar shows the active org (or "set up") before activate() returns; nothing else has to.
@@ -73,7 +99,9 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
         monitor.refreshView(true);
       }),
     );
-    logger.info(`activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, ${isTrusted() ? 'trusted' : 'Restricted Mode'})`);
+    logger.info(
+      `activated (${vscode.env.appName} ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, ${isTrusted() ? 'trusted' : 'Restricted Mode'})`,
+    );
     await secrets.registerAll(profiles.list().map((p) => p.id));
     monitor.startTimer();
     if (isTrusted() && profiles.active() && !testMode) void monitor.check({ reason: 'startup' });

@@ -20,7 +20,9 @@ const bundled = typeof __TOKEN_RELAY_BUNDLED__ !== 'undefined' && __TOKEN_RELAY_
  * getter on every new Connection (~25 µs and most of a login's garbage, measured), and load ~85 ms of code.
  * esbuild.mjs bundles the same entry into dist/vendor/jsforce.js.
  */
-export const PACKAGE_ENTRY: Partial<Record<'jsforce' | 'imapflow' | 'mailparser', string>> = { jsforce: 'jsforce/lib/core' };
+export const PACKAGE_ENTRY: Partial<Record<'jsforce' | 'imapflow' | 'mailparser', string>> = {
+  jsforce: 'jsforce/lib/core',
+};
 
 let jsforceMod: typeof JsforceNs | undefined;
 let imapflowMod: typeof ImapflowNs | undefined;

@@ -29,7 +29,29 @@ const vscode = require('vscode');
 // The extension host has long loaded these Node built-ins for itself (networking, processes, crypto,
 // proxies, file watching) when an extension activates; a fresh `node` has not. Load them before the clock
 // starts too, so both modes time the extension's own code, not Node's start-up.
-for (const m of ['fs', 'fs/promises', 'path', 'os', 'url', 'util', 'events', 'stream', 'crypto', 'child_process', 'net', 'tls', 'http', 'https', 'zlib', 'dns', 'timers/promises', 'string_decoder', 'buffer', 'assert', 'worker_threads']) {
+for (const m of [
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'url',
+  'util',
+  'events',
+  'stream',
+  'crypto',
+  'child_process',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'zlib',
+  'dns',
+  'timers/promises',
+  'string_decoder',
+  'buffer',
+  'assert',
+  'worker_threads',
+]) {
   require(`node:${m}`);
 }
 const { createContext, missing, registeredCommands } = vscode.__standin;
@@ -38,8 +60,12 @@ const context = createContext(root, storageDir);
 const vendorDir = path.join(root, 'dist', 'vendor');
 const vendorLoaded = () =>
   Object.keys(require.cache)
-    .filter((f) => f.startsWith(vendorDir + path.sep) || /[\\/]node_modules[\\/](jsforce|imapflow|mailparser)[\\/]/.test(f))
-    .map((f) => (f.startsWith(vendorDir) ? path.basename(f, '.js') : f.match(/node_modules[\\/](jsforce|imapflow|mailparser)/)[1]))
+    .filter(
+      (f) => f.startsWith(vendorDir + path.sep) || /[\\/]node_modules[\\/](jsforce|imapflow|mailparser)[\\/]/.test(f),
+    )
+    .map((f) =>
+      f.startsWith(vendorDir) ? path.basename(f, '.js') : f.match(/node_modules[\\/](jsforce|imapflow|mailparser)/)[1],
+    )
     .filter((v, i, a) => a.indexOf(v) === i)
     .sort();
 

@@ -99,7 +99,13 @@ class Uri {
   }
   static parse(s) {
     const u = new URL(s);
-    return new Uri(u.protocol.replace(/:$/, ''), u.host, decodeURIComponent(u.pathname), u.search.slice(1), u.hash.slice(1));
+    return new Uri(
+      u.protocol.replace(/:$/, ''),
+      u.host,
+      decodeURIComponent(u.pathname),
+      u.search.slice(1),
+      u.hash.slice(1),
+    );
   }
   static joinPath(base, ...parts) {
     return new Uri(base.scheme, base.authority, path.posix.join(base.path, ...parts), base.query, base.fragment);
@@ -108,7 +114,13 @@ class Uri {
     return new Uri(c.scheme, c.authority, c.path, c.query, c.fragment);
   }
   with(c) {
-    return new Uri(c.scheme ?? this.scheme, c.authority ?? this.authority, c.path ?? this.path, c.query ?? this.query, c.fragment ?? this.fragment);
+    return new Uri(
+      c.scheme ?? this.scheme,
+      c.authority ?? this.authority,
+      c.path ?? this.path,
+      c.query ?? this.query,
+      c.fragment ?? this.fragment,
+    );
   }
   toString() {
     return `${this.scheme}://${this.authority}${this.path}${this.query ? '?' + this.query : ''}${this.fragment ? '#' + this.fragment : ''}`;
@@ -243,7 +255,9 @@ function statusBarItem(idOrAlignment, alignment, priority) {
 }
 
 const workspaceRoot = process.env.TOKEN_RELAY_BENCH_WORKSPACE;
-const workspaceFolders = workspaceRoot ? [{ uri: Uri.file(workspaceRoot), name: path.basename(workspaceRoot), index: 0 }] : undefined;
+const workspaceFolders = workspaceRoot
+  ? [{ uri: Uri.file(workspaceRoot), name: path.basename(workspaceRoot), index: 0 }]
+  : undefined;
 
 const fileSystemWatcher = () => ({
   onDidChange: noEvent,
@@ -375,7 +389,12 @@ const vscode = {
     async asExternalUri(u) {
       return u;
     },
-    clipboard: { async readText() { return ''; }, async writeText() {} },
+    clipboard: {
+      async readText() {
+        return '';
+      },
+      async writeText() {},
+    },
   }),
   l10n: {
     t(message, ...args) {
@@ -423,7 +442,12 @@ function createContext(extensionPath, storageDir) {
       onDidChange: secretsChanged.event,
     },
     environmentVariableCollection: inert('context.environmentVariableCollection'),
-    extension: { id: 'token-relay.token-relay-salesforce', extensionPath, extensionUri: Uri.file(extensionPath), packageJSON: {} },
+    extension: {
+      id: 'token-relay.token-relay-salesforce',
+      extensionPath,
+      extensionUri: Uri.file(extensionPath),
+      packageJSON: {},
+    },
     extensionRuntime: 1,
     languageModelAccessInformation: inert('context.languageModelAccessInformation'),
   };
@@ -438,12 +462,16 @@ function createContext(extensionPath, storageDir) {
 function addRealExportNames(target) {
   let dts;
   try {
-    dts = require('node:fs').readFileSync(require.resolve('@types/vscode/index.d.ts', { paths: [process.cwd(), __dirname] }), 'utf8');
+    dts = require('node:fs').readFileSync(
+      require.resolve('@types/vscode/index.d.ts', { paths: [process.cwd(), __dirname] }),
+      'utf8',
+    );
   } catch {
     return 0;
   }
   const names = new Set();
-  for (const m of dts.matchAll(/^\s{1,4}export (?:class|enum|namespace|const|let|function) ([A-Za-z_$][\w$]*)/gm)) names.add(m[1]);
+  for (const m of dts.matchAll(/^\s{1,4}export (?:class|enum|namespace|const|let|function) ([A-Za-z_$][\w$]*)/gm))
+    names.add(m[1]);
   let added = 0;
   for (const name of names) {
     if (name in target) continue;

@@ -84,7 +84,13 @@ export class Deliverer {
  * Raw imapflow IDLE latency: connect, SELECT INBOX, start IDLE, wait `settleMs`, APPEND from the deliverer,
  * and time APPEND start → the `exists` event.
  */
-export async function rawIdleLatency(server: ImapServer, acct: Account, deliverer: Deliverer, raw: string, settleMs: number): Promise<number> {
+export async function rawIdleLatency(
+  server: ImapServer,
+  acct: Account,
+  deliverer: Deliverer,
+  raw: string,
+  settleMs: number,
+): Promise<number> {
   const client = clientFor(server, acct, { disableAutoIdle: true });
   await client.connect();
   try {
@@ -122,7 +128,11 @@ export class Poller {
   /** Monotonic time of the first tick (the grid origin). */
   origin = 0;
 
-  constructor(server: ImapServer, acct: Account, readonly intervalMs: number) {
+  constructor(
+    server: ImapServer,
+    acct: Account,
+    readonly intervalMs: number,
+  ) {
     this.client = clientFor(server, acct, { disableAutoIdle: true });
   }
 
@@ -148,7 +158,11 @@ export class Poller {
       if (next > this.lastUidNext) {
         const lock = await this.client.getMailboxLock('INBOX');
         try {
-          for await (const msg of this.client.fetch(`${this.lastUidNext}:*`, { source: true, uid: true }, { uid: true })) {
+          for await (const msg of this.client.fetch(
+            `${this.lastUidNext}:*`,
+            { source: true, uid: true },
+            { uid: true },
+          )) {
             if (!msg.source || msg.uid < this.lastUidNext) continue;
             const parsed = await simpleParser(msg.source);
             const text = parsed.text ?? '';

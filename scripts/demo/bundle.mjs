@@ -5,8 +5,14 @@ import path from 'node:path';
 export async function bundleHostModule(entry, outfile) {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-    outfile: path.resolve(outfile), external: ['vscode'], logLevel: 'error',
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: path.resolve(outfile),
+    external: ['vscode'],
+    logLevel: 'error',
   });
   return path.resolve(outfile);
 }
@@ -20,18 +26,25 @@ export async function makeDemoSetupExtension(dir) {
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
   mkdirSync(dir, { recursive: true });
   await bundleHostModule(path.join(root, 'scripts', 'demo', 'host-setup.ts'), path.join(dir, 'index.js'));
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
-    name: 'token-relay-demo-setup',
-    publisher: 'token-relay-demo',
-    displayName: 'Token Relay demo setup (npm run demo)',
-    description: 'Hands the demo mailbox to Token Relay; made and deleted by npm run demo.',
-    version: '0.0.0',
-    engines: { vscode: '^1.96.0' },
-    main: './index.js',
-    activationEvents: ['onStartupFinished'],
-    extensionKind: ['workspace'],
-    extensionDependencies: ['token-relay.token-relay-salesforce'],
-  }, null, 2));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'token-relay-demo-setup',
+        publisher: 'token-relay-demo',
+        displayName: 'Token Relay demo setup (npm run demo)',
+        description: 'Hands the demo mailbox to Token Relay; made and deleted by npm run demo.',
+        version: '0.0.0',
+        engines: { vscode: '^1.96.0' },
+        main: './index.js',
+        activationEvents: ['onStartupFinished'],
+        extensionKind: ['workspace'],
+        extensionDependencies: ['token-relay.token-relay-salesforce'],
+      },
+      null,
+      2,
+    ),
+  );
   return path.resolve(dir);
 }
 
@@ -58,7 +71,14 @@ export async function packDemoSetupExtension(dir, outVsix) {
   const quiet = console.log;
   console.log = () => {}; // vsce prints its file tree; the demo has its own console
   try {
-    await createVSIX({ cwd: dir, packagePath: outVsix, dependencies: false, allowMissingRepository: true, skipLicense: true, allowStarActivation: true });
+    await createVSIX({
+      cwd: dir,
+      packagePath: outVsix,
+      dependencies: false,
+      allowMissingRepository: true,
+      skipLicense: true,
+      allowStarActivation: true,
+    });
   } finally {
     console.log = quiet;
   }
@@ -74,12 +94,26 @@ export async function installIntoCodeServer(vsix, dataDir) {
   const { spawnSync } = await import('node:child_process');
   const { mkdirSync } = await import('node:fs');
   const { nodeBin, entry } = await ensureCodeServer({ log: (l) => process.stderr.write(`  [code-server] ${l}\n`) });
-  const dirs = { ext: path.join(dataDir, 'extensions'), user: path.join(dataDir, 'user-data'), tmp: path.join(dataDir, 'tmp'), data: path.join(dataDir, 'xdg-data'), config: path.join(dataDir, 'xdg-config') };
+  const dirs = {
+    ext: path.join(dataDir, 'extensions'),
+    user: path.join(dataDir, 'user-data'),
+    tmp: path.join(dataDir, 'tmp'),
+    data: path.join(dataDir, 'xdg-data'),
+    config: path.join(dataDir, 'xdg-config'),
+  };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  const res = spawnSync(nodeBin, [entry, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext, '--install-extension', vsix], {
-    encoding: 'utf8', timeout: 120_000,
-    env: { ...process.env, XDG_DATA_HOME: dirs.data, XDG_CONFIG_HOME: dirs.config, TMPDIR: dirs.tmp },
-  });
-  if (res.status !== 0) throw new Error(`code-server --install-extension ${path.basename(vsix)} failed (exit ${res.status}):\n${res.stdout}${res.stderr}`);
+  const res = spawnSync(
+    nodeBin,
+    [entry, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext, '--install-extension', vsix],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, XDG_DATA_HOME: dirs.data, XDG_CONFIG_HOME: dirs.config, TMPDIR: dirs.tmp },
+    },
+  );
+  if (res.status !== 0)
+    throw new Error(
+      `code-server --install-extension ${path.basename(vsix)} failed (exit ${res.status}):\n${res.stdout}${res.stderr}`,
+    );
   return dirs.ext;
 }

@@ -15,7 +15,9 @@ export function onCleanup(label, fn) {
 }
 
 async function runStep(step, log) {
-  const debug = process.env.TOKEN_RELAY_DEBUG ? (l) => (log ?? console.error)(`cleanup: ${l} (${new Date().toISOString()})`) : () => {};
+  const debug = process.env.TOKEN_RELAY_DEBUG
+    ? (l) => (log ?? console.error)(`cleanup: ${l} (${new Date().toISOString()})`)
+    : () => {};
   debug(`${step.label} …`);
   try {
     await Promise.race([
@@ -107,7 +109,11 @@ export async function launchDemoChromium() {
   if (!existsSync(CHROMIUM_PATH)) return launchChromium({ headless: true }); // its error message names the fix
   const { chromium } = await import('playwright-core');
   return chromium.launch({
-    executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS,
-    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
 }

@@ -15,7 +15,13 @@ export function demoExtensionEnv(stack, { tmp }) {
   return {
     NODE_EXTRA_CA_CERTS: stack.mailbox.caCertPath,
     TOKEN_RELAY_DEMO_SETUP: JSON.stringify({
-      mailbox: { host: stack.mailbox.host, port: stack.mailbox.port, security: stack.mailbox.security, user: stack.mailbox.user, password: stack.mailbox.password },
+      mailbox: {
+        host: stack.mailbox.host,
+        port: stack.mailbox.port,
+        security: stack.mailbox.security,
+        user: stack.mailbox.user,
+        password: stack.mailbox.password,
+      },
       statusFile: setupStatusFile(tmp),
     }),
   };

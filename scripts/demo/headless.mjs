@@ -48,14 +48,17 @@ export async function runHeadless(o) {
   // Screenshots: a fresh folder of this run's images only (the README's docs/screenshots are refreshed with
   // `--screens docs/screenshots`).
   mkdirSync(screensDir, { recursive: true });
-  for (const f of safeReaddir(screensDir)) if (/^\d\d-[\w-]+\.png$|^failure.*\.png$/.test(f)) rmSync(path.join(screensDir, f));
+  for (const f of safeReaddir(screensDir))
+    if (/^\d\d-[\w-]+\.png$|^failure.*\.png$/.test(f)) rmSync(path.join(screensDir, f));
   let page;
   const shot = async (name, target = page, extra = {}) => {
     const file = path.join(screensDir, `${name}.png`);
     // No hover tooltips in screenshots: park the mouse over the empty editor area.
     await target.mouse.move(560, 640).catch(() => undefined);
     await target.waitForTimeout(150).catch(() => undefined);
-    await target.screenshot({ path: file, ...extra, timeout: 15_000 }).catch((err) => log(`  (screenshot ${name} failed: ${err.message})`));
+    await target
+      .screenshot({ path: file, ...extra, timeout: 15_000 })
+      .catch((err) => log(`  (screenshot ${name} failed: ${err.message})`));
     if (existsSync(file)) screenshots.push(file);
   };
 
@@ -82,37 +85,70 @@ export async function runHeadless(o) {
 
     // ------------------------------------------------------------------ 1. workbench, Login rejected
     log('  › opening the demo workspace in code-server (headless Chromium)');
-    await page.goto(workbenchUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPaths: [o.root] }), { timeout: within(60_000) });
+    await page.goto(workbenchUrl(codeServer.url, { folder: workspace.dir, extensionDevelopmentPaths: [o.root] }), {
+      timeout: within(60_000),
+    });
     await page.locator('.monaco-workbench').waitFor({ timeout: within(60_000) });
     lap('workbench loaded');
 
     // Token Relay is active once its status bar item is there ("Set up Salesforce org" while it has no org).
-    const anyTokenRelayItem = page.locator('.statusbar-item', { hasText: /Salesforce|Login rejected|Connected|Token required/ }).first();
+    const anyTokenRelayItem = page
+      .locator('.statusbar-item', { hasText: /Salesforce|Login rejected|Connected|Token required/ })
+      .first();
     await anyTokenRelayItem.waitFor({ state: 'visible', timeout: within(90_000) });
-    log('  › importing the org from .env (the extension\'s offer, else the command)');
+    log("  › importing the org from .env (the extension's offer, else the command)");
     const offer = page.locator('.notification-list-item', { hasText: /Import them as an org/ }).first();
-    const offered = await offer.waitFor({ state: 'visible', timeout: within(20_000) }).then(() => true, () => false);
+    const offered = await offer.waitFor({ state: 'visible', timeout: within(20_000) }).then(
+      () => true,
+      () => false,
+    );
     if (offered) {
       await shot('01-import-offer');
-      await offer.locator('.monaco-button', { hasText: /^Import$/ }).first().click({ timeout: within(10_000) });
-      await page.locator('.notification-list-item', { hasText: /imported from/ }).first().waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+      await offer
+        .locator('.monaco-button', { hasText: /^Import$/ })
+        .first()
+        .click({ timeout: within(10_000) });
+      await page
+        .locator('.notification-list-item', { hasText: /imported from/ })
+        .first()
+        .waitFor({ state: 'visible', timeout: within(10_000) })
+        .catch(() => undefined);
       checks.push({ name: 'the extension offered to import the org from .env; accepted', ok: true, detail: '' });
     } else {
       await runCommand(page, 'Salesforce: Import Org from .env', within(15_000));
-      await page.locator('.notification-list-item', { hasText: /imported from/ }).first()
-        .waitFor({ state: 'visible', timeout: within(10_000) }).catch(() => undefined);
+      await page
+        .locator('.notification-list-item', { hasText: /imported from/ })
+        .first()
+        .waitFor({ state: 'visible', timeout: within(10_000) })
+        .catch(() => undefined);
       await shot('01-import-offer');
-      checks.push({ name: 'org imported from .env with "Salesforce: Import Org from .env"', ok: true, detail: 'no startup offer within 20 s' });
+      checks.push({
+        name: 'org imported from .env with "Salesforce: Import Org from .env"',
+        ok: true,
+        detail: 'no startup offer within 20 s',
+      });
     }
     await waitFor(() => readSetupStatus(o.tmp) !== undefined, within(60_000)).catch(() => undefined);
     const setup = readSetupStatus(o.tmp);
-    check('the demo mailbox was handed to the extension (Set Up Mailbox → SecretStorage)', setup?.mailbox === true, (ok) => (ok ? '' : setup?.error ?? (setup ? 'setUpMailbox returned false' : 'the setup step never reported')));
+    check(
+      'the demo mailbox was handed to the extension (Set Up Mailbox → SecretStorage)',
+      setup?.mailbox === true,
+      (ok) => (ok ? '' : (setup?.error ?? (setup ? 'setUpMailbox returned false' : 'the setup step never reported'))),
+    );
     lap('org imported, mailbox set up');
-    const statusItem = page.locator('.statusbar-item', { hasText: /Login rejected|Connected|Token required|Login failed|Network error|Unexpected response|Salesforce/ }).first();
+    const statusItem = page
+      .locator('.statusbar-item', {
+        hasText: /Login rejected|Connected|Token required|Login failed|Network error|Unexpected response|Salesforce/,
+      })
+      .first();
     await waitForText(statusItem, STATUS_REJECTED, within(60_000)).catch(() => undefined);
     const before = await textOf(statusItem);
     await shot('02-login-rejected');
-    check('status bar shows "Login rejected" for the expired token', STATUS_REJECTED.test(before), JSON.stringify(before));
+    check(
+      'status bar shows "Login rejected" for the expired token',
+      STATUS_REJECTED.test(before),
+      JSON.stringify(before),
+    );
     lap('workbench ready, status Login rejected');
 
     // ------------------------------------------------------------------ 2. F1 → Salesforce: Reset Token
@@ -128,19 +164,39 @@ export async function runHeadless(o) {
     // ------------------------------------------------------------------ 3. the page the extension opened
     log('  › waiting for the page the extension asks to open');
     const opened = await waitForOpenedUrl({ page, popups, codeServerUrl: codeServer.url, timeoutMs: within(30_000) });
-    check('the extension opened the org\'s reset page', !!opened.url, opened.url ? '' : 'no new browser tab');
+    check("the extension opened the org's reset page", !!opened.url, opened.url ? '' : 'no new browser tab');
     const url = new URL(opened.url);
-    check('…and only the safe Reset My Security Token page', !/ResetApiTokenConfirm/i.test(opened.url) && url.pathname === RESET_PATH && url.origin === new URL(stack.org.loginUrl).origin, opened.url.replace(/[?#].*$/, ''));
+    check(
+      '…and only the safe Reset My Security Token page',
+      !/ResetApiTokenConfirm/i.test(opened.url) &&
+        url.pathname === RESET_PATH &&
+        url.origin === new URL(stack.org.loginUrl).origin,
+      opened.url.replace(/[?#].*$/, ''),
+    );
     // The workbench shows the progress notification while the mailbox is watched.
     // code-server's smoke-test mode shows no toasts, so look where a person would: the Notifications list (bell).
     await openNotifications(page);
     // The reset's progress notification: a running progress bar, or the extension's "waiting for the mail" text
     // with its Cancel button (withProgress removes it when the flow ends).
-    const progressBar = page.locator('.notifications-center .monaco-list-row, .notification-toast').filter({ has: page.locator('.monaco-progress-container.active') });
-    const progress = progressBar.or(page.locator('.notifications-center .monaco-list-row, .notification-toast').filter({ hasText: /waiting for the (token )?(e-?)?mail/i }));
-    const sawProgress = await progress.first().waitFor({ state: 'visible', timeout: within(15_000) }).then(() => true, () => false);
+    const progressBar = page
+      .locator('.notifications-center .monaco-list-row, .notification-toast')
+      .filter({ has: page.locator('.monaco-progress-container.active') });
+    const progress = progressBar.or(
+      page
+        .locator('.notifications-center .monaco-list-row, .notification-toast')
+        .filter({ hasText: /waiting for the (token )?(e-?)?mail/i }),
+    );
+    const sawProgress = await progress
+      .first()
+      .waitFor({ state: 'visible', timeout: within(15_000) })
+      .then(
+        () => true,
+        () => false,
+      );
     const barSeen = sawProgress && (await progressBar.count().catch(() => 0)) > 0;
-    const progressText = sawProgress ? `${barSeen ? '[progress bar] ' : ''}${await textOf(progress.first().locator('.notification-list-item-message').first())}` : '';
+    const progressText = sawProgress
+      ? `${barSeen ? '[progress bar] ' : ''}${await textOf(progress.first().locator('.notification-list-item-message').first())}`
+      : '';
     await shot('04-waiting-for-email');
     lap(`reset page URL (${opened.via})`);
 
@@ -148,8 +204,11 @@ export async function runHeadless(o) {
     const resetPage = await context.newPage();
     await resetPage.goto(opened.url, { timeout: within(20_000) });
     await resetPage.bringToFront();
-    const button = resetPage.locator('button, input[type="submit"], input[type="button"]').filter({ hasText: /reset/i })
-      .or(resetPage.locator('input[type="submit"][value*="Reset" i], input[title*="Reset" i]')).first();
+    const button = resetPage
+      .locator('button, input[type="submit"], input[type="button"]')
+      .filter({ hasText: /reset/i })
+      .or(resetPage.locator('input[type="submit"][value*="Reset" i], input[title*="Reset" i]'))
+      .first();
     await button.waitFor({ state: 'visible', timeout: within(15_000) });
     await shot('04-reset-page', resetPage);
     const mailsBefore = stack.mailsSent();
@@ -168,8 +227,21 @@ export async function runHeadless(o) {
     await page.bringToFront();
     await openNotifications(page);
     await waitForText(statusItem, STATUS_OK, within(90_000)).catch(() => undefined);
-    await waitFor(async () => (await progress.count()) === 0 || !(await progress.first().isVisible().catch(() => false)), within(30_000)).catch(() => undefined);
-    const progressDone = (await progress.count()) === 0 || !(await progress.first().isVisible().catch(() => false));
+    await waitFor(
+      async () =>
+        (await progress.count()) === 0 ||
+        !(await progress
+          .first()
+          .isVisible()
+          .catch(() => false)),
+      within(30_000),
+    ).catch(() => undefined);
+    const progressDone =
+      (await progress.count()) === 0 ||
+      !(await progress
+        .first()
+        .isVisible()
+        .catch(() => false));
     const after = await textOf(statusItem);
     await shot('05-healthy');
     check('the progress notification was shown while waiting for the mail', sawProgress, progressText.slice(0, 80));
@@ -181,8 +253,18 @@ export async function runHeadless(o) {
     log('  › opening .env');
     const vars = parseEnvFile(workspace.envPath);
     const current = stack.currentToken();
-    check('.env holds the org\'s new security token', vars.SF_SECURITY_TOKEN === current && current !== stack.org.expiredToken,
-      (ok) => (ok ? '' : vars.SF_SECURITY_TOKEN === stack.org.expiredToken ? 'still the expired token' : vars.SF_SECURITY_TOKEN ? 'a different value' : 'SF_SECURITY_TOKEN missing'));
+    check(
+      ".env holds the org's new security token",
+      vars.SF_SECURITY_TOKEN === current && current !== stack.org.expiredToken,
+      (ok) =>
+        ok
+          ? ''
+          : vars.SF_SECURITY_TOKEN === stack.org.expiredToken
+            ? 'still the expired token'
+            : vars.SF_SECURITY_TOKEN
+              ? 'a different value'
+              : 'SF_SECURITY_TOKEN missing',
+    );
     const expected = replaceTokenLine(originalEnv, stack.org.expiredToken, current);
     check('…and every other byte of .env is unchanged', readFileSync(workspace.envPath, 'utf8') === expected);
     const mode = statSync(workspace.envPath).mode & 0o777;
@@ -192,13 +274,27 @@ export async function runHeadless(o) {
     // Open it like a person: the success notification's "Open .env" button, else a click on .env in the Explorer.
     const openEnv = page.locator('.notification-list-item .monaco-button', { hasText: /^Open \.env$/ }).first();
     if (await openEnv.isVisible().catch(() => false)) await openEnv.click({ timeout: within(10_000) });
-    else await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^\s*\.env\s*$/ }).first().click({ timeout: within(10_000) });
+    else
+      await page
+        .locator('.explorer-folders-view .monaco-list-row', { hasText: /^\s*\.env\s*$/ })
+        .first()
+        .click({ timeout: within(10_000) });
     const editorLine = page.locator('.editor-instance .view-line', { hasText: 'SF_SECURITY_TOKEN' }).first();
     await editorLine.waitFor({ timeout: within(15_000) });
-    await page.locator('.tab.active', { hasText: '.env' }).first().waitFor({ timeout: within(5_000) }).catch(() => undefined);
+    await page
+      .locator('.tab.active', { hasText: '.env' })
+      .first()
+      .waitFor({ timeout: within(5_000) })
+      .catch(() => undefined);
     // Secrets stay out of screenshots: the password and token values are blurred (masked if blurring fails).
     const blurred = await blurSecretValues(page);
-    await shot('06-env', page, blurred ? {} : { mask: [page.locator('.editor-instance .view-line', { hasText: /SF_PASSWORD=|SF_SECURITY_TOKEN=/ })] });
+    await shot(
+      '06-env',
+      page,
+      blurred
+        ? {}
+        : { mask: [page.locator('.editor-instance .view-line', { hasText: /SF_PASSWORD=|SF_SECURITY_TOKEN=/ })] },
+    );
     check('.env opens in the editor', await editorLine.isVisible());
     lap('.env opened');
 
@@ -268,7 +364,11 @@ async function waitFor(pred, timeoutMs, every = 200) {
 /** "Clear All Notifications" in the Notifications list (progress notifications are not cleared by it). */
 async function clearNotifications(page) {
   await openNotifications(page);
-  const clearAll = page.locator('.notifications-center .codicon-notifications-clear-all, .notifications-center [aria-label^="Clear All Notifications"]').first();
+  const clearAll = page
+    .locator(
+      '.notifications-center .codicon-notifications-clear-all, .notifications-center [aria-label^="Clear All Notifications"]',
+    )
+    .first();
   if (await clearAll.isVisible().catch(() => false)) await clearAll.click({ timeout: 3000 }).catch(() => undefined);
 }
 
@@ -277,46 +377,60 @@ async function clearNotifications(page) {
  * untouched). Returns true when every such line was found and blurred.
  */
 async function blurSecretValues(page) {
-  return page.evaluate(() => {
-    // eslint-disable-next-line no-undef -- this function runs in the browser page (page.evaluate), where document exists
-    const lines = [...document.querySelectorAll('.editor-instance .view-line')];
-    const secret = lines.filter((l) => /^(SF_PASSWORD|SF_SECURITY_TOKEN)\s*=/.test((l.textContent ?? '').replace(/\u00a0/g, ' ')));
-    if (secret.length < 2) return false;
-    for (const line of secret) {
-      // Monaco renders one line as spans; everything after the "=" is the value.
-      let seenEquals = false;
-      const spans = [...line.querySelectorAll('span span')];
-      for (const span of spans) {
-        if (seenEquals) span.style.filter = 'blur(5px)';
-        if ((span.textContent ?? '').includes('=')) {
-          seenEquals = true;
-          const t = span.textContent ?? '';
-          if (t.indexOf('=') < t.length - 1) return false; // key, "=" and value share a span: cannot blur only the value
+  return page
+    .evaluate(() => {
+      // eslint-disable-next-line no-undef -- this function runs in the browser page (page.evaluate), where document exists
+      const lines = [...document.querySelectorAll('.editor-instance .view-line')];
+      const secret = lines.filter((l) =>
+        /^(SF_PASSWORD|SF_SECURITY_TOKEN)\s*=/.test((l.textContent ?? '').replace(/\u00a0/g, ' ')),
+      );
+      if (secret.length < 2) return false;
+      for (const line of secret) {
+        // Monaco renders one line as spans; everything after the "=" is the value.
+        let seenEquals = false;
+        const spans = [...line.querySelectorAll('span span')];
+        for (const span of spans) {
+          if (seenEquals) span.style.filter = 'blur(5px)';
+          if ((span.textContent ?? '').includes('=')) {
+            seenEquals = true;
+            const t = span.textContent ?? '';
+            if (t.indexOf('=') < t.length - 1) return false; // key, "=" and value share a span: cannot blur only the value
+          }
         }
+        if (!seenEquals) return false;
       }
-      if (!seenEquals) return false;
-    }
-    return true;
-  }).catch(() => false);
+      return true;
+    })
+    .catch(() => false);
 }
 
 /** Opens the Notifications list (the bell in the status bar) unless it is open. */
 async function openNotifications(page) {
   const center = page.locator('.notifications-center.visible');
   if (await center.isVisible().catch(() => false)) return;
-  await page.locator('.statusbar-item[id="status.notifications"]').first().click({ timeout: 5000 }).catch(() => undefined);
+  await page
+    .locator('.statusbar-item[id="status.notifications"]')
+    .first()
+    .click({ timeout: 5000 })
+    .catch(() => undefined);
   await center.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
 }
 
 /** F1, type the command's title, wait for its row (does not run it). */
 async function openPalette(page, title, timeoutMs) {
-  await page.locator('.monaco-workbench').click({ position: { x: 640, y: 300 } }).catch(() => undefined);
+  await page
+    .locator('.monaco-workbench')
+    .click({ position: { x: 640, y: 300 } })
+    .catch(() => undefined);
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input').first();
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill('');
   await input.type(`>${title}`.replace(/^>>/, '>'), { delay: 10 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .first()
+    .waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** Runs a command from the palette like a person. */
@@ -327,11 +441,16 @@ async function runCommand(page, title, timeoutMs) {
 
 async function dismissToasts(page) {
   // Clear finished notifications so they do not cover the palette or screenshots (progress ones stay).
-  const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .action-label.codicon-close');
+  const close = page.locator(
+    '.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .action-label.codicon-close',
+  );
   for (let i = 0; i < 5; i++) {
     const n = await close.count().catch(() => 0);
     if (!n) break;
-    await close.first().click({ timeout: 1000 }).catch(() => undefined);
+    await close
+      .first()
+      .click({ timeout: 1000 })
+      .catch(() => undefined);
   }
 }
 
@@ -349,7 +468,9 @@ async function waitForOpenedUrl({ page, popups, codeServerUrl, timeoutMs }) {
     const popup = popups.find((p) => !p.isClosed() && /^https?:/.test(p.url()));
     if (popup) {
       let url = popup.url();
-      const proxied = new RegExp(`^${codeServerUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(?:absproxy|proxy)/(\\d+)(/.*)?$`).exec(url);
+      const proxied = new RegExp(
+        `^${codeServerUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(?:absproxy|proxy)/(\\d+)(/.*)?$`,
+      ).exec(url);
       if (proxied) url = `http://127.0.0.1:${proxied[1]}${proxied[2] ?? '/'}`;
       for (const p of popups) await p.close().catch(() => undefined);
       return { url, via: `${proxied ? 'browser tab (code-server proxy URL mapped back)' : 'browser tab'}${answered}` };

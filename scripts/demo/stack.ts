@@ -10,9 +10,21 @@ import { startImapServer } from '../../src/imapServer';
 import { randomBytes } from 'node:crypto';
 
 export interface DemoStack {
-  org: { loginUrl: string; username: string; password: string; expiredToken: string; orgName: string; resetPageUrl: string };
+  org: {
+    loginUrl: string;
+    username: string;
+    password: string;
+    expiredToken: string;
+    orgName: string;
+    resetPageUrl: string;
+  };
   mailbox: {
-    kind: 'dovecot' | 'embedded'; host: string; port: number; security: 'starttls'; user: string; password: string;
+    kind: 'dovecot' | 'embedded';
+    host: string;
+    port: number;
+    security: 'starttls';
+    user: string;
+    password: string;
     caCertPath: string;
   };
   /** The token the emulator accepts right now (the .env must end up holding it). */
@@ -71,7 +83,13 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
     });
     cleanups.unshift(() => emulator.close());
     const password = demoSecret('Demo-');
-    emulator.addUser({ username: USERNAME, password, email: `${MAIL_USER}@acme-demo.example`, fullName: 'Dana Developer', language: 'en' });
+    emulator.addUser({
+      username: USERNAME,
+      password,
+      email: `${MAIL_USER}@acme-demo.example`,
+      fullName: 'Dana Developer',
+      language: 'en',
+    });
     const valid = emulator.currentToken(USERNAME);
     // The .env gets a token that looks right but is not the current one: "expired" by an earlier reset.
     let expiredToken = demoSecret('old').slice(0, 25).padEnd(25, 'x');
@@ -86,8 +104,13 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
         resetPageUrl: emulator.resetPageUrl(),
       },
       mailbox: {
-        kind: imap.kind, host: '127.0.0.1', port: imap.port, security: 'starttls', user: MAIL_USER,
-        password: mailPassword, caCertPath: imap.caCertPath,
+        kind: imap.kind,
+        host: '127.0.0.1',
+        port: imap.port,
+        security: 'starttls',
+        user: MAIL_USER,
+        password: mailPassword,
+        caCertPath: imap.caCertPath,
       },
       currentToken: () => emulator.currentToken(USERNAME),
       mailsSent: () => sent,

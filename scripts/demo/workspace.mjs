@@ -35,7 +35,8 @@ export function createDemoWorkspace(dir, v) {
     resetTimeoutSeconds: v.resetTimeoutSeconds ?? 300,
   };
   for (const [k, val] of Object.entries(values)) {
-    if (/[\r\n"\\]/.test(String(val))) throw new Error(`demo workspace: ${k} contains a character the template cannot hold`);
+    if (/[\r\n"\\]/.test(String(val)))
+      throw new Error(`demo workspace: ${k} contains a character the template cannot hold`);
   }
   const read = (name) => readFileSync(path.join(templateDir, name), 'utf8');
   const envPath = path.join(dir, '.env');

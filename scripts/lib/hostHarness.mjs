@@ -18,7 +18,9 @@ export async function buildAll(log = console.log) {
   if (r.status !== 0) throw new Error('esbuild.mjs failed');
   const esbuild = await import('esbuild');
   const dir = path.join(root, 'test', 'host');
-  const entries = readdirSync(dir).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => path.join(dir, f));
+  const entries = readdirSync(dir)
+    .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
+    .map((f) => path.join(dir, f));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await esbuild.build({
@@ -33,7 +35,9 @@ export async function buildAll(log = console.log) {
     logLevel: 'warning',
     absWorkingDir: root,
   });
-  log(`[host] built dist/extension.js and ${entries.length} host test bundles in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `[host] built dist/extension.js and ${entries.length} host test bundles in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return { extensionDevelopmentPath: root, extensionTestsPath: path.join(outDir, 'index.js') };
 }
 
@@ -71,7 +75,8 @@ export function makeWorkspace(base) {
  * host dies, so no file, an unfinished run or zero tests is a failure.
  */
 export function checkResults(file, suite, exitCode) {
-  if (!existsSync(file)) return { ok: false, summary: `${suite}: no results file (the extension host died or the tests never started)` };
+  if (!existsSync(file))
+    return { ok: false, summary: `${suite}: no results file (the extension host died or the tests never started)` };
   let r;
   try {
     r = JSON.parse(readFileSync(file, 'utf8'));
@@ -82,7 +87,8 @@ export function checkResults(file, suite, exitCode) {
   if (!r.finished) return { ok: false, summary: `${suite}: run did not finish (${counts} so far)`, results: r };
   if (r.total === 0) return { ok: false, summary: `${suite}: zero tests ran`, results: r };
   if (r.failed > 0) return { ok: false, summary: `${suite}: ${counts}`, results: r };
-  if (exitCode !== 0 && exitCode !== undefined) return { ok: false, summary: `${suite}: ${counts} but the host exited with ${exitCode}`, results: r };
+  if (exitCode !== 0 && exitCode !== undefined)
+    return { ok: false, summary: `${suite}: ${counts} but the host exited with ${exitCode}`, results: r };
   return { ok: true, summary: `${suite}: ${counts}`, results: r };
 }
 

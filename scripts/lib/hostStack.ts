@@ -36,7 +36,18 @@ export interface HostStack {
   stop(): Promise<void>;
 }
 
-const OPS = new Set(['setFault', 'currentToken', 'user', 'stats', 'setTokenActivationDelay', 'outbox', 'expireAccessTokens', 'revokeRefreshTokens', 'oauthStats', 'apps']);
+const OPS = new Set([
+  'setFault',
+  'currentToken',
+  'user',
+  'stats',
+  'setTokenActivationDelay',
+  'outbox',
+  'expireAccessTokens',
+  'revokeRefreshTokens',
+  'oauthStats',
+  'apps',
+]);
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
   // The tests' choice (src/imapServer imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
@@ -76,11 +87,25 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'user') result = emulator.user(String(args[0]));
           else if (op === 'stats') result = emulator.stats;
           else if (op === 'setTokenActivationDelay') emulator.setTokenActivationDelay(Number(args[0]));
-          else if (op === 'expireAccessTokens') result = emulator.expireAccessTokens(typeof args[0] === 'string' ? args[0] : undefined);
-          else if (op === 'revokeRefreshTokens') result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
+          else if (op === 'expireAccessTokens')
+            result = emulator.expireAccessTokens(typeof args[0] === 'string' ? args[0] : undefined);
+          else if (op === 'revokeRefreshTokens')
+            result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
           else if (op === 'oauthStats') result = emulator.oauthStats;
-          else if (op === 'apps') result = emulator.apps().map((a) => ({ clientId: a.clientId, callbackUrls: a.callbackUrls, rotateRefreshTokens: a.rotateRefreshTokens }));
-          else if (op === 'outbox') result = emulator.outbox.map((m) => ({ to: m.to, kind: m.kind, username: m.username, delivered: m.delivered, error: m.error }));
+          else if (op === 'apps')
+            result = emulator.apps().map((a) => ({
+              clientId: a.clientId,
+              callbackUrls: a.callbackUrls,
+              rotateRefreshTokens: a.rotateRefreshTokens,
+            }));
+          else if (op === 'outbox')
+            result = emulator.outbox.map((m) => ({
+              to: m.to,
+              kind: m.kind,
+              username: m.username,
+              delivered: m.delivered,
+              error: m.error,
+            }));
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ ok: true, result: result ?? null }));
         } catch (e) {
@@ -92,7 +117,9 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
   });
   await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
   const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
-  log(`[stack] emulator ${emulator.url}; IMAP ${imap.kind} 127.0.0.1:${imap.port} (STARTTLS) / ${imap.imapsPort} (TLS); control ${controlUrl}`);
+  log(
+    `[stack] emulator ${emulator.url}; IMAP ${imap.kind} 127.0.0.1:${imap.port} (STARTTLS) / ${imap.imapsPort} (TLS); control ${controlUrl}`,
+  );
 
   return {
     emulator,

@@ -4,7 +4,8 @@
  * Prints nothing on stdout and one line on stderr naming the keys and the file, never the values.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err } from './io';
+import type { CliIO } from './io';
+import { EXIT, UsageError, err } from './io';
 import { EnvError, isValidKey } from '../core/dotenv';
 import { writeEnvFile } from '../envfile';
 import { registerSecret } from '../core/redact';
@@ -41,7 +42,11 @@ const SECRET_KEY = /PASS|TOKEN|SECRET|PWD|KEY|CREDENTIAL/i;
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'set') {
-    throw new UsageError(sub === undefined ? 'missing subcommand: token-relay env set KEY=VALUE...' : `unknown subcommand "${sub.slice(0, 40)}" (expected "set")`);
+    throw new UsageError(
+      sub === undefined
+        ? 'missing subcommand: token-relay env set KEY=VALUE...'
+        : `unknown subcommand "${sub.slice(0, 40)}" (expected "set")`,
+    );
   }
   const args = splitArgs(rest);
   if (args.dotenv === '') throw new UsageError('--dotenv needs a path');
@@ -56,7 +61,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const value = a.slice(eq + 1);
     if (SECRET_KEY.test(key)) registerSecret(value);
     if (!isValidKey(key)) {
-      err(io, `token-relay env: invalid key "${safeKey(key)}": dotenv keys use only letters, digits, "_", "." and "-". Nothing was written.`);
+      err(
+        io,
+        `token-relay env: invalid key "${safeKey(key)}": dotenv keys use only letters, digits, "_", "." and "-". Nothing was written.`,
+      );
       return EXIT.usage;
     }
     if (Object.prototype.hasOwnProperty.call(values, key)) throw new UsageError(`${key} is given more than once`);
@@ -67,7 +75,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const file = path.resolve(io.cwd, args.dotenv ?? '.env');
   try {
     // A symlink (or symlinked folder) leading outside the env file's own folder is followed only when asked to.
-    const res = await writeEnvFile(file, { ...values }, { allowOutside: path.dirname(file), confirmOutside: async () => args.followSymlink });
+    const res = await writeEnvFile(
+      file,
+      { ...values },
+      { allowOutside: path.dirname(file), confirmOutside: async () => args.followSymlink },
+    );
     const where = res.target !== res.path ? `${res.path} (→ ${res.target})` : res.path;
     const unchanged = keys.filter((k) => !res.changed.includes(k));
     let line: string;
@@ -82,10 +94,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof EnvError) {
       if (e.code === 'SYMLINK_OUTSIDE') {
-        err(io, `token-relay env: ${e.message.replace(/ without confirmation\.$/, '')} unless you pass --follow-symlink. Nothing was written.`);
+        err(
+          io,
+          `token-relay env: ${e.message.replace(/ without confirmation\.$/, '')} unless you pass --follow-symlink. Nothing was written.`,
+        );
         return EXIT.usage;
       }
-      err(io, `token-relay env: ${e.message}${/untouched|Nothing was written/.test(e.message) ? '' : ' Nothing was written.'}`);
+      err(
+        io,
+        `token-relay env: ${e.message}${/untouched|Nothing was written/.test(e.message) ? '' : ' Nothing was written.'}`,
+      );
       return EXIT.usage;
     }
     throw e;

@@ -5,7 +5,8 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import type { CliIO } from './io';
+import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { DEFAULT_MAX_BYTES, parseAndClassify } from '../mail';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { mailTrustFromFlags } from './mailboxArgs';
@@ -41,7 +42,10 @@ Exit: 0 when the mail was read (whatever its kind), 2 on usage errors or unreada
 `;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { values: ['username', 'max-bytes', 'authserv-id', 'forwarded-from'], booleans: ['require-dkim', 'trust-forwarded'] });
+  const args = parseArgs(argv, {
+    values: ['username', 'max-bytes', 'authserv-id', 'forwarded-from'],
+    booleans: ['require-dkim', 'trust-forwarded'],
+  });
   if (args.positionals.length === 0) throw new UsageError('give a mail file (FILE.eml, or - for standard input)');
   if (args.positionals.length > 1) throw new UsageError(`one mail file at a time (got ${args.positionals.length})`);
   const username = flagString(args, 'username');

@@ -9,7 +9,8 @@
  * env file read here). Both may come from the env file or the environment.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import type { CliIO } from './io';
+import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { EnvError, readEnvFile, readRegularFile } from '../envfile';
 import { ProfileError, authMethodOf, profileFromEnv, type OrgSecrets, type ValidProfile } from '../core/profile';
 import { SECRET_ENV_VARS, SIGN_IN_INFO } from '../core/signin';
@@ -89,13 +90,20 @@ export function cliProfile(
  * NODE_EXTRA_CA_CERTS named in the env file: Node loads the environment's at start, so only a different file named in
  * the env file is read here (a warning when it cannot be read).
  */
-export async function extraCaFromEnv(io: CliIO, vars: Record<string, string | undefined>, cmd: string): Promise<Buffer | undefined> {
+export async function extraCaFromEnv(
+  io: CliIO,
+  vars: Record<string, string | undefined>,
+  cmd: string,
+): Promise<Buffer | undefined> {
   const caFile = vars.NODE_EXTRA_CA_CERTS;
   if (!caFile || caFile === process.env.NODE_EXTRA_CA_CERTS) return undefined;
   try {
     return await readRegularFile(path.resolve(io.cwd, caFile), 16 * 1024 * 1024); // a regular file only, capped
   } catch (e) {
-    err(io, `token-relay ${cmd}: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${e instanceof EnvError ? e.message : ((e as NodeJS.ErrnoException).code ?? safeErrorMessage(e))}`);
+    err(
+      io,
+      `token-relay ${cmd}: warning: cannot read NODE_EXTRA_CA_CERTS ${caFile}: ${e instanceof EnvError ? e.message : ((e as NodeJS.ErrnoException).code ?? safeErrorMessage(e))}`,
+    );
     return undefined;
   }
 }
@@ -115,11 +123,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!secrets.password && method.secretKeys.includes('password')) {
     const answer = io.promptSecret ? await io.promptSecret(`Salesforce password for ${profile.username}: `) : undefined;
-    if (!answer) throw new UsageError('SF_PASSWORD is not set (env file or environment) and there is no terminal to ask for it.');
+    if (!answer)
+      throw new UsageError('SF_PASSWORD is not set (env file or environment) and there is no terminal to ask for it.');
     registerSecret(answer);
     secrets.password = answer;
   }
-  if (!secrets.token && !profile.clientId && method.secretKeys.includes('token')) err(io, 'token-relay login: SF_SECURITY_TOKEN is not set; trying without a token (works only from trusted networks).');
+  if (!secrets.token && !profile.clientId && method.secretKeys.includes('token'))
+    err(
+      io,
+      'token-relay login: SF_SECURITY_TOKEN is not set; trying without a token (works only from trusted networks).',
+    );
   const advice = loginUrlAdvice(profile.loginUrl);
   if (advice) err(io, `token-relay login: ${advice}`);
 

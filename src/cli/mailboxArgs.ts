@@ -11,10 +11,24 @@ import type { Logger } from '../core/log';
 import { createLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';
-import type { MailboxConfig} from '../mail';
+import type { MailboxConfig } from '../mail';
 import { MailboxError, defaultPort, isAbortError } from '../mail';
 
-export const IMAP_VALUE_FLAGS = ['dotenv', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder', 'username', 'since', 'timeout', 'after-success', 'imap-proxy', 'authserv-id', 'forwarded-from'];
+export const IMAP_VALUE_FLAGS = [
+  'dotenv',
+  'imap-host',
+  'imap-port',
+  'imap-user',
+  'imap-tls',
+  'imap-folder',
+  'username',
+  'since',
+  'timeout',
+  'after-success',
+  'imap-proxy',
+  'authserv-id',
+  'forwarded-from',
+];
 export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
 
 export const IMAP_FLAGS_HELP = `IMAP options:
@@ -47,7 +61,10 @@ else a prompt on the terminal. It is never taken as an argument.
 `;
 
 /** Values of the env file (if given) over the process environment (CONTRACTS: the env file wins). */
-export async function loadEnvVars(io: CliIO, dotenv: string | undefined): Promise<{ vars: Record<string, string | undefined>; dotenvPath?: string }> {
+export async function loadEnvVars(
+  io: CliIO,
+  dotenv: string | undefined,
+): Promise<{ vars: Record<string, string | undefined>; dotenvPath?: string }> {
   if (dotenv === undefined) return { vars: { ...io.env } };
   if (!dotenv.trim()) throw new UsageError('--dotenv needs a path');
   const file = path.resolve(io.cwd, dotenv);
@@ -62,23 +79,30 @@ export async function loadEnvVars(io: CliIO, dotenv: string | undefined): Promis
 
 function parsePort(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`--imap-port needs a port number 1-65535 (got "${v}")`);
+  if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+    throw new UsageError(`--imap-port needs a port number 1-65535 (got "${v}")`);
   return Number(v);
 }
 
 /** Builds the MailboxConfig from flags + env; asks for the secret when none is configured. */
-export async function mailboxFromFlags(args: ParsedArgs, vars: Record<string, string | undefined>, io: CliIO): Promise<MailboxConfig> {
+export async function mailboxFromFlags(
+  args: ParsedArgs,
+  vars: Record<string, string | undefined>,
+  io: CliIO,
+): Promise<MailboxConfig> {
   const host = flagString(args, 'imap-host')?.trim();
   const user = flagString(args, 'imap-user')?.trim();
   if (!host) throw new UsageError('--imap-host is required');
   if (!user) throw new UsageError('--imap-user is required');
   const tls = flagString(args, 'imap-tls');
-  if (tls !== undefined && tls !== 'implicit' && tls !== 'starttls') throw new UsageError('--imap-tls is implicit or starttls');
+  if (tls !== undefined && tls !== 'implicit' && tls !== 'starttls')
+    throw new UsageError('--imap-tls is implicit or starttls');
   let port = parsePort(flagString(args, 'imap-port'));
   const security: 'implicit' | 'starttls' = tls ?? (port === undefined || port === 993 ? 'implicit' : 'starttls');
   port ??= defaultPort(security);
   const after = flagString(args, 'after-success');
-  if (after !== undefined && !['leave', 'seen', 'delete'].includes(after)) throw new UsageError('--after-success is leave, seen or delete');
+  if (after !== undefined && !['leave', 'seen', 'delete'].includes(after))
+    throw new UsageError('--after-success is leave, seen or delete');
   const proxy = imapProxyFrom(args, vars, io);
 
   let password = vars.TOKEN_RELAY_IMAP_PASSWORD || undefined;
@@ -86,14 +110,19 @@ export async function mailboxFromFlags(args: ParsedArgs, vars: Record<string, st
   if (!password && !accessToken) {
     const answer = io.promptSecret ? await io.promptSecret(`IMAP password for ${user}@${host}: `) : undefined;
     if (!answer) {
-      throw new UsageError('no IMAP secret: set TOKEN_RELAY_IMAP_PASSWORD (or TOKEN_RELAY_IMAP_ACCESS_TOKEN for OAuth) in the env file or the environment, or run in a terminal to be asked');
+      throw new UsageError(
+        'no IMAP secret: set TOKEN_RELAY_IMAP_PASSWORD (or TOKEN_RELAY_IMAP_ACCESS_TOKEN for OAuth) in the env file or the environment, or run in a terminal to be asked',
+      );
     }
     password = answer;
   }
   registerSecret(password);
   registerSecret(accessToken);
   return {
-    host, port, security, user,
+    host,
+    port,
+    security,
+    user,
     ...(password ? { password } : { accessToken }),
     insecureTls: args.flags.has('insecure-tls'),
     ...(flagString(args, 'imap-folder') ? { folders: [flagString(args, 'imap-folder')!] } : {}),
@@ -110,7 +139,11 @@ const PROXY_SCHEME = /^(https?|socks[45]?h?):\/\//i;
  * credentials are not visible in the process list). Its password is registered for redaction; a password given
  * on the command line gets a warning.
  */
-export function imapProxyFrom(args: ParsedArgs, vars: Record<string, string | undefined>, io: CliIO): string | undefined {
+export function imapProxyFrom(
+  args: ParsedArgs,
+  vars: Record<string, string | undefined>,
+  io: CliIO,
+): string | undefined {
   const flag = flagString(args, 'imap-proxy');
   const fromEnv = vars.TOKEN_RELAY_IMAP_PROXY?.trim() || undefined;
   const proxy = flag ?? fromEnv;
@@ -130,9 +163,13 @@ export function imapProxyFrom(args: ParsedArgs, vars: Record<string, string | un
       /* not percent-encoding: the raw form is registered */
     }
   }
-  if (!PROXY_SCHEME.test(proxy) || !u || !u.hostname) throw new UsageError(`${what} needs a URL with a scheme and a host (http://host:port or socks5://host:port)`);
+  if (!PROXY_SCHEME.test(proxy) || !u || !u.hostname)
+    throw new UsageError(`${what} needs a URL with a scheme and a host (http://host:port or socks5://host:port)`);
   if (flag !== undefined && u.password) {
-    err(io, 'token-relay: warning: the --imap-proxy URL holds a password, which other processes can see in the process list; set TOKEN_RELAY_IMAP_PROXY in the env file instead.');
+    err(
+      io,
+      'token-relay: warning: the --imap-proxy URL holds a password, which other processes can see in the process list; set TOKEN_RELAY_IMAP_PROXY in the env file instead.',
+    );
   }
   return proxy;
 }
@@ -140,7 +177,8 @@ export function imapProxyFrom(args: ParsedArgs, vars: Record<string, string | un
 export function parseTimeout(args: ParsedArgs): number {
   const t = flagString(args, 'timeout');
   if (t === undefined) return 600;
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || Number(t) <= 0) throw new UsageError(`--timeout needs a positive number of seconds (got "${t}")`);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || Number(t) <= 0)
+    throw new UsageError(`--timeout needs a positive number of seconds (got "${t}")`);
   return Number(t);
 }
 
@@ -158,11 +196,17 @@ export function verificationLine(v: MailVerdict | { code?: string; username?: st
 /** Maps a watcher failure to CONTRACTS' exit codes, with one clear stderr line. */
 export function reportWatchError(io: CliIO, cmd: string, e: unknown): number {
   if (isAbortError(e)) {
-    err(io, `token-relay ${cmd}: ${(e).message.replace(/\.$/, '')}${/Timed out/.test((e).message) ? ' (raise --timeout)' : ''}.`);
+    err(
+      io,
+      `token-relay ${cmd}: ${e.message.replace(/\.$/, '')}${/Timed out/.test(e.message) ? ' (raise --timeout)' : ''}.`,
+    );
     return EXIT.failed;
   }
   if (e instanceof MailboxError) {
-    err(io, `token-relay ${cmd}: mailbox ${e.kind === 'protocol' ? 'error' : e.kind === 'connect' || e.kind === 'timeout' ? 'connection failed' : e.kind === 'tls' ? 'TLS failure' : 'login failed'}: ${e.message}`);
+    err(
+      io,
+      `token-relay ${cmd}: mailbox ${e.kind === 'protocol' ? 'error' : e.kind === 'connect' || e.kind === 'timeout' ? 'connection failed' : e.kind === 'tls' ? 'TLS failure' : 'login failed'}: ${e.message}`,
+    );
     return EXIT.mailbox;
   }
   err(io, `token-relay ${cmd}: ${safeErrorMessage(e)}`);
@@ -182,9 +226,13 @@ export function mailTrustFromFlags(args: ParsedArgs): MailTrustFlags {
   const list = (flag: string, check: RegExp, what: string): string[] | undefined => {
     const v = flagString(args, flag);
     if (v === undefined) return undefined;
-    const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+    const items = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     if (!items.length) throw new UsageError(`--${flag} needs ${what}`);
-    for (const x of items) if (x.length > 253 || !check.test(x)) throw new UsageError(`--${flag} needs ${what} (got "${x}")`);
+    for (const x of items)
+      if (x.length > 253 || !check.test(x)) throw new UsageError(`--${flag} needs ${what} (got "${x}")`);
     return items;
   };
   const authservId = list('authserv-id', /^[A-Za-z0-9._-]+$/, 'a host name (the authserv-id of your mail server)');

@@ -2,7 +2,8 @@
  * token-relay: argument dispatch only. Each command lives in its own file and exports
  * `run(argv, io): Promise<exitCode>` plus a `help` text.
  */
-import { CliIO, EXIT, UsageError, err, terminalSafeIO } from './io';
+import type { CliIO } from './io';
+import { EXIT, UsageError, err, terminalSafeIO } from './io';
 import { safeErrorMessage } from '../core/redact';
 
 declare const __TOKEN_RELAY_VERSION__: string | undefined;
@@ -38,8 +39,9 @@ Secrets are never taken as arguments: they come from the env file, the environme
 `;
 
 export function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only unbundled (tsx, tests): the bundle has __TOKEN_RELAY_VERSION__; an import would bundle all of package.json
-  return typeof __TOKEN_RELAY_VERSION__ !== 'undefined' ? __TOKEN_RELAY_VERSION__ : (require('../../package.json') as { version: string }).version;
+  return typeof __TOKEN_RELAY_VERSION__ !== 'undefined'
+    ? __TOKEN_RELAY_VERSION__
+    : (require('../../package.json') as { version: string }).version;
 }
 
 export async function main(argv: string[], rawIO: CliIO): Promise<number> {

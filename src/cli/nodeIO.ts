@@ -101,7 +101,10 @@ function readOneLine(question: string, signal?: AbortSignal): Promise<string | u
  * and control characters percent-encoded), and never one that starts with "-" (an option to the opener).
  * Undefined for anything else.
  */
-export function openerCommand(url: string, platform: NodeJS.Platform = process.platform): { cmd: string; args: string[] } | undefined {
+export function openerCommand(
+  url: string,
+  platform: NodeJS.Platform = process.platform,
+): { cmd: string; args: string[] } | undefined {
   let u: URL;
   try {
     u = new URL(url);
@@ -122,7 +125,12 @@ export async function openInBrowser(url: string): Promise<void> {
   if (!opener) return;
   await new Promise<void>((resolve) => {
     try {
-      const child = spawn(opener.cmd, opener.args, { stdio: 'ignore', detached: true, shell: false, windowsHide: true });
+      const child = spawn(opener.cmd, opener.args, {
+        stdio: 'ignore',
+        detached: true,
+        shell: false,
+        windowsHide: true,
+      });
       child.on('error', () => resolve());
       child.unref();
       setTimeout(resolve, 50);

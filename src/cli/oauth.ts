@@ -148,15 +148,26 @@ async function writeEnv(ctx: Ctx, values: Record<string, string>, remove: string
   try {
     const res = await writeEnvFile(ctx.file, values, { remove });
     for (const w of res.warnings) say(ctx, `warning: ${w}`);
-    if (res.changed.length) say(ctx, `wrote ${res.changed.filter((k) => !remove.includes(k)).join(', ') || 'nothing new'}${remove.some((k) => res.changed.includes(k)) ? `; removed ${remove.filter((k) => res.changed.includes(k)).join(', ')}` : ''} in ${rel(ctx)}${res.created ? ' (new file, mode 0600)' : ''}`);
+    if (res.changed.length)
+      say(
+        ctx,
+        `wrote ${res.changed.filter((k) => !remove.includes(k)).join(', ') || 'nothing new'}${remove.some((k) => res.changed.includes(k)) ? `; removed ${remove.filter((k) => res.changed.includes(k)).join(', ')}` : ''} in ${rel(ctx)}${res.created ? ' (new file, mode 0600)' : ''}`,
+      );
   } catch (e) {
     if (e instanceof EnvError) throw new UsageError(e.message);
     throw e;
   }
 }
 
-function failure(c: { status: HealthResult['status']; code?: string | null; message: string }, username?: string): HealthResult {
-  return { ...failureResult({ status: c.status, code: c.code ?? null, message: c.message }), username: username ?? null, flow: 'oauth' };
+function failure(
+  c: { status: HealthResult['status']; code?: string | null; message: string },
+  username?: string,
+): HealthResult {
+  return {
+    ...failureResult({ status: c.status, code: c.code ?? null, message: c.message }),
+    username: username ?? null,
+    flow: 'oauth',
+  };
 }
 
 function report(ctx: Pick<Ctx, 'io' | 'cmd'>, health: HealthResult): number {
@@ -187,12 +198,15 @@ async function pasteRedirect(ctx: Ctx, redirectUri: string, state: string, timeo
       ctx.io.stderr(question);
       const all = await Promise.race([
         ctx.io.readStdin().then((b) => b.toString('utf8')),
-        new Promise<undefined>((resolve) => ac.signal.addEventListener('abort', () => resolve(undefined), { once: true })),
+        new Promise<undefined>((resolve) =>
+          ac.signal.addEventListener('abort', () => resolve(undefined), { once: true }),
+        ),
       ]);
       line = all?.split(/\r?\n/).find((l) => l.trim() !== '');
     }
     if (ctx.io.signal?.aborted) throw new OAuthError('timeout', 'The sign-in was cancelled.', 'CANCELLED');
-    if (ac.signal.aborted) throw new OAuthError('timeout', `No address was pasted within ${Math.round(timeoutMs / 1000)} s.`);
+    if (ac.signal.aborted)
+      throw new OAuthError('timeout', `No address was pasted within ${Math.round(timeoutMs / 1000)} s.`);
     if (line === undefined) throw new OAuthError('no-code', 'The input ended before an address was pasted.');
     return parseRedirect(line, state).code;
   } finally {
@@ -210,7 +224,8 @@ async function runLogin(argv: string[], io: CliIO): Promise<number> {
   const timeoutMs = positiveSeconds(args, 'timeout', DEFAULT_SIGNIN_TIMEOUT_MS);
   const portText = flagString(args, 'callback-port');
   const port = portText === undefined ? DEFAULT_CALLBACK_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--callback-port needs a TCP port number (1-65535)');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError('--callback-port needs a TCP port number (1-65535)');
   const scope = flagString(args, 'scope')?.trim();
   if (scope === '') throw new UsageError('--scope needs a value');
 
@@ -219,12 +234,14 @@ async function runLogin(argv: string[], io: CliIO): Promise<number> {
   const ctx = await context(io, args, 'oauth login', loginUrlFlag);
   const { vars } = ctx;
   const clientId = (flagString(args, 'client-id') ?? vars.SF_CLIENT_ID)?.trim();
-  if (!clientId) throw new UsageError("no client id: pass --client-id or set SF_CLIENT_ID (the External Client App's consumer key)");
+  if (!clientId)
+    throw new UsageError("no client id: pass --client-id or set SF_CLIENT_ID (the External Client App's consumer key)");
   let loginUrl: string;
   try {
     loginUrl = validateLoginUrl(loginUrlFlag ?? vars.SF_LOGIN_URL ?? PRODUCTION_LOGIN_URL);
   } catch (e) {
-    if (e instanceof LoginUrlError) throw new UsageError(`${loginUrlFlag !== undefined ? '--login-url' : 'SF_LOGIN_URL'}: ${e.message}`);
+    if (e instanceof LoginUrlError)
+      throw new UsageError(`${loginUrlFlag !== undefined ? '--login-url' : 'SF_LOGIN_URL'}: ${e.message}`);
     throw e;
   }
   if (loginUrlFlag !== undefined) {
@@ -248,12 +265,23 @@ async function runLogin(argv: string[], io: CliIO): Promise<number> {
       listener = await oauth.listenForCallback({ port, state, timeoutMs, signal: io.signal });
     } catch (e) {
       if (isOAuthError(e) && e.kind === 'port-busy') say(ctx, `${e.message} Falling back to pasting the address.`);
-      else say(ctx, `cannot listen on localhost:${port} (${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}); falling back to pasting the address.`);
+      else
+        say(
+          ctx,
+          `cannot listen on localhost:${port} (${(e as NodeJS.ErrnoException).code ?? safeErrorMessage(e)}); falling back to pasting the address.`,
+        );
       paste = true;
     }
   }
   try {
-    const url = authorizeUrl({ loginUrl, clientId, redirectUri, state, challenge: challengeOf(verifier), scope: scope || undefined });
+    const url = authorizeUrl({
+      loginUrl,
+      clientId,
+      redirectUri,
+      state,
+      challenge: challengeOf(verifier),
+      scope: scope || undefined,
+    });
     say(ctx, 'sign in to Salesforce and press Allow in this page:');
     io.stderr(`${url}\n`);
     if (args.flags.get('no-open') !== true && io.openUrl) await io.openUrl(url);
@@ -263,34 +291,65 @@ async function runLogin(argv: string[], io: CliIO): Promise<number> {
     try {
       if (paste || !listener) code = await pasteRedirect(ctx, redirectUri, state, timeoutMs);
       else {
-        say(ctx, `waiting for the browser to come back to ${redirectUri} (up to ${Math.round(timeoutMs / 1000)} s; Ctrl-C cancels)`);
+        say(
+          ctx,
+          `waiting for the browser to come back to ${redirectUri} (up to ${Math.round(timeoutMs / 1000)} s; Ctrl-C cancels)`,
+        );
         code = await listener.code;
       }
       tokens = await oauth.exchangeCode({ loginUrl, clientId, clientSecret, redirectUri, code, verifier }, ctx.net);
     } catch (e) {
-      if (io.signal?.aborted) return signInFailed(ctx, new OAuthError('timeout', 'The sign-in was cancelled (Ctrl-C).', 'CANCELLED'), untouched);
+      if (io.signal?.aborted)
+        return signInFailed(
+          ctx,
+          new OAuthError('timeout', 'The sign-in was cancelled (Ctrl-C).', 'CANCELLED'),
+          untouched,
+        );
       return signInFailed(ctx, e, untouched);
     }
 
     const health = await oauth.restHealth(
-      { instanceUrl: tokens.instanceUrl, accessToken: tokens.accessToken, apiVersion: vars.SF_API_VERSION, username: vars.SF_USERNAME },
+      {
+        instanceUrl: tokens.instanceUrl,
+        accessToken: tokens.accessToken,
+        apiVersion: vars.SF_API_VERSION,
+        username: vars.SF_USERNAME,
+      },
       ctx.net,
     );
     const username = (health.status === 'ok' ? health.username : null) ?? vars.SF_USERNAME?.trim() ?? null;
     if (!username) {
-      return report(ctx, failure({ status: health.status === 'ok' ? 'login-failed' : health.status, code: health.code ?? 'NO_USERNAME', message: `Signed in, but Salesforce did not say which user (${health.message || 'no userinfo'}); nothing was kept. ${untouched}` }));
+      return report(
+        ctx,
+        failure({
+          status: health.status === 'ok' ? 'login-failed' : health.status,
+          code: health.code ?? 'NO_USERNAME',
+          message: `Signed in, but Salesforce did not say which user (${health.message || 'no userinfo'}); nothing was kept. ${untouched}`,
+        }),
+      );
     }
     const before = ctx.fileVars.SF_USERNAME?.trim();
-    if (before && before.toLowerCase() !== username.toLowerCase()) say(ctx, `note: signed in as ${username}; SF_USERNAME was ${before} and is replaced.`);
+    if (before && before.toLowerCase() !== username.toLowerCase())
+      say(ctx, `note: signed in as ${username}; SF_USERNAME was ${before} and is replaced.`);
     const key: CredentialKey = { loginUrl, clientId, username };
     if (tokens.refreshToken) {
       await ctx.store.update(key, async () => ({
-        next: { ...key, refreshToken: tokens.refreshToken!, instanceUrl: tokens.instanceUrl, orgId: tokens.orgId, userId: tokens.userId, ...(tokens.scope ? { scope: tokens.scope } : {}) },
+        next: {
+          ...key,
+          refreshToken: tokens.refreshToken!,
+          instanceUrl: tokens.instanceUrl,
+          orgId: tokens.orgId,
+          userId: tokens.userId,
+          ...(tokens.scope ? { scope: tokens.scope } : {}),
+        },
         result: undefined,
       }));
       say(ctx, `kept the refresh token in the credential store ${ctx.store.dir}`);
     } else {
-      say(ctx, 'warning: Salesforce issued no refresh token (the app or --scope lacks "refresh_token"): `oauth refresh` will not work; sign in again when the access token expires.');
+      say(
+        ctx,
+        'warning: Salesforce issued no refresh token (the app or --scope lacks "refresh_token"): `oauth refresh` will not work; sign in again when the access token expires.',
+      );
     }
     const values: Record<string, string> = {
       SF_AUTH: 'oauth',
@@ -305,7 +364,11 @@ async function runLogin(argv: string[], io: CliIO): Promise<number> {
     const remove = args.flags.get('remove-password') === true ? PASSWORD_KEYS : [];
     await writeEnv(ctx, values, remove);
     const kept = PASSWORD_KEYS.filter((k) => ctx.fileVars[k] !== undefined && !remove.includes(k));
-    if (kept.length) say(ctx, `${kept.join(' and ')} stay in ${rel(ctx)} (SF_AUTH=oauth does not use them); --remove-password removes them.`);
+    if (kept.length)
+      say(
+        ctx,
+        `${kept.join(' and ')} stay in ${rel(ctx)} (SF_AUTH=oauth does not use them); --remove-password removes them.`,
+      );
     return report(ctx, health);
   } finally {
     listener?.close();
@@ -320,14 +383,23 @@ function keptSignIn(ctx: Ctx): { profile: ValidProfile; secrets: OrgSecrets; key
   try {
     ({ profile, secrets } = profileFromEnv(ctx.vars));
   } catch (e) {
-    if (e instanceof ProfileError) throw new UsageError(`${e.message} (${ctx.fileExists ? rel(ctx) : 'no env file'}: run token-relay oauth login first)`);
+    if (e instanceof ProfileError)
+      throw new UsageError(
+        `${e.message} (${ctx.fileExists ? rel(ctx) : 'no env file'}: run token-relay oauth login first)`,
+      );
     throw e;
   }
   if (profile.auth !== 'oauth') {
-    throw new UsageError(`${ctx.fileExists ? rel(ctx) : 'the environment'} has SF_AUTH=${profile.auth ?? '(not set)'}, not oauth: run token-relay oauth login first`);
+    throw new UsageError(
+      `${ctx.fileExists ? rel(ctx) : 'the environment'} has SF_AUTH=${profile.auth ?? '(not set)'}, not oauth: run token-relay oauth login first`,
+    );
   }
   if (!profile.clientId) throw new UsageError('SF_CLIENT_ID is not set: run token-relay oauth login first');
-  return { profile, secrets, key: { loginUrl: profile.loginUrl, clientId: profile.clientId, username: profile.username } };
+  return {
+    profile,
+    secrets,
+    key: { loginUrl: profile.loginUrl, clientId: profile.clientId, username: profile.username },
+  };
 }
 
 async function runRefresh(argv: string[], io: CliIO): Promise<number> {
@@ -345,10 +417,21 @@ async function runRefresh(argv: string[], io: CliIO): Promise<number> {
       const refreshToken = current?.refreshToken ?? secrets.refreshToken;
       if (!refreshToken) {
         return {
-          result: failure({ status: 'signin-required', code: 'NO_REFRESH_TOKEN', message: `No refresh token is kept for ${profile.username} at ${profile.loginUrl} (credential store ${ctx.store.dir}). Sign in: token-relay oauth login.` }, profile.username),
+          result: failure(
+            {
+              status: 'signin-required',
+              code: 'NO_REFRESH_TOKEN',
+              message: `No refresh token is kept for ${profile.username} at ${profile.loginUrl} (credential store ${ctx.store.dir}). Sign in: token-relay oauth login.`,
+            },
+            profile.username,
+          ),
         };
       }
-      const r = await method.refresh!(profile, { ...secrets, refreshToken }, { ...ctx.net, timeoutMs, fetchLimits: args.flags.get('no-limits') !== true });
+      const r = await method.refresh!(
+        profile,
+        { ...secrets, refreshToken },
+        { ...ctx.net, timeoutMs, fetchLimits: args.flags.get('no-limits') !== true },
+      );
       const rotated = r.secrets?.refreshToken;
       if (rotated) ctx.log.info('the refresh token was rotated; the new one replaces the old one');
       if (r.env) {
@@ -356,7 +439,15 @@ async function runRefresh(argv: string[], io: CliIO): Promise<number> {
         if (rotated && ctx.fileVars.SF_REFRESH_TOKEN !== undefined) values.SF_REFRESH_TOKEN = rotated;
         await writeEnv(ctx, values);
       }
-      const next = rotated || (!current && r.env) ? { ...key, ...(current ?? {}), refreshToken: rotated ?? refreshToken, ...(r.env?.SF_INSTANCE_URL ? { instanceUrl: r.env.SF_INSTANCE_URL } : {}) } : undefined;
+      const next =
+        rotated || (!current && r.env)
+          ? {
+              ...key,
+              ...(current ?? {}),
+              refreshToken: rotated ?? refreshToken,
+              ...(r.env?.SF_INSTANCE_URL ? { instanceUrl: r.env.SF_INSTANCE_URL } : {}),
+            }
+          : undefined;
       return { next, result: r.health };
     },
     { signal: io.signal },
@@ -383,7 +474,10 @@ async function runLogout(argv: string[], io: CliIO): Promise<number> {
         } catch (e) {
           if (!(isOAuthError(e) && e.kind === 'refused')) {
             // Salesforce could not be asked: keep everything, so that the user can try again.
-            say(ctx, `could not revoke the token (${classifyOAuthError(e).message}); nothing was forgotten: try again.`);
+            say(
+              ctx,
+              `could not revoke the token (${classifyOAuthError(e).message}); nothing was forgotten: try again.`,
+            );
             return { result: EXIT.failed };
           }
           say(ctx, `Salesforce no longer knew the token (${e.code}): it was already revoked or expired.`);

@@ -13,7 +13,13 @@ import type { OrgSecrets, ValidProfile } from '../core/profile';
 import { readEnvFile, writeEnvFile } from '../envfile';
 import type { LoginOptions } from '../salesforce/signin/types';
 
-export async function testOAuthLogin(io: CliIO, profile: ValidProfile, secrets: OrgSecrets, file: string | undefined, opts: LoginOptions): Promise<HealthResult> {
+export async function testOAuthLogin(
+  io: CliIO,
+  profile: ValidProfile,
+  secrets: OrgSecrets,
+  file: string | undefined,
+  opts: LoginOptions,
+): Promise<HealthResult> {
   const { testLogin } = await import('../salesforce/login');
   const store = CredentialStore.fromEnv(io.env, { onWarning: (w) => err(io, `token-relay login: warning: ${w}`) });
   const key: CredentialKey = { loginUrl: profile.loginUrl, clientId: profile.clientId!, username: profile.username };
@@ -28,14 +34,26 @@ export async function testOAuthLogin(io: CliIO, profile: ValidProfile, secrets: 
         onRefresh: async (r) => {
           const rotated = r.secrets?.refreshToken;
           if (rotated) {
-            await store.put({ ...key, ...(kept ?? {}), refreshToken: rotated, ...(r.env?.SF_INSTANCE_URL ? { instanceUrl: r.env.SF_INSTANCE_URL } : {}) });
+            await store.put({
+              ...key,
+              ...(kept ?? {}),
+              refreshToken: rotated,
+              ...(r.env?.SF_INSTANCE_URL ? { instanceUrl: r.env.SF_INSTANCE_URL } : {}),
+            });
           } else if (!fromStore && s.refreshToken) {
             // Only SF_REFRESH_TOKEN had it: the store learns it too.
-            await store.put({ ...key, refreshToken: s.refreshToken, ...(r.env?.SF_INSTANCE_URL ? { instanceUrl: r.env.SF_INSTANCE_URL } : {}) });
+            await store.put({
+              ...key,
+              refreshToken: s.refreshToken,
+              ...(r.env?.SF_INSTANCE_URL ? { instanceUrl: r.env.SF_INSTANCE_URL } : {}),
+            });
           }
           if (!r.env) return;
           if (!file) {
-            err(io, 'token-relay login: refreshed the access token, but there is no env file to write it to (the values came from the environment).');
+            err(
+              io,
+              'token-relay login: refreshed the access token, but there is no env file to write it to (the values came from the environment).',
+            );
             return;
           }
           const values = { ...r.env };
@@ -45,7 +63,10 @@ export async function testOAuthLogin(io: CliIO, profile: ValidProfile, secrets: 
           }
           const res = await writeEnvFile(file, values);
           for (const w of res.warnings) err(io, `token-relay login: warning: ${w}`);
-          err(io, `token-relay login: the access token was refreshed; wrote ${res.changed.join(', ') || 'nothing new'} in ${path.relative(io.cwd, file) || file}`);
+          err(
+            io,
+            `token-relay login: the access token was refreshed; wrote ${res.changed.join(', ') || 'nothing new'} in ${path.relative(io.cwd, file) || file}`,
+          );
         },
       });
     },

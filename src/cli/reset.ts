@@ -3,8 +3,10 @@
  * watcher first, then the reset page (URL on stderr, opened unless --no-open), the token mail, .env, login.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
-import { writeEnvFile, EnvWriteResult } from '../envfile';
+import type { CliIO } from './io';
+import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import type { EnvWriteResult } from '../envfile';
+import { writeEnvFile } from '../envfile';
 import { healthJson } from '../core/health';
 import { authMethodOf } from '../core/profile';
 import { SIGN_IN_INFO } from '../core/signin';
@@ -13,8 +15,16 @@ import { proxyFromEnv } from '../salesforce/transport';
 import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
 import { cliProfile } from './login';
 import {
-  IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
-  stderrLogger, verificationLine, mailTrustFromFlags,
+  IMAP_BOOLEAN_FLAGS,
+  IMAP_FLAGS_HELP,
+  IMAP_VALUE_FLAGS,
+  loadEnvVars,
+  mailboxFromFlags,
+  parseTimeout,
+  reportWatchError,
+  stderrLogger,
+  verificationLine,
+  mailTrustFromFlags,
 } from './mailboxArgs';
 
 export const help = `token-relay reset: reset the Salesforce security token and catch the new one from your mailbox
@@ -45,23 +55,36 @@ Exit: 0 login ok; 1 login failed, timeout or cancelled; 2 usage (or .env not wri
 `;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { values: IMAP_VALUE_FLAGS.filter((f) => f !== 'since'), booleans: [...IMAP_BOOLEAN_FLAGS, 'no-open'] });
+  const args = parseArgs(argv, {
+    values: IMAP_VALUE_FLAGS.filter((f) => f !== 'since'),
+    booleans: [...IMAP_BOOLEAN_FLAGS, 'no-open'],
+  });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const timeoutS = parseTimeout(args);
   const dotenvFlag = flagString(args, 'dotenv') ?? '.env';
   const { vars, dotenvPath } = await loadEnvVars(io, dotenvFlag);
-  const { profile, secrets } = cliProfile(vars, {}, `(reset needs the org's SF_USERNAME and SF_PASSWORD in ${dotenvFlag} or the environment)`);
+  const { profile, secrets } = cliProfile(
+    vars,
+    {},
+    `(reset needs the org's SF_USERNAME and SF_PASSWORD in ${dotenvFlag} or the environment)`,
+  );
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!method.secretKeys.includes('token')) {
-    throw new UsageError(`SF_AUTH is ${method.id} (${method.label}): it uses no security token, so there is nothing to reset`);
+    throw new UsageError(
+      `SF_AUTH is ${method.id} (${method.label}): it uses no security token, so there is nothing to reset`,
+    );
   }
   if (!secrets.password && !secrets.clientSecret) {
-    throw new UsageError(`SF_PASSWORD is not set (in ${dotenvFlag} or the environment): the login after the reset needs it`);
+    throw new UsageError(
+      `SF_PASSWORD is not set (in ${dotenvFlag} or the environment): the login after the reset needs it`,
+    );
   }
   const mailbox = await mailboxFromFlags(args, vars, io);
   const username = flagString(args, 'username')?.trim();
   if (username && username.toLowerCase() !== profile.username.toLowerCase()) {
-    throw new UsageError(`--username ${username} differs from SF_USERNAME ${profile.username}; reset works on SF_USERNAME's org`);
+    throw new UsageError(
+      `--username ${username} differs from SF_USERNAME ${profile.username}; reset works on SF_USERNAME's org`,
+    );
   }
   const log = stderrLogger(io, args.flags.has('verbose'));
   const noOpen = args.flags.has('no-open');
@@ -89,7 +112,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       writeEnv: async (token): Promise<EnvWriteResult> => {
         const res = await writeEnvFile(envFile, { SF_SECURITY_TOKEN: token });
         for (const w of res.warnings) err(io, `token-relay reset: warning: ${w}`);
-        err(io, `token-relay reset: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`);
+        err(
+          io,
+          `token-relay reset: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`,
+        );
         return res;
       },
       onVerificationCode: (code) => err(io, verificationLine({ code })),
@@ -97,14 +123,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         if (args.flags.has('verbose')) err(io, `token-relay reset: ${s}`);
       },
     });
-    if (result.superseded > 0) err(io, `token-relay reset: ${result.superseded} earlier token mail(s) were replaced by a newer one`);
+    if (result.superseded > 0)
+      err(io, `token-relay reset: ${result.superseded} earlier token mail(s) were replaced by a newer one`);
     printJson(io, healthJson(result.health));
     return result.health.status === 'ok' ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (e instanceof ResetFlowError) {
       err(io, `token-relay reset: ${e.message}`);
       if (e.token) {
-        err(io, `token-relay reset: the token mail is still in the mailbox: recover it with token-relay watch --since ${startedAt.toISOString()} and the same IMAP options.`);
+        err(
+          io,
+          `token-relay reset: the token mail is still in the mailbox: recover it with token-relay watch --since ${startedAt.toISOString()} and the same IMAP options.`,
+        );
       }
       return e.stage === 'env' ? EXIT.usage : EXIT.failed;
     }

@@ -3,13 +3,23 @@
  * The IMAP flag handling it shares with `reset` is in ./mailboxArgs.ts.
  */
 import path from 'node:path';
-import { CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import type { CliIO } from './io';
+import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { writeEnvFile } from '../envfile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
-import { TokenFound, watchForToken } from '../mail';
+import type { TokenFound } from '../mail';
+import { watchForToken } from '../mail';
 import {
-  IMAP_BOOLEAN_FLAGS, IMAP_FLAGS_HELP, IMAP_VALUE_FLAGS, loadEnvVars, mailboxFromFlags, parseTimeout, reportWatchError,
-  stderrLogger, verificationLine, mailTrustFromFlags,
+  IMAP_BOOLEAN_FLAGS,
+  IMAP_FLAGS_HELP,
+  IMAP_VALUE_FLAGS,
+  loadEnvVars,
+  mailboxFromFlags,
+  parseTimeout,
+  reportWatchError,
+  stderrLogger,
+  verificationLine,
+  mailTrustFromFlags,
 } from './mailboxArgs';
 
 export const help = `token-relay watch: wait for the Salesforce security-token mail and print it
@@ -57,7 +67,10 @@ export function tokenJson(t: TokenFound): Record<string, unknown> {
 export function timeoutSignal(outer: AbortSignal | undefined, ms: number): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onOuter = () => ac.abort(outer?.reason);
-  const timer = setTimeout(() => ac.abort(new DOMException(`no token mail within ${ms} ms`, 'TimeoutError')), Math.min(ms, 2 ** 31 - 1));
+  const timer = setTimeout(
+    () => ac.abort(new DOMException(`no token mail within ${ms} ms`, 'TimeoutError')),
+    Math.min(ms, 2 ** 31 - 1),
+  );
   if (outer?.aborted) onOuter();
   else outer?.addEventListener('abort', onOuter, { once: true });
   return {
@@ -76,7 +89,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   let since = new Date();
   if (sinceFlag !== undefined) {
     since = new Date(sinceFlag);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(sinceFlag) || isNaN(since.getTime())) throw new UsageError(`--since needs an ISO date-time, e.g. 2026-05-02T11:40:00Z (got "${sinceFlag}")`);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(sinceFlag) || isNaN(since.getTime()))
+      throw new UsageError(`--since needs an ISO date-time, e.g. 2026-05-02T11:40:00Z (got "${sinceFlag}")`);
   }
   const timeoutS = parseTimeout(args);
   const { vars, dotenvPath } = await loadEnvVars(io, flagString(args, 'dotenv'));
@@ -88,7 +102,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const deadline = timeoutSignal(io.signal, Math.round(timeoutS * 1000));
   try {
     found = await watchForToken({
-      mailbox, since, username, signal: deadline.signal, log,
+      mailbox,
+      since,
+      username,
+      signal: deadline.signal,
+      log,
       ...mailTrustFromFlags(args),
       onVerificationCode: (v) => err(io, verificationLine(v)),
     });
@@ -102,7 +120,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     try {
       const res = await writeEnvFile(dotenvPath, { SF_SECURITY_TOKEN: found.token });
       for (const w of res.warnings) err(io, `token-relay watch: warning: ${w}`);
-      err(io, `token-relay watch: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`);
+      err(
+        io,
+        `token-relay watch: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`,
+      );
     } catch (e) {
       printJson(io, tokenJson(found));
       err(io, `token-relay watch: the token was found but ${dotenvPath} could not be written: ${safeErrorMessage(e)}`);

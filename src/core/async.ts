@@ -21,7 +21,9 @@ export type AbortErrorLike = Error & { code: 'ABORT_ERR'; timedOut: boolean; cau
 export function abortError(signal?: AbortSignal, messages: AbortMessages = {}): AbortErrorLike {
   const reason: unknown = signal?.reason;
   const timedOut = isTimeoutError(reason);
-  const e = new Error(timedOut ? (messages.timeout ?? 'The operation timed out') : (messages.cancelled ?? 'The operation was aborted')) as AbortErrorLike;
+  const e = new Error(
+    timedOut ? (messages.timeout ?? 'The operation timed out') : (messages.cancelled ?? 'The operation was aborted'),
+  ) as AbortErrorLike;
   e.name = 'AbortError';
   e.code = 'ABORT_ERR';
   e.timedOut = timedOut;
@@ -45,7 +47,11 @@ export function isTimeoutError(e: unknown): boolean {
  * Resolves after `ms`; rejects with `onAbort(signal)` (default: abortError(signal)) as soon as `signal` aborts
  * (at once if it already has).
  */
-export function sleep(ms: number, signal?: AbortSignal, onAbort: (signal?: AbortSignal) => Error = abortError): Promise<void> {
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  onAbort: (signal?: AbortSignal) => Error = abortError,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(onAbort(signal));
     const t = setTimeout(() => {
@@ -64,7 +70,12 @@ export function sleep(ms: number, signal?: AbortSignal, onAbort: (signal?: Abort
  * `p`, or a rejection with `new Error(message)` when it has not settled after `ms`. A non-positive or
  * non-finite `ms` means no limit. `unref`: the timer does not keep the process alive on its own.
  */
-export function withTimeout<T>(p: Promise<T>, ms: number, message = 'timeout', opts: { unref?: boolean } = {}): Promise<T> {
+export function withTimeout<T>(
+  p: Promise<T>,
+  ms: number,
+  message = 'timeout',
+  opts: { unref?: boolean } = {},
+): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return p;
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(message)), ms);

@@ -155,7 +155,16 @@ KEY_CHAR[45] = KEY_CHAR[46] = KEY_CHAR[95] = 1;
 function isWs(c: number): boolean {
   return c <= 32
     ? c === 32 || (c >= 9 && c <= 13)
-    : c >= 160 && (c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279);
+    : c >= 160 &&
+        (c === 160 ||
+          c === 5760 ||
+          (c >= 8192 && c <= 8202) ||
+          c === 8232 ||
+          c === 8233 ||
+          c === 8239 ||
+          c === 8287 ||
+          c === 12288 ||
+          c === 65279);
 }
 function isNl(c: number): boolean {
   return c === 10 || c === 8232 || c === 8233;
@@ -179,7 +188,15 @@ export function parseEnvFast(src: string): Record<string, string> {
       continue;
     }
     let c = -1;
-    if (i === 101 && o + 6 < r && t.charCodeAt(o + 1) === 120 && t.charCodeAt(o + 2) === 112 && t.charCodeAt(o + 3) === 111 && t.charCodeAt(o + 4) === 114 && t.charCodeAt(o + 5) === 116) {
+    if (
+      i === 101 &&
+      o + 6 < r &&
+      t.charCodeAt(o + 1) === 120 &&
+      t.charCodeAt(o + 2) === 112 &&
+      t.charCodeAt(o + 3) === 111 &&
+      t.charCodeAt(o + 4) === 114 &&
+      t.charCodeAt(o + 5) === 116
+    ) {
       const u = t.charCodeAt(o + 6);
       if (isWs(u)) {
         let s = o + 7;
@@ -340,7 +357,11 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
 function describeValueProblem(value: string): string {
   const has = (c: string) => value.includes(c);
   // A quote character that is not right after a backslash ends a value quoted with that character.
-  const bare = (q: string) => value.split(q).slice(0, -1).some((before) => !before.endsWith('\\'));
+  const bare = (q: string) =>
+    value
+      .split(q)
+      .slice(0, -1)
+      .some((before) => !before.endsWith('\\'));
   const escapes = /\\[nr]/.test(value);
   if (has('#') && !/[\r\n]/.test(value) && bare("'") && bare('`') && (bare('"') || escapes)) {
     const dq = bare('"') ? '' : ' (and the text \\n or \\r, which dotenv turns into a line break inside "…")';
@@ -350,7 +371,8 @@ function describeValueProblem(value: string): string {
       'ends at the first quote of the same kind, and dotenv has no escape for it (a backslash before the quote is kept as part of the value)'
     );
   }
-  if (has('\r') && has('\\')) return 'it contains a carriage return together with backslash sequences dotenv would rewrite';
+  if (has('\r') && has('\\'))
+    return 'it contains a carriage return together with backslash sequences dotenv would rewrite';
   return 'dotenv cannot read it back unchanged with any quoting';
 }
 
@@ -367,17 +389,28 @@ export function checkAssignment(key: string, value: string): void {
   }
   if (typeof value !== 'string') throw new EnvError('UNREPRESENTABLE', `The value for ${key} is not a string.`, key);
   if (value.includes('\0')) {
-    throw new EnvError('UNREPRESENTABLE', `The value for ${key} contains a NUL character, which no environment variable can hold.`, key);
+    throw new EnvError(
+      'UNREPRESENTABLE',
+      `The value for ${key} contains a NUL character, which no environment variable can hold.`,
+      key,
+    );
   }
   if (LONE_SURROGATE.test(value)) {
-    throw new EnvError('UNREPRESENTABLE', `The value for ${key} contains an unpaired UTF-16 surrogate, which cannot be written as UTF-8.`, key);
+    throw new EnvError(
+      'UNREPRESENTABLE',
+      `The value for ${key} contains an unpaired UTF-16 surrogate, which cannot be written as UTF-8.`,
+      key,
+    );
   }
 }
 
 function printableKey(key: string): string {
   const k = key.length > 60 ? key.slice(0, 60) + '…' : key;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes for display
-  return k.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+  return k.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function setOne(text: string, key: string, value: string): string {

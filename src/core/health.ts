@@ -50,7 +50,10 @@ export class UnexpectedResponseError extends Error {
 
 /** An UnexpectedResponseError, also one made by the other extension bundle (matched by name there). */
 export function isUnexpectedResponseError(e: unknown): e is UnexpectedResponseError {
-  return e instanceof UnexpectedResponseError || (!!e && typeof e === 'object' && (e as { name?: unknown }).name === 'UnexpectedResponseError');
+  return (
+    e instanceof UnexpectedResponseError ||
+    (!!e && typeof e === 'object' && (e as { name?: unknown }).name === 'UnexpectedResponseError')
+  );
 }
 
 export interface Classified {
@@ -62,11 +65,12 @@ export interface Classified {
 const SOAP_RETIREMENT =
   "Salesforce is retiring SOAP API login() in the Summer '27 release: it works only up to API version 64.0 and is " +
   "disabled by default in orgs created in Winter '26 or later. Either an admin enables it (Setup > User Interface > " +
-  "Enable SOAP API login()), or switch this org to OAuth: add the client id and secret of a connected app that allows " +
+  'Enable SOAP API login()), or switch this org to OAuth: add the client id and secret of a connected app that allows ' +
   'the username-password flow (SF_CLIENT_ID / SF_CLIENT_SECRET).';
 
 const NETWORK_MESSAGES: Record<string, string> = {
-  ECONNREFUSED: 'The connection{to} was refused: nothing is listening at that address. Check the login URL, or your proxy.',
+  ECONNREFUSED:
+    'The connection{to} was refused: nothing is listening at that address. Check the login URL, or your proxy.',
   ENOTFOUND: 'The host name{of} could not be resolved (DNS). Check the login URL and your network.',
   EAI_AGAIN: 'DNS lookup failed temporarily. Check your network connection and try again.',
   ETIMEDOUT: 'Salesforce{at} did not answer in time. Check your network, VPN or proxy settings and try again.',
@@ -76,7 +80,8 @@ const NETWORK_MESSAGES: Record<string, string> = {
   EHOSTUNREACH: 'The host{of} is unreachable. Check your connection, VPN or proxy.',
   ENETDOWN: 'The network is down. Check your connection.',
   EPROTO: 'The TLS handshake failed (protocol error). A proxy may be intercepting HTTPS.',
-  CERT_HAS_EXPIRED: 'The server certificate has expired. If a corporate proxy intercepts HTTPS, its certificate may be outdated.',
+  CERT_HAS_EXPIRED:
+    'The server certificate has expired. If a corporate proxy intercepts HTTPS, its certificate may be outdated.',
   DEPTH_ZERO_SELF_SIGNED_CERT:
     'The server presented a self-signed certificate. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS (CLI) or the proxy settings.',
   SELF_SIGNED_CERT_IN_CHAIN:
@@ -85,9 +90,11 @@ const NETWORK_MESSAGES: Record<string, string> = {
     "The server's certificate could not be verified. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.",
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     "The certificate's issuer is not trusted on this machine. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.",
-  ERR_TLS_CERT_ALTNAME_INVALID: "The server's certificate does not match the host name. Check the login URL; a proxy may be intercepting HTTPS.",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "The server's certificate does not match the host name. Check the login URL; a proxy may be intercepting HTTPS.",
   ABORT_ERR: 'The login test was cancelled before Salesforce answered.',
-  PROXY_CONNECT_FAILED: 'The proxy refused to open a tunnel to Salesforce. Check the proxy address and its credentials.',
+  PROXY_CONNECT_FAILED:
+    'The proxy refused to open a tunnel to Salesforce. Check the proxy address and its credentials.',
 };
 
 /** Node error codes that mean "we never got a Salesforce answer". */
@@ -96,7 +103,13 @@ function networkCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; errno?: unknown; type?: unknown; name?: unknown; cause?: unknown };
   if (isAbortError(err)) return 'ABORT_ERR';
   const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code && (/^E[A-Z0-9_]+$/.test(code) || /CERT|SIGNATURE|TLS|SSL|ISSUER/.test(code) || code === 'ABORT_ERR' || code === 'PROXY_CONNECT_FAILED')) {
+  if (
+    code &&
+    (/^E[A-Z0-9_]+$/.test(code) ||
+      /CERT|SIGNATURE|TLS|SSL|ISSUER/.test(code) ||
+      code === 'ABORT_ERR' ||
+      code === 'PROXY_CONNECT_FAILED')
+  ) {
     return code;
   }
   if (e.cause) return networkCode(e.cause);
@@ -107,8 +120,18 @@ function networkCode(err: unknown): string | undefined {
 function networkTarget(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 3) return undefined;
   const e = err as { address?: unknown; port?: unknown; hostname?: unknown; host?: unknown; cause?: unknown };
-  const host = typeof e.address === 'string' ? e.address : typeof e.hostname === 'string' ? e.hostname : typeof e.host === 'string' ? e.host : undefined;
-  if (host) return typeof e.port === 'number' || typeof e.port === 'string' ? `${host.includes(':') ? `[${host}]` : host}:${e.port}` : host;
+  const host =
+    typeof e.address === 'string'
+      ? e.address
+      : typeof e.hostname === 'string'
+        ? e.hostname
+        : typeof e.host === 'string'
+          ? e.host
+          : undefined;
+  if (host)
+    return typeof e.port === 'number' || typeof e.port === 'string'
+      ? `${host.includes(':') ? `[${host}]` : host}:${e.port}`
+      : host;
   return networkTarget(e.cause, depth + 1);
 }
 
@@ -117,7 +140,10 @@ function describeNetwork(code: string, err: unknown): string {
   const known = NETWORK_MESSAGES[code];
   if (known) {
     if (!known.includes('{')) return target ? `${known} (${target})` : known;
-    return known.replace('{to}', target ? ` to ${target}` : '').replace('{of}', target ? ` ${target}` : '').replace('{at}', target ? ` at ${target}` : '');
+    return known
+      .replace('{to}', target ? ` to ${target}` : '')
+      .replace('{of}', target ? ` ${target}` : '')
+      .replace('{at}', target ? ` at ${target}` : '');
   }
   const detail = err instanceof Error ? err.message : '';
   return `The connection to Salesforce failed (${code})${detail ? `: ${detail}` : ''}. Check your network and proxy settings.`;
@@ -143,7 +169,10 @@ export function soapFaultParts(message: string): { code: string; text: string } 
 }
 
 function looksLikeHtml(text: string): boolean {
-  return /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i.test(text) || /<\/(html|body|head|title)>/i.test(text.slice(0, 4096));
+  return (
+    /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i.test(text) ||
+    /<\/(html|body|head|title)>/i.test(text.slice(0, 4096))
+  );
 }
 
 /** A short, secret-free explanation for a SOAP fault / REST error code. */
@@ -205,10 +234,16 @@ function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Clas
         ORG_IN_MAINTENANCE: 'the org is in maintenance',
         TRIAL_EXPIRED: 'the trial has expired',
       };
-      return say('org-unavailable', `The org cannot be used right now: ${why[code]} (${code}). Try again later${code === 'TRIAL_EXPIRED' ? ', or contact Salesforce about the trial' : ''}.`);
+      return say(
+        'org-unavailable',
+        `The org cannot be used right now: ${why[code]} (${code}). Try again later${code === 'TRIAL_EXPIRED' ? ', or contact Salesforce about the trial' : ''}.`,
+      );
     }
     case 'REQUEST_LIMIT_EXCEEDED':
-      return say('rate-limited', 'Salesforce is rate-limiting this org or user (REQUEST_LIMIT_EXCEEDED). Try again later.');
+      return say(
+        'rate-limited',
+        'Salesforce is rate-limiting this org or user (REQUEST_LIMIT_EXCEEDED). Try again later.',
+      );
     case 'UNSUPPORTED_API_VERSION':
       return say(
         'login-failed',
@@ -216,14 +251,26 @@ function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Clas
       );
     case 'LOGIN_CHALLENGE_ISSUED':
     case 'LOGIN_CHALLENGE_PENDING':
-      return say('login-failed', `Salesforce wants to verify this login (${code}). Log in once in the browser from this network, then test again.`);
+      return say(
+        'login-failed',
+        `Salesforce wants to verify this login (${code}). Log in once in the browser from this network, then test again.`,
+      );
     case 'LOGIN_DURING_RESTRICTED_DOMAIN':
     case 'LOGIN_DURING_RESTRICTED_TIME':
-      return say('login-failed', `Your profile does not allow logins from this network or at this time (${code}). Ask your Salesforce admin.`);
+      return say(
+        'login-failed',
+        `Your profile does not allow logins from this network or at this time (${code}). Ask your Salesforce admin.`,
+      );
     case 'INVALID_SESSION_ID':
-      return say('login-failed', 'Salesforce did not accept the session it had just issued (INVALID_SESSION_ID). Try again; see the log for details.');
+      return say(
+        'login-failed',
+        'Salesforce did not accept the session it had just issued (INVALID_SESSION_ID). Try again; see the log for details.',
+      );
     default:
-      return say('login-failed', `Salesforce refused the login (${code}${quoted ? `: ${quoted}` : ''}).${flow === 'soap' ? '' : ''}`);
+      return say(
+        'login-failed',
+        `Salesforce refused the login (${code}${quoted ? `: ${quoted}` : ''}).${flow === 'soap' ? '' : ''}`,
+      );
   }
 }
 
@@ -260,7 +307,11 @@ function fromOAuthError(name: string, description: string): Classified {
         message: `Salesforce refused the OAuth client (${name}${description ? `: ${description}` : ''}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET) and the connected app's policies.`,
       };
     case 'rate_limit_exceeded':
-      return { status: 'rate-limited', code, message: `Salesforce is limiting logins for this user (rate_limit_exceeded${description ? `: ${description}` : ''}). Try again later.` };
+      return {
+        status: 'rate-limited',
+        code,
+        message: `Salesforce is limiting logins for this user (rate_limit_exceeded${description ? `: ${description}` : ''}). Try again later.`,
+      };
     default:
       break;
   }
@@ -274,10 +325,23 @@ function fromOAuthError(name: string, description: string): Classified {
         message: `The OAuth token URL answered with an HTML page (HTTP ${status}) instead of Salesforce JSON. A proxy, captive portal or wrong login URL is the usual cause.`,
       };
     }
-    if (status === 429) return { status: 'rate-limited', code: `HTTP_${status}`, message: 'Salesforce is rate-limiting logins (HTTP 429). Try again later.' };
+    if (status === 429)
+      return {
+        status: 'rate-limited',
+        code: `HTTP_${status}`,
+        message: 'Salesforce is rate-limiting logins (HTTP 429). Try again later.',
+      };
     if (status === 503 || status === 502 || status === 504)
-      return { status: 'org-unavailable', code: `HTTP_${status}`, message: `Salesforce is unavailable (HTTP ${status}). Try again later.` };
-    return { status: 'unexpected-response', code: `HTTP_${status}`, message: `The OAuth token URL answered HTTP ${status} with a body that is not Salesforce JSON. Check the login URL and proxy settings.` };
+      return {
+        status: 'org-unavailable',
+        code: `HTTP_${status}`,
+        message: `Salesforce is unavailable (HTTP ${status}). Try again later.`,
+      };
+    return {
+      status: 'unexpected-response',
+      code: `HTTP_${status}`,
+      message: `The OAuth token URL answered HTTP ${status} with a body that is not Salesforce JSON. Check the login URL and proxy settings.`,
+    };
   }
   return {
     status: 'login-failed',
@@ -297,7 +361,7 @@ export function classifyLoginError(err: unknown, flow: 'soap' | 'oauth'): Classi
 
 function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
   if (isUnexpectedResponseError(err)) {
-    const e = err as UnexpectedResponseError;
+    const e = err;
     return { status: 'unexpected-response', code: e.code ?? 'UNEXPECTED_RESPONSE', message: e.message };
   }
   const net = networkCode(err);
@@ -314,7 +378,8 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
     return { status: 'network-error', code: 'ETIMEDOUT', message: describeNetwork('ETIMEDOUT', err) };
   }
   // REST errors (jsforce HttpApiError: name === errorCode).
-  if (typeof errorCode === 'string' && /^[A-Z_]{1,100}$/.test(errorCode)) return fromFaultCode(errorCode, message, flow);
+  if (typeof errorCode === 'string' && /^[A-Z_]{1,100}$/.test(errorCode))
+    return fromFaultCode(errorCode, message, flow);
 
   // OAuth errors: lower-case `error` names, or ERROR_HTTP_<status>.
   if (/^[a-z_]{1,100}$/.test(name) || /^ERROR_HTTP_\d{3}$/.test(name)) return fromOAuthError(name, message);
@@ -326,14 +391,16 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
     return {
       status: 'unexpected-response',
       code: 'UNPARSEABLE_RESPONSE',
-      message: 'The login answer did not contain a Salesforce session. A proxy, captive portal or wrong login URL is the usual cause.',
+      message:
+        'The login answer did not contain a Salesforce session. A proxy, captive portal or wrong login URL is the usual cause.',
     };
   }
   if (looksLikeHtml(message)) {
     return {
       status: 'unexpected-response',
       code: 'HTML_RESPONSE',
-      message: 'The server answered with an HTML page instead of a Salesforce response. A proxy, captive portal or wrong login URL is the usual cause.',
+      message:
+        'The server answered with an HTML page instead of a Salesforce response. A proxy, captive portal or wrong login URL is the usual cause.',
     };
   }
   if (/^<\?xml|<soapenv:|<Envelope/i.test(message.trim()) || message.trim() === '') {
@@ -371,7 +438,7 @@ export const REFUSED_ACCESS_TOKEN_CODES: readonly string[] = ['INVALID_SESSION_I
 
 const SIGN_IN_AGAIN = 'Sign in again (Switch to OAuth; CLI: token-relay oauth login).';
 const ASK_ADMIN =
-  "Check the client id; otherwise ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, the profile or permission set that grants it; an uninstalled app also needs the \"Approve Uninstalled Connected Apps\" permission).";
+  'Check the client id; otherwise ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, the profile or permission set that grants it; an uninstalled app also needs the "Approve Uninstalled Connected Apps" permission).';
 
 /** An OAuth `error` code of the web-server flow (token, revoke, redirect) as a health state. */
 function fromWebServerError(code: string, description: string): Classified {
@@ -386,7 +453,11 @@ function fromWebServerError(code: string, description: string): Classified {
           : `Salesforce refused the refresh token (${said}): it expired, was revoked, or was replaced by a newer one (refresh-token rotation). ${SIGN_IN_AGAIN}`,
       };
     case 'access_denied':
-      return { status: 'signin-required', code, message: `The sign-in was denied in the browser (${said}). ${SIGN_IN_AGAIN}` };
+      return {
+        status: 'signin-required',
+        code,
+        message: `The sign-in was denied in the browser (${said}). ${SIGN_IN_AGAIN}`,
+      };
     case 'invalid_client_id':
     case 'invalid_client':
     case 'invalid_app_access':
@@ -394,7 +465,11 @@ function fromWebServerError(code: string, description: string): Classified {
     case 'OAUTH_APP_BLOCKED':
     case 'OAUTH_APP_ACCESS_DENIED':
     case 'OAUTH_EC_APP_NOT_FOUND':
-      return { status: 'app-not-approved', code, message: `Salesforce refused the External Client App (${said}). ${ASK_ADMIN}` };
+      return {
+        status: 'app-not-approved',
+        code,
+        message: `Salesforce refused the External Client App (${said}). ${ASK_ADMIN}`,
+      };
     case 'redirect_uri_mismatch':
       return {
         status: 'app-not-approved',
@@ -402,18 +477,42 @@ function fromWebServerError(code: string, description: string): Classified {
         message: `The External Client App does not list this callback URL (${said}). Add http://localhost:<port>/OauthRedirect for the port in use to its callback URLs (Salesforce matches them exactly), or use the port it lists.`,
       };
     case 'unsupported_grant_type':
-      return { status: 'app-not-approved', code, message: `The External Client App does not allow this OAuth flow (${said}). Enable the authorization code flow with PKCE in its OAuth settings.` };
+      return {
+        status: 'app-not-approved',
+        code,
+        message: `The External Client App does not allow this OAuth flow (${said}). Enable the authorization code flow with PKCE in its OAuth settings.`,
+      };
     case 'invalid_request':
-      return { status: 'login-failed', code, message: `Salesforce refused the OAuth request (${said}). Sign in again; if it keeps failing, see the log.` };
+      return {
+        status: 'login-failed',
+        code,
+        message: `Salesforce refused the OAuth request (${said}). Sign in again; if it keeps failing, see the log.`,
+      };
     case 'inactive_user':
-      return { status: 'login-failed', code, message: `The Salesforce user is inactive (${said}). Ask your Salesforce admin.` };
+      return {
+        status: 'login-failed',
+        code,
+        message: `The Salesforce user is inactive (${said}). Ask your Salesforce admin.`,
+      };
     case 'inactive_org':
-      return { status: 'org-unavailable', code, message: `The org is not active (${said}). Try again later, or ask your Salesforce admin.` };
+      return {
+        status: 'org-unavailable',
+        code,
+        message: `The org is not active (${said}). Try again later, or ask your Salesforce admin.`,
+      };
     case 'rate_limit_exceeded':
-      return { status: 'rate-limited', code, message: `Salesforce is limiting sign-ins for this user (${said}). Try again later.` };
+      return {
+        status: 'rate-limited',
+        code,
+        message: `Salesforce is limiting sign-ins for this user (${said}). Try again later.`,
+      };
     case 'INVALID_SESSION_ID':
     case 'Bad_OAuth_Token':
-      return { status: 'signin-required', code, message: `Salesforce did not accept the access token (${code}): it expired or was revoked. Refresh it; without a refresh token, ${SIGN_IN_AGAIN.charAt(0).toLowerCase()}${SIGN_IN_AGAIN.slice(1)}` };
+      return {
+        status: 'signin-required',
+        code,
+        message: `Salesforce did not accept the access token (${code}): it expired or was revoked. Refresh it; without a refresh token, ${SIGN_IN_AGAIN.charAt(0).toLowerCase()}${SIGN_IN_AGAIN.slice(1)}`,
+      };
     default:
       return { status: 'login-failed', code, message: `Salesforce refused the OAuth sign-in (${said}).` };
   }
@@ -438,15 +537,24 @@ function classifyOAuthRaw(err: unknown): Classified {
       case 'denied':
         return fromWebServerError('access_denied', err.description ?? '');
       case 'timeout':
-        return { status: 'signin-required', code: err.code, message: `No sign-in arrived in time: ${err.message} ${SIGN_IN_AGAIN}` };
+        return {
+          status: 'signin-required',
+          code: err.code,
+          message: `No sign-in arrived in time: ${err.message} ${SIGN_IN_AGAIN}`,
+        };
       case 'bad-response':
-        return { status: 'unexpected-response', code: 'UNPARSEABLE_RESPONSE', message: `${err.message} A proxy, captive portal or wrong login URL is the usual cause.` };
+        return {
+          status: 'unexpected-response',
+          code: 'UNPARSEABLE_RESPONSE',
+          message: `${err.message} A proxy, captive portal or wrong login URL is the usual cause.`,
+        };
       default:
         // state-mismatch, no-code, bad-url, port-busy: the sign-in did not complete; the message says why.
         return { status: 'login-failed', code: err.code, message: err.message };
     }
   }
   const errorCode = err && typeof err === 'object' ? (err as { errorCode?: unknown }).errorCode : undefined;
-  if (typeof errorCode === 'string' && REFUSED_ACCESS_TOKEN_CODES.includes(errorCode)) return fromWebServerError(errorCode, '');
+  if (typeof errorCode === 'string' && REFUSED_ACCESS_TOKEN_CODES.includes(errorCode))
+    return fromWebServerError(errorCode, '');
   return classifyRaw(err, 'oauth');
 }

@@ -67,7 +67,9 @@ export interface HealthResult {
 }
 
 /** The CLI `login` JSON: exactly the first seven keys of a HealthResult, in order, null when unknown. */
-export function healthJson(r: HealthResult): Pick<HealthResult, 'status' | 'label' | 'code' | 'message' | 'organizationId' | 'username' | 'instanceUrl'> {
+export function healthJson(
+  r: HealthResult,
+): Pick<HealthResult, 'status' | 'label' | 'code' | 'message' | 'organizationId' | 'username' | 'instanceUrl'> {
   return {
     status: r.status,
     label: r.label,

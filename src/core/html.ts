@@ -12,26 +12,152 @@
  */
 
 const BLOCK_TAGS = new Set([
-  'br', 'p', 'div', 'tr', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'table', 'tbody', 'thead', 'tfoot', 'h1', 'h2', 'h3',
-  'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'section', 'article', 'header', 'footer', 'center', 'address',
-  'caption', 'form', 'fieldset', 'main', 'nav', 'aside', 'figure', 'figcaption', 'body', 'html',
+  'br',
+  'p',
+  'div',
+  'tr',
+  'li',
+  'ul',
+  'ol',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'hr',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'center',
+  'address',
+  'caption',
+  'form',
+  'fieldset',
+  'main',
+  'nav',
+  'aside',
+  'figure',
+  'figcaption',
+  'body',
+  'html',
 ]);
 const CELL_TAGS = new Set(['td', 'th']);
 const SKIP_CONTENT_TAGS = new Set(['script', 'style', 'head', 'title', 'template', 'noscript', 'xml']);
 
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
-  zwnj: '', zwj: '', lrm: '', rlm: '', shy: '', ndash: '–', mdash: '—', hellip: '…', lsquo: '‘', rsquo: '’',
-  ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', bull: '•', middot: '·', copy: '©', reg: '®', trade: '™',
-  euro: '€', pound: '£', yen: '¥', cent: '¢', sect: '§', para: '¶', deg: '°', times: '×', divide: '÷',
-  colon: ':', sol: '/', num: '#', excl: '!', quest: '?', lpar: '(', rpar: ')', comma: ',', period: '.',
-  semi: ';', equals: '=', commat: '@', lowbar: '_', hyphen: '-', dash: '-', tab: '\t', newline: '\n',
-  auml: 'ä', ouml: 'ö', uuml: 'ü', Auml: 'Ä', Ouml: 'Ö', Uuml: 'Ü', szlig: 'ß', eacute: 'é', egrave: 'è',
-  ecirc: 'ê', euml: 'ë', Eacute: 'É', Egrave: 'È', aacute: 'á', agrave: 'à', acirc: 'â', atilde: 'ã',
-  Aacute: 'Á', Agrave: 'À', Acirc: 'Â', Atilde: 'Ã', iacute: 'í', igrave: 'ì', icirc: 'î', iuml: 'ï',
-  oacute: 'ó', ograve: 'ò', ocirc: 'ô', otilde: 'õ', Oacute: 'Ó', Ocirc: 'Ô', Otilde: 'Õ', uacute: 'ú',
-  ugrave: 'ù', ucirc: 'û', Uacute: 'Ú', ccedil: 'ç', Ccedil: 'Ç', ntilde: 'ñ', Ntilde: 'Ñ', iexcl: '¡',
-  iquest: '¿', aring: 'å', Aring: 'Å', aelig: 'æ', AElig: 'Æ', oslash: 'ø', Oslash: 'Ø',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ensp: ' ',
+  emsp: ' ',
+  thinsp: ' ',
+  zwnj: '',
+  zwj: '',
+  lrm: '',
+  rlm: '',
+  shy: '',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  laquo: '«',
+  raquo: '»',
+  bull: '•',
+  middot: '·',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  sect: '§',
+  para: '¶',
+  deg: '°',
+  times: '×',
+  divide: '÷',
+  colon: ':',
+  sol: '/',
+  num: '#',
+  excl: '!',
+  quest: '?',
+  lpar: '(',
+  rpar: ')',
+  comma: ',',
+  period: '.',
+  semi: ';',
+  equals: '=',
+  commat: '@',
+  lowbar: '_',
+  hyphen: '-',
+  dash: '-',
+  tab: '\t',
+  newline: '\n',
+  auml: 'ä',
+  ouml: 'ö',
+  uuml: 'ü',
+  Auml: 'Ä',
+  Ouml: 'Ö',
+  Uuml: 'Ü',
+  szlig: 'ß',
+  eacute: 'é',
+  egrave: 'è',
+  ecirc: 'ê',
+  euml: 'ë',
+  Eacute: 'É',
+  Egrave: 'È',
+  aacute: 'á',
+  agrave: 'à',
+  acirc: 'â',
+  atilde: 'ã',
+  Aacute: 'Á',
+  Agrave: 'À',
+  Acirc: 'Â',
+  Atilde: 'Ã',
+  iacute: 'í',
+  igrave: 'ì',
+  icirc: 'î',
+  iuml: 'ï',
+  oacute: 'ó',
+  ograve: 'ò',
+  ocirc: 'ô',
+  otilde: 'õ',
+  Oacute: 'Ó',
+  Ocirc: 'Ô',
+  Otilde: 'Õ',
+  uacute: 'ú',
+  ugrave: 'ù',
+  ucirc: 'û',
+  Uacute: 'Ú',
+  ccedil: 'ç',
+  Ccedil: 'Ç',
+  ntilde: 'ñ',
+  Ntilde: 'Ñ',
+  iexcl: '¡',
+  iquest: '¿',
+  aring: 'å',
+  Aring: 'Å',
+  aelig: 'æ',
+  AElig: 'Æ',
+  oslash: 'ø',
+  Oslash: 'Ø',
 };
 
 /** Decodes `&name;`, `&#123;` and `&#x1F;` references; unknown or malformed ones stay as they are. */
@@ -64,10 +190,35 @@ export function htmlToText(html: string, maxChars = 2_000_000): string {
   return htmlToTextParts(html, maxChars).text;
 }
 
-const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'basefont', 'frame', 'keygen']);
+const VOID_TAGS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+  'basefont',
+  'frame',
+  'keygen',
+]);
 /** Start tags that close an open element of the same kind (HTML's implied end tags). */
 const SELF_CLOSING_PEERS: Record<string, string[]> = {
-  p: ['p'], li: ['li'], td: ['td', 'th'], th: ['td', 'th'], tr: ['tr', 'td', 'th'], option: ['option'], dt: ['dt', 'dd'], dd: ['dt', 'dd'],
+  p: ['p'],
+  li: ['li'],
+  td: ['td', 'th'],
+  th: ['td', 'th'],
+  tr: ['tr', 'td', 'th'],
+  option: ['option'],
+  dt: ['dt', 'dd'],
+  dd: ['dt', 'dd'],
 };
 /** Attribute sections longer than this are not read: the element counts as hidden (fails closed). */
 const MAX_TAG_ATTR_CHARS = 4096;
@@ -91,7 +242,15 @@ export function cssHides(declarations: string): boolean {
   const decls = new Map<string, string>();
   for (const part of d.split(';')) {
     const c = part.indexOf(':');
-    if (c > 0) decls.set(part.slice(0, c).trim(), part.slice(c + 1).replace(/!\s*important/g, '').trim().replace(/\s+/g, ' '));
+    if (c > 0)
+      decls.set(
+        part.slice(0, c).trim(),
+        part
+          .slice(c + 1)
+          .replace(/!\s*important/g, '')
+          .trim()
+          .replace(/\s+/g, ' '),
+      );
   }
   const num = (v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
@@ -110,7 +269,11 @@ export function cssHides(declarations: string): boolean {
   }
   const op = num(decls.get('opacity'));
   if (op !== undefined && op < 0.1) return true;
-  if (decls.get('overflow') === 'hidden' || decls.get('overflow-y') === 'hidden' || decls.get('overflow-x') === 'hidden') {
+  if (
+    decls.get('overflow') === 'hidden' ||
+    decls.get('overflow-y') === 'hidden' ||
+    decls.get('overflow-x') === 'hidden'
+  ) {
     for (const k of ['height', 'max-height', 'width', 'max-width']) {
       const v = num(decls.get(k));
       if (v !== undefined && v <= 1) return true;
@@ -155,8 +318,13 @@ function styleHidingRules(src: string): HidingRules {
       const before = chunk.slice(0, brace);
       const selectors = before.slice(before.lastIndexOf('{') + 1);
       for (const sel of selectors.split(',')) {
-        const last = sel.trim().split(/[\s>+~]+/).pop() ?? '';
-        for (const m of last.matchAll(/([.#])([A-Za-z0-9_-]{1,100})/g)) (m[1] === '.' ? rules.classes : rules.ids).add(m[2]!.toLowerCase());
+        const last =
+          sel
+            .trim()
+            .split(/[\s>+~]+/)
+            .pop() ?? '';
+        for (const m of last.matchAll(/([.#])([A-Za-z0-9_-]{1,100})/g))
+          (m[1] === '.' ? rules.classes : rules.ids).add(m[2]!.toLowerCase());
         const tag = /^([a-z][a-z0-9]*)/i.exec(last)?.[1];
         if (tag && !/[.#[:]/.test(last)) rules.tags.add(tag.toLowerCase());
         if (last === '*') rules.tags.add('*');
@@ -182,7 +350,15 @@ function tagHides(name: string, attrs: string, rules: HidingRules): boolean {
     const value = m[2] ?? m[3] ?? m[4] ?? '';
     if (key === 'hidden') return true;
     if (key === 'style' && cssHides(value)) return true;
-    if (key === 'class' && rules.classes.size && decodeEntities(value).toLowerCase().split(/\s+/).some((c) => rules.classes.has(c))) return true;
+    if (
+      key === 'class' &&
+      rules.classes.size &&
+      decodeEntities(value)
+        .toLowerCase()
+        .split(/\s+/)
+        .some((c) => rules.classes.has(c))
+    )
+      return true;
     if (key === 'id' && rules.ids.has(decodeEntities(value).trim().toLowerCase())) return true;
     if (key === 'type' && name === 'input') return false;
   }
@@ -308,7 +484,12 @@ export function htmlToTextParts(html: string, maxChars = 2_000_000): { text: str
         const hidden = tagHides(name, src.slice(j, gt), rules);
         stack.push({ name, hidden });
         if (hidden) hiddenDepth++;
-      } else if (stack.length >= MAX_STACK && !VOID_TAGS.has(name) && !selfClosed && tagHides(name, src.slice(j, gt), rules)) {
+      } else if (
+        stack.length >= MAX_STACK &&
+        !VOID_TAGS.has(name) &&
+        !selfClosed &&
+        tagHides(name, src.slice(j, gt), rules)
+      ) {
         // Too deep to track: hide the rest rather than show something hidden.
         stack.push({ name, hidden: true });
         hiddenDepth++;
@@ -353,7 +534,10 @@ export function tidyText(text: string): string {
   const out: string[] = [];
   let blank = 0;
   for (const raw of lines) {
-    const line = raw.replace(/[\t\f\v \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g, ' ').replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '').trim();
+    const line = raw
+      .replace(/[\t\f\v \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g, ' ')
+      .replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '')
+      .trim();
     if (!line) {
       if (++blank > 1) continue;
     } else blank = 0;

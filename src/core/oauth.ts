@@ -21,7 +21,8 @@ export const DEFAULT_SCOPE = 'api refresh_token';
 
 /** The redirect URI for a loopback port: `http://localhost:<port>/OauthRedirect` (Salesforce matches it exactly). */
 export function redirectUriFor(port: number): string {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OAuthError('bad-url', `${String(port).slice(0, 12)} is not a TCP port (1-65535).`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new OAuthError('bad-url', `${String(port).slice(0, 12)} is not a TCP port (1-65535).`);
   return `http://localhost:${port}${CALLBACK_PATH}`;
 }
 
@@ -133,7 +134,8 @@ function redirectParams(text: string): URLSearchParams {
   // carry no raw whitespace, so it all goes.
   let t = text.replace(/\s+/g, '');
   t = t.replace(/^["'<]+|["'>]+$/g, '');
-  if (!t) throw new OAuthError('bad-url', 'Nothing was pasted: paste the whole address of the page the browser landed on.');
+  if (!t)
+    throw new OAuthError('bad-url', 'Nothing was pasted: paste the whole address of the page the browser landed on.');
   let query: string;
   let fragment = '';
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) {
@@ -153,7 +155,8 @@ function redirectParams(text: string): URLSearchParams {
     }
     const qm = t.indexOf('?');
     query = qm >= 0 ? t.slice(qm) : t;
-    if (!query.includes('=')) throw new OAuthError('bad-url', 'That is not the address of the sign-in redirect (no code= in it).');
+    if (!query.includes('='))
+      throw new OAuthError('bad-url', 'That is not the address of the sign-in redirect (no code= in it).');
   }
   const params = new URLSearchParams(query.replace(/^\?/, ''));
   // Some pages put the answer in the fragment (#code=…): read it when the query has none.
@@ -178,15 +181,30 @@ export function parseRedirect(urlOrQuery: string, expectedState: string): { code
   if (state === null ? code !== null : !sameState(state, expectedState)) {
     throw new OAuthError(
       'state-mismatch',
-      "The sign-in answer does not belong to this sign-in (its state does not match). Start the sign-in again and use the newest browser tab.",
+      'The sign-in answer does not belong to this sign-in (its state does not match). Start the sign-in again and use the newest browser tab.',
     );
   }
   if (error !== null) {
     const description = (p.get('error_description') ?? '').slice(0, 300);
-    if (error === 'access_denied') throw new OAuthError('denied', `The sign-in was denied in the browser${description ? ` (${description})` : ''}.`, error, description);
-    throw new OAuthError('refused', `Salesforce refused the sign-in (${error}${description ? `: ${description}` : ''}).`, error, description);
+    if (error === 'access_denied')
+      throw new OAuthError(
+        'denied',
+        `The sign-in was denied in the browser${description ? ` (${description})` : ''}.`,
+        error,
+        description,
+      );
+    throw new OAuthError(
+      'refused',
+      `Salesforce refused the sign-in (${error}${description ? `: ${description}` : ''}).`,
+      error,
+      description,
+    );
   }
-  if (!code) throw new OAuthError('no-code', 'The address has no authorization code: paste the whole address of the page the browser landed on.');
+  if (!code)
+    throw new OAuthError(
+      'no-code',
+      'The address has no authorization code: paste the whole address of the page the browser landed on.',
+    );
   registerSecret(code, { ephemeral: true });
   return { code };
 }
@@ -234,7 +252,8 @@ export function parseTokenResponse(json: unknown): TokenSet {
   } catch {
     throw badResponse('has an instance_url that is not a URL');
   }
-  if (instance.protocol !== 'https:' && instance.protocol !== 'http:') throw badResponse('has an instance_url that is not http(s)');
+  if (instance.protocol !== 'https:' && instance.protocol !== 'http:')
+    throw badResponse('has an instance_url that is not http(s)');
   const idUrl = str('id');
   if (!idUrl) throw badResponse('has no id (identity URL)');
   const m = ID_URL_RE.exec(idUrl.split('?')[0]!);
@@ -242,7 +261,8 @@ export function parseTokenResponse(json: unknown): TokenSet {
   const issued = str('issued_at') ?? (typeof j.issued_at === 'number' ? String(j.issued_at) : undefined);
   const issuedAt = issued && /^\d{1,16}$/.test(issued) ? Number(issued) : NaN;
   const tokenType = str('token_type');
-  if (tokenType && tokenType.toLowerCase() !== 'bearer') throw badResponse(`has token_type ${tokenType.slice(0, 20)}, not Bearer`);
+  if (tokenType && tokenType.toLowerCase() !== 'bearer')
+    throw badResponse(`has token_type ${tokenType.slice(0, 20)}, not Bearer`);
   return {
     accessToken,
     ...(refreshToken ? { refreshToken } : {}),
@@ -268,7 +288,13 @@ export function oauthErrorFromBody(body: string, statusCode?: number): OAuthErro
   if (typeof e !== 'string' || !e) return undefined;
   const d = (j as { error_description?: unknown }).error_description;
   const description = typeof d === 'string' ? d.slice(0, 300) : '';
-  return new OAuthError('refused', `Salesforce refused the request (${e}${description ? `: ${description}` : ''}).`, e, description, statusCode);
+  return new OAuthError(
+    'refused',
+    `Salesforce refused the request (${e}${description ? `: ${description}` : ''}).`,
+    e,
+    description,
+    statusCode,
+  );
 }
 
 // ---- the refresh schedule -------------------------------------------------------------------------------------
@@ -291,7 +317,9 @@ export interface LifetimeEstimate {
 }
 
 export function defaultLifetime(toldMs?: number): LifetimeEstimate {
-  return toldMs && toldMs > 0 ? { lifetimeMs: toldMs, source: 'told' } : { lifetimeMs: MIN_SESSION_TIMEOUT_MS, source: 'default' };
+  return toldMs && toldMs > 0
+    ? { lifetimeMs: toldMs, source: 'told' }
+    : { lifetimeMs: MIN_SESSION_TIMEOUT_MS, source: 'default' };
 }
 
 /**

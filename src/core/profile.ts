@@ -13,7 +13,15 @@
  */
 import { registerSecret } from './redact';
 import { PRODUCTION_LOGIN_URL, validateLoginUrl, type LoginUrl } from './resetUrl';
-import { ALL_SECRET_KINDS, AUTH_METHODS, authMethodOf, parseAuthMethod, SIGN_IN_INFO, type AuthMethod, type SecretKind } from './signin';
+import {
+  ALL_SECRET_KINDS,
+  AUTH_METHODS,
+  authMethodOf,
+  parseAuthMethod,
+  SIGN_IN_INFO,
+  type AuthMethod,
+  type SecretKind,
+} from './signin';
 
 export type { AuthMethod } from './signin';
 export { authMethodOf } from './signin';
@@ -90,7 +98,8 @@ export class ProfileError extends Error {
 export function normalizeApiVersion(v: string | undefined): ApiVersion {
   if (v === undefined || v.trim() === '') return DEFAULT_API_VERSION;
   const m = /^v?(\d{2,3})(?:\.(\d))?$/i.exec(v.trim());
-  if (!m) throw new ProfileError(`SF_API_VERSION "${v.slice(0, 20)}" is not an API version like 64.0.`, 'SF_API_VERSION');
+  if (!m)
+    throw new ProfileError(`SF_API_VERSION "${v.slice(0, 20)}" is not an API version like 64.0.`, 'SF_API_VERSION');
   return `${m[1]}.${m[2] ?? '0'}` as ApiVersion;
 }
 
@@ -158,7 +167,8 @@ export function loginPassword(profile: OrgProfile, secrets: OrgSecrets): string 
 export function registerProfileSecrets(secrets: OrgSecrets): void {
   // An access token lives minutes to hours and a new one comes with every refresh: a bounded, ephemeral entry.
   for (const k of ALL_SECRET_KINDS) registerSecret(secrets[k], k === 'accessToken' ? { ephemeral: true } : undefined);
-  if (secrets.password && (secrets.token || secrets.mfaCode)) registerSecret(secrets.password + (secrets.token ?? secrets.mfaCode ?? ''));
+  if (secrets.password && (secrets.token || secrets.mfaCode))
+    registerSecret(secrets.password + (secrets.token ?? secrets.mfaCode ?? ''));
 }
 
 /** A stable id for a profile made from a login URL and username. */
@@ -180,7 +190,10 @@ export function profileId(loginUrl: string, username: string): string {
  * Registers the secrets with the redactor. The profile is a ValidProfile.
  * SF_AUTH absent: no `auth` (the method follows from the secrets: signInMethodOf).
  */
-export function profileFromEnv(vars: Record<string, string | undefined>): { profile: ValidProfile; secrets: OrgSecrets } {
+export function profileFromEnv(vars: Record<string, string | undefined>): {
+  profile: ValidProfile;
+  secrets: OrgSecrets;
+} {
   const get = (k: string): string | undefined => {
     const v = vars[k];
     return v === undefined || v === '' ? undefined : v;
@@ -221,8 +234,12 @@ export function profileProblems(profile: OrgProfile, secrets: OrgSecrets): Array
   const out: Array<{ field: string; message: string }> = [];
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!profile.username) out.push({ field: 'SF_USERNAME', message: 'SF_USERNAME is not set.' });
-  if (method?.secretKeys.includes('password') !== false && !secrets.password) out.push({ field: 'SF_PASSWORD', message: 'SF_PASSWORD is not set.' });
+  if (method?.secretKeys.includes('password') !== false && !secrets.password)
+    out.push({ field: 'SF_PASSWORD', message: 'SF_PASSWORD is not set.' });
   if (profile.clientId && !secrets.clientSecret && (method?.id === 'password' || method?.id === 'password-oauth'))
-    out.push({ field: 'SF_CLIENT_SECRET', message: 'SF_CLIENT_ID is set but SF_CLIENT_SECRET is not: both are needed for the OAuth flow.' });
+    out.push({
+      field: 'SF_CLIENT_SECRET',
+      message: 'SF_CLIENT_ID is set but SF_CLIENT_SECRET is not: both are needed for the OAuth flow.',
+    });
   return out;
 }

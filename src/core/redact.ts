@@ -30,7 +30,14 @@ function variants(secret: string): string[] {
   } catch {
     /* lone surrogate: no URL form */
   }
-  out.add(secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'));
+  out.add(
+    secret
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;'),
+  );
   out.add(JSON.stringify(secret).slice(1, -1));
   if (secret.length >= 8) out.add(Buffer.from(secret, 'utf8').toString('base64').replace(/=+$/, ''));
   return [...out].filter((v) => v.length >= MIN_SECRET_LENGTH);
@@ -50,7 +57,11 @@ export const REDACTION_PATTERNS: ReadonlyArray<{ re: RegExp; rep: string; may: (
   // `Bearer x` always carries a credential. After `OAuth` only token-like values (long, with a digit), so
   // prose such as "the OAuth username-password flow" survives.
   { re: /\b(Bearer)\s+[A-Za-z0-9._~+/!=-]{8,}/gi, rep: `$1 ${REDACTED}`, may: (t) => hasLower(t, 'bearer') },
-  { re: /\b(OAuth)\s+(?=[A-Za-z0-9._~+/!=-]*\d)[A-Za-z0-9._~+/!=-]{16,}/gi, rep: `$1 ${REDACTED}`, may: (t) => hasLower(t, 'oauth') },
+  {
+    re: /\b(OAuth)\s+(?=[A-Za-z0-9._~+/!=-]*\d)[A-Za-z0-9._~+/!=-]{16,}/gi,
+    rep: `$1 ${REDACTED}`,
+    may: (t) => hasLower(t, 'oauth'),
+  },
   {
     re: /\b(oauth_token|access_token|refresh_token|client_secret|password|passwd|pwd|token|secret|sessionId|security_token)=([^&\s"'<>]+)/gi,
     rep: `$1=${REDACTED}`,

@@ -31,7 +31,8 @@ export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost') return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (/^(?:0:0:0:0:0:|::)ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return isLoopbackHost(h.slice(h.lastIndexOf(':') + 1));
+  if (/^(?:0:0:0:0:0:|::)ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h))
+    return isLoopbackHost(h.slice(h.lastIndexOf(':') + 1));
   // WHATWG URL writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
   const mapped = /^(?:0:0:0:0:0:|::)ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
   if (mapped) return parseInt(mapped[1]!, 16) >> 8 === 0x7f;
@@ -81,7 +82,8 @@ export function sessionUrlProblem(loginUrl: string, candidate: string | undefine
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return `it uses ${u.protocol} instead of https://`;
   if (u.username || u.password) return 'it contains a user name or password';
   if (u.protocol === 'http:') {
-    if (!isLoopbackHost(u.hostname)) return `it uses plain http:// on ${u.host} (http is allowed only for loopback hosts)`;
+    if (!isLoopbackHost(u.hostname))
+      return `it uses plain http:// on ${u.host} (http is allowed only for loopback hosts)`;
     if (login.protocol === 'https:') return `it downgrades the https login to plain http:// (${u.host})`;
   }
   if (u.hostname.toLowerCase() === login.hostname.toLowerCase()) return undefined;
@@ -118,12 +120,17 @@ export function myDomainHost(hostname: string): string {
 
 function parse(url: string): URL {
   const text = (url ?? '').trim();
-  if (!text) throw new LoginUrlError('The login URL is empty. Use your My Domain URL (https://<name>.my.salesforce.com), or https://login.salesforce.com / https://test.salesforce.com.');
+  if (!text)
+    throw new LoginUrlError(
+      'The login URL is empty. Use your My Domain URL (https://<name>.my.salesforce.com), or https://login.salesforce.com / https://test.salesforce.com.',
+    );
   let u: URL;
   try {
     u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
   } catch {
-    throw new LoginUrlError(`"${text.slice(0, 200)}" is not a valid URL. Use your My Domain URL, e.g. https://acme.my.salesforce.com.`);
+    throw new LoginUrlError(
+      `"${text.slice(0, 200)}" is not a valid URL. Use your My Domain URL, e.g. https://acme.my.salesforce.com.`,
+    );
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') {
     throw new LoginUrlError(`The login URL must start with https:// (got ${u.protocol}).`);

@@ -46,7 +46,14 @@ export interface SignInInfo {
   retirement?: { date: string; notice: string };
 }
 
-const PASSWORD_KEYS = ['SF_AUTH', 'SF_USERNAME', 'SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_LOGIN_URL', 'SF_API_VERSION'] as const;
+const PASSWORD_KEYS = [
+  'SF_AUTH',
+  'SF_USERNAME',
+  'SF_PASSWORD',
+  'SF_SECURITY_TOKEN',
+  'SF_LOGIN_URL',
+  'SF_API_VERSION',
+] as const;
 
 export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
   password: {
@@ -100,13 +107,20 @@ export function parseAuthMethod(v: string | undefined): AuthMethod | undefined {
 }
 
 /** The method a profile signs in with: its `auth`, else `password-oauth` with a client id + secret, else `password`. */
-export function authMethodOf(profile: { auth?: AuthMethod; clientId?: string }, secrets: { clientSecret?: string }): AuthMethod {
+export function authMethodOf(
+  profile: { auth?: AuthMethod; clientId?: string },
+  secrets: { clientSecret?: string },
+): AuthMethod {
   if (profile.auth) return profile.auth;
   return profile.clientId && secrets.clientSecret ? 'password-oauth' : 'password';
 }
 
 /** Every secret kind some method keeps (what a profile's secrets can hold). */
-export const ALL_SECRET_KINDS: readonly SecretKind[] = [...new Set(AUTH_METHODS.flatMap((m) => SIGN_IN_INFO[m].secretKeys))];
+export const ALL_SECRET_KINDS: readonly SecretKind[] = [
+  ...new Set(AUTH_METHODS.flatMap((m) => SIGN_IN_INFO[m].secretKeys)),
+];
 
 /** The env-file variables that hold secrets, over all methods (registered with the redactor when a file is read). */
-export const SECRET_ENV_VARS: readonly string[] = ALL_SECRET_KINDS.map((k) => SECRET_ENV_KEYS[k]).filter((k): k is string => !!k);
+export const SECRET_ENV_VARS: readonly string[] = ALL_SECRET_KINDS.map((k) => SECRET_ENV_KEYS[k]).filter(
+  (k): k is string => !!k,
+);

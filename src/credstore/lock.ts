@@ -115,15 +115,20 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new LockTimeoutError(`Another token-relay process has held ${file} for more than ${Math.round(timeoutMs / 1000)} s; try again (or delete that file if no token-relay is running).`);
+      throw new LockTimeoutError(
+        `Another token-relay process has held ${file} for more than ${Math.round(timeoutMs / 1000)} s; try again (or delete that file if no token-relay is running).`,
+      );
     }
     await sleep(Math.min(delay + Math.random() * delay, Math.max(1, deadline - Date.now())), opts.signal);
     delay = Math.min(delay * 2, 200);
   }
-  const touch = setInterval(() => {
-    const now = new Date();
-    fsp.utimes(file, now, now).catch(() => undefined);
-  }, Math.max(250, Math.floor(staleMs / 4)));
+  const touch = setInterval(
+    () => {
+      const now = new Date();
+      fsp.utimes(file, now, now).catch(() => undefined);
+    },
+    Math.max(250, Math.floor(staleMs / 4)),
+  );
   touch.unref();
   try {
     return await fn();

@@ -35,11 +35,18 @@ export function normalizeLoginUrl(loginUrl: string): string {
 
 /** The key in canonical form: origin, client id as is (Salesforce client ids are case-sensitive), username lower-case. */
 export function canonicalKey(k: CredentialKey): CredentialKey {
-  return { loginUrl: normalizeLoginUrl(k.loginUrl), clientId: k.clientId.trim(), username: k.username.trim().toLowerCase() };
+  return {
+    loginUrl: normalizeLoginUrl(k.loginUrl),
+    clientId: k.clientId.trim(),
+    username: k.username.trim().toLowerCase(),
+  };
 }
 
 /** The entry's file stem: 32 hex characters of SHA-256 over the canonical key. */
 export function entryName(k: CredentialKey): string {
   const c = canonicalKey(k);
-  return createHash('sha256').update(`token-relay credential v1\n${c.loginUrl}\n${c.clientId}\n${c.username}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`token-relay credential v1\n${c.loginUrl}\n${c.clientId}\n${c.username}`)
+    .digest('hex')
+    .slice(0, 32);
 }

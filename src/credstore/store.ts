@@ -108,19 +108,28 @@ export class CredentialStore {
     } catch (e) {
       throw ioError(e, `read the credential store ${this.dir}`);
     }
-    if (!st.isDirectory()) throw new CredentialStoreError('UNSAFE_DIR', `The credential store ${this.dir} is not a folder.`);
+    if (!st.isDirectory())
+      throw new CredentialStoreError('UNSAFE_DIR', `The credential store ${this.dir} is not a folder.`);
     if (!POSIX) return;
     const uid = process.getuid?.();
     if (uid !== undefined && st.uid !== uid) {
-      throw new CredentialStoreError('UNSAFE_DIR', `The credential store ${this.dir} belongs to another user (uid ${st.uid}); refusing to keep sign-ins there. Set TOKEN_RELAY_HOME to a folder of your own.`);
+      throw new CredentialStoreError(
+        'UNSAFE_DIR',
+        `The credential store ${this.dir} belongs to another user (uid ${st.uid}); refusing to keep sign-ins there. Set TOKEN_RELAY_HOME to a folder of your own.`,
+      );
     }
     if ((st.mode & 0o077) !== 0) {
       try {
         await fsp.chmod(this.dir, 0o700);
       } catch (e) {
-        throw new CredentialStoreError('UNSAFE_DIR', `The credential store ${this.dir} has mode ${mode(st.mode)} and cannot be made private (${(e as NodeJS.ErrnoException).code ?? 'error'}); refusing to keep sign-ins there.`);
+        throw new CredentialStoreError(
+          'UNSAFE_DIR',
+          `The credential store ${this.dir} has mode ${mode(st.mode)} and cannot be made private (${(e as NodeJS.ErrnoException).code ?? 'error'}); refusing to keep sign-ins there.`,
+        );
       }
-      this.warn(`The credential store ${this.dir} had mode ${mode(st.mode)}; changed it to 0700 so only you can read it.`);
+      this.warn(
+        `The credential store ${this.dir} had mode ${mode(st.mode)}; changed it to 0700 so only you can read it.`,
+      );
     }
   }
 
@@ -141,13 +150,18 @@ export class CredentialStore {
       if (!st.isFile()) throw new CredentialStoreError('BAD_ENTRY', `${file} is not a regular file.`);
       if (POSIX) {
         const uid = process.getuid?.();
-        if (uid !== undefined && st.uid !== uid) throw new CredentialStoreError('UNSAFE_DIR', `${file} belongs to another user (uid ${st.uid}); not using it.`);
+        if (uid !== undefined && st.uid !== uid)
+          throw new CredentialStoreError(
+            'UNSAFE_DIR',
+            `${file} belongs to another user (uid ${st.uid}); not using it.`,
+          );
         if ((st.mode & 0o077) !== 0) {
           await fh.chmod(0o600);
           this.warn(`${file} had mode ${mode(st.mode)}; changed it to 0600.`);
         }
       }
-      if (st.size > 64 * 1024) throw new CredentialStoreError('BAD_ENTRY', `${file} is too large for a credential entry.`);
+      if (st.size > 64 * 1024)
+        throw new CredentialStoreError('BAD_ENTRY', `${file} is too large for a credential entry.`);
       text = await fh.readFile('utf8');
     } catch (e) {
       if (e instanceof CredentialStoreError) throw e;
@@ -159,7 +173,10 @@ export class CredentialStore {
     try {
       j = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new CredentialStoreError('BAD_ENTRY', `${file} is not a credential entry (not JSON); delete it and sign in again.`);
+      throw new CredentialStoreError(
+        'BAD_ENTRY',
+        `${file} is not a credential entry (not JSON); delete it and sign in again.`,
+      );
     }
     const str = (k: string): string | undefined => {
       const v = j[k];
@@ -169,8 +186,16 @@ export class CredentialStore {
     registerSecret(refreshToken);
     const want = canonicalKey(key);
     const have = { loginUrl: str('loginUrl') ?? '', clientId: str('clientId') ?? '', username: str('username') ?? '' };
-    if (!refreshToken || have.loginUrl !== want.loginUrl || have.clientId !== want.clientId || have.username !== want.username) {
-      throw new CredentialStoreError('BAD_ENTRY', `${file} does not hold this sign-in (or is damaged); delete it and sign in again.`);
+    if (
+      !refreshToken ||
+      have.loginUrl !== want.loginUrl ||
+      have.clientId !== want.clientId ||
+      have.username !== want.username
+    ) {
+      throw new CredentialStoreError(
+        'BAD_ENTRY',
+        `${file} does not hold this sign-in (or is damaged); delete it and sign in again.`,
+      );
     }
     const out: StoredCredential = { ...have, refreshToken };
     for (const k of ['instanceUrl', 'orgId', 'userId', 'scope', 'updatedAt'] as const) {

@@ -51,11 +51,17 @@ export async function authorizeByHttp(authUrl: string, o: AuthorizeByHttpOptions
   };
   const read = async (res: Response, what: string): Promise<string> => {
     const html = await res.text();
-    if (res.status !== 200) throw new Error(`authorize: ${pageError(html) ?? `the ${what} answered HTTP ${res.status}`}`);
+    if (res.status !== 200)
+      throw new Error(`authorize: ${pageError(html) ?? `the ${what} answered HTTP ${res.status}`}`);
     return html;
   };
   const post = (action: string, fields: Record<string, string>) =>
-    f(action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    f(action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
 
   let res = await f(authUrl, { redirect: 'manual' });
   let to = landed(res, authUrl);
@@ -67,7 +73,8 @@ export async function authorizeByHttp(authUrl: string, o: AuthorizeByHttpOptions
   to = landed(res, lf.action);
   if (to) return to;
   const consent = await read(res, 'login page');
-  if (/id="error"/.test(consent) && /name="pw"/.test(consent)) throw new Error(`authorize: the login page refused ${o.username}'s password`);
+  if (/id="error"/.test(consent) && /name="pw"/.test(consent))
+    throw new Error(`authorize: the login page refused ${o.username}'s password`);
   if (!/id="oaapprove"/.test(consent)) throw new Error('authorize: no consent page after the login');
   const cf = formOf(consent, lf.action);
   res = await post(cf.action, { ...cf.hidden, ...(o.deny ? { oadeny: 'Deny' } : { oaapprove: 'Allow' }) });

@@ -15,7 +15,15 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, parseEmulatorConfig, DEMO_ORG, DEMO_SOAP_OFF_ORG, DEMO_SOAP_OFF_USER, DEMO_USERS, type EmulatorConfig } from './index';
+import {
+  startEmulator,
+  parseEmulatorConfig,
+  DEMO_ORG,
+  DEMO_SOAP_OFF_ORG,
+  DEMO_SOAP_OFF_USER,
+  DEMO_USERS,
+  type EmulatorConfig,
+} from './index';
 import { loadImapflow } from '../lazy';
 
 const HELP = `token-relay-emulator: a loopback Salesforce emulator (SOAP login, OAuth with PKCE, identity, limits, reset page)
@@ -40,7 +48,19 @@ Options:
 function parse(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
   const booleans = new Set(['insecure-tls', 'help']);
-  const values = new Set(['port', 'host', 'config', 'token-delay', 'slow-ms', 'outbox', 'imap-host', 'imap-port', 'imap-user', 'imap-tls', 'imap-folder']);
+  const values = new Set([
+    'port',
+    'host',
+    'config',
+    'token-delay',
+    'slow-ms',
+    'outbox',
+    'imap-host',
+    'imap-port',
+    'imap-user',
+    'imap-tls',
+    'imap-folder',
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h') {
@@ -117,10 +137,14 @@ async function main(): Promise<number> {
   if (typeof imapHost === 'string') {
     const user = flags.get('imap-user');
     if (typeof user !== 'string') {
-      process.stderr.write('token-relay-emulator: --imap-host needs --imap-user (password in EMULATOR_IMAP_PASSWORD)\n');
+      process.stderr.write(
+        'token-relay-emulator: --imap-host needs --imap-user (password in EMULATOR_IMAP_PASSWORD)\n',
+      );
       return 2;
     }
-    const tlsMode = (flags.get('imap-tls') as string | undefined) ?? ((num(flags, 'imap-port') ?? 993) === 993 ? 'implicit' : 'starttls');
+    const tlsMode =
+      (flags.get('imap-tls') as string | undefined) ??
+      ((num(flags, 'imap-port') ?? 993) === 993 ? 'implicit' : 'starttls');
     if (!['implicit', 'starttls', 'none'].includes(tlsMode)) {
       process.stderr.write('token-relay-emulator: --imap-tls must be implicit, starttls or none\n');
       return 2;
@@ -172,17 +196,44 @@ async function main(): Promise<number> {
         resetPage: emu.resetPageUrl(),
         soapLogin: `${emu.url}/services/Soap/u/64.0`,
         oauthClients: clients,
-        oauthApps: emu.apps().map((a) => ({ clientId: a.clientId, name: a.name, confidential: a.confidential, callbackUrls: a.callbackUrls, rotateRefreshTokens: a.rotateRefreshTokens })),
-        users: emu.users().map((u) => ({ username: u.username, password: u.password, token: u.token, email: u.email, org: u.orgName, orgId: u.orgId, language: u.language })),
+        oauthApps: emu.apps().map((a) => ({
+          clientId: a.clientId,
+          name: a.name,
+          confidential: a.confidential,
+          callbackUrls: a.callbackUrls,
+          rotateRefreshTokens: a.rotateRefreshTokens,
+        })),
+        users: emu.users().map((u) => ({
+          username: u.username,
+          password: u.password,
+          token: u.token,
+          email: u.email,
+          org: u.orgName,
+          orgId: u.orgId,
+          language: u.language,
+        })),
         env: { SF_LOGIN_URL: emu.url, SF_USERNAME: emu.users()[0]?.username },
-        ...(oauthUser && emu.apps()[0] ? { oauthEnv: { SF_AUTH: 'oauth', SF_LOGIN_URL: emu.url, SF_CLIENT_ID: emu.apps()[0]!.clientId, SF_USERNAME: oauthUser } } : {}),
+        ...(oauthUser && emu.apps()[0]
+          ? {
+              oauthEnv: {
+                SF_AUTH: 'oauth',
+                SF_LOGIN_URL: emu.url,
+                SF_CLIENT_ID: emu.apps()[0]!.clientId,
+                SF_USERNAME: oauthUser,
+              },
+            }
+          : {}),
       },
       null,
       2,
     ) + '\n',
   );
-  for (const a of emu.apps()) process.stderr.write(`emulator: External Client App "${a.name}": client id ${a.clientId} (callback ${a.callbackUrls.join(', ')})\n`);
-  if (!deliverers.length) process.stderr.write('emulator: no --imap-host or --outbox given: token mails stay in memory only\n');
+  for (const a of emu.apps())
+    process.stderr.write(
+      `emulator: External Client App "${a.name}": client id ${a.clientId} (callback ${a.callbackUrls.join(', ')})\n`,
+    );
+  if (!deliverers.length)
+    process.stderr.write('emulator: no --imap-host or --outbox given: token mails stay in memory only\n');
   process.stderr.write('emulator: running; Ctrl-C stops it\n');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -5,7 +5,12 @@
  */
 import type { EmulatorOrgInit, EmulatorUserInit } from './types';
 
-export const DEMO_SOAP_OFF_ORG: EmulatorOrgInit = { id: '00D5g00000ModRn', name: 'Nimbus Labs (Emulated, SOAP login off)', soapLoginDisabled: true, oauthUsernamePasswordBlocked: true };
+export const DEMO_SOAP_OFF_ORG: EmulatorOrgInit = {
+  id: '00D5g00000ModRn',
+  name: 'Nimbus Labs (Emulated, SOAP login off)',
+  soapLoginDisabled: true,
+  oauthUsernamePasswordBlocked: true,
+};
 export const DEMO_SOAP_OFF_USER: EmulatorUserInit = {
   username: 'mia.chen@nimbus.example',
   password: 'Demo-Passw0rd!',

@@ -33,7 +33,15 @@ async function handle(state: EmulatorState, req: http.IncomingMessage, res: http
     }
     chunks.push(c as Buffer);
   }
-  const ctx: RequestContext = { state, req, res, url, method, path: url.pathname, body: Buffer.concat(chunks).toString('utf8') };
+  const ctx: RequestContext = {
+    state,
+    req,
+    res,
+    url,
+    method,
+    path: url.pathname,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
   for (const route of ROUTES) {
     const m = matchRoute(route, url);
     if (m === false) continue;
@@ -56,7 +64,9 @@ export function createEmulatorServer(state: EmulatorState): http.Server {
     });
   };
   const tls = state.cfg.tls;
-  const server: http.Server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
+  const server: http.Server = tls
+    ? https.createServer({ key: tls.key, cert: tls.cert }, listener)
+    : http.createServer(listener);
   server.on('connection', (s: Socket) => {
     state.sockets.add(s);
     s.on('close', () => state.sockets.delete(s));

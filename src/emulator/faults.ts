@@ -13,7 +13,8 @@ export const FAULT_TEXT: Record<SoapFaultCode, string> = {
   LOGIN_MUST_USE_SECURITY_TOKEN:
     'Invalid username, password, security token; or user locked out. Are you at a new location? When accessing Salesforce--either via a desktop client or the API--from outside of your company\u2019s trusted networks, you must add a security token to your password to log in. To get your new security token, log in to Salesforce. From your personal settings, enter Reset My Security Token in the Quick Find box, then select Reset My Security Token.',
   PASSWORD_LOCKOUT: 'Your account has been locked out. Contact your administrator.', // reconstruction
-  INVALID_OPERATION_WITH_EXPIRED_PASSWORD: 'The users password has expired, you must call SetPassword before attempting any other API operations',
+  INVALID_OPERATION_WITH_EXPIRED_PASSWORD:
+    'The users password has expired, you must call SetPassword before attempting any other API operations',
   API_DISABLED_FOR_ORG: 'API is not enabled for this Organization or Partner',
   API_CURRENTLY_DISABLED: 'API is disabled for this User', // reconstruction
   SERVER_UNAVAILABLE: 'Server temporarily unavailable. Please try again later.', // reconstruction
@@ -24,13 +25,28 @@ export const FAULT_TEXT: Record<SoapFaultCode, string> = {
   INSUFFICIENT_ACCESS: 'Use of login() requires the Use Any API Auth user permission.', // reconstruction
   UNSUPPORTED_API_VERSION: 'Invalid Api version specified on URL', // reconstruction
   LOGIN_CHALLENGE_ISSUED: 'Verify your identity: a verification code was sent.', // reconstruction
-  UNKNOWN_EXCEPTION: 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-123456789)',
+  UNKNOWN_EXCEPTION:
+    'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-123456789)',
 };
 
-export const TRANSPORT_FAULTS = new Set<EmulatorFault>(['slow', 'hang', 'reset', 'garbage', 'html', 'html-500', 'empty', ...HOSTILE_FAULTS]);
+export const TRANSPORT_FAULTS = new Set<EmulatorFault>([
+  'slow',
+  'hang',
+  'reset',
+  'garbage',
+  'html',
+  'html-500',
+  'empty',
+  ...HOSTILE_FAULTS,
+]);
 
 /** Applies a transport fault; returns true when the request has been dealt with (or must be dropped). */
-export async function transportFault(state: EmulatorState, fault: EmulatorFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function transportFault(
+  state: EmulatorState,
+  fault: EmulatorFault,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   switch (fault) {
     case 'slow':
       await state.wait(state.slowMs);
@@ -52,7 +68,12 @@ export async function transportFault(state: EmulatorState, fault: EmulatorFault,
       );
       return true;
     case 'html-500':
-      send(res, 500, 'text/html; charset=utf-8', '<!DOCTYPE html><html><head><title>Internal Server Error</title></head><body><h1>500 Internal Server Error</h1><p>Proxy error.</p></body></html>');
+      send(
+        res,
+        500,
+        'text/html; charset=utf-8',
+        '<!DOCTYPE html><html><head><title>Internal Server Error</title></head><body><h1>500 Internal Server Error</h1><p>Proxy error.</p></body></html>',
+      );
       return true;
     case 'empty':
       send(res, 200, 'text/xml', '');

@@ -85,23 +85,35 @@ function rewriteAnswer(res: ServerResponse, from: string, to: string): void {
 function sendBody(res: ServerResponse, body: string, chunked: boolean): void {
   if (res.headersSent || res.destroyed) return;
   const buf = Buffer.from(body, 'utf8');
-  res.writeHead(200, chunked ? { 'Content-Type': 'text/xml; charset=utf-8' } : { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(buf.length) });
+  res.writeHead(
+    200,
+    chunked
+      ? { 'Content-Type': 'text/xml; charset=utf-8' }
+      : { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(buf.length) },
+  );
   // In 64 KB pieces: a chunked answer arrives in many reads, as from a real server.
   for (let i = 0; i < buf.length; i += 65536) res.write(buf.subarray(i, i + 65536));
   res.end();
 }
 
-const LOGIN_START = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><loginResponse><result>';
+const LOGIN_START =
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><loginResponse><result>';
 
 /**
  * Applies a hostile fault; true when the request has been answered (or must be dropped), false when the normal
  * handler answers (possibly rewritten).
  */
-export async function hostileFault(state: EmulatorState, fault: HostileFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function hostileFault(
+  state: EmulatorState,
+  fault: HostileFault,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   const url = new URL(req.url ?? '/', state.base);
   const method = (req.method ?? 'GET').toUpperCase();
   if (isAliasRequest(req)) {
-    if (req.headers.authorization) state.log(`emulator: hostile: credentials on the alias host ${req.headers.host} (${method} ${url.pathname})`);
+    if (req.headers.authorization)
+      state.log(`emulator: hostile: credentials on the alias host ${req.headers.host} (${method} ${url.pathname})`);
     return false; // the alias host answers normally (and is never redirected again)
   }
   const login = LOGIN_PATH.test(url.pathname);
@@ -136,7 +148,12 @@ export async function hostileFault(state: EmulatorState, fault: HostileFault, re
     case 'redirect-http':
     case 'redirect-downgrade': {
       if (method !== 'GET' || login) return false;
-      const base = fault === 'redirect-foreign' ? aliasBase(state) : fault === 'redirect-http' ? `http://evil.test:${port(state)}` : `http://${new URL(state.base).host}`;
+      const base =
+        fault === 'redirect-foreign'
+          ? aliasBase(state)
+          : fault === 'redirect-http'
+            ? `http://evil.test:${port(state)}`
+            : `http://${new URL(state.base).host}`;
       res.writeHead(302, { Location: `${base}${url.pathname}${url.search}`, 'Content-Length': '0' });
       res.end();
       return true;

@@ -27,18 +27,34 @@ export interface Route {
   handle(ctx: RequestContext, match: RegExpExecArray | null): unknown;
 }
 
-export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   const buf = Buffer.from(body, 'utf8');
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(buf.length), 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private', ...headers });
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': String(buf.length),
+    'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private',
+    ...headers,
+  });
   res.end(buf);
 }
-export const sendJson = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json;charset=UTF-8', JSON.stringify(value));
-export const sendXml = (res: ServerResponse, status: number, xml: string) => send(res, status, 'text/xml; charset=utf-8', xml);
-export const invalidSession = (res: ServerResponse) => sendJson(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
-export const apiNotFound = (res: ServerResponse) => sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+export const sendJson = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, 'application/json;charset=UTF-8', JSON.stringify(value));
+export const sendXml = (res: ServerResponse, status: number, xml: string) =>
+  send(res, status, 'text/xml; charset=utf-8', xml);
+export const invalidSession = (res: ServerResponse) =>
+  sendJson(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+export const apiNotFound = (res: ServerResponse) =>
+  sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
 
-export const htmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export const htmlEsc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** A Salesforce-looking HTML page (reset page, errors); sent when `res` is given, returned either way. */
 export function page(title: string, bodyHtml: string, lang = 'en', status = 200, res?: ServerResponse): string {

@@ -87,7 +87,8 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
       if (patch.name !== undefined) org.name = patch.name;
       if (patch.sandbox !== undefined) org.sandbox = patch.sandbox;
       if (patch.soapLoginDisabled !== undefined) org.soapLoginDisabled = patch.soapLoginDisabled;
-      if (patch.oauthUsernamePasswordBlocked !== undefined) org.oauthUsernamePasswordBlocked = patch.oauthUsernamePasswordBlocked;
+      if (patch.oauthUsernamePasswordBlocked !== undefined)
+        org.oauthUsernamePasswordBlocked = patch.oauthUsernamePasswordBlocked;
       if (patch.requireUseAnyApiAuth !== undefined) org.requireUseAnyApiAuth = patch.requireUseAnyApiAuth;
       if (patch.apiDisabled !== undefined) org.apiDisabled = patch.apiDisabled;
       if (patch.dailyApiRequests !== undefined) org.dailyMax = patch.dailyApiRequests;
@@ -135,7 +136,8 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
 /** Reads an emulator config (JSON: { orgs, users, apps, tokenActivationDelayMs, accessTokenLifetimeMs, slowMs, port }) and checks its shape. */
 export function parseEmulatorConfig(json: string): EmulatorConfig {
   const raw = JSON.parse(json) as Record<string, unknown>;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the emulator config must be a JSON object');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('the emulator config must be a JSON object');
   const out: EmulatorConfig = {};
   if (raw.port !== undefined) out.port = Number(raw.port);
   if (raw.host !== undefined) {
@@ -151,15 +153,21 @@ export function parseEmulatorConfig(json: string): EmulatorConfig {
   if (raw.users !== undefined) {
     if (!Array.isArray(raw.users)) throw new Error('"users" must be an array');
     for (const [i, u] of (raw.users as Array<Record<string, unknown>>).entries()) {
-      if (!u || typeof u.username !== 'string' || typeof u.password !== 'string') throw new Error(`users[${i}] needs "username" and "password" strings`);
+      if (!u || typeof u.username !== 'string' || typeof u.password !== 'string')
+        throw new Error(`users[${i}] needs "username" and "password" strings`);
     }
-    out.users = raw.users as unknown as EmulatorUserInit[];
+    out.users = raw.users;
   }
   if (raw.accessTokenLifetimeMs !== undefined) out.accessTokenLifetimeMs = Number(raw.accessTokenLifetimeMs);
   if (raw.apps !== undefined) {
     if (!Array.isArray(raw.apps)) throw new Error('"apps" must be an array');
     for (const [i, a] of (raw.apps as Array<Record<string, unknown>>).entries()) {
-      if (!a || typeof a.clientId !== 'string' || !Array.isArray(a.callbackUrls) || !a.callbackUrls.every((c) => typeof c === 'string')) {
+      if (
+        !a ||
+        typeof a.clientId !== 'string' ||
+        !Array.isArray(a.callbackUrls) ||
+        !a.callbackUrls.every((c) => typeof c === 'string')
+      ) {
         throw new Error(`apps[${i}] needs a "clientId" string and a "callbackUrls" array of strings`);
       }
     }

@@ -24,7 +24,11 @@ async function deliver(state: EmulatorState, kind: OutboxMail['kind'], u: User, 
 }
 
 /** New token (the old one stops working; the new one after the activation delay), then the token mail. */
-export async function resetToken(state: EmulatorState, username: string, opts: { deliver?: boolean } = {}): Promise<string> {
+export async function resetToken(
+  state: EmulatorState,
+  username: string,
+  opts: { deliver?: boolean } = {},
+): Promise<string> {
   const u = state.getUser(username);
   u.token = randomToken();
   u.tokenActiveAt = Date.now() + (u.org.tokenActivationDelayMs ?? state.activationDelay);

@@ -101,7 +101,11 @@ export function encodeHeaderWord(text: string): string {
 
 function address(name: string | undefined, addr: string): string {
   if (!name) return addr;
-  const n = /^[\x20-\x7e]*$/.test(name) ? (/[",.;:<>@()[\]\\]/.test(name) ? JSON.stringify(name) : name) : encodeHeaderWord(name);
+  const n = /^[\x20-\x7e]*$/.test(name)
+    ? /[",.;:<>@()[\]\\]/.test(name)
+      ? JSON.stringify(name)
+      : name
+    : encodeHeaderWord(name);
   return `${n} <${addr}>`;
 }
 
@@ -132,11 +136,20 @@ export function encodeQuotedPrintable(text: string): string {
 }
 
 function base64Lines(text: string): string {
-  return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join(CRLF);
+  return (
+    Buffer.from(text, 'utf8')
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []
+  ).join(CRLF);
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function htmlPage(lang: string, title: string, paragraphs: string[]): string {
@@ -226,7 +239,15 @@ export function composeTokenMail(o: TokenMailOptions): Buffer {
     const lead =
       '最近パスワードが変更されたかセキュリティトークンのリセットが要求されたため、新しい Salesforce セキュリティトークンを送信いたしました。API またはデスクトップクライアントでセキュリティトークンが必要な場合は、この更新されたセキュリティトークンを使用してください。';
     const more = `セキュリティトークンの使用方法についての詳細は、${HELP_URL} の「セキュリティトークンのリセット」を参照してください。`;
-    text = [lead, '', `ユーザ名: ${o.username}`, `セキュリティトークン (大文字と小文字を区別): ${o.token}`, '', more, ''].join('\n');
+    text = [
+      lead,
+      '',
+      `ユーザ名: ${o.username}`,
+      `セキュリティトークン (大文字と小文字を区別): ${o.token}`,
+      '',
+      more,
+      '',
+    ].join('\n');
     html = htmlPage('ja', subject, [
       escapeHtml(lead),
       `ユーザ名: <a href="mailto:${escapeHtml(o.username)}" style="color:#0070d2;">${escapeHtml(o.username)}</a><br>\nセキュリティトークン (大文字と小文字を区別): <b>${escapeHtml(o.token)}</b>`,
@@ -289,9 +310,24 @@ export function composeVerificationCodeMail(o: VerificationMailOptions): Buffer 
   if (lang === 'ja') {
     subject = `${o.sandbox ? 'Sandbox: ' : ''}Salesforce でユーザ本人であることを確認`;
     const p1 = '認識されていないブラウザまたはアプリケーションから Salesforce にログインしました。';
-    const p3 = 'アカウントのセキュリティを確保するため、本人確認を行う必要があります。プロンプトが表示されたら、次のコードを入力してください。';
-    const p5 = '最近 Salesforce にログインしていない場合、またはこのブラウザやオペレーティングシステムに見覚えがない場合は、Salesforce システム管理者に連絡してください。';
-    text = [p1, '', `ブラウザ: ${browser}`, `オペレーティングシステム: ${os}`, `ユーザ名: ${o.username}`, '', p3, '', `確認コード: ${code}`, '', p5, ''].join('\n');
+    const p3 =
+      'アカウントのセキュリティを確保するため、本人確認を行う必要があります。プロンプトが表示されたら、次のコードを入力してください。';
+    const p5 =
+      '最近 Salesforce にログインしていない場合、またはこのブラウザやオペレーティングシステムに見覚えがない場合は、Salesforce システム管理者に連絡してください。';
+    text = [
+      p1,
+      '',
+      `ブラウザ: ${browser}`,
+      `オペレーティングシステム: ${os}`,
+      `ユーザ名: ${o.username}`,
+      '',
+      p3,
+      '',
+      `確認コード: ${code}`,
+      '',
+      p5,
+      '',
+    ].join('\n');
     html = htmlPage('ja', subject, [
       escapeHtml(p1),
       `ブラウザ: ${escapeHtml(browser)}<br>オペレーティングシステム: ${escapeHtml(os)}<br>ユーザ名: ${escapeHtml(o.username)}`,
@@ -302,9 +338,27 @@ export function composeVerificationCodeMail(o: VerificationMailOptions): Buffer 
   } else {
     subject = `${o.sandbox ? 'Sandbox: ' : ''}Verify your identity in Salesforce`;
     const p1 = "You recently logged in to Salesforce from a browser or app that we don't recognize.";
-    const p3 = "To ensure your account's security, we need to verify your identity. Enter the following code where prompted by Salesforce.";
-    const p5 = "If you didn't recently log in to Salesforce, or you don't recognize this browser or operating system, contact your Salesforce administrator.";
-    text = [p1, '', `Browser: ${browser}`, `Operating System: ${os}`, `Username: ${o.username}`, '', p3, '', `Verification Code: ${code}`, '', p5, '', 'Thanks,', 'Salesforce', ''].join('\n');
+    const p3 =
+      "To ensure your account's security, we need to verify your identity. Enter the following code where prompted by Salesforce.";
+    const p5 =
+      "If you didn't recently log in to Salesforce, or you don't recognize this browser or operating system, contact your Salesforce administrator.";
+    text = [
+      p1,
+      '',
+      `Browser: ${browser}`,
+      `Operating System: ${os}`,
+      `Username: ${o.username}`,
+      '',
+      p3,
+      '',
+      `Verification Code: ${code}`,
+      '',
+      p5,
+      '',
+      'Thanks,',
+      'Salesforce',
+      '',
+    ].join('\n');
     html = htmlPage('en', subject, [
       escapeHtml(p1),
       `Browser: ${escapeHtml(browser)}<br>Operating System: ${escapeHtml(os)}<br>Username: ${escapeHtml(o.username)}`,

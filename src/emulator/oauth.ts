@@ -15,13 +15,23 @@ import type { EmulatorState, User } from './state';
 import type { EmulatorFault } from './types';
 
 /** One grant of the token endpoint: `params` is the form body; `err` answers an OAuth error (and counts a failed login). */
-type Grant = (ctx: RequestContext, params: URLSearchParams, forced: EmulatorFault | undefined, err: (status: number, error: string, description: string) => void) => void | Promise<void>;
+type Grant = (
+  ctx: RequestContext,
+  params: URLSearchParams,
+  forced: EmulatorFault | undefined,
+  err: (status: number, error: string, description: string) => void,
+) => void | Promise<void>;
 
 /** The token endpoint's answer to a forced (non-transport) fault. */
-function forcedTokenError({ res }: RequestContext, f: EmulatorFault, err: (status: number, error: string, description: string) => void): void {
+function forcedTokenError(
+  { res }: RequestContext,
+  f: EmulatorFault,
+  err: (status: number, error: string, description: string) => void,
+): void {
   if (f === 'REQUEST_LIMIT_EXCEEDED') return err(400, 'rate_limit_exceeded', 'Request limit exceeded');
   if (f === 'ORG_LOCKED' || f === 'TRIAL_EXPIRED') return err(400, 'inactive_org', 'organization is inactive');
-  if (f === 'SERVER_UNAVAILABLE' || f === 'ORG_IN_MAINTENANCE') return send(res, 503, 'text/html', '<html><body><h1>Service Unavailable</h1></body></html>');
+  if (f === 'SERVER_UNAVAILABLE' || f === 'ORG_IN_MAINTENANCE')
+    return send(res, 503, 'text/html', '<html><body><h1>Service Unavailable</h1></body></html>');
   return err(400, 'invalid_grant', 'authentication failure');
 }
 
@@ -30,29 +40,50 @@ const passwordGrant: Grant = (ctx, p, forced, err) => {
   const clientId = p.get('client_id') ?? '';
   const org = state.orgs.find((o) => o.clients.some((c) => c.clientId === clientId));
   if (!org) return err(400, 'invalid_client_id', 'client identifier invalid');
-  if (!org.clients.some((c) => c.clientId === clientId && c.clientSecret === p.get('client_secret'))) return err(400, 'invalid_client', 'invalid client credentials');
+  if (!org.clients.some((c) => c.clientId === clientId && c.clientSecret === p.get('client_secret')))
+    return err(400, 'invalid_client', 'invalid client credentials');
   if (forced) return forcedTokenError(ctx, forced, err);
   const c = state.checkCredentials(p.get('username') ?? '', p.get('password') ?? '');
-  if (!c.ok || c.user.org !== org || org.oauthUsernamePasswordBlocked) return err(400, 'invalid_grant', 'authentication failure');
+  if (!c.ok || c.user.org !== org || org.oauthUsernamePasswordBlocked)
+    return err(400, 'invalid_grant', 'authentication failure');
   const u = c.user;
   const base = state.base;
   const sid = state.newSession(u, 'oauth');
   const issuedAt = String(Date.now());
   const id = `${base}/id/${u.org.id}/${u.userId}`;
-  const signature = createHmac('sha256', org.clients[0]!.clientSecret).update(id + issuedAt).digest('base64');
-  sendJson(res, 200, { access_token: sid, instance_url: base, id, token_type: 'Bearer', issued_at: issuedAt, signature });
+  const signature = createHmac('sha256', org.clients[0]!.clientSecret)
+    .update(id + issuedAt)
+    .digest('base64');
+  sendJson(res, 200, {
+    access_token: sid,
+    instance_url: base,
+    id,
+    token_type: 'Bearer',
+    issued_at: issuedAt,
+    signature,
+  });
 };
 
 /** The client part of the web-server flow's grants: a known app, and its secret when it is confidential. */
-function clientOf(store: OAuthStore, p: URLSearchParams, refuse: (status: number, error: string, description: string) => void): App | undefined {
+function clientOf(
+  store: OAuthStore,
+  p: URLSearchParams,
+  refuse: (status: number, error: string, description: string) => void,
+): App | undefined {
   const app = store.apps.get(p.get('client_id') ?? '');
   if (!app) return void refuse(400, 'invalid_client_id', 'client identifier invalid');
-  if (app.clientSecret !== undefined && p.get('client_secret') !== app.clientSecret) return void refuse(400, 'invalid_client', 'invalid client credentials');
+  if (app.clientSecret !== undefined && p.get('client_secret') !== app.clientSecret)
+    return void refuse(400, 'invalid_client', 'invalid client credentials');
   return app;
 }
 
 /** A forced fault of the user (or the global one): true when it has been answered. */
-async function userFault(ctx: RequestContext, u: User, forced: EmulatorFault | undefined, err: (status: number, error: string, description: string) => void): Promise<boolean> {
+async function userFault(
+  ctx: RequestContext,
+  u: User,
+  forced: EmulatorFault | undefined,
+  err: (status: number, error: string, description: string) => void,
+): Promise<boolean> {
   const f = forced ?? ctx.state.faultFor(u.username)?.fault;
   if (!f) return false;
   if (TRANSPORT_FAULTS.has(f)) return transportFault(ctx.state, f, ctx.req, ctx.res); // 'slow' then answers normally
@@ -90,12 +121,21 @@ function idToken(state: EmulatorState, app: App, u: User, issuedAt: number): str
 }
 
 /** Salesforce's token response, in its key order (no expires_in). */
-function tokenResponse(state: EmulatorState, app: App, u: User, accessToken: string, refreshToken: string | undefined, scopes: string[]): Record<string, string> {
+function tokenResponse(
+  state: EmulatorState,
+  app: App,
+  u: User,
+  accessToken: string,
+  refreshToken: string | undefined,
+  scopes: string[],
+): Record<string, string> {
   const issuedAt = Date.now();
   const id = `${state.base}/id/${u.org.id}/${u.userId}`;
   const out: Record<string, string> = { access_token: accessToken };
   if (refreshToken) out.refresh_token = refreshToken;
-  out.signature = createHmac('sha256', app.signingKey).update(id + String(issuedAt)).digest('base64');
+  out.signature = createHmac('sha256', app.signingKey)
+    .update(id + String(issuedAt))
+    .digest('base64');
   out.scope = scopes.join(' ');
   if (scopes.includes('openid')) out.id_token = idToken(state, app, u, issuedAt);
   out.instance_url = state.base;
@@ -124,10 +164,12 @@ const authorizationCodeGrant: Grant = async (ctx, p, forced, err) => {
   store.codes.delete(codeValue);
   if (!code || code.clientId !== app.clientId) return refuse(400, 'invalid_grant', 'authentication failure');
   if (code.expires <= Date.now()) return refuse(400, 'invalid_grant', 'expired authorization code');
-  if ((p.get('redirect_uri') ?? '') !== code.redirectUri) return refuse(400, 'redirect_uri_mismatch', 'redirect_uri must match configuration');
+  if ((p.get('redirect_uri') ?? '') !== code.redirectUri)
+    return refuse(400, 'redirect_uri_mismatch', 'redirect_uri must match configuration');
   const verifier = p.get('code_verifier');
   if (verifier === null || verifier === '') return refuse(400, 'invalid_grant', 'authentication failure');
-  if (!VERIFIER_RE.test(verifier) || s256(verifier) !== code.challenge) return refuse(400, 'invalid_request', 'invalid code verifier');
+  if (!VERIFIER_RE.test(verifier) || s256(verifier) !== code.challenge)
+    return refuse(400, 'invalid_request', 'invalid code verifier');
   if (!store.mayUse(app, code.user)) return refuse(400, 'OAUTH_APPROVAL_ERROR_GENERIC', APPROVAL_ERROR_TEXT);
   if (await userFault(ctx, code.user, forced, refuse)) return;
   store.stats.codeGrants++;
@@ -169,7 +211,11 @@ const refreshTokenGrant: Grant = async (ctx, p, forced, err) => {
   sendJson(res, 200, tokenResponse(state, app, rec.user, accessToken, rotated, rec.scopes));
 };
 
-const GRANTS: Record<string, Grant> = { password: passwordGrant, authorization_code: authorizationCodeGrant, refresh_token: refreshTokenGrant };
+const GRANTS: Record<string, Grant> = {
+  password: passwordGrant,
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+};
 
 async function handleToken(ctx: RequestContext): Promise<void> {
   const { state, req, res, body } = ctx;
@@ -267,7 +313,19 @@ function handleDiscovery({ state, res }: RequestContext): void {
     response_types_supported: ['code'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'password'],
     code_challenge_methods_supported: ['S256'],
-    scopes_supported: ['id', 'api', 'web', 'full', 'refresh_token', 'offline_access', 'openid', 'profile', 'email', 'address', 'phone'],
+    scopes_supported: [
+      'id',
+      'api',
+      'web',
+      'full',
+      'refresh_token',
+      'offline_access',
+      'openid',
+      'profile',
+      'email',
+      'address',
+      'phone',
+    ],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     token_endpoint_auth_methods_supported: ['client_secret_post', 'none'],

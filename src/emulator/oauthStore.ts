@@ -16,7 +16,19 @@ export const DEMO_APP: EmulatorAppInit = {
   rotateRefreshTokens: true,
 };
 
-export const DEFAULT_APP_SCOPES = ['api', 'refresh_token', 'offline_access', 'web', 'openid', 'id', 'profile', 'email', 'address', 'phone', 'full'];
+export const DEFAULT_APP_SCOPES = [
+  'api',
+  'refresh_token',
+  'offline_access',
+  'web',
+  'openid',
+  'id',
+  'profile',
+  'email',
+  'address',
+  'phone',
+  'full',
+];
 export const CODE_LIFETIME_MS = 15 * 60_000;
 /** How long the login and consent pages of one authorize request stay usable. */
 export const REQUEST_LIFETIME_MS = 15 * 60_000;
@@ -74,14 +86,25 @@ export class OAuthStore {
   readonly requests = new Map<string, PendingRequest>();
   readonly codes = new Map<string, AuthCode>();
   readonly refreshTokens = new Map<string, RefreshRecord>();
-  readonly stats: EmulatorOAuthStats = { authorizePages: 0, webLogins: 0, failedWebLogins: 0, consents: 0, denials: 0, codeGrants: 0, refreshGrants: 0, revocations: 0, refusals: 0 };
+  readonly stats: EmulatorOAuthStats = {
+    authorizePages: 0,
+    webLogins: 0,
+    failedWebLogins: 0,
+    consents: 0,
+    denials: 0,
+    codeGrants: 0,
+    refreshGrants: 0,
+    revocations: 0,
+    refusals: 0,
+  };
 
   constructor(readonly state: EmulatorState) {
     for (const a of state.cfg.apps ?? [DEMO_APP]) this.addApp(a);
   }
 
   addApp(init: EmulatorAppInit): App {
-    if (!init.clientId || !Array.isArray(init.callbackUrls)) throw new Error('emulator: an app needs clientId and callbackUrls');
+    if (!init.clientId || !Array.isArray(init.callbackUrls))
+      throw new Error('emulator: an app needs clientId and callbackUrls');
     const app: App = {
       clientId: init.clientId,
       clientSecret: init.clientSecret,
@@ -119,7 +142,15 @@ export class OAuthStore {
   }
 
   info(app: App): EmulatorAppInfo {
-    return { clientId: app.clientId, name: app.name, confidential: app.clientSecret !== undefined, callbackUrls: [...app.callbackUrls], rotateRefreshTokens: app.rotateRefreshTokens, scopes: [...app.scopes], blocked: app.blocked };
+    return {
+      clientId: app.clientId,
+      name: app.name,
+      confidential: app.clientSecret !== undefined,
+      callbackUrls: [...app.callbackUrls],
+      rotateRefreshTokens: app.rotateRefreshTokens,
+      scopes: [...app.scopes],
+      blocked: app.blocked,
+    };
   }
 
   /** Whether the user may use the app (blocked, not pre-authorized, another org): the refusal is OAUTH_APPROVAL_ERROR_GENERIC. */
@@ -158,7 +189,12 @@ export class OAuthStore {
   /** A refresh token shaped like Salesforce's (`5Aep861` + 80 of [A-Za-z0-9._]). */
   newRefreshToken(app: App, user: User, scopes: string[]): string {
     const token = `5Aep861${rand(80, ALNUM + '._')}`;
-    this.refreshTokens.set(token, { clientId: app.clientId, user, scopes, expiresAt: app.refreshTokenLifetimeMs !== undefined ? Date.now() + app.refreshTokenLifetimeMs : undefined });
+    this.refreshTokens.set(token, {
+      clientId: app.clientId,
+      user,
+      scopes,
+      expiresAt: app.refreshTokenLifetimeMs !== undefined ? Date.now() + app.refreshTokenLifetimeMs : undefined,
+    });
     return token;
   }
 

@@ -42,7 +42,11 @@ function errorPage(res: ServerResponse, error: string, description: string, stat
 }
 
 function expiredPage(res: ServerResponse): void {
-  errorPage(res, 'OAUTH_APPROVAL_ERROR_GENERIC', `${APPROVAL_ERROR_TEXT} (This sign-in page was already used or is older than 15 minutes: start the sign-in again.)`);
+  errorPage(
+    res,
+    'OAUTH_APPROVAL_ERROR_GENERIC',
+    `${APPROVAL_ERROR_TEXT} (This sign-in page was already used or is older than 15 minutes: start the sign-in again.)`,
+  );
 }
 
 /** A 302 to the client's callback with these parameters (added to any query it already has). */
@@ -50,7 +54,13 @@ function redirectBack(res: ServerResponse, redirectUri: string, params: Record<s
   const to = new URL(redirectUri);
   for (const [k, v] of Object.entries(params)) if (v !== null) to.searchParams.append(k, v);
   const href = to.toString();
-  send(res, 302, 'text/html', `<html><body>Redirecting to <a href="${htmlEsc(href)}">${htmlEsc(href)}</a></body></html>`, { Location: href });
+  send(
+    res,
+    302,
+    'text/html',
+    `<html><body>Redirecting to <a href="${htmlEsc(href)}">${htmlEsc(href)}</a></body></html>`,
+    { Location: href },
+  );
 }
 
 function loginPage(res: ServerResponse, rid: string, app: App, username = '', failed = false): void {
@@ -97,9 +107,11 @@ function handleAuthorizeGet({ state, res, url }: RequestContext): void {
   const app = store.apps.get(q.get('client_id') ?? '');
   if (!app) return errorPage(res, 'invalid_client_id', 'client identifier invalid');
   const redirectUri = q.get('redirect_uri') ?? '';
-  if (!app.callbackUrls.includes(redirectUri)) return errorPage(res, 'redirect_uri_mismatch', 'redirect_uri must match configuration');
+  if (!app.callbackUrls.includes(redirectUri))
+    return errorPage(res, 'redirect_uri_mismatch', 'redirect_uri must match configuration');
   const st = q.get('state');
-  const back = (error: string, description: string) => redirectBack(res, redirectUri, { error, error_description: description, state: st });
+  const back = (error: string, description: string) =>
+    redirectBack(res, redirectUri, { error, error_description: description, state: st });
   if (q.get('response_type') !== 'code') return back('unsupported_response_type', 'response type not supported');
   const challenge = q.get('code_challenge');
   if (!challenge) return back('invalid_request', 'missing required code challenge');
@@ -108,7 +120,13 @@ function handleAuthorizeGet({ state, res, url }: RequestContext): void {
   if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) return back('invalid_request', 'invalid code challenge');
   const asked = (q.get('scope') ?? '').split(/\s+/).filter(Boolean);
   if (asked.some((s) => !app.scopes.includes(s))) return back('invalid_scope', 'the requested scope is not allowed');
-  const rid = store.newRequest({ clientId: app.clientId, redirectUri, state: st, challenge, scopes: asked.length ? [...new Set(asked)] : [...app.scopes] });
+  const rid = store.newRequest({
+    clientId: app.clientId,
+    redirectUri,
+    state: st,
+    challenge,
+    scopes: asked.length ? [...new Set(asked)] : [...app.scopes],
+  });
   loginPage(res, rid, app);
 }
 
@@ -128,7 +146,12 @@ function handleLoginPost({ state, res, body }: RequestContext): void {
   }
   store.stats.webLogins++;
   store.requests.delete(rid);
-  if (!store.mayUse(app, u)) return redirectBack(res, r.redirectUri, { error: 'OAUTH_APPROVAL_ERROR_GENERIC', error_description: APPROVAL_ERROR_TEXT, state: r.state });
+  if (!store.mayUse(app, u))
+    return redirectBack(res, r.redirectUri, {
+      error: 'OAUTH_APPROVAL_ERROR_GENERIC',
+      error_description: APPROVAL_ERROR_TEXT,
+      state: r.state,
+    });
   const consent = { ...r, user: u };
   consentPage(res, store.newRequest(consent), app, consent);
 }
@@ -142,17 +165,36 @@ function handleConsent({ state, res, method, body }: RequestContext): void {
   if (!r?.user || !app) return expiredPage(res);
   if (form.has('oadeny')) {
     store.stats.denials++;
-    return redirectBack(res, r.redirectUri, { error: 'access_denied', error_description: 'end-user denied authorization', state: r.state });
+    return redirectBack(res, r.redirectUri, {
+      error: 'access_denied',
+      error_description: 'end-user denied authorization',
+      state: r.state,
+    });
   }
   if (!form.has('oaapprove')) return errorPage(res, 'invalid_request', 'neither Allow nor Deny was chosen');
-  if (!store.mayUse(app, r.user)) return redirectBack(res, r.redirectUri, { error: 'OAUTH_APPROVAL_ERROR_GENERIC', error_description: APPROVAL_ERROR_TEXT, state: r.state });
+  if (!store.mayUse(app, r.user))
+    return redirectBack(res, r.redirectUri, {
+      error: 'OAUTH_APPROVAL_ERROR_GENERIC',
+      error_description: APPROVAL_ERROR_TEXT,
+      state: r.state,
+    });
   store.stats.consents++;
-  const code = store.newCode({ clientId: app.clientId, user: r.user, redirectUri: r.redirectUri, challenge: r.challenge, scopes: r.scopes });
+  const code = store.newCode({
+    clientId: app.clientId,
+    user: r.user,
+    redirectUri: r.redirectUri,
+    challenge: r.challenge,
+    scopes: r.scopes,
+  });
   redirectBack(res, r.redirectUri, { code, state: r.state });
 }
 
 /** Web pages (not API routes): they go before the API fallback, which would take any /services/ path. */
 export const oauthWebRoutes: Route[] = [
-  { path: AUTHORIZE_PATH, methods: ['GET', 'HEAD', 'POST'], handle: (ctx) => (ctx.method === 'POST' ? handleLoginPost(ctx) : handleAuthorizeGet(ctx)) },
+  {
+    path: AUTHORIZE_PATH,
+    methods: ['GET', 'HEAD', 'POST'],
+    handle: (ctx) => (ctx.method === 'POST' ? handleLoginPost(ctx) : handleAuthorizeGet(ctx)),
+  },
   { path: CONSENT_PATH, handle: handleConsent },
 ];

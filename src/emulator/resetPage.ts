@@ -15,7 +15,9 @@ export const CLASSIC_RESET_PATH = '/_ui/system/security/ResetApiTokenEdit';
 export const CONFIRM_PATH = '/_ui/system/security/ResetApiTokenConfirm';
 
 function chooseUserPage(state: EmulatorState, res: ServerResponse, path: string): void {
-  const options = [...state.users.values()].map((u) => `<option value="${htmlEsc(u.username)}">${htmlEsc(u.username)} (${htmlEsc(u.org.name)})</option>`).join('');
+  const options = [...state.users.values()]
+    .map((u) => `<option value="${htmlEsc(u.username)}">${htmlEsc(u.username)} (${htmlEsc(u.org.name)})</option>`)
+    .join('');
   page(
     'Log In',
     `<h1>Log in to Salesforce</h1>
@@ -116,9 +118,18 @@ function confirmPage(state: EmulatorState, res: ServerResponse): void {
 
 function homePage(state: EmulatorState, res: ServerResponse): void {
   const rows = [...state.users.values()]
-    .map((u) => `<li><a href="${LIGHTNING_RESET_PATH}?user=${encodeURIComponent(u.username)}">${htmlEsc(u.username)}</a> (${htmlEsc(u.org.name)})</li>`)
+    .map(
+      (u) =>
+        `<li><a href="${LIGHTNING_RESET_PATH}?user=${encodeURIComponent(u.username)}">${htmlEsc(u.username)}</a> (${htmlEsc(u.org.name)})</li>`,
+    )
     .join('');
-  page('Home', `<h1>Salesforce Emulator</h1><p>Reset page for:</p><ul>${rows}</ul><p class="note">SOAP login: <code>${htmlEsc(state.base)}/services/Soap/u/64.0</code></p>`, 'en', 200, res);
+  page(
+    'Home',
+    `<h1>Salesforce Emulator</h1><p>Reset page for:</p><ul>${rows}</ul><p class="note">SOAP login: <code>${htmlEsc(state.base)}/services/Soap/u/64.0</code></p>`,
+    'en',
+    200,
+    res,
+  );
 }
 
 function handleResetPage({ state, res, url, method, path, body }: RequestContext): unknown {
@@ -131,7 +142,14 @@ function handleResetPage({ state, res, url, method, path, body }: RequestContext
     return chooseUserPage(state, res, path);
   }
   const u = state.users.get(who.toLowerCase());
-  if (!u) return page('Unknown user', `<div class="err"><h1>Unknown user</h1><p>No user ${htmlEsc(who)} in this emulator.</p></div>`, 'en', 404, res);
+  if (!u)
+    return page(
+      'Unknown user',
+      `<div class="err"><h1>Unknown user</h1><p>No user ${htmlEsc(who)} in this emulator.</p></div>`,
+      'en',
+      404,
+      res,
+    );
   return resetPage(state, res, path, u);
 }
 
@@ -139,24 +157,47 @@ function handleRoot({ state, res, url, method, path }: RequestContext): unknown 
   if (method !== 'GET') return notFoundPage(res, path);
   const start = url.searchParams.get('startURL');
   if (start) {
-    if (!start.startsWith('/') || start.startsWith('//')) return page('Bad Request', '<div class="err"><h1>startURL must be a path on this host</h1></div>', 'en', 400, res);
-    return send(res, 302, 'text/html', `<html><body>Redirecting to <a href="${htmlEsc(start)}">${htmlEsc(start)}</a></body></html>`, { Location: start });
+    if (!start.startsWith('/') || start.startsWith('//'))
+      return page(
+        'Bad Request',
+        '<div class="err"><h1>startURL must be a path on this host</h1></div>',
+        'en',
+        400,
+        res,
+      );
+    return send(
+      res,
+      302,
+      'text/html',
+      `<html><body>Redirecting to <a href="${htmlEsc(start)}">${htmlEsc(start)}</a></body></html>`,
+      { Location: start },
+    );
   }
   return homePage(state, res);
 }
 
 export function notFoundPage(res: ServerResponse, path: string): void {
-  page('Not Found', `<div class="err"><h1>Not found</h1><p>${htmlEsc(path)} does not exist in the emulator.</p></div>`, 'en', 404, res);
+  page(
+    'Not Found',
+    `<div class="err"><h1>Not found</h1><p>${htmlEsc(path)} does not exist in the emulator.</p></div>`,
+    'en',
+    404,
+    res,
+  );
 }
 
 /** Before every other route: never reset from the Confirm page (nor a Lightning wrapper pointing at it). */
 export const confirmGuardRoute: Route = {
-  path: (url) => /resetapitokenconfirm/i.test(url.pathname) || /resetapitokenconfirm/i.test(decodeURIComponent(url.search)),
+  path: (url) =>
+    /resetapitokenconfirm/i.test(url.pathname) || /resetapitokenconfirm/i.test(decodeURIComponent(url.search)),
   handle: ({ state, res }) => confirmPage(state, res),
 };
 
 export const pageRoutes: Route[] = [
-  { path: (url) => url.pathname === LIGHTNING_RESET_PATH || url.pathname === CLASSIC_RESET_PATH, handle: handleResetPage },
+  {
+    path: (url) => url.pathname === LIGHTNING_RESET_PATH || url.pathname === CLASSIC_RESET_PATH,
+    handle: handleResetPage,
+  },
   { path: '/', handle: handleRoot },
   { path: '/favicon.ico', handle: ({ res }) => send(res, 404, 'text/plain', '') },
 ];

@@ -82,9 +82,17 @@ function handleRestData({ state, res, url }: RequestContext, s: Session): void {
   const version = m[1]!;
   const rest = (m[2] ?? '/').replace(/\/+$/, '') || '/';
   const org = s.user.org;
-  if (s.passwordExpired) return sendJson(res, 500, [{ errorCode: 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD', message: FAULT_TEXT.INVALID_OPERATION_WITH_EXPIRED_PASSWORD }]);
-  if (org.apiDisabled) return sendJson(res, 403, [{ errorCode: 'API_DISABLED_FOR_ORG', message: FAULT_TEXT.API_DISABLED_FOR_ORG }]);
-  if (org.dailyUsed >= org.dailyMax) return sendJson(res, 403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: FAULT_TEXT.REQUEST_LIMIT_EXCEEDED }]);
+  if (s.passwordExpired)
+    return sendJson(res, 500, [
+      {
+        errorCode: 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD',
+        message: FAULT_TEXT.INVALID_OPERATION_WITH_EXPIRED_PASSWORD,
+      },
+    ]);
+  if (org.apiDisabled)
+    return sendJson(res, 403, [{ errorCode: 'API_DISABLED_FOR_ORG', message: FAULT_TEXT.API_DISABLED_FOR_ORG }]);
+  if (org.dailyUsed >= org.dailyMax)
+    return sendJson(res, 403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: FAULT_TEXT.REQUEST_LIMIT_EXCEEDED }]);
   org.dailyUsed++;
   state.stats.apiCalls++;
   const p = `/services/data/v${version}`;
@@ -138,7 +146,14 @@ function handleRestData({ state, res, url }: RequestContext, s: Session): void {
       return sendJson(res, 200, {
         totalSize: 1,
         done: true,
-        records: [{ attributes: { type: 'Organization', url: `${p}/sobjects/Organization/${org.id}` }, Id: org.id, Name: org.name, IsSandbox: org.sandbox }],
+        records: [
+          {
+            attributes: { type: 'Organization', url: `${p}/sobjects/Organization/${org.id}` },
+            Id: org.id,
+            Name: org.name,
+            IsSandbox: org.sandbox,
+          },
+        ],
       });
     }
     if (from === 'user') {
@@ -146,10 +161,20 @@ function handleRestData({ state, res, url }: RequestContext, s: Session): void {
       return sendJson(res, 200, {
         totalSize: 1,
         done: true,
-        records: [{ attributes: { type: 'User', url: `${p}/sobjects/User/${u.userId}` }, Id: u.userId, Username: u.username, Name: `${u.firstName} ${u.lastName}`, Email: u.email }],
+        records: [
+          {
+            attributes: { type: 'User', url: `${p}/sobjects/User/${u.userId}` },
+            Id: u.userId,
+            Username: u.username,
+            Name: `${u.firstName} ${u.lastName}`,
+            Email: u.email,
+          },
+        ],
       });
     }
-    return sendJson(res, 400, [{ message: `sObject type '${from ?? ''}' is not supported by the emulator.`, errorCode: 'INVALID_TYPE' }]);
+    return sendJson(res, 400, [
+      { message: `sObject type '${from ?? ''}' is not supported by the emulator.`, errorCode: 'INVALID_TYPE' },
+    ]);
   }
   return apiNotFound(res);
 }
@@ -158,9 +183,18 @@ export const versionRoutes: Route[] = [
   {
     path: (url) => url.pathname === '/services/data' || url.pathname === '/services/data/',
     api: true,
-    handle: ({ res }) => sendJson(res, 200, API_VERSIONS.map((v) => ({ label: RELEASES[v], url: `/services/data/v${v}`, version: v }))),
+    handle: ({ res }) =>
+      sendJson(
+        res,
+        200,
+        API_VERSIONS.map((v) => ({ label: RELEASES[v], url: `/services/data/v${v}`, version: v })),
+      ),
   },
-  { path: /^\/id\/([a-zA-Z0-9]{15,18})\/([a-zA-Z0-9]{15,18})\/?$/, api: true, handle: (ctx, m) => handleIdentity(ctx, m![1]!, m![2]!) },
+  {
+    path: /^\/id\/([a-zA-Z0-9]{15,18})\/([a-zA-Z0-9]{15,18})\/?$/,
+    api: true,
+    handle: (ctx, m) => handleIdentity(ctx, m![1]!, m![2]!),
+  },
 ];
 
 export const dataRoutes: Route[] = [
@@ -176,4 +210,8 @@ export const dataRoutes: Route[] = [
 ];
 
 /** Any other API path: 404 (after the global transport fault, as for every API request). */
-export const apiFallbackRoute: Route = { path: (url) => url.pathname.startsWith('/services/') || url.pathname.startsWith('/id/'), api: true, handle: ({ res }) => apiNotFound(res) };
+export const apiFallbackRoute: Route = {
+  path: (url) => url.pathname.startsWith('/services/') || url.pathname.startsWith('/id/'),
+  api: true,
+  handle: ({ res }) => apiNotFound(res),
+};

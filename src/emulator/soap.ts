@@ -10,13 +10,25 @@ import { sendXml, type RequestContext, type Route } from './http';
 import { id18, type User } from './state';
 import type { FaultcodeStyle, SoapFaultCode } from './types';
 
-const SOAP_DISABLED_TEXT = 'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().';
-const v65Text = (v: string) => `The SOAP Login operation is not available in the API version specified (${v}). Refer to the documentation for supported versions.`;
-const LOGIN_FAULTS = new Set<string>(['INVALID_LOGIN', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'PASSWORD_LOCKOUT', 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD', 'LOGIN_CHALLENGE_ISSUED']);
+const SOAP_DISABLED_TEXT =
+  'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().';
+const v65Text = (v: string) =>
+  `The SOAP Login operation is not available in the API version specified (${v}). Refer to the documentation for supported versions.`;
+const LOGIN_FAULTS = new Set<string>([
+  'INVALID_LOGIN',
+  'LOGIN_MUST_USE_SECURITY_TOKEN',
+  'PASSWORD_LOCKOUT',
+  'INVALID_OPERATION_WITH_EXPIRED_PASSWORD',
+  'LOGIN_CHALLENGE_ISSUED',
+]);
 
 function soapFault(code: string, message: string, style: FaultcodeStyle): string {
   const loginFault = LOGIN_FAULTS.has(code);
-  const type = loginFault ? 'LoginFault' : code === 'INVALID_OPERATION' ? 'InvalidOperationFault' : 'UnexpectedErrorFault';
+  const type = loginFault
+    ? 'LoginFault'
+    : code === 'INVALID_OPERATION'
+      ? 'InvalidOperationFault'
+      : 'UnexpectedErrorFault';
   const faultcode =
     style === 'sf'
       ? `<faultcode>sf:${code}</faultcode>`
@@ -90,7 +102,8 @@ async function handleSoapLogin({ state, req, res, body }: RequestContext, versio
     if (await transportFault(state, forced.fault, req, res)) return;
   }
   const major = Number(version.split('.')[0]);
-  if (!/^\d+\.\d$/.test(version) || major < 31) return fail('UNSUPPORTED_API_VERSION', FAULT_TEXT.UNSUPPORTED_API_VERSION);
+  if (!/^\d+\.\d$/.test(version) || major < 31)
+    return fail('UNSUPPORTED_API_VERSION', FAULT_TEXT.UNSUPPORTED_API_VERSION);
   if (major >= 65) return fail('INVALID_OPERATION', v65Text(version));
   if (!/<(?:\w+:)?login[\s>]/.test(body) || !username) return fail('INVALID_LOGIN', FAULT_TEXT.INVALID_LOGIN);
   if (forced && !TRANSPORT_FAULTS.has(forced.fault)) {
@@ -108,11 +121,14 @@ async function handleSoapLogin({ state, req, res, body }: RequestContext, versio
   if (!c.ok) return fail(c.code, FAULT_TEXT[c.code]);
   const u = c.user;
   if (u.org.soapLoginDisabled) return fail('INVALID_OPERATION', SOAP_DISABLED_TEXT);
-  if (u.org.requireUseAnyApiAuth && !u.useAnyApiAuth) return fail('INSUFFICIENT_ACCESS', FAULT_TEXT.INSUFFICIENT_ACCESS);
+  if (u.org.requireUseAnyApiAuth && !u.useAnyApiAuth)
+    return fail('INSUFFICIENT_ACCESS', FAULT_TEXT.INSUFFICIENT_ACCESS);
   if (u.org.apiDisabled) return fail('API_DISABLED_FOR_ORG', FAULT_TEXT.API_DISABLED_FOR_ORG);
   const sid = state.newSession(u, 'soap');
   sendXml(res, 200, loginResult(state.base, u, version, sid, false));
 }
 
 /** A login route: it applies the global ('*') transport fault itself (after counting the login), so not `api`. */
-export const soapRoutes: Route[] = [{ path: /^\/services\/Soap\/[uc]\/([^/]+)\/?$/, methods: ['POST'], handle: (ctx, m) => handleSoapLogin(ctx, m![1]!) }];
+export const soapRoutes: Route[] = [
+  { path: /^\/services\/Soap\/[uc]\/([^/]+)\/?$/, methods: ['POST'], handle: (ctx, m) => handleSoapLogin(ctx, m![1]!) },
+];

@@ -19,10 +19,28 @@ import type {
   SoapFaultCode,
 } from './types';
 
-export const DEMO_ORG: EmulatorOrgInit = { id: '00D5g000004XyZ1EAK', name: 'Acme Corp (Emulated)', clients: [{ clientId: 'demo-client-id', clientSecret: 'demo-client-secret' }] };
+export const DEMO_ORG: EmulatorOrgInit = {
+  id: '00D5g000004XyZ1EAK',
+  name: 'Acme Corp (Emulated)',
+  clients: [{ clientId: 'demo-client-id', clientSecret: 'demo-client-secret' }],
+};
 export const DEMO_USERS: EmulatorUserInit[] = [
-  { username: 'jane.doe@acme.example', password: 'Demo-Passw0rd!', email: 'jane.doe@acme.example', firstName: 'Jane', lastName: 'Doe', language: 'en' },
-  { username: 'taro.yamada@acme.example', password: 'Demo-Passw0rd!', email: 'taro.yamada@acme.example', firstName: '太郎', lastName: '山田', language: 'ja' },
+  {
+    username: 'jane.doe@acme.example',
+    password: 'Demo-Passw0rd!',
+    email: 'jane.doe@acme.example',
+    firstName: 'Jane',
+    lastName: 'Doe',
+    language: 'en',
+  },
+  {
+    username: 'taro.yamada@acme.example',
+    password: 'Demo-Passw0rd!',
+    email: 'taro.yamada@acme.example',
+    firstName: '太郎',
+    lastName: '山田',
+    language: 'ja',
+  },
 ];
 
 // ---- ids ----
@@ -110,7 +128,17 @@ export class EmulatorState {
   readonly faults = new Map<string, { fault: EmulatorFault; style: FaultcodeStyle }>();
   readonly sockets = new Set<Socket>();
   readonly timers = new Set<NodeJS.Timeout>();
-  readonly stats: EmulatorStats = { requests: 0, soapLogins: 0, oauthLogins: 0, failedLogins: 0, resets: 0, mailsSent: 0, confirmHits: 0, resetPageViews: 0, apiCalls: 0 };
+  readonly stats: EmulatorStats = {
+    requests: 0,
+    soapLogins: 0,
+    oauthLogins: 0,
+    failedLogins: 0,
+    resets: 0,
+    mailsSent: 0,
+    confirmHits: 0,
+    resetPageViews: 0,
+    apiCalls: 0,
+  };
   readonly outbox: OutboxMail[] = [];
   readonly log: (line: string) => void;
   readonly slowMs: number;
@@ -154,7 +182,17 @@ export class EmulatorState {
   }
 
   info(u: User): EmulatorUserInfo {
-    return { username: u.username, password: u.password, token: u.token, email: u.email, orgId: u.org.id, orgName: u.org.name, userId: u.userId, language: u.language, fault: u.fault };
+    return {
+      username: u.username,
+      password: u.password,
+      token: u.token,
+      email: u.email,
+      orgId: u.org.id,
+      orgName: u.org.name,
+      userId: u.userId,
+      language: u.language,
+      fault: u.fault,
+    };
   }
 
   addUser(init: EmulatorUserInit): EmulatorUserInfo {
@@ -166,8 +204,19 @@ export class EmulatorState {
       token: init.token ?? randomToken(),
       tokenActiveAt: 0,
       email: init.email ?? init.username,
-      firstName: init.firstName ?? (init.fullName ? init.fullName.trim().split(/\s+/)[0]! : init.username.split('@')[0]!.split('.')[0]!.replace(/^./, (c) => c.toUpperCase())),
-      lastName: init.lastName ?? (init.fullName && /\s/.test(init.fullName.trim()) ? init.fullName.trim().split(/\s+/).slice(1).join(' ') : 'User'),
+      firstName:
+        init.firstName ??
+        (init.fullName
+          ? init.fullName.trim().split(/\s+/)[0]!
+          : init.username
+              .split('@')[0]!
+              .split('.')[0]!
+              .replace(/^./, (c) => c.toUpperCase())),
+      lastName:
+        init.lastName ??
+        (init.fullName && /\s/.test(init.fullName.trim())
+          ? init.fullName.trim().split(/\s+/).slice(1).join(' ')
+          : 'User'),
       language: init.language ?? 'en',
       org,
       userId: makeId('005', init.userId),
@@ -202,9 +251,13 @@ export class EmulatorState {
   checkCredentials(username: string, password: string): CredentialCheck {
     const u = this.users.get(username.toLowerCase());
     if (!u) return { ok: false, code: 'INVALID_LOGIN' };
-    if (u.mfaCode !== undefined) return password === u.password + u.mfaCode ? { ok: true, user: u } : { ok: false, code: 'INVALID_LOGIN', user: u };
+    if (u.mfaCode !== undefined)
+      return password === u.password + u.mfaCode
+        ? { ok: true, user: u }
+        : { ok: false, code: 'INVALID_LOGIN', user: u };
     if (password === u.password + u.token && Date.now() >= u.tokenActiveAt) return { ok: true, user: u };
-    if (password === u.password) return u.trustedNetwork ? { ok: true, user: u } : { ok: false, code: 'LOGIN_MUST_USE_SECURITY_TOKEN', user: u };
+    if (password === u.password)
+      return u.trustedNetwork ? { ok: true, user: u } : { ok: false, code: 'LOGIN_MUST_USE_SECURITY_TOKEN', user: u };
     return { ok: false, code: 'INVALID_LOGIN', user: u };
   }
 

@@ -60,7 +60,8 @@ function ioError(e: unknown, what: string, file: string): EnvError {
     );
   }
   if (code === 'ENOSPC' || code === 'EDQUOT') return new EnvError('IO', `Cannot ${what} ${file}: the disk is full.`);
-  if (code === 'ENOTDIR' || code === 'ENOENT') return new EnvError('IO', `Cannot ${what} ${file}: its folder does not exist.`);
+  if (code === 'ENOTDIR' || code === 'ENOENT')
+    return new EnvError('IO', `Cannot ${what} ${file}: its folder does not exist.`);
   if (code === 'EISDIR') return new EnvError('IO', `Cannot ${what} ${file}: it is a folder, not a file.`);
   if (code === 'ELOOP') return new EnvError('IO', `Cannot ${what} ${file}: too many levels of symbolic links.`);
   const msg = e instanceof Error ? e.message.replace(/\s+/g, ' ') : String(e);
@@ -102,13 +103,27 @@ export async function readRegularFile(file: string, max: number = MAX_ENV_BYTES)
 }
 
 function notRegular(file: string, st: Stats): EnvError {
-  const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
-  return new EnvError('INVALID_FILE', `${file} is ${kind === 'not a regular file' ? kind : `${kind}, not a regular file`}; not reading it (an env file must be a plain file).`);
+  const kind = st.isFIFO()
+    ? 'a FIFO (named pipe)'
+    : st.isCharacterDevice()
+      ? 'a character device'
+      : st.isBlockDevice()
+        ? 'a block device'
+        : st.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+  return new EnvError(
+    'INVALID_FILE',
+    `${file} is ${kind === 'not a regular file' ? kind : `${kind}, not a regular file`}; not reading it (an env file must be a plain file).`,
+  );
 }
 
 function tooLarge(file: string, size: number, max: number, atLeast = false): EnvError {
   if (max === MAX_ENV_BYTES && !atLeast) return envTooLarge(file, size);
-  return new EnvError('INVALID_FILE', `${file} is ${atLeast ? 'more than ' + max : size} bytes, too large (limit ${max} bytes); not reading it.`);
+  return new EnvError(
+    'INVALID_FILE',
+    `${file} is ${atLeast ? 'more than ' + max : size} bytes, too large (limit ${max} bytes); not reading it.`,
+  );
 }
 
 /** Reads and parses an env file; undefined when it does not exist. Throws EnvError otherwise. */
@@ -170,7 +185,11 @@ function modeString(mode: number): string {
 }
 
 /** Writes `values` into the env file at `file` (see the module comment). Throws EnvError. */
-export async function writeEnvFile(file: string, values: Record<string, string>, opts: WriteEnvOptions = {}): Promise<EnvWriteResult> {
+export async function writeEnvFile(
+  file: string,
+  values: Record<string, string>,
+  opts: WriteEnvOptions = {},
+): Promise<EnvWriteResult> {
   for (const [k, v] of Object.entries(values)) checkAssignment(k, v);
   const abs = path.resolve(file);
   const { target, viaSymlink } = await resolveTarget(abs);
@@ -235,12 +254,20 @@ async function lockTarget(target: string): Promise<{ release?: () => void; probl
     return { problem: `cannot create ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
   if (!release) {
-    throw new EnvError('IO', `${target} is being written by another Token Relay process (lock ${file}) for over ${ENV_LOCK_WAIT_MS / 1000} s; nothing was written. Try again.`);
+    throw new EnvError(
+      'IO',
+      `${target} is being written by another Token Relay process (lock ${file}) for over ${ENV_LOCK_WAIT_MS / 1000} s; nothing was written. Try again.`,
+    );
   }
   return { release };
 }
 
-async function writeLocked(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
+async function writeLocked(
+  abs: string,
+  target: string,
+  values: Record<string, string>,
+  opts: WriteEnvOptions,
+): Promise<EnvWriteResult> {
   // `git check-ignore` is a child process (~10-100 ms): run it alongside the write, outside the lock.
   const ignoredP = opts.checkGitIgnore !== false ? isGitIgnored(abs).catch(() => undefined) : undefined;
   const lock = await lockTarget(target);
@@ -251,17 +278,24 @@ async function writeLocked(abs: string, target: string, values: Record<string, s
       // No cross-process lock: check that every key reads back as written (another writer may have replaced the
       // file with its own edit of the old content) and redo the edit if not, so success is never reported falsely.
       for (let round = 0; !(await readsBack(target, values)); round++) {
-        if (round >= 5) throw new EnvError('IO', `${target} keeps being rewritten by another process while Token Relay writes it; try again.`);
+        if (round >= 5)
+          throw new EnvError(
+            'IO',
+            `${target} keeps being rewritten by another process while Token Relay writes it; try again.`,
+          );
         res = await writeOnce(abs, target, values, opts);
       }
-      res.warnings.push(`Could not lock ${target} against concurrent writers (${lock.problem}); wrote it and checked the result instead.`);
+      res.warnings.push(
+        `Could not lock ${target} against concurrent writers (${lock.problem}); wrote it and checked the result instead.`,
+      );
     }
   } finally {
     lock.release?.();
   }
   if (ignoredP) {
     const ignored = await ignoredP;
-    if (ignored === false) res.warnings.push(`${abs} is not ignored by git; add it to .gitignore so the secrets are never committed.`);
+    if (ignored === false)
+      res.warnings.push(`${abs} is not ignored by git; add it to .gitignore so the secrets are never committed.`);
   }
   return res;
 }
@@ -275,7 +309,12 @@ async function readsBack(target: string, values: Record<string, string>): Promis
   }
 }
 
-async function writeOnce(abs: string, target: string, values: Record<string, string>, opts: WriteEnvOptions): Promise<EnvWriteResult> {
+async function writeOnce(
+  abs: string,
+  target: string,
+  values: Record<string, string>,
+  opts: WriteEnvOptions,
+): Promise<EnvWriteResult> {
   for (let attempt = 0; ; attempt++) {
     // 1. Read the current content (if any).
     let st: Stats | undefined;
@@ -288,7 +327,10 @@ async function writeOnce(abs: string, target: string, values: Record<string, str
     if (st) {
       if (!st.isFile()) throw new EnvError('IO', `Cannot write ${target}: it is not a regular file.`);
       if ((st.mode & 0o222) === 0) {
-        throw new EnvError('READ_ONLY', `${target} is read-only (mode ${modeString(st.mode)}); make it writable (chmod u+w) to let Token Relay update it.`);
+        throw new EnvError(
+          'READ_ONLY',
+          `${target} is read-only (mode ${modeString(st.mode)}); make it writable (chmod u+w) to let Token Relay update it.`,
+        );
       }
       try {
         await fsp.access(target, FS.W_OK);
@@ -310,20 +352,28 @@ async function writeOnce(abs: string, target: string, values: Record<string, str
     const before = parseEnv(text);
     const remove = (opts.remove ?? []).filter((k) => !Object.prototype.hasOwnProperty.call(values, k));
     const next = remove.length ? removeEnvKeys(setEnvText(text, values), remove) : setEnvText(text, values);
-    const changed = Object.keys(values).filter((k) => !Object.prototype.hasOwnProperty.call(before, k) || before[k] !== values[k]);
+    const changed = Object.keys(values).filter(
+      (k) => !Object.prototype.hasOwnProperty.call(before, k) || before[k] !== values[k],
+    );
     for (const k of remove) if (Object.prototype.hasOwnProperty.call(before, k)) changed.push(k);
     const warnings: string[] = [];
     if (st && (st.mode & 0o077) !== 0 && (st.mode & 0o044) !== 0) {
-      warnings.push(`${target} is readable by ${st.mode & 0o004 ? 'everyone' : 'its group'} (mode ${modeString(st.mode)}); run chmod 600 on it to keep the secrets private.`);
+      warnings.push(
+        `${target} is readable by ${st.mode & 0o004 ? 'everyone' : 'its group'} (mode ${modeString(st.mode)}); run chmod 600 on it to keep the secrets private.`,
+      );
     }
     if (st && st.nlink > 1 && next !== text) {
       warnings.push(`${target} had ${st.nlink} hard links; the other names keep the old content.`);
     }
-    if ((st && next === text) || (!st && next === '' && remove.length > 0)) return { path: abs, target, created: false, changed: [], warnings };
+    if ((st && next === text) || (!st && next === '' && remove.length > 0))
+      return { path: abs, target, created: false, changed: [], warnings };
 
     // 3. Temp file in the same folder, fsync, then check nobody changed the file meanwhile, rename.
     const dir = path.dirname(target);
-    const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.token-relay.tmp`);
+    const tmp = path.join(
+      dir,
+      `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.token-relay.tmp`,
+    );
     const mode = st ? st.mode & 0o7777 : 0o600;
     let renamed = false;
     try {
@@ -333,7 +383,10 @@ async function writeOnce(abs: string, target: string, values: Record<string, str
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-          throw new EnvError('READ_ONLY', `Cannot write ${target}: its folder ${dir} is not writable${code === 'EROFS' ? ' (read-only file system)' : ''}.`);
+          throw new EnvError(
+            'READ_ONLY',
+            `Cannot write ${target}: its folder ${dir} is not writable${code === 'EROFS' ? ' (read-only file system)' : ''}.`,
+          );
         }
         throw ioError(e, 'write', target);
       }

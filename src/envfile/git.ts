@@ -8,12 +8,18 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Options that stop a repository's config from making git run a command of its choosing. */
-export const SAFE_GIT_ARGS = ['-c', 'core.fsmonitor=false', '-c', `core.hooksPath=${process.platform === 'win32' ? 'NUL' : '/dev/null'}`];
+export const SAFE_GIT_ARGS = [
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  `core.hooksPath=${process.platform === 'win32' ? 'NUL' : '/dev/null'}`,
+];
 
 /** The environment without variables that would point git at another repository (e.g. inside a hook). */
 function gitEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_CEILING_DIRECTORIES']) delete env[k];
+  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_CEILING_DIRECTORIES'])
+    delete env[k];
   return env;
 }
 

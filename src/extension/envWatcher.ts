@@ -11,7 +11,10 @@ export class EnvWatcher extends Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;
   private watchedFile: string | undefined;
 
-  constructor(private readonly profiles: ProfileStore, private readonly onDiskChange: (file: string) => void) {
+  constructor(
+    private readonly profiles: ProfileStore,
+    private readonly onDiskChange: (file: string) => void,
+  ) {
     super();
     this._register(profiles.onDidChange(() => this.watchActive()));
     this._register(toDisposable(() => this.watcher?.dispose()));
@@ -27,7 +30,9 @@ export class EnvWatcher extends Disposable {
     this.watcher = undefined;
     this.watchedFile = file;
     if (!file) return;
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const w = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    );
     const changed = () => this.onDiskChange(file);
     w.onDidChange(changed);
     w.onDidCreate(changed);

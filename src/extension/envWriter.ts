@@ -89,13 +89,21 @@ export class EnvWriter {
    * Writes `values` into the profile's .env (see module comment), then removes every assignment of `remove` (keys
    * not in `values`). Throws RestrictedModeError / EnvError.
    */
-  async write(profile: OrgProfile, values: Record<string, string>, folder = this.deps.profiles.currentFolder(), remove: readonly string[] = []): Promise<EnvWriteOutcome> {
+  async write(
+    profile: OrgProfile,
+    values: Record<string, string>,
+    folder = this.deps.profiles.currentFolder(),
+    remove: readonly string[] = [],
+  ): Promise<EnvWriteOutcome> {
     const drop = remove.filter((k) => !Object.prototype.hasOwnProperty.call(values, k));
     if (!this.deps.isTrusted()) throw new RestrictedModeError(vscode.l10n.t('write .env'));
     const file = this.envFile(profile, folder);
-    if (!file) throw new Error(vscode.l10n.t('Open a folder first: Token Relay writes .env into the workspace folder.'));
+    if (!file)
+      throw new Error(vscode.l10n.t('Open a folder first: Token Relay writes .env into the workspace folder.'));
     const log = this.deps.log;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === path.resolve(file));
+    const doc = vscode.workspace.textDocuments.find(
+      (d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === path.resolve(file),
+    );
     let outcome: EnvWriteOutcome;
     if (doc && doc.isDirty) {
       const before = doc.getText();
@@ -111,8 +119,17 @@ export class EnvWriter {
         if (!ok) throw new Error(vscode.l10n.t('Could not apply the change to the open editor of {0}.', file));
       }
       outcome = {
-        path: file, target: file, created: false, changed, viaEditor: true,
-        warnings: [vscode.l10n.t('{0} has unsaved changes in an editor: the new values were put into that editor; save it to write them to disk.', path.basename(file))],
+        path: file,
+        target: file,
+        created: false,
+        changed,
+        viaEditor: true,
+        warnings: [
+          vscode.l10n.t(
+            '{0} has unsaved changes in an editor: the new values were put into that editor; save it to write them to disk.',
+            path.basename(file),
+          ),
+        ],
       };
       log.info(`updated ${changed.join(', ') || 'nothing'} in the unsaved editor of ${file}`);
     } else {
@@ -151,7 +168,11 @@ export class EnvWriter {
   }
 
   /** Writes the token (and the configured keys) after a reset or manual entry. */
-  async writeToken(profile: OrgProfile, token: string, folder = this.deps.profiles.currentFolder()): Promise<EnvWriteOutcome> {
+  async writeToken(
+    profile: OrgProfile,
+    token: string,
+    folder = this.deps.profiles.currentFolder(),
+  ): Promise<EnvWriteOutcome> {
     const secrets = await this.deps.secrets.getOrgSecrets(profile.id);
     return this.write(profile, this.valuesFor(profile, { ...secrets, token }, folder), folder);
   }
@@ -160,7 +181,11 @@ export class EnvWriter {
    * An OAuth refresh: the new access token (and instance URL) into .env, atomically (a temp file renamed over it:
    * a developer's app reads the old token or the new one, never half a file).
    */
-  async writeFreshToken(profile: OrgProfile, env: Record<string, string>, folder = this.deps.profiles.currentFolder()): Promise<EnvWriteOutcome> {
+  async writeFreshToken(
+    profile: OrgProfile,
+    env: Record<string, string>,
+    folder = this.deps.profiles.currentFolder(),
+  ): Promise<EnvWriteOutcome> {
     const values: Record<string, string> = {};
     for (const k of ['SF_ACCESS_TOKEN', 'SF_INSTANCE_URL']) if (env[k]) values[k] = env[k]!;
     return this.write(profile, values, folder);
@@ -176,7 +201,10 @@ export class EnvWriter {
     const add = vscode.l10n.t('Add to .gitignore');
     const a = await this.deps.ui.message(
       'warn',
-      vscode.l10n.t('{0} holds your Salesforce credentials but git does not ignore it: it could be committed.', path.basename(file)),
+      vscode.l10n.t(
+        '{0} holds your Salesforce credentials but git does not ignore it: it could be committed.',
+        path.basename(file),
+      ),
       add,
     );
     if (a === add) await this.addToGitignore(file);
@@ -226,10 +254,16 @@ export class EnvWriter {
     const sig = `${file}\n${read.text}`;
     if (this.offered.has(sig)) return;
     this.offered.add(sig);
-    this.deps.log.info(`${file} changed outside Token Relay: ${[...diff.map((d) => names[d.kind]), ...(userDiffers ? [names.username] : [])].join(', ')} differ from SecretStorage`);
+    this.deps.log.info(
+      `${file} changed outside Token Relay: ${[...diff.map((d) => names[d.kind]), ...(userDiffers ? [names.username] : [])].join(', ')} differ from SecretStorage`,
+    );
     if (userDiffers) {
       const imp = vscode.l10n.t('Import Org from .env');
-      const a = await this.deps.ui.message('info', vscode.l10n.t('{0} now names another user than the org {1}.', path.basename(file), org.name), imp);
+      const a = await this.deps.ui.message(
+        'info',
+        vscode.l10n.t('{0} now names another user than the org {1}.', path.basename(file), org.name),
+        imp,
+      );
       if (a === imp) await vscode.commands.executeCommand(CommandIds.importOrgFromEnv, file);
       return;
     }
@@ -237,7 +271,12 @@ export class EnvWriter {
     const restore = vscode.l10n.t('Restore .env');
     const a = await this.deps.ui.message(
       'info',
-      vscode.l10n.t('{0} was edited outside Token Relay and its {1} differs from the one stored for {2}. Import it?', path.basename(file), diff.map((d) => names[d.kind]).join(', '), org.name),
+      vscode.l10n.t(
+        '{0} was edited outside Token Relay and its {1} differs from the one stored for {2}. Import it?',
+        path.basename(file),
+        diff.map((d) => names[d.kind]).join(', '),
+        org.name,
+      ),
       importIt,
       restore,
     );
@@ -255,4 +294,3 @@ export class EnvWriter {
     }
   }
 }
-

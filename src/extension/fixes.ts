@@ -10,29 +10,49 @@ import type { Ui } from './ui';
 
 export function fixLabel(fix: FixId): string {
   switch (fix) {
-    case 'reset-token': return vscode.l10n.t('Reset Token');
-    case 'edit-org': return vscode.l10n.t('Edit Org');
-    case 'open-salesforce': return vscode.l10n.t('Open Salesforce');
-    case 'wait': return vscode.l10n.t('Test Again');
-    case 'oauth-settings': return vscode.l10n.t('OAuth Settings');
-    case 'proxy-settings': return vscode.l10n.t('Proxy Settings');
-    case 'retry': return vscode.l10n.t('Test Again');
-    case 'show-log': return vscode.l10n.t('Show Log');
-    case 'switch-to-oauth': return vscode.l10n.t('Switch to OAuth');
+    case 'reset-token':
+      return vscode.l10n.t('Reset Token');
+    case 'edit-org':
+      return vscode.l10n.t('Edit Org');
+    case 'open-salesforce':
+      return vscode.l10n.t('Open Salesforce');
+    case 'wait':
+      return vscode.l10n.t('Test Again');
+    case 'oauth-settings':
+      return vscode.l10n.t('OAuth Settings');
+    case 'proxy-settings':
+      return vscode.l10n.t('Proxy Settings');
+    case 'retry':
+      return vscode.l10n.t('Test Again');
+    case 'show-log':
+      return vscode.l10n.t('Show Log');
+    case 'switch-to-oauth':
+      return vscode.l10n.t('Switch to OAuth');
   }
 }
 
 /** Extra advice per state that the message from testLogin may not carry. */
 export function fixAdvice(h: HealthResult): string | undefined {
   switch (h.status) {
-    case 'locked-out': return vscode.l10n.t('Wait until the lockout ends, or ask your Salesforce admin to unlock the user.');
-    case 'api-disabled': return vscode.l10n.t('Ask your Salesforce admin to enable API access ("API Enabled" permission) for this user.');
+    case 'locked-out':
+      return vscode.l10n.t('Wait until the lockout ends, or ask your Salesforce admin to unlock the user.');
+    case 'api-disabled':
+      return vscode.l10n.t('Ask your Salesforce admin to enable API access ("API Enabled" permission) for this user.');
     case 'org-unavailable':
-    case 'rate-limited': return vscode.l10n.t('Try again later.');
-    case 'password-expired': return vscode.l10n.t('Log in to Salesforce in the browser to set a new password, then update it with Edit Org.');
-    case 'soap-login-disabled': return vscode.l10n.t("Salesforce retires SOAP login() in Summer '27 and new orgs have it off: Switch to OAuth signs in through your External Client App instead.");
-    case 'app-not-approved': return vscode.l10n.t("Check the client id, or ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, permission sets).");
-    default: return undefined;
+    case 'rate-limited':
+      return vscode.l10n.t('Try again later.');
+    case 'password-expired':
+      return vscode.l10n.t('Log in to Salesforce in the browser to set a new password, then update it with Edit Org.');
+    case 'soap-login-disabled':
+      return vscode.l10n.t(
+        "Salesforce retires SOAP login() in Summer '27 and new orgs have it off: Switch to OAuth signs in through your External Client App instead.",
+      );
+    case 'app-not-approved':
+      return vscode.l10n.t(
+        'Check the client id, or ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, permission sets).',
+      );
+    default:
+      return undefined;
   }
 }
 

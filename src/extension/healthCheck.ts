@@ -17,22 +17,34 @@ import { OAuthKeeper, refusedRefreshToken } from './oauthFreshness';
 import { CommandIds, proxySettings } from './settings';
 import { labelFor } from './statusBar';
 
-export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: CheckOptions): Promise<HealthResult | undefined> {
+export async function runHealthCheck(
+  host: CheckHost,
+  org: OrgProfile,
+  opts: CheckOptions,
+): Promise<HealthResult | undefined> {
   const deps = host.deps;
   const { profiles, secrets, statusBar, ui, log } = deps;
   const orgSecrets = await secrets.getOrgSecrets(org.id);
   if (org.mfaForApi) {
     if (!opts.interactive) {
       log.debug(`skipped automatic test of ${org.name}: MFA for API logins needs a code`);
-      if (!host.last.has(org.id)) statusBar.show({ kind: 'unchecked', org, note: vscode.l10n.t('This org uses MFA for API logins: click to test with an authenticator code.') });
+      if (!host.last.has(org.id))
+        statusBar.show({
+          kind: 'unchecked',
+          org,
+          note: vscode.l10n.t('This org uses MFA for API logins: click to test with an authenticator code.'),
+        });
       return undefined;
     }
     const code = await ui.input({
       title: vscode.l10n.t('Test Connection: {0}', org.name),
-      prompt: vscode.l10n.t('This org requires multi-factor authentication for API logins, so there is no security token. Enter the current code from your authenticator app.'),
+      prompt: vscode.l10n.t(
+        'This org requires multi-factor authentication for API logins, so there is no security token. Enter the current code from your authenticator app.',
+      ),
       placeHolder: '123456',
       password: false,
-      validateInput: (v) => (/^\s*\d{6,8}\s*$/.test(v) ? undefined : vscode.l10n.t('Enter the 6-digit code from your authenticator app.')),
+      validateInput: (v) =>
+        /^\s*\d{6,8}\s*$/.test(v) ? undefined : vscode.l10n.t('Enter the 6-digit code from your authenticator app.'),
     });
     if (!code) return undefined;
     orgSecrets.mfaCode = code.trim();
@@ -73,7 +85,8 @@ export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: Che
         let h = await deps.tester(org, fresh, testOpts);
         if (refusedRefreshToken(h)) {
           const again = await secrets.getOrgSecrets(org.id);
-          if (again.refreshToken && again.refreshToken !== fresh.refreshToken) h = await deps.tester(org, again, testOpts);
+          if (again.refreshToken && again.refreshToken !== fresh.refreshToken)
+            h = await deps.tester(org, again, testOpts);
         }
         return h;
       });
@@ -85,8 +98,14 @@ export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: Che
   } catch (err) {
     // testLogin never throws; a broken tester still ends in a state.
     health = {
-      status: 'login-failed', label: 'Login failed', code: null, message: safeErrorMessage(err),
-      organizationId: null, username: org.username, instanceUrl: null, checkedAt: host.now.toISOString(),
+      status: 'login-failed',
+      label: 'Login failed',
+      code: null,
+      message: safeErrorMessage(err),
+      organizationId: null,
+      username: org.username,
+      instanceUrl: null,
+      checkedAt: host.now.toISOString(),
     };
   } finally {
     host.probe?.finished();
@@ -94,7 +113,9 @@ export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: Che
   if (!health.checkedAt) health = { ...health, checkedAt: host.now.toISOString() };
   const previous = host.last.get(org.id);
   host.last.set(org.id, health);
-  log.info(`${org.name}: ${health.status}${health.code ? ` (${health.code})` : ''}${health.latencyMs !== undefined ? ` in ${health.latencyMs} ms` : ''}${health.status !== 'ok' ? `: ${health.message}` : ''}`);
+  log.info(
+    `${org.name}: ${health.status}${health.code ? ` (${health.code})` : ''}${health.latencyMs !== undefined ? ` in ${health.latencyMs} ms` : ''}${health.status !== 'ok' ? `: ${health.message}` : ''}`,
+  );
   if (profiles.active()?.id === org.id) statusBar.show({ kind: 'result', org, health });
   else host.paint(); // the active org changed meanwhile (Switch Org, another folder's editor)
   host.fire({ org, health });
@@ -102,7 +123,10 @@ export async function runHealthCheck(host: CheckHost, org: OrgProfile, opts: Che
   if (health.status !== 'ok') {
     if (opts.interactive || previous?.status !== health.status) void offerFixes(health, org, ui);
   } else if (opts.interactive) {
-    void ui.message('info', vscode.l10n.t('{0}: {1} as {2}.', org.name, labelFor(health), health.username ?? org.username));
+    void ui.message(
+      'info',
+      vscode.l10n.t('{0}: {1} as {2}.', org.name, labelFor(health), health.username ?? org.username),
+    );
   }
   return health;
 }

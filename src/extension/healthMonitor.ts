@@ -129,7 +129,7 @@ export class HealthMonitor extends Disposable implements CheckHost {
         // Another window's OAuth refresh (a new access token) is no reason to test: the keeper reschedules.
         if (!c.external || this.holds > 0 || c.kind === 'accessToken') return;
         const active = deps.profiles.active();
-        if (active && (c.profileId === active.id)) void this.check({ reason: 'secrets changed in another window' });
+        if (active && c.profileId === active.id) void this.check({ reason: 'secrets changed in another window' });
       }),
     );
     this._register(
@@ -184,7 +184,13 @@ export class HealthMonitor extends Disposable implements CheckHost {
     const h = this.last.get(org.id);
     if (h) this.deps.statusBar.show({ kind: 'result', org, health: h });
     else {
-      this.deps.statusBar.show({ kind: 'unchecked', org, note: this.deps.isTrusted() ? undefined : vscode.l10n.t('Restricted Mode: logins are tested only when you ask.') });
+      this.deps.statusBar.show({
+        kind: 'unchecked',
+        org,
+        note: this.deps.isTrusted()
+          ? undefined
+          : vscode.l10n.t('Restricted Mode: logins are tested only when you ask.'),
+      });
       if (testIfNew) void this.check({ reason: 'active org changed' });
     }
   }
@@ -213,7 +219,8 @@ export class HealthMonitor extends Disposable implements CheckHost {
   /** Records a result obtained elsewhere (the reset flow tests the login itself). */
   setResult(org: OrgProfile, health: HealthResult): void {
     this.last.set(org.id, health);
-    if (this.deps.profiles.active()?.id === org.id && !this.running) this.deps.statusBar.show({ kind: 'result', org, health });
+    if (this.deps.profiles.active()?.id === org.id && !this.running)
+      this.deps.statusBar.show({ kind: 'result', org, health });
     this.emitter.fire({ org, health });
   }
 

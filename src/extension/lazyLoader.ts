@@ -33,7 +33,10 @@ export function setSharedModules(modules: Record<string, unknown>): void {
  */
 export function requireBundle<T>(source: string, file: string): T {
   if (!bundled) return module.require(source) as T;
-  if (!shared) throw new Error('Token Relay is damaged: dist/extension.js was built without its shared module table. Reinstall the extension.');
+  if (!shared)
+    throw new Error(
+      'Token Relay is damaged: dist/extension.js was built without its shared module table. Reinstall the extension.',
+    );
   const g = globalThis as Record<symbol, unknown>;
   g[SHARED_MODULES_KEY] = shared;
   try {

@@ -22,11 +22,21 @@ export class ExtensionLog extends Disposable {
       if (this.recent.length > 500) this.recent.splice(0, this.recent.length - 500);
       const ch = this.channel;
       switch (level) {
-        case 'trace': ch.trace(line); break;
-        case 'debug': ch.debug(line); break;
-        case 'info': ch.info(line); break;
-        case 'warn': ch.warn(line); break;
-        case 'error': ch.error(line); break;
+        case 'trace':
+          ch.trace(line);
+          break;
+        case 'debug':
+          ch.debug(line);
+          break;
+        case 'info':
+          ch.info(line);
+          break;
+        case 'warn':
+          ch.warn(line);
+          break;
+        case 'error':
+          ch.error(line);
+          break;
       }
     });
   }

@@ -9,4 +9,7 @@ import type { MailboxConfig } from '../mail';
 
 /** The shared reset flow's own types (type-only imports: nothing loads until the runner is called). */
 export type ResetRunner = (deps: ResetFlowDeps) => Promise<ResetFlowResult>;
-export type MailboxTester = (cfg: MailboxConfig, opts?: { signal?: AbortSignal; log?: Logger }) => Promise<{ ok: true; detail: string }>;
+export type MailboxTester = (
+  cfg: MailboxConfig,
+  opts?: { signal?: AbortSignal; log?: Logger },
+) => Promise<{ ok: true; detail: string }>;

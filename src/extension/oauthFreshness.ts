@@ -123,7 +123,9 @@ export class OAuthKeeper implements FreshnessKeeper {
         this.log.warn(`${org.name}: the refreshed access token was not written to .env: ${safeErrorMessage(e)}`);
       }
     }
-    this.log.info(`${org.name}: access token refreshed${r.secrets?.refreshToken ? ' (the refresh token was rotated)' : ''}`);
+    this.log.info(
+      `${org.name}: access token refreshed${r.secrets?.refreshToken ? ' (the refresh token was rotated)' : ''}`,
+    );
   }
 
   /** Keeps `org`'s token fresh from now on; `issuedAt` when known (else its age is unknown: refreshed at once). */
@@ -139,12 +141,16 @@ export class OAuthKeeper implements FreshnessKeeper {
       refresh: () => this.refreshNow(org.id),
       lifetimeMs: oauthSessionTimeoutMs(),
       onError: (e, retryInMs) =>
-        this.log.warn(`${org.name}: access token refresh failed: ${safeErrorMessage(e)}${retryInMs !== undefined ? `; again in ${Math.round(retryInMs / 1000)} s` : ''}`),
+        this.log.warn(
+          `${org.name}: access token refresh failed: ${safeErrorMessage(e)}${retryInMs !== undefined ? `; again in ${Math.round(retryInMs / 1000)} s` : ''}`,
+        ),
     });
     this.timers.set(org.id, timer);
     const known = this.issued.get(org.id);
     timer.start(known ?? 0);
-    this.log.info(`${org.name}: keeping the OAuth access token fresh (${known === undefined ? 'age unknown: refreshing now' : `next refresh in ${Math.round(((timer.dueAt ?? Date.now()) - Date.now()) / 1000)} s`})`);
+    this.log.info(
+      `${org.name}: keeping the OAuth access token fresh (${known === undefined ? 'age unknown: refreshing now' : `next refresh in ${Math.round(((timer.dueAt ?? Date.now()) - Date.now()) / 1000)} s`})`,
+    );
   }
 
   untrack(orgId: string): void {
@@ -172,7 +178,9 @@ export class OAuthKeeper implements FreshnessKeeper {
       if (refusedRefreshToken(r.health)) {
         const again = await this.host.deps.secrets.getOrgSecrets(orgId);
         if (again.refreshToken && again.refreshToken !== secrets.refreshToken) {
-          this.log.info(`${org.name}: the refresh token was rotated by another window meanwhile: refreshing with the new one`);
+          this.log.info(
+            `${org.name}: the refresh token was rotated by another window meanwhile: refreshing with the new one`,
+          );
           secrets = again;
           r = await this.refreshOnce(org, secrets);
         }
@@ -198,7 +206,11 @@ export class OAuthKeeper implements FreshnessKeeper {
       throw new Error(`${org.name}: ${safeErrorMessage(e)}`, { cause: e });
     }
     if (authMethodOf(profile, secrets) !== 'oauth') throw new Error(`${org.name} does not sign in with OAuth`);
-    return oauthSignIn.refresh!(profile, secrets, { proxy: proxySettings(), fetchLimits: false, log: this.log.child('salesforce') });
+    return oauthSignIn.refresh!(profile, secrets, {
+      proxy: proxySettings(),
+      fetchLimits: false,
+      log: this.log.child('salesforce'),
+    });
   }
 
   dispose(): void {

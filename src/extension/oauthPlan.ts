@@ -5,7 +5,11 @@
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 
 /** The .env values of an org that signs in with OAuth (CONTRACTS "Sign-in methods"); never a password or token. */
-export function oauthEnvValues(profile: OrgProfile, secrets: OrgSecrets, names: { username: string; loginUrl: string }): Record<string, string> {
+export function oauthEnvValues(
+  profile: OrgProfile,
+  secrets: OrgSecrets,
+  names: { username: string; loginUrl: string },
+): Record<string, string> {
   const out: Record<string, string> = { SF_AUTH: 'oauth' };
   if (profile.instanceUrl) out.SF_INSTANCE_URL = profile.instanceUrl;
   if (secrets.accessToken) out.SF_ACCESS_TOKEN = secrets.accessToken;
@@ -16,7 +20,10 @@ export function oauthEnvValues(profile: OrgProfile, secrets: OrgSecrets, names: 
 }
 
 /** The password-login keys present in a .env (`vars` = its parsed values): what a switch offers to remove. */
-export function passwordKeysPresent(vars: Record<string, string> | undefined, names: { password: string; token: string }): string[] {
+export function passwordKeysPresent(
+  vars: Record<string, string> | undefined,
+  names: { password: string; token: string },
+): string[] {
   if (!vars) return [];
   return [names.password, names.token].filter((k) => Object.prototype.hasOwnProperty.call(vars, k));
 }
@@ -50,7 +57,9 @@ export function switchedProfile(
   base: OrgProfile | undefined,
   o: { id: string; loginUrl: string; username: string; instanceUrl: string; clientId: string },
 ): OrgProfile {
-  const out: OrgProfile = base ? { ...base } : { id: o.id, name: o.username, loginUrl: o.loginUrl, username: o.username };
+  const out: OrgProfile = base
+    ? { ...base }
+    : { id: o.id, name: o.username, loginUrl: o.loginUrl, username: o.username };
   out.auth = 'oauth';
   out.instanceUrl = o.instanceUrl;
   out.clientId = o.clientId;

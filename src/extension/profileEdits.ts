@@ -31,16 +31,23 @@ export async function removeProfile(store: ProfileStore, id: string): Promise<vo
   // Unbind it wherever it was active.
   for (const f of vscode.workspace.workspaceFolders ?? []) {
     const info = config(f.uri).inspect<string>(SettingKeys.activeOrg);
-    if (info?.workspaceFolderValue === id) await config(f.uri).update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    if (info?.workspaceFolderValue === id)
+      await config(f.uri).update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.WorkspaceFolder);
   }
   const info = config().inspect<string>(SettingKeys.activeOrg);
-  if (info?.workspaceValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Workspace);
-  if (info?.globalValue === id) await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Global);
+  if (info?.workspaceValue === id)
+    await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Workspace);
+  if (info?.globalValue === id)
+    await config().update(SettingKeys.activeOrg, undefined, vscode.ConfigurationTarget.Global);
   store.log.info(`removed org ${id}`);
 }
 
 /** Makes an org active: for the folder in a multi-root workspace, else for the workspace (or user). */
-export async function setActiveProfile(store: ProfileStore, id: string, folder: vscode.WorkspaceFolder | undefined = store.currentFolder()): Promise<void> {
+export async function setActiveProfile(
+  store: ProfileStore,
+  id: string,
+  folder: vscode.WorkspaceFolder | undefined = store.currentFolder(),
+): Promise<void> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!vscode.workspace.isTrusted) {
     // Restricted Mode: nothing is written into the workspace (.vscode/settings.json included).

@@ -9,7 +9,14 @@ export function validateProfileFields(p: Partial<OrgProfile>): string | undefine
   if (!p.name?.trim()) return 'The org needs a name.';
   if (!p.username?.trim()) return 'The org needs a Salesforce username.';
   try {
-    validateProfile({ ...p, id: p.id ?? '', name: p.name, username: p.username, loginUrl: p.loginUrl ?? '', apiVersion: p.apiVersion || undefined });
+    validateProfile({
+      ...p,
+      id: p.id ?? '',
+      name: p.name,
+      username: p.username,
+      loginUrl: p.loginUrl ?? '',
+      apiVersion: p.apiVersion || undefined,
+    });
   } catch (e) {
     return e instanceof ProfileError ? e.reason : (e as Error).message;
   }

@@ -13,7 +13,7 @@ import { config, SECTION, SettingKeys } from './settings';
 function clean(raw: unknown): OrgProfile | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const r = raw as Record<string, unknown>;
-  const str = (k: string) => (typeof r[k] === 'string' && (r[k] as string).trim() ? (r[k] as string).trim() : undefined);
+  const str = (k: string) => (typeof r[k] === 'string' && r[k].trim() ? r[k].trim() : undefined);
   const id = str('id');
   const username = str('username');
   const loginUrl = str('loginUrl');
@@ -45,7 +45,10 @@ export class ProfileStore extends Disposable {
     super();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.${SettingKeys.orgs}`) || e.affectsConfiguration(`${SECTION}.${SettingKeys.activeOrg}`)) {
+        if (
+          e.affectsConfiguration(`${SECTION}.${SettingKeys.orgs}`) ||
+          e.affectsConfiguration(`${SECTION}.${SettingKeys.activeOrg}`)
+        ) {
           this.emitter.fire();
         }
       }),

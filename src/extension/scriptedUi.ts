@@ -27,7 +27,9 @@ export class ScriptedUi implements Ui {
    * Answers for input boxes, in order (undefined = Escape); a function answers later (e.g. once the browser step
    * is done: the pasted URL of Switch to OAuth), and its answer is validated as a typed one.
    */
-  readonly inputs: Array<string | undefined | ((opts: vscode.InputBoxOptions) => Thenable<string | undefined> | string | undefined)> = [];
+  readonly inputs: Array<
+    string | undefined | ((opts: vscode.InputBoxOptions) => Thenable<string | undefined> | string | undefined)
+  > = [];
   /** Answers for quick picks: a label (or predicate) to choose, in order. */
   readonly picks: Array<string | ((item: vscode.QuickPickItem) => boolean) | undefined> = [];
   /** Answers for messages: matched by a substring of the text; the value is the action to press. */
@@ -35,7 +37,10 @@ export class ScriptedUi implements Ui {
   private cancelSource: vscode.CancellationTokenSource | undefined;
   private readonly messageListeners: Array<(m: RecordedMessage) => void> = [];
 
-  constructor(private readonly opener: Opener, private readonly real: Ui) {}
+  constructor(
+    private readonly opener: Opener,
+    private readonly real: Ui,
+  ) {}
 
   onMessage(listener: (m: RecordedMessage) => void): vscode.Disposable {
     this.messageListeners.push(listener);
@@ -46,7 +51,9 @@ export class ScriptedUi implements Ui {
   }
 
   private record(m: RecordedMessage): string | undefined {
-    const i = this.answers.findIndex((a) => (typeof a.match === 'string' ? m.text.includes(a.match) : a.match.test(m.text)));
+    const i = this.answers.findIndex((a) =>
+      typeof a.match === 'string' ? m.text.includes(a.match) : a.match.test(m.text),
+    );
     if (i >= 0) {
       m.answer = this.answers[i].action;
       this.answers.splice(i, 1);
@@ -87,11 +94,16 @@ export class ScriptedUi implements Ui {
   pick<T extends vscode.QuickPickItem>(items: readonly T[], _opts: vscode.QuickPickOptions): Thenable<T | undefined> {
     const want = this.picks.length ? this.picks.shift() : undefined;
     if (want === undefined) return Promise.resolve(undefined);
-    const found = items.find((it) => (typeof want === 'string' ? it.label === want || it.label.includes(want) : want(it)));
+    const found = items.find((it) =>
+      typeof want === 'string' ? it.label === want || it.label.includes(want) : want(it),
+    );
     return Promise.resolve(found);
   }
 
-  progress<R>(title: string, task: (progress: ProgressReporter, token: vscode.CancellationToken) => Promise<R>): Thenable<R> {
+  progress<R>(
+    title: string,
+    task: (progress: ProgressReporter, token: vscode.CancellationToken) => Promise<R>,
+  ): Thenable<R> {
     this.progressTitles.push(redact(title));
     return this.real.progress(title, (p, token) => {
       const source = new vscode.CancellationTokenSource();
@@ -141,11 +153,25 @@ export class ScriptedUi implements Ui {
 /** A Ui that forwards to whichever implementation is current (lets tests swap it after activation). */
 export class SwitchableUi implements Ui {
   constructor(public current: Ui) {}
-  message(s: Severity, t: string, ...a: string[]) { return this.current.message(s, t, ...a); }
-  confirm(t: string, d: string, ...a: string[]) { return this.current.confirm(t, d, ...a); }
-  input(o: vscode.InputBoxOptions) { return this.current.input(o); }
-  pick<T extends vscode.QuickPickItem>(i: readonly T[], o: vscode.QuickPickOptions) { return this.current.pick(i, o); }
-  progress<R>(t: string, task: (p: ProgressReporter, token: vscode.CancellationToken) => Promise<R>) { return this.current.progress(t, task); }
-  openExternal(url: string) { return this.current.openExternal(url); }
-  copy(text: string) { return this.current.copy(text); }
+  message(s: Severity, t: string, ...a: string[]) {
+    return this.current.message(s, t, ...a);
+  }
+  confirm(t: string, d: string, ...a: string[]) {
+    return this.current.confirm(t, d, ...a);
+  }
+  input(o: vscode.InputBoxOptions) {
+    return this.current.input(o);
+  }
+  pick<T extends vscode.QuickPickItem>(i: readonly T[], o: vscode.QuickPickOptions) {
+    return this.current.pick(i, o);
+  }
+  progress<R>(t: string, task: (p: ProgressReporter, token: vscode.CancellationToken) => Promise<R>) {
+    return this.current.progress(t, task);
+  }
+  openExternal(url: string) {
+    return this.current.openExternal(url);
+  }
+  copy(text: string) {
+    return this.current.copy(text);
+  }
 }

@@ -10,7 +10,13 @@ import type { Logger } from '../core/log';
 import type { OrgSecrets } from '../core/profile';
 import { registerSecret } from '../core/redact';
 import { Disposable } from './lifecycle';
-import { MAILBOX_SECRET_KEY, PROFILE_SECRET_KINDS, profileSecretKey, SECTION, type ProfileSecretKind } from './settings';
+import {
+  MAILBOX_SECRET_KEY,
+  PROFILE_SECRET_KINDS,
+  profileSecretKey,
+  SECTION,
+  type ProfileSecretKind,
+} from './settings';
 
 export interface SecretChange {
   key: string;
@@ -33,7 +39,10 @@ export class SecretStore extends Disposable {
   /** Pending own writes per key (expiry times): their change events are ours, not another window's. */
   private readonly ownWrites = new Map<string, number[]>();
 
-  constructor(private readonly storage: vscode.SecretStorage, private readonly log: Logger) {
+  constructor(
+    private readonly storage: vscode.SecretStorage,
+    private readonly log: Logger,
+  ) {
     super();
     this._register(storage.onDidChange((e) => this.changed(e.key)));
   }
@@ -53,7 +62,8 @@ export class SecretStore extends Disposable {
       const dot = rest.lastIndexOf('.');
       change = { key, profileId: rest.slice(0, dot), kind: rest.slice(dot + 1) as ProfileSecretKind, external };
     }
-    if (external) this.log.info(`secret ${change.kind ?? '?'} of ${change.profileId ?? 'the mailbox'} changed outside this window`);
+    if (external)
+      this.log.info(`secret ${change.kind ?? '?'} of ${change.profileId ?? 'the mailbox'} changed outside this window`);
     this.emitter.fire(change);
   }
 
@@ -81,7 +91,9 @@ export class SecretStore extends Disposable {
   }
 
   async getOrgSecrets(profileId: string): Promise<OrgSecrets> {
-    const [password, token, clientSecret, refreshToken, accessToken] = await Promise.all(KINDS.map((k) => this.read(profileSecretKey(profileId, k))));
+    const [password, token, clientSecret, refreshToken, accessToken] = await Promise.all(
+      KINDS.map((k) => this.read(profileSecretKey(profileId, k))),
+    );
     const out: OrgSecrets = {};
     if (password) out.password = password;
     if (token) out.token = token;

@@ -71,7 +71,13 @@ export const LOG_CHANNEL_NAME = 'Token Relay';
  * `accessToken` belong to orgs that sign in with OAuth (SF_AUTH=oauth).
  */
 export type ProfileSecretKind = 'password' | 'token' | 'clientSecret' | 'refreshToken' | 'accessToken';
-export const PROFILE_SECRET_KINDS: readonly ProfileSecretKind[] = ['password', 'token', 'clientSecret', 'refreshToken', 'accessToken'];
+export const PROFILE_SECRET_KINDS: readonly ProfileSecretKind[] = [
+  'password',
+  'token',
+  'clientSecret',
+  'refreshToken',
+  'accessToken',
+];
 export function profileSecretKey(profileId: string, kind: ProfileSecretKind): string {
   return `${SECTION}.${profileId}.${kind}`;
 }
@@ -125,7 +131,10 @@ export function resetRequireDkim(): boolean {
 function userList(key: string, check: RegExp): string[] | undefined {
   const v = config().inspect<unknown>(key)?.globalValue;
   if (typeof v !== 'string') return undefined;
-  const items = v.split(',').map((x) => x.trim()).filter((x) => x && x.length <= 253 && check.test(x));
+  const items = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x && x.length <= 253 && check.test(x));
   return items.length ? items : undefined;
 }
 

@@ -9,5 +9,7 @@ import type { Services } from './services';
 import { IMPORT_OFFERED_STATE_KEY } from './settings';
 
 export function shouldOfferImport(s: Pick<Services, 'profiles' | 'context' | 'isTrusted'>): boolean {
-  return s.isTrusted() && s.profiles.list().length === 0 && !s.context.workspaceState.get<boolean>(IMPORT_OFFERED_STATE_KEY);
+  return (
+    s.isTrusted() && s.profiles.list().length === 0 && !s.context.workspaceState.get<boolean>(IMPORT_OFFERED_STATE_KEY)
+  );
 }

@@ -15,7 +15,16 @@ export type StatusView =
   | { kind: 'checking'; org: OrgProfile; last?: HealthResult }
   | { kind: 'result'; org: OrgProfile; health: HealthResult };
 
-const LINK_COMMANDS = [CommandIds.testConnection, CommandIds.resetToken, CommandIds.switchOrg, CommandIds.showLog, CommandIds.addOrg, CommandIds.importOrgFromEnv, CommandIds.switchToOAuth, CommandIds.signOut];
+const LINK_COMMANDS = [
+  CommandIds.testConnection,
+  CommandIds.resetToken,
+  CommandIds.switchOrg,
+  CommandIds.showLog,
+  CommandIds.addOrg,
+  CommandIds.importOrgFromEnv,
+  CommandIds.switchToOAuth,
+  CommandIds.signOut,
+];
 
 export class HealthStatusBar extends Disposable {
   readonly item: vscode.StatusBarItem;
@@ -51,11 +60,15 @@ export class HealthStatusBar extends Disposable {
       case 'no-org':
         item.text = `$(plug) ${vscode.l10n.t('Set up Salesforce org')}`;
         item.command = { command: CommandIds.addOrg, title: vscode.l10n.t('Add Org') };
-        item.accessibilityInformation = { label: vscode.l10n.t('Salesforce Connection: no org set up. Click to add one.') };
+        item.accessibilityInformation = {
+          label: vscode.l10n.t('Salesforce Connection: no org set up. Click to add one.'),
+        };
         break;
       case 'unchecked':
         item.text = `$(circle-outline) ${vscode.l10n.t('Not checked')} · ${v.org.name}`;
-        item.accessibilityInformation = { label: vscode.l10n.t('Salesforce Connection {0}: not checked yet. Click to test.', v.org.name) };
+        item.accessibilityInformation = {
+          label: vscode.l10n.t('Salesforce Connection {0}: not checked yet. Click to test.', v.org.name),
+        };
         break;
       case 'checking':
         item.text = `$(sync~spin) ${vscode.l10n.t('Checking…')} · ${v.org.name}`;
@@ -67,7 +80,9 @@ export class HealthStatusBar extends Disposable {
         item.text = `$(${st.icon}) ${label} · ${v.org.name}`;
         if (v.health.status !== 'ok') {
           const warnOnly = v.health.status === 'rate-limited' || v.health.status === 'org-unavailable';
-          item.backgroundColor = new vscode.ThemeColor(warnOnly ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
+          item.backgroundColor = new vscode.ThemeColor(
+            warnOnly ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground',
+          );
         }
         item.accessibilityInformation = { label: vscode.l10n.t('Salesforce Connection {0}: {1}', v.org.name, label) };
         break;
@@ -84,7 +99,9 @@ export class HealthStatusBar extends Disposable {
     md.appendMarkdown(`**${vscode.l10n.t('Salesforce Connection')}**\n\n`);
     if (v.kind === 'no-org') {
       md.appendText(vscode.l10n.t('No org is set up yet.'));
-      md.appendMarkdown(`\n\n[${vscode.l10n.t('Add Org')}](command:${CommandIds.addOrg}) · [${vscode.l10n.t('Import Org from .env')}](command:${CommandIds.importOrgFromEnv})`);
+      md.appendMarkdown(
+        `\n\n[${vscode.l10n.t('Add Org')}](command:${CommandIds.addOrg}) · [${vscode.l10n.t('Import Org from .env')}](command:${CommandIds.importOrgFromEnv})`,
+      );
       return md;
     }
     const h = v.kind === 'result' ? v.health : v.kind === 'checking' ? v.last : undefined;
@@ -94,7 +111,12 @@ export class HealthStatusBar extends Disposable {
       md.appendText(value);
       md.appendMarkdown('  \n');
     };
-    const state = v.kind === 'checking' ? vscode.l10n.t('Checking…') : v.kind === 'unchecked' ? vscode.l10n.t('Not checked') : labelFor(v.health);
+    const state =
+      v.kind === 'checking'
+        ? vscode.l10n.t('Checking…')
+        : v.kind === 'unchecked'
+          ? vscode.l10n.t('Not checked')
+          : labelFor(v.health);
     row(vscode.l10n.t('Status'), state);
     row(vscode.l10n.t('Org'), h?.orgName ? `${v.org.name} (${h.orgName})` : v.org.name);
     row(vscode.l10n.t('User'), h?.username ?? v.org.username);
@@ -108,9 +130,13 @@ export class HealthStatusBar extends Disposable {
       );
     }
     if (h?.apiRequestsRemaining !== undefined && h?.apiRequestsRemaining !== null) {
-      row(vscode.l10n.t('API requests remaining'), h.apiRequestsMax ? `${h.apiRequestsRemaining} / ${h.apiRequestsMax}` : String(h.apiRequestsRemaining));
+      row(
+        vscode.l10n.t('API requests remaining'),
+        h.apiRequestsMax ? `${h.apiRequestsRemaining} / ${h.apiRequestsMax}` : String(h.apiRequestsRemaining),
+      );
     }
-    if (v.kind === 'result' && v.health.status !== 'ok' && v.health.message) row(vscode.l10n.t('Problem'), v.health.message);
+    if (v.kind === 'result' && v.health.status !== 'ok' && v.health.message)
+      row(vscode.l10n.t('Problem'), v.health.message);
     if (v.kind === 'unchecked' && v.note) row(vscode.l10n.t('Note'), v.note);
     md.appendMarkdown(
       `\n[$(refresh) ${vscode.l10n.t('Re-test')}](command:${CommandIds.testConnection}) · ` +

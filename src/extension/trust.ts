@@ -21,7 +21,10 @@ export async function explainRestricted(ui: Ui, action: string): Promise<void> {
   const manage = vscode.l10n.t('Manage Workspace Trust');
   const a = await ui.message(
     'warn',
-    vscode.l10n.t('Token Relay does not {0} in Restricted Mode: this workspace is not trusted. Trust the workspace to allow it.', action),
+    vscode.l10n.t(
+      'Token Relay does not {0} in Restricted Mode: this workspace is not trusted. Trust the workspace to allow it.',
+      action,
+    ),
     manage,
   );
   if (a === manage) await vscode.commands.executeCommand('workbench.trust.manage');

@@ -32,7 +32,11 @@ export interface Ui {
 export class Opener {
   readonly opened: string[] = [];
   private readonly listeners: Array<(url: string) => void> = [];
-  constructor(private readonly mode: 'browser' | 'record' = process.env.TOKEN_RELAY_TEST_OPENER === 'record' ? 'record' : 'browser') {}
+  constructor(
+    private readonly mode: 'browser' | 'record' = process.env.TOKEN_RELAY_TEST_OPENER === 'record'
+      ? 'record'
+      : 'browser',
+  ) {}
 
   onOpen(listener: (url: string) => void): vscode.Disposable {
     this.listeners.push(listener);
@@ -72,7 +76,10 @@ export class VsCodeUi implements Ui {
     return vscode.window.showQuickPick(items, { ignoreFocusOut: true, ...opts });
   }
 
-  progress<R>(title: string, task: (progress: ProgressReporter, token: vscode.CancellationToken) => Promise<R>): Thenable<R> {
+  progress<R>(
+    title: string,
+    task: (progress: ProgressReporter, token: vscode.CancellationToken) => Promise<R>,
+  ): Thenable<R> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: redact(title), cancellable: true },
       (p, token) => task({ report: (message) => p.report({ message: redact(message) }) }, token),

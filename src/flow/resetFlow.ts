@@ -22,12 +22,15 @@
 import type { EnvWriteResult } from '../core/envContent';
 import type { HealthResult } from '../core/health';
 import { profileLoginUrl, type OrgProfile, type OrgSecrets } from '../core/profile';
-import { Logger, nullLogger } from '../core/log';
+import type { Logger } from '../core/log';
+import { nullLogger } from '../core/log';
 import { safeErrorMessage, registerSecret } from '../core/redact';
 import { resetPageUrlOf } from '../core/resetUrl';
 import { acquireResetLock, ResetInProgressError } from './resetLock';
-import { testLogin, LoginOptions } from '../salesforce/login';
-import { MailboxConfig, TokenFound, WatchOptions, WatchStatus, watchAbortError, watchTokens } from '../mail';
+import type { LoginOptions } from '../salesforce/login';
+import { testLogin } from '../salesforce/login';
+import type { MailboxConfig, TokenFound, WatchOptions, WatchStatus } from '../mail';
+import { watchAbortError, watchTokens } from '../mail';
 import { withTimeout } from '../core/async';
 
 export interface ResetFlowDeps {
@@ -51,7 +54,19 @@ export interface ResetFlowDeps {
   /** Extra options for testLogin (proxy, ca, timeoutMs…). */
   login?: Omit<LoginOptions, 'signal' | 'retryInvalidLogin' | 'log'>;
   /** Extra watcher options (tests: reconnect timing, folderPollMs…). */
-  watch?: Partial<Pick<WatchOptions, 'requireDkim' | 'trustForwarded' | 'authservId' | 'forwardedFrom' | 'folderPollMs' | 'reconnect' | 'skewMs' | 'newOnly'>>;
+  watch?: Partial<
+    Pick<
+      WatchOptions,
+      | 'requireDkim'
+      | 'trustForwarded'
+      | 'authservId'
+      | 'forwardedFrom'
+      | 'folderPollMs'
+      | 'reconnect'
+      | 'skewMs'
+      | 'newOnly'
+    >
+  >;
 }
 
 export interface ResetFlowResult {
@@ -120,7 +135,10 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
   if (deps.signal?.aborted) ac.abort(deps.signal.reason);
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const timeoutMs = deps.timeoutMs && deps.timeoutMs > 0 ? deps.timeoutMs : DEFAULT_RESET_TIMEOUT_MS;
-  const timer = setTimeout(() => ac.abort(new DOMException(`no token mail within ${Math.round(timeoutMs / 1000)} s`, 'TimeoutError')), Math.min(timeoutMs, 2 ** 31 - 1));
+  const timer = setTimeout(
+    () => ac.abort(new DOMException(`no token mail within ${Math.round(timeoutMs / 1000)} s`, 'TimeoutError')),
+    Math.min(timeoutMs, 2 ** 31 - 1),
+  );
 
   // The newest token mail so far, and whoever waits for a newer one.
   let current: TokenFound | undefined;
@@ -144,7 +162,10 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
         const replaced = current;
         current = t;
         tokensSeen++;
-        if (replaced) log.info(`a newer token mail arrived (${t.folder}, sent ${t.sentAt?.toISOString() ?? 'at an unknown time'}): it replaces the earlier token`);
+        if (replaced)
+          log.info(
+            `a newer token mail arrived (${t.folder}, sent ${t.sentAt?.toISOString() ?? 'at an unknown time'}): it replaces the earlier token`,
+          );
         login?.abort(new DOMException('a newer token mail arrived', 'AbortError'));
         onNewToken();
       },
@@ -170,7 +191,12 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
     try {
       await deps.open(url);
     } catch (e) {
-      throw new ResetFlowError('open', `Could not open the browser (${safeErrorMessage(e)}). Open this page yourself: ${url}`, undefined, e);
+      throw new ResetFlowError(
+        'open',
+        `Could not open the browser (${safeErrorMessage(e)}). Open this page yourself: ${url}`,
+        undefined,
+        e,
+      );
     }
     status('Click "Reset Security Token" in the browser; waiting for the mail…');
 
@@ -213,14 +239,24 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
       try {
         await deps.storeToken(token.token);
       } catch (e) {
-        throw new ResetFlowError('store', `The new token arrived but could not be stored: ${safeErrorMessage(e)}`, token, e);
+        throw new ResetFlowError(
+          'store',
+          `The new token arrived but could not be stored: ${safeErrorMessage(e)}`,
+          token,
+          e,
+        );
       }
       let env: EnvWriteResult | undefined;
       status('Writing .env…');
       try {
         env = await deps.writeEnv(token.token);
       } catch (e) {
-        throw new ResetFlowError('env', `The new token arrived but .env could not be written: ${safeErrorMessage(e)}`, token, e);
+        throw new ResetFlowError(
+          'env',
+          `The new token arrived but .env could not be written: ${safeErrorMessage(e)}`,
+          token,
+          e,
+        );
       }
       status('Testing the login with the new token…');
       const attempt = new AbortController();
@@ -230,12 +266,16 @@ export async function runResetFlow(deps: ResetFlowDeps): Promise<ResetFlowResult
       else ac.signal.addEventListener('abort', onWindowEnd, { once: true });
       let health: HealthResult;
       try {
-        health = await testLogin(deps.profile, { ...deps.secrets, token: token.token }, {
-          ...deps.login,
-          signal: attempt.signal,
-          retryInvalidLogin: deps.retryInvalidLogin ?? { attempts: 6, delayMs: 2000 },
-          log: deps.log,
-        });
+        health = await testLogin(
+          deps.profile,
+          { ...deps.secrets, token: token.token },
+          {
+            ...deps.login,
+            signal: attempt.signal,
+            retryInvalidLogin: deps.retryInvalidLogin ?? { attempts: 6, delayMs: 2000 },
+            log: deps.log,
+          },
+        );
       } finally {
         ac.signal.removeEventListener('abort', onWindowEnd);
         login = undefined;

@@ -48,7 +48,11 @@ export function lockPath(loginUrl: string, username: string, dir = lockDir()): s
  * Takes the lock or throws ResetInProgressError (LockDirError when the lock folder is not safe); returns the
  * release function (idempotent).
  */
-export function acquireResetLock(loginUrl: string, username: string, opts: { dir?: string; now?: () => Date } = {}): () => void {
+export function acquireResetLock(
+  loginUrl: string,
+  username: string,
+  opts: { dir?: string; now?: () => Date } = {},
+): () => void {
   const dir = ensurePrivateDir(opts.dir ?? lockDir());
   const r = tryLock(lockPath(loginUrl, username, dir), { staleMs: STALE_MS, now: opts.now });
   if (r.release) return r.release;

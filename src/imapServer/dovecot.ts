@@ -10,7 +10,22 @@
  * watcher could guess, so tests prove junk is found by flag) and an "Archive" folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, chownSync, utimesSync, openSync, closeSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+  chownSync,
+  utimesSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -47,7 +62,9 @@ export function dovecotPath(): string | undefined {
 export function dovecotMissing(master = DOVECOT_BIN, imapBins = DOVECOT_IMAP_BINS): string {
   if (!existsSync(master)) return `Dovecot not found (${master}; apt-get install dovecot-imapd)`;
   const missing = imapBins.filter((f) => !existsSync(f));
-  return missing.length ? `Dovecot found, but not its IMAP server (${missing.join(', ')}; apt-get install dovecot-imapd)` : '';
+  return missing.length
+    ? `Dovecot found, but not its IMAP server (${missing.join(', ')}; apt-get install dovecot-imapd)`
+    : '';
 }
 
 /** A free loopback TCP port (bind to 0, read, close). */
@@ -68,10 +85,27 @@ export async function freePort(): Promise<number> {
 export function makeSelfSignedCert(dir: string): { certPath: string; keyPath: string } {
   const certPath = path.join(dir, 'cert.pem');
   const keyPath = path.join(dir, 'key.pem');
-  const r = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyPath, '-out', certPath,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   if (r.status !== 0) throw new Error(`openssl failed to make a test certificate: ${r.stderr?.toString().trim()}`);
   return { certPath, keyPath };
 }
@@ -145,7 +179,10 @@ export class Dovecot {
   imapsPort = 0;
   private masterPid: number | undefined;
 
-  private constructor(dir: string, private readonly opts: DovecotOptions) {
+  private constructor(
+    dir: string,
+    private readonly opts: DovecotOptions,
+  ) {
     this.dir = dir;
     this.conf = path.join(dir, 'dovecot.conf');
     this.usersDir = path.join(dir, 'users');
@@ -254,14 +291,18 @@ service imap-login {
       await Promise.all([waitForPort(this.port, 10_000), waitForPort(this.imapsPort, 10_000)]);
     } catch (e) {
       const log = this.tailLog();
-      throw new Error(`${(e as Error).message}${exited !== undefined ? ` (dovecot exited ${exited})` : ''}\n${log}`, { cause: e });
+      throw new Error(`${(e as Error).message}${exited !== undefined ? ` (dovecot exited ${exited})` : ''}\n${log}`, {
+        cause: e,
+      });
     }
   }
 
   tailLog(lines = 20): string {
     try {
       const a = readFileSync(path.join(this.dir, 'dovecot.log'), 'utf8').split('\n');
-      const b = existsSync(path.join(this.dir, 'stdio.log')) ? readFileSync(path.join(this.dir, 'stdio.log'), 'utf8').split('\n') : [];
+      const b = existsSync(path.join(this.dir, 'stdio.log'))
+        ? readFileSync(path.join(this.dir, 'stdio.log'), 'utf8').split('\n')
+        : [];
       return [...a, ...b].filter(Boolean).slice(-lines).join('\n');
     } catch {
       return '';
@@ -274,21 +315,34 @@ service imap-login {
 
   /** Adds a user (passwd-file is re-read on every login), with per-user mail settings (userdb extra fields). */
   addUser(user: string, pass: string, opts: AddUserOptions = {}): void {
-    if (/[:\n/]/.test(user) || /[:\n]/.test(pass) || user !== user.toLowerCase()) throw new Error('test users must be lower-case without ":" or "/"; passwords without ":" or newlines');
+    if (/[:\n/]/.test(user) || /[:\n]/.test(pass) || user !== user.toLowerCase())
+      throw new Error('test users must be lower-case without ":" or "/"; passwords without ":" or newlines');
     const extra = Object.entries({ ...opts.settings, ...(opts.mailLocation ? { mail: opts.mailLocation } : {}) });
-    if (extra.some(([k, v]) => !/^[a-z0-9_]+$/.test(k) || /[\s:]/.test(v.replace(/^(\w+):/, '')))) throw new Error('per-user settings: plain names, values without blanks (and no ":" after a mail location\'s format)');
+    if (extra.some(([k, v]) => !/^[a-z0-9_]+$/.test(k) || /[\s:]/.test(v.replace(/^(\w+):/, ''))))
+      throw new Error(
+        'per-user settings: plain names, values without blanks (and no ":" after a mail location\'s format)',
+      );
     const home = this.userHome(user);
     mkdirSync(home, { recursive: true, mode: 0o755 });
     chownSync(home, MAIL_UID, MAIL_UID);
     const fields = extra.length ? `::${extra.map(([k, v]) => `userdb_${k}=${v}`).join(' ')}` : '';
-    writeFileSync(path.join(this.usersDir, user), `${user}:{PLAIN}${pass}:${MAIL_UID}:${MAIL_UID}::${home}${fields}\n`, { mode: 0o644 });
+    writeFileSync(
+      path.join(this.usersDir, user),
+      `${user}:{PLAIN}${pass}:${MAIL_UID}:${MAIL_UID}::${home}${fields}\n`,
+      { mode: 0o644 },
+    );
   }
 
   /** Runs `doveadm -c <this config> ARGS` (e.g. `backup -R -u USER maildir:PATH` to copy a mailbox into another format). */
   doveadm(args: string[], timeoutMs = 120_000): string {
-    const r = spawnSync('doveadm', ['-c', this.conf, ...args], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync('doveadm', ['-c', this.conf, ...args], {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (r.error) throw new Error(`doveadm ${args[0]}: ${r.error.message}`);
-    if (r.status !== 0) throw new Error(`doveadm ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
+    if (r.status !== 0)
+      throw new Error(`doveadm ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
     return r.stdout;
   }
 
@@ -352,10 +406,22 @@ service imap-login {
    * Writes `count` messages straight into the user's INBOX maildir (cur/, flagged seen), with file mtimes
    * as INTERNALDATE. 50,000 messages take a few seconds; Dovecot indexes them on the next SELECT.
    */
-  fillMaildir(user: string, count: number, makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date }, folder = 'INBOX'): void {
+  fillMaildir(
+    user: string,
+    count: number,
+    makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date },
+    folder = 'INBOX',
+  ): void {
     const base = path.join(this.userHome(user), 'Maildir');
     const box = folder === 'INBOX' ? base : path.join(base, '.' + folder.replace(/\//g, '.'));
-    for (const dirPath of [this.userHome(user), base, box, path.join(box, 'cur'), path.join(box, 'new'), path.join(box, 'tmp')]) {
+    for (const dirPath of [
+      this.userHome(user),
+      base,
+      box,
+      path.join(box, 'cur'),
+      path.join(box, 'new'),
+      path.join(box, 'tmp'),
+    ]) {
       if (!existsSync(dirPath)) {
         mkdirSync(dirPath, { mode: 0o700 });
         chownSync(dirPath, MAIL_UID, MAIL_UID);

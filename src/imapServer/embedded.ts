@@ -21,7 +21,12 @@ interface HoodiecrowConnection {
   inputHandler?: ((str: string) => void) | false;
   _notificationCallback: (...a: unknown[]) => void;
 }
-type CommandHandler = (conn: HoodiecrowConnection, parsed: { attributes?: Array<{ value?: unknown }> }, data: unknown, cb: () => void) => void;
+type CommandHandler = (
+  conn: HoodiecrowConnection,
+  parsed: { attributes?: Array<{ value?: unknown }> },
+  data: unknown,
+  cb: () => void,
+) => void;
 
 interface HoodiecrowServer {
   server: net.Server;
@@ -33,14 +38,21 @@ interface HoodiecrowServer {
   listen(port: number, host: string, cb: () => void): void;
   close(cb?: () => void): void;
   getMailbox(path: string): unknown;
-  appendMessage(mailbox: unknown, flags: string[], internaldate: Date | string | undefined, raw: string): { message: { uid: number } };
+  appendMessage(
+    mailbox: unknown,
+    flags: string[],
+    internaldate: Date | string | undefined,
+    raw: string,
+  ): { message: { uid: number } };
   capabilities: Record<string, unknown>;
 }
 
 export const EMBEDDED_JUNK_FOLDER = 'Bulk Mail';
 export const EMBEDDED_ARCHIVE_FOLDER = 'Archive';
 
-export interface EmbeddedOptions { noIdle?: boolean }
+export interface EmbeddedOptions {
+  noIdle?: boolean;
+}
 
 export class EmbeddedImap {
   readonly dir: string;
@@ -70,7 +82,17 @@ export class EmbeddedImap {
   private readonly perUser = new Map<string, HoodiecrowServer>();
 
   private makeServer(): HoodiecrowServer {
-    const plugins = ['ID', 'STARTTLS', 'SASL-IR', 'AUTH-PLAIN', 'NAMESPACE', 'ENABLE', 'UNSELECT', 'SPECIAL-USE', 'XOAUTH2'];
+    const plugins = [
+      'ID',
+      'STARTTLS',
+      'SASL-IR',
+      'AUTH-PLAIN',
+      'NAMESPACE',
+      'ENABLE',
+      'UNSELECT',
+      'SPECIAL-USE',
+      'XOAUTH2',
+    ];
     if (!this.opts.noIdle) plugins.push('IDLE');
     return hoodiecrow({
       plugins,
@@ -154,23 +176,29 @@ export class EmbeddedImap {
     await new Promise<void>((resolve) => this.hc.listen(port, '127.0.0.1', resolve));
     this.port = (this.hc.server.address() as net.AddressInfo).port;
     const plainPort = this.port;
-    this.tlsFront = tls.createServer({ key: readFileSync(this.keyPath), cert: readFileSync(this.certPath) }, (clear) => {
-      const back = net.connect({ host: '127.0.0.1', port: plainPort });
-      this.sockets.add(clear);
-      clear.on('close', () => this.sockets.delete(clear));
-      clear.pipe(back).pipe(clear);
-      clear.on('error', () => back.destroy());
-      back.on('error', () => clear.destroy());
-      back.on('close', () => clear.destroy());
-      clear.on('close', () => back.destroy());
-    });
+    this.tlsFront = tls.createServer(
+      { key: readFileSync(this.keyPath), cert: readFileSync(this.certPath) },
+      (clear) => {
+        const back = net.connect({ host: '127.0.0.1', port: plainPort });
+        this.sockets.add(clear);
+        clear.on('close', () => this.sockets.delete(clear));
+        clear.pipe(back).pipe(clear);
+        clear.on('error', () => back.destroy());
+        back.on('error', () => clear.destroy());
+        back.on('close', () => clear.destroy());
+        clear.on('close', () => back.destroy());
+      },
+    );
     await new Promise<void>((resolve) => this.tlsFront.listen(imapsPort, '127.0.0.1', () => resolve()));
     this.imapsPort = (this.tlsFront.address() as net.AddressInfo).port;
   }
 
   addUser(user: string, pass: string, accessToken?: string): void {
     this.users[user] = pass;
-    this.hc.users[user] = { password: pass, ...(accessToken ? { xoauth2: { accessToken, sessionTimeout: 3600_000 } } : {}) };
+    this.hc.users[user] = {
+      password: pass,
+      ...(accessToken ? { xoauth2: { accessToken, sessionTimeout: 3600_000 } } : {}),
+    };
     if (!this.perUser.has(user)) this.perUser.set(user, this.makeServer());
   }
 
@@ -213,7 +241,12 @@ export class EmbeddedImap {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  fillMaildir(user: string, count: number, makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date }, folder = 'INBOX'): void {
+  fillMaildir(
+    user: string,
+    count: number,
+    makeMessage: (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date },
+    folder = 'INBOX',
+  ): void {
     for (let i = 0; i < count; i++) {
       const m = makeMessage(i);
       if (typeof m === 'string' || Buffer.isBuffer(m)) this.append(user, m, folder, undefined, ['\\Seen']);

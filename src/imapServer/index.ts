@@ -19,7 +19,15 @@
  */
 import { ImapFlow } from 'imapflow';
 import { existsSync, readFileSync } from 'node:fs';
-import { Dovecot, DOVECOT_BIN, dovecotMissing, dovecotPath, JUNK_FOLDER, ARCHIVE_FOLDER, type AddUserOptions } from './dovecot';
+import {
+  Dovecot,
+  DOVECOT_BIN,
+  dovecotMissing,
+  dovecotPath,
+  JUNK_FOLDER,
+  ARCHIVE_FOLDER,
+  type AddUserOptions,
+} from './dovecot';
 import { EmbeddedImap } from './embedded';
 
 export interface AppendOptions {
@@ -109,11 +117,18 @@ export async function startImapServer(opts: StartImapOptions = {}): Promise<Imap
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   const haveDovecot = !!dovecotPath() && isRoot;
   if (prefer === 'dovecot' || (prefer === 'auto' && haveDovecot)) {
-    if (!haveDovecot) throw new Error(isRoot ? `Dovecot is required here: ${dovecotMissing()}` : 'the Dovecot test harness needs root (it starts Dovecot\'s master process)');
+    if (!haveDovecot)
+      throw new Error(
+        isRoot
+          ? `Dovecot is required here: ${dovecotMissing()}`
+          : "the Dovecot test harness needs root (it starts Dovecot's master process)",
+      );
     return startDovecotServer(opts);
   }
   if (process.env.CI === 'true' && prefer === 'auto') {
-    throw new Error(`CI=true: the integration tests need a real Dovecot: ${dovecotMissing() || 'the harness needs root'}`);
+    throw new Error(
+      `CI=true: the integration tests need a real Dovecot: ${dovecotMissing() || 'the harness needs root'}`,
+    );
   }
   if (!opts.quiet && !warned && opts.prefer !== 'embedded') {
     warned = true;
@@ -135,11 +150,33 @@ export async function startImapServer(opts: StartImapOptions = {}): Promise<Imap
   return startEmbeddedServer(opts);
 }
 
-async function appendOverImap(host: string, port: number, ca: string, user: string, pass: string, raw: string | Buffer, o: AppendOptions): Promise<number | undefined> {
-  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: true, tls: { ca, servername: 'localhost' }, auth: { user, pass }, logger: false, disableAutoIdle: true });
+async function appendOverImap(
+  host: string,
+  port: number,
+  ca: string,
+  user: string,
+  pass: string,
+  raw: string | Buffer,
+  o: AppendOptions,
+): Promise<number | undefined> {
+  const client = new ImapFlow({
+    host,
+    port,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { ca, servername: 'localhost' },
+    auth: { user, pass },
+    logger: false,
+    disableAutoIdle: true,
+  });
   try {
     await client.connect();
-    const res = await client.append(o.folder ?? 'INBOX', typeof raw === 'string' ? raw.replace(/\r?\n/g, '\r\n') : raw, o.flags ?? [], o.internalDate ?? new Date());
+    const res = await client.append(
+      o.folder ?? 'INBOX',
+      typeof raw === 'string' ? raw.replace(/\r?\n/g, '\r\n') : raw,
+      o.flags ?? [],
+      o.internalDate ?? new Date(),
+    );
     return res ? res.uid : undefined;
   } finally {
     await client.logout().catch(() => client.close());
@@ -187,7 +224,15 @@ async function startDovecotServer(opts: StartImapOptions): Promise<ImapServer> {
       d.fillMaildir(user, count, makeMessage, folder);
     },
     mailboxConfig(user, pass, over = {}) {
-      return { host: '127.0.0.1', port: d.port, security: 'starttls', user, password: pass, insecureTls: true, ...over };
+      return {
+        host: '127.0.0.1',
+        port: d.port,
+        security: 'starttls',
+        user,
+        password: pass,
+        insecureTls: true,
+        ...over,
+      };
     },
     logTail: () => d.tailLog(),
     async doveadm(args) {
@@ -216,7 +261,8 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
     junkFolder: 'Bulk Mail',
     archiveFolder: 'Archive',
     async addUser(user, pass, o) {
-      if (o?.mailLocation || (o?.settings && Object.keys(o.settings).length)) throw new Error('the embedded IMAP server has no mail formats or settings (Dovecot only)');
+      if (o?.mailLocation || (o?.settings && Object.keys(o.settings).length))
+        throw new Error('the embedded IMAP server has no mail formats or settings (Dovecot only)');
       e.addUser(user, pass);
     },
     async append(user, raw, o = {}) {
@@ -236,7 +282,15 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
       e.fillMaildir(user, count, makeMessage, folder);
     },
     mailboxConfig(user, pass, over = {}) {
-      return { host: '127.0.0.1', port: e.port, security: 'starttls', user, password: pass, insecureTls: true, ...over };
+      return {
+        host: '127.0.0.1',
+        port: e.port,
+        security: 'starttls',
+        user,
+        password: pass,
+        insecureTls: true,
+        ...over,
+      };
     },
     logTail: () => '',
   };

@@ -37,7 +37,10 @@ function readOwner(file: string): { owner?: LockOwner; raw?: string } {
   try {
     const o = JSON.parse(raw) as { pid?: unknown; startedAt?: unknown; host?: unknown };
     if (typeof o.pid === 'number' && typeof o.startedAt === 'string') {
-      return { raw, owner: { pid: o.pid, startedAt: o.startedAt, ...(typeof o.host === 'string' ? { host: o.host } : {}) } };
+      return {
+        raw,
+        owner: { pid: o.pid, startedAt: o.startedAt, ...(typeof o.host === 'string' ? { host: o.host } : {}) },
+      };
     }
   } catch {
     /* half-written or foreign: stale */
@@ -62,7 +65,12 @@ function hostName(): string {
 }
 
 function ownerText(now: () => Date): string {
-  return JSON.stringify({ pid: process.pid, startedAt: now().toISOString(), host: hostName(), nonce: randomBytes(8).toString('hex') });
+  return JSON.stringify({
+    pid: process.pid,
+    startedAt: now().toISOString(),
+    host: hostName(),
+    nonce: randomBytes(8).toString('hex'),
+  });
 }
 
 /** Creates the lock file with `mine` (O_EXCL): the release function, or undefined when it exists. */
@@ -99,7 +107,10 @@ export function tryLock(file: string, opts: { staleMs: number; now?: () => Date 
     const { owner, raw } = readOwner(file);
     if (raw === undefined) continue; // vanished between our create and our read: try again
     const sameHost = !owner?.host || owner.host === hostName();
-    const fresh = owner !== undefined && (!sameHost || alive(owner.pid)) && now().getTime() - Date.parse(owner.startedAt) < opts.staleMs;
+    const fresh =
+      owner !== undefined &&
+      (!sameHost || alive(owner.pid)) &&
+      now().getTime() - Date.parse(owner.startedAt) < opts.staleMs;
     if (owner && fresh) return { owner };
     // Stale (its process is gone, it is too old, or unreadable): remove it, unless someone replaced it meanwhile.
     // A file that is still empty may be a lock being written right now: leave it for the next attempt.
@@ -120,7 +131,10 @@ export function tryLock(file: string, opts: { staleMs: number; now?: () => Date 
  * one holder kept the lock for `waitMs` (while the lock passes from holder to holder, the wait goes on: a queue of
  * writers is progress, not a hang).
  */
-export async function waitLock(file: string, opts: { staleMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => void) | undefined> {
+export async function waitLock(
+  file: string,
+  opts: { staleMs: number; waitMs: number; signal?: AbortSignal },
+): Promise<(() => void) | undefined> {
   let delay = 1;
   let lastCheck = 0;
   let lastRaw: string | undefined;
@@ -128,7 +142,10 @@ export async function waitLock(file: string, opts: { staleMs: number; waitMs: nu
   for (;;) {
     // The owner text is made per attempt: its start time must be the time the lock is taken (an old one would look
     // stale to the others at once).
-    const quick = create(file, ownerText(() => new Date()));
+    const quick = create(
+      file,
+      ownerText(() => new Date()),
+    );
     if (quick) return quick;
     if (Date.now() - lastCheck >= 250) {
       lastCheck = Date.now();

@@ -51,7 +51,9 @@ export function ensurePrivateDir(dir: string): string {
         mkdirSync(dir, { mode: 0o700 });
       } catch (e2) {
         if ((e2 as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new LockDirError(`Cannot create the lock folder ${dir}: ${(e2 as NodeJS.ErrnoException).code ?? String(e2)}.`);
+          throw new LockDirError(
+            `Cannot create the lock folder ${dir}: ${(e2 as NodeJS.ErrnoException).code ?? String(e2)}.`,
+          );
         }
       }
     } else if (code !== 'EEXIST') {
@@ -70,14 +72,22 @@ export function checkPrivateDir(dir: string): void {
   } catch (e) {
     throw new LockDirError(`Cannot use the lock folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
   }
-  if (st.isSymbolicLink()) throw new LockDirError(`The lock folder ${dir} is a symbolic link; not using it. Remove it (another user may have planted it) and try again.`);
-  if (!st.isDirectory()) throw new LockDirError(`The lock folder ${dir} is not a folder; not using it. Remove it and try again.`);
+  if (st.isSymbolicLink())
+    throw new LockDirError(
+      `The lock folder ${dir} is a symbolic link; not using it. Remove it (another user may have planted it) and try again.`,
+    );
+  if (!st.isDirectory())
+    throw new LockDirError(`The lock folder ${dir} is not a folder; not using it. Remove it and try again.`);
   const uid = process.getuid?.();
   if (uid === undefined) return; // Windows: no POSIX owner or mode bits
   if (st.uid !== uid) {
-    throw new LockDirError(`The lock folder ${dir} belongs to another user (uid ${st.uid}); not using it. Remove it, or set XDG_RUNTIME_DIR / TOKEN_RELAY_LOCK_DIR to a folder of your own.`);
+    throw new LockDirError(
+      `The lock folder ${dir} belongs to another user (uid ${st.uid}); not using it. Remove it, or set XDG_RUNTIME_DIR / TOKEN_RELAY_LOCK_DIR to a folder of your own.`,
+    );
   }
   if ((st.mode & 0o077) !== 0) {
-    throw new LockDirError(`The lock folder ${dir} is accessible to other users (mode 0${(st.mode & 0o777).toString(8)}); not using it. Run chmod 700 on it, or remove it, and try again.`);
+    throw new LockDirError(
+      `The lock folder ${dir} is accessible to other users (mode 0${(st.mode & 0o777).toString(8)}); not using it. Run chmod 700 on it, or remove it, and try again.`,
+    );
   }
 }

@@ -5,7 +5,14 @@
  */
 import { redact, safeErrorMessage } from '../core/redact';
 
-export type MailboxErrorKind = 'auth' | 'app-password' | 'basic-auth-disabled' | 'tls' | 'connect' | 'timeout' | 'protocol';
+export type MailboxErrorKind =
+  | 'auth'
+  | 'app-password'
+  | 'basic-auth-disabled'
+  | 'tls'
+  | 'connect'
+  | 'timeout'
+  | 'protocol';
 
 export class MailboxError extends Error {
   override name = 'MailboxError';
@@ -45,9 +52,39 @@ const SELF_SIGNED_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_GET_ISSUER_CERT',
 ]);
-const CERT_OTHER_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED']);
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL', 'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'ProxyError', 'EPROXY', 'UnsupportedProxyAddress', 'ERR_INVALID_URL']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ESOCKETTIMEDOUT']);
+const CERT_OTHER_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'ProxyError',
+  'EPROXY',
+  'UnsupportedProxyAddress',
+  'ERR_INVALID_URL',
+]);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ETIMEOUT',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ESOCKETTIMEDOUT',
+]);
 
 interface ImapLikeError {
   message?: string;
@@ -88,7 +125,11 @@ export function toMailboxError(err: unknown, ctx: ErrorContext): MailboxError {
       code ?? 'BASIC_AUTH_DISABLED',
     );
   }
-  if (e.authenticationFailed || e.serverResponseCode === 'AUTHENTICATIONFAILED' || /\bAUTHENTICATIONFAILED\b|authentication failed|invalid credentials|LOGIN failed/i.test(text)) {
+  if (
+    e.authenticationFailed ||
+    e.serverResponseCode === 'AUTHENTICATIONFAILED' ||
+    /\bAUTHENTICATIONFAILED\b|authentication failed|invalid credentials|LOGIN failed/i.test(text)
+  ) {
     const who = ctx.user ? ` for ${ctx.user}` : '';
     if (isGmailHost(ctx.host) && !ctx.usedAccessToken) {
       return new MailboxError(
@@ -98,10 +139,20 @@ export function toMailboxError(err: unknown, ctx: ErrorContext): MailboxError {
       );
     }
     if (ctx.usedAccessToken) {
-      return new MailboxError('auth', `${where} rejected the OAuth access token${who} (expired, or missing the IMAP scope). Get a fresh access token and try again.`, 'AUTHENTICATIONFAILED');
+      return new MailboxError(
+        'auth',
+        `${where} rejected the OAuth access token${who} (expired, or missing the IMAP scope). Get a fresh access token and try again.`,
+        'AUTHENTICATIONFAILED',
+      );
     }
-    const hint = isMicrosoftHost(ctx.host) ? ' Microsoft 365 mailboxes usually need an OAuth access token instead of a password.' : ' Check the user name and password (many providers require an app password for IMAP).';
-    return new MailboxError('auth', `${where} rejected the login${who}: wrong user name or password.${hint}`, 'AUTHENTICATIONFAILED');
+    const hint = isMicrosoftHost(ctx.host)
+      ? ' Microsoft 365 mailboxes usually need an OAuth access token instead of a password.'
+      : ' Check the user name and password (many providers require an app password for IMAP).';
+    return new MailboxError(
+      'auth',
+      `${where} rejected the login${who}: wrong user name or password.${hint}`,
+      'AUTHENTICATIONFAILED',
+    );
   }
   if (code && SELF_SIGNED_CODES.has(code)) {
     return new MailboxError(
@@ -111,34 +162,80 @@ export function toMailboxError(err: unknown, ctx: ErrorContext): MailboxError {
     );
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new MailboxError('tls', `The TLS certificate of ${where} does not match the host name "${ctx.host}" (${code}). Use the server's real name as the IMAP host (the name on its certificate).`, code);
+    return new MailboxError(
+      'tls',
+      `The TLS certificate of ${where} does not match the host name "${ctx.host}" (${code}). Use the server's real name as the IMAP host (the name on its certificate).`,
+      code,
+    );
   }
   if (code && CERT_OTHER_CODES.has(code)) {
-    return new MailboxError('tls', `The TLS certificate of ${where} was refused (${code}). Check the server's certificate, or the machine's clock.`, code);
+    return new MailboxError(
+      'tls',
+      `The TLS certificate of ${where} was refused (${code}). Check the server's certificate, or the machine's clock.`,
+      code,
+    );
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || /wrong version number/i.test(text)) {
-    const other = ctx.security === 'implicit' ? 'STARTTLS (usually port 143; CLI: --imap-tls starttls)' : 'implicit TLS (usually port 993; CLI: --imap-tls implicit)';
-    return new MailboxError('tls', `TLS handshake with ${where} failed (${code ?? 'wrong version number'}): this port does not speak ${ctx.security === 'implicit' ? 'implicit TLS' : 'TLS after STARTTLS'}. Try ${other}, or check the port.`, code ?? 'ERR_SSL_WRONG_VERSION_NUMBER');
+    const other =
+      ctx.security === 'implicit'
+        ? 'STARTTLS (usually port 143; CLI: --imap-tls starttls)'
+        : 'implicit TLS (usually port 993; CLI: --imap-tls implicit)';
+    return new MailboxError(
+      'tls',
+      `TLS handshake with ${where} failed (${code ?? 'wrong version number'}): this port does not speak ${ctx.security === 'implicit' ? 'implicit TLS' : 'TLS after STARTTLS'}. Try ${other}, or check the port.`,
+      code ?? 'ERR_SSL_WRONG_VERSION_NUMBER',
+    );
   }
   if (e.tlsFailed || (code && /^ERR_SSL|^ERR_TLS|CERT/.test(code))) {
-    return new MailboxError('tls', `TLS with ${where} failed (${code ?? 'TLS error'}). Check the security mode (implicit TLS vs STARTTLS) and the certificate.`, code);
+    return new MailboxError(
+      'tls',
+      `TLS with ${where} failed (${code ?? 'TLS error'}). Check the security mode (implicit TLS vs STARTTLS) and the certificate.`,
+      code,
+    );
   }
   if (code === 'GREETING_TIMEOUT') {
-    const advice = ctx.security === 'starttls' ? ' If this port expects implicit TLS (993), use implicit TLS (CLI: --imap-tls implicit).' : '';
-    return new MailboxError('timeout', `${where} accepted the connection but sent no IMAP greeting in time.${advice}`, code);
+    const advice =
+      ctx.security === 'starttls'
+        ? ' If this port expects implicit TLS (993), use implicit TLS (CLI: --imap-tls implicit).'
+        : '';
+    return new MailboxError(
+      'timeout',
+      `${where} accepted the connection but sent no IMAP greeting in time.${advice}`,
+      code,
+    );
   }
   if (code && TIMEOUT_CODES.has(code)) {
-    return new MailboxError('timeout', `Timed out talking to ${where} (${code}). Check the host, port, firewall or proxy settings.`, code);
+    return new MailboxError(
+      'timeout',
+      `Timed out talking to ${where} (${code}). Check the host, port, firewall or proxy settings.`,
+      code,
+    );
   }
   if (code === 'ECONNREFUSED') {
-    return new MailboxError('connect', `Connection to ${where} was refused (ECONNREFUSED): nothing listens there. Check the host and port (IMAPS is usually 993, STARTTLS 143).`, code);
+    return new MailboxError(
+      'connect',
+      `Connection to ${where} was refused (ECONNREFUSED): nothing listens there. Check the host and port (IMAPS is usually 993, STARTTLS 143).`,
+      code,
+    );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new MailboxError('connect', `Cannot resolve the IMAP host "${ctx.host}" (${code}). Check the host name and your network/DNS.`, code);
+    return new MailboxError(
+      'connect',
+      `Cannot resolve the IMAP host "${ctx.host}" (${code}). Check the host name and your network/DNS.`,
+      code,
+    );
   }
   if (code && CONNECT_CODES.has(code)) {
-    return new MailboxError('connect', `Lost or could not open the connection to ${where} (${code}). Check the network, proxy and server.`, code);
+    return new MailboxError(
+      'connect',
+      `Lost or could not open the connection to ${where} (${code}). Check the network, proxy and server.`,
+      code,
+    );
   }
   const detail = safeErrorMessage(err);
-  return new MailboxError('protocol', `IMAP error from ${where}: ${detail}${response && !detail.includes(response) ? ` (${redact(response)})` : ''}`, code);
+  return new MailboxError(
+    'protocol',
+    `IMAP error from ${where}: ${detail}${response && !detail.includes(response) ? ` (${redact(response)})` : ''}`,
+    code,
+  );
 }

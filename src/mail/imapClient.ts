@@ -5,11 +5,13 @@
  */
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import { loadImapflow } from '../lazy';
-import { Logger, nullLogger } from '../core/log';
+import type { Logger } from '../core/log';
+import { nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { abortError as coreAbortError } from '../core/async';
 import { defaultSecurity } from './presets';
-import { ErrorContext, MailboxError, toMailboxError } from './errors';
+import type { ErrorContext } from './errors';
+import { MailboxError, toMailboxError } from './errors';
 
 export interface MailboxConfig {
   host: string;
@@ -61,7 +63,9 @@ export const IMAP_LIMITS = {
 const DEFAULT_LITERAL_BYTES = 2 * 1024 * 1024;
 
 /** imapflow's size options for a client that downloads at most `maxMessageBytes` per message. */
-export function imapSizeLimits(maxMessageBytes = DEFAULT_LITERAL_BYTES): Pick<ImapFlowOptions, 'maxLineLength' | 'maxLiteralSize' | 'maxResponseSize' | 'maxResponseTokens'> {
+export function imapSizeLimits(
+  maxMessageBytes = DEFAULT_LITERAL_BYTES,
+): Pick<ImapFlowOptions, 'maxLineLength' | 'maxLiteralSize' | 'maxResponseSize' | 'maxResponseTokens'> {
   const literal = Math.max(DEFAULT_LITERAL_BYTES, Math.floor(maxMessageBytes)) + IMAP_LIMITS.literalSlackBytes;
   return {
     maxLineLength: IMAP_LIMITS.lineBytes,
@@ -71,7 +75,11 @@ export function imapSizeLimits(maxMessageBytes = DEFAULT_LITERAL_BYTES): Pick<Im
   };
 }
 
-export function resolvedEndpoint(cfg: MailboxConfig): { host: string; port: number; security: 'implicit' | 'starttls' } {
+export function resolvedEndpoint(cfg: MailboxConfig): {
+  host: string;
+  port: number;
+  security: 'implicit' | 'starttls';
+} {
   const security = cfg.security ?? defaultSecurity(cfg.port);
   const port = cfg.port ?? (security === 'implicit' ? 993 : 143);
   return { host: cfg.host.trim(), port, security };
@@ -84,9 +92,11 @@ export function errorContext(cfg: MailboxConfig): ErrorContext {
 
 /** Validates the config (throws MailboxError 'protocol' with a clear message). */
 export function checkMailboxConfig(cfg: MailboxConfig): void {
-  if (!cfg || typeof cfg.host !== 'string' || !cfg.host.trim()) throw new MailboxError('protocol', 'No IMAP host configured.');
+  if (!cfg || typeof cfg.host !== 'string' || !cfg.host.trim())
+    throw new MailboxError('protocol', 'No IMAP host configured.');
   if (!cfg.user) throw new MailboxError('protocol', 'No IMAP user name configured.');
-  if (!cfg.password && !cfg.accessToken) throw new MailboxError('auth', `No IMAP password or access token for ${cfg.user}.`);
+  if (!cfg.password && !cfg.accessToken)
+    throw new MailboxError('auth', `No IMAP password or access token for ${cfg.user}.`);
   if (cfg.port !== undefined && !(Number.isInteger(cfg.port) && cfg.port > 0 && cfg.port < 65536)) {
     throw new MailboxError('protocol', `Invalid IMAP port ${String(cfg.port)}.`);
   }
@@ -94,7 +104,10 @@ export function checkMailboxConfig(cfg: MailboxConfig): void {
     throw new MailboxError('protocol', `Invalid IMAP security "${String(cfg.security)}": use implicit or starttls.`);
   }
   if (cfg.proxy && !/^(https?|socks[45]?h?):\/\//i.test(cfg.proxy)) {
-    throw new MailboxError('protocol', 'The IMAP proxy must be a URL with a scheme (http://host:port or socks5://host:port).');
+    throw new MailboxError(
+      'protocol',
+      'The IMAP proxy must be a URL with a scheme (http://host:port or socks5://host:port).',
+    );
   }
 }
 
@@ -116,7 +129,11 @@ function imapflowLogger(log: Logger) {
 }
 
 /** `maxMessageBytes`: the largest download the caller asks for in one FETCH item (sizes imapSizeLimits). */
-export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger, opts: { maxMessageBytes?: number } = {}): ImapFlow {
+export function createImapClient(
+  cfg: MailboxConfig,
+  log: Logger = nullLogger,
+  opts: { maxMessageBytes?: number } = {},
+): ImapFlow {
   checkMailboxConfig(cfg);
   registerSecret(cfg.password);
   registerSecret(cfg.accessToken);
@@ -130,7 +147,10 @@ export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger, o
     }
   }
   const { host, port, security } = resolvedEndpoint(cfg);
-  if (cfg.insecureTls) log.warn(`TLS certificate verification is OFF for ${host}:${port} (insecureTls): only use this with your own self-signed server.`);
+  if (cfg.insecureTls)
+    log.warn(
+      `TLS certificate verification is OFF for ${host}:${port} (insecureTls): only use this with your own self-signed server.`,
+    );
   const timeout = cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS;
   const tlsOpts: NonNullable<ImapFlowOptions['tls']> = { rejectUnauthorized: !cfg.insecureTls, minVersion: 'TLSv1.2' };
   if (cfg.ca) tlsOpts.ca = cfg.ca;
@@ -139,9 +159,12 @@ export function createImapClient(cfg: MailboxConfig, log: Logger = nullLogger, o
     port,
     secure: security === 'implicit',
     doSTARTTLS: security === 'starttls' ? true : undefined,
-    auth: cfg.accessToken && !cfg.password ? { user: cfg.user, accessToken: cfg.accessToken } : { user: cfg.user, pass: cfg.password },
+    auth:
+      cfg.accessToken && !cfg.password
+        ? { user: cfg.user, accessToken: cfg.accessToken }
+        : { user: cfg.user, pass: cfg.password },
     tls: tlsOpts,
-    logger: imapflowLogger(log) as ImapFlowOptions['logger'],
+    logger: imapflowLogger(log),
     autoIdleDelay: AUTO_IDLE_DELAY_MS,
     maxIdleTime: MAX_IDLE_TIME_MS,
     connectionTimeout: timeout,
@@ -182,7 +205,11 @@ export async function connectClient(client: ImapFlow, cfg: MailboxConfig, signal
     if (signal?.aborted) throw abortError(signal);
     if (timedOut) {
       const ep = resolvedEndpoint(cfg);
-      throw new MailboxError('timeout', `${ep.host}:${ep.port} did not complete the IMAP login within ${Math.round(limit / 100) / 10} s (it stopped answering after the greeting). Check the port and security mode (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}), or a proxy/firewall in between.`, 'LOGIN_TIMEOUT');
+      throw new MailboxError(
+        'timeout',
+        `${ep.host}:${ep.port} did not complete the IMAP login within ${Math.round(limit / 100) / 10} s (it stopped answering after the greeting). Check the port and security mode (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}), or a proxy/firewall in between.`,
+        'LOGIN_TIMEOUT',
+      );
     }
     throw proxyFailure(e, cfg) ?? toMailboxError(e, errorContext(cfg));
   } finally {
@@ -210,26 +237,49 @@ const PROXY_CODES = new Set(['ProxyError', 'EPROXY', 'UnsupportedProxyAddress'])
 export function proxyFailure(e: unknown, cfg: MailboxConfig): MailboxError | undefined {
   if (!cfg.proxy || !e || typeof e !== 'object') return undefined;
   const outer = e as { message?: unknown; code?: unknown; _err?: unknown };
-  const inner = (outer._err && typeof outer._err === 'object' ? outer._err : {}) as { message?: unknown; code?: unknown };
-  const isProxy = outer.message === 'Failed to setup proxy connection' || (typeof outer.code === 'string' && PROXY_CODES.has(outer.code));
+  const inner = (outer._err && typeof outer._err === 'object' ? outer._err : {}) as {
+    message?: unknown;
+    code?: unknown;
+  };
+  const isProxy =
+    outer.message === 'Failed to setup proxy connection' ||
+    (typeof outer.code === 'string' && PROXY_CODES.has(outer.code));
   if (!isProxy) return undefined;
-  const code = (typeof inner.code === 'string' && inner.code) || (typeof outer.code === 'string' && outer.code) || 'ProxyError';
-  const detail = typeof inner.message === 'string' && inner.message ? inner.message : typeof outer.message === 'string' ? outer.message : '';
+  const code =
+    (typeof inner.code === 'string' && inner.code) || (typeof outer.code === 'string' && outer.code) || 'ProxyError';
+  const detail =
+    typeof inner.message === 'string' && inner.message
+      ? inner.message
+      : typeof outer.message === 'string'
+        ? outer.message
+        : '';
   const proxy = proxyLabel(cfg.proxy);
   const ep = resolvedEndpoint(cfg);
   const status = /Invalid response from proxy: (\d{3})/.exec(detail)?.[1];
   let why: string;
   if (code === 'ECONNREFUSED') why = 'the connection to the proxy was refused (nothing listens there)';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'the proxy host name cannot be resolved';
-  else if (status === '407') why = 'the proxy wants credentials (407 Proxy Authentication Required): put user:password in TOKEN_RELAY_IMAP_PROXY';
+  else if (status === '407')
+    why =
+      'the proxy wants credentials (407 Proxy Authentication Required): put user:password in TOKEN_RELAY_IMAP_PROXY';
   else if (status) why = `the proxy refused the tunnel to ${ep.host}:${ep.port} (HTTP ${status})`;
   else if (/auth/i.test(detail)) why = `the proxy rejected its credentials (${safeErrorMessage(detail)})`;
   else why = safeErrorMessage(detail || code);
-  return new MailboxError('connect', `The IMAP proxy ${proxy} failed before reaching ${ep.host}:${ep.port}: ${why}. Check the proxy URL, that the proxy runs, and its credentials.`, code);
+  return new MailboxError(
+    'connect',
+    `The IMAP proxy ${proxy} failed before reaching ${ep.host}:${ep.port}: ${why}. Check the proxy URL, that the proxy runs, and its credentials.`,
+    code,
+  );
 }
 
 /** Runs `fn` with a deadline (ms); on expiry closes the client and rejects with MailboxError 'timeout'. */
-export async function withDeadline<T>(client: ImapFlow, cfg: MailboxConfig, what: string, ms: number, fn: () => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  client: ImapFlow,
+  cfg: MailboxConfig,
+  what: string,
+  ms: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -240,7 +290,11 @@ export async function withDeadline<T>(client: ImapFlow, cfg: MailboxConfig, what
   } catch (e) {
     if (timedOut) {
       const ep = resolvedEndpoint(cfg);
-      throw new MailboxError('timeout', `${ep.host}:${ep.port} did not answer ${what} within ${Math.round(ms / 100) / 10} s.`, 'ETIMEOUT');
+      throw new MailboxError(
+        'timeout',
+        `${ep.host}:${ep.port} did not answer ${what} within ${Math.round(ms / 100) / 10} s.`,
+        'ETIMEOUT',
+      );
     }
     throw e;
   } finally {

@@ -9,7 +9,15 @@
  *   errors.ts     MailboxError and the mapping of IMAP/TLS/network failures to it
  *   presets.ts    provider presets (host, port, security)
  */
-export { watchForToken, watchTokens, DEFAULT_SKEW_MS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_POLL_MS, DEFAULT_FOLDER_POLL_MS, DEFAULT_HEALTHY_MS } from './watch';
+export {
+  watchForToken,
+  watchTokens,
+  DEFAULT_SKEW_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_POLL_MS,
+  DEFAULT_FOLDER_POLL_MS,
+  DEFAULT_HEALTHY_MS,
+} from './watch';
 export type { WatchOptions, WatchStatus, TokenFound, TokenWatch } from './watch';
 export { abortError as watchAbortError, imapSizeLimits } from './imapClient';
 export { testMailbox } from './probe';

@@ -3,7 +3,8 @@
  * encoded-word subjects), src/core/tokenMail.ts decides. Bounded in size and time, never throws.
  */
 import { loadMailparser } from '../lazy';
-import { classifyMail, ClassifyOptions, MailInput, MailVerdict } from '../core/tokenMail';
+import type { ClassifyOptions, MailInput, MailVerdict } from '../core/tokenMail';
+import { classifyMail } from '../core/tokenMail';
 import { safeErrorMessage } from '../core/redact';
 import { withTimeout } from '../core/async';
 
@@ -43,14 +44,24 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
     const parseMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
     parsed = await withTimeout(parseMail(buf), parseMs, `parsing took longer than ${parseMs} ms`, { unref: true });
   } catch (e) {
-    return { kind: 'none', warnings, authenticated: false, reason: `could not parse the mail: ${firstLine(safeErrorMessage(e))}` };
+    return {
+      kind: 'none',
+      warnings,
+      authenticated: false,
+      reason: `could not parse the mail: ${firstLine(safeErrorMessage(e))}`,
+    };
   }
   let verdict: MailVerdict;
   try {
     verdict = classifyMail(parsed, { ...opts, truncated: opts.truncated === true || cut });
   } catch (e) {
     // classifyMail is written not to throw; this is a last line of defence for the watcher.
-    return { kind: 'none', warnings, authenticated: false, reason: `could not classify the mail: ${firstLine(safeErrorMessage(e))}` };
+    return {
+      kind: 'none',
+      warnings,
+      authenticated: false,
+      reason: `could not classify the mail: ${firstLine(safeErrorMessage(e))}`,
+    };
   }
   verdict.warnings.unshift(...warnings);
   return verdict;
@@ -65,7 +76,9 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
     skipTextLinks: true,
   } as Parameters<typeof simpleParser>[1]);
   const from = Array.isArray(p.from) ? p.from[0] : p.from;
-  const value = from ? from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name })) : [];
+  const value = from
+    ? from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name }))
+    : [];
   const headerLines = p.headerLines as Array<{ key: string; line: string }> | undefined;
   // Parser differentials: mailparser keeps one From field and one angle address; other software (and the
   // receiver's DMARC check) may pick another. Report the hidden ones too, so core sees several senders.
@@ -80,7 +93,7 @@ async function parseMail(buf: Buffer): Promise<MailInput> {
     text: p.text,
     html: p.html,
     date: p.date,
-    headers: p.headers as Map<string, unknown>,
+    headers: p.headers,
   };
 }
 
@@ -107,7 +120,9 @@ export function hiddenFromAddresses(headerLines: Array<{ key: string; line: stri
   const fromLines = headerLines.filter((h) => h && h.key === 'from').slice(0, 20);
   const out: string[] = [];
   fromLines.forEach((h, i) => {
-    const raw = String(h.line ?? '').slice(0, 4000).replace(/\r?\n[ \t]+/g, ' ');
+    const raw = String(h.line ?? '')
+      .slice(0, 4000)
+      .replace(/\r?\n[ \t]+/g, ' ');
     const value = raw.slice(raw.indexOf(':') + 1);
     const angles = [...value.matchAll(/<([^<>]{0,320})>/g)].map((m) => m[1]!.trim()).filter((a) => a.includes('@'));
     if (i > 0) out.push(angles[0] ?? (value.trim() || 'second From field'));

@@ -48,7 +48,10 @@ export interface TextPartPlan {
  * Which parts of a large mail to download within `maxBytes` (header + MIME headers + bodies). Undefined when the
  * structure gives nothing better than a prefix read: not multipart, no text part, or a cap too small to plan in.
  */
-export function planTextParts(structure: MessageStructureObject | undefined, maxBytes: number): TextPartPlan | undefined {
+export function planTextParts(
+  structure: MessageStructureObject | undefined,
+  maxBytes: number,
+): TextPartPlan | undefined {
   if (!structure || !lower(structure.type).startsWith('multipart/')) return undefined;
   const text: MessageStructureObject[] = [];
   let skipped = 0;
@@ -60,13 +63,22 @@ export function planTextParts(structure: MessageStructureObject | undefined, max
       return;
     }
     const attachment = lower(node.disposition) === 'attachment';
-    if (!attachment && (type === 'text/plain' || type === 'text/html') && typeof node.part === 'string' && /^\d+(\.\d+)*$/.test(node.part)) text.push(node);
+    if (
+      !attachment &&
+      (type === 'text/plain' || type === 'text/html') &&
+      typeof node.part === 'string' &&
+      /^\d+(\.\d+)*$/.test(node.part)
+    )
+      text.push(node);
     else skipped++;
   };
   walk(structure, 0);
   if (!text.length) return undefined;
   // Text parts first: every text/plain part (document order), then every text/html part.
-  const ordered = [...text.filter((n) => lower(n.type) === 'text/plain'), ...text.filter((n) => lower(n.type) === 'text/html')];
+  const ordered = [
+    ...text.filter((n) => lower(n.type) === 'text/plain'),
+    ...text.filter((n) => lower(n.type) === 'text/html'),
+  ];
   const chosen = ordered.slice(0, MAX_TEXT_PARTS);
   skipped += ordered.length - chosen.length;
   const headerBytes = Math.min(MAX_HEADER_BYTES, Math.floor(maxBytes / 4));
@@ -83,10 +95,21 @@ export function planTextParts(structure: MessageStructureObject | undefined, max
     // FETCH bounds.
     const take = size > 0 ? Math.min(size, budget) : budget;
     budget -= take;
-    parts.push({ part: n.part!, type: lower(n.type), size, take, charset: n.parameters?.charset, encoding: n.encoding });
+    parts.push({
+      part: n.part!,
+      type: lower(n.type),
+      size,
+      take,
+      charset: n.parameters?.charset,
+      encoding: n.encoding,
+    });
   }
   const query: TextPartPlan['query'] = [{ key: 'HEADER', maxLength: headerBytes }];
-  for (const p of parts) query.push({ key: `${p.part}.MIME`, maxLength: MAX_MIME_HEADER_BYTES }, { key: p.part, maxLength: Math.max(1, p.take) });
+  for (const p of parts)
+    query.push(
+      { key: `${p.part}.MIME`, maxLength: MAX_MIME_HEADER_BYTES },
+      { key: p.part, maxLength: Math.max(1, p.take) },
+    );
   return { headerBytes, mimeBytes: MAX_MIME_HEADER_BYTES, parts, skipped, query };
 }
 
@@ -103,7 +126,11 @@ export interface AssembledMail {
  * Content-Transfer-Encoding), then each text part with its own MIME header. Undefined when the header is missing.
  * `parts`: imapflow's bodyParts map (keys lower case: "1.1", "1.1.mime").
  */
-export function assembleTextParts(header: Buffer | undefined, parts: Map<string, Buffer> | undefined, plan: TextPartPlan): AssembledMail | undefined {
+export function assembleTextParts(
+  header: Buffer | undefined,
+  parts: Map<string, Buffer> | undefined,
+  plan: TextPartPlan,
+): AssembledMail | undefined {
   if (!header || !header.length) return undefined;
   const got = new Map<string, Buffer>();
   for (const [k, v] of parts ?? []) got.set(k.toLowerCase(), v);

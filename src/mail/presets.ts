@@ -16,19 +16,22 @@ export const MAIL_PRESETS: Record<MailPresetId, MailPreset> = {
     host: 'imap.gmail.com',
     port: 993,
     security: 'implicit',
-    notes: 'Needs 2-Step Verification and an app password (Google Account → Security → App passwords), or an OAuth access token. IMAP must be enabled for Workspace accounts.',
+    notes:
+      'Needs 2-Step Verification and an app password (Google Account → Security → App passwords), or an OAuth access token. IMAP must be enabled for Workspace accounts.',
   },
   outlook: {
     host: 'outlook.office365.com',
     port: 993,
     security: 'implicit',
-    notes: 'Microsoft 365 and Outlook.com refuse passwords ("Basic authentication is disabled"): use an OAuth access token (XOAUTH2) with the IMAP.AccessAsUser.All scope.',
+    notes:
+      'Microsoft 365 and Outlook.com refuse passwords ("Basic authentication is disabled"): use an OAuth access token (XOAUTH2) with the IMAP.AccessAsUser.All scope.',
   },
   icloud: {
     host: 'imap.mail.me.com',
     port: 993,
     security: 'implicit',
-    notes: 'Needs an app-specific password (appleid.apple.com → Sign-In and Security → App-Specific Passwords). User name: your iCloud address.',
+    notes:
+      'Needs an app-specific password (appleid.apple.com → Sign-In and Security → App-Specific Passwords). User name: your iCloud address.',
   },
   yahoo: {
     host: 'imap.mail.yahoo.com',
@@ -46,7 +49,8 @@ export const MAIL_PRESETS: Record<MailPresetId, MailPreset> = {
     host: '',
     port: 993,
     security: 'implicit',
-    notes: 'Your provider\'s IMAP server: implicit TLS is usually port 993, STARTTLS port 143. Self-signed servers need their CA in NODE_EXTRA_CA_CERTS (or the insecure TLS opt-out).',
+    notes:
+      "Your provider's IMAP server: implicit TLS is usually port 993, STARTTLS port 143. Self-signed servers need their CA in NODE_EXTRA_CA_CERTS (or the insecure TLS opt-out).",
   },
 };
 

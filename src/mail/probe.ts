@@ -3,12 +3,22 @@ import type { Logger } from '../core/log';
 import { nullLogger } from '../core/log';
 import { withTimeout } from '../core/async';
 import { toMailboxError } from './errors';
+import type { MailboxConfig } from './imapClient';
 import {
-  DEFAULT_CONNECT_TIMEOUT_MS, MailboxConfig, abortError, connectClient, createImapClient, errorContext, resolvedEndpoint, withDeadline,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  abortError,
+  connectClient,
+  createImapClient,
+  errorContext,
+  resolvedEndpoint,
+  withDeadline,
 } from './imapClient';
 
 /** Connects, opens INBOX, reports capabilities (IDLE yes/no), logs out. Rejects with MailboxError. */
-export async function testMailbox(cfg: MailboxConfig, opts: { signal?: AbortSignal; log?: Logger } = {}): Promise<{ ok: true; detail: string; idle: boolean; messages: number }> {
+export async function testMailbox(
+  cfg: MailboxConfig,
+  opts: { signal?: AbortSignal; log?: Logger } = {},
+): Promise<{ ok: true; detail: string; idle: boolean; messages: number }> {
   const log = (opts.log ?? nullLogger).child('mail');
   const ep = resolvedEndpoint(cfg);
   const client = createImapClient({ ...cfg, forcePoll: true }, log);
@@ -17,7 +27,13 @@ export async function testMailbox(cfg: MailboxConfig, opts: { signal?: AbortSign
   try {
     await connectClient(client, cfg, opts.signal);
     const idle = client.capabilities.has('IDLE');
-    const mb = await withDeadline(client, cfg, 'opening INBOX', cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS, () => client.mailboxOpen('INBOX', { readOnly: true }));
+    const mb = await withDeadline(
+      client,
+      cfg,
+      'opening INBOX',
+      cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS,
+      () => client.mailboxOpen('INBOX', { readOnly: true }),
+    );
     const detail = `Connected to ${ep.host}:${ep.port} (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}${cfg.insecureTls ? ', certificate NOT verified' : ''}) as ${cfg.user}; INBOX has ${mb.exists} message(s); IDLE ${idle ? 'supported' : 'not supported (the watcher polls every second)'}.`;
     await withTimeout(client.logout(), 2000).catch(() => client.close());
     log.info(detail);

@@ -36,14 +36,23 @@
  */
 import type { ImapFlow, FetchMessageObject, ListResponse, MessageStructureObject } from 'imapflow';
 import type { MailVerdict } from '../core/tokenMail';
-import { Logger, nullLogger } from '../core/log';
+import type { Logger } from '../core/log';
+import { nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { isAbortError, sleep, withTimeout } from '../core/async';
-import { parseAndClassify, ParseOptions } from './parse';
-import { MailboxError, toMailboxError } from './errors';
+import type { ParseOptions } from './parse';
+import { parseAndClassify } from './parse';
+import type { MailboxError } from './errors';
+import { toMailboxError } from './errors';
 import { assembleTextParts, planTextParts } from './parts';
+import type { MailboxConfig } from './imapClient';
 import {
-  MailboxConfig, abortError, connectClient, createImapClient, errorContext, resolvedEndpoint, withDeadline,
+  abortError,
+  connectClient,
+  createImapClient,
+  errorContext,
+  resolvedEndpoint,
+  withDeadline,
 } from './imapClient';
 
 export type { MailboxConfig } from './imapClient';
@@ -143,11 +152,28 @@ const SEARCH_WINDOW = 1000;
  * and for its first, unoptimized run (70–140 ms cold against ~10 ms after one warm-up, measured). Not a token mail.
  */
 const WARM_UP_MAIL = [
-  'From: Token Relay <warm-up@token-relay.invalid>', 'To: <warm-up@token-relay.invalid>', 'Subject: =?UTF-8?Q?warm-up_=E2=80=94_not_a_real_mail?=',
-  'Date: Thu, 01 Jan 2026 00:00:00 +0000', 'Message-ID: <warm-up@token-relay.invalid>', 'MIME-Version: 1.0',
-  'Content-Type: multipart/alternative; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '',
-  'Hello =E2=80=94 this mail only warms up the parser.', '', '--b', 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '',
-  '<p>Hello =E2=80=94 this mail only warms up the parser.</p>', '', '--b--', '',
+  'From: Token Relay <warm-up@token-relay.invalid>',
+  'To: <warm-up@token-relay.invalid>',
+  'Subject: =?UTF-8?Q?warm-up_=E2=80=94_not_a_real_mail?=',
+  'Date: Thu, 01 Jan 2026 00:00:00 +0000',
+  'Message-ID: <warm-up@token-relay.invalid>',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/alternative; boundary="b"',
+  '',
+  '--b',
+  'Content-Type: text/plain; charset=utf-8',
+  'Content-Transfer-Encoding: quoted-printable',
+  '',
+  'Hello =E2=80=94 this mail only warms up the parser.',
+  '',
+  '--b',
+  'Content-Type: text/html; charset=utf-8',
+  'Content-Transfer-Encoding: quoted-printable',
+  '',
+  '<p>Hello =E2=80=94 this mail only warms up the parser.</p>',
+  '',
+  '--b--',
+  '',
 ].join('\r\n');
 
 interface Candidate {
@@ -307,7 +333,10 @@ class Watcher {
       const base = Math.min(cap, initial * 2 ** Math.min(attempt, 20));
       const delay = Math.round(base * (0.5 + Math.random() * 0.5));
       attempt++;
-      this.status('reconnecting', `connection lost${lastError ? ` (${lastError.message})` : ''}${this.sessionConnectedAt !== undefined ? ` after ${Math.round(upFor)} ms` : ''}; retry ${attempt} in ${delay} ms`);
+      this.status(
+        'reconnecting',
+        `connection lost${lastError ? ` (${lastError.message})` : ''}${this.sessionConnectedAt !== undefined ? ` after ${Math.round(upFor)} ms` : ''}; retry ${attempt} in ${delay} ms`,
+      );
       await this.pause(delay);
     }
   }
@@ -331,7 +360,10 @@ class Watcher {
   private async session(reconnect: boolean): Promise<TokenFound | undefined> {
     const { signal } = this.opts;
     const ep = resolvedEndpoint(this.cfg);
-    this.status(reconnect ? 'reconnecting' : 'connecting', `${ep.host}:${ep.port} (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'})`);
+    this.status(
+      reconnect ? 'reconnecting' : 'connecting',
+      `${ep.host}:${ep.port} (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'})`,
+    );
     const client = createImapClient(this.cfg, this.log, { maxMessageBytes: this.maxBytes });
     let closed = false;
     let inboxDirty = false;
@@ -367,7 +399,9 @@ class Watcher {
       this.connectedOnce = true;
       this.sessionConnectedAt = performance.now();
       const idle = client.capabilities.has('IDLE') && !this.cfg.forcePoll;
-      this.log.info(`connected to ${ep.host}:${ep.port} as ${this.cfg.user}; ${idle ? 'IDLE' : 'no IDLE: polling with NOOP'}`);
+      this.log.info(
+        `connected to ${ep.host}:${ep.port} as ${this.cfg.user}; ${idle ? 'IDLE' : 'no IDLE: polling with NOOP'}`,
+      );
 
       this.status('catching-up', reconnect ? 'from the last seen UID' : `mail since ${this.cutoff.toISOString()}`);
       // A server that stops answering mid-catch-up would otherwise hold us until the 5-minute socket timeout:
@@ -390,7 +424,8 @@ class Watcher {
         setImmediate(() => void parseAndClassify(Buffer.from(WARM_UP_MAIL, 'utf8')).catch(() => {}));
       }
       const pollMs = this.cfg.pollIntervalMs && this.cfg.pollIntervalMs > 0 ? this.cfg.pollIntervalMs : DEFAULT_POLL_MS;
-      const folderPollMs = this.opts.folderPollMs && this.opts.folderPollMs > 0 ? this.opts.folderPollMs : DEFAULT_FOLDER_POLL_MS;
+      const folderPollMs =
+        this.opts.folderPollMs && this.opts.folderPollMs > 0 ? this.opts.folderPollMs : DEFAULT_FOLDER_POLL_MS;
       let nextFolderPoll = Date.now() + folderPollMs;
       while (!closed && !this.stopRequested) {
         if (!inboxDirty) {
@@ -488,8 +523,9 @@ class Watcher {
       const st = this.state(path);
       const s = await client.status(path, { uidNext: true, uidValidity: true });
       if (!s) continue;
-      const moved = (s.uidValidity !== undefined && st.uidValidity !== undefined && s.uidValidity !== st.uidValidity)
-        || (typeof s.uidNext === 'number' && s.uidNext - 1 > st.lastUid);
+      const moved =
+        (s.uidValidity !== undefined && st.uidValidity !== undefined && s.uidValidity !== st.uidValidity) ||
+        (typeof s.uidNext === 'number' && s.uidNext - 1 > st.lastUid);
       if (moved) {
         await this.openAndScan(client, path);
         left = true;
@@ -521,17 +557,21 @@ class Watcher {
     if (mb.exists === 0) return;
 
     const from = st.lastUid + 1;
-    let metas: FetchMessageObject[] = [];
+    const metas: FetchMessageObject[] = [];
     const onlyNew = st.baselineUid !== undefined && st.lastUid >= st.baselineUid;
     // The first bytes of the sources come with the metadata when few messages are expected (PREFETCH_MESSAGES).
     const prefetchLen = Math.min(PREFETCH_BYTES, this.maxBytes);
-    const metaQuery = (count: number) => (count > 0 && count <= PREFETCH_MESSAGES ? { ...META_QUERY, source: { start: 0, maxLength: prefetchLen } } : META_QUERY);
+    const metaQuery = (count: number) =>
+      count > 0 && count <= PREFETCH_MESSAGES
+        ? { ...META_QUERY, source: { start: 0, maxLength: prefetchLen } }
+        : META_QUERY;
     if (onlyNew) {
       // Everything above lastUid arrived after the watch started: no date rule, no SEARCH needed. How many: at
       // most UIDNEXT−1−lastUid as of the SELECT, plus what the server announced since (EXISTS) — an upper bound,
       // short only by mail that lands during this FETCH.
       const expected = Math.max(0, (mb.uidNext ?? 1) - 1 - st.lastUid) + announced;
-      for await (const m of client.fetch(`${from}:*`, metaQuery(expected), { uid: true })) if (m.uid >= from) metas.push(m);
+      for await (const m of client.fetch(`${from}:*`, metaQuery(expected), { uid: true }))
+        if (m.uid >= from) metas.push(m);
     } else {
       // Server-side prefilter by day (IMAP SINCE has day granularity, in the server's zone: one day slack),
       // then only metadata of those; sources only for candidates below.
@@ -544,7 +584,10 @@ class Watcher {
         const res = await client.search({ seq: `${start}:*`, uid: `${from}:*`, since: day });
         const hits = Array.isArray(res) ? res : [];
         if (!hits.includes(start)) seqs = hits.filter((n) => n >= start).sort((a, b) => a - b);
-        else this.log.debug(`${st.path}: the ${SEARCH_WINDOW} newest messages all match the date filter; searching the whole folder`);
+        else
+          this.log.debug(
+            `${st.path}: the ${SEARCH_WINDOW} newest messages all match the date filter; searching the whole folder`,
+          );
       }
       let uids: number[] = [];
       if (!seqs) {
@@ -558,7 +601,9 @@ class Watcher {
       }
       // Message numbers stay valid from the SEARCH to this FETCH: a server sends no EXPUNGE while no command runs
       // or during SEARCH/FETCH (RFC 3501 7.4.1), and nothing else runs on this connection in between.
-      const fetched = seqs ? client.fetch(compactRange(seqs), metaQuery(count)) : client.fetch(compactRange(uids), metaQuery(count), { uid: true });
+      const fetched = seqs
+        ? client.fetch(compactRange(seqs), metaQuery(count))
+        : client.fetch(compactRange(uids), metaQuery(count), { uid: true });
       for await (const m of fetched) if (m.uid >= from) metas.push(m);
     }
     if (!metas.length) return;
@@ -573,7 +618,10 @@ class Watcher {
       const old = st.baselineUid === undefined || m.uid <= st.baselineUid;
       if (receivedAt ? receivedAt < this.cutoff : old) {
         this.processed.add(key);
-        if (receivedAt && !old) this.log.debug(`${st.path} uid ${m.uid}: arrived now but dated ${receivedAt.toISOString()}, before the watch window: stale, ignored`);
+        if (receivedAt && !old)
+          this.log.debug(
+            `${st.path} uid ${m.uid}: arrived now but dated ${receivedAt.toISOString()}, before the watch window: stale, ignored`,
+          );
         continue;
       }
       if (!this.opts.trustForwarded && !this.opts.forwardedFrom?.length && !envelopeMayBeSalesforce(m)) {
@@ -587,9 +635,19 @@ class Watcher {
       // or exactly the first maxBytes of a bigger mail. Anything else (a mail over 64 KB, a server that sends a
       // short or empty partial body) is downloaded again as before.
       const src = m.source;
-      const whole = !!src && typeof m.size === 'number' && (src.length === m.size || (prefetchLen === this.maxBytes && src.length === prefetchLen && m.size > prefetchLen));
+      const whole =
+        !!src &&
+        typeof m.size === 'number' &&
+        (src.length === m.size ||
+          (prefetchLen === this.maxBytes && src.length === prefetchLen && m.size > prefetchLen));
       candidates.push({
-        uid: m.uid, key, receivedAt: receivedAt ?? new Date(), sentAt: toDate(m.envelope?.date), size: m.size ?? 0, messageId: m.envelope?.messageId, source: whole ? src : undefined,
+        uid: m.uid,
+        key,
+        receivedAt: receivedAt ?? new Date(),
+        sentAt: toDate(m.envelope?.date),
+        size: m.size ?? 0,
+        messageId: m.envelope?.messageId,
+        source: whole ? src : undefined,
       });
     }
     const pending = candidates.length ? await this.classifyCandidates(client, st.path, candidates) : [];
@@ -610,9 +668,19 @@ class Watcher {
     let failure: unknown;
     try {
       if (small.length) {
-        for await (const m of client.fetch(compactRange(small.sort((a, b) => a - b)), { uid: true, source: true }, { uid: true })) if (m.source?.length) sources.set(m.uid, { source: m.source });
+        for await (const m of client.fetch(
+          compactRange(small.sort((a, b) => a - b)),
+          { uid: true, source: true },
+          { uid: true },
+        ))
+          if (m.source?.length) sources.set(m.uid, { source: m.source });
       }
-      if (big.length) await this.downloadLarge(client, big.sort((a, b) => a - b), sources);
+      if (big.length)
+        await this.downloadLarge(
+          client,
+          big.sort((a, b) => a - b),
+          sources,
+        );
     } catch (e) {
       failure = e;
     }
@@ -624,8 +692,12 @@ class Watcher {
       let v: MailVerdict;
       try {
         v = await classify(dl.source, {
-          username: this.opts.username, requireDkim: this.opts.requireDkim, trustForwarded: this.opts.trustForwarded,
-          authservId: this.opts.authservId, forwardedFrom: this.opts.forwardedFrom, imapHost: this.cfg.host,
+          username: this.opts.username,
+          requireDkim: this.opts.requireDkim,
+          trustForwarded: this.opts.trustForwarded,
+          authservId: this.opts.authservId,
+          forwardedFrom: this.opts.forwardedFrom,
+          imapHost: this.cfg.host,
           mailbox: mailboxAddress,
           // A mail read by part is already within the cap; its size must not look like a cut prefix.
           maxBytes: dl.byPart ? Math.max(this.maxBytes, dl.source.length + 1) : this.maxBytes,
@@ -637,12 +709,24 @@ class Watcher {
       }
       this.processed.add(c.key);
       if (dl.byPart) {
-        v.warnings.push(`the mail is larger than ${this.maxBytes} bytes: only its header and text parts were read (${dl.byPart.skipped} other part(s) skipped${dl.byPart.cut ? '; a long text part was cut at a line end' : ''})`);
+        v.warnings.push(
+          `the mail is larger than ${this.maxBytes} bytes: only its header and text parts were read (${dl.byPart.skipped} other part(s) skipped${dl.byPart.cut ? '; a long text part was cut at a line end' : ''})`,
+        );
       }
       if (v.kind === 'token' && v.token) {
         registerSecret(v.token);
-        const found: TokenFound = { ...v, kind: 'token', token: v.token, uid, folder, receivedAt: c.receivedAt, ...(c.sentAt ? { sentAt: c.sentAt } : {}) };
-        this.log.info(`${folder} uid ${uid}: token mail${v.username ? ` for ${v.username}` : ''}, received ${c.receivedAt.toISOString()}`);
+        const found: TokenFound = {
+          ...v,
+          kind: 'token',
+          token: v.token,
+          uid,
+          folder,
+          receivedAt: c.receivedAt,
+          ...(c.sentAt ? { sentAt: c.sentAt } : {}),
+        };
+        this.log.info(
+          `${folder} uid ${uid}: token mail${v.username ? ` for ${v.username}` : ''}, received ${c.receivedAt.toISOString()}`,
+        );
         if (!this.best || newer(found, this.best, !!this.onToken)) this.best = found;
       } else if (v.kind === 'verification-code') {
         const key = c.messageId || `${folder}/${uid}`;
@@ -689,7 +773,8 @@ class Watcher {
    */
   private async downloadLarge(client: ImapFlow, uids: number[], out: Map<number, Download>): Promise<void> {
     const structures = new Map<number, MessageStructureObject>();
-    for await (const m of client.fetch(compactRange(uids), { uid: true, bodyStructure: true }, { uid: true })) if (m.bodyStructure) structures.set(m.uid, m.bodyStructure);
+    for await (const m of client.fetch(compactRange(uids), { uid: true, bodyStructure: true }, { uid: true }))
+      if (m.bodyStructure) structures.set(m.uid, m.bodyStructure);
     const prefix: number[] = [];
     for (const uid of uids) {
       const plan = planTextParts(structures.get(uid), this.maxBytes);
@@ -697,7 +782,9 @@ class Watcher {
         prefix.push(uid);
         continue;
       }
-      this.log.debug(`uid ${uid}: large message: reading its header and ${plan.parts.length} text part(s), ${plan.skipped} other part(s) skipped`);
+      this.log.debug(
+        `uid ${uid}: large message: reading its header and ${plan.parts.length} text part(s), ${plan.skipped} other part(s) skipped`,
+      );
       const m = await client.fetchOne(String(uid), { uid: true, bodyParts: plan.query }, { uid: true });
       const mail = m ? assembleTextParts(m.headers, m.bodyParts, plan) : undefined;
       if (mail) out.set(uid, { source: mail.source, byPart: { cut: mail.cut, skipped: mail.skipped } });
@@ -705,7 +792,12 @@ class Watcher {
     }
     if (prefix.length) {
       this.log.debug(`${prefix.length} large message(s): reading only their first ${this.maxBytes} bytes`);
-      for await (const m of client.fetch(compactRange(prefix), { uid: true, source: { start: 0, maxLength: this.maxBytes } }, { uid: true })) if (m.source?.length) out.set(m.uid, { source: m.source });
+      for await (const m of client.fetch(
+        compactRange(prefix),
+        { uid: true, source: { start: 0, maxLength: this.maxBytes } },
+        { uid: true },
+      ))
+        if (m.source?.length) out.set(m.uid, { source: m.source });
     }
   }
 
@@ -720,7 +812,9 @@ class Watcher {
         else await client.messageDelete(String(best.uid), { uid: true });
         this.log.info(`token mail ${action === 'seen' ? 'marked as seen' : 'deleted'}`);
       } catch (e) {
-        this.log.warn(`could not ${action === 'seen' ? 'mark the token mail as seen' : 'delete the token mail'}: ${safeErrorMessage(e)}`);
+        this.log.warn(
+          `could not ${action === 'seen' ? 'mark the token mail as seen' : 'delete the token mail'}: ${safeErrorMessage(e)}`,
+        );
       }
     }
     this.logoutInBackground(client);
@@ -785,7 +879,9 @@ function toDate(v: unknown): Date | undefined {
 function envelopeMayBeSalesforce(m: FetchMessageObject): boolean {
   const env = m.envelope;
   if (!env) return true;
-  const addrs = [...(env.from ?? []), ...(env.sender ?? [])].map((a) => (a.address ?? '').toLowerCase()).filter(Boolean);
+  const addrs = [...(env.from ?? []), ...(env.sender ?? [])]
+    .map((a) => (a.address ?? '').toLowerCase())
+    .filter(Boolean);
   if (!addrs.length) return true;
   return addrs.some((a) => {
     const domain = a.slice(a.lastIndexOf('@') + 1);

@@ -33,14 +33,22 @@ const MAX_FREE_SOCKETS = 2;
 export const MAX_STALE_RETRIES = MAX_FREE_SOCKETS + 1;
 export const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-const agentOptions = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+const agentOptions = {
+  keepAlive: true,
+  maxFreeSockets: MAX_FREE_SOCKETS,
+  timeout: IDLE_SOCKET_MS,
+  scheduling: 'lifo' as const,
+};
 let httpAgent: http.Agent | undefined;
 let httpsAgent: https.Agent | undefined;
 /** Agents with an extra CA set, by a hash of the PEM text; a handful at most (one per configured CA file). */
 const caAgents = new Map<string, { agent: https.Agent; secureContext: tls.SecureContext }>();
 const MAX_CA_AGENTS = 8;
 
-export function directAgent(protocol: string, ca: ExtraCa | undefined): { agent: http.Agent; secureContext?: tls.SecureContext } {
+export function directAgent(
+  protocol: string,
+  ca: ExtraCa | undefined,
+): { agent: http.Agent; secureContext?: tls.SecureContext } {
   if (protocol !== 'https:') return { agent: (httpAgent ??= new http.Agent(agentOptions)) };
   if (!ca) return { agent: (httpsAgent ??= new https.Agent(agentOptions)) };
   const extra = Array.isArray(ca) ? ca : [ca];
@@ -50,7 +58,10 @@ export function directAgent(protocol: string, ca: ExtraCa | undefined): { agent:
   let entry = caAgents.get(key);
   if (!entry) {
     // Node's store plus the extra CAs (NODE_EXTRA_CA_CERTS is in Node's default store, not in rootCertificates).
-    entry = { agent: new https.Agent(agentOptions), secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] }) };
+    entry = {
+      agent: new https.Agent(agentOptions),
+      secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] }),
+    };
     if (caAgents.size >= MAX_CA_AGENTS) {
       const [oldKey, old] = caAgents.entries().next().value as [string, { agent: https.Agent }];
       old.agent.destroy();

@@ -13,7 +13,16 @@
  */
 import { nullLogger } from '../core/log';
 import { failureResult, type HealthResult } from '../core/health';
-import { type OrgProfile, type OrgSecrets, type ValidProfile, ProfileError, authMethodOf, loginFlow, registerProfileSecrets, validateProfile } from '../core/profile';
+import {
+  type OrgProfile,
+  type OrgSecrets,
+  type ValidProfile,
+  ProfileError,
+  authMethodOf,
+  loginFlow,
+  registerProfileSecrets,
+  validateProfile,
+} from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
 import { SIGN_IN_INFO } from '../core/signin';
 import { SIGN_IN_METHODS } from './signin/index';
@@ -36,7 +45,11 @@ const INVALID_FIELD_CODES: Record<string, string> = {
   SF_AUTH: INVALID_AUTH_CODE,
 };
 
-export async function testLogin(profile: OrgProfile, secrets: OrgSecrets, opts: LoginOptions = {}): Promise<HealthResult> {
+export async function testLogin(
+  profile: OrgProfile,
+  secrets: OrgSecrets,
+  opts: LoginOptions = {},
+): Promise<HealthResult> {
   registerProfileSecrets(secrets);
   const flow = loginFlow(profile, secrets);
   const log = (opts.log ?? nullLogger).child('salesforce');
@@ -67,6 +80,13 @@ export async function testLogin(profile: OrgProfile, secrets: OrgSecrets, opts: 
   } catch (e) {
     // Defensive: the methods catch everything; this only guards against bugs.
     log.error(`unexpected failure in testLogin: ${safeErrorMessage(e)}`);
-    return { ...failureResult({ status: 'login-failed', code: 'INTERNAL', message: `The login test failed unexpectedly: ${safeErrorMessage(e)}` }), flow };
+    return {
+      ...failureResult({
+        status: 'login-failed',
+        code: 'INTERNAL',
+        message: `The login test failed unexpectedly: ${safeErrorMessage(e)}`,
+      }),
+      flow,
+    };
   }
 }

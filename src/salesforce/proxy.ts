@@ -18,10 +18,13 @@ export function bypassesProxy(hostname: string, port: string, noProxy: string | 
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === '*') return true;
-    const [entryHost, ep] = entry.startsWith('[') ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]] : entry.split(':');
+    const [entryHost, ep] = entry.startsWith('[')
+      ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]]
+      : entry.split(':');
     if (ep && ep !== port) continue;
     const eh = (entryHost ?? '').replace(/^\*?\./, '.');
-    if (eh.startsWith('.') ? host.endsWith(eh) || host === eh.slice(1) : host === eh || host.endsWith('.' + eh)) return true;
+    if (eh.startsWith('.') ? host.endsWith(eh) || host === eh.slice(1) : host === eh || host.endsWith('.' + eh))
+      return true;
   }
   return false;
 }
@@ -39,7 +42,10 @@ export function proxyFromEnv(env: Record<string, string | undefined>, targetUrl:
     return undefined;
   }
   const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v && v.trim());
-  const url = u.protocol === 'https:' ? pick('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy') : pick('HTTP_PROXY', 'http_proxy');
+  const url =
+    u.protocol === 'https:'
+      ? pick('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy')
+      : pick('HTTP_PROXY', 'http_proxy');
   if (!url) return undefined;
   const noProxy = pick('NO_PROXY', 'no_proxy');
   return { url: url.trim(), noProxy };

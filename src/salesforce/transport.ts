@@ -34,7 +34,8 @@ import { abortError } from '../core/async';
 import { registerSecret } from '../core/redact';
 import type { Logger } from '../core/log';
 import { MAX_STALE_RETRIES, STALE_SOCKET_CODES, directAgent } from './agents';
-import { ProxyOptions, bypassesProxy, proxyAuth, safeHost } from './proxy';
+import type { ProxyOptions } from './proxy';
+import { bypassesProxy, proxyAuth, safeHost } from './proxy';
 
 export type { ProxyOptions } from './proxy';
 export { bypassesProxy, proxyFromEnv } from './proxy';
@@ -89,7 +90,8 @@ export function maxBodyBytes(url: URL): number {
 
 /** Why a request may not go to `url` at all (the loopback rule), or undefined. */
 function insecureUrl(url: URL): string | undefined {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `Refusing a request to a ${url.protocol} URL: only https:// (and http:// on loopback) is used.`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `Refusing a request to a ${url.protocol} URL: only https:// (and http:// on loopback) is used.`;
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
     return `Refusing to send a request to http://${url.host}: plain http is allowed only for loopback hosts, and this request may carry the session.`;
   return undefined;
@@ -109,7 +111,6 @@ function timeoutError(host: string): Error {
   (e as { host?: string }).host = host;
   return e;
 }
-
 
 /** jsforce's Transport interface (httpRequest returns a promise with a `.stream()`), on node:http. */
 export class RelayTransport {
@@ -157,7 +158,12 @@ export class RelayTransport {
       try {
         target = new URL(res.headers['location'], url);
       } catch {
-        throw new UnexpectedResponseError(`${url.host} redirected to a URL that is not valid (HTTP ${res.statusCode}).`, 'REDIRECT', res.statusCode, res.headers['content-type']);
+        throw new UnexpectedResponseError(
+          `${url.host} redirected to a URL that is not valid (HTTP ${res.statusCode}).`,
+          'REDIRECT',
+          res.statusCode,
+          res.headers['content-type'],
+        );
       }
       if (req.method.toUpperCase() !== 'GET' || redirects >= MAX_REDIRECTS) {
         throw new UnexpectedResponseError(
@@ -289,12 +295,14 @@ export class RelayTransport {
       const timer = setTimeout(() => finish(timeoutError(url.host)), remaining);
 
       const method = req.method.toUpperCase();
-      const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+      const body =
+        req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
       const headers: Record<string, string> = {};
-      if (req.headers) for (const k in req.headers) {
-        const v = req.headers[k];
-        if (v !== undefined) headers[k.toLowerCase()] = String(v);
-      }
+      if (req.headers)
+        for (const k in req.headers) {
+          const v = req.headers[k];
+          if (v !== undefined) headers[k.toLowerCase()] = String(v);
+        }
       headers['host'] = url.host;
       headers['accept-encoding'] = 'identity';
       headers['user-agent'] ??= 'token-relay-salesforce';
@@ -303,7 +311,10 @@ export class RelayTransport {
 
       const strictSSL = this.opts.proxy?.strictSSL !== false;
       const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-      const proxyUrl = this.opts.proxy?.url && !bypassesProxy(url.hostname, port, this.opts.proxy.noProxy) ? this.opts.proxy.url : undefined;
+      const proxyUrl =
+        this.opts.proxy?.url && !bypassesProxy(url.hostname, port, this.opts.proxy.noProxy)
+          ? this.opts.proxy.url
+          : undefined;
       const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
       // Proxied requests keep one connection per request; direct ones use the keep-alive pool.
       if (proxyUrl) headers['connection'] = 'close';
@@ -327,7 +338,9 @@ export class RelayTransport {
           chunks.push(c);
         });
         res.on('error', (e) => finish(e));
-        res.on('aborted', () => finish(Object.assign(new Error('The connection was reset while reading the answer'), { code: 'ECONNRESET' })));
+        res.on('aborted', () =>
+          finish(Object.assign(new Error('The connection was reset while reading the answer'), { code: 'ECONNRESET' })),
+        );
         res.on('end', () => {
           const hdrs: Record<string, string> = {};
           const raw = res.headers;
@@ -335,7 +348,11 @@ export class RelayTransport {
             const v = raw[k];
             if (v !== undefined) hdrs[k] = Array.isArray(v) ? v.join(', ') : v; // Node gives lower-case names
           }
-          finish(undefined, { statusCode: res.statusCode ?? 0, headers: hdrs, body: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') });
+          finish(undefined, {
+            statusCode: res.statusCode ?? 0,
+            headers: hdrs,
+            body: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'),
+          });
         });
       };
 
@@ -349,13 +366,19 @@ export class RelayTransport {
         let direct = false;
         if (createConnection) {
           // No agent: Node then uses createConnection (with `agent: false` it would ignore it).
-          clientReq = http.request({ ...common, createConnection: createConnection as never });
+          clientReq = http.request({ ...common, createConnection: createConnection });
         } else if (viaProxyPath) {
           const p = new URL(proxyUrl!);
           const auth = proxyAuth(p);
           if (auth) headers['proxy-authorization'] = auth;
           const mod = p.protocol === 'https:' ? https : http;
-          clientReq = mod.request({ ...common, agent: false, host: p.hostname.replace(/^\[|\]$/g, ''), port: p.port || (p.protocol === 'https:' ? 443 : 80), rejectUnauthorized: strictSSL });
+          clientReq = mod.request({
+            ...common,
+            agent: false,
+            host: p.hostname.replace(/^\[|\]$/g, ''),
+            port: p.port || (p.protocol === 'https:' ? 443 : 80),
+            rejectUnauthorized: strictSSL,
+          });
         } else if (url.protocol === 'https:') {
           direct = true;
           const { agent, secureContext } = directAgent('https:', this.opts.ca);
@@ -383,9 +406,19 @@ export class RelayTransport {
           // A keep-alive socket the server closed while it sat in the pool fails at once, before any answer
           // byte: the server never read the request, so sending it again (on another socket) is safe.
           const code = (e as NodeJS.ErrnoException).code;
-          if (direct && !settled && !answered && thisReq.reusedSocket && code && STALE_SOCKET_CODES.has(code) && staleRetries < MAX_STALE_RETRIES) {
+          if (
+            direct &&
+            !settled &&
+            !answered &&
+            thisReq.reusedSocket &&
+            code &&
+            STALE_SOCKET_CODES.has(code) &&
+            staleRetries < MAX_STALE_RETRIES
+          ) {
             staleRetries++;
-            log?.debug(`${method} ${url.origin}${url.pathname}: the kept-alive connection was closed by the server (${code}); sending again`);
+            log?.debug(
+              `${method} ${url.origin}${url.pathname}: the kept-alive connection was closed by the server (${code}); sending again`,
+            );
             thisReq.destroy();
             start();
             return;
@@ -419,7 +452,13 @@ export class RelayTransport {
   }
 
   /** Opens a CONNECT tunnel through the proxy and starts TLS to the target inside it. */
-  private tunnel(proxyUrl: string, host: string, port: number, strictSSL: boolean, sockets: net.Socket[]): Promise<tls.TLSSocket> {
+  private tunnel(
+    proxyUrl: string,
+    host: string,
+    port: number,
+    strictSSL: boolean,
+    sockets: net.Socket[],
+  ): Promise<tls.TLSSocket> {
     return new Promise((resolve, reject) => {
       let p: URL;
       try {
@@ -445,7 +484,11 @@ export class RelayTransport {
       creq.on('connect', (res, socket) => {
         if (res.statusCode !== 200) {
           socket.destroy();
-          reject(Object.assign(new Error(`The proxy refused the tunnel (HTTP ${res.statusCode})`), { code: 'PROXY_CONNECT_FAILED' }));
+          reject(
+            Object.assign(new Error(`The proxy refused the tunnel (HTTP ${res.statusCode})`), {
+              code: 'PROXY_CONNECT_FAILED',
+            }),
+          );
           return;
         }
         const t = tls.connect({

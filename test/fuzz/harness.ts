@@ -5,8 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Prng } from './prng';
-import { FuzzMail, FuzzOptions, Truth, buildFamily } from './mails';
-import { MutateOptions, mutate } from './mutators';
+import type { FuzzMail, FuzzOptions, Truth } from './mails';
+import { buildFamily } from './mails';
+import type { MutateOptions } from './mutators';
+import { mutate } from './mutators';
 import type { MailVerdict } from '../../src/core/tokenMail';
 
 /** What the oracle reads: the recognizer's own verdict type. */
@@ -76,11 +78,20 @@ export function checkVerdict(c: FuzzCase, v: VerdictLike): Problem[] {
   if (typeof v.reason !== 'string') bad('bad-output', 'reason is not a string');
   if (v.kind !== 'token' && v.token !== undefined) bad('leak', `kind ${v.kind} carries a token field`);
   if (v.kind === 'token') {
-    if (typeof v.token !== 'string' || !TOKEN_RE.test(v.token)) bad('bad-output', `token has a wrong shape (${typeof v.token === 'string' ? v.token.length + ' chars' : typeof v.token})`);
+    if (typeof v.token !== 'string' || !TOKEN_RE.test(v.token))
+      bad(
+        'bad-output',
+        `token has a wrong shape (${typeof v.token === 'string' ? v.token.length + ' chars' : typeof v.token})`,
+      );
     const want = c.mail.opts.username;
-    if (want && (v.username ?? '').toLowerCase() !== want.toLowerCase()) bad('false-token', `token accepted for username ${JSON.stringify(v.username)} while ${JSON.stringify(want)} was expected`);
+    if (want && (v.username ?? '').toLowerCase() !== want.toLowerCase())
+      bad(
+        'false-token',
+        `token accepted for username ${JSON.stringify(v.username)} while ${JSON.stringify(want)} was expected`,
+      );
   }
-  if (c.truth.expect === 'no-token' && v.kind === 'token') bad('false-token', `reported a token for a mail that is not a trusted token mail (${c.truth.why})`);
+  if (c.truth.expect === 'no-token' && v.kind === 'token')
+    bad('false-token', `reported a token for a mail that is not a trusted token mail (${c.truth.why})`);
   if (c.truth.expect === 'token') {
     if (v.kind !== 'token') bad('miss', `missed a trusted token mail (kind ${v.kind}: ${v.reason})`);
     else if (v.token !== c.truth.token) bad('miss', 'reported a different token than the one in the mail');
@@ -93,8 +104,18 @@ export function checkVerdict(c: FuzzCase, v: VerdictLike): Problem[] {
 }
 
 /** The fields of a CaseResult that describe the case itself (what ran, not how it went). */
-export function caseSummary(c: FuzzCase): Pick<CaseResult, 'index' | 'family' | 'variant' | 'mutations' | 'expect' | 'bytes' | 'big'> {
-  return { index: c.index, family: c.mail.family, variant: c.mail.variant, mutations: c.mutations, expect: c.truth.expect, bytes: c.raw.length, big: c.big };
+export function caseSummary(
+  c: FuzzCase,
+): Pick<CaseResult, 'index' | 'family' | 'variant' | 'mutations' | 'expect' | 'bytes' | 'big'> {
+  return {
+    index: c.index,
+    family: c.mail.family,
+    variant: c.mail.variant,
+    mutations: c.mutations,
+    expect: c.truth.expect,
+    bytes: c.raw.length,
+    big: c.big,
+  };
 }
 
 export async function runCase(c: FuzzCase, parse: ParseFn): Promise<CaseResult> {
@@ -107,7 +128,18 @@ export async function runCase(c: FuzzCase, parse: ParseFn): Promise<CaseResult> 
     thrown = e;
   }
   const ms = performance.now() - t0;
-  const problems: Problem[] = thrown !== undefined ? [{ cls: 'throw', detail: `threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`.slice(0, 300) }] : checkVerdict(c, v!);
+  const problems: Problem[] =
+    thrown !== undefined
+      ? [
+          {
+            cls: 'throw',
+            detail: `threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`.slice(
+              0,
+              300,
+            ),
+          },
+        ]
+      : checkVerdict(c, v!);
   return {
     ...caseSummary(c),
     ms,

@@ -9,8 +9,10 @@
  * lines when DKIM is required, planted lookalike lines): they decide the ground truth.
  */
 import { domainToASCII } from 'node:url';
-import { Prng, randomToken, ALNUM } from './prng';
-import { CRLF, Cte, Part, encodedWord, javamailBoundary, renderMessage, renderMultipart, renderPart } from './mime';
+import type { Prng } from './prng';
+import { randomToken, ALNUM } from './prng';
+import type { Cte, Part } from './mime';
+import { CRLF, encodedWord, javamailBoundary, renderMessage, renderMultipart, renderPart } from './mime';
 import { NON_TOKEN_MAILS, fill, renderNonToken } from './nonTokenCorpus';
 
 export interface FuzzOptions {
@@ -68,17 +70,35 @@ export function lookalikeSenders(): Array<{ from: string; why: string; extra?: A
     { from: `Salesforce <support@${cyr}>`, why: 'IDN homograph (Cyrillic a), punycode' },
     { from: `Salesforce <support@${greek}>`, why: 'IDN homograph (Greek o), punycode' },
     { from: '"support@salesforce.com" <attacker@evil.test>', why: 'display name is the Salesforce address' },
-    { from: '"Salesforce <support@salesforce.com>" <attacker@evil.test>', why: 'display name holds a full Salesforce mailbox' },
+    {
+      from: '"Salesforce <support@salesforce.com>" <attacker@evil.test>',
+      why: 'display name holds a full Salesforce mailbox',
+    },
     { from: 'attacker@evil.test (support@salesforce.com)', why: 'Salesforce address in a comment' },
     { from: `${encodedWord('support@salesforce.com')} <attacker@evil.test>`, why: 'encoded-word display name' },
-    { from: `${encodedWord('Salesforce <support@salesforce.com>')} <attacker@evil.test>`, why: 'encoded-word display name with brackets' },
+    {
+      from: `${encodedWord('Salesforce <support@salesforce.com>')} <attacker@evil.test>`,
+      why: 'encoded-word display name with brackets',
+    },
     { from: '"support@salesforce.com"@evil.test', why: 'quoted local part holds the Salesforce address' },
     { from: 'support@salesforce.com@evil.test', why: 'double @' },
     { from: 'Salesforce <support@salesforce.comevil.test>', why: 'no dot after salesforce.com' },
     { from: 'Salesforce <attacker@evil.test>', why: 'display name only' },
-    { from: 'Salesforce <attacker@evil.test>', why: 'Sender header claims Salesforce', extra: [['Sender', 'support@salesforce.com']] },
-    { from: 'Salesforce <attacker@evil.test>', why: 'Reply-To claims Salesforce', extra: [['Reply-To', 'support@salesforce.com']] },
-    { from: 'Salesforce <attacker@evil.test>', why: 'Return-Path/X-Sender claim Salesforce', extra: [['X-Sender', 'postmaster@salesforce.com']] },
+    {
+      from: 'Salesforce <attacker@evil.test>',
+      why: 'Sender header claims Salesforce',
+      extra: [['Sender', 'support@salesforce.com']],
+    },
+    {
+      from: 'Salesforce <attacker@evil.test>',
+      why: 'Reply-To claims Salesforce',
+      extra: [['Reply-To', 'support@salesforce.com']],
+    },
+    {
+      from: 'Salesforce <attacker@evil.test>',
+      why: 'Return-Path/X-Sender claim Salesforce',
+      extra: [['X-Sender', 'postmaster@salesforce.com']],
+    },
     { from: 'salesforce.com', why: 'no address at all' },
     { from: '', why: 'empty From' },
     { from: 'undisclosed-recipients:;', why: 'empty group' },
@@ -89,7 +109,10 @@ export function lookalikeSenders(): Array<{ from: string; why: string; extra?: A
     { from: 'Salesforce <sup\u0001port@salesforce.com>', why: 'control character inside the address' },
     { from: '<=?utf-8?q?support=40salesforce=2Ecom?=>', why: 'encoded-word as the address' },
     { from: 'Salesforce <=?utf-8?q?attacker?=@salesforce.com>', why: 'encoded-word as the local part' },
-    { from: '=?utf-8?q?attacker=40evil=2Etest=2C?= <support@salesforce.com>', why: 'encoded display name that decodes to another address' },
+    {
+      from: '=?utf-8?q?attacker=40evil=2Etest=2C?= <support@salesforce.com>',
+      why: 'encoded display name that decodes to another address',
+    },
     { from: 'support(x@evil.test)@salesforce.com', why: 'comment inside the address' },
     { from: 'attacker@evil.test <support@salesforce.com>', why: 'unquoted address as the display name' },
   ];
@@ -146,12 +169,19 @@ export function tokenHtml(o: TokenBodyOptions): string {
   const footer = o.footer ? `<p style="font-size:11px;color:#777">${escapeHtml(o.footer)}</p>` : '';
   const labels =
     o.lang === 'ja'
-      ? { user: 'ユーザ名', token: 'セキュリティトークン (大文字と小文字を区別)', hi: '', intro: '最近パスワードが変更されたかセキュリティトークンのリセットが要求されたため、新しい Salesforce セキュリティトークンを送信いたしました。' }
+      ? {
+          user: 'ユーザ名',
+          token: 'セキュリティトークン (大文字と小文字を区別)',
+          hi: '',
+          intro:
+            '最近パスワードが変更されたかセキュリティトークンのリセットが要求されたため、新しい Salesforce セキュリティトークンを送信いたしました。',
+        }
       : {
           user: 'Username',
           token: 'Security token (case-sensitive)',
           hi: `<p>Hi ${escapeHtml(o.firstName)},</p>`,
-          intro: 'Because you recently changed your password or requested to reset your security token, we&#39;re sending you your new Salesforce security token.',
+          intro:
+            'Because you recently changed your password or requested to reset your security token, we&#39;re sending you your new Salesforce security token.',
         };
   return (
     '<html lang="en">\n<head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><title>Your new Salesforce security token</title></head>\n' +
@@ -168,7 +198,7 @@ export function verificationText(username: string, code: string, extra = ''): st
   return (
     "You recently logged in to Salesforce from a browser or app that we don't recognize.\n\n" +
     `Browser: Chrome\nOperating System: Windows 10\nUsername: ${username}\n\n` +
-    'To ensure your account\'s security, we need to verify your identity. Enter the following code where prompted by Salesforce.\n\n' +
+    "To ensure your account's security, we need to verify your identity. Enter the following code where prompted by Salesforce.\n\n" +
     `Verification Code: ${code}\n\n${extra}` +
     "If you didn't recently log in to Salesforce, contact your Salesforce administrator.\n\nThanks,\nSalesforce\n"
   );
@@ -177,8 +207,23 @@ export function verificationText(username: string, code: string, extra = ''): st
 // ---------------------------------------------------------------------------------------------
 // Whole messages
 
-export type Layout = 'alt-7bit-qp' | 'alt-base64' | 'plain-7bit' | 'plain-qp-break' | 'html-only-qp' | 'mixed-alt' | 'plain-8bit-latin1';
-export const LAYOUTS: Layout[] = ['alt-7bit-qp', 'alt-base64', 'plain-7bit', 'plain-qp-break', 'html-only-qp', 'mixed-alt', 'plain-8bit-latin1'];
+export type Layout =
+  | 'alt-7bit-qp'
+  | 'alt-base64'
+  | 'plain-7bit'
+  | 'plain-qp-break'
+  | 'html-only-qp'
+  | 'mixed-alt'
+  | 'plain-8bit-latin1';
+export const LAYOUTS: Layout[] = [
+  'alt-7bit-qp',
+  'alt-base64',
+  'plain-7bit',
+  'plain-qp-break',
+  'html-only-qp',
+  'mixed-alt',
+  'plain-8bit-latin1',
+];
 
 export interface BuildOptions {
   from: string;
@@ -203,7 +248,10 @@ export function buildMail(o: BuildOptions): { raw: Buffer; fromLine: string } {
   const fromLine = `From: ${o.from}`;
   const headers: Array<[string, string]> = [
     ['Return-Path', '<support=salesforce.com__0-8k2mzq1x4w7r.example@bnc.salesforce.com>'],
-    ['Received', `from smtp01-ia4-sp3.mta.salesforce.com (smtp01-ia4-sp3.mta.salesforce.com [13.110.0.1])${CRLF}\tby mx.example.org with ESMTPS id 4Zx1A2b3C4;${CRLF}\t${date}`],
+    [
+      'Received',
+      `from smtp01-ia4-sp3.mta.salesforce.com (smtp01-ia4-sp3.mta.salesforce.com [13.110.0.1])${CRLF}\tby mx.example.org with ESMTPS id 4Zx1A2b3C4;${CRLF}\t${date}`,
+    ],
     ...(o.headers ?? []),
     ['From', o.from],
     ['To', o.to ?? 'Jane Doe <jane.doe@acme.example>'],
@@ -217,14 +265,26 @@ export function buildMail(o: BuildOptions): { raw: Buffer; fromLine: string } {
   const b1 = javamailBoundary(seq, 1193650211);
   const b2 = javamailBoundary(seq + 1, 1193650212);
   const html = o.html ?? `<html><body><pre>${escapeHtml(o.text)}</pre></body></html>`;
-  const textPart = (cte: Cte): Part => ({ contentType: 'text/plain; charset="UTF-8"', cte, body: o.text, qpBreakAt: o.qpBreakAt });
-  const htmlPart = (cte: Cte): Part => ({ contentType: 'text/html; charset="UTF-8"', cte: cte === 'quoted-printable' && o.htmlCte ? o.htmlCte : cte, body: html });
+  const textPart = (cte: Cte): Part => ({
+    contentType: 'text/plain; charset="UTF-8"',
+    cte,
+    body: o.text,
+    qpBreakAt: o.qpBreakAt,
+  });
+  const htmlPart = (cte: Cte): Part => ({
+    contentType: 'text/html; charset="UTF-8"',
+    cte: cte === 'quoted-printable' && o.htmlCte ? o.htmlCte : cte,
+    body: html,
+  });
   let ct: string;
   let cte: Cte | undefined;
   let body: string;
   switch (o.layout) {
     case 'alt-7bit-qp': {
-      const mp = renderMultipart('alternative', b1, [renderPart(textPart('8bit')), renderPart(htmlPart('quoted-printable'))]);
+      const mp = renderMultipart('alternative', b1, [
+        renderPart(textPart('8bit')),
+        renderPart(htmlPart('quoted-printable')),
+      ]);
       ({ contentType: ct, body } = mp);
       break;
     }
@@ -234,7 +294,10 @@ export function buildMail(o: BuildOptions): { raw: Buffer; fromLine: string } {
       break;
     }
     case 'mixed-alt': {
-      const alt = renderMultipart('alternative', b2, [renderPart(textPart('8bit')), renderPart(htmlPart('quoted-printable'))]);
+      const alt = renderMultipart('alternative', b2, [
+        renderPart(textPart('8bit')),
+        renderPart(htmlPart('quoted-printable')),
+      ]);
       const mixed = renderMultipart('mixed', b1, [`Content-Type: ${alt.contentType}${CRLF}${CRLF}${alt.body}`]);
       ({ contentType: ct, body } = mixed);
       break;
@@ -255,22 +318,39 @@ export function buildMail(o: BuildOptions): { raw: Buffer; fromLine: string } {
     case 'plain-qp-break': {
       ct = 'text/plain; charset="UTF-8"';
       cte = 'quoted-printable';
-      body = renderPart(textPart('quoted-printable')).split(CRLF + CRLF).slice(1).join(CRLF + CRLF);
+      body = renderPart(textPart('quoted-printable'))
+        .split(CRLF + CRLF)
+        .slice(1)
+        .join(CRLF + CRLF);
       break;
     }
     case 'html-only-qp':
       ct = 'text/html; charset="UTF-8"';
       cte = 'quoted-printable';
-      body = renderPart(htmlPart('quoted-printable')).split(CRLF + CRLF).slice(1).join(CRLF + CRLF);
+      body = renderPart(htmlPart('quoted-printable'))
+        .split(CRLF + CRLF)
+        .slice(1)
+        .join(CRLF + CRLF);
       break;
   }
   const { raw } = renderMessage(headers, ct, cte, body);
   return { raw, fromLine };
 }
 
-const FIRST_NAMES = ['Jane', 'Bill', 'Ana', 'Kenji', 'Zoë', 'O\'Brien'];
-const OUR_USERS = ['jane.doe@acme.example', 'admin@initech.example', 'jane.doe@acme.example.uat', 'dev+ci@example.com.dev1', 'ops_team@sub.example.org'];
-const OTHER_USERS = ['ops.admin@acme.example', 'integration.user@globex.example', 'compliance-bcc@acme.example', 'someone.else@initech.example.full'];
+const FIRST_NAMES = ['Jane', 'Bill', 'Ana', 'Kenji', 'Zoë', "O'Brien"];
+const OUR_USERS = [
+  'jane.doe@acme.example',
+  'admin@initech.example',
+  'jane.doe@acme.example.uat',
+  'dev+ci@example.com.dev1',
+  'ops_team@sub.example.org',
+];
+const OTHER_USERS = [
+  'ops.admin@acme.example',
+  'integration.user@globex.example',
+  'compliance-bcc@acme.example',
+  'someone.else@initech.example.full',
+];
 
 function caseVariant(rng: Prng, s: string): string {
   const r = rng.int(3);
@@ -291,11 +371,21 @@ function tokenSubject(rng: Prng): string {
 }
 
 function pickLang(rng: Prng): Lang {
-  return rng.weighted([[6, 'en'], [2, 'legacy'], [2, 'ja']] as const);
+  return rng.weighted([
+    [6, 'en'],
+    [2, 'legacy'],
+    [2, 'ja'],
+  ] as const);
 }
 
 /** The body of a token mail with everything a builder needs. */
-function tokenMail(rng: Prng, from: string, username: string, token: string, opts: { footer?: string; headers?: Array<[string, string]>; layout?: Layout; lang?: Lang } = {}) {
+function tokenMail(
+  rng: Prng,
+  from: string,
+  username: string,
+  token: string,
+  opts: { footer?: string; headers?: Array<[string, string]>; layout?: Layout; lang?: Lang } = {},
+) {
   const lang = opts.lang ?? pickLang(rng);
   let layout = opts.layout ?? rng.pick(LAYOUTS);
   if (lang === 'ja' && layout === 'plain-8bit-latin1') layout = 'plain-7bit';
@@ -342,7 +432,9 @@ const otherUser: Builder = (rng) => {
   const theirs = rng.pick(OTHER_USERS);
   const token = randomToken(rng);
   // Half of them also name our user elsewhere in the mail, to catch a naive `text.includes(username)`.
-  const footer = rng.chance(0.5) ? rng.pick([`This message was sent to ${ours}.`, `Copy for the compliance archive of ${ours}`, `cc: ${ours}`]) : undefined;
+  const footer = rng.chance(0.5)
+    ? rng.pick([`This message was sent to ${ours}.`, `Copy for the compliance archive of ${ours}`, `cc: ${ours}`])
+    : undefined;
   const m = tokenMail(rng, rng.pick(TRUSTED_SENDERS), theirs, token, { footer });
   return {
     family: 'other-user',
@@ -373,16 +465,25 @@ const untrustedPerfect: Builder = (rng) => {
 
 /** Forwarded subjects, including the forms issue 15 item 5 lists. */
 const FORWARD_SUBJECTS = [
-  'Fwd: Your new Salesforce security token', '[Fwd: Your new Salesforce security token]', 'Your new Salesforce security token (fwd)',
-  'Ｆｗｄ：Your new Salesforce security token', 'Fwd [EXT]: Your new Salesforce security token', 'WG: Your new Salesforce security token',
-  '[EXTERNAL] [Fwd: Your new Salesforce security token]', 'RE: FW: Your new Salesforce security token',
+  'Fwd: Your new Salesforce security token',
+  '[Fwd: Your new Salesforce security token]',
+  'Your new Salesforce security token (fwd)',
+  'Ｆｗｄ：Your new Salesforce security token',
+  'Fwd [EXT]: Your new Salesforce security token',
+  'WG: Your new Salesforce security token',
+  '[EXTERNAL] [Fwd: Your new Salesforce security token]',
+  'RE: FW: Your new Salesforce security token',
 ];
 
 const forwarded: Builder = (rng) => {
   const username = rng.pick(OUR_USERS);
   const token = randomToken(rng);
   const inner = tokenText({ lang: 'en', username, token, firstName: 'Jane' });
-  const fwdFrom = rng.pick(['Jane Doe <jane.doe@acme.example>', 'IT Helpdesk <helpdesk@acme.example>', '"Salesforce via Helpdesk" <helpdesk@acme.example>']);
+  const fwdFrom = rng.pick([
+    'Jane Doe <jane.doe@acme.example>',
+    'IT Helpdesk <helpdesk@acme.example>',
+    '"Salesforce via Helpdesk" <helpdesk@acme.example>',
+  ]);
   const style = rng.int(3);
   let raw: Buffer;
   let fromLine: string;
@@ -395,10 +496,19 @@ const forwarded: Builder = (rng) => {
             .split('\n')
             .map((l) => `> ${l}`)
             .join('\n');
-    ({ raw, fromLine } = buildMail({ from: fwdFrom, subject: rng.pick(FORWARD_SUBJECTS), layout: rng.pick(LAYOUTS), text: `FYI, see below.\n\n${quote}`, seq: rng.range(1000, 99999) }));
+    ({ raw, fromLine } = buildMail({
+      from: fwdFrom,
+      subject: rng.pick(FORWARD_SUBJECTS),
+      layout: rng.pick(LAYOUTS),
+      text: `FYI, see below.\n\n${quote}`,
+      seq: rng.range(1000, 99999),
+    }));
     variant = style === 0 ? 'inline' : 'quoted';
   } else {
-    const original = tokenMail(rng, 'Salesforce <support@salesforce.com>', username, token, { layout: 'alt-7bit-qp', lang: 'en' }).raw.toString('utf8');
+    const original = tokenMail(rng, 'Salesforce <support@salesforce.com>', username, token, {
+      layout: 'alt-7bit-qp',
+      lang: 'en',
+    }).raw.toString('utf8');
     const b = javamailBoundary(rng.range(1, 9999), 77);
     const mp = renderMultipart('mixed', b, [
       renderPart({ contentType: 'text/plain; charset="UTF-8"', body: 'Forwarding the token mail as an attachment.\n' }),
@@ -419,7 +529,11 @@ const forwarded: Builder = (rng) => {
     variant = 'attached-rfc822';
   }
   // trustForwarded alone trusts no forward; a forwardedFrom that is not the forwarder neither.
-  const trust = rng.pick([{}, { trustForwarded: true }, { trustForwarded: true, forwardedFrom: 'someone.else@acme.example' }]);
+  const trust = rng.pick([
+    {},
+    { trustForwarded: true },
+    { trustForwarded: true, forwardedFrom: 'someone.else@acme.example' },
+  ]);
   return {
     family: 'forwarded',
     variant,
@@ -436,7 +550,11 @@ const verification: Builder = (rng) => {
   const code = String(rng.range(100000, 999999));
   const { raw, fromLine } = buildMail({
     from: rng.pick(TRUSTED_SENDERS),
-    subject: rng.pick(['Verify your identity in Salesforce', 'Sandbox: Verify your identity in Salesforce', "Here's your verification code"]),
+    subject: rng.pick([
+      'Verify your identity in Salesforce',
+      'Sandbox: Verify your identity in Salesforce',
+      "Here's your verification code",
+    ]),
     layout: rng.pick(LAYOUTS),
     text: verificationText(username, code),
     seq: rng.range(1000, 99999),
@@ -458,7 +576,13 @@ const passwordReset: Builder = (rng) => {
   const text =
     `Hi Jane,\n\nFinish resetting your Salesforce password by clicking the link below.\n\nUsername: ${username}\n` +
     `Reset link: https://acme.my.salesforce.com/secur/forgotpassword.jsp?r=${key}\n\nThanks,\nSalesforce\n`;
-  const { raw, fromLine } = buildMail({ from: rng.pick(TRUSTED_SENDERS), subject: 'Finish resetting your Salesforce password', layout: rng.pick(LAYOUTS), text, seq: rng.range(1000, 99999) });
+  const { raw, fromLine } = buildMail({
+    from: rng.pick(TRUSTED_SENDERS),
+    subject: 'Finish resetting your Salesforce password',
+    layout: rng.pick(LAYOUTS),
+    text,
+    seq: rng.range(1000, 99999),
+  });
   return {
     family: 'password-reset',
     variant: 'link',
@@ -476,7 +600,17 @@ const lookalikePosition: Builder = (rng) => {
   const username = rng.pick(OUR_USERS);
   const fake = randomToken(rng);
   const code = String(rng.range(100000, 999999));
-  const where = rng.pick(['subject', 'x-header', 'url', 'html-attr', 'too-long', 'too-short', 'symbols', 'no-label', 'label-in-prose'] as const);
+  const where = rng.pick([
+    'subject',
+    'x-header',
+    'url',
+    'html-attr',
+    'too-long',
+    'too-short',
+    'symbols',
+    'no-label',
+    'label-in-prose',
+  ] as const);
   let subject = 'Verify your identity in Salesforce';
   let headers: Array<[string, string]> = [];
   let extra = '';
@@ -549,39 +683,110 @@ const lookalikePosition: Builder = (rng) => {
 };
 
 export const DKIM_VARIANTS: Array<{ name: string; headers: string[]; trusted: boolean | 'maybe' }> = [
-  { name: 'pass', headers: ['mx.example.org; dkim=pass header.d=salesforce.com header.s=sf112018 header.b=AbCdEf12; spf=pass smtp.mailfrom=bnc.salesforce.com'], trusted: true },
+  {
+    name: 'pass',
+    headers: [
+      'mx.example.org; dkim=pass header.d=salesforce.com header.s=sf112018 header.b=AbCdEf12; spf=pass smtp.mailfrom=bnc.salesforce.com',
+    ],
+    trusted: true,
+  },
   { name: 'pass-subdomain', headers: ['mx.example.org; dkim=pass header.d=emea.salesforce.com'], trusted: 'maybe' },
   { name: 'missing', headers: [], trusted: false },
-  { name: 'fail', headers: ['mx.example.org; dkim=fail (signature did not verify) header.d=salesforce.com'], trusted: false },
+  {
+    name: 'fail',
+    headers: ['mx.example.org; dkim=fail (signature did not verify) header.d=salesforce.com'],
+    trusted: false,
+  },
   { name: 'none', headers: ['mx.example.org; dkim=none'], trusted: false },
   { name: 'other-domain', headers: ['mx.example.org; dkim=pass header.d=evil.test'], trusted: false },
-  { name: 'lookalike-domain', headers: ['mx.example.org; dkim=pass header.d=salesforce.com.evil.test'], trusted: false },
+  {
+    name: 'lookalike-domain',
+    headers: ['mx.example.org; dkim=pass header.d=salesforce.com.evil.test'],
+    trusted: false,
+  },
   { name: 'suffix-domain', headers: ['mx.example.org; dkim=pass header.d=evilsalesforce.com'], trusted: false },
-  { name: 'pass-in-comment', headers: ['mx.example.org; dkim=fail (forged: dkim=pass header.d=salesforce.com) header.d=evil.test'], trusted: false },
-  { name: 'softfail-spf-only', headers: ['mx.example.org; spf=pass smtp.mailfrom=salesforce.com; dkim=neutral header.d=salesforce.com'], trusted: false },
+  {
+    name: 'pass-in-comment',
+    headers: ['mx.example.org; dkim=fail (forged: dkim=pass header.d=salesforce.com) header.d=evil.test'],
+    trusted: false,
+  },
+  {
+    name: 'softfail-spf-only',
+    headers: ['mx.example.org; spf=pass smtp.mailfrom=salesforce.com; dkim=neutral header.d=salesforce.com'],
+    trusted: false,
+  },
   // issue 15 item 4: only the receiver's authserv-id counts; RFC 8601 comments and quoted strings
   { name: 'other-authserv', headers: ['mx.evil.test; dkim=pass header.d=salesforce.com'], trusted: false },
-  { name: 'lookalike-authserv', headers: ['mx.example.org.evil.test; dkim=pass header.d=salesforce.com'], trusted: false },
-  { name: 'no-authserv', headers: ['dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass action=none header.from=salesforce.com'], trusted: false },
-  { name: 'forged-below-receiver', headers: ['mx.example.org; dkim=fail header.d=salesforce.com', 'mx.example.org; dkim=pass header.d=salesforce.com'], trusted: false },
-  { name: 'forged-on-top-other-id', headers: ['mx.evil.test; dkim=pass header.d=salesforce.com', 'mx.example.org; dkim=fail header.d=salesforce.com'], trusted: false },
-  { name: 'nested-comment', headers: ['mx.example.org; dkim=fail (a (b) ; dkim=pass header.d=salesforce.com) reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test'], trusted: false },
-  { name: 'receiver-below-other-id', headers: ['mx.evil.test; dkim=fail header.d=salesforce.com', 'mx.example.org (receiver) 1; dkim=pass (ok (nested)) header.d=salesforce.com'], trusted: true },
-  { name: 'spf-header-then-dkim-header', headers: ['mx.example.org; spf=pass smtp.mailfrom=bnc.salesforce.com', 'mx.example.org; dkim=pass header.i=@salesforce.com'], trusted: true },
+  {
+    name: 'lookalike-authserv',
+    headers: ['mx.example.org.evil.test; dkim=pass header.d=salesforce.com'],
+    trusted: false,
+  },
+  {
+    name: 'no-authserv',
+    headers: [
+      'dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass action=none header.from=salesforce.com',
+    ],
+    trusted: false,
+  },
+  {
+    name: 'forged-below-receiver',
+    headers: ['mx.example.org; dkim=fail header.d=salesforce.com', 'mx.example.org; dkim=pass header.d=salesforce.com'],
+    trusted: false,
+  },
+  {
+    name: 'forged-on-top-other-id',
+    headers: ['mx.evil.test; dkim=pass header.d=salesforce.com', 'mx.example.org; dkim=fail header.d=salesforce.com'],
+    trusted: false,
+  },
+  {
+    name: 'nested-comment',
+    headers: [
+      'mx.example.org; dkim=fail (a (b) ; dkim=pass header.d=salesforce.com) reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test',
+    ],
+    trusted: false,
+  },
+  {
+    name: 'receiver-below-other-id',
+    headers: [
+      'mx.evil.test; dkim=fail header.d=salesforce.com',
+      'mx.example.org (receiver) 1; dkim=pass (ok (nested)) header.d=salesforce.com',
+    ],
+    trusted: true,
+  },
+  {
+    name: 'spf-header-then-dkim-header',
+    headers: [
+      'mx.example.org; spf=pass smtp.mailfrom=bnc.salesforce.com',
+      'mx.example.org; dkim=pass header.i=@salesforce.com',
+    ],
+    trusted: true,
+  },
 ];
 
 const dkim: Builder = (rng) => {
   const v = rng.pick(DKIM_VARIANTS);
   const username = rng.pick(OUR_USERS);
   const token = randomToken(rng);
-  const m = tokenMail(rng, rng.pick(TRUSTED_SENDERS), username, token, { headers: v.headers.map((h) => ['Authentication-Results', h] as [string, string]) });
+  const m = tokenMail(rng, rng.pick(TRUSTED_SENDERS), username, token, {
+    headers: v.headers.map((h) => ['Authentication-Results', h] as [string, string]),
+  });
   return {
     family: 'dkim-required',
     variant: v.name,
     raw: m.raw,
     // The receiver's authserv-id: configured, or the default from the IMAP host (example.org and below).
-    opts: { requireDkim: true, ...(rng.chance(0.5) ? { authservId: 'mx.example.org' } : { imapHost: 'imap.example.org' }), ...(rng.chance(0.5) ? { username } : {}) },
-    truth: v.trusted === true ? { expect: 'token', token, username } : v.trusted === 'maybe' ? { expect: 'either', token, username } : { expect: 'no-token', why: `DKIM required, ${v.name}` },
+    opts: {
+      requireDkim: true,
+      ...(rng.chance(0.5) ? { authservId: 'mx.example.org' } : { imapHost: 'imap.example.org' }),
+      ...(rng.chance(0.5) ? { username } : {}),
+    },
+    truth:
+      v.trusted === true
+        ? { expect: 'token', token, username }
+        : v.trusted === 'maybe'
+          ? { expect: 'either', token, username }
+          : { expect: 'no-token', why: `DKIM required, ${v.name}` },
     planted: [token],
     protect: [m.fromLine, ...v.headers.map((h) => `Authentication-Results: ${h}`)],
   };
@@ -609,19 +814,36 @@ const garbage: Builder = (rng) => {
       break;
     }
     case 3:
-      raw = Buffer.from('From: Salesforce <support@salesforce.com>\r\nSubject: Your new Salesforce security token\r\n', 'utf8');
+      raw = Buffer.from(
+        'From: Salesforce <support@salesforce.com>\r\nSubject: Your new Salesforce security token\r\n',
+        'utf8',
+      );
       variant = 'headers-only';
       break;
     case 4:
-      raw = Buffer.from(`Content-Type: multipart/mixed; boundary=""\r\n\r\n--\r\n--\r\n${'--\r\n'.repeat(rng.range(1, 500))}`, 'utf8');
+      raw = Buffer.from(
+        `Content-Type: multipart/mixed; boundary=""\r\n\r\n--\r\n--\r\n${'--\r\n'.repeat(rng.range(1, 500))}`,
+        'utf8',
+      );
       variant = 'empty-boundary';
       break;
     default:
-      raw = Buffer.from(`From: Salesforce <support@salesforce.com>\r\n\r\n${'\u0000'.repeat(rng.range(1, 2000))}Security token (case-sensitive): \u0000\r\n`, 'utf8');
+      raw = Buffer.from(
+        `From: Salesforce <support@salesforce.com>\r\n\r\n${'\u0000'.repeat(rng.range(1, 2000))}Security token (case-sensitive): \u0000\r\n`,
+        'utf8',
+      );
       variant = 'nul-bytes';
       break;
   }
-  return { family: 'garbage', variant, raw, opts: {}, truth: { expect: 'no-token', why: 'garbage' }, planted: [], protect: [] };
+  return {
+    family: 'garbage',
+    variant,
+    raw,
+    opts: {},
+    truth: { expect: 'no-token', why: 'garbage' },
+    planted: [],
+    protect: [],
+  };
 };
 
 /** Issue 15 item 2: Salesforce mails that are not the token mail, with 24–25 character codes (./nonTokenCorpus.ts). */
@@ -638,11 +860,21 @@ const nonTokenCorpus: Builder = (rng) => {
     family: 'non-token-corpus',
     variant: m.file.replace(/\.eml$/, ''),
     raw: built.raw,
-    opts: rng.pick([{}, { username: user }, { username: user, trustForwarded: true }, { requireDkim: true, authservId: 'mx.example.org' }]),
+    opts: rng.pick([
+      {},
+      { username: user },
+      { username: user, trustForwarded: true },
+      { requireDkim: true, authservId: 'mx.example.org' },
+    ]),
     truth: { expect: 'no-token', why: `not a token mail: ${m.what}` },
     planted: [code],
     // The signals that make it a non-token mail stay intact: sender, subject, bulk headers, hidden HTML.
-    protect: [built.fromLine, `Subject: ${m.subject}`, ...(m.headers ?? []).map(([k, v]) => `${k}: ${v}`), ...(html ? [html] : [])],
+    protect: [
+      built.fromLine,
+      `Subject: ${m.subject}`,
+      ...(m.headers ?? []).map(([k, v]) => `${k}: ${v}`),
+      ...(html ? [html] : []),
+    ],
     guardPlanted: true,
   };
 };

@@ -35,7 +35,8 @@ export function encodeQP(text: string, breakAt?: number): string {
     }
     const next = bytes[i + 1];
     const isSpaceAtEol = (b === 0x20 || b === 0x09) && (next === undefined || next === 0x0a);
-    if ((b >= 33 && b <= 126 && b !== 61) || ((b === 0x20 || b === 0x09) && !isSpaceAtEol)) push(String.fromCharCode(b));
+    if ((b >= 33 && b <= 126 && b !== 61) || ((b === 0x20 || b === 0x09) && !isSpaceAtEol))
+      push(String.fromCharCode(b));
     else push('=' + b.toString(16).toUpperCase().padStart(2, '0'));
   }
   lines.push(line);
@@ -81,7 +82,11 @@ export function javamailBoundary(n: number, m: number): string {
   return `----=_Part_${n}_${m}.${1714650112345 + n}`;
 }
 
-export function renderMultipart(subtype: string, boundary: string, parts: string[]): { contentType: string; body: string } {
+export function renderMultipart(
+  subtype: string,
+  boundary: string,
+  parts: string[],
+): { contentType: string; body: string } {
   const body = parts.map((p) => `--${boundary}${CRLF}${p}${CRLF}`).join('') + `--${boundary}--${CRLF}`;
   return { contentType: `multipart/${subtype}; ${CRLF}\tboundary="${boundary}"`, body };
 }
@@ -90,7 +95,12 @@ export function renderMultipart(subtype: string, boundary: string, parts: string
  * Header lines + body -> raw message bytes. Header values may contain folded lines already.
  * Returns byte ranges of named headers so mutators can keep away from them.
  */
-export function renderMessage(headers: Array<[string, string]>, contentType: string, cte: Cte | undefined, body: string): { raw: Buffer; ranges: Record<string, Array<[number, number]>> } {
+export function renderMessage(
+  headers: Array<[string, string]>,
+  contentType: string,
+  cte: Cte | undefined,
+  body: string,
+): { raw: Buffer; ranges: Record<string, Array<[number, number]>> } {
   const lines: string[] = [];
   const ranges: Record<string, Array<[number, number]>> = {};
   let offset = 0;
@@ -106,6 +116,6 @@ export function renderMessage(headers: Array<[string, string]>, contentType: str
   if (cte) add('content-transfer-encoding', `Content-Transfer-Encoding: ${cte}`);
   add('mime-version', 'MIME-Version: 1.0');
   const head = lines.join('') + CRLF;
-  (ranges['separator'] = [[offset, offset + 2]]);
+  ranges['separator'] = [[offset, offset + 2]];
   return { raw: Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(body, 'utf8')]), ranges };
 }

@@ -5,8 +5,9 @@
  * consistently), so a header can never turn into body text or the other way round, and none touches
  * the protected substrings that decide the ground truth (see mails.ts).
  */
-import { Prng, ALNUM } from './prng';
-import { FuzzMail, Truth } from './mails';
+import type { Prng } from './prng';
+import { ALNUM } from './prng';
+import type { FuzzMail, Truth } from './mails';
 
 export interface Mutated {
   raw: Buffer;
@@ -100,20 +101,34 @@ export const FILLERS = ['lorem', 'one-line', 'alnum-run', 'bad-labels', 'base64-
 export const HUGE_HEADERS = ['many', 'folded', 'received', 'no-colon'] as const;
 
 function filler(rng: Prng, variant?: string): { part: string; name: string } {
-  const kind = (FILLERS as readonly string[]).includes(variant ?? '') ? (variant as (typeof FILLERS)[number]) : rng.pick(FILLERS);
+  const kind = (FILLERS as readonly string[]).includes(variant ?? '')
+    ? (variant as (typeof FILLERS)[number])
+    : rng.pick(FILLERS);
   const fill = (unit: string) => unit.repeat(Math.ceil(TEN_MB / unit.length));
   switch (kind) {
     case 'lorem':
-      return { name: kind, part: `Content-Type: text/plain; charset=utf-8\r\n\r\n${fill('Lorem ipsum dolor sit amet, consectetur adipiscing elit. Username: nobody\r\n')}` };
+      return {
+        name: kind,
+        part: `Content-Type: text/plain; charset=utf-8\r\n\r\n${fill('Lorem ipsum dolor sit amet, consectetur adipiscing elit. Username: nobody\r\n')}`,
+      };
     case 'one-line':
       return { name: kind, part: `Content-Type: text/plain\r\n\r\n${'a'.repeat(TEN_MB)}` };
     case 'alnum-run':
-      return { name: kind, part: `Content-Type: text/plain\r\n\r\nSecurity token (case-sensitive): ${fill(ALNUM)}\r\n` };
+      return {
+        name: kind,
+        part: `Content-Type: text/plain\r\n\r\nSecurity token (case-sensitive): ${fill(ALNUM)}\r\n`,
+      };
     case 'bad-labels':
       // Label lines with 26-character values: never a token, however many.
-      return { name: kind, part: `Content-Type: text/plain\r\n\r\n${fill('Security token (case-sensitive): ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\nUsername: x@y.example\r\n')}` };
+      return {
+        name: kind,
+        part: `Content-Type: text/plain\r\n\r\n${fill('Security token (case-sensitive): ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\nUsername: x@y.example\r\n')}`,
+      };
     case 'base64-blob':
-      return { name: kind, part: `Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="blob.bin"\r\n\r\n${fill('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3\r\n')}` };
+      return {
+        name: kind,
+        part: `Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="blob.bin"\r\n\r\n${fill('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3\r\n')}`,
+      };
     case 'div-soup':
       return { name: kind, part: `Content-Type: text/html\r\n\r\n${fill('<div><span title="a:b">')}` };
     case 'colons':
@@ -134,7 +149,9 @@ function bigBody(rng: Prng, s: string, variant?: string): [string, string] {
 
 function hugeHeaders(rng: Prng, s: string, variant?: string): [string, string] {
   const n = 100_000;
-  const kind = (HUGE_HEADERS as readonly string[]).includes(variant ?? '') ? (variant as (typeof HUGE_HEADERS)[number]) : rng.pick(HUGE_HEADERS);
+  const kind = (HUGE_HEADERS as readonly string[]).includes(variant ?? '')
+    ? (variant as (typeof HUGE_HEADERS)[number])
+    : rng.pick(HUGE_HEADERS);
   let block: string;
   switch (kind) {
     case 'many':
@@ -144,7 +161,10 @@ function hugeHeaders(rng: Prng, s: string, variant?: string): [string, string] {
       block = 'X-Folded: start\r\n' + '\tcontinued: Security token (case-sensitive)\r\n'.repeat(n);
       break;
     case 'received':
-      block = 'Received: from relay.example (relay.example [192.0.2.1]) by mx.example; Thu, 2 May 2024 11:41:52 +0000\r\n'.repeat(n);
+      block =
+        'Received: from relay.example (relay.example [192.0.2.1]) by mx.example; Thu, 2 May 2024 11:41:52 +0000\r\n'.repeat(
+          n,
+        );
       break;
     case 'no-colon':
       block = 'X-Junk: x\r\n' + 'X-Broken header without a colon\r\n'.repeat(n);
@@ -153,7 +173,26 @@ function hugeHeaders(rng: Prng, s: string, variant?: string): [string, string] {
   return [block + s, `huge-headers:${kind}`];
 }
 
-const ODD_CHARSETS = ['utf-7', 'iso-2022-jp', 'x-unknown-charset', 'utf-16le', 'utf-16', 'ibm037', 'gb18030', 'utf-32', 'windows-1252', 'koi8-r', 'shift_jis', 'big5', '', 'utf-8"; charset="utf-16', 'x-mac-cyrillic', 'iso-8859-8-i', 'UTF8', '../../etc/passwd'];
+const ODD_CHARSETS = [
+  'utf-7',
+  'iso-2022-jp',
+  'x-unknown-charset',
+  'utf-16le',
+  'utf-16',
+  'ibm037',
+  'gb18030',
+  'utf-32',
+  'windows-1252',
+  'koi8-r',
+  'shift_jis',
+  'big5',
+  '',
+  'utf-8"; charset="utf-16',
+  'x-mac-cyrillic',
+  'iso-8859-8-i',
+  'UTF8',
+  '../../etc/passwd',
+];
 
 function oddCharset(rng: Prng, s: string): [string, string] {
   const cs = rng.pick(ODD_CHARSETS);
@@ -175,10 +214,18 @@ function breakBoundary(rng: Prng, s: string): [string, string] {
     case 1: {
       let seen = 0;
       const target = rng.range(0, 3);
-      return [s.replace(new RegExp(`--${escapeRe(b)}(?=\\r?\\n)`, 'g'), (m) => (seen++ === target ? m + rng.pick(['x', ' ', '-', '\t', '=']) : m)), 'boundary:near-miss'];
+      return [
+        s.replace(new RegExp(`--${escapeRe(b)}(?=\\r?\\n)`, 'g'), (m) =>
+          seen++ === target ? m + rng.pick(['x', ' ', '-', '\t', '=']) : m,
+        ),
+        'boundary:near-miss',
+      ];
     }
     case 2:
-      return [s.replace(`boundary="${b}"`, `boundary="${b}X"`).replace(`boundary=${b}`, `boundary=${b}X`), 'boundary:param-mismatch'];
+      return [
+        s.replace(`boundary="${b}"`, `boundary="${b}X"`).replace(`boundary=${b}`, `boundary=${b}X`),
+        'boundary:param-mismatch',
+      ];
     case 3:
       return [s.replace(`boundary="${b}"`, 'boundary=""'), 'boundary:empty-param'];
     case 4: {
@@ -199,17 +246,33 @@ function escapeRe(s: string): string {
 }
 
 function lineEndings(rng: Prng, s: string): [string, string] {
-  const kind = rng.weighted([[6, 'lf'], [1, 'cr'], [3, 'mixed']] as const);
+  const kind = rng.weighted([
+    [6, 'lf'],
+    [1, 'cr'],
+    [3, 'mixed'],
+  ] as const);
   if (kind === 'lf') return [s.replace(/\r\n/g, '\n'), 'eol:lf'];
   if (kind === 'cr') return [s.replace(/\r\n/g, '\r'), 'eol:cr'];
   return [s.replace(/\r\n/g, () => (rng.chance(0.5) ? '\n' : '\r\n')), 'eol:mixed'];
 }
 
 function cteSwap(rng: Prng, s: string): [string, string] {
-  const v = rng.pick(['base64', 'quoted-printable', 'x-uuencode', 'binary', '7bit', 'BASE64', 'base64; x=1', '', 'gzip']);
+  const v = rng.pick([
+    'base64',
+    'quoted-printable',
+    'x-uuencode',
+    'binary',
+    '7bit',
+    'BASE64',
+    'base64; x=1',
+    '',
+    'gzip',
+  ]);
   let n = 0;
   const target = rng.range(0, 2);
-  const out = s.replace(/Content-Transfer-Encoding:[^\r\n]*/gi, (m) => (n++ === target ? `Content-Transfer-Encoding: ${v}` : m));
+  const out = s.replace(/Content-Transfer-Encoding:[^\r\n]*/gi, (m) =>
+    n++ === target ? `Content-Transfer-Encoding: ${v}` : m,
+  );
   return [out, `cte:${v || 'empty'}`];
 }
 
@@ -224,7 +287,10 @@ function dupHeader(rng: Prng, s: string): [string, string] {
   ]);
   const m = /\r?\n/.exec(s);
   if (!m) return [s, 'dup:skipped'];
-  return [s.slice(0, m.index + m[0].length) + line + m[0] + s.slice(m.index + m[0].length), `dup:${line.split(':')[0]}`];
+  return [
+    s.slice(0, m.index + m[0].length) + line + m[0] + s.slice(m.index + m[0].length),
+    `dup:${line.split(':')[0]}`,
+  ];
 }
 
 type Structural = (rng: Prng, s: string, variant?: string) => [string, string];
@@ -322,7 +388,8 @@ export interface MutateOptions {
 export function mutate(rng: Prng, mail: FuzzMail, o: MutateOptions): Mutated {
   const mutations: string[] = [];
   let truth = mail.truth;
-  if (!o.force?.length && !o.allowBig && rng.chance(o.pristine ?? 0.25)) return { raw: mail.raw, mutations, truth, big: false };
+  if (!o.force?.length && !o.allowBig && rng.chance(o.pristine ?? 0.25))
+    return { raw: mail.raw, mutations, truth, big: false };
 
   let s = mail.raw.toString('latin1');
   let big = false;
@@ -334,7 +401,16 @@ export function mutate(rng: Prng, mail: FuzzMail, o: MutateOptions): Mutated {
         if (!m) throw new Error(`unknown mutator ${spec}`);
         return [m[0], m[1], m[2], variant] as const;
       })
-    : Array.from({ length: rng.weighted([[5, 0], [4, 1], [2, 2]] as const) }, () => rng.weighted(STRUCTURAL.map((m) => [m[0], m] as const)));
+    : Array.from(
+        {
+          length: rng.weighted([
+            [5, 0],
+            [4, 1],
+            [2, 2],
+          ] as const),
+        },
+        () => rng.weighted(STRUCTURAL.map((m) => [m[0], m] as const)),
+      );
   if (!o.force?.length && o.allowBig) structural.push(rng.pick(BIG));
   for (const [, name, f, variant] of structural) {
     const [next, label] = f(rng, s, variant);
@@ -344,10 +420,20 @@ export function mutate(rng: Prng, mail: FuzzMail, o: MutateOptions): Mutated {
   }
   let raw: Buffer = Buffer.from(s, 'latin1');
 
-  const byteOps = o.force?.length ? 0 : rng.weighted([[3, 0], [5, 1], [2, 2]] as const);
+  const byteOps = o.force?.length
+    ? 0
+    : rng.weighted([
+        [3, 0],
+        [5, 1],
+        [2, 2],
+      ] as const);
   for (let i = 0; i < byteOps; i++) {
     const ranges = protectedRanges(raw, mail);
-    const op = rng.weighted([[6, 'flip'], [3, 'junk'], [3, 'truncate']] as const);
+    const op = rng.weighted([
+      [6, 'flip'],
+      [3, 'junk'],
+      [3, 'truncate'],
+    ] as const);
     if (op === 'flip') {
       const [r, label] = flip(rng, raw, ranges);
       raw = r;
@@ -361,7 +447,8 @@ export function mutate(rng: Prng, mail: FuzzMail, o: MutateOptions): Mutated {
       const [r, label, cut] = truncate(rng, raw, ranges);
       raw = r;
       mutations.push(label);
-      if (fromAt >= 0 && cut <= fromAt && truth.expect !== 'no-token') truth = { expect: 'no-token', why: 'From header cut off' };
+      if (fromAt >= 0 && cut <= fromAt && truth.expect !== 'no-token')
+        truth = { expect: 'no-token', why: 'From header cut off' };
     }
   }
   if (mutations.length && truth.expect === 'token') truth = { ...truth, expect: 'either' };

@@ -13,12 +13,20 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseAndClassify } from '../../src/mail/parse';
-import { CaseResult, ParseFn, ProblemClass, caseSummary, describeResult, makeCase, runCase, timeStats } from './harness';
+import type { CaseResult, ParseFn, ProblemClass } from './harness';
+import { caseSummary, describeResult, makeCase, runCase, timeStats } from './harness';
 
 const HANG_MS = 60_000;
 
 function parseArgv(argv: string[]) {
-  const o = { cases: 100_000, seed: 20261129, bigEvery: 1000, only: undefined as number | undefined, dump: undefined as string | undefined, family: undefined as string | undefined };
+  const o = {
+    cases: 100_000,
+    seed: 20261129,
+    bigEvery: 1000,
+    only: undefined as number | undefined,
+    dump: undefined as string | undefined,
+    family: undefined as string | undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -80,14 +88,22 @@ async function main() {
     if (o.dump) writeFileSync(o.dump, c.raw);
     const r = await runCase(c, parse);
     console.log(describeResult(r));
-    console.log('truth:', JSON.stringify(c.truth.expect === 'no-token' ? c.truth : { expect: c.truth.expect }), 'opts:', JSON.stringify(c.mail.opts));
-    if (r.verdict) console.log('verdict:', JSON.stringify({ ...r.verdict, token: r.verdict.token ? '(present)' : undefined }));
+    console.log(
+      'truth:',
+      JSON.stringify(c.truth.expect === 'no-token' ? c.truth : { expect: c.truth.expect }),
+      'opts:',
+      JSON.stringify(c.mail.opts),
+    );
+    if (r.verdict)
+      console.log('verdict:', JSON.stringify({ ...r.verdict, token: r.verdict.token ? '(present)' : undefined }));
     for (const p of r.problems) console.log(`  ${p.cls}: ${p.detail}`);
     process.exitCode = r.problems.length ? 1 : 0;
     return;
   }
 
-  console.log(`fuzz: ${o.cases} cases, seed ${o.seed}, big case every ${o.bigEvery || 'never'}${o.family ? `, family ${o.family}` : ''}`);
+  console.log(
+    `fuzz: ${o.cases} cases, seed ${o.seed}, big case every ${o.bigEvery || 'never'}${o.family ? `, family ${o.family}` : ''}`,
+  );
   const tty = process.stderr.isTTY;
   const step = Math.max(1, Math.floor(o.cases / 50));
   const ms: number[] = [];
@@ -124,15 +140,25 @@ async function main() {
 
   const st = timeStats(ms);
   const sb = timeStats(bigMs);
-  const fmt = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const fmt = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   console.log(`\nseed:        ${o.seed}`);
   console.log(`cases:       ${o.cases} in ${Math.round((Date.now() - t0) / 1000)} s`);
   console.log(`families:    ${fmt(byFamily)}`);
   console.log(`truth:       ${fmt(byExpect)}`);
   console.log(`verdicts:    ${fmt(byKind)}`);
-  console.log(`per case:    median ${st.median.toFixed(2)} ms, p99 ${st.p99.toFixed(1)} ms, max ${st.max.toFixed(1)} ms`);
-  if (bigMs.length) console.log(`big cases:   ${bigMs.length}, median ${sb.median.toFixed(0)} ms, max ${sb.max.toFixed(0)} ms`);
-  if (slowest) console.log(`slowest:     ${describeResult(slowest)} — ${slowest.ms.toFixed(1)} ms (replay: npm run fuzz -- --seed ${o.seed} --only ${slowest.index})`);
+  console.log(
+    `per case:    median ${st.median.toFixed(2)} ms, p99 ${st.p99.toFixed(1)} ms, max ${st.max.toFixed(1)} ms`,
+  );
+  if (bigMs.length)
+    console.log(`big cases:   ${bigMs.length}, median ${sb.median.toFixed(0)} ms, max ${sb.max.toFixed(0)} ms`);
+  if (slowest)
+    console.log(
+      `slowest:     ${describeResult(slowest)} — ${slowest.ms.toFixed(1)} ms (replay: npm run fuzz -- --seed ${o.seed} --only ${slowest.index})`,
+    );
   let total = 0;
   for (const [cls, list] of problems) {
     total += list.length;

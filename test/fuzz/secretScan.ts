@@ -19,7 +19,12 @@ export function secretForms(secret: string): string[] {
     secret,
     encodeURIComponent(secret),
     JSON.stringify(secret).slice(1, -1),
-    secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'),
+    secret
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;'),
   ]);
   if (secret.length >= 8) out.add(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
   return [...out];
@@ -34,7 +39,13 @@ export function scanForSecrets(artifacts: Artifact[], secrets: Array<[name: stri
       for (const f of secretForms(secret)) {
         const i = a.text.indexOf(f);
         if (i >= 0) {
-          const ctx = (a.text.slice(Math.max(0, i - 40), i) + '‹' + name + '›' + a.text.slice(i + f.length, i + f.length + 40)).replace(/\s+/g, ' ');
+          const ctx = (
+            a.text.slice(Math.max(0, i - 40), i) +
+            '‹' +
+            name +
+            '›' +
+            a.text.slice(i + f.length, i + f.length + 40)
+          ).replace(/\s+/g, ' ');
           hits.push(`${a.source}: ${name} (${ctx})`);
           break;
         }

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildMail, tokenHtml, tokenText, Layout } from './mails';
+import type { Layout } from './mails';
+import { buildMail, tokenHtml, tokenText } from './mails';
 
 export const SPOOF_DIR = path.join(__dirname, '..', 'fixtures', 'spoof');
 
@@ -17,14 +18,34 @@ export const OUR_USER = 'jane.doe@acme.example';
 export interface SpoofFixture {
   file: string;
   what: string;
-  opts: { username?: string; requireDkim?: boolean; trustForwarded?: boolean; authservId?: string; forwardedFrom?: string };
+  opts: {
+    username?: string;
+    requireDkim?: boolean;
+    trustForwarded?: boolean;
+    authservId?: string;
+    forwardedFrom?: string;
+  };
   /** Kinds the recognizer may answer; never 'token' for a spoof. */
   allowed: string[];
   raw: () => Buffer;
 }
 
-function tokenMail(o: { from: string; username?: string; token?: string; headers?: Array<[string, string]>; layout?: Layout; subject?: string; footer?: string }): Buffer {
-  const body = { lang: 'en' as const, username: o.username ?? OUR_USER, token: o.token ?? SPOOF_TOKEN, firstName: 'Jane', footer: o.footer };
+function tokenMail(o: {
+  from: string;
+  username?: string;
+  token?: string;
+  headers?: Array<[string, string]>;
+  layout?: Layout;
+  subject?: string;
+  footer?: string;
+}): Buffer {
+  const body = {
+    lang: 'en' as const,
+    username: o.username ?? OUR_USER,
+    token: o.token ?? SPOOF_TOKEN,
+    firstName: 'Jane',
+    footer: o.footer,
+  };
   return buildMail({
     from: o.from,
     subject: o.subject ?? 'Your new Salesforce security token',
@@ -53,14 +74,24 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     what: 'two From header fields: Salesforce first, the attacker second (receivers differ in which one DMARC checks)',
     opts: { username: OUR_USER },
     allowed: NOT_TOKEN,
-    raw: () => insertAfter(tokenMail({ from: 'Salesforce <support@salesforce.com>' }), 'From:', 'From: Attacker <attacker@evil.test>'),
+    raw: () =>
+      insertAfter(
+        tokenMail({ from: 'Salesforce <support@salesforce.com>' }),
+        'From:',
+        'From: Attacker <attacker@evil.test>',
+      ),
   },
   {
     file: 'two-from-headers-attacker-first.eml',
     what: 'two From header fields: the attacker first, Salesforce second',
     opts: { username: OUR_USER },
     allowed: NOT_TOKEN,
-    raw: () => insertAfter(tokenMail({ from: 'Attacker <attacker@evil.test>' }), 'From:', 'From: Salesforce <support@salesforce.com>'),
+    raw: () =>
+      insertAfter(
+        tokenMail({ from: 'Attacker <attacker@evil.test>' }),
+        'From:',
+        'From: Salesforce <support@salesforce.com>',
+      ),
   },
   {
     file: 'from-two-angle-addresses.eml',
@@ -143,7 +174,8 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     what: 'From still says Salesforce but the subject says Fwd: (a re-sent copy)',
     opts: { username: OUR_USER },
     allowed: ['untrusted-sender'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', subject: 'Fwd: Your new Salesforce security token' }),
+    raw: () =>
+      tokenMail({ from: 'Salesforce <support@salesforce.com>', subject: 'Fwd: Your new Salesforce security token' }),
   },
   {
     file: 'resent-by-mailbox.eml',
@@ -164,28 +196,43 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     what: "a genuine token mail for the sandbox user (username + '.uat') while the production user is expected",
     opts: { username: OUR_USER },
     allowed: ['other-user'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', username: `${OUR_USER}.uat`, token: REAL_TOKEN }),
+    raw: () =>
+      tokenMail({ from: 'Salesforce <support@salesforce.com>', username: `${OUR_USER}.uat`, token: REAL_TOKEN }),
   },
   {
     file: 'other-user-names-ours-in-footer.eml',
     what: "another user's token mail that also names our username in a footer label line",
     opts: { username: OUR_USER },
     allowed: ['other-user'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', username: 'ops.admin@acme.example', token: REAL_TOKEN, footer: `cc: ${OUR_USER}` }),
+    raw: () =>
+      tokenMail({
+        from: 'Salesforce <support@salesforce.com>',
+        username: 'ops.admin@acme.example',
+        token: REAL_TOKEN,
+        footer: `cc: ${OUR_USER}`,
+      }),
   },
   {
     file: 'other-user-garbled-username-ours-in-footer.eml',
     what: "another user's token mail whose username line arrived garbled, and that names our username in a footer (found by npm run fuzz)",
     opts: { username: OUR_USER },
     allowed: ['other-user', 'none'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', username: 'integra\ufffdion.user@globexexample', token: REAL_TOKEN, footer: `cc: ${OUR_USER}`, layout: 'plain-7bit' }),
+    raw: () =>
+      tokenMail({
+        from: 'Salesforce <support@salesforce.com>',
+        username: 'integra\ufffdion.user@globexexample',
+        token: REAL_TOKEN,
+        footer: `cc: ${OUR_USER}`,
+        layout: 'plain-7bit',
+      }),
   },
   {
     file: 'other-user-prefix-of-ours.eml',
     what: 'a token mail for a username that is a prefix of ours (jane.doe@acme.exampl)',
     opts: { username: OUR_USER },
     allowed: ['other-user'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', username: 'jane.doe@acme.exampl', token: REAL_TOKEN }),
+    raw: () =>
+      tokenMail({ from: 'Salesforce <support@salesforce.com>', username: 'jane.doe@acme.exampl', token: REAL_TOKEN }),
   },
   {
     file: 'dkim-forged-results-below-receivers.eml',
@@ -196,8 +243,14 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
       tokenMail({
         from: 'Salesforce <support@salesforce.com>',
         headers: [
-          ['Authentication-Results', 'mx.example.org; dkim=fail (signature did not verify) header.d=salesforce.com; dmarc=fail header.from=salesforce.com'],
-          ['Received', 'from attacker-relay.evil.test (attacker-relay.evil.test [198.51.100.66]) by mx.example.org; Thu, 2 May 2024 11:41:50 +0000'],
+          [
+            'Authentication-Results',
+            'mx.example.org; dkim=fail (signature did not verify) header.d=salesforce.com; dmarc=fail header.from=salesforce.com',
+          ],
+          [
+            'Received',
+            'from attacker-relay.evil.test (attacker-relay.evil.test [198.51.100.66]) by mx.example.org; Thu, 2 May 2024 11:41:50 +0000',
+          ],
           ['Authentication-Results', 'mx.example.org; dkim=pass header.d=salesforce.com'],
         ],
       }),
@@ -210,7 +263,12 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     raw: () =>
       tokenMail({
         from: 'Salesforce <support@salesforce.com>',
-        headers: [['DKIM-Signature', 'v=1; a=rsa-sha256; c=relaxed/relaxed; d=salesforce.com; s=sf112018; h=From:To:Subject; bh=AAAA; b=AAAA']],
+        headers: [
+          [
+            'DKIM-Signature',
+            'v=1; a=rsa-sha256; c=relaxed/relaxed; d=salesforce.com; s=sf112018; h=From:To:Subject; bh=AAAA; b=AAAA',
+          ],
+        ],
       }),
   },
   {
@@ -221,7 +279,12 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     raw: () =>
       tokenMail({
         from: 'Salesforce <attacker@evil.test>',
-        headers: [['Authentication-Results', 'mx.example.org; dkim=pass header.d=salesforce.com; spf=pass smtp.mailfrom=bnc.salesforce.com']],
+        headers: [
+          [
+            'Authentication-Results',
+            'mx.example.org; dkim=pass header.d=salesforce.com; spf=pass smtp.mailfrom=bnc.salesforce.com',
+          ],
+        ],
       }),
   },
   {
@@ -232,23 +295,58 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     raw: () =>
       tokenMail({
         from: 'Salesforce <support@salesforce.com>',
-        headers: [['Authentication-Results', 'mx.example.org; dkim=fail (dkim=pass header.d=salesforce.com) header.d=evil.test']],
+        headers: [
+          [
+            'Authentication-Results',
+            'mx.example.org; dkim=fail (dkim=pass header.d=salesforce.com) header.d=evil.test',
+          ],
+        ],
       }),
   },
   // Issue 15 item 3: malformed From addresses, refused by core itself (the IMAP pre-filter is off with
   // trustForwarded, and servers parse envelopes differently).
-  ...([
-    ['from-two-at-signs.eml', 'Salesforce <a@evil.test@salesforce.com>', 'two unquoted @ in the angle address'],
-    ['from-two-at-signs-bare.eml', 'a@evil.test@salesforce.com', 'two unquoted @ in a bare address'],
-    ['from-nul-in-address.eml', 'Salesforce <support\u0000@salesforce.com>', 'a NUL inside the address (mail parsers drop it silently)'],
-    ['from-control-char-in-address.eml', 'Salesforce <sup\u0001port@salesforce.com>', 'a control character inside the address'],
-    ['from-encoded-word-address.eml', '<=?utf-8?q?support=40salesforce=2Ecom?=>', 'an RFC 2047 encoded-word as the whole address'],
-    ['from-encoded-word-local-part.eml', 'Salesforce <=?utf-8?q?attacker?=@salesforce.com>', 'an encoded-word as the local part'],
-    ['from-encoded-name-hides-address.eml', '=?utf-8?q?attacker=40evil=2Etest=2C?= <support@salesforce.com>', 'an encoded-word display name that decodes to another address and a comma'],
-    ['from-encoded-name-then-second-address.eml', '=?utf-8?q?Salesforce?= <support@salesforce.com> <attacker@evil.test>', 'an encoded-word display name followed by a second address'],
-    ['from-comment-in-address.eml', 'support(x@evil.test)@salesforce.com', 'a comment inside the address'],
-    ['from-unquoted-address-as-name.eml', 'attacker@evil.test <support@salesforce.com>', 'an unquoted address as the display name'],
-  ] as const).map(([file, from, what]) => ({
+  ...(
+    [
+      ['from-two-at-signs.eml', 'Salesforce <a@evil.test@salesforce.com>', 'two unquoted @ in the angle address'],
+      ['from-two-at-signs-bare.eml', 'a@evil.test@salesforce.com', 'two unquoted @ in a bare address'],
+      [
+        'from-nul-in-address.eml',
+        'Salesforce <support\u0000@salesforce.com>',
+        'a NUL inside the address (mail parsers drop it silently)',
+      ],
+      [
+        'from-control-char-in-address.eml',
+        'Salesforce <sup\u0001port@salesforce.com>',
+        'a control character inside the address',
+      ],
+      [
+        'from-encoded-word-address.eml',
+        '<=?utf-8?q?support=40salesforce=2Ecom?=>',
+        'an RFC 2047 encoded-word as the whole address',
+      ],
+      [
+        'from-encoded-word-local-part.eml',
+        'Salesforce <=?utf-8?q?attacker?=@salesforce.com>',
+        'an encoded-word as the local part',
+      ],
+      [
+        'from-encoded-name-hides-address.eml',
+        '=?utf-8?q?attacker=40evil=2Etest=2C?= <support@salesforce.com>',
+        'an encoded-word display name that decodes to another address and a comma',
+      ],
+      [
+        'from-encoded-name-then-second-address.eml',
+        '=?utf-8?q?Salesforce?= <support@salesforce.com> <attacker@evil.test>',
+        'an encoded-word display name followed by a second address',
+      ],
+      ['from-comment-in-address.eml', 'support(x@evil.test)@salesforce.com', 'a comment inside the address'],
+      [
+        'from-unquoted-address-as-name.eml',
+        'attacker@evil.test <support@salesforce.com>',
+        'an unquoted address as the display name',
+      ],
+    ] as const
+  ).map(([file, from, what]) => ({
     file,
     what,
     opts: { username: OUR_USER, trustForwarded: true },
@@ -258,7 +356,7 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
   // Issue 15 item 4: forged Authentication-Results.
   {
     file: 'dkim-forged-other-authserv-on-top.eml',
-    what: 'a dkim=pass header from another authserv-id on top, the receiver\'s own (below) says fail',
+    what: "a dkim=pass header from another authserv-id on top, the receiver's own (below) says fail",
     opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
     raw: () =>
@@ -275,14 +373,27 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     what: 'only a forged dkim=pass header with a lookalike authserv-id (mx.example.org.evil.test)',
     opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', headers: [['Authentication-Results', 'mx.example.org.evil.test; dkim=pass header.d=salesforce.com']] }),
+    raw: () =>
+      tokenMail({
+        from: 'Salesforce <support@salesforce.com>',
+        headers: [['Authentication-Results', 'mx.example.org.evil.test; dkim=pass header.d=salesforce.com']],
+      }),
   },
   {
     file: 'dkim-forged-no-authserv.eml',
     what: 'a dkim=pass header without an authserv-id (Microsoft 365 style): never counts',
     opts: { username: OUR_USER, requireDkim: true, authservId: 'mx.example.org' },
     allowed: ['untrusted-sender'],
-    raw: () => tokenMail({ from: 'Salesforce <support@salesforce.com>', headers: [['Authentication-Results', 'dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass action=none header.from=salesforce.com']] }),
+    raw: () =>
+      tokenMail({
+        from: 'Salesforce <support@salesforce.com>',
+        headers: [
+          [
+            'Authentication-Results',
+            'dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass action=none header.from=salesforce.com',
+          ],
+        ],
+      }),
   },
   {
     file: 'dkim-nested-comment-trick.eml',
@@ -292,16 +403,23 @@ export const SPOOF_FIXTURES: SpoofFixture[] = [
     raw: () =>
       tokenMail({
         from: 'Salesforce <support@salesforce.com>',
-        headers: [['Authentication-Results', 'mx.example.org; dkim=fail (outer (inner) ; dkim=pass header.d=salesforce.com) reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test']],
+        headers: [
+          [
+            'Authentication-Results',
+            'mx.example.org; dkim=fail (outer (inner) ; dkim=pass header.d=salesforce.com) reason="x; dkim=pass header.d=salesforce.com" header.d=evil.test',
+          ],
+        ],
       }),
   },
   // Issue 15 item 5: forwarded forms, and --trust-forwarded without a configured forwarder.
-  ...([
-    ['forwarded-bracketed-subject.eml', '[Fwd: Your new Salesforce security token]'],
-    ['forwarded-trailing-fwd.eml', 'Your new Salesforce security token (fwd)'],
-    ['forwarded-fullwidth-subject.eml', 'Ｆｗｄ：Your new Salesforce security token'],
-    ['forwarded-tag-before-colon.eml', 'Fwd [EXT]: Your new Salesforce security token'],
-  ] as const).map(([file, subject]) => ({
+  ...(
+    [
+      ['forwarded-bracketed-subject.eml', '[Fwd: Your new Salesforce security token]'],
+      ['forwarded-trailing-fwd.eml', 'Your new Salesforce security token (fwd)'],
+      ['forwarded-fullwidth-subject.eml', 'Ｆｗｄ：Your new Salesforce security token'],
+      ['forwarded-tag-before-colon.eml', 'Fwd [EXT]: Your new Salesforce security token'],
+    ] as const
+  ).map(([file, subject]) => ({
     file,
     what: `subject "${subject}" marks a forwarded copy (From still says Salesforce); trustForwarded alone trusts none`,
     opts: { username: OUR_USER, trustForwarded: true },

@@ -24,7 +24,11 @@ describe('activation', () => {
     // A placeholder runs the real handler: Show Log is the cheapest command.
     await vscode.commands.executeCommand('tokenRelay.showLog');
     assert.equal(a.implLoaded(), true);
-    assert.deepEqual(a.loadedLibraries(), [], 'the command code must not load jsforce, imapflow or mailparser by itself');
+    assert.deepEqual(
+      a.loadedLibraries(),
+      [],
+      'the command code must not load jsforce, imapflow or mailparser by itself',
+    );
   });
 
   it('shows "set up" in the status bar without an org, and its click adds one', async () => {
@@ -38,7 +42,10 @@ describe('activation', () => {
 
   it('loads no heavy library at activation (jsforce, imapflow, mailparser load on first use)', async () => {
     const a = await getApi();
-    assert.ok(a.logLines().some((l) => l.includes('activated')), 'no activation line in the log');
+    assert.ok(
+      a.logLines().some((l) => l.includes('activated')),
+      'no activation line in the log',
+    );
     // This file runs first: no login or mailbox use has happened yet in this host.
     assert.deepEqual(a.loadedLibraries(), []);
   });

@@ -38,7 +38,16 @@ describe('status bar health states', function () {
     await vscode.commands.executeCommand('tokenRelay.testConnection');
     assert.equal(a.statusText(), '$(pass) Connected · faults');
     const tip = a.statusTooltip();
-    for (const s of ['Org', 'User', 'Instance', 'Last check', 'API requests remaining', 'command:tokenRelay.resetToken', 'command:tokenRelay.switchOrg', 'command:tokenRelay.showLog']) {
+    for (const s of [
+      'Org',
+      'User',
+      'Instance',
+      'Last check',
+      'API requests remaining',
+      'command:tokenRelay.resetToken',
+      'command:tokenRelay.switchOrg',
+      'command:tokenRelay.showLog',
+    ]) {
       assert.ok(tip.includes(s), `tooltip lacks ${s}: ${tip}`);
     }
     assert.ok(tip.includes(FAULTS.username));
@@ -92,7 +101,10 @@ describe('status bar health states', function () {
     const started = a.health.testsStarted;
     await Promise.all([1, 2, 3, 4, 5].map(() => vscode.commands.executeCommand('tokenRelay.testConnection')));
     assert.equal(a.health.maxConcurrent, 1);
-    assert.ok(a.health.testsStarted - started >= 1 && a.health.testsStarted - started <= 2, `ran ${a.health.testsStarted - started} tests`);
+    assert.ok(
+      a.health.testsStarted - started >= 1 && a.health.testsStarted - started <= 2,
+      `ran ${a.health.testsStarted - started} tests`,
+    );
     assert.match(a.statusText(), /Connected/);
   });
 

@@ -27,13 +27,20 @@ export async function getApi(): Promise<TokenRelayTestApi> {
 
 /** Calls the driver's control endpoint (emulator faults, current token…). */
 export async function control<T = unknown>(op: string, ...args: unknown[]): Promise<T> {
-  const res = await fetch(`${env('TOKEN_RELAY_TEST_CONTROL_URL')}/op`, { method: 'POST', body: JSON.stringify({ op, args }) });
+  const res = await fetch(`${env('TOKEN_RELAY_TEST_CONTROL_URL')}/op`, {
+    method: 'POST',
+    body: JSON.stringify({ op, args }),
+  });
   const body = (await res.json()) as { ok: boolean; result: T; error?: string };
   if (!body.ok) throw new Error(`control ${op}: ${body.error}`);
   return body.result;
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -43,7 +50,11 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
   }
 }
 
-export async function waitForMessage(a: TokenRelayTestApi, match: RegExp, timeoutMs = 30_000): Promise<RecordedMessage> {
+export async function waitForMessage(
+  a: TokenRelayTestApi,
+  match: RegExp,
+  timeoutMs = 30_000,
+): Promise<RecordedMessage> {
   return waitFor(`a message matching ${match}`, () => a.scripted.messages.find((m) => match.test(m.text)), timeoutMs);
 }
 
@@ -77,7 +88,11 @@ export async function resetState(a: TokenRelayTestApi): Promise<void> {
 }
 
 /** Adds an org on the emulator through the real command and makes it active. */
-export async function addEmulatorOrg(a: TokenRelayTestApi, user: { username: string; password: string }, extra: Record<string, unknown> = {}): Promise<string> {
+export async function addEmulatorOrg(
+  a: TokenRelayTestApi,
+  user: { username: string; password: string },
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const profile = (await vscode.commands.executeCommand('tokenRelay.addOrg', {
     name: user.username.split('@')[0],
     loginUrl: env('TOKEN_RELAY_TEST_EMULATOR_URL'),

@@ -21,7 +21,16 @@ export async function run(): Promise<void> {
     .filter((f) => (suite === 'main' ? !/^(restricted|multiroot)\./.test(f) : f.startsWith(`${suite}.`)))
     .sort();
   for (const f of files) mocha.addFile(path.join(dir, f));
-  const results = { suite, files, passed: 0, failed: 0, pending: 0, total: 0, failures: [] as Array<{ title: string; error: string }>, finished: false };
+  const results = {
+    suite,
+    files,
+    passed: 0,
+    failed: 0,
+    pending: 0,
+    total: 0,
+    failures: [] as Array<{ title: string; error: string }>,
+    finished: false,
+  };
   const write = () => {
     if (resultsFile) fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
   };

@@ -3,7 +3,17 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { setEnvText } from '../../src/core/dotenv';
 import * as path from 'node:path';
-import { addEmulatorOrg, control, envPath, getApi, readText, resetState, waitFor, waitForMessage, workspaceRoot } from './helpers';
+import {
+  addEmulatorOrg,
+  control,
+  envPath,
+  getApi,
+  readText,
+  resetState,
+  waitFor,
+  waitForMessage,
+  workspaceRoot,
+} from './helpers';
 
 const MANUAL = { username: 'manual@acme.test', password: 'Manual-Passw0rd-2' };
 
@@ -38,8 +48,15 @@ describe('Enter Token Manually and .env', function () {
     a.scripted.answers.push({ match: 'edited outside Token Relay', action: 'Import' });
     const text = readText(envPath())!;
     fs.writeFileSync(envPath(), text.replace(/^SF_SECURITY_TOKEN=.*$/m, 'SF_SECURITY_TOKEN=EDITEDOUTSIDEEDITEDOUTSID'));
-    await waitFor('the import offer', () => a.scripted.messages.find((m) => m.text.includes('edited outside Token Relay')), 20_000);
-    await waitFor('the imported token', async () => (await a.services.context.secrets.get(`tokenRelay.${id}.token`)) === 'EDITEDOUTSIDEEDITEDOUTSID');
+    await waitFor(
+      'the import offer',
+      () => a.scripted.messages.find((m) => m.text.includes('edited outside Token Relay')),
+      20_000,
+    );
+    await waitFor(
+      'the imported token',
+      async () => (await a.services.context.secrets.get(`tokenRelay.${id}.token`)) === 'EDITEDOUTSIDEEDITEDOUTSID',
+    );
   });
 
   it('validates the input, then stores, writes .env and tests', async () => {
@@ -81,7 +98,11 @@ describe('Enter Token Manually and .env', function () {
     const text = doc.getText();
     assert.ok(text.startsWith('# my unsaved note\nA=1\n'), 'the unsaved edit is kept');
     assert.match(text, new RegExp(`^SF_SECURITY_TOKEN=${token}$`, 'm'));
-    const expected = setEnvText(dirty, { SF_USERNAME: MANUAL.username, SF_LOGIN_URL: process.env.TOKEN_RELAY_TEST_EMULATOR_URL!, SF_SECURITY_TOKEN: token });
+    const expected = setEnvText(dirty, {
+      SF_USERNAME: MANUAL.username,
+      SF_LOGIN_URL: process.env.TOKEN_RELAY_TEST_EMULATOR_URL!,
+      SF_SECURITY_TOKEN: token,
+    });
     assert.equal(text, expected, 'only the target keys changed in the editor');
     const m = await waitForMessage(a, /unsaved editor/);
     assert.ok(m.actions.includes('Open .env'), JSON.stringify(a.scripted.messages));
@@ -92,12 +113,15 @@ describe('Enter Token Manually and .env', function () {
   it('imports an org from the workspace .env into settings and SecretStorage', async () => {
     const a = await getApi();
     const token = await control<string>('currentToken', MANUAL.username);
-    fs.writeFileSync(envPath(), `SF_USERNAME=${MANUAL.username}\nSF_PASSWORD=${MANUAL.password}\nSF_SECURITY_TOKEN=${token}\nSF_LOGIN_URL=${process.env.TOKEN_RELAY_TEST_EMULATOR_URL}\n`);
+    fs.writeFileSync(
+      envPath(),
+      `SF_USERNAME=${MANUAL.username}\nSF_PASSWORD=${MANUAL.password}\nSF_SECURITY_TOKEN=${token}\nSF_LOGIN_URL=${process.env.TOKEN_RELAY_TEST_EMULATOR_URL}\n`,
+    );
     await vscode.commands.executeCommand('tokenRelay.importOrgFromEnv');
     const org = a.services.profiles.active();
     assert.equal(org?.username, MANUAL.username);
-    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org!.id}.password`), MANUAL.password);
-    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org!.id}.token`), token);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org.id}.password`), MANUAL.password);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org.id}.token`), token);
     const raw = JSON.stringify(vscode.workspace.getConfiguration('tokenRelay').get('orgs'));
     assert.ok(!raw.includes(MANUAL.password) && !raw.includes(token), 'no secret in settings');
     await vscode.commands.executeCommand('tokenRelay.testConnection');
@@ -107,7 +131,10 @@ describe('Enter Token Manually and .env', function () {
   it('offers to import a workspace .env with Salesforce credentials when no org exists', async () => {
     const a = await getApi();
     const token = await control<string>('currentToken', MANUAL.username);
-    fs.writeFileSync(envPath(), `# project\nSF_USERNAME=${MANUAL.username}\nSF_PASSWORD=${MANUAL.password}\nSF_SECURITY_TOKEN=${token}\nSF_LOGIN_URL=${process.env.TOKEN_RELAY_TEST_EMULATOR_URL}\n`);
+    fs.writeFileSync(
+      envPath(),
+      `# project\nSF_USERNAME=${MANUAL.username}\nSF_PASSWORD=${MANUAL.password}\nSF_SECURITY_TOKEN=${token}\nSF_LOGIN_URL=${process.env.TOKEN_RELAY_TEST_EMULATOR_URL}\n`,
+    );
     assert.equal(a.services.profiles.list().length, 0);
     a.scripted.answers.push({ match: 'has Salesforce credentials', action: 'Import' });
     await a.offerImport();

@@ -24,14 +24,17 @@ describe('multi-root workspace', function () {
     const manualId = await addEmulatorOrg(a, MANUAL, { token: await control<string>('currentToken', MANUAL.username) });
     await focusFolder('b');
     const faultsId = await addEmulatorOrg(a, FAULTS, { token: await control<string>('currentToken', FAULTS.username) });
-    const [fa, fb] = vscode.workspace.workspaceFolders!;
-    const c = (f: vscode.WorkspaceFolder) => vscode.workspace.getConfiguration('tokenRelay', f.uri).inspect<string>('activeOrg');
+    const [fa, fb] = vscode.workspace.workspaceFolders;
+    const c = (f: vscode.WorkspaceFolder) =>
+      vscode.workspace.getConfiguration('tokenRelay', f.uri).inspect<string>('activeOrg');
     assert.equal(c(fa)?.workspaceFolderValue, manualId);
     assert.equal(c(fb)?.workspaceFolderValue, faultsId);
 
     await focusFolder('a');
     await waitFor('the status bar for folder a', () => a.statusText().endsWith('· manual')).catch((e) => {
-      throw new Error(`${e.message}: "${a.statusText()}", active ${a.services.profiles.active()?.id}, editor ${vscode.window.activeTextEditor?.document.uri.fsPath}, log ${a.logLines().slice(-6).join(' | ')}`);
+      throw new Error(
+        `${e.message}: "${a.statusText()}", active ${a.services.profiles.active()?.id}, editor ${vscode.window.activeTextEditor?.document.uri.fsPath}, log ${a.logLines().slice(-6).join(' | ')}`,
+      );
     });
     assert.equal(a.services.profiles.active()?.id, manualId);
     await focusFolder('b');

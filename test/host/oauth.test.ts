@@ -29,7 +29,9 @@ function envVars(): Record<string, string> {
 }
 
 async function dataCall(instanceUrl: string, accessToken: string): Promise<number> {
-  const res = await fetch(`${instanceUrl}/services/data/v64.0/limits`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const res = await fetch(`${instanceUrl}/services/data/v64.0/limits`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   await res.text();
   return res.status;
 }
@@ -65,12 +67,16 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     const a = await getApi();
     a.scripted.reset();
     const remote = vscode.env.remoteName;
-    console.log(`    (vscode.env.remoteName: ${remote ?? 'not set'}: ${remote ? 'the command takes the paste path by itself' : 'the paste path is asked for'})`);
+    console.log(
+      `    (vscode.env.remoteName: ${remote ?? 'not set'}: ${remote ? 'the command takes the paste path by itself' : 'the paste path is asked for'})`,
+    );
     const before = await control<OAuthStats>('oauthStats');
     a.scripted.inputs.push(clientId); // the client id input box (with the how-to)
     a.scripted.inputs.push(async () => {
       // The browser: the authorize URL the command opened, logged in and allowed on the emulator's pages.
-      const url = await waitFor('the authorize URL', () => a.openedUrls.find((u) => u.includes('/services/oauth2/authorize')));
+      const url = await waitFor('the authorize URL', () =>
+        a.openedUrls.find((u) => u.includes('/services/oauth2/authorize')),
+      );
       const u = new URL(url);
       assert.equal(u.searchParams.get('client_id'), clientId);
       assert.equal(u.searchParams.get('redirect_uri'), 'http://localhost:1717/OauthRedirect');
@@ -80,11 +86,17 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
       return landed; // what the user pastes
     });
     a.scripted.answers.push({ match: 'from .env?', action: 'Remove Them' });
-    const profile = await vscode.commands.executeCommand<{ id: string; auth?: string } | undefined>('tokenRelay.switchToOAuth', remote ? undefined : { paste: true });
+    const profile = await vscode.commands.executeCommand<{ id: string; auth?: string } | undefined>(
+      'tokenRelay.switchToOAuth',
+      remote ? undefined : { paste: true },
+    );
     assert.ok(profile, `Switch to OAuth returned nothing: ${JSON.stringify(a.scripted.messages.slice(-4))}`);
     assert.equal(profile.id, id);
     assert.equal(profile.auth, 'oauth');
-    assert.ok(a.scripted.messages.some((m) => m.severity === 'confirm' && m.text.includes('SF_SECURITY_TOKEN')), 'asked before removing the token from .env');
+    assert.ok(
+      a.scripted.messages.some((m) => m.severity === 'confirm' && m.text.includes('SF_SECURITY_TOKEN')),
+      'asked before removing the token from .env',
+    );
 
     assert.equal(a.statusText(), '$(pass) Connected · oauth');
     const vars = envVars();
@@ -95,7 +107,11 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     assert.equal(vars.SF_CLIENT_ID, clientId);
     assert.ok(vars.SF_INSTANCE_URL && vars.SF_ACCESS_TOKEN);
     assert.equal(vars.SF_SECURITY_TOKEN, undefined, 'removed as agreed');
-    assert.equal(await dataCall(vars.SF_INSTANCE_URL, vars.SF_ACCESS_TOKEN), 200, 'the emulator accepts the .env token');
+    assert.equal(
+      await dataCall(vars.SF_INSTANCE_URL, vars.SF_ACCESS_TOKEN),
+      200,
+      'the emulator accepts the .env token',
+    );
     firstAccess = vars.SF_ACCESS_TOKEN;
 
     refreshToken = (await a.services.context.secrets.get(`tokenRelay.${id}.refreshToken`)) ?? '';
@@ -107,7 +123,8 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
 
     // Canary: no token in any notification or log line.
     const seen = [...a.scripted.messages.map((m) => m.text), ...a.logLines()].join('\n');
-    for (const secret of [firstAccess, refreshToken]) assert.ok(!seen.includes(secret), 'a token reached a message or the log');
+    for (const secret of [firstAccess, refreshToken])
+      assert.ok(!seen.includes(secret), 'a token reached a message or the log');
   });
 
   it('after the access token expires, the next check refreshes it and .env gets the new one', async () => {
@@ -137,19 +154,27 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     await c.update('oauth.lifetimeMinutes', 0.05, vscode.ConfigurationTarget.Global); // 3 s: a refresh every ~1.5 s
     try {
       const seen = new Set<string>([envVars().SF_ACCESS_TOKEN]);
-      await waitFor('two refreshes by the timer', async () => {
-        const t = envVars().SF_ACCESS_TOKEN;
-        if (t && !seen.has(t)) {
-          assert.equal(await dataCall(envVars().SF_INSTANCE_URL, t), 200, 'a refreshed .env token is accepted');
-          seen.add(t);
-        }
-        return seen.size >= 3;
-      }, 30_000);
+      await waitFor(
+        'two refreshes by the timer',
+        async () => {
+          const t = envVars().SF_ACCESS_TOKEN;
+          if (t && !seen.has(t)) {
+            assert.equal(await dataCall(envVars().SF_INSTANCE_URL, t), 200, 'a refreshed .env token is accepted');
+            seen.add(t);
+          }
+          return seen.size >= 3;
+        },
+        30_000,
+      );
     } finally {
       await c.update('oauth.lifetimeMinutes', undefined, vscode.ConfigurationTarget.Global);
     }
     // Back to the default lifetime: SecretStorage and .env agree once a refresh in flight is done.
-    await waitFor('.env = SecretStorage', async () => (await a.services.context.secrets.get(`tokenRelay.${id}.accessToken`)) === envVars().SF_ACCESS_TOKEN, 10_000);
+    await waitFor(
+      '.env = SecretStorage',
+      async () => (await a.services.context.secrets.get(`tokenRelay.${id}.accessToken`)) === envVars().SF_ACCESS_TOKEN,
+      10_000,
+    );
     refreshToken = (await a.services.context.secrets.get(`tokenRelay.${id}.refreshToken`)) ?? '';
   });
 
@@ -170,7 +195,11 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     const res = await fetch(`${env('TOKEN_RELAY_TEST_EMULATOR_URL')}/services/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: clientId,
+      }).toString(),
     });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant');

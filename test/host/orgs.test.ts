@@ -24,7 +24,7 @@ describe('orgs and mailbox (interactive flows)', function () {
     const org = a.services.profiles.active();
     assert.equal(org?.name, 'Manual Org');
     assert.equal(org?.username, MANUAL.username);
-    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org!.id}.password`), MANUAL.password);
+    assert.equal(await a.services.context.secrets.get(`tokenRelay.${org.id}.password`), MANUAL.password);
     const settingsText = JSON.stringify(vscode.workspace.getConfiguration('tokenRelay').inspect('orgs'));
     assert.ok(!settingsText.includes(MANUAL.password));
     const added = await waitForMessage(a, /added and active/);
@@ -62,8 +62,15 @@ describe('orgs and mailbox (interactive flows)', function () {
   it('Set Up Mailbox (custom server) stores the secret and Test Mailbox reports success', async () => {
     const a = await getApi();
     a.scripted.picks.push('Other IMAP server', 'STARTTLS');
-    a.scripted.inputs.push(env('TOKEN_RELAY_TEST_IMAP_HOST'), env('TOKEN_RELAY_TEST_IMAP_PORT'), 'inbox@mail.test', 'mailbox-Secret-7731');
-    await vscode.workspace.getConfiguration('tokenRelay').update('mailbox.allowInsecureTls', true, vscode.ConfigurationTarget.Global);
+    a.scripted.inputs.push(
+      env('TOKEN_RELAY_TEST_IMAP_HOST'),
+      env('TOKEN_RELAY_TEST_IMAP_PORT'),
+      'inbox@mail.test',
+      'mailbox-Secret-7731',
+    );
+    await vscode.workspace
+      .getConfiguration('tokenRelay')
+      .update('mailbox.allowInsecureTls', true, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('tokenRelay.setUpMailbox'); // runs Test Mailbox at the end
     assert.equal(await a.services.context.secrets.get('tokenRelay.mailbox.password'), 'mailbox-Secret-7731');
     const c = vscode.workspace.getConfiguration('tokenRelay');
@@ -77,8 +84,12 @@ describe('orgs and mailbox (interactive flows)', function () {
 
   it('Test Mailbox without a mailbox says what is missing', async () => {
     const a = await getApi();
-    await vscode.workspace.getConfiguration('tokenRelay').update('mailbox.host', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('tokenRelay').update('mailbox.preset', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('tokenRelay')
+      .update('mailbox.host', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('tokenRelay')
+      .update('mailbox.preset', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('tokenRelay.testMailbox');
     const m = await waitForMessage(a, /not set up/);
     assert.ok(m.actions.includes('Set Up Mailbox'));

@@ -2,7 +2,18 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { setEnvText } from '../../src/core/dotenv';
-import { addEmulatorOrg, clickResetButton, control, envPath, getApi, readText, resetState, setUpTestMailbox, waitFor, waitForMessage } from './helpers';
+import {
+  addEmulatorOrg,
+  clickResetButton,
+  control,
+  envPath,
+  getApi,
+  readText,
+  resetState,
+  setUpTestMailbox,
+  waitFor,
+  waitForMessage,
+} from './helpers';
 
 const RESET = { username: 'reset@acme.test', password: 'Reset-Passw0rd-1' };
 
@@ -11,13 +22,15 @@ describe('Reset Token', function () {
 
   beforeEach(async () => {
     await resetState(await getApi());
-    for (const d of vscode.workspace.textDocuments) if (d.uri.fsPath === envPath()) await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const d of vscode.workspace.textDocuments)
+      if (d.uri.fsPath === envPath()) await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('watches, opens the reset page, stores the token, writes .env keeping every other byte, and turns the status bar green', async () => {
     const a = await getApi();
     // A .env with content the user cares about: comments, other keys, CRLF, an old token, no final newline.
-    const original = '# Salesforce\r\nAPP_NAME="my app"\r\nSF_SECURITY_TOKEN=OLDTOKENOLDTOKENOLDTOKEN1\r\n\r\n# end\r\nOTHER=1';
+    const original =
+      '# Salesforce\r\nAPP_NAME="my app"\r\nSF_SECURITY_TOKEN=OLDTOKENOLDTOKENOLDTOKEN1\r\n\r\n# end\r\nOTHER=1';
     fs.writeFileSync(envPath(), original);
     const id = await addEmulatorOrg(a, RESET);
     await setUpTestMailbox();
@@ -54,8 +67,12 @@ describe('Reset Token', function () {
       assert.ok(!m.text.includes(RESET.password), `message leaks the password: ${m.text}`);
     }
     assert.ok(a.scripted.progressTitles.some((t) => t.includes('Reset Token')));
-    assert.ok(a.scripted.progressReports.some((r) => /\d+:\d\d \/ \d+:\d\d/.test(r)), 'progress shows elapsed time and timeout');
-    for (const l of a.logLines()) assert.ok(!l.includes(token) && !l.includes(RESET.password), `log leaks a secret: ${l}`);
+    assert.ok(
+      a.scripted.progressReports.some((r) => /\d+:\d\d \/ \d+:\d\d/.test(r)),
+      'progress shows elapsed time and timeout',
+    );
+    for (const l of a.logLines())
+      assert.ok(!l.includes(token) && !l.includes(RESET.password), `log leaks a secret: ${l}`);
   });
 
   it('reads a Japanese token mail (a sandbox user with a Japanese locale)', async () => {
@@ -94,7 +111,9 @@ describe('Reset Token', function () {
     const a = await getApi();
     await addEmulatorOrg(a, RESET);
     await setUpTestMailbox();
-    await vscode.workspace.getConfiguration('tokenRelay').update('reset.timeoutSeconds', 2, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('tokenRelay')
+      .update('reset.timeoutSeconds', 2, vscode.ConfigurationTarget.Global);
     a.scripted.reset();
     await vscode.commands.executeCommand('tokenRelay.resetToken');
     const m = await waitForMessage(a, /No token mail/);

@@ -20,7 +20,10 @@ describe('Restricted Mode', function () {
     assert.equal(a.services.profiles.list().length, 0);
     const offer = async () => {
       a.scripted.reset();
-      await Promise.race([a.offerImport(), new Promise((_, reject) => setTimeout(() => reject(new Error('the startup offer hangs')), 5000))]);
+      await Promise.race([
+        a.offerImport(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the startup offer hangs')), 5000)),
+      ]);
       assert.equal(a.scripted.messages.length, 0, 'no offer in Restricted Mode');
       assert.equal(a.services.profiles.list().length, 0);
     };

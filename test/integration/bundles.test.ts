@@ -49,7 +49,10 @@ describe('extension bundles', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'tr-bundles-'));
-    execFileSync(process.execPath, [path.join(root, 'esbuild.mjs'), '--extension-only', '--outdir', dir], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(root, 'esbuild.mjs'), '--extension-only', '--outdir', dir], {
+      cwd: root,
+      stdio: 'pipe',
+    });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,28 +60,52 @@ describe('extension bundles', () => {
     const main = modulesOf(path.join(dir, 'extension.js'));
     const lazy = modulesOf(path.join(dir, 'extension-lazy.js'));
     assert.ok(main.includes('src/extension.ts') && main.includes('src/core/redact.ts'), main.join(', '));
-    for (const f of ['src/salesforce/login.ts', 'src/mail/watch.ts', 'src/flow/resetFlow.ts', 'src/core/mail/rules.ts', 'src/envfile/envFile.ts', 'src/core/health.ts', 'src/extension/commands/resetToken.ts', 'src/extension/envWriter.ts', 'src/extension/healthCheck.ts']) {
+    for (const f of [
+      'src/salesforce/login.ts',
+      'src/mail/watch.ts',
+      'src/flow/resetFlow.ts',
+      'src/core/mail/rules.ts',
+      'src/envfile/envFile.ts',
+      'src/core/health.ts',
+      'src/extension/commands/resetToken.ts',
+      'src/extension/envWriter.ts',
+      'src/extension/healthCheck.ts',
+    ]) {
       assert.ok(!main.includes(f), `${f} is in dist/extension.js`);
       assert.ok(lazy.includes(f), `${f} is not in dist/extension-lazy.js`);
     }
     // One redactor (the secrets registered at activation are the ones the login code redacts), one copy of
     // every class that crosses between the bundles.
-    assert.deepEqual(lazy.filter((f) => main.includes(f)), []);
-    const both = readFileSync(path.join(dir, 'extension.js'), 'utf8') + readFileSync(path.join(dir, 'extension-lazy.js'), 'utf8');
+    assert.deepEqual(
+      lazy.filter((f) => main.includes(f)),
+      [],
+    );
+    const both =
+      readFileSync(path.join(dir, 'extension.js'), 'utf8') + readFileSync(path.join(dir, 'extension-lazy.js'), 'utf8');
     assert.equal(both.match(/\bvar Redactor = class\b/g)?.length, 1);
   });
 
   it('keeps the test API and the scripted UI out of the bundles users get', () => {
     const test = modulesOf(path.join(dir, 'extension-test.js'));
-    assert.ok(test.includes('src/extension/testApi.ts') && test.includes('src/extension/scriptedUi.ts'), test.join(', '));
+    assert.ok(
+      test.includes('src/extension/testApi.ts') && test.includes('src/extension/scriptedUi.ts'),
+      test.join(', '),
+    );
     for (const f of ['extension.js', 'extension-lazy.js']) {
       const mods = modulesOf(path.join(dir, f));
-      assert.ok(!mods.includes('src/extension/testApi.ts') && !mods.includes('src/extension/scriptedUi.ts'), `test code in ${f}: ${mods.join(', ')}`);
+      assert.ok(
+        !mods.includes('src/extension/testApi.ts') && !mods.includes('src/extension/scriptedUi.ts'),
+        `test code in ${f}: ${mods.join(', ')}`,
+      );
       const text = readFileSync(path.join(dir, f), 'utf8');
-      for (const name of ['ScriptedUi', 'SwitchableUi', 'testsStarted', 'maxConcurrent']) assert.ok(!text.includes(name), `${f} contains ${name}`);
+      for (const name of ['ScriptedUi', 'SwitchableUi', 'testsStarted', 'maxConcurrent'])
+        assert.ok(!text.includes(name), `${f} contains ${name}`);
     }
     // The test bundle takes every module it shares with dist/extension.js from it (one redactor, one Opener).
-    assert.deepEqual(test.filter((f) => modulesOf(path.join(dir, 'extension.js')).includes(f)), []);
+    assert.deepEqual(
+      test.filter((f) => modulesOf(path.join(dir, 'extension.js')).includes(f)),
+      [],
+    );
     const pkgIgnore = readFileSync(path.join(root, '.vscodeignore'), 'utf8');
     assert.ok(!pkgIgnore.includes('extension-test.js'), 'the test bundle must not be packaged');
   });
@@ -116,7 +143,11 @@ describe('extension bundles', () => {
     assert.deepEqual(r.atActivation, ['extension.js']);
     assert.deepEqual(r.afterCommand, ['extension-lazy.js', 'extension.js']);
     // Every contributed command gets a placeholder (12 before issue 13 added Switch to OAuth and Sign Out).
-    assert.equal(r.commands, (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { commands: unknown[] } }).contributes.commands.length);
+    assert.equal(
+      r.commands,
+      (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { commands: unknown[] } })
+        .contributes.commands.length,
+    );
   });
 
   it('refuses to load the command bundle on its own, with a clear error', () => {
@@ -124,6 +155,9 @@ describe('extension bundles', () => {
       dir,
       `try { require(path.join(dir, 'extension-lazy.js')); return { loaded: true }; } catch (e) { return { message: String(e.message) }; }`,
     );
-    assert.match(String(r.message), /must be loaded by loadImpl\(\)\/requireBundle\(\) of the same build of dist\/extension\.js/);
+    assert.match(
+      String(r.message),
+      /must be loaded by loadImpl\(\)\/requireBundle\(\) of the same build of dist\/extension\.js/,
+    );
   });
 });

@@ -29,8 +29,8 @@ async function startCli(args: string[]): Promise<{ child: ChildProcess; url: str
   });
   let out = '';
   let errOut = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (errOut += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (errOut += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   while (!/\n\}\n/.test(out)) {
     if (child.exitCode !== null) throw new Error(`emulator CLI exited: ${errOut}`);
@@ -43,12 +43,23 @@ async function resetVia(url: string, username: string): Promise<void> {
   const page = `${url}/lightning/settings/personal/ResetApiToken/home`;
   const html = await (await fetch(`${page}?user=${encodeURIComponent(username)}`)).text();
   const nonce = /name="nonce" value="([0-9a-f]+)"/.exec(html)![1]!;
-  const res = await fetch(page, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `nonce=${nonce}&user=${encodeURIComponent(username)}` });
+  const res = await fetch(page, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `nonce=${nonce}&user=${encodeURIComponent(username)}`,
+  });
   assert.equal(res.status, 200, await res.text());
 }
 
 async function messages(): Promise<string[]> {
-  const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: USER, pass: PASS }, tls: { rejectUnauthorized: false }, logger: false });
+  const client = new ImapFlow({
+    host: imap.host,
+    port: imap.port,
+    secure: false,
+    auth: { user: USER, pass: PASS },
+    tls: { rejectUnauthorized: false },
+    logger: false,
+  });
   await client.connect();
   const out: string[] = [];
   try {
@@ -72,7 +83,17 @@ test('the token mail reaches the IMAP mailbox (STARTTLS and IMAPS)', async () =>
     [imap.imapsPort, 'implicit'],
   ] as const) {
     const before = (await messages()).length;
-    const { child, url, exited } = await startCli(['--imap-host', imap.host, '--imap-port', String(port), '--imap-tls', mode, '--imap-user', USER, '--insecure-tls']);
+    const { child, url, exited } = await startCli([
+      '--imap-host',
+      imap.host,
+      '--imap-port',
+      String(port),
+      '--imap-tls',
+      mode,
+      '--imap-user',
+      USER,
+      '--insecure-tls',
+    ]);
     try {
       await resetVia(url, 'jane.doe@acme.example');
     } finally {

@@ -55,7 +55,15 @@ const challengeOf = (verifier: string) => b64url(createHash('sha256').update(ver
 const verifier43 = () => b64url(randomBytes(32));
 const verifier171 = () => b64url(randomBytes(128));
 
-function authUrl(o: { clientId: string; verifier: string; state?: string; redirectUri?: string; scope?: string; method?: string | null; extra?: Record<string, string> }): string {
+function authUrl(o: {
+  clientId: string;
+  verifier: string;
+  state?: string;
+  redirectUri?: string;
+  scope?: string;
+  method?: string | null;
+  extra?: Record<string, string>;
+}): string {
   const u = new URL('/services/oauth2/authorize', emu.url);
   u.searchParams.set('response_type', 'code');
   u.searchParams.set('client_id', o.clientId);
@@ -70,7 +78,11 @@ function authUrl(o: { clientId: string; verifier: string; state?: string; redire
 }
 
 function form(p: Record<string, string>): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(p).toString() };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(p).toString(),
+  };
 }
 
 async function token(p: Record<string, string>): Promise<{ status: number; json: Record<string, string> }> {
@@ -79,7 +91,12 @@ async function token(p: Record<string, string>): Promise<{ status: number; json:
 }
 
 /** Authorize (as `who`, Allow) and return the code. */
-async function codeFor(clientId: string, verifier: string, who = JANE, extra: Partial<Parameters<typeof authUrl>[0]> = {}): Promise<string> {
+async function codeFor(
+  clientId: string,
+  verifier: string,
+  who = JANE,
+  extra: Partial<Parameters<typeof authUrl>[0]> = {},
+): Promise<string> {
   const st = b64url(randomBytes(9));
   const landed = new URL(await authorizeByHttp(authUrl({ clientId, verifier, state: st, ...extra }), who));
   assert.equal(landed.searchParams.get('state'), st, 'state comes back unchanged');
@@ -91,7 +108,14 @@ async function codeFor(clientId: string, verifier: string, who = JANE, extra: Pa
 async function signIn(clientId: string, who = JANE, opts: { secret?: string; scope?: string } = {}) {
   const verifier = verifier43();
   const code = await codeFor(clientId, verifier, who, { scope: opts.scope });
-  const r = await token({ grant_type: 'authorization_code', code, client_id: clientId, redirect_uri: CB, code_verifier: verifier, ...(opts.secret ? { client_secret: opts.secret } : {}) });
+  const r = await token({
+    grant_type: 'authorization_code',
+    code,
+    client_id: clientId,
+    redirect_uri: CB,
+    code_verifier: verifier,
+    ...(opts.secret ? { client_secret: opts.secret } : {}),
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   return r.json;
 }
@@ -103,9 +127,10 @@ async function userinfo(t: string) {
 }
 async function limits(t: string) {
   const res = await fetch(`${emu.url}/services/data/v64.0/limits`, bearer(t));
-  return { status: res.status, json: (await res.json()) };
+  return { status: res.status, json: await res.json() };
 }
-const refresh = (clientId: string, refreshToken: string, more: Record<string, string> = {}) => token({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, ...more });
+const refresh = (clientId: string, refreshToken: string, more: Record<string, string> = {}) =>
+  token({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, ...more });
 const EXPIRED = { error: 'invalid_grant', error_description: 'expired access/refresh token' };
 const SESSION_EXPIRED = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];
 
@@ -115,11 +140,30 @@ test('PKCE happy path (43-char S256 verifier): Salesforce token shape, userinfo,
   assert.equal(verifier.length, 43);
   const code = await codeFor(PUB, verifier);
   assert.match(code, /^aPrx[A-Za-z0-9+/]+=*$/);
-  const r = await token({ grant_type: 'authorization_code', code, client_id: PUB, redirect_uri: CB, code_verifier: verifier });
+  const r = await token({
+    grant_type: 'authorization_code',
+    code,
+    client_id: PUB,
+    redirect_uri: CB,
+    code_verifier: verifier,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.deepEqual(Object.keys(r.json), ['access_token', 'refresh_token', 'signature', 'scope', 'instance_url', 'id', 'token_type', 'issued_at']);
+  assert.deepEqual(Object.keys(r.json), [
+    'access_token',
+    'refresh_token',
+    'signature',
+    'scope',
+    'instance_url',
+    'id',
+    'token_type',
+    'issued_at',
+  ]);
   const jane = emu.user(JANE.username)!;
-  assert.match(r.json.access_token!, /^00D\w{12,15}![.\w]*$/, 'access token shaped like Salesforce (and as the sf CLI checks)');
+  assert.match(
+    r.json.access_token!,
+    /^00D\w{12,15}![.\w]*$/,
+    'access token shaped like Salesforce (and as the sf CLI checks)',
+  );
   assert.ok(r.json.access_token!.startsWith(jane.orgId.slice(0, 15) + '!'));
   assert.match(r.json.refresh_token!, /^5Aep861[A-Za-z0-9._]{80}$/);
   assert.equal(r.json.scope, 'api refresh_token');
@@ -151,7 +195,13 @@ test('jsforce-style: a 171-char verifier, no code_challenge_method, scope "refre
   const verifier = verifier171();
   assert.equal(verifier.length, 171);
   const code = await codeFor(PUB, verifier, JANE, { method: null, scope: 'refresh_token api web' });
-  const r = await token({ grant_type: 'authorization_code', code, client_id: PUB, redirect_uri: CB, code_verifier: verifier });
+  const r = await token({
+    grant_type: 'authorization_code',
+    code,
+    client_id: PUB,
+    redirect_uri: CB,
+    code_verifier: verifier,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   assert.equal(r.json.scope, 'refresh_token api web');
   assert.ok(r.json.refresh_token);
@@ -159,12 +209,20 @@ test('jsforce-style: a 171-char verifier, no code_challenge_method, scope "refre
 
 test('a second callback URL registered for the app works (its own query kept); the code is URL-encoded', async () => {
   const verifier = verifier43();
-  const landed = new URL(await authorizeByHttp(authUrl({ clientId: PUB, verifier, redirectUri: CB2, state: 'st-2' }), JANE));
+  const landed = new URL(
+    await authorizeByHttp(authUrl({ clientId: PUB, verifier, redirectUri: CB2, state: 'st-2' }), JANE),
+  );
   assert.equal(`${landed.origin}${landed.pathname}`, 'http://127.0.0.1:53682/cb');
   assert.equal(landed.searchParams.get('keep'), '1');
   assert.equal(landed.searchParams.get('state'), 'st-2');
   const code = landed.searchParams.get('code')!;
-  const r = await token({ grant_type: 'authorization_code', code, client_id: PUB, redirect_uri: CB2, code_verifier: verifier });
+  const r = await token({
+    grant_type: 'authorization_code',
+    code,
+    client_id: PUB,
+    redirect_uri: CB2,
+    code_verifier: verifier,
+  });
   assert.equal(r.status, 200);
 });
 
@@ -173,22 +231,46 @@ test('a code works once: reuse is refused (invalid_grant)', async () => {
   const code = await codeFor(PUB, verifier);
   const p = { grant_type: 'authorization_code', code, client_id: PUB, redirect_uri: CB, code_verifier: verifier };
   assert.equal((await token(p)).status, 200);
-  assert.deepEqual(await token(p), { status: 400, json: { error: 'invalid_grant', error_description: 'authentication failure' } });
-  assert.deepEqual((await token({ ...p, code: 'aPrxforged==' })).json, { error: 'invalid_grant', error_description: 'authentication failure' });
+  assert.deepEqual(await token(p), {
+    status: 400,
+    json: { error: 'invalid_grant', error_description: 'authentication failure' },
+  });
+  assert.deepEqual((await token({ ...p, code: 'aPrxforged==' })).json, {
+    error: 'invalid_grant',
+    error_description: 'authentication failure',
+  });
 });
 
 test('verifier: mismatch and malformed → invalid_request "invalid code verifier"; missing → invalid_grant; any attempt uses the code up', async () => {
   const verifier = verifier43();
   let code = await codeFor(PUB, verifier);
   const p = { grant_type: 'authorization_code', client_id: PUB, redirect_uri: CB };
-  assert.deepEqual(await token({ ...p, code, code_verifier: verifier43() }), { status: 400, json: { error: 'invalid_request', error_description: 'invalid code verifier' } });
-  assert.equal((await token({ ...p, code, code_verifier: verifier })).status, 400, 'the code died with the failed attempt');
+  assert.deepEqual(await token({ ...p, code, code_verifier: verifier43() }), {
+    status: 400,
+    json: { error: 'invalid_request', error_description: 'invalid code verifier' },
+  });
+  assert.equal(
+    (await token({ ...p, code, code_verifier: verifier })).status,
+    400,
+    'the code died with the failed attempt',
+  );
   code = await codeFor(PUB, verifier);
-  assert.deepEqual((await token({ ...p, code })).json, { error: 'invalid_grant', error_description: 'authentication failure' });
+  assert.deepEqual((await token({ ...p, code })).json, {
+    error: 'invalid_grant',
+    error_description: 'authentication failure',
+  });
   code = await codeFor(PUB, 'x'.repeat(42));
-  assert.deepEqual((await token({ ...p, code, code_verifier: 'x'.repeat(42) })).json, { error: 'invalid_request', error_description: 'invalid code verifier' }, 'shorter than RFC 7636 allows');
+  assert.deepEqual(
+    (await token({ ...p, code, code_verifier: 'x'.repeat(42) })).json,
+    { error: 'invalid_request', error_description: 'invalid code verifier' },
+    'shorter than RFC 7636 allows',
+  );
   code = await codeFor(PUB, verifier);
-  assert.deepEqual((await token({ ...p, code, client_id: NOROT, code_verifier: verifier })).json, { error: 'invalid_grant', error_description: 'authentication failure' }, "another app's code");
+  assert.deepEqual(
+    (await token({ ...p, code, client_id: NOROT, code_verifier: verifier })).json,
+    { error: 'invalid_grant', error_description: 'authentication failure' },
+    "another app's code",
+  );
 });
 
 test('redirect_uri: an unregistered one is an error page (no redirect); the exchange must repeat the same one', async () => {
@@ -199,12 +281,18 @@ test('redirect_uri: an unregistered one is an error page (no redirect); the exch
     assert.equal(res.headers.get('location'), null);
     assert.match(await res.text(), /redirect_uri_mismatch<\/b> : redirect_uri must match configuration/);
   }
-  await assert.rejects(authorizeByHttp(authUrl({ clientId: PUB, verifier, redirectUri: 'http://localhost:9/x' }), JANE), /redirect_uri_mismatch/);
+  await assert.rejects(
+    authorizeByHttp(authUrl({ clientId: PUB, verifier, redirectUri: 'http://localhost:9/x' }), JANE),
+    /redirect_uri_mismatch/,
+  );
   const code = await codeFor(PUB, verifier, JANE, { redirectUri: CB2 });
-  assert.deepEqual(await token({ grant_type: 'authorization_code', code, client_id: PUB, redirect_uri: CB, code_verifier: verifier }), {
-    status: 400,
-    json: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' },
-  });
+  assert.deepEqual(
+    await token({ grant_type: 'authorization_code', code, client_id: PUB, redirect_uri: CB, code_verifier: verifier }),
+    {
+      status: 400,
+      json: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' },
+    },
+  );
 });
 
 test('clients: unknown → error page / invalid_client_id; a confidential app needs its secret (invalid_client)', async () => {
@@ -213,20 +301,45 @@ test('clients: unknown → error page / invalid_client_id; a confidential app ne
   assert.equal(res.status, 400);
   assert.match(await res.text(), /invalid_client_id<\/b> : client identifier invalid/);
   await assert.rejects(authorizeByHttp(authUrl({ clientId: 'nope', verifier }), JANE), /invalid_client_id/);
-  assert.deepEqual(await token({ grant_type: 'authorization_code', code: 'x', client_id: 'nope', redirect_uri: CB, code_verifier: verifier }), {
-    status: 400,
-    json: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
-  });
+  assert.deepEqual(
+    await token({
+      grant_type: 'authorization_code',
+      code: 'x',
+      client_id: 'nope',
+      redirect_uri: CB,
+      code_verifier: verifier,
+    }),
+    {
+      status: 400,
+      json: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
+    },
+  );
   const code = await codeFor(CONF, verifier);
-  assert.deepEqual(await token({ grant_type: 'authorization_code', code, client_id: CONF, redirect_uri: CB, code_verifier: verifier, client_secret: 'wrong' }), {
-    status: 400,
-    json: { error: 'invalid_client', error_description: 'invalid client credentials' },
-  });
+  assert.deepEqual(
+    await token({
+      grant_type: 'authorization_code',
+      code,
+      client_id: CONF,
+      redirect_uri: CB,
+      code_verifier: verifier,
+      client_secret: 'wrong',
+    }),
+    {
+      status: 400,
+      json: { error: 'invalid_client', error_description: 'invalid client credentials' },
+    },
+  );
   const ok = await signIn(CONF, JANE, { secret: 'conf-Secret-99' });
   assert.ok(ok.access_token);
-  assert.deepEqual((await refresh(CONF, ok.refresh_token!)).json, { error: 'invalid_client', error_description: 'invalid client credentials' });
+  assert.deepEqual((await refresh(CONF, ok.refresh_token!)).json, {
+    error: 'invalid_client',
+    error_description: 'invalid client credentials',
+  });
   assert.equal((await refresh(CONF, ok.refresh_token!, { client_secret: 'conf-Secret-99' })).status, 200);
-  assert.deepEqual(await token({ grant_type: 'device_code', client_id: PUB }), { status: 400, json: { error: 'unsupported_grant_type', error_description: 'grant type not supported' } });
+  assert.deepEqual(await token({ grant_type: 'device_code', client_id: PUB }), {
+    status: 400,
+    json: { error: 'unsupported_grant_type', error_description: 'grant type not supported' },
+  });
 });
 
 test('authorize request errors come back to the callback: no code_challenge, another method, response_type, scope', async () => {
@@ -235,13 +348,20 @@ test('authorize request errors come back to the callback: no code_challenge, ano
   const noChallenge = new URL(authUrl({ clientId: PUB, verifier, state: 's1' }));
   noChallenge.searchParams.delete('code_challenge');
   let landed = await go(noChallenge.toString());
-  assert.deepEqual(Object.fromEntries(landed.searchParams), { error: 'invalid_request', error_description: 'missing required code challenge', state: 's1' });
+  assert.deepEqual(Object.fromEntries(landed.searchParams), {
+    error: 'invalid_request',
+    error_description: 'missing required code challenge',
+    state: 's1',
+  });
   landed = await go(authUrl({ clientId: PUB, verifier, method: 'plain', state: 's2' }));
   assert.equal(landed.searchParams.get('error'), 'invalid_request');
   landed = await go(authUrl({ clientId: PUB, verifier, extra: { response_type: 'token' } }));
   assert.equal(landed.searchParams.get('error'), 'unsupported_response_type');
   landed = await go(authUrl({ clientId: PUB, verifier, scope: 'api chatter_api' }));
-  assert.deepEqual([landed.searchParams.get('error'), landed.searchParams.get('error_description')], ['invalid_scope', 'the requested scope is not allowed']);
+  assert.deepEqual(
+    [landed.searchParams.get('error'), landed.searchParams.get('error_description')],
+    ['invalid_scope', 'the requested scope is not allowed'],
+  );
 });
 
 test('the login page: a wrong password shows the page again with an error; the pages are single-use', async () => {
@@ -253,23 +373,40 @@ test('the login page: a wrong password shows the page again with an error; the p
   assert.match(page, /<input type="password" id="password" name="pw"/);
   assert.match(page, /<button[^>]*id="Login"/);
   const rid = /name="rid" value="([^"]+)"/.exec(page)![1]!;
-  const res = await fetch(`${emu.url}/services/oauth2/authorize`, { ...form({ rid, username: JANE.username, pw: JANE.password }), redirect: 'manual' });
+  const res = await fetch(`${emu.url}/services/oauth2/authorize`, {
+    ...form({ rid, username: JANE.username, pw: JANE.password }),
+    redirect: 'manual',
+  });
   const consent = await res.text();
   assert.match(consent, /<button[^>]*id="oaapprove"/);
   assert.match(consent, /<button[^>]*id="oadeny"/);
-  const again = await fetch(`${emu.url}/services/oauth2/authorize`, { ...form({ rid, username: JANE.username, pw: JANE.password }), redirect: 'manual' });
+  const again = await fetch(`${emu.url}/services/oauth2/authorize`, {
+    ...form({ rid, username: JANE.username, pw: JANE.password }),
+    redirect: 'manual',
+  });
   assert.equal(again.status, 400, 'the login request id is used up');
   const crid = /name="rid" value="([^"]+)"/.exec(consent)![1]!;
-  const allow = await fetch(`${emu.url}/setup/secur/RemoteAccessAuthorizationPage.apexp`, { ...form({ rid: crid, oaapprove: 'Allow' }), redirect: 'manual' });
+  const allow = await fetch(`${emu.url}/setup/secur/RemoteAccessAuthorizationPage.apexp`, {
+    ...form({ rid: crid, oaapprove: 'Allow' }),
+    redirect: 'manual',
+  });
   assert.equal(allow.status, 302);
   assert.match(allow.headers.get('location')!, /^http:\/\/localhost:1717\/OauthRedirect\?code=aPrx/);
-  const twice = await fetch(`${emu.url}/setup/secur/RemoteAccessAuthorizationPage.apexp`, { ...form({ rid: crid, oaapprove: 'Allow' }), redirect: 'manual' });
+  const twice = await fetch(`${emu.url}/setup/secur/RemoteAccessAuthorizationPage.apexp`, {
+    ...form({ rid: crid, oaapprove: 'Allow' }),
+    redirect: 'manual',
+  });
   assert.equal(twice.status, 400, 'the consent nonce is used up');
 });
 
 test('Deny → access_denied "end-user denied authorization" with the state; no code', async () => {
   const before = emu.oauthStats.denials;
-  const landed = new URL(await authorizeByHttp(authUrl({ clientId: PUB, verifier: verifier43(), state: 'deny-me' }), { ...JANE, deny: true }));
+  const landed = new URL(
+    await authorizeByHttp(authUrl({ clientId: PUB, verifier: verifier43(), state: 'deny-me' }), {
+      ...JANE,
+      deny: true,
+    }),
+  );
   assert.equal(landed.toString().split('?')[0], CB);
   assert.match(landed.search, /error=access_denied&error_description=end-user\+denied\+authorization&state=deny-me/);
   assert.equal(landed.searchParams.get('code'), null);
@@ -280,7 +417,16 @@ test('refresh with rotation on: a new refresh token each time, the old one dies 
   const t = await signIn(PUB);
   const r1 = await refresh(PUB, t.refresh_token!, { code_verifier: verifier171() });
   assert.equal(r1.status, 200, JSON.stringify(r1.json));
-  assert.deepEqual(Object.keys(r1.json), ['access_token', 'refresh_token', 'signature', 'scope', 'instance_url', 'id', 'token_type', 'issued_at']);
+  assert.deepEqual(Object.keys(r1.json), [
+    'access_token',
+    'refresh_token',
+    'signature',
+    'scope',
+    'instance_url',
+    'id',
+    'token_type',
+    'issued_at',
+  ]);
   assert.notEqual(r1.json.refresh_token, t.refresh_token);
   assert.notEqual(r1.json.access_token, t.access_token);
   assert.deepEqual(await refresh(PUB, t.refresh_token!), { status: 400, json: EXPIRED }, 'the old refresh token died');
@@ -299,7 +445,15 @@ test('refresh with rotation off: no refresh_token in the answer, the same one ke
   const t = await signIn(NOROT);
   const r1 = await refresh(NOROT, t.refresh_token!);
   assert.equal(r1.status, 200);
-  assert.deepEqual(Object.keys(r1.json), ['access_token', 'signature', 'scope', 'instance_url', 'id', 'token_type', 'issued_at']);
+  assert.deepEqual(Object.keys(r1.json), [
+    'access_token',
+    'signature',
+    'scope',
+    'instance_url',
+    'id',
+    'token_type',
+    'issued_at',
+  ]);
   const r2 = await refresh(NOROT, t.refresh_token!);
   assert.equal(r2.status, 200);
   assert.notEqual(r2.json.access_token, r1.json.access_token);
@@ -325,12 +479,19 @@ test('revoke: a refresh token dies with its access tokens (also the rotated-over
   assert.equal(res.status, 400);
   assert.deepEqual(await res.json(), { error: 'invalid_token', error_description: 'invalid token' });
   res = await revoke('not-a-token');
-  assert.deepEqual(await res.json(), { error: 'unsupported_token_type', error_description: 'this token type is not supported' });
+  assert.deepEqual(await res.json(), {
+    error: 'unsupported_token_type',
+    error_description: 'this token type is not supported',
+  });
 
   const u = await signIn(NOROT);
   assert.equal((await revoke(u.access_token!)).status, 200);
   assert.equal((await userinfo(u.access_token!)).status, 403);
-  assert.equal((await refresh(NOROT, u.refresh_token!)).status, 200, 'revoking an access token leaves the refresh token');
+  assert.equal(
+    (await refresh(NOROT, u.refresh_token!)).status,
+    200,
+    'revoking an access token leaves the refresh token',
+  );
   const viaGet = await fetch(`${emu.url}/services/oauth2/revoke?token=${encodeURIComponent(u.refresh_token!)}`);
   assert.equal(viaGet.status, 200);
   assert.equal(emu.refreshTokenCount(JANE.username) >= 0, true);
@@ -379,8 +540,21 @@ test('expireAccessTokens / revokeRefreshTokens force expiry and sign-out; org an
 });
 
 test('addApp at runtime; a refresh token with a lifetime expires (invalid_grant)', async () => {
-  const info = emu.addApp({ clientId: '3MVG9RuntimeApp', callbackUrls: [CB], refreshTokenLifetimeMs: 300, scopes: ['api', 'refresh_token'] });
-  assert.deepEqual(info, { clientId: '3MVG9RuntimeApp', name: '3MVG9RuntimeApp', confidential: false, callbackUrls: [CB], rotateRefreshTokens: false, scopes: ['api', 'refresh_token'], blocked: false });
+  const info = emu.addApp({
+    clientId: '3MVG9RuntimeApp',
+    callbackUrls: [CB],
+    refreshTokenLifetimeMs: 300,
+    scopes: ['api', 'refresh_token'],
+  });
+  assert.deepEqual(info, {
+    clientId: '3MVG9RuntimeApp',
+    name: '3MVG9RuntimeApp',
+    confidential: false,
+    callbackUrls: [CB],
+    rotateRefreshTokens: false,
+    scopes: ['api', 'refresh_token'],
+    blocked: false,
+  });
   const t = await signIn('3MVG9RuntimeApp');
   assert.equal((await refresh('3MVG9RuntimeApp', t.refresh_token!)).status, 200);
   await new Promise((r) => setTimeout(r, 350));
@@ -407,14 +581,21 @@ test('blocked app / user not pre-authorized: OAUTH_APPROVAL_ERROR_GENERIC on the
 
 test('forced faults reach the refresh grant: a user fault, and the global transport fault', async () => {
   const t = await signIn(NOROT, MIA);
-  const raw = () => fetch(`${emu.url}/services/oauth2/token`, form({ grant_type: 'refresh_token', client_id: NOROT, refresh_token: t.refresh_token! }));
+  const raw = () =>
+    fetch(
+      `${emu.url}/services/oauth2/token`,
+      form({ grant_type: 'refresh_token', client_id: NOROT, refresh_token: t.refresh_token! }),
+    );
   try {
     emu.setFault(MIA.username, 'SERVER_UNAVAILABLE');
     let res = await raw();
     assert.equal(res.status, 503);
     assert.match(await res.text(), /Service Unavailable/);
     emu.setFault(MIA.username, 'PASSWORD_LOCKOUT');
-    assert.deepEqual((await refresh(NOROT, t.refresh_token!)).json, { error: 'invalid_grant', error_description: 'authentication failure' });
+    assert.deepEqual((await refresh(NOROT, t.refresh_token!)).json, {
+      error: 'invalid_grant',
+      error_description: 'authentication failure',
+    });
     emu.setFault(MIA.username, null);
     emu.setFault('*', 'html');
     res = await raw();
@@ -441,7 +622,17 @@ test('the org whose SOAP login is off: SOAP refused, the web-server flow works',
 
 test('openid: an RS256 id_token the /id/keys JWKS (found by discovery) verifies', async () => {
   const t = await signIn(PUB, JANE, { scope: 'openid api refresh_token' });
-  assert.deepEqual(Object.keys(t), ['access_token', 'refresh_token', 'signature', 'scope', 'id_token', 'instance_url', 'id', 'token_type', 'issued_at']);
+  assert.deepEqual(Object.keys(t), [
+    'access_token',
+    'refresh_token',
+    'signature',
+    'scope',
+    'id_token',
+    'instance_url',
+    'id',
+    'token_type',
+    'issued_at',
+  ]);
   const [h, p, s] = t.id_token!.split('.') as [string, string, string];
   const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string; alg: string };
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
@@ -473,7 +664,16 @@ test('defaults: the demo ECA (public, rotation on, http://localhost:1717/OauthRe
     const verifier = verifier171();
     const u = new URL(authUrl({ clientId: DEMO_APP.clientId, verifier }).replace(emu.url, e.url));
     const landed = new URL(await authorizeByHttp(u.toString(), JANE));
-    const r = await fetch(`${e.url}/services/oauth2/token`, form({ grant_type: 'authorization_code', code: landed.searchParams.get('code')!, client_id: DEMO_APP.clientId, redirect_uri: CB, code_verifier: verifier }));
+    const r = await fetch(
+      `${e.url}/services/oauth2/token`,
+      form({
+        grant_type: 'authorization_code',
+        code: landed.searchParams.get('code')!,
+        client_id: DEMO_APP.clientId,
+        redirect_uri: CB,
+        code_verifier: verifier,
+      }),
+    );
     assert.equal(r.status, 200);
   } finally {
     await e.close();
@@ -484,7 +684,12 @@ test('defaults: the demo ECA (public, rotation on, http://localhost:1717/OauthRe
   } finally {
     await none.close();
   }
-  const cfg = parseEmulatorConfig(JSON.stringify({ apps: [{ clientId: 'c', callbackUrls: [CB], rotateRefreshTokens: true }], accessTokenLifetimeMs: 1500 }));
+  const cfg = parseEmulatorConfig(
+    JSON.stringify({
+      apps: [{ clientId: 'c', callbackUrls: [CB], rotateRefreshTokens: true }],
+      accessTokenLifetimeMs: 1500,
+    }),
+  );
   assert.equal(cfg.apps![0]!.clientId, 'c');
   assert.equal(cfg.accessTokenLifetimeMs, 1500);
   assert.throws(() => parseEmulatorConfig('{"apps":[{"clientId":"c"}]}'), /callbackUrls/);
@@ -492,7 +697,10 @@ test('defaults: the demo ECA (public, rotation on, http://localhost:1717/OauthRe
 });
 
 test('`npm run emulator` (no config): prints the demo ECA client id, the SOAP-off org and its OAuth user', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts'], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts'], {
+    cwd: path.resolve(__dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -511,7 +719,12 @@ test('`npm run emulator` (no config): prints the demo ECA client id, the SOAP-of
     };
     assert.equal(info.oauthApps[0]!.clientId, DEMO_APP.clientId);
     assert.deepEqual(info.oauthApps[0]!.callbackUrls, ['http://localhost:1717/OauthRedirect']);
-    assert.deepEqual(info.oauthEnv, { SF_AUTH: 'oauth', SF_LOGIN_URL: url, SF_CLIENT_ID: DEMO_APP.clientId, SF_USERNAME: 'mia.chen@nimbus.example' });
+    assert.deepEqual(info.oauthEnv, {
+      SF_AUTH: 'oauth',
+      SF_LOGIN_URL: url,
+      SF_CLIENT_ID: DEMO_APP.clientId,
+      SF_USERNAME: 'mia.chen@nimbus.example',
+    });
     assert.ok(info.users.some((u) => u.username === 'jane.doe@acme.example'));
     assert.ok(info.users.some((u) => /SOAP login off/.test(u.org)));
     while (!err.includes(DEMO_APP.clientId)) await new Promise((r) => setTimeout(r, 50));

@@ -31,18 +31,33 @@ process.stdin.once('data', () => {
 `,
   );
   const out = path.join(dir, 'writer.js');
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, packages: 'external', logLevel: 'silent', define: { __TOKEN_RELAY_VERSION__: '"test"' } });
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    packages: 'external',
+    logLevel: 'silent',
+    define: { __TOKEN_RELAY_VERSION__: '"test"' },
+  });
   return out;
 }
 
-test(`${WRITERS} concurrent \`env set\` processes, each a different key: every "wrote" is true, every key lands`, { timeout: 600_000 }, async (t) => {
+test(`${WRITERS} concurrent \`env set\` processes, each a different key: every "wrote" is true, every key lands`, {
+  timeout: 600_000,
+}, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tr-envconc-'));
   const lockDir = mkdtempSync(path.join(os.tmpdir(), 'tr-envconc-locks-'));
   try {
     const writer = bundleCli(dir);
     const envFile = path.join(dir, '.env');
     writeFileSync(envFile, '# shared\nKEEP=1\n', { mode: 0o600 });
-    const kids: Array<{ p: ChildProcess; ready: Promise<void>; done: Promise<{ code: number | null; stderr: string }> }> = [];
+    const kids: Array<{
+      p: ChildProcess;
+      ready: Promise<void>;
+      done: Promise<{ code: number | null; stderr: string }>;
+    }> = [];
     for (let i = 0; i < WRITERS; i++) {
       const p = spawn(process.execPath, [writer, 'env', 'set', '--dotenv', envFile, `K${i}=value-${i}`], {
         cwd: dir,
@@ -58,7 +73,9 @@ test(`${WRITERS} concurrent \`env set\` processes, each a different key: every "
         });
       });
       p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const done = new Promise<{ code: number | null; stderr: string }>((resolve) => p.on('close', (code) => resolve({ code, stderr })));
+      const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        p.on('close', (code) => resolve({ code, stderr })),
+      );
       kids.push({ p, ready, done });
     }
     const t0 = Date.now();
@@ -66,7 +83,9 @@ test(`${WRITERS} concurrent \`env set\` processes, each a different key: every "
     const t1 = Date.now();
     for (const k of kids) k.p.stdin!.end('go');
     const results = await Promise.all(kids.map((k) => k.done));
-    t.diagnostic(`${WRITERS} processes ready in ${t1 - t0} ms; all writes done ${Date.now() - t1} ms after the barrier`);
+    t.diagnostic(
+      `${WRITERS} processes ready in ${t1 - t0} ms; all writes done ${Date.now() - t1} ms after the barrier`,
+    );
     const vars = dotenv.parse(readFileSync(envFile, 'utf8'));
     const said: number[] = [];
     results.forEach((r, i) => {
@@ -78,7 +97,11 @@ test(`${WRITERS} concurrent \`env set\` processes, each a different key: every "
     assert.deepEqual(missing, [], `reported written but missing: ${missing.join(', ')}`);
     assert.equal(vars.KEEP, '1');
     assert.equal(Object.keys(vars).length, WRITERS + 1);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp file left',
+    );
     assert.deepEqual(readdirSync(lockDir), [], 'no lock file left');
   } finally {
     rmSync(dir, { recursive: true, force: true });

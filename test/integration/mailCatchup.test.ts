@@ -3,7 +3,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startImapServer, ImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
+import type { ImapServer } from '../servers/imap';
+import { startImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
 import { misbehavingServer } from '../servers/fakeTcp';
 import { startProxy } from '../servers/proxy';
 import { parseAndClassify, watchForToken, MailboxError } from '../../src/mail';
@@ -17,12 +18,17 @@ after(async () => {
   await imap?.stop();
 });
 
-test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the real candidates', { timeout: 30_000 }, async () => {
+test('a 2,000-message mailbox: SEARCH + envelopes narrow the catch-up to the real candidates', {
+  timeout: 30_000,
+}, async () => {
   await imap.addUser('big', 'big-pass-1');
   const old = new Date(Date.now() - 10 * 24 * 3600_000);
   // old mail, including an old token mail from Salesforce: never downloaded
   await imap.fillMaildir('big', 2000, (i) => ({
-    raw: i % 500 === 7 ? sampleTokenMail({ username: SF_USER, token: `OldTok${i}`.padEnd(25, 'z'), date: old }) : sampleOtherMail(i, old),
+    raw:
+      i % 500 === 7
+        ? sampleTokenMail({ username: SF_USER, token: `OldTok${i}`.padEnd(25, 'z'), date: old })
+        : sampleOtherMail(i, old),
     internalDate: old,
   }));
   const since = new Date(Date.now() - 60_000);
@@ -47,7 +53,10 @@ test('a server that accepts but never greets: MailboxError timeout within timeou
   const port = silent.port;
   try {
     await assert.rejects(
-      watchForToken({ mailbox: { host: '127.0.0.1', port, security: 'starttls', user: 'u', password: 'pppp', timeoutMs: 300 }, since: new Date() }),
+      watchForToken({
+        mailbox: { host: '127.0.0.1', port, security: 'starttls', user: 'u', password: 'pppp', timeoutMs: 300 },
+        since: new Date(),
+      }),
       (e: unknown) => e instanceof MailboxError && e.kind === 'timeout',
     );
   } finally {

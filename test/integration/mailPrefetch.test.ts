@@ -9,9 +9,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startImapServer, ImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
+import type { ImapServer } from '../servers/imap';
+import { startImapServer, sampleTokenMail, sampleOtherMail } from '../servers/imap';
 import { parseAndClassify, type ParseOptions } from '../../src/mail/parse';
-import { watchForToken, WatchOptions } from '../../src/mail/watch';
+import type { WatchOptions } from '../../src/mail/watch';
+import { watchForToken } from '../../src/mail/watch';
 import type { MailVerdict } from '../../src/core/tokenMail';
 
 let imap: ImapServer;
@@ -65,11 +67,20 @@ function recorder() {
   return { seen, classify };
 }
 
-async function watchNew(o: Partial<WatchOptions> & { mailbox: WatchOptions['mailbox'] }, deliver: () => Promise<unknown>) {
+async function watchNew(
+  o: Partial<WatchOptions> & { mailbox: WatchOptions['mailbox'] },
+  deliver: () => Promise<unknown>,
+) {
   const ac = new AbortController();
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const p = watchForToken({ since: new Date(), signal: ac.signal, newOnly: true, ...o, onStatus: (s) => s === 'idle' && ready() });
+  const p = watchForToken({
+    since: new Date(),
+    signal: ac.signal,
+    newOnly: true,
+    ...o,
+    onStatus: (s) => s === 'idle' && ready(),
+  });
   p.catch(() => {});
   try {
     await Promise.race([isReady, p]);
@@ -80,12 +91,16 @@ async function watchNew(o: Partial<WatchOptions> & { mailbox: WatchOptions['mail
   }
 }
 
-test('a new mail: the classifier gets the whole source, also when it is larger than the 64 KB prefetch', { timeout: 30_000 }, async () => {
+test('a new mail: the classifier gets the whole source, also when it is larger than the 64 KB prefetch', {
+  timeout: 30_000,
+}, async () => {
   for (const bytes of [3_000, 100_000]) {
     const u = await user();
     const raw = sfMail(bytes, `whole${bytes}`);
     const rec = recorder();
-    const found = await watchNew({ mailbox: imap.mailboxConfig(u.name, u.pass), classify: rec.classify }, () => imap.append(u.name, raw));
+    const found = await watchNew({ mailbox: imap.mailboxConfig(u.name, u.pass), classify: rec.classify }, () =>
+      imap.append(u.name, raw),
+    );
     assert.equal(found.token, 'Tok1'.padEnd(24, 'q'));
     assert.equal(rec.seen.length, 1);
     assert.equal(rec.seen[0]!.length, raw.length, `${bytes}-byte mail: the whole source`);
@@ -93,16 +108,22 @@ test('a new mail: the classifier gets the whole source, also when it is larger t
   }
 });
 
-test('maxMessageBytes below the prefetch: the classifier gets exactly the first maxMessageBytes', { timeout: 30_000 }, async () => {
+test('maxMessageBytes below the prefetch: the classifier gets exactly the first maxMessageBytes', {
+  timeout: 30_000,
+}, async () => {
   const u = await user();
   const raw = sfMail(5_000, 'cut');
   const rec = recorder();
-  await watchNew({ mailbox: imap.mailboxConfig(u.name, u.pass), classify: rec.classify, maxMessageBytes: 2_000 }, () => imap.append(u.name, raw));
+  await watchNew({ mailbox: imap.mailboxConfig(u.name, u.pass), classify: rec.classify, maxMessageBytes: 2_000 }, () =>
+    imap.append(u.name, raw),
+  );
   assert.equal(rec.seen.length, 1);
   assert.ok(rec.seen[0]!.equals(raw.subarray(0, 2_000)));
 });
 
-test('catch-up with one hit: prefetched with the metadata, the same bytes, parsed to the token', { timeout: 30_000 }, async () => {
+test('catch-up with one hit: prefetched with the metadata, the same bytes, parsed to the token', {
+  timeout: 30_000,
+}, async () => {
   const u = await user();
   const raw = Buffer.from(sampleTokenMail({ username: SF_USER, token: 'CatchUpTokenAbcdefghijkl' }), 'utf8');
   await imap.append(u.name, sampleOtherMail(1));
@@ -122,12 +143,17 @@ test('catch-up with one hit: prefetched with the metadata, the same bytes, parse
   assert.ok(seen[0]!.equals(raw));
 });
 
-test('catch-up in a folder whose 1,000 newest messages all match the date filter: a token mail below them is found', { timeout: 60_000 }, async () => {
+test('catch-up in a folder whose 1,000 newest messages all match the date filter: a token mail below them is found', {
+  timeout: 60_000,
+}, async () => {
   const u = await user();
   const recent = new Date(Date.now() - 3600_000);
   // 1,200 messages of the last hour; the token mail is the 6th, far below the newest 1,000.
   await imap.fillMaildir(u.name, 1_200, (i) => ({
-    raw: i === 5 ? sampleTokenMail({ username: SF_USER, token: 'BelowWindowTokenAbcdefgh', date: recent }) : sampleOtherMail(i, recent),
+    raw:
+      i === 5
+        ? sampleTokenMail({ username: SF_USER, token: 'BelowWindowTokenAbcdefgh', date: recent })
+        : sampleOtherMail(i, recent),
     internalDate: recent,
   }));
   let classified = 0;

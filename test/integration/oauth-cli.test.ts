@@ -82,7 +82,15 @@ function caseDir(): { cwd: string; home: string; envFile: string } {
  * Runs the CLI; `onUrl` gets the authorization URL as soon as the CLI prints it on stderr (and the child, for stdin).
  * The child's environment is built from scratch (no proxy or Salesforce variables of the machine leak in).
  */
-function runCli(args: string[], o: { cwd: string; home: string; env?: Record<string, string>; onUrl?: (url: string, child: ChildProcess) => Promise<void> }): Promise<Run> {
+function runCli(
+  args: string[],
+  o: {
+    cwd: string;
+    home: string;
+    env?: Record<string, string>;
+    onUrl?: (url: string, child: ChildProcess) => Promise<void>;
+  },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
       cwd: o.cwd,
@@ -114,14 +122,14 @@ function runCli(args: string[], o: { cwd: string; home: string; env?: Record<str
     child.on('close', (code) => {
       clearTimeout(killer);
       void browser.then(() => {
-      outputs.push(stdout, stderr);
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : undefined;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json });
+        outputs.push(stdout, stderr);
+        let json: Record<string, unknown> | undefined;
+        try {
+          json = stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ code: code ?? -1, stdout, stderr, json });
       });
     });
   });
@@ -149,7 +157,22 @@ function browse(opts: { deny?: boolean; mangleState?: boolean; paste?: boolean }
 }
 
 function loginArgs(envFile: string, clientId = ROT, extra: string[] = []): string[] {
-  return ['oauth', 'login', '--dotenv', envFile, '--login-url', emu.url, '--client-id', clientId, '--callback-port', String(port), '--no-open', '--timeout', '30', ...extra];
+  return [
+    'oauth',
+    'login',
+    '--dotenv',
+    envFile,
+    '--login-url',
+    emu.url,
+    '--client-id',
+    clientId,
+    '--callback-port',
+    String(port),
+    '--no-open',
+    '--timeout',
+    '30',
+    ...extra,
+  ];
 }
 
 function storeEntries(home: string): Array<{ file: string; json: Record<string, string> }> {
@@ -181,12 +204,15 @@ function assertNoToken(r: Run, tokens: Iterable<string>): void {
 }
 
 async function apiAccepts(instanceUrl: string, accessToken: string): Promise<boolean> {
-  const res = await fetch(`${instanceUrl}/services/data/v64.0/limits`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const res = await fetch(`${instanceUrl}/services/data/v64.0/limits`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   await res.arrayBuffer();
   return res.status === 200;
 }
 
-const PASSWORD_FILE = '# my org\nSF_USERNAME=jane@oauthcli.test\nSF_PASSWORD=OldPassw0rd\nSF_SECURITY_TOKEN=OldTok3n\nOTHER_APP_SETTING="keep me"\n';
+const PASSWORD_FILE =
+  '# my org\nSF_USERNAME=jane@oauthcli.test\nSF_PASSWORD=OldPassw0rd\nSF_SECURITY_TOKEN=OldTok3n\nOTHER_APP_SETTING="keep me"\n';
 
 async function signedIn(extra: string[] = [], clientId = ROT) {
   const c = caseDir();
@@ -197,7 +223,9 @@ async function signedIn(extra: string[] = [], clientId = ROT) {
   return { ...c, r, page: b.page };
 }
 
-test('oauth login: the whole flow writes the env keys atomically, keeps the refresh token 0600 in a 0700 store, prints the login JSON', { timeout: 60_000 }, async () => {
+test('oauth login: the whole flow writes the env keys atomically, keeps the refresh token 0600 in a 0700 store, prints the login JSON', {
+  timeout: 60_000,
+}, async () => {
   const { envFile, home, r, page } = await signedIn();
   assert.deepEqual(Object.keys(r.json!), KEYS);
   assert.equal(r.json!.status, 'ok');
@@ -225,7 +253,10 @@ test('oauth login: the whole flow writes the env keys atomically, keeps the refr
   assert.equal(env.SF_PASSWORD, 'OldPassw0rd');
   assert.ok(readFileSync(envFile, 'utf8').startsWith(PASSWORD_FILE), 'the old content is kept byte for byte');
   assert.match(r.stderr, /SF_PASSWORD and SF_SECURITY_TOKEN stay/);
-  assert.ok(await apiAccepts(env.SF_INSTANCE_URL, env.SF_ACCESS_TOKEN!), 'the emulator accepts the written access token');
+  assert.ok(
+    await apiAccepts(env.SF_INSTANCE_URL, env.SF_ACCESS_TOKEN!),
+    'the emulator accepts the written access token',
+  );
 
   const entries = storeEntries(home);
   assert.equal(entries.length, 1);
@@ -238,18 +269,24 @@ test('oauth login: the whole flow writes the env keys atomically, keeps the refr
   assertNoToken(r, [env.SF_ACCESS_TOKEN!, entries[0]!.json.refreshToken]);
 });
 
-test('oauth login --remove-password --save-refresh-token: password keys go, SF_REFRESH_TOKEN is written', { timeout: 60_000 }, async () => {
+test('oauth login --remove-password --save-refresh-token: password keys go, SF_REFRESH_TOKEN is written', {
+  timeout: 60_000,
+}, async () => {
   const { envFile, home, r } = await signedIn(['--remove-password', '--save-refresh-token']);
   const env = envOf(envFile);
   assert.equal(env.SF_PASSWORD, undefined);
   assert.equal(env.SF_SECURITY_TOKEN, undefined);
   assert.equal(env.OTHER_APP_SETTING, 'keep me');
-  assert.ok(readFileSync(envFile, 'utf8').startsWith('# my org\nSF_USERNAME=jane@oauthcli.test\nOTHER_APP_SETTING="keep me"\n'));
+  assert.ok(
+    readFileSync(envFile, 'utf8').startsWith('# my org\nSF_USERNAME=jane@oauthcli.test\nOTHER_APP_SETTING="keep me"\n'),
+  );
   assert.equal(env.SF_REFRESH_TOKEN, storeEntries(home)[0]!.json.refreshToken);
   assertNoToken(r, [env.SF_ACCESS_TOKEN!, env.SF_REFRESH_TOKEN!]);
 });
 
-test('oauth refresh with rotation: new access token in .env, the rotated refresh token replaces the old (which is dead)', { timeout: 60_000 }, async () => {
+test('oauth refresh with rotation: new access token in .env, the rotated refresh token replaces the old (which is dead)', {
+  timeout: 60_000,
+}, async () => {
   const c = await signedIn();
   const before = envOf(c.envFile);
   const rt0 = storeEntries(c.home)[0]!.json.refreshToken!;
@@ -263,12 +300,18 @@ test('oauth refresh with rotation: new access token in .env, the rotated refresh
   assert.notEqual(rt1, rt0, 'rotated');
   assert.ok(await apiAccepts(after.SF_INSTANCE_URL!, after.SF_ACCESS_TOKEN!));
   // The old refresh token is dead at the emulator.
-  const res = await fetch(`${emu.url}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt0, client_id: ROT }) });
+  const res = await fetch(`${emu.url}/services/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt0, client_id: ROT }),
+  });
   assert.equal(res.status, 400);
   assertNoToken(r, [before.SF_ACCESS_TOKEN!, after.SF_ACCESS_TOKEN!, rt0, rt1]);
 
   // Two refreshers at once (two processes): the second waits for the lock, re-reads and uses the rotated token.
-  const [a, b] = await Promise.all([runCli(['oauth', 'refresh', '--dotenv', c.envFile], c), runCli(['oauth', 'refresh', '--dotenv', c.envFile], c)]);
+  const [a, b] = await Promise.all([
+    runCli(['oauth', 'refresh', '--dotenv', c.envFile], c),
+    runCli(['oauth', 'refresh', '--dotenv', c.envFile], c),
+  ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   const rt3 = storeEntries(c.home)[0]!.json.refreshToken!;
@@ -277,7 +320,9 @@ test('oauth refresh with rotation: new access token in .env, the rotated refresh
   assert.equal(emu.refreshTokenCount(JANE.username) >= 1, true);
 });
 
-test('oauth refresh without rotation keeps the refresh token; a .env with SF_AUTH=password is a usage error', { timeout: 60_000 }, async () => {
+test('oauth refresh without rotation keeps the refresh token; a .env with SF_AUTH=password is a usage error', {
+  timeout: 60_000,
+}, async () => {
   const c = await signedIn([], NOROT);
   const rt0 = storeEntries(c.home)[0]!.json.refreshToken!;
   const r = await runCli(['oauth', 'refresh', '--dotenv', c.envFile], c);
@@ -290,7 +335,9 @@ test('oauth refresh without rotation keeps the refresh token; a .env with SF_AUT
   assert.match(u.stderr, /not oauth/);
 });
 
-test('login on an SF_AUTH=oauth env file: an expired access token is refreshed, written back, then tested', { timeout: 60_000 }, async () => {
+test('login on an SF_AUTH=oauth env file: an expired access token is refreshed, written back, then tested', {
+  timeout: 60_000,
+}, async () => {
   const c = await signedIn();
   const before = envOf(c.envFile);
   const rt0 = storeEntries(c.home)[0]!.json.refreshToken!;
@@ -311,7 +358,9 @@ test('login on an SF_AUTH=oauth env file: an expired access token is refreshed, 
   assertNoToken(r, [before.SF_ACCESS_TOKEN!, after.SF_ACCESS_TOKEN!, rt0]);
 });
 
-test('oauth logout revokes and forgets; refresh afterwards is signin-required (exit 1)', { timeout: 60_000 }, async () => {
+test('oauth logout revokes and forgets; refresh afterwards is signin-required (exit 1)', {
+  timeout: 60_000,
+}, async () => {
   const c = await signedIn();
   const env = envOf(c.envFile);
   const rt = storeEntries(c.home)[0]!.json.refreshToken!;
@@ -324,7 +373,10 @@ test('oauth logout revokes and forgets; refresh afterwards is signin-required (e
   assert.equal(after.SF_ACCESS_TOKEN, undefined);
   assert.equal(after.SF_AUTH, 'oauth');
   assert.equal(await apiAccepts(emu.url, env.SF_ACCESS_TOKEN!), false, 'its access token is revoked too');
-  const res = await fetch(`${emu.url}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, client_id: ROT }) });
+  const res = await fetch(`${emu.url}/services/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, client_id: ROT }),
+  });
   assert.equal(res.status, 400);
   const rf = await runCli(['oauth', 'refresh', '--dotenv', c.envFile], c);
   assert.equal(rf.code, 1);
@@ -335,7 +387,9 @@ test('oauth logout revokes and forgets; refresh afterwards is signin-required (e
   assertNoToken(r, [env.SF_ACCESS_TOKEN!, rt]);
 });
 
-test('a refresh token revoked at Salesforce: oauth refresh and login answer signin-required', { timeout: 60_000 }, async () => {
+test('a refresh token revoked at Salesforce: oauth refresh and login answer signin-required', {
+  timeout: 60_000,
+}, async () => {
   const c = await signedIn();
   emu.revokeRefreshTokens(JANE.username);
   const r = await runCli(['oauth', 'refresh', '--dotenv', c.envFile], c);
@@ -345,7 +399,9 @@ test('a refresh token revoked at Salesforce: oauth refresh and login answer sign
   assert.match(String(r.json!.message), /Sign in again/);
 });
 
-test('denied consent: exit 1, signin-required, the env file untouched, nothing stored', { timeout: 60_000 }, async () => {
+test('denied consent: exit 1, signin-required, the env file untouched, nothing stored', {
+  timeout: 60_000,
+}, async () => {
   const c = caseDir();
   writeFileSync(c.envFile, PASSWORD_FILE);
   const b = browse({ deny: true });
@@ -398,13 +454,20 @@ test('through an HTTP proxy: the token exchange and the REST test go through it'
   try {
     const c = caseDir();
     const b = browse();
-    const r = await runCli(loginArgs(c.envFile, ROT, ['--verbose']), { ...c, env: { HTTP_PROXY: proxy.url }, onUrl: b.onUrl });
+    const r = await runCli(loginArgs(c.envFile, ROT, ['--verbose']), {
+      ...c,
+      env: { HTTP_PROXY: proxy.url },
+      onUrl: b.onUrl,
+    });
     assert.equal(r.code, 0, r.stderr);
     const seen = proxy.seen.join('\n');
     assert.match(seen, /POST http:\/\/127\.0\.0\.1:\d+\/services\/oauth2\/token/);
     assert.match(seen, /GET http:\/\/127\.0\.0\.1:\d+\/services\/oauth2\/userinfo/);
     const n = proxy.seen.length;
-    const rf = await runCli(['oauth', 'refresh', '--verbose', '--dotenv', c.envFile], { ...c, env: { HTTP_PROXY: proxy.url } });
+    const rf = await runCli(['oauth', 'refresh', '--verbose', '--dotenv', c.envFile], {
+      ...c,
+      env: { HTTP_PROXY: proxy.url },
+    });
     assert.equal(rf.code, 0, rf.stderr);
     assert.ok(proxy.seen.slice(n).some((l) => /\/services\/oauth2\/token/.test(l)));
     envOf(c.envFile);
@@ -420,7 +483,10 @@ test('usage errors (exit 2) and a timeout (exit 1, env untouched)', { timeout: 6
   assert.match(noClient.stderr, /client id/);
   const badPort = await runCli(loginArgs(c.envFile, ROT, ['--callback-port', '99999']), c);
   assert.equal(badPort.code, 2);
-  const badUrl = await runCli(['oauth', 'login', '--client-id', ROT, '--login-url', 'http://example.com', '--no-open'], c);
+  const badUrl = await runCli(
+    ['oauth', 'login', '--client-id', ROT, '--login-url', 'http://example.com', '--no-open'],
+    c,
+  );
   assert.equal(badUrl.code, 2);
   const unknown = await runCli(['oauth', 'dance'], c);
   assert.equal(unknown.code, 2);

@@ -10,8 +10,18 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { startEmulator, authorizeByHttp, type Emulator } from '../../src/emulator';
 import {
-  authorizeUrl, challengeOf, exchangeCode, isOAuthError, listenForCallback, makeState, makeVerifier, parseRedirect, refreshTokens, restHealth,
-  revokeToken, type TokenSet,
+  authorizeUrl,
+  challengeOf,
+  exchangeCode,
+  isOAuthError,
+  listenForCallback,
+  makeState,
+  makeVerifier,
+  parseRedirect,
+  refreshTokens,
+  restHealth,
+  revokeToken,
+  type TokenSet,
 } from '../../src/salesforce/oauth/index';
 import { classifyOAuthError } from '../../src/core/health';
 import { createLogger } from '../../src/core/log';
@@ -72,7 +82,12 @@ async function signIn(clientId: string, clientSecret?: string): Promise<TokenSet
   const s = start(clientId);
   const landed = await authorizeByHttp(s.url, JANE);
   const { code } = parseRedirect(`  ${landed}\n`, s.state);
-  return keep(await exchangeCode({ loginUrl: emu.url, clientId, clientSecret, redirectUri: CB, code, verifier: s.verifier }, { log }));
+  return keep(
+    await exchangeCode(
+      { loginUrl: emu.url, clientId, clientSecret, redirectUri: CB, code, verifier: s.verifier },
+      { log },
+    ),
+  );
 }
 
 function assertNoSecret(text: string, what: string) {
@@ -86,7 +101,13 @@ test('the whole flow through the loopback listener: authorize, redirect, exchang
   try {
     assert.match(listener.redirectUri, /^http:\/\/localhost:\d+\/OauthRedirect$/);
     emu.addApp({ clientId: '3MVG9CoreLoopback', callbackUrls: [listener.redirectUri] });
-    const url = authorizeUrl({ loginUrl: emu.url, clientId: '3MVG9CoreLoopback', redirectUri: listener.redirectUri, state, challenge: challengeOf(verifier) });
+    const url = authorizeUrl({
+      loginUrl: emu.url,
+      clientId: '3MVG9CoreLoopback',
+      redirectUri: listener.redirectUri,
+      state,
+      challenge: challengeOf(verifier),
+    });
     const landed = await authorizeByHttp(url, JANE);
     // The browser follows the redirect to the listener (127.0.0.1: what localhost resolves to here).
     const page = await fetch(landed.replace('//localhost:', '//127.0.0.1:'));
@@ -96,7 +117,12 @@ test('the whole flow through the loopback listener: authorize, redirect, exchang
     const code = await listener.code;
     assert.ok(!html.includes(code) && !html.includes(encodeURIComponent(code)), 'the page never shows the code');
     assert.equal(page.headers.get('cache-control'), 'no-store');
-    const t = keep(await exchangeCode({ loginUrl: emu.url, clientId: '3MVG9CoreLoopback', redirectUri: listener.redirectUri, code, verifier }, { log }));
+    const t = keep(
+      await exchangeCode(
+        { loginUrl: emu.url, clientId: '3MVG9CoreLoopback', redirectUri: listener.redirectUri, code, verifier },
+        { log },
+      ),
+    );
     assert.equal(t.instanceUrl, emu.url);
     assert.match(t.accessToken, /^00D/);
     assert.ok(t.refreshToken);
@@ -110,7 +136,13 @@ test('the whole flow through the loopback listener: authorize, redirect, exchang
     assert.equal(typeof h.apiRequestsRemaining, 'number');
     assert.match(h.message, /Signed in with OAuth as Jane Core/);
     // A second exchange of the same code: invalid_grant → signin-required.
-    const again = await exchangeCode({ loginUrl: emu.url, clientId: '3MVG9CoreLoopback', redirectUri: listener.redirectUri, code, verifier }).catch((e: unknown) => e);
+    const again = await exchangeCode({
+      loginUrl: emu.url,
+      clientId: '3MVG9CoreLoopback',
+      redirectUri: listener.redirectUri,
+      code,
+      verifier,
+    }).catch((e: unknown) => e);
     assert.ok(isOAuthError(again) && again.code === 'invalid_grant');
     assert.equal(classifyOAuthError(again).status, 'signin-required');
     // After the answer the listener is gone.
@@ -124,11 +156,19 @@ test('listener: Deny, another state, a foreign Host, a wrong path; timeout; clos
   const s = start(PUB);
   const l1 = await listenForCallback({ port: 0, state: s.state, timeoutMs: 10_000 });
   emu.addApp({ clientId: '3MVG9CoreDeny', callbackUrls: [l1.redirectUri] });
-  const denyUrl = authorizeUrl({ loginUrl: emu.url, clientId: '3MVG9CoreDeny', redirectUri: l1.redirectUri, state: s.state, challenge: challengeOf(s.verifier) });
+  const denyUrl = authorizeUrl({
+    loginUrl: emu.url,
+    clientId: '3MVG9CoreDeny',
+    redirectUri: l1.redirectUri,
+    state: s.state,
+    challenge: challengeOf(s.verifier),
+  });
   const base = `http://127.0.0.1:${l1.port}`;
   assert.equal((await fetch(`${base}/favicon.ico`)).status, 404);
   const rebound = await new Promise<number>((resolve) => {
-    const req = net.connect(l1.port, '127.0.0.1', () => req.end(`GET /OauthRedirect?code=x&state=${s.state} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`));
+    const req = net.connect(l1.port, '127.0.0.1', () =>
+      req.end(`GET /OauthRedirect?code=x&state=${s.state} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`),
+    );
     let buf = '';
     req.on('data', (d) => (buf += String(d)));
     req.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(buf)?.[1])));
@@ -184,7 +224,9 @@ test('refresh: rotation replaces the refresh token (the old one dies); without r
   assert.equal(r1.rotated, true);
   assert.notEqual(r1.refreshToken, t.refreshToken);
   assert.notEqual(r1.accessToken, t.accessToken);
-  const dead = await refreshTokens({ loginUrl: emu.url, clientId: PUB, refreshToken: t.refreshToken! }).catch((e: unknown) => e);
+  const dead = await refreshTokens({ loginUrl: emu.url, clientId: PUB, refreshToken: t.refreshToken! }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(isOAuthError(dead) && dead.code === 'invalid_grant' && dead.description === 'expired access/refresh token');
   assert.equal(classifyOAuthError(dead).status, 'signin-required');
   const r2 = keep(await refreshTokens({ loginUrl: emu.url, clientId: PUB, refreshToken: r1.refreshToken }, { log }));
@@ -200,11 +242,24 @@ test('refresh: rotation replaces the refresh token (the old one dies); without r
 
 test('apps: a confidential app needs its secret; an unknown client id and a blocked app → app-not-approved', async () => {
   const c = await signIn(CONF, 'core-Secret-77');
-  const noSecret = await refreshTokens({ loginUrl: emu.url, clientId: CONF, refreshToken: c.refreshToken! }).catch((e: unknown) => e);
+  const noSecret = await refreshTokens({ loginUrl: emu.url, clientId: CONF, refreshToken: c.refreshToken! }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(isOAuthError(noSecret) && noSecret.code === 'invalid_client', String(noSecret));
   assert.equal(classifyOAuthError(noSecret).status, 'app-not-approved');
-  keep(await refreshTokens({ loginUrl: emu.url, clientId: CONF, clientSecret: 'core-Secret-77', refreshToken: c.refreshToken! }));
-  const unknown = await refreshTokens({ loginUrl: emu.url, clientId: '3MVG9Nobody', refreshToken: c.refreshToken! }).catch((e: unknown) => e);
+  keep(
+    await refreshTokens({
+      loginUrl: emu.url,
+      clientId: CONF,
+      clientSecret: 'core-Secret-77',
+      refreshToken: c.refreshToken!,
+    }),
+  );
+  const unknown = await refreshTokens({
+    loginUrl: emu.url,
+    clientId: '3MVG9Nobody',
+    refreshToken: c.refreshToken!,
+  }).catch((e: unknown) => e);
   assert.ok(isOAuthError(unknown) && unknown.code === 'invalid_client_id');
   assert.equal(classifyOAuthError(unknown).status, 'app-not-approved');
   // A blocked app: the redirect carries OAUTH_APPROVAL_ERROR_GENERIC.
@@ -223,7 +278,13 @@ test('apps: a confidential app needs its secret; an unknown client id and a bloc
   // A verifier that does not match the challenge.
   const s2 = start(PUB);
   const { code } = parseRedirect(await authorizeByHttp(s2.url, JANE), s2.state);
-  const badVerifier = await exchangeCode({ loginUrl: emu.url, clientId: PUB, redirectUri: CB, code, verifier: makeVerifier() }).catch((e: unknown) => e);
+  const badVerifier = await exchangeCode({
+    loginUrl: emu.url,
+    clientId: PUB,
+    redirectUri: CB,
+    code,
+    verifier: makeVerifier(),
+  }).catch((e: unknown) => e);
   assert.ok(isOAuthError(badVerifier) && badVerifier.code === 'invalid_request', String(badVerifier));
 });
 
@@ -234,7 +295,15 @@ test('expiry: REST health says signin-required (Bad_OAuth_Token); the oauth meth
   assert.equal(h.status, 'signin-required');
   assert.equal(h.code, 'Bad_OAuth_Token');
 
-  const env = { SF_AUTH: 'oauth', SF_USERNAME: JANE.username, SF_LOGIN_URL: emu.url, SF_CLIENT_ID: PUB, SF_INSTANCE_URL: t.instanceUrl, SF_ACCESS_TOKEN: t.accessToken, SF_REFRESH_TOKEN: t.refreshToken! };
+  const env = {
+    SF_AUTH: 'oauth',
+    SF_USERNAME: JANE.username,
+    SF_LOGIN_URL: emu.url,
+    SF_CLIENT_ID: PUB,
+    SF_INSTANCE_URL: t.instanceUrl,
+    SF_ACCESS_TOKEN: t.accessToken,
+    SF_REFRESH_TOKEN: t.refreshToken!,
+  };
   const { profile, secrets: sec } = profileFromEnv(env);
   assert.equal(sec.refreshToken, t.refreshToken);
   assert.equal(profile.instanceUrl, emu.url);
@@ -268,7 +337,9 @@ test('expiry: REST health says signin-required (Bad_OAuth_Token); the oauth meth
   assert.equal(old.health.code, 'invalid_grant');
   assert.equal(old.env, undefined);
   // A 401 INVALID_SESSION_ID from /services/data is the same signal.
-  const res = await fetch(`${emu.url}/services/data/v64.0/limits`, { headers: { authorization: `Bearer ${t.accessToken}` } });
+  const res = await fetch(`${emu.url}/services/data/v64.0/limits`, {
+    headers: { authorization: `Bearer ${t.accessToken}` },
+  });
   assert.equal(res.status, 401);
   for (const x of [h, quiet, r, old.health]) assertNoSecret(JSON.stringify(x), 'a health result');
 });
@@ -278,7 +349,12 @@ test('short-lived tokens: each expiry is caught and refreshed (5 rounds, rotatio
   const env = { SF_AUTH: 'oauth', SF_USERNAME: JANE.username, SF_LOGIN_URL: emu.url, SF_CLIENT_ID: SHORT };
   for (let i = 0; i < 5; i++) {
     await new Promise((r) => setTimeout(r, 1600));
-    const { profile, secrets: sec } = profileFromEnv({ ...env, SF_INSTANCE_URL: t.instanceUrl, SF_ACCESS_TOKEN: t.accessToken, SF_REFRESH_TOKEN: t.refreshToken! });
+    const { profile, secrets: sec } = profileFromEnv({
+      ...env,
+      SF_INSTANCE_URL: t.instanceUrl,
+      SF_ACCESS_TOKEN: t.accessToken,
+      SF_REFRESH_TOKEN: t.refreshToken!,
+    });
     let next: SignInRefresh | undefined;
     const r = await testLogin(profile, sec, { onRefresh: (x) => void (next = x) });
     assert.equal(r.status, 'ok', `round ${i}: ${r.code} ${r.message}`);
@@ -291,7 +367,13 @@ test('short-lived tokens: each expiry is caught and refreshed (5 rounds, rotatio
 
 test('no access token kept, a refresh token only: the method refreshes first (with onRefresh), else says so', async () => {
   const t = await signIn(NOROT);
-  const { profile, secrets: sec } = profileFromEnv({ SF_AUTH: 'oauth', SF_USERNAME: JANE.username, SF_LOGIN_URL: emu.url, SF_CLIENT_ID: NOROT, SF_REFRESH_TOKEN: t.refreshToken! });
+  const { profile, secrets: sec } = profileFromEnv({
+    SF_AUTH: 'oauth',
+    SF_USERNAME: JANE.username,
+    SF_LOGIN_URL: emu.url,
+    SF_CLIENT_ID: NOROT,
+    SF_REFRESH_TOKEN: t.refreshToken!,
+  });
   const q = await testLogin(profile, sec);
   assert.equal(q.status, 'signin-required');
   assert.equal(q.code, 'NO_ACCESS_TOKEN');
@@ -309,7 +391,9 @@ test('no access token kept, a refresh token only: the method refreshes first (wi
 test('revoke: the refresh token and its access tokens die; revoking again is refused', async () => {
   const t = await signIn(NOROT);
   await revokeToken({ loginUrl: emu.url, token: t.refreshToken! }, { log });
-  const r = await refreshTokens({ loginUrl: emu.url, clientId: NOROT, refreshToken: t.refreshToken! }).catch((e: unknown) => e);
+  const r = await refreshTokens({ loginUrl: emu.url, clientId: NOROT, refreshToken: t.refreshToken! }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(isOAuthError(r) && r.code === 'invalid_grant');
   const h = await restHealth({ instanceUrl: t.instanceUrl, accessToken: t.accessToken });
   assert.equal(h.status, 'signin-required');
@@ -321,16 +405,33 @@ test('through a proxy: token, refresh and REST health go via the proxy; a refuse
   const proxy = await startProxy();
   try {
     const t = await signIn(NOROT);
-    const r = keep(await refreshTokens({ loginUrl: emu.url, clientId: NOROT, refreshToken: t.refreshToken! }, { proxy: { url: proxy.url }, log }));
-    const h = await restHealth({ instanceUrl: r.instanceUrl, accessToken: r.accessToken }, { proxy: { url: proxy.url }, log });
+    const r = keep(
+      await refreshTokens(
+        { loginUrl: emu.url, clientId: NOROT, refreshToken: t.refreshToken! },
+        { proxy: { url: proxy.url }, log },
+      ),
+    );
+    const h = await restHealth(
+      { instanceUrl: r.instanceUrl, accessToken: r.accessToken },
+      { proxy: { url: proxy.url }, log },
+    );
     assert.equal(h.status, 'ok', h.message);
-    assert.ok(proxy.seen.some((s) => s === `POST ${emu.url}/services/oauth2/token`), proxy.seen.join('\n'));
-    assert.ok(proxy.seen.some((s) => s === `GET ${emu.url}/services/oauth2/userinfo`), proxy.seen.join('\n'));
+    assert.ok(
+      proxy.seen.some((s) => s === `POST ${emu.url}/services/oauth2/token`),
+      proxy.seen.join('\n'),
+    );
+    assert.ok(
+      proxy.seen.some((s) => s === `GET ${emu.url}/services/oauth2/userinfo`),
+      proxy.seen.join('\n'),
+    );
     for (const s of proxy.seen) assertNoSecret(s, 'a proxied request line');
   } finally {
     await proxy.close();
   }
-  const dead = await restHealth({ instanceUrl: 'http://127.0.0.1:9', accessToken: '00D000000000000!deadtokendeadtokendeadtoken' }, { timeoutMs: 3000 });
+  const dead = await restHealth(
+    { instanceUrl: 'http://127.0.0.1:9', accessToken: '00D000000000000!deadtokendeadtokendeadtoken' },
+    { timeoutMs: 3000 },
+  );
   assert.equal(dead.status, 'network-error');
   // A plain-http instance URL off loopback is never sent a token.
   const unsafe = await restHealth({ instanceUrl: 'http://acme.example', accessToken: 'x'.repeat(30) });
@@ -343,7 +444,9 @@ test('REST health never sends the access token across a redirect to another orig
   const seen: string[] = [];
   const other = createServer((req, res) => {
     seen.push(String(req.headers.authorization ?? ''));
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"user_id":"005x","organization_id":"00Dx","preferred_username":"r@x"}');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end('{"user_id":"005x","organization_id":"00Dx","preferred_username":"r@x"}');
   });
   await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
   const otherPort = (other.address() as net.AddressInfo).port;
@@ -355,7 +458,14 @@ test('REST health never sends the access token across a redirect to another orig
   try {
     const token = '00D5g000004XyZa!AQ0AQRedirectCanaryToken1234567890';
     secrets.add(token);
-    const h = await restHealth({ instanceUrl: `http://127.0.0.1:${(redirector.address() as net.AddressInfo).port}`, accessToken: token, fetchLimits: false }, { log });
+    const h = await restHealth(
+      {
+        instanceUrl: `http://127.0.0.1:${(redirector.address() as net.AddressInfo).port}`,
+        accessToken: token,
+        fetchLimits: false,
+      },
+      { log },
+    );
     assert.equal(h.status, 'ok', h.message);
     assert.ok(seen.includes('redirector Bearer'), seen.join('\n'));
     assert.ok(seen.length >= 2);
@@ -371,7 +481,10 @@ test('a token answer whose instance_url or id leaves the org is refused (the acc
     const n = await signIn(NOROT);
     emu.setFault(JANE.username, fault);
     try {
-      const r = await refreshTokens({ loginUrl: emu.url, clientId: NOROT, refreshToken: n.refreshToken! }, { log }).catch((e: unknown) => e);
+      const r = await refreshTokens(
+        { loginUrl: emu.url, clientId: NOROT, refreshToken: n.refreshToken! },
+        { log },
+      ).catch((e: unknown) => e);
       assert.ok(r instanceof Error, `${fault}: refused`);
       // Another host: the session-URL rule; plain http to a non-loopback host: refused before that, as an invalid URL.
       if (fault === 'server-url-foreign') {

@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startImapServer, ImapServer } from '../servers/imap';
-import { startEmulator, Emulator } from '../../src/emulator';
+import type { ImapServer } from '../servers/imap';
+import { startImapServer } from '../servers/imap';
+import type { Emulator } from '../../src/emulator';
+import { startEmulator } from '../../src/emulator';
 import { runResetFlow } from '../../src/flow/resetFlow';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
@@ -95,7 +97,9 @@ test('runResetFlow: watcher first, page opened, token stored + written, login ok
   assert.ok(codes.length <= 1);
 });
 
-test('runResetFlow: an earlier token mail already in the mailbox is not taken for the new one', { timeout: 30_000 }, async () => {
+test('runResetFlow: an earlier token mail already in the mailbox is not taken for the new one', {
+  timeout: 30_000,
+}, async () => {
   // a reset "a minute ago": its mail is in INBOX before the flow starts
   await emu.resetToken(USER);
   const stale = emu.currentToken(USER);
@@ -136,33 +140,80 @@ test('runResetFlow: a mailbox that cannot connect fails before the browser opens
 
 test('CLI reset end to end: URL on stderr, .env written, login JSON, exit 0', { timeout: 30_000 }, async () => {
   const envPath = path.join(dir, 'reset.env');
-  writeFileSync(envPath, `# org\nSF_USERNAME=${USER}\nSF_PASSWORD=${SF_PASSWORD}\nSF_LOGIN_URL=${emu.url}\nSF_SECURITY_TOKEN=old-token-value\nTOKEN_RELAY_IMAP_PASSWORD=${IMAP_PASS}\n`);
+  writeFileSync(
+    envPath,
+    `# org\nSF_USERNAME=${USER}\nSF_PASSWORD=${SF_PASSWORD}\nSF_LOGIN_URL=${emu.url}\nSF_SECURITY_TOKEN=old-token-value\nTOKEN_RELAY_IMAP_PASSWORD=${IMAP_PASS}\n`,
+  );
   let openedUrl = '';
   const { io, out, errs } = fakeIO({}, async (url) => {
     openedUrl = url;
     await emu.resetToken(USER);
   });
-  const code = await main(['reset', '--dotenv', envPath, '--imap-host', '127.0.0.1', '--imap-port', String(imap.port), '--imap-user', USER, '--insecure-tls', '--timeout', '30'], io);
+  const code = await main(
+    [
+      'reset',
+      '--dotenv',
+      envPath,
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(imap.port),
+      '--imap-user',
+      USER,
+      '--insecure-tls',
+      '--timeout',
+      '30',
+    ],
+    io,
+  );
   const stderr = errs.join('');
   assert.equal(code, 0, stderr);
   const json = JSON.parse(out.join(''));
-  assert.deepEqual(Object.keys(json), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
+  assert.deepEqual(Object.keys(json), [
+    'status',
+    'label',
+    'code',
+    'message',
+    'organizationId',
+    'username',
+    'instanceUrl',
+  ]);
   assert.equal(json.status, 'ok');
   const token = emu.currentToken(USER);
   assert.equal(parseEnv(readFileSync(envPath, 'utf8')).SF_SECURITY_TOKEN, token);
   assert.ok(readFileSync(envPath, 'utf8').startsWith('# org\n'), 'other bytes kept');
   assert.ok(stderr.includes(openedUrl) && /ResetApiToken/.test(openedUrl));
-  for (const secret of [SF_PASSWORD, IMAP_PASS, token]) assert.ok(!stderr.includes(secret) && !out.join('').includes(secret), 'no secret printed');
+  for (const secret of [SF_PASSWORD, IMAP_PASS, token])
+    assert.ok(!stderr.includes(secret) && !out.join('').includes(secret), 'no secret printed');
 });
 
-test('CLI reset --no-open prints the URL and does not open a browser; a timeout exits 1', { timeout: 30_000 }, async () => {
+test('CLI reset --no-open prints the URL and does not open a browser; a timeout exits 1', {
+  timeout: 30_000,
+}, async () => {
   const envPath = path.join(dir, 'noopen.env');
   writeFileSync(envPath, `SF_USERNAME=${USER}\nSF_PASSWORD=${SF_PASSWORD}\nSF_LOGIN_URL=${emu.url}\n`);
   let opened = false;
   const { io, out, errs } = fakeIO({ TOKEN_RELAY_IMAP_PASSWORD: IMAP_PASS }, async () => {
     opened = true;
   });
-  const code = await main(['reset', '--dotenv', envPath, '--no-open', '--imap-host', '127.0.0.1', '--imap-port', String(imap.port), '--imap-user', USER, '--insecure-tls', '--timeout', '0.5'], io);
+  const code = await main(
+    [
+      'reset',
+      '--dotenv',
+      envPath,
+      '--no-open',
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(imap.port),
+      '--imap-user',
+      USER,
+      '--insecure-tls',
+      '--timeout',
+      '0.5',
+    ],
+    io,
+  );
   assert.equal(code, 1);
   assert.equal(opened, false);
   assert.equal(out.join(''), '');

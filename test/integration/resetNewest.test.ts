@@ -22,7 +22,12 @@ let emu: Emulator;
 let dir: string;
 const PASSWORD = 'Newest-Passw0rd!';
 const IMAP_PASS = 'imap-newest-pass';
-const USERS = ['double.click@acme.example', 'delayed.mail@acme.example', 'cli.double@acme.example', 'wrong.password@acme.example'];
+const USERS = [
+  'double.click@acme.example',
+  'delayed.mail@acme.example',
+  'cli.double@acme.example',
+  'wrong.password@acme.example',
+];
 
 /** Mails to a held address wait in `held` until released (in any order). */
 const holding = new Set<string>();
@@ -89,7 +94,9 @@ function flowDeps(user: string) {
   };
 }
 
-test('clicked twice, the second mail late: the login switches to the newer token at once; the stored token is the one that logged in', { timeout: 60_000 }, async () => {
+test('clicked twice, the second mail late: the login switches to the newer token at once; the stored token is the one that logged in', {
+  timeout: 60_000,
+}, async () => {
   const user = USERS[0]!;
   const f = flowDeps(user);
   let tokenA = '';
@@ -118,7 +125,9 @@ test('clicked twice, the second mail late: the login switches to the newer token
   assert.equal(result.superseded, 1);
 });
 
-test('the first mail delayed behind the second: the late, older token never replaces the newer one', { timeout: 60_000 }, async () => {
+test('the first mail delayed behind the second: the late, older token never replaces the newer one', {
+  timeout: 60_000,
+}, async () => {
   const user = USERS[1]!;
   const f = flowDeps(user);
   let tokenA = '';
@@ -148,10 +157,15 @@ test('the first mail delayed behind the second: the late, older token never repl
   assert.deepEqual(f.written, [tokenB]);
 });
 
-test('CLI reset, Reset clicked twice: .env ends with the second token, login ok, exit 0', { timeout: 60_000 }, async () => {
+test('CLI reset, Reset clicked twice: .env ends with the second token, login ok, exit 0', {
+  timeout: 60_000,
+}, async () => {
   const user = USERS[2]!;
   const envPath = path.join(dir, 'double.env');
-  writeFileSync(envPath, `SF_USERNAME=${user}\nSF_PASSWORD=${PASSWORD}\nSF_LOGIN_URL=${emu.url}\nTOKEN_RELAY_IMAP_PASSWORD=${IMAP_PASS}\n`);
+  writeFileSync(
+    envPath,
+    `SF_USERNAME=${user}\nSF_PASSWORD=${PASSWORD}\nSF_LOGIN_URL=${emu.url}\nTOKEN_RELAY_IMAP_PASSWORD=${IMAP_PASS}\n`,
+  );
   const out: string[] = [];
   const errs: string[] = [];
   let second: Promise<string> | undefined;
@@ -168,7 +182,23 @@ test('CLI reset, Reset clicked twice: .env ends with the second token, login ok,
       second = new Promise((r) => setTimeout(() => r(emu.resetToken(user)), 300));
     },
   };
-  const code = await main(['reset', '--dotenv', envPath, '--imap-host', '127.0.0.1', '--imap-port', String(imap.port), '--imap-user', user, '--insecure-tls', '--timeout', '40'], io);
+  const code = await main(
+    [
+      'reset',
+      '--dotenv',
+      envPath,
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(imap.port),
+      '--imap-user',
+      user,
+      '--insecure-tls',
+      '--timeout',
+      '40',
+    ],
+    io,
+  );
   emu.setTokenActivationDelay(0);
   const tokenB = await second!;
   assert.equal(code, 0, errs.join(''));
@@ -178,7 +208,9 @@ test('CLI reset, Reset clicked twice: .env ends with the second token, login ok,
   assert.ok(!errs.join('').includes(tokenB), 'no token on stderr');
 });
 
-test('a login rejected with the new token keeps the watch going until the window ends, then reports that login', { timeout: 60_000 }, async () => {
+test('a login rejected with the new token keeps the watch going until the window ends, then reports that login', {
+  timeout: 60_000,
+}, async () => {
   const user = USERS[3]!;
   const f = flowDeps(user);
   let statuses: string[] = [];
@@ -192,5 +224,8 @@ test('a login rejected with the new token keeps the watch going until the window
   });
   assert.equal(result.health.status, 'invalid-login');
   assert.equal(result.token.token, emu.currentToken(user));
-  assert.ok(statuses.some((s) => /still watching for a newer token mail/.test(s)), statuses.join(' | '));
+  assert.ok(
+    statuses.some((s) => /still watching for a newer token mail/.test(s)),
+    statuses.join(' | '),
+  );
 });

@@ -23,14 +23,20 @@ before(async () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'tr-bundle-'));
   dist = path.join(tmp, 'dist');
   cpSync(path.join(root, 'dist'), dist, { recursive: true, filter: (src) => !src.endsWith('.map') });
-  emu = await startEmulator({ users: [{ username: 'bundle@login.test', password: PW, token: TOKEN }], orgs: [{ name: 'Bundle Org' }] });
+  emu = await startEmulator({
+    users: [{ username: 'bundle@login.test', password: PW, token: TOKEN }],
+    orgs: [{ name: 'Bundle Org' }],
+  });
 });
 after(async () => {
   await emu?.close();
   if (dist) rmSync(path.dirname(dist), { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(dist, 'cli.js'), ...args], {
       cwd: path.dirname(dist),
@@ -46,13 +52,23 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 test('dist/cli.js login (bundled jsforce 3.10.16) logs in against the emulator', async () => {
-  const ok = await cli(['login'], { SF_LOGIN_URL: emu.url, SF_USERNAME: 'bundle@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: TOKEN });
+  const ok = await cli(['login'], {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'bundle@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: TOKEN,
+  });
   assert.equal(ok.code, 0, ok.stderr);
   const j = JSON.parse(ok.stdout) as Record<string, unknown>;
   assert.deepEqual(Object.keys(j), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
   assert.equal(j.status, 'ok');
   assert.match(String(j.message), /Bundle Org/);
-  const bad = await cli(['login'], { SF_LOGIN_URL: emu.url, SF_USERNAME: 'bundle@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: 'NotTheTokenNotTheTokenNot' });
+  const bad = await cli(['login'], {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'bundle@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: 'NotTheTokenNotTheTokenNot',
+  });
   assert.equal(bad.code, 1);
   assert.equal((JSON.parse(bad.stdout) as Record<string, unknown>).code, 'INVALID_LOGIN');
   const oauth = await cli(['login'], {
@@ -66,12 +82,16 @@ test('dist/cli.js login (bundled jsforce 3.10.16) logs in against the emulator',
   assert.equal(oauth.code, 1);
   assert.equal((JSON.parse(oauth.stdout) as Record<string, unknown>).code, 'invalid_client_id');
   for (const r of [ok, bad, oauth]) {
-    for (const secret of [PW, TOKEN, 'BundleClientSecret-77']) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
+    for (const secret of [PW, TOKEN, 'BundleClientSecret-77'])
+      assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
   }
 });
 
 test('dist/emulator.js starts, prints its URL, serves a login, stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, [path.join(dist, 'emulator.js')], { cwd: path.dirname(dist), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(dist, 'emulator.js')], {
+    cwd: path.dirname(dist),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -83,7 +103,12 @@ test('dist/emulator.js starts, prints its URL, serves a login, stops on SIGTERM'
     const [url, ...rest] = out.split('\n');
     const info = JSON.parse(rest.join('\n')) as { users: Array<{ username: string; password: string; token: string }> };
     const u = info.users[0]!;
-    const r = await cli(['login'], { SF_LOGIN_URL: url!, SF_USERNAME: u.username, SF_PASSWORD: u.password, SF_SECURITY_TOKEN: u.token });
+    const r = await cli(['login'], {
+      SF_LOGIN_URL: url!,
+      SF_USERNAME: u.username,
+      SF_PASSWORD: u.password,
+      SF_SECURITY_TOKEN: u.token,
+    });
     assert.equal(r.code, 0, r.stderr);
   } finally {
     child.kill('SIGTERM');

@@ -35,7 +35,13 @@ after(async () => {
   await emu.close();
 });
 
-const profile = (): OrgProfile => ({ id: 'c', name: 'c', loginUrl: emu.url, username: 'canary@login.test', apiVersion: '64.0' });
+const profile = (): OrgProfile => ({
+  id: 'c',
+  name: 'c',
+  loginUrl: emu.url,
+  username: 'canary@login.test',
+  apiVersion: '64.0',
+});
 const secrets = (): OrgSecrets => ({ password: CANARY_PW, token: CANARY_TOKEN });
 
 async function login(p: OrgProfile, s: OrgSecrets, opts: LoginOptions = {}) {
@@ -47,40 +53,93 @@ async function login(p: OrgProfile, s: OrgSecrets, opts: LoginOptions = {}) {
 test('all login scenarios with canary secrets: no secret in any log line or result', async () => {
   const u = 'canary@login.test';
   assert.equal((await login(profile(), secrets())).status, 'ok');
-  assert.equal((await login({ ...profile(), clientId: 'canary-cid' }, { ...secrets(), clientSecret: CANARY_CLIENT_SECRET })).status, 'ok');
-  assert.equal((await login({ ...profile(), clientId: 'canary-cid' }, { password: CANARY_PW, token: 'x', clientSecret: CANARY_CLIENT_SECRET })).status, 'invalid-login');
-  assert.equal((await login(profile(), { password: CANARY_PW, token: CANARY_TOKEN.slice(0, -1) + 'Z' })).status, 'invalid-login');
+  assert.equal(
+    (await login({ ...profile(), clientId: 'canary-cid' }, { ...secrets(), clientSecret: CANARY_CLIENT_SECRET }))
+      .status,
+    'ok',
+  );
+  assert.equal(
+    (
+      await login(
+        { ...profile(), clientId: 'canary-cid' },
+        { password: CANARY_PW, token: 'x', clientSecret: CANARY_CLIENT_SECRET },
+      )
+    ).status,
+    'invalid-login',
+  );
+  assert.equal(
+    (await login(profile(), { password: CANARY_PW, token: CANARY_TOKEN.slice(0, -1) + 'Z' })).status,
+    'invalid-login',
+  );
   assert.equal((await login(profile(), { password: CANARY_PW })).status, 'token-required');
   assert.equal((await login({ ...profile(), apiVersion: '65.0' }, secrets())).status, 'soap-login-disabled');
   const faults: EmulatorFault[] = [
-    'INVALID_LOGIN', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'PASSWORD_LOCKOUT', 'passwordExpired', 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD',
-    'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'SERVER_UNAVAILABLE', 'ORG_LOCKED', 'ORG_IN_MAINTENANCE', 'TRIAL_EXPIRED',
-    'REQUEST_LIMIT_EXCEEDED', 'INSUFFICIENT_ACCESS', 'UNSUPPORTED_API_VERSION', 'SOAP_LOGIN_DISABLED', 'UNKNOWN_EXCEPTION',
-    'html', 'html-500', 'garbage', 'empty', 'reset',
+    'INVALID_LOGIN',
+    'LOGIN_MUST_USE_SECURITY_TOKEN',
+    'PASSWORD_LOCKOUT',
+    'passwordExpired',
+    'INVALID_OPERATION_WITH_EXPIRED_PASSWORD',
+    'API_DISABLED_FOR_ORG',
+    'API_CURRENTLY_DISABLED',
+    'SERVER_UNAVAILABLE',
+    'ORG_LOCKED',
+    'ORG_IN_MAINTENANCE',
+    'TRIAL_EXPIRED',
+    'REQUEST_LIMIT_EXCEEDED',
+    'INSUFFICIENT_ACCESS',
+    'UNSUPPORTED_API_VERSION',
+    'SOAP_LOGIN_DISABLED',
+    'UNKNOWN_EXCEPTION',
+    'html',
+    'html-500',
+    'garbage',
+    'empty',
+    'reset',
   ];
   for (const f of faults) {
     emu.setFault(u, f);
     const r = await login(profile(), secrets());
     assert.notEqual(r.status, 'ok', f);
-    const o = await login({ ...profile(), clientId: 'canary-cid' }, { ...secrets(), clientSecret: CANARY_CLIENT_SECRET });
+    const o = await login(
+      { ...profile(), clientId: 'canary-cid' },
+      { ...secrets(), clientSecret: CANARY_CLIENT_SECRET },
+    );
     assert.notEqual(o.status, 'ok', `oauth ${f}`);
   }
   emu.setFault(u, 'slow');
   assert.equal((await login(profile(), secrets(), { timeoutMs: 200 })).code, 'ETIMEDOUT');
   emu.setFault(u, null);
   assert.equal((await login({ ...profile(), loginUrl: 'http://127.0.0.1:9' }, secrets())).code, 'ECONNREFUSED');
-  assert.equal((await login(profile(), { password: CANARY_PW, token: 'WrongWrongWrongWrongWrong' }, { retryInvalidLogin: { attempts: 2, delayMs: 1 } })).status, 'invalid-login');
+  assert.equal(
+    (
+      await login(
+        profile(),
+        { password: CANARY_PW, token: 'WrongWrongWrongWrongWrong' },
+        { retryInvalidLogin: { attempts: 2, delayMs: 1 } },
+      )
+    ).status,
+    'invalid-login',
+  );
   const proxy = await startProxy({ credentials: `proxyuser:${CANARY_PROXY_PW}` });
   try {
     assert.equal((await login(profile(), secrets(), { proxy: { url: proxy.url } })).status, 'ok');
-    assert.ok(proxy.auth.some((a) => a.startsWith('Basic ')), 'proxy credentials were sent');
-    assert.equal((await login({ ...profile(), loginUrl: 'https://127.0.0.1:9' }, secrets(), { proxy: { url: proxy.url } })).status, 'network-error');
+    assert.ok(
+      proxy.auth.some((a) => a.startsWith('Basic ')),
+      'proxy credentials were sent',
+    );
+    assert.equal(
+      (await login({ ...profile(), loginUrl: 'https://127.0.0.1:9' }, secrets(), { proxy: { url: proxy.url } })).status,
+      'network-error',
+    );
   } finally {
     await proxy.close();
   }
 
   assert.ok(lines.length > 50, `captured ${lines.length} log lines`);
-  assert.ok(lines.some((l) => l.startsWith('trace ')), 'trace lines captured too');
+  assert.ok(
+    lines.some((l) => l.startsWith('trace ')),
+    'trace lines captured too',
+  );
   for (const text of [...lines, ...outputs]) {
     for (const c of CANARIES) assert.ok(!text.includes(c), `secret leaked: ${text.slice(0, 200)}`);
     assert.doesNotMatch(text, SESSION_RE);
@@ -91,10 +150,21 @@ test('all login scenarios with canary secrets: no secret in any log line or resu
 test('the CLI with canary secrets: stdout and stderr stay clean (ok, failures, verbose)', async () => {
   const run = async (env: Record<string, string>, argv: string[] = ['--verbose']) => {
     let out = '';
-    const code = await main(['login', ...argv], { stdout: (t) => (out += t), stderr: (t) => (out += t), env, cwd: '/nonexistent-dir-for-test', readStdin: async () => Buffer.alloc(0) });
+    const code = await main(['login', ...argv], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (out += t),
+      env,
+      cwd: '/nonexistent-dir-for-test',
+      readStdin: async () => Buffer.alloc(0),
+    });
     return { code, out };
   };
-  const base = { SF_LOGIN_URL: emu.url, SF_USERNAME: 'canary@login.test', SF_PASSWORD: CANARY_PW, SF_SECURITY_TOKEN: CANARY_TOKEN };
+  const base = {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'canary@login.test',
+    SF_PASSWORD: CANARY_PW,
+    SF_SECURITY_TOKEN: CANARY_TOKEN,
+  };
   const results = [
     await run(base),
     await run({ ...base, SF_SECURITY_TOKEN: 'WrongWrongWrongWrongWrong' }),
@@ -104,7 +174,10 @@ test('the CLI with canary secrets: stdout and stderr stay clean (ok, failures, v
     await run({ ...base, SF_USERNAME: '' }),
     await run({ ...base, SF_LOGIN_URL: `http://evil.example/?pw=${CANARY_PW}` }),
   ];
-  assert.deepEqual(results.map((r) => r.code), [0, 1, 0, 1, 1, 2, 2]);
+  assert.deepEqual(
+    results.map((r) => r.code),
+    [0, 1, 0, 1, 1, 2, 2],
+  );
   for (const r of results) {
     for (const c of CANARIES) assert.ok(!r.out.includes(c), `secret leaked: ${r.out.slice(0, 300)}`);
     assert.doesNotMatch(r.out, SESSION_RE);

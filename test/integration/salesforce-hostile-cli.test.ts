@@ -28,7 +28,10 @@ let cwd: string;
 before(async () => {
   const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
   assert.equal(build.status, 0, `node esbuild.mjs failed:\n${build.stderr}`);
-  emu = await startEmulator({ users: [{ username: USER, password: PW, token: TOKEN }], orgs: [{ name: 'CLI Hostile Org' }] });
+  emu = await startEmulator({
+    users: [{ username: USER, password: PW, token: TOKEN }],
+    orgs: [{ name: 'CLI Hostile Org' }],
+  });
   cwd = mkdtempSync(path.join(tmpdir(), 'tr-hostile-cli-'));
 });
 after(async () => {
@@ -65,11 +68,21 @@ async function login(loginUrl: string): Promise<Run> {
 function loginOnce(loginUrl: string): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'login', '--timeout', String(TIMEOUT_S)], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', SF_LOGIN_URL: loginUrl, SF_USERNAME: USER, SF_PASSWORD: PW, SF_SECURITY_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'dist', 'cli.js'), 'login', '--timeout', String(TIMEOUT_S)],
+      {
+        cwd,
+        env: {
+          PATH: process.env.PATH ?? '',
+          SF_LOGIN_URL: loginUrl,
+          SF_USERNAME: USER,
+          SF_PASSWORD: PW,
+          SF_SECURITY_TOKEN: TOKEN,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     let peak: number | undefined;
@@ -91,9 +104,18 @@ function loginOnce(loginUrl: string): Promise<Run> {
 
 function check(what: string, r: Run, want: { status?: string[]; code?: string } = {}): void {
   // TOKEN_RELAY_REPORT_BOUNDS=1 prints the measured figures (for the closing note / benchmarks).
-  if (process.env.TOKEN_RELAY_REPORT_BOUNDS) process.stderr.write(`bounds: ${what}: ${Math.round(r.ms)} ms, peak RSS ${r.peakRssMb === undefined ? '?' : Math.round(r.peakRssMb)} MB\n`);
-  if (process.env.TOKEN_RELAY_REPORT_BOUNDS) process.stderr.write(`bounds: ${what}: ${Math.round(r.ms)} ms, peak RSS ${r.peakRssMb === undefined ? "?" : Math.round(r.peakRssMb)} MB\n`);
-  assert.ok(r.ms < TIMEOUT_S * 1000 + SLACK_MS, `${what}: the CLI took ${Math.round(r.ms)} ms with --timeout ${TIMEOUT_S}`);
+  if (process.env.TOKEN_RELAY_REPORT_BOUNDS)
+    process.stderr.write(
+      `bounds: ${what}: ${Math.round(r.ms)} ms, peak RSS ${r.peakRssMb === undefined ? '?' : Math.round(r.peakRssMb)} MB\n`,
+    );
+  if (process.env.TOKEN_RELAY_REPORT_BOUNDS)
+    process.stderr.write(
+      `bounds: ${what}: ${Math.round(r.ms)} ms, peak RSS ${r.peakRssMb === undefined ? '?' : Math.round(r.peakRssMb)} MB\n`,
+    );
+  assert.ok(
+    r.ms < TIMEOUT_S * 1000 + SLACK_MS,
+    `${what}: the CLI took ${Math.round(r.ms)} ms with --timeout ${TIMEOUT_S}`,
+  );
   if (existsSync('/proc/self/status')) {
     const peak = r.peakRssMb;
     assert.ok(peak !== undefined, `${what}: no RSS reading`);
@@ -102,7 +124,11 @@ function check(what: string, r: Run, want: { status?: string[]; code?: string } 
   assert.equal(r.code, want.status?.includes('ok') ? 0 : 1, `${what}: exit ${r.code}\n${r.stderr}`);
   const j = JSON.parse(r.stdout) as Record<string, unknown>;
   assert.deepEqual(Object.keys(j), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
-  if (want.status) assert.ok(want.status.includes(String(j.status)), `${what}: ${String(j.status)} ${String(j.code)} ${String(j.message)}`);
+  if (want.status)
+    assert.ok(
+      want.status.includes(String(j.status)),
+      `${what}: ${String(j.status)} ${String(j.code)} ${String(j.message)}`,
+    );
   if (want.code) assert.equal(j.code, want.code, what);
   assert.ok(String(j.message).length < 1000, `${what}: ${String(j.message).length} characters of message`);
   for (const s of [PW, TOKEN]) assert.ok(!(r.stdout + r.stderr).includes(s), `${what}: a secret was printed`);

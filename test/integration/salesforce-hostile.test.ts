@@ -16,7 +16,12 @@ import type net from 'node:net';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { trySelfSignedCert } from '../servers/tls';
 import { testLogin, type LoginOptions } from '../../src/salesforce/login';
-import { MAX_BODY_BYTES, MAX_LOGIN_BODY_BYTES, RelayTransport, type TransportRequest } from '../../src/salesforce/transport';
+import {
+  MAX_BODY_BYTES,
+  MAX_LOGIN_BODY_BYTES,
+  RelayTransport,
+  type TransportRequest,
+} from '../../src/salesforce/transport';
 import { createLogger } from '../../src/core/log';
 import type { OrgProfile, OrgSecrets } from '../../src/core/profile';
 import type { HealthResult } from '../../src/core/health';
@@ -27,7 +32,11 @@ const emuLog: string[] = [];
 let n = 0;
 
 before(async () => {
-  emu = await startEmulator({ users: [], orgs: [{ name: 'Hostile Test Org', clients: [CLIENT] }], log: (l) => void emuLog.push(l) });
+  emu = await startEmulator({
+    users: [],
+    orgs: [{ name: 'Hostile Test Org', clients: [CLIENT] }],
+    log: (l) => void emuLog.push(l),
+  });
 });
 after(async () => {
   await emu?.close();
@@ -35,10 +44,28 @@ after(async () => {
 
 function newUser(): { profile: OrgProfile; secrets: OrgSecrets; oauth: { profile: OrgProfile; secrets: OrgSecrets } } {
   n++;
-  const u = emu.addUser({ username: `hostile${n}@login.test`, password: `Hostile-Pw-${n}-secret`, firstName: 'Eve', lastName: `Tester${n}` });
-  const profile: OrgProfile = { id: u.username, name: u.username, loginUrl: emu.url, username: u.username, apiVersion: '64.0' };
+  const u = emu.addUser({
+    username: `hostile${n}@login.test`,
+    password: `Hostile-Pw-${n}-secret`,
+    firstName: 'Eve',
+    lastName: `Tester${n}`,
+  });
+  const profile: OrgProfile = {
+    id: u.username,
+    name: u.username,
+    loginUrl: emu.url,
+    username: u.username,
+    apiVersion: '64.0',
+  };
   const secrets: OrgSecrets = { password: u.password, token: u.token };
-  return { profile, secrets, oauth: { profile: { ...profile, clientId: CLIENT.clientId }, secrets: { ...secrets, clientSecret: CLIENT.clientSecret } } };
+  return {
+    profile,
+    secrets,
+    oauth: {
+      profile: { ...profile, clientId: CLIENT.clientId },
+      secrets: { ...secrets, clientSecret: CLIENT.clientSecret },
+    },
+  };
 }
 
 function assertNoSecret(r: HealthResult, ...secrets: Array<string | undefined>): void {
@@ -53,7 +80,10 @@ async function timed(p: Promise<HealthResult>): Promise<{ r: HealthResult; ms: n
 }
 
 /** A throwaway HTTP(S) server; `handler` answers. */
-async function server(handler: http.RequestListener, tls?: { key: string | Buffer; cert: string | Buffer }): Promise<{ url: string; port: number; close(): Promise<void> }> {
+async function server(
+  handler: http.RequestListener,
+  tls?: { key: string | Buffer; cert: string | Buffer },
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const s = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as net.AddressInfo).port;
@@ -83,7 +113,11 @@ function request(t: RelayTransport, req: TransportRequest) {
   return t.httpRequest(req);
 }
 
-const SECRET_HEADERS = { Authorization: 'Bearer 00Dhostile000001!SessionThatMustNotLeaveTheOrg', Cookie: 'sid=00Dhostile000001!CookieSession', 'X-Keep': 'kept' };
+const SECRET_HEADERS = {
+  Authorization: 'Bearer 00Dhostile000001!SessionThatMustNotLeaveTheOrg',
+  Cookie: 'sid=00Dhostile000001!CookieSession',
+  'X-Keep': 'kept',
+};
 
 // ------------------------------------------------------------------------------------------------
 // Item 14: redirects and the loopback rule in the transport
@@ -92,7 +126,8 @@ test('a redirect to another origin is followed without Authorization and Cookie;
   const cap = await captureServer();
   const origin = await server((req, res) => {
     if (req.url === '/cross') res.writeHead(302, { location: `http://localhost:${cap.port}/landed?x=1` });
-    else if (req.url === '/cross-port') res.writeHead(307, { location: `http://127.0.0.1:${cap.port}/landed-port` }); // same host, other port: another origin
+    else if (req.url === '/cross-port')
+      res.writeHead(307, { location: `http://127.0.0.1:${cap.port}/landed-port` }); // same host, other port: another origin
     else if (req.url === '/same') res.writeHead(302, { location: '/final' });
     else {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -134,18 +169,26 @@ test('an https answer that redirects to http:// is not followed (the session wou
   tls.cleanup();
   const cap = await captureServer();
   const secure = await server((req, res) => {
-    const to = req.url === '/down-local' ? `http://127.0.0.1:${cap.port}/x` : req.url === '/down-same' ? `http://127.0.0.1:${cap.port}/y` : `http://localhost:${cap.port}/z`;
+    const to =
+      req.url === '/down-local'
+        ? `http://127.0.0.1:${cap.port}/x`
+        : req.url === '/down-same'
+          ? `http://127.0.0.1:${cap.port}/y`
+          : `http://localhost:${cap.port}/z`;
     res.writeHead(301, { location: to });
     res.end();
   }, tls);
   try {
     const transport = new RelayTransport({ deadline: performance.now() + 10_000, ca: tls.cert });
     for (const p of ['/down-local', '/down-same', '/down-alias']) {
-      await assert.rejects(request(transport, { method: 'GET', url: `${secure.url}${p}`, headers: SECRET_HEADERS }), (e: unknown) => {
-        assert.equal((e as { code?: string }).code, 'INSECURE_REDIRECT', String(e));
-        assert.ok(!String((e as Error).message).includes('SessionThatMustNotLeave'));
-        return true;
-      });
+      await assert.rejects(
+        request(transport, { method: 'GET', url: `${secure.url}${p}`, headers: SECRET_HEADERS }),
+        (e: unknown) => {
+          assert.equal((e as { code?: string }).code, 'INSECURE_REDIRECT', String(e));
+          assert.ok(!String((e as Error).message).includes('SessionThatMustNotLeave'));
+          return true;
+        },
+      );
     }
     assert.equal(cap.seen.length, 0, 'a request reached the http server');
   } finally {
@@ -157,18 +200,29 @@ test('an https answer that redirects to http:// is not followed (the session wou
 test('plain http only to loopback hosts: http://evil.test and http://evil.localhost are refused before any connection', async () => {
   const cap = await captureServer();
   const origin = await server((req, res) => {
-    res.writeHead(302, { location: req.url === '/to-evil' ? 'http://evil.test/x' : `http://evil.localhost:${cap.port}/x` });
+    res.writeHead(302, {
+      location: req.url === '/to-evil' ? 'http://evil.test/x' : `http://evil.localhost:${cap.port}/x`,
+    });
     res.end();
   });
   try {
     const transport = new RelayTransport({ deadline: performance.now() + 10_000 });
-    for (const url of ['http://evil.test/services/data/v64.0/limits', `http://evil.localhost:${cap.port}/x`, `http://a.b.localhost:${cap.port}/x`, `${origin.url}/to-evil`, `${origin.url}/to-evil-localhost`]) {
+    for (const url of [
+      'http://evil.test/services/data/v64.0/limits',
+      `http://evil.localhost:${cap.port}/x`,
+      `http://a.b.localhost:${cap.port}/x`,
+      `${origin.url}/to-evil`,
+      `${origin.url}/to-evil-localhost`,
+    ]) {
       const t0 = performance.now();
       await assert.rejects(request(transport, { method: 'GET', url, headers: SECRET_HEADERS }), (e: unknown) => {
         assert.equal((e as { code?: string }).code, 'INSECURE_URL', `${url}: ${String(e)}`);
         return true;
       });
-      assert.ok(performance.now() - t0 < 2000, `${url}: took ${Math.round(performance.now() - t0)} ms (a DNS lookup or connection?)`);
+      assert.ok(
+        performance.now() - t0 < 2000,
+        `${url}: took ${Math.round(performance.now() - t0)} ms (a DNS lookup or connection?)`,
+      );
     }
     await assert.rejects(request(transport, { method: 'GET', url: 'ftp://127.0.0.1/x' }), /ftp:/);
     assert.equal(cap.seen.length, 0);
@@ -226,7 +280,11 @@ test('the alias fault is a working server: with the check off it would have been
     const serverUrl = /<serverUrl>([^<]+)<\/serverUrl>/.exec(login.body)?.[1] ?? '';
     const sid = /<sessionId>([^<]+)<\/sessionId>/.exec(login.body)?.[1] ?? '';
     assert.match(serverUrl, /^http:\/\/localhost:\d+\//);
-    const limits = await request(t, { method: 'GET', url: `${new URL(serverUrl).origin}/services/data/v64.0/limits`, headers: { Authorization: `Bearer ${sid}` } });
+    const limits = await request(t, {
+      method: 'GET',
+      url: `${new URL(serverUrl).origin}/services/data/v64.0/limits`,
+      headers: { Authorization: `Bearer ${sid}` },
+    });
     assert.equal(limits.statusCode, 200);
     assert.equal(emuLog.slice(from).filter((l) => l.includes('credentials on the alias host')).length, 1);
     // testLogin refuses it.
@@ -254,7 +312,11 @@ for (const fault of ['redirect-foreign', 'redirect-http'] as const) {
         assert.equal(r.instanceUrl, emu.url);
         // limits() was redirected: without the session (foreign) or not at all (http to a non-loopback host).
         assert.equal(r.apiRequestsRemaining, null, `${flow}: limits() answered through the redirect`);
-        if (fault === 'redirect-http') assert.ok(lines.some((l) => /INSECURE_URL|plain http is allowed only for loopback/.test(l)), `${flow}: ${lines.join('\n')}`);
+        if (fault === 'redirect-http')
+          assert.ok(
+            lines.some((l) => /INSECURE_URL|plain http is allowed only for loopback/.test(l)),
+            `${flow}: ${lines.join('\n')}`,
+          );
         assertNoSecret(r, s.password, s.token, s.clientSecret);
       }
       assert.deepEqual(
@@ -274,7 +336,10 @@ test('https emulator: redirect-downgrade is not followed; server-url on http is 
     return;
   }
   tls.cleanup();
-  const secure = await startEmulator({ users: [{ username: 'tls-hostile@login.test', password: 'TlsHostile-1', token: 'TlsHostileTokenTlsHostile' }], tls });
+  const secure = await startEmulator({
+    users: [{ username: 'tls-hostile@login.test', password: 'TlsHostile-1', token: 'TlsHostileTokenTlsHostile' }],
+    tls,
+  });
   try {
     const profile: OrgProfile = { id: 'h', name: 'h', loginUrl: secure.url, username: 'tls-hostile@login.test' };
     const secrets: OrgSecrets = { password: 'TlsHostile-1', token: 'TlsHostileTokenTlsHostile' };
@@ -284,7 +349,10 @@ test('https emulator: redirect-downgrade is not followed; server-url on http is 
     const r = await testLogin(profile, secrets, { timeoutMs: 10_000, ca: tls.cert, log });
     assert.equal(r.status, 'ok', `${r.code} ${r.message}`);
     assert.equal(r.apiRequestsRemaining, null);
-    assert.ok(lines.some((l) => /INSECURE_REDIRECT|not followed/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /INSECURE_REDIRECT|not followed/.test(l)),
+      lines.join('\n'),
+    );
     secure.setFault('*', 'server-url-http');
     const down = await testLogin(profile, secrets, { timeoutMs: 10_000, ca: tls.cert });
     assert.equal(down.code, 'UNTRUSTED_SERVER_URL');
@@ -298,7 +366,12 @@ test('https emulator: redirect-downgrade is not followed; server-url on http is 
 
 const MARGIN_MS = 1500;
 
-for (const fault of ['huge-body', 'deep-nesting', 'userinfo-repeat', 'drip'] as const satisfies readonly EmulatorFault[]) {
+for (const fault of [
+  'huge-body',
+  'deep-nesting',
+  'userinfo-repeat',
+  'drip',
+] as const satisfies readonly EmulatorFault[]) {
   test(`hostile login answer "${fault}": both flows end within timeoutMs + ${MARGIN_MS} ms as a clear state`, async () => {
     const { profile, secrets, oauth } = newUser();
     emu.setFault(profile.username, fault);
@@ -331,7 +404,12 @@ test('raw hostile bodies just under and over the cap (several shapes, SOAP 200 a
     req.resume();
     req.on('end', () => {
       const isToken = (req.url ?? '').includes('oauth2/token');
-      res.writeHead(status, chunked ? { 'content-type': isToken ? 'application/json' : 'text/xml' } : { 'content-type': isToken ? 'application/json' : 'text/xml', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(
+        status,
+        chunked
+          ? { 'content-type': isToken ? 'application/json' : 'text/xml' }
+          : { 'content-type': isToken ? 'application/json' : 'text/xml', 'content-length': Buffer.byteLength(body) },
+      );
       for (let i = 0; i < body.length; i += 65536) res.write(body.slice(i, i + 65536));
       res.end();
     });
@@ -347,7 +425,13 @@ test('raw hostile bodies just under and over the cap (several shapes, SOAP 200 a
     'fault text': `<soapenv:Fault><faultstring>UNKNOWN_EXCEPTION: ${fill('y', under)}</faultstring></soapenv:Fault>`,
     'fault without faultstring': `<sf:exceptionCode>X</sf:exceptionCode>${fill('<faultstring>', under)}`,
   };
-  const profile: OrgProfile = { id: 'raw', name: 'raw', loginUrl: srv.url, username: 'raw@login.test', apiVersion: '64.0' };
+  const profile: OrgProfile = {
+    id: 'raw',
+    name: 'raw',
+    loginUrl: srv.url,
+    username: 'raw@login.test',
+    apiVersion: '64.0',
+  };
   const secrets: OrgSecrets = { password: 'RawHostilePw-1', token: 'r'.repeat(25) };
   try {
     for (const size of ['under', 'over'] as const) {
@@ -371,7 +455,12 @@ test('raw hostile bodies just under and over the cap (several shapes, SOAP 200 a
     // OAuth token endpoint: deep JSON, huge strings.
     const oauthProfile = { ...profile, clientId: 'cid' };
     const oauthSecrets = { ...secrets, clientSecret: 'raw-client-secret' };
-    for (const b of ['['.repeat(under) + ']'.repeat(0), `{"error":"${fill('e', under)}"}`, `{"access_token":"${fill('t', under)}"}`, '{"a":'.repeat(under / 5)]) {
+    for (const b of [
+      '['.repeat(under) + ']'.repeat(0),
+      `{"error":"${fill('e', under)}"}`,
+      `{"access_token":"${fill('t', under)}"}`,
+      '{"a":'.repeat(under / 5),
+    ]) {
       for (const st of [200, 400]) {
         status = st;
         chunked = false;
@@ -406,12 +495,21 @@ test('the caps: Content-Length over the cap fails at once (the body is never wai
     const transport = new RelayTransport({ deadline: performance.now() + 20_000 });
     mode = 'declared';
     const t0 = performance.now();
-    await assert.rejects(request(transport, { method: 'POST', url: `${srv.url}/services/Soap/u/64.0`, body: '<x/>' }), (e: unknown) => (e as { code?: string }).code === 'RESPONSE_TOO_LARGE');
+    await assert.rejects(
+      request(transport, { method: 'POST', url: `${srv.url}/services/Soap/u/64.0`, body: '<x/>' }),
+      (e: unknown) => (e as { code?: string }).code === 'RESPONSE_TOO_LARGE',
+    );
     assert.ok(performance.now() - t0 < 2000);
     mode = 'rest-big';
-    await assert.rejects(request(transport, { method: 'GET', url: `${srv.url}/services/data/v64.0/limits` }), (e: unknown) => (e as { code?: string }).code === 'RESPONSE_TOO_LARGE');
+    await assert.rejects(
+      request(transport, { method: 'GET', url: `${srv.url}/services/data/v64.0/limits` }),
+      (e: unknown) => (e as { code?: string }).code === 'RESPONSE_TOO_LARGE',
+    );
     mode = 'rest-xml';
-    await assert.rejects(request(transport, { method: 'GET', url: `${srv.url}/services/data/v64.0/limits` }), (e: unknown) => (e as { code?: string }).code === 'UNPARSEABLE_RESPONSE');
+    await assert.rejects(
+      request(transport, { method: 'GET', url: `${srv.url}/services/data/v64.0/limits` }),
+      (e: unknown) => (e as { code?: string }).code === 'UNPARSEABLE_RESPONSE',
+    );
   } finally {
     await srv.close();
   }
@@ -431,13 +529,16 @@ test('the deadline covers the parsing: an answer whose reading ran past it is a 
         while (performance.now() < until);
       },
     });
-    await assert.rejects(request(transport, { method: 'GET', url: `${srv.url}/services/data/v64.0/limits` }), (e: unknown) => (e as { code?: string }).code === 'ETIMEDOUT');
+    await assert.rejects(
+      request(transport, { method: 'GET', url: `${srv.url}/services/data/v64.0/limits` }),
+      (e: unknown) => (e as { code?: string }).code === 'ETIMEDOUT',
+    );
   } finally {
     await srv.close();
   }
 });
 
-test('LoginOptions: a hostile answer never outlives the caller\'s signal either', async () => {
+test("LoginOptions: a hostile answer never outlives the caller's signal either", async () => {
   const { profile, secrets } = newUser();
   emu.setFault(profile.username, 'drip');
   try {

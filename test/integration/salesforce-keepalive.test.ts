@@ -97,7 +97,12 @@ after(async () => {
 
 function newUser(loginUrl: string) {
   n++;
-  const u = emu.addUser({ username: `keep${n}@alive.test`, password: `Pw-${n}-alive`, firstName: 'Kay', lastName: `Alive${n}` });
+  const u = emu.addUser({
+    username: `keep${n}@alive.test`,
+    password: `Pw-${n}-alive`,
+    firstName: 'Kay',
+    lastName: `Alive${n}`,
+  });
   const profile: OrgProfile = { id: u.username, name: u.username, loginUrl, username: u.username, apiVersion: '64.0' };
   const secrets: OrgSecrets = { password: u.password, token: u.token };
   return { u, profile, secrets };
@@ -152,7 +157,11 @@ for (const how of ['reset', 'hang-up'] as const) {
       relay.onReuse = how;
       await loginOk(profile, secrets);
       assert.equal(relay.connections, 2, 'the retry went out on a new connection');
-      assert.equal(emu.stats.soapLogins, logins + 1, 'the dropped request never reached the server; the login ran once');
+      assert.equal(
+        emu.stats.soapLogins,
+        logins + 1,
+        'the dropped request never reached the server; the login ran once',
+      );
     } finally {
       closeIdleConnections();
       await relay.close();
@@ -190,9 +199,14 @@ test('closeIdleConnections() closes the pooled sockets', async () => {
   }
 });
 
-test('https: a socket accepted with an extra CA or strictSSL false is never reused for a strict login without it', { timeout: 60_000 }, async () => {
+test('https: a socket accepted with an extra CA or strictSSL false is never reused for a strict login without it', {
+  timeout: 60_000,
+}, async () => {
   const c = selfSignedCert();
-  const tlsEmu = await startEmulator({ users: [{ username: 'tls@alive.test', password: 'Pw-tls-alive', token: 'TlsKeepAlive0000000000000' }], tls: { key: c.key, cert: c.cert } });
+  const tlsEmu = await startEmulator({
+    users: [{ username: 'tls@alive.test', password: 'Pw-tls-alive', token: 'TlsKeepAlive0000000000000' }],
+    tls: { key: c.key, cert: c.cert },
+  });
   try {
     const profile: OrgProfile = { id: 'tls', name: 'tls', loginUrl: tlsEmu.url, username: 'tls@alive.test' };
     const secrets: OrgSecrets = { password: 'Pw-tls-alive', token: 'TlsKeepAlive0000000000000' };
@@ -216,8 +230,15 @@ test('https: a socket accepted with an extra CA or strictSSL false is never reus
 });
 
 test('jsforce is loaded through its core entry: no API modules, so no per-Connection module accessors', async () => {
-  const jsforce = loadJsforce() as unknown as { default: NodeJS.EventEmitter; Connection: new (o: object) => Record<string, unknown> };
-  assert.equal(jsforce.default.listenerCount('connection:new'), 0, 'an API module (apex, bulk, tooling …) registered itself');
+  const jsforce = loadJsforce() as unknown as {
+    default: NodeJS.EventEmitter;
+    Connection: new (o: object) => Record<string, unknown>;
+  };
+  assert.equal(
+    jsforce.default.listenerCount('connection:new'),
+    0,
+    'an API module (apex, bulk, tooling …) registered itself',
+  );
   const { profile, secrets } = newUser(emu.url);
   await loginOk(profile, secrets);
   const other = new jsforce.Connection({ loginUrl: emu.url });

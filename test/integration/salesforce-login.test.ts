@@ -19,7 +19,11 @@ let emu: Emulator;
 let n = 0;
 
 before(async () => {
-  emu = await startEmulator({ users: [], orgs: [{ name: 'Login Test Org', clients: [{ clientId: 'cid-1', clientSecret: 'csecret-1' }] }], slowMs: 60_000 });
+  emu = await startEmulator({
+    users: [],
+    orgs: [{ name: 'Login Test Org', clients: [{ clientId: 'cid-1', clientSecret: 'csecret-1' }] }],
+    slowMs: 60_000,
+  });
 });
 after(async () => {
   await emu.close();
@@ -27,13 +31,31 @@ after(async () => {
 
 function newUser(extra: Partial<Parameters<Emulator['addUser']>[0]> = {}) {
   n++;
-  const u = emu.addUser({ username: `user${n}@login.test`, password: `Pw-${n}-secret`, firstName: 'Ada', lastName: `Tester${n}`, ...extra });
-  const profile: OrgProfile = { id: u.username, name: u.username, loginUrl: emu.url, username: u.username, apiVersion: '64.0' };
+  const u = emu.addUser({
+    username: `user${n}@login.test`,
+    password: `Pw-${n}-secret`,
+    firstName: 'Ada',
+    lastName: `Tester${n}`,
+    ...extra,
+  });
+  const profile: OrgProfile = {
+    id: u.username,
+    name: u.username,
+    loginUrl: emu.url,
+    username: u.username,
+    apiVersion: '64.0',
+  };
   const secrets: OrgSecrets = { password: u.password, token: u.token };
   return { u, profile, secrets };
 }
 
-async function expectStatus(status: HealthStatus, code: string | null, profile: OrgProfile, secrets: OrgSecrets, opts: LoginOptions = {}) {
+async function expectStatus(
+  status: HealthStatus,
+  code: string | null,
+  profile: OrgProfile,
+  secrets: OrgSecrets,
+  opts: LoginOptions = {},
+) {
   const r = await testLogin(profile, secrets, { timeoutMs: 10_000, ...opts });
   assert.equal(r.status, status, `${r.status} ${r.code} ${r.message}`);
   if (code !== undefined) assert.equal(r.code, code);
@@ -60,7 +82,12 @@ test('jsforce 3.10.16 is the pinned version, loads on this Node and logs in (SOA
 
 test('OAuth username-password flow: identity + org name + limits', async () => {
   const { u, profile, secrets } = newUser();
-  const r = await expectStatus('ok', null, { ...profile, clientId: 'cid-1' }, { ...secrets, clientSecret: 'csecret-1' });
+  const r = await expectStatus(
+    'ok',
+    null,
+    { ...profile, clientId: 'cid-1' },
+    { ...secrets, clientSecret: 'csecret-1' },
+  );
   assert.equal(r.flow, 'oauth');
   assert.equal(r.organizationId, u.orgId);
   assert.equal(r.orgName, 'Login Test Org');
@@ -126,7 +153,11 @@ test('every forced SOAP fault maps to its health state', async () => {
 });
 
 test('SOAP login disabled in the org, INSUFFICIENT_ACCESS, API disabled: org settings', async () => {
-  const orgId = emu.addOrg({ name: 'Winter 26 Org', soapLoginDisabled: true, clients: [{ clientId: 'cid-w26', clientSecret: 'cs-w26' }] }).id;
+  const orgId = emu.addOrg({
+    name: 'Winter 26 Org',
+    soapLoginDisabled: true,
+    clients: [{ clientId: 'cid-w26', clientSecret: 'cs-w26' }],
+  }).id;
   const { profile, secrets } = newUser({ org: orgId });
   const r = await expectStatus('soap-login-disabled', 'INVALID_OPERATION', profile, secrets);
   assert.match(r.message, /Summer '27/);
@@ -148,20 +179,59 @@ test('API version 65.0: the SOAP login() refusal', async () => {
 });
 
 test('OAuth failures: invalid_grant (bad password or blocked flow: said honestly), bad client', async () => {
-  const orgId = emu.addOrg({ name: 'Summer 23 Org', oauthUsernamePasswordBlocked: true, clients: [{ clientId: 'cid-s23', clientSecret: 'cs-s23' }] }).id;
+  const orgId = emu.addOrg({
+    name: 'Summer 23 Org',
+    oauthUsernamePasswordBlocked: true,
+    clients: [{ clientId: 'cid-s23', clientSecret: 'cs-s23' }],
+  }).id;
   const { profile, secrets } = newUser({ org: orgId });
-  const blocked = await expectStatus('invalid-login', 'invalid_grant', { ...profile, clientId: 'cid-s23' }, { ...secrets, clientSecret: 'cs-s23' });
+  const blocked = await expectStatus(
+    'invalid-login',
+    'invalid_grant',
+    { ...profile, clientId: 'cid-s23' },
+    { ...secrets, clientSecret: 'cs-s23' },
+  );
   assert.match(blocked.message, /blocks the username-password OAuth flow/);
   const { profile: p2, secrets: s2 } = newUser();
-  await expectStatus('invalid-login', 'invalid_grant', { ...p2, clientId: 'cid-1' }, { ...s2, token: 'bad', clientSecret: 'csecret-1' });
-  await expectStatus('login-failed', 'invalid_client_id', { ...p2, clientId: 'no-such-client' }, { ...s2, clientSecret: 'x' });
-  await expectStatus('login-failed', 'invalid_client', { ...p2, clientId: 'cid-1' }, { ...s2, clientSecret: 'wrong-secret' });
+  await expectStatus(
+    'invalid-login',
+    'invalid_grant',
+    { ...p2, clientId: 'cid-1' },
+    { ...s2, token: 'bad', clientSecret: 'csecret-1' },
+  );
+  await expectStatus(
+    'login-failed',
+    'invalid_client_id',
+    { ...p2, clientId: 'no-such-client' },
+    { ...s2, clientSecret: 'x' },
+  );
+  await expectStatus(
+    'login-failed',
+    'invalid_client',
+    { ...p2, clientId: 'cid-1' },
+    { ...s2, clientSecret: 'wrong-secret' },
+  );
   emu.setFault(p2.username, 'REQUEST_LIMIT_EXCEEDED');
-  await expectStatus('rate-limited', 'rate_limit_exceeded', { ...p2, clientId: 'cid-1' }, { ...s2, clientSecret: 'csecret-1' });
+  await expectStatus(
+    'rate-limited',
+    'rate_limit_exceeded',
+    { ...p2, clientId: 'cid-1' },
+    { ...s2, clientSecret: 'csecret-1' },
+  );
   emu.setFault(p2.username, 'html');
-  await expectStatus('unexpected-response', 'HTML_RESPONSE', { ...p2, clientId: 'cid-1' }, { ...s2, clientSecret: 'csecret-1' });
+  await expectStatus(
+    'unexpected-response',
+    'HTML_RESPONSE',
+    { ...p2, clientId: 'cid-1' },
+    { ...s2, clientSecret: 'csecret-1' },
+  );
   emu.setFault(p2.username, 'garbage');
-  await expectStatus('unexpected-response', 'UNPARSEABLE_RESPONSE', { ...p2, clientId: 'cid-1' }, { ...s2, clientSecret: 'csecret-1' });
+  await expectStatus(
+    'unexpected-response',
+    'UNPARSEABLE_RESPONSE',
+    { ...p2, clientId: 'cid-1' },
+    { ...s2, clientSecret: 'csecret-1' },
+  );
   emu.setFault(p2.username, null);
 });
 
@@ -214,7 +284,12 @@ test('AbortSignal ends a hanging login', async () => {
 test('closed port: network-error ECONNREFUSED', async () => {
   const port = await closedPort();
   const { profile, secrets } = newUser();
-  const r = await expectStatus('network-error', 'ECONNREFUSED', { ...profile, loginUrl: `http://127.0.0.1:${port}` }, secrets);
+  const r = await expectStatus(
+    'network-error',
+    'ECONNREFUSED',
+    { ...profile, loginUrl: `http://127.0.0.1:${port}` },
+    secrets,
+  );
   assert.match(r.message, /refused/);
 });
 
@@ -235,14 +310,24 @@ test('token activation delay: INVALID_LOGIN right after a reset is retried with 
   assert.equal(retries[0], 2);
   // A wrong token is still reported after the attempts run out.
   const tries: number[] = [];
-  await expectStatus('invalid-login', 'INVALID_LOGIN', profile, { ...secrets, token: 'stillWrongstillWrongstill' }, {
-    retryInvalidLogin: { attempts: 3, delayMs: 1 },
-    onRetry: (a) => tries.push(a),
-  });
+  await expectStatus(
+    'invalid-login',
+    'INVALID_LOGIN',
+    profile,
+    { ...secrets, token: 'stillWrongstillWrongstill' },
+    {
+      retryInvalidLogin: { attempts: 3, delayMs: 1 },
+      onRetry: (a) => tries.push(a),
+    },
+  );
   assert.deepEqual(tries, [2, 3]);
   // The wait is abortable.
   const ac = new AbortController();
-  const p = testLogin(profile, { ...secrets, token: 'stillWrongstillWrongstill' }, { signal: ac.signal, retryInvalidLogin: { attempts: 5, delayMs: 30_000 }, onRetry: () => ac.abort() });
+  const p = testLogin(
+    profile,
+    { ...secrets, token: 'stillWrongstillWrongstill' },
+    { signal: ac.signal, retryInvalidLogin: { attempts: 5, delayMs: 30_000 }, onRetry: () => ac.abort() },
+  );
   assert.equal((await p).code, 'ABORT_ERR');
   void r;
 });
@@ -250,8 +335,18 @@ test('token activation delay: INVALID_LOGIN right after a reset is retried with 
 test('MFA for API logins: a TOTP code instead of the token', async () => {
   const { profile, secrets } = newUser({ mfaCode: '123456' });
   await expectStatus('ok', null, { ...profile, mfaForApi: true }, { password: secrets.password, mfaCode: '123456' });
-  await expectStatus('invalid-login', 'INVALID_LOGIN', { ...profile, mfaForApi: true }, { password: secrets.password, mfaCode: '654321' });
-  await expectStatus('login-failed', 'MFA_CODE_REQUIRED', { ...profile, mfaForApi: true }, { password: secrets.password });
+  await expectStatus(
+    'invalid-login',
+    'INVALID_LOGIN',
+    { ...profile, mfaForApi: true },
+    { password: secrets.password, mfaCode: '654321' },
+  );
+  await expectStatus(
+    'login-failed',
+    'MFA_CODE_REQUIRED',
+    { ...profile, mfaForApi: true },
+    { password: secrets.password },
+  );
 });
 
 test('precondition failures are reported, not thrown', async () => {
@@ -270,14 +365,19 @@ test('proxy: CONNECT tunnel to an https org, strictSSL and extra CAs', async (t)
     return;
   }
   tls.cleanup(); // key and cert are in memory
-  const secure = await startEmulator({ users: [{ username: 'tls@login.test', password: 'TlsPw-1', token: 'TlsTokenTlsTokenTlsToken1' }], tls });
+  const secure = await startEmulator({
+    users: [{ username: 'tls@login.test', password: 'TlsPw-1', token: 'TlsTokenTlsTokenTlsToken1' }],
+    tls,
+  });
   const proxy = await startProxy();
   try {
     assert.match(secure.url, /^https:/);
     const profile: OrgProfile = { id: 'tls', name: 'tls', loginUrl: secure.url, username: 'tls@login.test' };
     const secrets: OrgSecrets = { password: 'TlsPw-1', token: 'TlsTokenTlsTokenTlsToken1' };
     // Self-signed certificate, verification on: a network error with the TLS code, no hang.
-    const strict = await expectStatus('network-error', undefined as never, profile, secrets, { proxy: { url: proxy.url } });
+    const strict = await expectStatus('network-error', undefined as never, profile, secrets, {
+      proxy: { url: proxy.url },
+    });
     assert.match(strict.code ?? '', /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
     assert.ok(proxy.seen.some((s) => s.startsWith('CONNECT 127.0.0.1:')));
     // strictSSL false (VS Code http.proxyStrictSSL): accepted.
@@ -303,15 +403,26 @@ test('proxy: http targets go as absolute-URI requests; NO_PROXY bypasses; a refu
   try {
     const { profile, secrets } = newUser();
     await expectStatus('ok', null, profile, secrets, { proxy: { url: proxy.url } });
-    assert.ok(proxy.seen.some((s) => s.startsWith(`POST ${emu.url}/services/Soap/u/64.0`)), proxy.seen.join('\n'));
+    assert.ok(
+      proxy.seen.some((s) => s.startsWith(`POST ${emu.url}/services/Soap/u/64.0`)),
+      proxy.seen.join('\n'),
+    );
     const count = proxy.seen.length;
     await expectStatus('ok', null, profile, secrets, { proxy: { url: proxy.url, noProxy: 'localhost,127.0.0.1' } });
     assert.equal(proxy.seen.length, count, 'NO_PROXY bypassed the proxy');
     // An https target through a proxy that refuses CONNECT.
-    const r = await expectStatus('network-error', 'PROXY_CONNECT_FAILED', { ...profile, loginUrl: 'https://127.0.0.1:9' }, secrets, { proxy: { url: refusing.url } });
+    const r = await expectStatus(
+      'network-error',
+      'PROXY_CONNECT_FAILED',
+      { ...profile, loginUrl: 'https://127.0.0.1:9' },
+      secrets,
+      { proxy: { url: refusing.url } },
+    );
     assert.match(r.message, /proxy/i);
     // A proxy that is not there.
-    const dead = await expectStatus('network-error', 'ECONNREFUSED', profile, secrets, { proxy: { url: 'http://127.0.0.1:9' } });
+    const dead = await expectStatus('network-error', 'ECONNREFUSED', profile, secrets, {
+      proxy: { url: 'http://127.0.0.1:9' },
+    });
     assert.ok(dead);
   } finally {
     await proxy.close();

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startImapServer, ImapServer, sampleTokenMail, sampleVerificationMail } from '../servers/imap';
+import type { ImapServer } from '../servers/imap';
+import { startImapServer, sampleTokenMail, sampleVerificationMail } from '../servers/imap';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 import { parseEnv } from '../../src/core/dotenv';
@@ -49,7 +50,17 @@ function fakeIO(env: Record<string, string>, signal?: AbortSignal) {
 }
 
 function imapArgs(u: { name: string }, extra: string[] = []) {
-  return ['watch', '--imap-host', '127.0.0.1', '--imap-port', String(imap.port), '--imap-user', u.name, '--insecure-tls', ...extra];
+  return [
+    'watch',
+    '--imap-host',
+    '127.0.0.1',
+    '--imap-port',
+    String(imap.port),
+    '--imap-user',
+    u.name,
+    '--insecure-tls',
+    ...extra,
+  ];
 }
 
 before(async () => {
@@ -104,18 +115,44 @@ test('watch waits (IDLE) for a new mail; --username overrides; any user without 
   assert.equal(JSON.parse(out.join('')).token, tokenFor(3));
 
   const any = fakeIO({ TOKEN_RELAY_IMAP_PASSWORD: u.pass });
-  assert.equal(await main(imapArgs(u, ['--since', new Date(Date.now() - 60_000).toISOString(), '--timeout', '20']), any.io), 0);
+  assert.equal(
+    await main(imapArgs(u, ['--since', new Date(Date.now() - 60_000).toISOString(), '--timeout', '20']), any.io),
+    0,
+  );
   assert.ok([tokenFor(2), tokenFor(3)].includes(JSON.parse(any.out.join('')).token));
 });
 
-test('real process (src/cli.ts): IMAPS verified through NODE_EXTRA_CA_CERTS, host name checked against the certificate', { timeout: 30_000 }, async () => {
+test('real process (src/cli.ts): IMAPS verified through NODE_EXTRA_CA_CERTS, host name checked against the certificate', {
+  timeout: 30_000,
+}, async () => {
   const u = await user();
   await imap.append(u.name, sampleTokenMail({ username: SF_USER, token: tokenFor(4) }));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'watch', '--imap-host', 'localhost', '--imap-port', String(imap.imapsPort), '--imap-tls', 'implicit', '--imap-user', u.name, '--since', new Date(Date.now() - 60_000).toISOString(), '--timeout', '20'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: imap.caCertPath, TOKEN_RELAY_IMAP_PASSWORD: u.pass },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/cli.ts'),
+      'watch',
+      '--imap-host',
+      'localhost',
+      '--imap-port',
+      String(imap.imapsPort),
+      '--imap-tls',
+      'implicit',
+      '--imap-user',
+      u.name,
+      '--since',
+      new Date(Date.now() - 60_000).toISOString(),
+      '--timeout',
+      '20',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: imap.caCertPath, TOKEN_RELAY_IMAP_PASSWORD: u.pass },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -140,7 +177,14 @@ test('exit codes: 1 timeout, 1 cancel, 2 usage, 3 TLS/auth failures', { timeout:
   assert.equal(await p, 1);
   assert.match(r.errs.join(''), /Cancelled/);
 
-  for (const bad of [['--imap-tls', 'ssl'], ['--imap-port', '99999'], ['--since', 'yesterday'], ['--timeout', '-1'], ['--bogus'], ['extra-arg']]) {
+  for (const bad of [
+    ['--imap-tls', 'ssl'],
+    ['--imap-port', '99999'],
+    ['--since', 'yesterday'],
+    ['--timeout', '-1'],
+    ['--bogus'],
+    ['extra-arg'],
+  ]) {
     r = fakeIO(env);
     assert.equal(await main(imapArgs(u, bad), r.io), 2, bad.join(' '));
   }
@@ -152,7 +196,23 @@ test('exit codes: 1 timeout, 1 cancel, 2 usage, 3 TLS/auth failures', { timeout:
 
   // TLS verification on (no --insecure-tls, no CA): exit 3 with advice
   r = fakeIO(env);
-  assert.equal(await main(['watch', '--imap-host', '127.0.0.1', '--imap-port', String(imap.imapsPort), '--imap-tls', 'implicit', '--imap-user', u.name], r.io), 3);
+  assert.equal(
+    await main(
+      [
+        'watch',
+        '--imap-host',
+        '127.0.0.1',
+        '--imap-port',
+        String(imap.imapsPort),
+        '--imap-tls',
+        'implicit',
+        '--imap-user',
+        u.name,
+      ],
+      r.io,
+    ),
+    3,
+  );
   assert.match(r.errs.join(''), /--insecure-tls|NODE_EXTRA_CA_CERTS/);
   // wrong password: exit 3, password not echoed
   r = fakeIO({ TOKEN_RELAY_IMAP_PASSWORD: 'wrong-password-777' });

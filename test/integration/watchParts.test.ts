@@ -34,12 +34,26 @@ const CRLF = '\r\n';
 
 function attachment(bytes: number, name: string): string {
   const b64 = Buffer.alloc(bytes, 7).toString('base64').replace(/.{76}/g, `$&${CRLF}`);
-  return [`Content-Type: application/pdf; name="${name}"`, `Content-Disposition: attachment; filename="${name}"`, 'Content-Transfer-Encoding: base64', '', b64].join(CRLF);
+  return [
+    `Content-Type: application/pdf; name="${name}"`,
+    `Content-Disposition: attachment; filename="${name}"`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    b64,
+  ].join(CRLF);
 }
 
 /** The token mail's text; its LAST line carries the token (no closing words after it). */
 function tokenText(token: string, filler = 0): string {
-  return [`Hi Jane,`, '', 'You requested a new security token.', ...Array.from({ length: filler }, (_, i) => `Filler line ${i} ${'-'.repeat(60)}`), '', `Username: ${SF_USER}`, `Security token (case-sensitive): ${token}`].join(CRLF);
+  return [
+    `Hi Jane,`,
+    '',
+    'You requested a new security token.',
+    ...Array.from({ length: filler }, (_, i) => `Filler line ${i} ${'-'.repeat(60)}`),
+    '',
+    `Username: ${SF_USER}`,
+    `Security token (case-sensitive): ${token}`,
+  ].join(CRLF);
 }
 
 function tokenHtml(token: string): string {
@@ -60,7 +74,10 @@ function header(subject: string, boundary: string): string {
 }
 
 /** text/plain + text/html (alternative), then a `attach`-byte PDF; or the PDF first with `attachFirst`. */
-function bigTokenMail(token: string, o: { attach: number; attachFirst?: boolean; filler?: number; qp?: boolean }): string {
+function bigTokenMail(
+  token: string,
+  o: { attach: number; attachFirst?: boolean; filler?: number; qp?: boolean },
+): string {
   const alt = [
     'Content-Type: multipart/alternative; boundary="alt"',
     '',
@@ -77,7 +94,12 @@ function bigTokenMail(token: string, o: { attach: number; attachFirst?: boolean;
     '',
   ].join(CRLF);
   const parts = o.attachFirst ? [attachment(o.attach, 'first.pdf'), alt] : [alt, attachment(o.attach, 'big.pdf')];
-  return header(`Your new Salesforce security token ${token.slice(0, 6)}`, 'mix') + CRLF + parts.map((p) => `--mix${CRLF}${p}${CRLF}`).join('') + `--mix--${CRLF}`;
+  return (
+    header(`Your new Salesforce security token ${token.slice(0, 6)}`, 'mix') +
+    CRLF +
+    parts.map((p) => `--mix${CRLF}${p}${CRLF}`).join('') +
+    `--mix--${CRLF}`
+  );
 }
 
 function recorder() {
@@ -90,7 +112,9 @@ function recorder() {
   return { seen, classify };
 }
 
-test('over the cap: the token on the text part\'s last line, before or after a 3 MB attachment, is found', { timeout: 60_000 }, async () => {
+test("over the cap: the token on the text part's last line, before or after a 3 MB attachment, is found", {
+  timeout: 60_000,
+}, async () => {
   const cases = [
     { token: 'LastLineTokenAbcdefghijk', o: { attach: 3 * 1024 * 1024 } },
     { token: 'AfterAttachTokenAbcdefgh', o: { attach: 3 * 1024 * 1024, attachFirst: true } },
@@ -102,24 +126,50 @@ test('over the cap: the token on the text part\'s last line, before or after a 3
     assert.ok(raw.length > DEFAULT_MAX_MESSAGE_BYTES);
     await imap.append(u.name, raw);
     const rec = recorder();
-    const found = await watchForToken({ mailbox: imap.mailboxConfig(u.name, u.pass), since: new Date(Date.now() - 60_000), username: SF_USER, classify: rec.classify });
+    const found = await watchForToken({
+      mailbox: imap.mailboxConfig(u.name, u.pass),
+      since: new Date(Date.now() - 60_000),
+      username: SF_USER,
+      classify: rec.classify,
+    });
     assert.equal(found.token, c.token, JSON.stringify(c.o));
     assert.equal(rec.seen.length, 1);
-    assert.ok(rec.seen[0]!.bytes < 64 * 1024, `only the header and text parts were downloaded (${rec.seen[0]!.bytes} bytes)`);
-    assert.ok(found.warnings.some((w) => /text parts were read/.test(w)), found.warnings.join('; '));
+    assert.ok(
+      rec.seen[0]!.bytes < 64 * 1024,
+      `only the header and text parts were downloaded (${rec.seen[0]!.bytes} bytes)`,
+    );
+    assert.ok(
+      found.warnings.some((w) => /text parts were read/.test(w)),
+      found.warnings.join('; '),
+    );
   }
 });
 
-test('over the cap with a text part larger than the budget: the part is cut at a line end, the token before it found', { timeout: 60_000 }, async () => {
+test('over the cap with a text part larger than the budget: the part is cut at a line end, the token before it found', {
+  timeout: 60_000,
+}, async () => {
   const u = await user();
   // The token first, then ~2.5 MB of filler lines in the same text part (the text itself is over the cap).
   const token = 'HugeTextTokenAbcdefghijk';
-  const body = [`Username: ${SF_USER}`, `Security token (case-sensitive): ${token}`, '', ...Array.from({ length: 36_000 }, (_, i) => `Filler ${i} ${'='.repeat(60)}`)].join(CRLF);
-  const raw = header('Your new Salesforce security token', 'mix') + CRLF + `--mix${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}${body}${CRLF}--mix${CRLF}${attachment(100_000, 'x.pdf')}${CRLF}--mix--${CRLF}`;
+  const body = [
+    `Username: ${SF_USER}`,
+    `Security token (case-sensitive): ${token}`,
+    '',
+    ...Array.from({ length: 36_000 }, (_, i) => `Filler ${i} ${'='.repeat(60)}`),
+  ].join(CRLF);
+  const raw =
+    header('Your new Salesforce security token', 'mix') +
+    CRLF +
+    `--mix${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}${body}${CRLF}--mix${CRLF}${attachment(100_000, 'x.pdf')}${CRLF}--mix--${CRLF}`;
   assert.ok(raw.length > DEFAULT_MAX_MESSAGE_BYTES);
   await imap.append(u.name, raw);
   const rec = recorder();
-  const found = await watchForToken({ mailbox: imap.mailboxConfig(u.name, u.pass), since: new Date(Date.now() - 60_000), username: SF_USER, classify: rec.classify });
+  const found = await watchForToken({
+    mailbox: imap.mailboxConfig(u.name, u.pass),
+    since: new Date(Date.now() - 60_000),
+    username: SF_USER,
+    classify: rec.classify,
+  });
   assert.equal(found.token, token);
   assert.ok(rec.seen[0]!.bytes <= DEFAULT_MAX_MESSAGE_BYTES, `the cap holds: ${rec.seen[0]!.bytes} bytes`);
 });
@@ -128,34 +178,76 @@ test('planTextParts: text parts first, attachments and attached messages skipped
   const tree = {
     type: 'multipart/mixed',
     childNodes: [
-      { part: '1', type: 'multipart/alternative', childNodes: [{ part: '1.1', type: 'text/html', size: 500 }, { part: '1.2', type: 'text/plain', size: 300 }] },
+      {
+        part: '1',
+        type: 'multipart/alternative',
+        childNodes: [
+          { part: '1.1', type: 'text/html', size: 500 },
+          { part: '1.2', type: 'text/plain', size: 300 },
+        ],
+      },
       { part: '2', type: 'application/pdf', size: 9_000_000, disposition: 'attachment' },
       { part: '3', type: 'text/plain', size: 100, disposition: 'attachment' },
       { part: '4', type: 'message/rfc822', size: 5000 },
     ],
   };
   const plan = planTextParts(tree, 2 * 1024 * 1024)!;
-  assert.deepEqual(plan.parts.map((p) => p.part), ['1.2', '1.1'], 'text/plain before text/html');
+  assert.deepEqual(
+    plan.parts.map((p) => p.part),
+    ['1.2', '1.1'],
+    'text/plain before text/html',
+  );
   assert.equal(plan.skipped, 3);
   assert.deepEqual(plan.query[0], { key: 'HEADER', maxLength: plan.headerBytes });
   const total = plan.query.reduce((s, q) => s + (q.maxLength ?? 0), 0);
   assert.ok(total <= 2 * 1024 * 1024, `planned ${total} bytes`);
   // Not multipart, no text part, a cap too small to plan in: no plan (the prefix read is used).
   assert.equal(planTextParts({ type: 'text/plain', size: 5_000_000 }, 2 * 1024 * 1024), undefined);
-  assert.equal(planTextParts({ type: 'multipart/mixed', childNodes: [{ part: '1', type: 'image/png', size: 5e6 }] }, 2 * 1024 * 1024), undefined);
+  assert.equal(
+    planTextParts(
+      { type: 'multipart/mixed', childNodes: [{ part: '1', type: 'image/png', size: 5e6 }] },
+      2 * 1024 * 1024,
+    ),
+    undefined,
+  );
   assert.equal(planTextParts(tree, 2000), undefined);
   // A budget smaller than the parts: the first part is cut, later ones dropped.
-  const many = { type: 'multipart/mixed', childNodes: Array.from({ length: MAX_TEXT_PARTS + 4 }, (_, i) => ({ part: String(i + 1), type: 'text/plain', size: 200_000 })) };
+  const many = {
+    type: 'multipart/mixed',
+    childNodes: Array.from({ length: MAX_TEXT_PARTS + 4 }, (_, i) => ({
+      part: String(i + 1),
+      type: 'text/plain',
+      size: 200_000,
+    })),
+  };
   const tight = planTextParts(many, 1024 * 1024)!;
   assert.ok(tight.parts.length < MAX_TEXT_PARTS && tight.skipped >= 4);
-  assert.ok(tight.parts.reduce((s, p) => s + p.take, 0) + tight.headerBytes + tight.parts.length * tight.mimeBytes <= 1024 * 1024);
+  assert.ok(
+    tight.parts.reduce((s, p) => s + p.take, 0) + tight.headerBytes + tight.parts.length * tight.mimeBytes <=
+      1024 * 1024,
+  );
 });
 
 test('assembleTextParts: one parseable mail; a part cut by the budget loses only its partial last line', async () => {
-  const plan = planTextParts({ type: 'multipart/mixed', childNodes: [{ part: '1', type: 'text/plain', size: 10_000, encoding: '7bit', parameters: { charset: 'utf-8' } }, { part: '2', type: 'text/html', size: 40 }] }, 2 * 1024 * 1024)!;
-  const head = Buffer.from(`From: Salesforce <support@salesforce.com>\r\nTo: <${SF_USER}>\r\nSubject: token\r\nContent-Type: multipart/mixed;\r\n boundary="orig"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`);
+  const plan = planTextParts(
+    {
+      type: 'multipart/mixed',
+      childNodes: [
+        { part: '1', type: 'text/plain', size: 10_000, encoding: '7bit', parameters: { charset: 'utf-8' } },
+        { part: '2', type: 'text/html', size: 40 },
+      ],
+    },
+    2 * 1024 * 1024,
+  )!;
+  const head = Buffer.from(
+    `From: Salesforce <support@salesforce.com>\r\nTo: <${SF_USER}>\r\nSubject: token\r\nContent-Type: multipart/mixed;\r\n boundary="orig"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n`,
+  );
   const text = Buffer.from(`Username: ${SF_USER}\r\nSecurity token (case-sensitive): AssembledTokenAbcdefghij`);
-  const parts = new Map([['1', text], ['2', Buffer.from('<p>no token here</p>')], ['2.mime', Buffer.from('Content-Type: text/html\r\n\r\n')]]);
+  const parts = new Map([
+    ['1', text],
+    ['2', Buffer.from('<p>no token here</p>')],
+    ['2.mime', Buffer.from('Content-Type: text/html\r\n\r\n')],
+  ]);
   const mail = assembleTextParts(head, parts, plan)!;
   assert.equal(mail.cut, false);
   assert.doesNotMatch(mail.source.toString('latin1'), /boundary="orig"/);

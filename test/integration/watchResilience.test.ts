@@ -27,9 +27,13 @@ function mailbox(port: number): MailboxConfig {
   return { host: '127.0.0.1', port, security: 'implicit', insecureTls: true, user: 'u', password: 'hostile-test-pass' };
 }
 
-test('a token mail whose download was cut off is downloaded again after the reconnect, and found', { timeout: 30_000 }, async () => {
+test('a token mail whose download was cut off is downloaded again after the reconnect, and found', {
+  timeout: 30_000,
+}, async () => {
   for (const token of ['CutOffTokenAbcdefghijklm', 'CutOffToken2Bcdefghijklm']) {
-    const srv = await hostileImapServer('cut-download', cert, { mail: Buffer.from(sampleTokenMail({ username: SF_USER, token }), 'utf8') });
+    const srv = await hostileImapServer('cut-download', cert, {
+      mail: Buffer.from(sampleTokenMail({ username: SF_USER, token }), 'utf8'),
+    });
     try {
       const found = await watchForToken({
         mailbox: mailbox(srv.port),
@@ -47,15 +51,25 @@ test('a token mail whose download was cut off is downloaded again after the reco
   }
 });
 
-test('reconnect storm: a server dropping every session 0.5 s into IDLE gets a bounded number of logins', { timeout: 60_000 }, async (t) => {
+test('reconnect storm: a server dropping every session 0.5 s into IDLE gets a bounded number of logins', {
+  timeout: 60_000,
+}, async (t) => {
   const WINDOW_MS = 12_000;
   // Default backoff (250 ms doubling to 10 s, healthyMs 30 s) against a control whose healthyMs is shorter than
   // the sessions: the control starts over after every session (the old behaviour), the default does not.
-  const [storm, control] = await Promise.all([hostileImapServer('drop-in-idle', cert, { dropAfterMs: 500 }), hostileImapServer('drop-in-idle', cert, { dropAfterMs: 500 })]);
+  const [storm, control] = await Promise.all([
+    hostileImapServer('drop-in-idle', cert, { dropAfterMs: 500 }),
+    hostileImapServer('drop-in-idle', cert, { dropAfterMs: 500 }),
+  ]);
   try {
     const run = (port: number, reconnect?: { healthyMs: number }) => {
       const ac = new AbortController();
-      const p = watchForToken({ mailbox: mailbox(port), since: new Date(), signal: ac.signal, ...(reconnect ? { reconnect } : {}) });
+      const p = watchForToken({
+        mailbox: mailbox(port),
+        since: new Date(),
+        signal: ac.signal,
+        ...(reconnect ? { reconnect } : {}),
+      });
       p.catch(() => {});
       return { ac, p };
     };
@@ -66,7 +80,9 @@ test('reconnect storm: a server dropping every session 0.5 s into IDLE gets a bo
     b.ac.abort();
     await assert.rejects(a.p, { name: 'AbortError' });
     await assert.rejects(b.p, { name: 'AbortError' });
-    t.diagnostic(`logins in ${WINDOW_MS / 1000} s: default backoff ${storm.logins()}, backoff reset after every session ${control.logins()} (healthyMs default ${DEFAULT_HEALTHY_MS} ms)`);
+    t.diagnostic(
+      `logins in ${WINDOW_MS / 1000} s: default backoff ${storm.logins()}, backoff reset after every session ${control.logins()} (healthyMs default ${DEFAULT_HEALTHY_MS} ms)`,
+    );
     // Backoff 125–250, 250–500, 500–1000, 1–2 s, 2–4 s, 4–8 s plus ~0.7 s per session: at most 6 logins in 12 s.
     assert.ok(storm.logins() >= 3, `it does reconnect (${storm.logins()} logins)`);
     assert.ok(storm.logins() <= 7, `${storm.logins()} logins in ${WINDOW_MS / 1000} s`);
@@ -79,8 +95,14 @@ test('reconnect storm: a server dropping every session 0.5 s into IDLE gets a bo
 
 test('imapflow size limits fit a token mail: literal ≈ the download cap, lines ≤ 8 MB, ≤ 200,000 tokens (the bounds tests show them failing hostile answers)', () => {
   const d = imapSizeLimits();
-  assert.ok(d.maxLiteralSize! >= DEFAULT_MAX_MESSAGE_BYTES && d.maxLiteralSize! <= DEFAULT_MAX_MESSAGE_BYTES + 128 * 1024, `literal ${d.maxLiteralSize}`);
-  assert.ok(d.maxResponseSize! > d.maxLiteralSize! && d.maxResponseSize! <= 16 * 1024 * 1024, `response ${d.maxResponseSize}`);
+  assert.ok(
+    d.maxLiteralSize! >= DEFAULT_MAX_MESSAGE_BYTES && d.maxLiteralSize! <= DEFAULT_MAX_MESSAGE_BYTES + 128 * 1024,
+    `literal ${d.maxLiteralSize}`,
+  );
+  assert.ok(
+    d.maxResponseSize! > d.maxLiteralSize! && d.maxResponseSize! <= 16 * 1024 * 1024,
+    `response ${d.maxResponseSize}`,
+  );
   assert.equal(d.maxLineLength, 8 * 1024 * 1024);
   assert.ok(d.maxResponseTokens! <= 200_000);
   // A larger maxMessageBytes raises the literal cap with it (the watcher must still receive what it asks for).

@@ -14,7 +14,10 @@ export interface FakeServer {
 }
 
 /** A server whose every connection is handed to `onConnection` (after recording its data and muting its errors). */
-export async function startFakeServer(onConnection: (s: net.Socket) => void, opts: { tls?: { key: string | Buffer; cert: string | Buffer } } = {}): Promise<FakeServer> {
+export async function startFakeServer(
+  onConnection: (s: net.Socket) => void,
+  opts: { tls?: { key: string | Buffer; cert: string | Buffer } } = {},
+): Promise<FakeServer> {
   const received: string[] = [];
   const sockets = new Set<net.Socket>();
   const handle = (s: net.Socket) => {
@@ -24,7 +27,9 @@ export async function startFakeServer(onConnection: (s: net.Socket) => void, opt
     s.on('data', (d: Buffer) => received.push(d.toString('latin1')));
     onConnection(s);
   };
-  const server = opts.tls ? tls.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handle) : net.createServer(handle);
+  const server = opts.tls
+    ? tls.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handle)
+    : net.createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as net.AddressInfo).port,

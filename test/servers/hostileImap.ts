@@ -16,7 +16,15 @@ import type { FakeServer } from './fakeTcp';
 import { startFakeServer } from './fakeTcp';
 import type { TestCert } from './tls';
 
-export type HostileMode = 'greeting-literal' | 'endless-line' | 'fetch-literal' | 'drip-literal' | 'silent-select' | 'many-tokens' | 'drop-in-idle' | 'cut-download';
+export type HostileMode =
+  | 'greeting-literal'
+  | 'endless-line'
+  | 'fetch-literal'
+  | 'drip-literal'
+  | 'silent-select'
+  | 'many-tokens'
+  | 'drop-in-idle'
+  | 'cut-download';
 
 export interface HostileImap extends FakeServer {
   logins(): number;
@@ -44,13 +52,22 @@ function drip(s: net.Socket, byte: string, everyMs: number): void {
   s.on('close', () => clearInterval(t));
 }
 
-export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts: { dropAfterMs?: number; mail?: Buffer } = {}): Promise<HostileImap> {
+export async function hostileImapServer(
+  mode: HostileMode,
+  cert: TestCert,
+  opts: { dropAfterMs?: number; mail?: Buffer } = {},
+): Promise<HostileImap> {
   let logins = 0;
   let connections = 0;
   let downloads = 0;
   const mail = opts.mail ?? Buffer.from('From: <support@salesforce.com>\r\nSubject: x\r\n\r\nhello\r\n');
   const arrived = new Date();
-  const internalDate = arrived.toUTCString().replace(/^\w+, (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_m, d: string, mo: string, y: string, t: string) => `${d.padStart(2, '0')}-${mo}-${y} ${t} +0000`);
+  const internalDate = arrived
+    .toUTCString()
+    .replace(
+      /^\w+, (\d+) (\w+) (\d+) ([\d:]+) GMT$/,
+      (_m, d: string, mo: string, y: string, t: string) => `${d.padStart(2, '0')}-${mo}-${y} ${t} +0000`,
+    );
   const envelope = `(${imapString(arrived.toUTCString())} "token" (("Salesforce" NIL "support" "salesforce.com")) (("Salesforce" NIL "support" "salesforce.com")) NIL ((NIL NIL "jane.doe" "acme.example")) NIL NIL NIL "<cut.1@sfdc.net>")`;
   const zeros = Buffer.alloc(64 * 1024, 0x30);
   const server = await startFakeServer(
@@ -106,7 +123,9 @@ export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts:
             case 'EXAMINE': {
               if (mode === 'silent-select') return;
               const one = mode === 'fetch-literal' || mode === 'drip-literal' || mode === 'cut-download';
-              s.write(`* FLAGS (\\Seen)\r\n* ${one ? 1 : 0} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT ${one ? 2 : 1}] ok\r\n${tag} OK [READ-ONLY] selected\r\n`);
+              s.write(
+                `* FLAGS (\\Seen)\r\n* ${one ? 1 : 0} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT ${one ? 2 : 1}] ok\r\n${tag} OK [READ-ONLY] selected\r\n`,
+              );
               break;
             }
             case 'SEARCH':
@@ -115,7 +134,8 @@ export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts:
             case 'FETCH':
               if (mode === 'cut-download') {
                 const meta = `UID 1 INTERNALDATE "${internalDate}" RFC822.SIZE ${mail.length} ENVELOPE ${envelope}`;
-                if (/BODY\.PEEK\[\]<0\.\d+>/i.test(line)) s.write(`* 1 FETCH (${meta} BODY[]<0> "")\r\n${tag} OK done\r\n`);
+                if (/BODY\.PEEK\[\]<0\.\d+>/i.test(line))
+                  s.write(`* 1 FETCH (${meta} BODY[]<0> "")\r\n${tag} OK done\r\n`);
                 else if (/BODY\.PEEK\[\]/i.test(line)) {
                   downloads++;
                   if (downloads === 1) {
@@ -124,7 +144,13 @@ export async function hostileImapServer(mode: HostileMode, cert: TestCert, opts:
                     setTimeout(() => s.destroy(), 20);
                     return;
                   }
-                  s.write(Buffer.concat([Buffer.from(`* 1 FETCH (UID 1 BODY[] {${mail.length}}\r\n`), mail, Buffer.from(`)\r\n${tag} OK done\r\n`)]));
+                  s.write(
+                    Buffer.concat([
+                      Buffer.from(`* 1 FETCH (UID 1 BODY[] {${mail.length}}\r\n`),
+                      mail,
+                      Buffer.from(`)\r\n${tag} OK done\r\n`),
+                    ]),
+                  );
                 } else s.write(`* 1 FETCH (${meta})\r\n${tag} OK done\r\n`);
                 break;
               }

@@ -6,7 +6,13 @@
 import type { MailboxConfig } from '../../src/mail';
 import * as server from '../../src/imapServer';
 
-export { imapPreference, type AddUserOptions, type AppendOptions, type MakeMessage, type StartImapOptions } from '../../src/imapServer';
+export {
+  imapPreference,
+  type AddUserOptions,
+  type AppendOptions,
+  type MakeMessage,
+  type StartImapOptions,
+} from '../../src/imapServer';
 
 export interface ImapServer extends Omit<server.ImapServer, 'mailboxConfig'> {
   /** A MailboxConfig for this server (STARTTLS on `port` by default), trusting the self-signed cert. */
@@ -22,12 +28,21 @@ export function startImapServer(opts?: server.StartImapOptions): Promise<ImapSer
  * that must not wait for src/emulator/mailTemplates.ts. `lang: 'ja'` gives the verified Japanese body with a
  * Japanese subject (a localized subject the watcher must still find).
  */
-export function sampleTokenMail(o: { username: string; token: string; lang?: 'en' | 'ja'; from?: string; date?: Date; messageId?: string }): string {
+export function sampleTokenMail(o: {
+  username: string;
+  token: string;
+  lang?: 'en' | 'ja';
+  from?: string;
+  date?: Date;
+  messageId?: string;
+}): string {
   const date = (o.date ?? new Date()).toUTCString().replace('GMT', '+0000');
   const from = o.from ?? 'Salesforce <support@salesforce.com>';
   const mid = o.messageId ?? `<${Math.random().toString(36).slice(2)}.${Date.now()}@sfdc.net>`;
   const ja = o.lang === 'ja';
-  const subject = ja ? '=?UTF-8?B?' + Buffer.from('新しい Salesforce セキュリティトークン').toString('base64') + '?=' : 'Your new Salesforce security token';
+  const subject = ja
+    ? '=?UTF-8?B?' + Buffer.from('新しい Salesforce セキュリティトークン').toString('base64') + '?='
+    : 'Your new Salesforce security token';
   const body = ja
     ? `最近パスワードが変更されたかセキュリティトークンのリセットが要求されたため、新しい Salesforce セキュリティトークンを送信いたしました。\n\nユーザ名: ${o.username}\nセキュリティトークン (大文字と小文字を区別): ${o.token}\n\nセキュリティトークンの使用方法についての詳細は、https://help.salesforce.com/HTViewHelpDoc?id=user_security_token.htm の「セキュリティトークンのリセット」を参照してください。\n`
     : `Hi,\n\nBecause you recently changed your password or requested to reset your security token, we're sending you your new Salesforce security token. Use this updated security token whenever a security token is required for API or desktop client access.\n\nUsername: ${o.username}\nSecurity token (case-sensitive): ${o.token}\n\nFor more information on using your security token, see "Reset Your Security Token" in the Salesforce Help: https://help.salesforce.com/HTViewHelpDoc?id=user_security_token.htm\n\nThanks,\nSalesforce\n`;

@@ -32,10 +32,13 @@ export async function startProxy(opts: { refuse?: number; credentials?: string }
       res.writeHead(400).end();
       return;
     }
-    const up = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
   });
@@ -51,7 +54,7 @@ export async function startProxy(opts: { refuse?: number; credentials?: string }
       return;
     }
     const [h, p] = (req.url ?? '').split(':');
-    const up = net.connect(Number(p), h!, () => {
+    const up = net.connect(Number(p), h, () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       up.write(head);
       up.pipe(socket);

@@ -17,7 +17,12 @@ export function selfSignedCert(): TestCert {
   const dir = mkdtempSync(path.join(tmpdir(), 'tr-cert-'));
   try {
     const { certPath, keyPath } = makeSelfSignedCert(dir);
-    return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), certPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      key: readFileSync(keyPath, 'utf8'),
+      cert: readFileSync(certPath, 'utf8'),
+      certPath,
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

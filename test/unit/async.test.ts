@@ -26,11 +26,13 @@ test('abortError says timeout or cancel from the signal reason, as Node does (na
   assert.equal(abortError().message, 'The operation was aborted');
 });
 
-test('isAbortError knows ours, Node\'s and DOMException aborts, nothing else', async () => {
+test("isAbortError knows ours, Node's and DOMException aborts, nothing else", async () => {
   assert.ok(isAbortError(abortError()));
   const ac = new AbortController();
   ac.abort();
-  const nodes = await import('node:timers/promises').then((m) => m.setTimeout(10, undefined, { signal: ac.signal })).catch((e: unknown) => e);
+  const nodes = await import('node:timers/promises')
+    .then((m) => m.setTimeout(10, undefined, { signal: ac.signal }))
+    .catch((e: unknown) => e);
   assert.ok(isAbortError(nodes));
   assert.ok(isAbortError(new DOMException('x', 'AbortError')));
   assert.ok(!isAbortError(new Error('x')));
@@ -38,7 +40,7 @@ test('isAbortError knows ours, Node\'s and DOMException aborts, nothing else', a
   assert.ok(!isAbortError('AbortError'));
 });
 
-test('sleep resolves, or rejects with the caller\'s error as soon as the signal aborts', async () => {
+test("sleep resolves, or rejects with the caller's error as soon as the signal aborts", async () => {
   await sleep(1);
   const ac = new AbortController();
   const p = sleep(60_000, ac.signal, () => new Error('mine'));

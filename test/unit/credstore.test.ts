@@ -5,11 +5,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as http from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { CredentialStore, LockTimeoutError, credentialHome, entryName, withFileLock, type StoredCredential } from '../../src/credstore';
+import {
+  CredentialStore,
+  LockTimeoutError,
+  credentialHome,
+  entryName,
+  withFileLock,
+  type StoredCredential,
+} from '../../src/credstore';
 import { redact } from '../../src/core/redact';
 
 const POSIX = process.platform !== 'win32';
@@ -25,13 +42,21 @@ function freshDir(): string {
 }
 
 const KEY = { loginUrl: 'https://login.salesforce.com', clientId: '3MVG9Client.Id_A', username: 'Jane@Acme.example' };
-const cred = (refreshToken: string): StoredCredential => ({ ...KEY, refreshToken, instanceUrl: 'https://acme.my.salesforce.com', orgId: '00Dxx0000001gPL' });
+const cred = (refreshToken: string): StoredCredential => ({
+  ...KEY,
+  refreshToken,
+  instanceUrl: 'https://acme.my.salesforce.com',
+  orgId: '00Dxx0000001gPL',
+});
 
 test('credentialHome: TOKEN_RELAY_HOME, else XDG_CONFIG_HOME/token-relay, else ~/.config/token-relay', () => {
   const home = () => '/home/u';
   assert.equal(credentialHome({ TOKEN_RELAY_HOME: '/tmp/tr', XDG_CONFIG_HOME: '/x' }, home), '/tmp/tr');
   assert.equal(credentialHome({ XDG_CONFIG_HOME: '/x' }, home), path.join('/x', 'token-relay'));
-  assert.equal(credentialHome({ XDG_CONFIG_HOME: 'relative/ignored' }, home), path.join('/home/u', '.config', 'token-relay'));
+  assert.equal(
+    credentialHome({ XDG_CONFIG_HOME: 'relative/ignored' }, home),
+    path.join('/home/u', '.config', 'token-relay'),
+  );
   assert.equal(credentialHome({}, home), path.join('/home/u', '.config', 'token-relay'));
   assert.equal(credentialHome({ TOKEN_RELAY_HOME: '  ' }, home), path.join('/home/u', '.config', 'token-relay'));
 });
@@ -70,12 +95,24 @@ test('a damaged or foreign entry is refused with a message that holds no token',
   const store = new CredentialStore(dir);
   await store.ensureDir();
   writeFileSync(store.fileOf(KEY), '{not json', { mode: 0o600 });
-  await assert.rejects(store.get(KEY), (e: Error) => e.name === 'CredentialStoreError' && /not a credential entry/.test(e.message));
-  writeFileSync(store.fileOf(KEY), JSON.stringify({ ...cred('5Aep861OtherUsersToken'), username: 'someone@else.example' }), { mode: 0o600 });
-  await assert.rejects(store.get(KEY), (e: Error) => /does not hold this sign-in/.test(e.message) && !e.message.includes('5Aep861OtherUsersToken'));
+  await assert.rejects(
+    store.get(KEY),
+    (e: Error) => e.name === 'CredentialStoreError' && /not a credential entry/.test(e.message),
+  );
+  writeFileSync(
+    store.fileOf(KEY),
+    JSON.stringify({ ...cred('5Aep861OtherUsersToken'), username: 'someone@else.example' }),
+    { mode: 0o600 },
+  );
+  await assert.rejects(
+    store.get(KEY),
+    (e: Error) => /does not hold this sign-in/.test(e.message) && !e.message.includes('5Aep861OtherUsersToken'),
+  );
 });
 
-test('looser permissions are fixed with a warning (dir 0755 -> 0700, file 0644 -> 0600)', { skip: !POSIX }, async () => {
+test('looser permissions are fixed with a warning (dir 0755 -> 0700, file 0644 -> 0600)', {
+  skip: !POSIX,
+}, async () => {
   const dir = freshDir();
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
@@ -94,7 +131,10 @@ test('looser permissions are fixed with a warning (dir 0755 -> 0700, file 0644 -
 test('a store path that is a file is refused', async () => {
   const file = path.join(root, `notadir${++n}`);
   writeFileSync(file, 'x');
-  await assert.rejects(new CredentialStore(file).get(KEY), (e: Error & { code?: string }) => e.code === 'UNSAFE_DIR' || e.code === 'IO');
+  await assert.rejects(
+    new CredentialStore(file).get(KEY),
+    (e: Error & { code?: string }) => e.code === 'UNSAFE_DIR' || e.code === 'IO',
+  );
 });
 
 test('a store dir owned by another user is refused', { skip: !POSIX || process.getuid?.() !== 0 }, async () => {
@@ -102,7 +142,10 @@ test('a store dir owned by another user is refused', { skip: !POSIX || process.g
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { chownSync } = await import('node:fs');
   chownSync(dir, 65534, 65534);
-  await assert.rejects(new CredentialStore(dir).get(KEY), (e: Error & { code?: string }) => e.code === 'UNSAFE_DIR' && /another user/.test(e.message));
+  await assert.rejects(
+    new CredentialStore(dir).get(KEY),
+    (e: Error & { code?: string }) => e.code === 'UNSAFE_DIR' && /another user/.test(e.message),
+  );
 });
 
 /** An authorization server that rotates: each refresh token works once, and returns the next. */
@@ -155,7 +198,9 @@ test('rotation: two concurrent refreshers in one process; the second re-reads an
   assert.equal(settled.filter((s) => s.status === 'rejected').length, 1, 'the race the lock prevents');
 });
 
-test('rotation across processes: 4 processes x 5 refreshes against one rotating server, none refused', { timeout: 60_000 }, async () => {
+test('rotation across processes: 4 processes x 5 refreshes against one rotating server, none refused', {
+  timeout: 60_000,
+}, async () => {
   const dir = freshDir();
   const store = new CredentialStore(dir);
   let current = '5Aep861Proc0';
@@ -171,7 +216,9 @@ test('rotation across processes: 4 processes x 5 refreshes against one rotating 
       setTimeout(() => {
         if (token !== current) {
           refused++;
-          res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant","error_description":"expired access/refresh token"}');
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end('{"error":"invalid_grant","error_description":"expired access/refresh token"}');
           return;
         }
         ok++;
@@ -203,7 +250,9 @@ test('rotation across processes: 4 processes x 5 refreshes against one rotating 
       [1, 2, 3, 4].map(
         () =>
           new Promise<number>((resolve) => {
-            const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+            const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+              stdio: ['ignore', 'ignore', 'pipe'],
+            });
             let err = '';
             child.stderr.on('data', (d) => (err += d));
             child.on('exit', (code) => {
@@ -217,7 +266,11 @@ test('rotation across processes: 4 processes x 5 refreshes against one rotating 
     assert.equal(refused, 0);
     assert.equal(ok, 20);
     assert.equal((await store.get(KEY))?.refreshToken, current);
-    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.json')), [], 'no lock or temp file left');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => !f.endsWith('.json')),
+      [],
+      'no lock or temp file left',
+    );
   } finally {
     server.close();
   }
@@ -248,7 +301,10 @@ test('lock: a lock left by a dead process is broken; a live holder makes others 
   const second = withFileLock(file, async () => order.push('second in'), { timeoutMs: 5000 });
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(order, ['first in']);
-  await assert.rejects(withFileLock(file, async () => undefined, { timeoutMs: 100 }), LockTimeoutError);
+  await assert.rejects(
+    withFileLock(file, async () => undefined, { timeoutMs: 100 }),
+    LockTimeoutError,
+  );
   release();
   await Promise.all([first, second]);
   assert.deepEqual(order, ['first in', 'first out', 'second in']);
@@ -258,7 +314,10 @@ test('lock: a lock left by a dead process is broken; a live holder makes others 
   const past = new Date(Date.now() - 10_000);
   const { utimesSync } = await import('node:fs');
   utimesSync(file, past, past);
-  assert.equal(await withFileLock(file, async () => 'stale broken', { timeoutMs: 2000, staleMs: 5000 }), 'stale broken');
+  assert.equal(
+    await withFileLock(file, async () => 'stale broken', { timeoutMs: 2000, staleMs: 5000 }),
+    'stale broken',
+  );
   assert.equal(readdirSync(dir).length, 0);
 });
 

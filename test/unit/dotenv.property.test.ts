@@ -15,18 +15,40 @@ const params = { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) };
 const KEYS = ['A', 'B', 'SF_PASSWORD', 'SF_SECURITY_TOKEN', 'x.y', 'k-1'];
 const NEW_KEYS = [...KEYS, 'NEW', 'SF_USERNAME'];
 
-const SPECIALS = [..."'\"`#$\\ =:\t{}()!&|;<>*?~%@^[],./-_+", '\n', '\r', '\r\n', '\u2028', '\u2029', '\u00a0', '\ufeff', 'é', '😀', '𝔘', 'n', 'r', 'a', 'Z', '0'];
+const SPECIALS = [
+  ...'\'"`#$\\ =:\t{}()!&|;<>*?~%@^[],./-_+',
+  '\n',
+  '\r',
+  '\r\n',
+  '\u2028',
+  '\u2029',
+  '\u00a0',
+  '\ufeff',
+  'é',
+  '😀',
+  '𝔘',
+  'n',
+  'r',
+  'a',
+  'Z',
+  '0',
+];
 
 /** Values a password (or worse) can hold: printable ASCII, Unicode incl. astral, quotes, #, $, \, spaces, newlines. */
 const valueArb = fc.oneof(
   fc.string({ unit: fc.constantFrom(...SPECIALS), maxLength: 24 }),
   fc.string({ unit: 'grapheme-ascii', maxLength: 24 }),
   fc.string({ unit: 'grapheme', maxLength: 16 }),
-  fc.string({ unit: fc.oneof(fc.constantFrom(...SPECIALS), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 24 }),
+  fc.string({
+    unit: fc.oneof(fc.constantFrom(...SPECIALS), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })),
+    maxLength: 24,
+  }),
 );
 
 const safeText = (forbid: RegExp, max = 12) =>
-  fc.string({ unit: fc.constantFrom(...'abcXYZ019 _-.@$!%,;:/+=\\é😀'.match(/./gu)!), maxLength: max }).filter((s) => !forbid.test(s));
+  fc
+    .string({ unit: fc.constantFrom(...'abcXYZ019 _-.@$!%,;:/+=\\é😀'.match(/./gu)!), maxLength: max })
+    .filter((s) => !forbid.test(s));
 
 /** One line (or a multi-line quoted value) of a realistic .env file, without its line end. */
 const lineArb = fc.oneof(
@@ -51,7 +73,10 @@ const lineArb = fc.oneof(
           fc.tuple(safeText(/["\n]/), safeText(/["\n]/)).map(([a, b]) => `"${a}\n${b}\\n"`),
           fc.constant(''),
         ),
-        comment: fc.oneof(fc.constant(''), safeText(/[\r\n]/).map((c) => ' # ' + c)),
+        comment: fc.oneof(
+          fc.constant(''),
+          safeText(/[\r\n]/).map((c) => ' # ' + c),
+        ),
       })
       .map((r) => `${r.indent}${r.exp ? 'export ' : ''}${r.key}${r.sep}${r.value}${r.comment}`),
   },
@@ -99,7 +124,10 @@ function checkOne(text: string, key: string, value: string): string | undefined 
     assert.ok(e instanceof EnvError && e.code === 'UNREPRESENTABLE', String(e));
     // (a quoted value ending in a backslash, which our own earlier writes may produce, makes any
     // later quote of the right kind close it: then refusal can depend on the file, not the value)
-    assert.ok(mayBeUnrepresentable(value) || /\\['"`]/.test(text), `refused a representable value ${JSON.stringify(value)} in ${JSON.stringify(text)}`);
+    assert.ok(
+      mayBeUnrepresentable(value) || /\\['"`]/.test(text),
+      `refused a representable value ${JSON.stringify(value)} in ${JSON.stringify(text)}`,
+    );
     return undefined;
   }
   assert.deepEqual(dotenv.parse(out), { ...before, [key]: value });
@@ -114,7 +142,10 @@ function checkOne(text: string, key: string, value: string): string | undefined 
   } else if (!out.startsWith(text)) {
     // the last-resort placement: first line of the file (after a BOM), everything else unchanged
     const bom = text.startsWith('\uFEFF') ? 1 : 0;
-    assert.ok(out.startsWith(text.slice(0, bom)) && out.endsWith(text.slice(bom)), 'inserting keeps every existing byte');
+    assert.ok(
+      out.startsWith(text.slice(0, bom)) && out.endsWith(text.slice(bom)),
+      'inserting keeps every existing byte',
+    );
     assert.match(out.slice(bom, out.length - (text.length - bom)), /^(export )?[\w.-]+=.*(\r\n|\n|\r)$/s);
   } else {
     assert.ok(out.startsWith(text), 'appending keeps every existing byte');

@@ -9,7 +9,8 @@ import { parseEnv, removeEnvKeys } from '../../src/core/dotenv';
 import { writeEnvFile } from '../../src/envfile';
 
 test('removes every assignment of the keys, keeping every other byte', () => {
-  const text = '# Salesforce\nSF_USERNAME=jane@acme.example\nSF_PASSWORD=old\n\n# token below\nexport SF_SECURITY_TOKEN="abc" # inline\nSF_PASSWORD=\'newer\'\nOTHER=1\n';
+  const text =
+    '# Salesforce\nSF_USERNAME=jane@acme.example\nSF_PASSWORD=old\n\n# token below\nexport SF_SECURITY_TOKEN="abc" # inline\nSF_PASSWORD=\'newer\'\nOTHER=1\n';
   const out = removeEnvKeys(text, ['SF_PASSWORD', 'SF_SECURITY_TOKEN']);
   assert.equal(out, '# Salesforce\nSF_USERNAME=jane@acme.example\n\n# token below\nOTHER=1\n');
   assert.deepEqual(dotenv.parse(out), { SF_USERNAME: 'jane@acme.example', OTHER: '1' });
@@ -67,7 +68,10 @@ test('every other assignment still reads the same (random files)', () => {
 });
 
 test('an invalid key is refused', () => {
-  assert.throws(() => removeEnvKeys('A=1', ['bad key']), (e: Error & { code?: string }) => e.code === 'INVALID_KEY');
+  assert.throws(
+    () => removeEnvKeys('A=1', ['bad key']),
+    (e: Error & { code?: string }) => e.code === 'INVALID_KEY',
+  );
 });
 
 test('writeEnvFile({remove}): sets, removes, lists removed keys in changed; a missing file with only removals stays missing', async () => {
@@ -75,7 +79,11 @@ test('writeEnvFile({remove}): sets, removes, lists removed keys in changed; a mi
   try {
     const file = path.join(dir, '.env');
     writeFileSync(file, '# mine\nSF_USERNAME=u\nSF_PASSWORD=p\nSF_SECURITY_TOKEN=t\n', { mode: 0o600 });
-    const res = await writeEnvFile(file, { SF_AUTH: 'oauth' }, { remove: ['SF_PASSWORD', 'SF_SECURITY_TOKEN'], checkGitIgnore: false });
+    const res = await writeEnvFile(
+      file,
+      { SF_AUTH: 'oauth' },
+      { remove: ['SF_PASSWORD', 'SF_SECURITY_TOKEN'], checkGitIgnore: false },
+    );
     assert.deepEqual(res.changed, ['SF_AUTH', 'SF_PASSWORD', 'SF_SECURITY_TOKEN']);
     assert.equal(readFileSync(file, 'utf8'), '# mine\nSF_USERNAME=u\nSF_AUTH=oauth\n');
     const again = await writeEnvFile(file, {}, { remove: ['SF_PASSWORD'], checkGitIgnore: false });

@@ -68,12 +68,18 @@ test('parseEnv agrees with dotenv.parse on tricky inputs', () => {
 test('only the value of the assigned key changes; comments, blanks, order, export, quotes stay', () => {
   const text = fixture('kitchen-sink.env');
   const out = set(text, { SF_USERNAME: 'new@example.com' });
-  assert.equal(out, text.replace('export SF_USERNAME=dev@example.com.sandbox   #', 'export SF_USERNAME=new@example.com   #'));
+  assert.equal(
+    out,
+    text.replace('export SF_USERNAME=dev@example.com.sandbox   #', 'export SF_USERNAME=new@example.com   #'),
+  );
 });
 
 test('the existing quote style is kept when it can hold the value', () => {
   const text = fixture('kitchen-sink.env');
-  assert.equal(set(text, { SF_PASSWORD: 'n3w p@ss' }), text.replace("SF_PASSWORD='old pa$$ #word'", "SF_PASSWORD='n3w p@ss'"));
+  assert.equal(
+    set(text, { SF_PASSWORD: 'n3w p@ss' }),
+    text.replace("SF_PASSWORD='old pa$$ #word'", "SF_PASSWORD='n3w p@ss'"),
+  );
   assert.equal(set(text, { TICK: 'x "y"' }), text.replace('TICK=`a "b" \'c\'`', 'TICK=`x "y"`'));
   // single quotes cannot hold a single quote: another style is chosen, nothing else moves
   const out = set(text, { SF_PASSWORD: "it's" });
@@ -110,7 +116,7 @@ test('CRLF, BOM and lone CR line ends are kept', () => {
   assert.ok(out.startsWith('\uFEFF# windows\r\n'));
   assert.equal(out, crlf.replace('SF_PASSWORD="p w"', 'SF_PASSWORD="new pw"') + 'NEW="a\\nb"\r\n');
   const ml = set(crlf, { ML: 'p\nq' });
-  assert.equal(ml, crlf.replace("ML='x\r\ny'", "ML='p\r\nq'"), 'a multi-line value uses the file\'s line end');
+  assert.equal(ml, crlf.replace("ML='x\r\ny'", "ML='p\r\nq'"), "a multi-line value uses the file's line end");
   const cr = fixture('lone-cr.env');
   const out2 = set(cr, { A: '9', C: '3' });
   assert.equal(out2, cr.replace('A=1\r', 'A=9\r') + 'C=3\r');
@@ -120,7 +126,10 @@ test('empty values, colon separators, spaced assignments and trailing comments',
   const text = fixture('kitchen-sink.env');
   assert.equal(set(text, { EMPTY: 'filled' }), text.replace('EMPTY=\n', 'EMPTY=filled\n'));
   assert.equal(set(text, { COLON: 'v2' }), text.replace('COLON: value with spaces', 'COLON: v2'));
-  assert.equal(set(text, { SF_LOGIN_URL: 'https://login.salesforce.com' }), text.replace('= https://test.salesforce.com', '= https://login.salesforce.com'));
+  assert.equal(
+    set(text, { SF_LOGIN_URL: 'https://login.salesforce.com' }),
+    text.replace('= https://test.salesforce.com', '= https://login.salesforce.com'),
+  );
   assert.equal(set('A=#c\n', { A: 'x y' }), "A='x y'#c\n");
   assert.equal(set('A= # c\n', { A: 'v' }), 'A=v # c\n');
   assert.equal(set('A=1 # c\n', { A: '' }), 'A= # c\n');
@@ -139,7 +148,7 @@ test('values with every character a Salesforce password can hold read back exact
     "it's",
     'say "hi"',
     'back`tick',
-    "mix ' and \"",
+    'mix \' and "',
     'dollar $HOME ${X} $(y)',
     'back\\slash\\',
     '\\n literal backslash-n',
@@ -171,7 +180,7 @@ test('values with every character a Salesforce password can hold read back exact
 });
 
 test('unrepresentable values are refused with a clear error and no value in the message', () => {
-  const secret = "pa'ss\"wo`rd#1";
+  const secret = 'pa\'ss"wo`rd#1';
   const e = throwsCode(() => setEnvText('A=1\n', { SF_PASSWORD: secret }), 'UNREPRESENTABLE');
   assert.match(e.message, /SF_PASSWORD/);
   assert.ok(!e.message.includes(secret));
@@ -179,11 +188,12 @@ test('unrepresentable values are refused with a clear error and no value in the 
   throwsCode(() => setEnvText('', { K: 'nul\0byte' }), 'UNREPRESENTABLE');
   throwsCode(() => setEnvText('', { K: 'lone \ud800 surrogate' }), 'UNREPRESENTABLE');
   // "\n" as two characters together with every quote and a CR: no quoting works
-  throwsCode(() => setEnvText('', { K: "\\n'\"`\r" }), 'UNREPRESENTABLE');
+  throwsCode(() => setEnvText('', { K: '\\n\'"`\r' }), 'UNREPRESENTABLE');
 });
 
 test('invalid keys are refused', () => {
-  for (const k of ['', 'A B', 'A=B', 'É', 'A#', '__proto__', 'a\nb']) throwsCode(() => setEnvText('', { [k]: 'v' }), 'INVALID_KEY');
+  for (const k of ['', 'A B', 'A=B', 'É', 'A#', '__proto__', 'a\nb'])
+    throwsCode(() => setEnvText('', { [k]: 'v' }), 'INVALID_KEY');
   assert.equal(set('', { 'a.b-c_D9': 'v' }), 'a.b-c_D9=v\n');
 });
 
@@ -197,16 +207,22 @@ test('Unicode line separators and odd whitespace in other lines survive an edit'
   const text = fixture('unicode-lines.env');
   const out = set(text, { A: 'new', C: 'z', E: 'e' });
   const entries = scanEnv(out);
-  assert.deepEqual(entries.map((e) => e.key), scanEnv(text).map((e) => e.key));
+  assert.deepEqual(
+    entries.map((e) => e.key),
+    scanEnv(text).map((e) => e.key),
+  );
 });
 
 test('scanEnv reports quote style, export and line numbers', () => {
-  const e = scanEnv("# c\nexport A='x'\nB=\"y\"\nC=z\n");
-  assert.deepEqual(e.map((x) => [x.key, x.quote, x.exported, x.line]), [
-    ['A', "'", true, 2],
-    ['B', '"', false, 3],
-    ['C', '', false, 4],
-  ]);
+  const e = scanEnv('# c\nexport A=\'x\'\nB="y"\nC=z\n');
+  assert.deepEqual(
+    e.map((x) => [x.key, x.quote, x.exported, x.line]),
+    [
+      ['A', "'", true, 2],
+      ['B', '"', false, 3],
+      ['C', '', false, 4],
+    ],
+  );
 });
 
 test('a value that would swallow the next lines is not chosen', () => {

@@ -24,18 +24,24 @@ function fakeIO(cwd: string): CliIO & { out: string; errText: string } {
   return io;
 }
 
-const PASSWORD = "Pa$$ w0rd'#\"canary";
+const PASSWORD = 'Pa$$ w0rd\'#"canary';
 const TOKEN = 'TOKENcanary12345';
 
 test('env set writes ./.env relative to io.cwd: nothing on stdout, one line on stderr, never the values', async () => {
   const dir = tmpdir();
   const io = fakeIO(dir);
-  const code = await main(['env', 'set', `SF_PASSWORD=${PASSWORD}`, `SF_SECURITY_TOKEN=${TOKEN}`, 'SF_USERNAME=me@example.com'], io);
+  const code = await main(
+    ['env', 'set', `SF_PASSWORD=${PASSWORD}`, `SF_SECURITY_TOKEN=${TOKEN}`, 'SF_USERNAME=me@example.com'],
+    io,
+  );
   assert.equal(code, 0, io.errText);
   assert.equal(io.out, '');
   const lines = io.errText.trimEnd().split('\n');
   assert.equal(lines.length, 1, io.errText);
-  assert.equal(lines[0], `token-relay env: wrote SF_PASSWORD, SF_SECURITY_TOKEN, SF_USERNAME to ${path.join(dir, '.env')} (new file, mode 0600)`);
+  assert.equal(
+    lines[0],
+    `token-relay env: wrote SF_PASSWORD, SF_SECURITY_TOKEN, SF_USERNAME to ${path.join(dir, '.env')} (new file, mode 0600)`,
+  );
   assert.ok(!io.errText.includes(PASSWORD) && !io.errText.includes(TOKEN) && !io.errText.includes('me@example.com'));
   const vars = dotenv.parse(fs.readFileSync(path.join(dir, '.env')));
   assert.deepEqual(vars, { SF_PASSWORD: PASSWORD, SF_SECURITY_TOKEN: TOKEN, SF_USERNAME: 'me@example.com' });
@@ -48,8 +54,15 @@ test('--dotenv PATH (relative to io.cwd, also --dotenv=PATH); other bytes stay; 
   const file = path.join(dir, 'cfg', 'dev.env');
   fs.writeFileSync(file, '# keep me\r\nexport SF_SECURITY_TOKEN="old" # c\r\nSF_USERNAME=me\r\n', { mode: 0o600 });
   const io = fakeIO(dir);
-  assert.equal(await main(['env', 'set', '--dotenv', 'cfg/dev.env', `SF_SECURITY_TOKEN=${TOKEN}`, 'SF_USERNAME=me'], io), 0, io.errText);
-  assert.equal(fs.readFileSync(file, 'utf8'), `# keep me\r\nexport SF_SECURITY_TOKEN="${TOKEN}" # c\r\nSF_USERNAME=me\r\n`);
+  assert.equal(
+    await main(['env', 'set', '--dotenv', 'cfg/dev.env', `SF_SECURITY_TOKEN=${TOKEN}`, 'SF_USERNAME=me'], io),
+    0,
+    io.errText,
+  );
+  assert.equal(
+    fs.readFileSync(file, 'utf8'),
+    `# keep me\r\nexport SF_SECURITY_TOKEN="${TOKEN}" # c\r\nSF_USERNAME=me\r\n`,
+  );
   assert.equal(io.errText, `token-relay env: wrote SF_SECURITY_TOKEN to ${file}; SF_USERNAME unchanged\n`);
 
   const io2 = fakeIO(dir);
@@ -73,7 +86,7 @@ test('a value no quoting can hold: exit 2, file untouched, value not echoed', as
   const dir = tmpdir();
   const file = path.join(dir, '.env');
   fs.writeFileSync(file, 'SF_PASSWORD=old\n', { mode: 0o600 });
-  const bad = "a'b\"c`#canary";
+  const bad = 'a\'b"c`#canary';
   const io = fakeIO(dir);
   assert.equal(await main(['env', 'set', `SF_PASSWORD=${bad}`, `SF_SECURITY_TOKEN=${TOKEN}`], io), 2);
   assert.equal(fs.readFileSync(file, 'utf8'), 'SF_PASSWORD=old\n');
@@ -131,8 +144,19 @@ test('bad keys and bad usage: exit 2, nothing written, values never echoed', asy
 test('values may contain "=", start with "-" and be empty', async () => {
   const dir = tmpdir();
   const io = fakeIO(dir);
-  assert.equal(await main(['env', 'set', 'A=x=y==', 'B=-dash', 'C=', 'D=--dotenv', '-dash-key=v', '--', 'E=--'], io), 0, io.errText);
-  assert.deepEqual(dotenv.parse(fs.readFileSync(path.join(dir, '.env'))), { A: 'x=y==', B: '-dash', C: '', D: '--dotenv', '-dash-key': 'v', E: '--' });
+  assert.equal(
+    await main(['env', 'set', 'A=x=y==', 'B=-dash', 'C=', 'D=--dotenv', '-dash-key=v', '--', 'E=--'], io),
+    0,
+    io.errText,
+  );
+  assert.deepEqual(dotenv.parse(fs.readFileSync(path.join(dir, '.env'))), {
+    A: 'x=y==',
+    B: '-dash',
+    C: '',
+    D: '--dotenv',
+    '-dash-key': 'v',
+    E: '--',
+  });
 });
 
 test('--help prints the usage on stdout', async () => {

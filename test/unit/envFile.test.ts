@@ -57,7 +57,10 @@ test('an existing file keeps its mode and every other byte; a readable mode gets
   const res = await writeEnvFile(file, { SF_SECURITY_TOKEN: 'NEWTOKEN' }, NO_GIT);
   assert.equal(res.created, false);
   assert.equal(mode(file), 0o640);
-  assert.equal(fs.readFileSync(file, 'utf8'), text.replace('SF_SECURITY_TOKEN="second"', 'SF_SECURITY_TOKEN="NEWTOKEN"'));
+  assert.equal(
+    fs.readFileSync(file, 'utf8'),
+    text.replace('SF_SECURITY_TOKEN="second"', 'SF_SECURITY_TOKEN="NEWTOKEN"'),
+  );
   assert.equal(res.warnings.length, 1);
   assert.match(res.warnings[0]!, /readable by its group \(mode 0640\).*chmod 600/);
   assert.ok(!res.warnings[0]!.includes('NEWTOKEN'));
@@ -80,7 +83,10 @@ test('CRLF files stay CRLF', async () => {
   fs.writeFileSync(file, text);
   await writeEnvFile(file, { SF_PASSWORD: 'x y', SF_SECURITY_TOKEN: 'tok' }, NO_GIT);
   const out = fs.readFileSync(file, 'utf8');
-  assert.equal(out, text.toString('utf8').replace('SF_PASSWORD="p w"', 'SF_PASSWORD="x y"') + 'SF_SECURITY_TOKEN=tok\r\n');
+  assert.equal(
+    out,
+    text.toString('utf8').replace('SF_PASSWORD="p w"', 'SF_PASSWORD="x y"') + 'SF_SECURITY_TOKEN=tok\r\n',
+  );
   assert.ok(!/[^\r]\n/.test(out), 'no bare LF was introduced');
 });
 
@@ -90,16 +96,20 @@ test('a failure before the rename leaves the original intact and no temp file be
   fs.writeFileSync(file, 'A=1\n', { mode: 0o600 });
   let tmpSeen = '';
   const e = await rejectsCode(
-    writeEnvFile(file, { A: '2' }, {
-      ...NO_GIT,
-      beforeRename: (tmp) => {
-        tmpSeen = tmp;
-        assert.equal(path.dirname(tmp), dir, 'the temp file is in the same folder');
-        assert.equal(mode(tmp), 0o600);
-        assert.equal(fs.readFileSync(tmp, 'utf8'), 'A=2\n');
-        throw Object.assign(new Error('simulated crash'), { code: 'EIO' });
+    writeEnvFile(
+      file,
+      { A: '2' },
+      {
+        ...NO_GIT,
+        beforeRename: (tmp) => {
+          tmpSeen = tmp;
+          assert.equal(path.dirname(tmp), dir, 'the temp file is in the same folder');
+          assert.equal(mode(tmp), 0o600);
+          assert.equal(fs.readFileSync(tmp, 'utf8'), 'A=2\n');
+          throw Object.assign(new Error('simulated crash'), { code: 'EIO' });
+        },
       },
-    }),
+    ),
     'IO',
   );
   assert.match(e.message, /Cannot write .*\.env: EIO/);
@@ -113,7 +123,7 @@ test('an unrepresentable value or invalid key leaves the file byte-identical and
   const file = path.join(dir, '.env');
   fs.writeFileSync(file, 'A=1\r\nB=2', { mode: 0o600 });
   const before = fs.statSync(file);
-  await rejectsCode(writeEnvFile(file, { A: 'ok', B: "x'y\"z`#" }, NO_GIT), 'UNREPRESENTABLE');
+  await rejectsCode(writeEnvFile(file, { A: 'ok', B: 'x\'y"z`#' }, NO_GIT), 'UNREPRESENTABLE');
   await rejectsCode(writeEnvFile(file, { 'BAD KEY': 'v' }, NO_GIT), 'INVALID_KEY');
   const after = fs.statSync(file);
   assert.equal(fs.readFileSync(file, 'utf8'), 'A=1\r\nB=2');
@@ -121,7 +131,7 @@ test('an unrepresentable value or invalid key leaves the file byte-identical and
   assert.equal(after.mtimeMs, before.mtimeMs);
   assert.deepEqual(leftovers(dir, ['.env']), []);
   // nor is a missing file created
-  await rejectsCode(writeEnvFile(path.join(dir, 'new.env'), { B: "x'y\"z`#" }, NO_GIT), 'UNREPRESENTABLE');
+  await rejectsCode(writeEnvFile(path.join(dir, 'new.env'), { B: 'x\'y"z`#' }, NO_GIT), 'UNREPRESENTABLE');
   assert.ok(!fs.existsSync(path.join(dir, 'new.env')));
 });
 
@@ -192,7 +202,11 @@ test('a symlink pointing outside the workspace needs confirmation', async () => 
   // the callback says no: refused
   const asked: string[] = [];
   await rejectsCode(
-    writeEnvFile(link, { A: '2' }, { ...NO_GIT, allowOutside: ws, confirmOutside: async (t) => (asked.push(t), false) }),
+    writeEnvFile(
+      link,
+      { A: '2' },
+      { ...NO_GIT, allowOutside: ws, confirmOutside: async (t) => (asked.push(t), false) },
+    ),
     'SYMLINK_OUTSIDE',
   );
   assert.deepEqual(asked, [real]);
@@ -205,7 +219,11 @@ test('a symlink pointing outside the workspace needs confirmation', async () => 
   // a symlink inside the workspace to a file inside it asks nothing
   fs.writeFileSync(path.join(ws, 'in.env'), 'A=1\n');
   fs.symlinkSync('in.env', path.join(ws, 'link.env'));
-  await writeEnvFile(path.join(ws, 'link.env'), { A: '4' }, { ...NO_GIT, allowOutside: ws, confirmOutside: async () => assert.fail('asked') });
+  await writeEnvFile(
+    path.join(ws, 'link.env'),
+    { A: '4' },
+    { ...NO_GIT, allowOutside: ws, confirmOutside: async () => assert.fail('asked') },
+  );
   assert.equal(fs.readFileSync(path.join(ws, 'in.env'), 'utf8'), 'A=4\n');
   // without allowOutside nothing is asked
   await writeEnvFile(link, { A: '5' }, NO_GIT);
@@ -245,7 +263,10 @@ test('hostile files give a clear error and stay byte-identical', async () => {
   await rejectsCode(writeEnvFile(path.join(dir, 'adir.env'), { A: '1' }, NO_GIT), 'IO');
   const missing = await rejectsCode(writeEnvFile(path.join(dir, 'no', 'such', '.env'), { A: '1' }, NO_GIT), 'IO');
   assert.match(missing.message, /folder does not exist/);
-  assert.deepEqual(leftovers(dir, ['binary.env', 'utf16le.env', 'latin1.env', 'huge.env', 'blank.env', 'adir.env']), []);
+  assert.deepEqual(
+    leftovers(dir, ['binary.env', 'utf16le.env', 'latin1.env', 'huge.env', 'blank.env', 'adir.env']),
+    [],
+  );
 });
 
 test('weird but valid files (lone CR, Unicode line separators) are edited correctly', async () => {
@@ -265,12 +286,16 @@ test('a concurrent change between read and rename is not lost', async () => {
   const file = path.join(dir, '.env');
   fs.writeFileSync(file, 'A=1\n', { mode: 0o600 });
   let calls = 0;
-  await writeEnvFile(file, { A: '2' }, {
-    ...NO_GIT,
-    beforeRename: () => {
-      if (calls++ === 0) fs.appendFileSync(file, 'EDITED_BY_USER=yes\n');
+  await writeEnvFile(
+    file,
+    { A: '2' },
+    {
+      ...NO_GIT,
+      beforeRename: () => {
+        if (calls++ === 0) fs.appendFileSync(file, 'EDITED_BY_USER=yes\n');
+      },
     },
-  });
+  );
   assert.equal(calls, 2);
   assert.equal(fs.readFileSync(file, 'utf8'), 'A=2\nEDITED_BY_USER=yes\n');
   assert.deepEqual(leftovers(dir, ['.env']), []);
@@ -330,7 +355,11 @@ test('a path outside the workspace (linked folder or ..) also needs confirmation
     assert.match(e.message, /outside .*without confirmation/);
   }
   assert.equal(fs.readFileSync(path.join(outside, '.env'), 'utf8'), 'A=1\n');
-  await writeEnvFile(path.join(ws, 'linked', '.env'), { A: '3' }, { ...NO_GIT, allowOutside: ws, confirmOutside: async () => true });
+  await writeEnvFile(
+    path.join(ws, 'linked', '.env'),
+    { A: '3' },
+    { ...NO_GIT, allowOutside: ws, confirmOutside: async () => true },
+  );
   assert.equal(fs.readFileSync(path.join(outside, '.env'), 'utf8'), 'A=3\n');
 });
 

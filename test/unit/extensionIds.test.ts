@@ -23,7 +23,10 @@ test('contributed commands = CommandIds', () => {
   const ids = Object.values(constObject('CommandIds')).sort();
   const contributed = (pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
   assert.deepEqual(contributed, ids);
-  const used = JSON.stringify([pkg.contributes.menus, pkg.contributes.walkthroughs]).match(/\bcommand:tokenRelay\.\w+|"command":\s*"tokenRelay\.\w+"/g) ?? [];
+  const used =
+    JSON.stringify([pkg.contributes.menus, pkg.contributes.walkthroughs]).match(
+      /\bcommand:tokenRelay\.\w+|"command":\s*"tokenRelay\.\w+"/g,
+    ) ?? [];
   for (const u of used) {
     const id = /tokenRelay\.\w+/.exec(u)![0];
     assert.ok(ids.includes(id), `the manifest runs ${id}, which is not a CommandIds value`);
@@ -34,7 +37,11 @@ test('contributed settings = SettingKeys under tokenRelay.', () => {
   const section = /export const SECTION = '([^']+)';/.exec(settingsTs)?.[1];
   assert.equal(section, 'tokenRelay');
   const conf = pkg.contributes.configuration;
-  const props = Array.isArray(conf) ? Object.assign({}, ...conf.map((c: { properties?: object }) => c.properties ?? {})) : conf.properties;
-  const keys = Object.values(constObject('SettingKeys')).map((k) => `${section}.${k}`).sort();
+  const props = Array.isArray(conf)
+    ? Object.assign({}, ...conf.map((c: { properties?: object }) => c.properties ?? {}))
+    : conf.properties;
+  const keys = Object.values(constObject('SettingKeys'))
+    .map((k) => `${section}.${k}`)
+    .sort();
   assert.deepEqual(Object.keys(props).sort(), keys);
 });

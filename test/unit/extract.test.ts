@@ -45,7 +45,10 @@ test('a token mail: one JSON object with the contract keys, exit 0', async () =>
 });
 
 test('--username: case-insensitive match, other user, sandbox suffix', async () => {
-  assert.equal((await extract(['--username', 'JANE.DOE@ACME.EXAMPLE', '01-en-token-multipart.eml'])).json().kind, 'token');
+  assert.equal(
+    (await extract(['--username', 'JANE.DOE@ACME.EXAMPLE', '01-en-token-multipart.eml'])).json().kind,
+    'token',
+  );
   const other = (await extract(['--username=jane.doe@acme.example', '03-sandbox-token-base64.eml'])).json();
   assert.equal(other.kind, 'other-user');
   assert.equal(other.username, 'jane.doe@acme.example.uat');
@@ -70,9 +73,20 @@ test('--trust-forwarded, --forwarded-from, --require-dkim and --authserv-id', as
   const tf = (await extract(['--trust-forwarded', '24-forwarded-gmail.eml'])).json();
   assert.equal(tf.kind, 'untrusted-sender');
   assert.match(String(tf.reason), /forwardedFrom|--forwarded-from/);
-  assert.equal((await extract(['--forwarded-from', 'jane.doe@acme.example', '24-forwarded-gmail.eml'])).json().kind, 'token');
-  assert.equal((await extract(['--trust-forwarded', '--forwarded-from', 'JANE.DOE@acme.example', '26-forwarded-outlook-wg.eml'])).json().kind, 'token');
-  assert.equal((await extract(['--forwarded-from', 'other@acme.example', '24-forwarded-gmail.eml'])).json().kind, 'untrusted-sender');
+  assert.equal(
+    (await extract(['--forwarded-from', 'jane.doe@acme.example', '24-forwarded-gmail.eml'])).json().kind,
+    'token',
+  );
+  assert.equal(
+    (
+      await extract(['--trust-forwarded', '--forwarded-from', 'JANE.DOE@acme.example', '26-forwarded-outlook-wg.eml'])
+    ).json().kind,
+    'token',
+  );
+  assert.equal(
+    (await extract(['--forwarded-from', 'other@acme.example', '24-forwarded-gmail.eml'])).json().kind,
+    'untrusted-sender',
+  );
   assert.equal((await extract(['--require-dkim', '01-en-token-multipart.eml'])).json().kind, 'untrusted-sender');
   // issue 15 item 4: only the receiving server's header counts; extract has no IMAP host to default to.
   const noId = (await extract(['--require-dkim', '36-dkim-pass.eml'])).json();
@@ -81,9 +95,21 @@ test('--trust-forwarded, --forwarded-from, --require-dkim and --authserv-id', as
   const d = (await extract(['--require-dkim', '--authserv-id', 'mx.example.org', '36-dkim-pass.eml'])).json();
   assert.equal(d.kind, 'token');
   assert.equal(d.authenticated, true);
-  assert.equal((await extract(['--require-dkim', '--authserv-id', 'mx.google.com,mx.example.org', '36-dkim-pass.eml'])).json().kind, 'token');
-  assert.equal((await extract(['--require-dkim', '--authserv-id', 'mx.google.com', '36-dkim-pass.eml'])).json().kind, 'untrusted-sender');
-  for (const bad of [['--authserv-id', 'mx;evil'], ['--authserv-id', ''], ['--forwarded-from', 'not-an-address'], ['--forwarded-from', 'a@b.c,<x>']]) {
+  assert.equal(
+    (await extract(['--require-dkim', '--authserv-id', 'mx.google.com,mx.example.org', '36-dkim-pass.eml'])).json()
+      .kind,
+    'token',
+  );
+  assert.equal(
+    (await extract(['--require-dkim', '--authserv-id', 'mx.google.com', '36-dkim-pass.eml'])).json().kind,
+    'untrusted-sender',
+  );
+  for (const bad of [
+    ['--authserv-id', 'mx;evil'],
+    ['--authserv-id', ''],
+    ['--forwarded-from', 'not-an-address'],
+    ['--forwarded-from', 'a@b.c,<x>'],
+  ]) {
     const r = await extract([...bad, '01-en-token-multipart.eml']);
     assert.equal(r.code, 2, bad.join(' '));
   }
@@ -102,7 +128,10 @@ test('- reads standard input', async () => {
 test('a relative path resolves against io.cwd; an absolute path works anywhere', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'extract-'));
   mkdirSync(path.join(dir, 'sub'));
-  writeFileSync(path.join(dir, 'sub', 'm.eml'), readFileSync(path.join(fixtures, '08-legacy-token-confirmation-plain.eml')));
+  writeFileSync(
+    path.join(dir, 'sub', 'm.eml'),
+    readFileSync(path.join(fixtures, '08-legacy-token-confirmation-plain.eml')),
+  );
   assert.equal((await extract(['sub/m.eml'], '', dir)).json().token, 'vHEv75bqkLriz4YX4Ycyr48D');
   assert.equal((await extract([path.join(dir, 'sub', 'm.eml')], '', '/')).json().kind, 'token');
 });

@@ -9,7 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAndClassify } from '../../src/mail';
-import { CaseResult, ParseFn, describeResult, makeCase, runCase, timeStats } from '../fuzz/harness';
+import type { CaseResult, ParseFn } from '../fuzz/harness';
+import { describeResult, makeCase, runCase, timeStats } from '../fuzz/harness';
 import { Prng } from '../fuzz/prng';
 import { FILLERS, HUGE_HEADERS } from '../fuzz/mutators';
 
@@ -27,7 +28,10 @@ function failures(results: CaseResult[]): string[] {
   return results
     .filter((r) => r.problems.length)
     .slice(0, 20)
-    .map((r) => `${describeResult(r)}: ${r.problems.map((p) => `${p.cls}: ${p.detail}`).join('; ')} (replay: npm run fuzz -- --seed ${SEED} --only ${r.index})`);
+    .map(
+      (r) =>
+        `${describeResult(r)}: ${r.problems.map((p) => `${p.cls}: ${p.detail}`).join('; ')} (replay: npm run fuzz -- --seed ${SEED} --only ${r.index})`,
+    );
 }
 
 test('the generator is deterministic and never uses Math.random', () => {
@@ -64,16 +68,34 @@ test(`fixed seed ${SEED}: ${CASES} generated and mutated mails through parseAndC
   t.diagnostic(summarize(results));
   t.diagnostic(`truth: ${[...expects].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   // The generator covers what the issue asks for.
-  for (const f of ['trusted-token', 'other-user', 'untrusted-sender', 'forwarded', 'verification-code', 'password-reset', 'lookalike-position', 'dkim-required', 'garbage', 'non-token-corpus']) {
+  for (const f of [
+    'trusted-token',
+    'other-user',
+    'untrusted-sender',
+    'forwarded',
+    'verification-code',
+    'password-reset',
+    'lookalike-position',
+    'dkim-required',
+    'garbage',
+    'non-token-corpus',
+  ]) {
     assert.ok(families.has(f), `family ${f} not generated`);
   }
-  assert.ok((expects.get('token') ?? 0) > 100 && (expects.get('no-token') ?? 0) > 1000, 'both kinds of ground truth are well represented');
+  assert.ok(
+    (expects.get('token') ?? 0) > 100 && (expects.get('no-token') ?? 0) > 1000,
+    'both kinds of ground truth are well represented',
+  );
   assert.deepEqual(failures(results), []);
 });
 
 test('big hostile shapes: 10 MB bodies, 100k-line headers, 50-deep multiparts (default byte cap, and uncapped)', async (t) => {
   const results: CaseResult[] = [];
-  const shapes = [...FILLERS.map((f) => `big-body:${f}`), ...HUGE_HEADERS.map((h) => `huge-headers:${h}`), 'deep-nest:50'];
+  const shapes = [
+    ...FILLERS.map((f) => `big-body:${f}`),
+    ...HUGE_HEADERS.map((h) => `huge-headers:${h}`),
+    'deep-nest:50',
+  ];
   let i = 0;
   for (const shape of shapes) {
     for (const family of ['trusted-token', 'untrusted-sender', 'other-user']) {
@@ -82,7 +104,9 @@ test('big hostile shapes: 10 MB bodies, 100k-line headers, 50-deep multiparts (d
       results.push(await runCase(c, parse));
       if (family === 'untrusted-sender' && !shape.startsWith('deep-nest')) {
         // Without parse.ts's 2 MB cap, the classifier's own limits must bound the work.
-        const uncapped = await runCase(c, (raw, opts) => parseAndClassify(raw, { ...opts, maxBytes: 64 * 1024 * 1024, timeoutMs: 0 }));
+        const uncapped = await runCase(c, (raw, opts) =>
+          parseAndClassify(raw, { ...opts, maxBytes: 64 * 1024 * 1024, timeoutMs: 0 }),
+        );
         uncapped.variant += ' (uncapped)';
         results.push(uncapped);
       }

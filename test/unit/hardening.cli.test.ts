@@ -84,19 +84,33 @@ test('item 15: terminalSafeIO escapes stdout, stderr and the prompt question', a
   safe.stdout('a\u001b]0;x\u0007\n');
   safe.stderr('b\u009b2J\n');
   await safe.promptSecret!('IMAP password for \u001b[31mme\u001b[0m: ');
-  assert.ok(seen.every((s) => !RAW_CONTROL.test(s)), JSON.stringify(seen));
+  assert.ok(
+    seen.every((s) => !RAW_CONTROL.test(s)),
+    JSON.stringify(seen),
+  );
 });
 
 test('item 15: usernames from .env and mail subjects reach stdout/stderr escaped (login --verbose, extract, errors)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tr-h15-term-'));
   try {
     // A .env username with OSC 52 and a C1 CSI in it (raw bytes: dotenv keeps them).
-    writeFileSync(path.join(dir, '.env'), `SF_USERNAME=me\u001b]52;c;ZWNobyBoaQ==\u0007\u009b2J@acme.test\nSF_PASSWORD=pw-123456\nSF_LOGIN_URL=http://127.0.0.1:9\n`);
+    writeFileSync(
+      path.join(dir, '.env'),
+      `SF_USERNAME=me\u001b]52;c;ZWNobyBoaQ==\u0007\u009b2J@acme.test\nSF_PASSWORD=pw-123456\nSF_LOGIN_URL=http://127.0.0.1:9\n`,
+    );
     let x = io(dir);
     await withTimeout(main(['login', '--verbose', '--timeout', '3'], x.cli), 20_000, 'login hangs');
     assert.ok(!RAW_CONTROL.test(x.all()), x.all());
-    assert.match(x.errs.join(''), /as me\\u001b\]52;c;ZWNobyBoaQ==\\u0007\\u009b2J@acme\.test/, 'the --verbose line shows the username, escaped');
-    assert.equal((JSON.parse(x.out.join('')) as { username: string }).username, 'me\u001b]52;c;ZWNobyBoaQ==\u0007\u009b2J@acme.test', 'the JSON keeps it exact');
+    assert.match(
+      x.errs.join(''),
+      /as me\\u001b\]52;c;ZWNobyBoaQ==\\u0007\\u009b2J@acme\.test/,
+      'the --verbose line shows the username, escaped',
+    );
+    assert.equal(
+      (JSON.parse(x.out.join('')) as { username: string }).username,
+      'me\u001b]52;c;ZWNobyBoaQ==\u0007\u009b2J@acme.test',
+      'the JSON keeps it exact',
+    );
     // An unknown command / option echoed back.
     x = io(dir);
     assert.equal(await main(['\u001b]0;evil\u0007'], x.cli), 2);
@@ -149,14 +163,25 @@ test('item 16: `extract -` asks stdin for --max-bytes + 1 bytes and reports a cu
   let x = io('/', {}, body);
   assert.equal(await main(['extract', '--max-bytes', '1000', '-'], x.cli), 0);
   assert.deepEqual(x.asked, [1001]);
-  assert.ok((JSON.parse(x.out.join('')) as { warnings: string[] }).warnings.some((w) => /larger than 1000 bytes/.test(w)));
+  assert.ok(
+    (JSON.parse(x.out.join('')) as { warnings: string[] }).warnings.some((w) => /larger than 1000 bytes/.test(w)),
+  );
   x = io('/', {}, body.slice(0, 1000));
   assert.equal(await main(['extract', '--max-bytes', '1000', '-'], x.cli), 0);
-  assert.ok(!(JSON.parse(x.out.join('')) as { warnings: string[] }).warnings.some((w) => /larger than/.test(w)), 'exactly 1000 bytes is not cut');
+  assert.ok(
+    !(JSON.parse(x.out.join('')) as { warnings: string[] }).warnings.some((w) => /larger than/.test(w)),
+    'exactly 1000 bytes is not cut',
+  );
 });
 
-test('item 16: the real CLI `extract - --max-bytes N` ends while its stdin is still being written', { timeout: 60_000 }, async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli.ts'), 'extract', '--max-bytes', '20000', '-'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+test('item 16: the real CLI `extract - --max-bytes N` ends while its stdin is still being written', {
+  timeout: 60_000,
+}, async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'src', 'cli.ts'), 'extract', '--max-bytes', '20000', '-'],
+    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stdin.on('error', () => undefined); // EPIPE once the CLI stops reading
@@ -169,9 +194,16 @@ test('item 16: the real CLI `extract - --max-bytes N` ends while its stdin is st
     }
   }, 5);
   try {
-    const code = await withTimeout(new Promise<number | null>((r) => child.on('close', r)), 45_000, 'extract kept reading stdin');
+    const code = await withTimeout(
+      new Promise<number | null>((r) => child.on('close', r)),
+      45_000,
+      'extract kept reading stdin',
+    );
     assert.equal(code, 0);
-    assert.ok((JSON.parse(out) as { warnings: string[] }).warnings.some((w) => /larger than 20000 bytes/.test(w)), out);
+    assert.ok(
+      (JSON.parse(out) as { warnings: string[] }).warnings.some((w) => /larger than 20000 bytes/.test(w)),
+      out,
+    );
   } finally {
     clearInterval(pump);
     child.kill();
@@ -188,10 +220,26 @@ test('item 16: the browser opener: no shell anywhere; on Windows rundll32 url.dl
   assert.equal(win.args[1], new URL(hostile).href);
   assert.ok(!/["\s]/.test(win.args[1]), 'no quote or space left to split on');
   assert.ok(!win.args.some((a) => /^\/c$|^start$/i.test(a)));
-  assert.deepEqual(openerCommand('https://login.salesforce.com/x', 'darwin'), { cmd: 'open', args: ['https://login.salesforce.com/x'] });
-  assert.deepEqual(openerCommand('http://127.0.0.1:8080/reset', 'linux'), { cmd: 'xdg-open', args: ['http://127.0.0.1:8080/reset'] });
-  for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', '-x', '--help', 'calc.exe & https://x', 'ms-settings:', 'https://user:pw@x.test/', '']) {
-    for (const p of ['win32', 'darwin', 'linux'] as const) assert.equal(openerCommand(bad, p), undefined, `${p} ${bad}`);
+  assert.deepEqual(openerCommand('https://login.salesforce.com/x', 'darwin'), {
+    cmd: 'open',
+    args: ['https://login.salesforce.com/x'],
+  });
+  assert.deepEqual(openerCommand('http://127.0.0.1:8080/reset', 'linux'), {
+    cmd: 'xdg-open',
+    args: ['http://127.0.0.1:8080/reset'],
+  });
+  for (const bad of [
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    '-x',
+    '--help',
+    'calc.exe & https://x',
+    'ms-settings:',
+    'https://user:pw@x.test/',
+    '',
+  ]) {
+    for (const p of ['win32', 'darwin', 'linux'] as const)
+      assert.equal(openerCommand(bad, p), undefined, `${p} ${bad}`);
   }
   const src = readFileSync(path.join(root, 'src', 'cli', 'nodeIO.ts'), 'utf8');
   assert.ok(!/['"]cmd(\.exe)?['"]/.test(src), 'nodeIO.ts names no cmd');
@@ -199,13 +247,23 @@ test('item 16: the browser opener: no shell anywhere; on Windows rundll32 url.dl
 });
 
 function proxyArgs(argv: string[]) {
-  return parseArgs(['--imap-host', 'imap.example.test', '--imap-user', 'me@example.test', ...argv], { values: IMAP_VALUE_FLAGS, booleans: IMAP_BOOLEAN_FLAGS });
+  return parseArgs(['--imap-host', 'imap.example.test', '--imap-user', 'me@example.test', ...argv], {
+    values: IMAP_VALUE_FLAGS,
+    booleans: IMAP_BOOLEAN_FLAGS,
+  });
 }
 
 test('item 16: the IMAP proxy comes from TOKEN_RELAY_IMAP_PROXY too; its password is redacted; one in an argument is warned about', async () => {
   const secret = 'Pr0xy-S3cret-' + Date.now();
   let x = io('/');
-  let cfg = await mailboxFromFlags(proxyArgs([]), { TOKEN_RELAY_IMAP_PASSWORD: 'imap-pw-1', TOKEN_RELAY_IMAP_PROXY: `http://alice:${secret}@proxy.example.test:3128` }, x.cli);
+  let cfg = await mailboxFromFlags(
+    proxyArgs([]),
+    {
+      TOKEN_RELAY_IMAP_PASSWORD: 'imap-pw-1',
+      TOKEN_RELAY_IMAP_PROXY: `http://alice:${secret}@proxy.example.test:3128`,
+    },
+    x.cli,
+  );
   assert.equal(cfg.proxy, `http://alice:${secret}@proxy.example.test:3128`);
   assert.equal(x.errs.length, 0);
   assert.ok(!redact(`using ${cfg.proxy}`).includes(secret), 'proxy password redacted');
@@ -215,16 +273,32 @@ test('item 16: the IMAP proxy comes from TOKEN_RELAY_IMAP_PROXY too; its passwor
   assert.ok(!redact(decodeURIComponent(enc)).includes(decodeURIComponent(enc)));
   // The flag wins over the environment, and a password in it draws a warning (visible in ps).
   x = io('/');
-  cfg = await mailboxFromFlags(proxyArgs(['--imap-proxy', `http://carol:${secret}x@p.test:8080`]), { TOKEN_RELAY_IMAP_PASSWORD: 'pw', TOKEN_RELAY_IMAP_PROXY: 'http://other.test:1' }, x.cli);
+  cfg = await mailboxFromFlags(
+    proxyArgs(['--imap-proxy', `http://carol:${secret}x@p.test:8080`]),
+    { TOKEN_RELAY_IMAP_PASSWORD: 'pw', TOKEN_RELAY_IMAP_PROXY: 'http://other.test:1' },
+    x.cli,
+  );
   assert.equal(cfg.proxy, `http://carol:${secret}x@p.test:8080`);
   assert.match(x.errs.join(''), /--imap-proxy URL holds a password, which other processes can see/);
   x = io('/');
-  assert.equal((await mailboxFromFlags(proxyArgs(['--imap-proxy', 'http://p.test:8080']), { TOKEN_RELAY_IMAP_PASSWORD: 'pw' }, x.cli)).proxy, 'http://p.test:8080');
+  assert.equal(
+    (
+      await mailboxFromFlags(
+        proxyArgs(['--imap-proxy', 'http://p.test:8080']),
+        { TOKEN_RELAY_IMAP_PASSWORD: 'pw' },
+        x.cli,
+      )
+    ).proxy,
+    'http://p.test:8080',
+  );
   assert.equal(x.errs.length, 0);
   cfg = await mailboxFromFlags(proxyArgs([]), { TOKEN_RELAY_IMAP_PASSWORD: 'pw' }, x.cli);
   assert.equal(cfg.proxy, undefined);
   for (const bad of ['proxy.test:3128', 'ftp://p.test', 'http://', 'socks5://']) {
-    await assert.rejects(mailboxFromFlags(proxyArgs([]), { TOKEN_RELAY_IMAP_PASSWORD: 'pw', TOKEN_RELAY_IMAP_PROXY: bad }, x.cli), /TOKEN_RELAY_IMAP_PROXY needs a URL/);
+    await assert.rejects(
+      mailboxFromFlags(proxyArgs([]), { TOKEN_RELAY_IMAP_PASSWORD: 'pw', TOKEN_RELAY_IMAP_PROXY: bad }, x.cli),
+      /TOKEN_RELAY_IMAP_PROXY needs a URL/,
+    );
   }
   // From the env file through the CLI: the warning is absent and the proxy is used (a refused proxy, named as such).
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tr-h15-proxy-'));
@@ -233,11 +307,26 @@ test('item 16: the IMAP proxy comes from TOKEN_RELAY_IMAP_PROXY too; its passwor
   const port = (closed.address() as net.AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
   try {
-    writeFileSync(path.join(dir, '.env'), `TOKEN_RELAY_IMAP_PASSWORD=pw\nTOKEN_RELAY_IMAP_PROXY=http://dave:${secret}@127.0.0.1:${port}\n`);
+    writeFileSync(
+      path.join(dir, '.env'),
+      `TOKEN_RELAY_IMAP_PASSWORD=pw\nTOKEN_RELAY_IMAP_PROXY=http://dave:${secret}@127.0.0.1:${port}\n`,
+    );
     x = io(dir);
-    const code = await withTimeout(main(['watch', '--dotenv', '.env', '--imap-host', 'imap.example.test', '--imap-user', 'me', '--timeout', '10'], x.cli), 30_000, 'watch hangs');
+    const code = await withTimeout(
+      main(
+        ['watch', '--dotenv', '.env', '--imap-host', 'imap.example.test', '--imap-user', 'me', '--timeout', '10'],
+        x.cli,
+      ),
+      30_000,
+      'watch hangs',
+    );
     assert.equal(code, 3, x.errs.join(''));
-    assert.match(x.errs.join(''), new RegExp(`The IMAP proxy http://127\\.0\\.0\\.1:${port} failed before reaching imap\\.example\\.test:993: the connection to the proxy was refused`));
+    assert.match(
+      x.errs.join(''),
+      new RegExp(
+        `The IMAP proxy http://127\\.0\\.0\\.1:${port} failed before reaching imap\\.example\\.test:993: the connection to the proxy was refused`,
+      ),
+    );
     assert.ok(!x.all().includes(secret));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -257,7 +346,7 @@ async function fakeProxy(behaviour: string): Promise<{ port: number; close: () =
   return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-test('item 16: proxy failures are named as the proxy\'s, not the IMAP host\'s (407, 403, closed, refused, bad URL)', async () => {
+test("item 16: proxy failures are named as the proxy's, not the IMAP host's (407, 403, closed, refused, bad URL)", async () => {
   const cases: Array<[string, RegExp]> = [
     ['407 Proxy Authentication Required', /the proxy wants credentials \(407 Proxy Authentication Required\)/],
     ['403 Forbidden', /the proxy refused the tunnel to imap\.example\.test:993 \(HTTP 403\)/],
@@ -266,12 +355,24 @@ test('item 16: proxy failures are named as the proxy\'s, not the IMAP host\'s (4
   for (const [behaviour, why] of cases) {
     const p = await fakeProxy(behaviour);
     try {
-      const cfg: MailboxConfig = { host: 'imap.example.test', port: 993, user: 'me', password: 'pw', proxy: `http://u:hunter2-proxy@127.0.0.1:${p.port}`, timeoutMs: 5000 };
+      const cfg: MailboxConfig = {
+        host: 'imap.example.test',
+        port: 993,
+        user: 'me',
+        password: 'pw',
+        proxy: `http://u:hunter2-proxy@127.0.0.1:${p.port}`,
+        timeoutMs: 5000,
+      };
       const client = createImapClient(cfg);
       await assert.rejects(connectClient(client, cfg), (e: unknown) => {
         assert.ok(e instanceof MailboxError, String(e));
         assert.equal(e.kind, 'connect');
-        assert.match(e.message, new RegExp(`^The IMAP proxy http://127\\.0\\.0\\.1:${p.port} failed before reaching imap\\.example\\.test:993: `));
+        assert.match(
+          e.message,
+          new RegExp(
+            `^The IMAP proxy http://127\\.0\\.0\\.1:${p.port} failed before reaching imap\\.example\\.test:993: `,
+          ),
+        );
         assert.match(e.message, why);
         assert.ok(!e.message.includes('hunter2-proxy'));
         return true;
@@ -281,8 +382,32 @@ test('item 16: proxy failures are named as the proxy\'s, not the IMAP host\'s (4
     }
   }
   // Not a proxy failure: left to the usual mapping.
-  assert.equal(proxyFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { host: 'h', user: 'u', password: 'p', proxy: 'http://p:1' }), undefined);
-  assert.equal(proxyFailure(Object.assign(new Error('Failed to setup proxy connection'), { code: 'ECONNREFUSED' }), { host: 'h', user: 'u', password: 'p' }), undefined);
-  const named = proxyFailure(Object.assign(new Error('Failed to setup proxy connection'), { code: 'ENOTFOUND', _err: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND proxy.invalid' } }), { host: 'h', port: 143, user: 'u', password: 'p', proxy: 'socks5://x:y@proxy.invalid:1080' });
-  assert.match(named!.message, /^The IMAP proxy socks5:\/\/proxy\.invalid:1080 failed before reaching h:143: the proxy host name cannot be resolved/);
+  assert.equal(
+    proxyFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), {
+      host: 'h',
+      user: 'u',
+      password: 'p',
+      proxy: 'http://p:1',
+    }),
+    undefined,
+  );
+  assert.equal(
+    proxyFailure(Object.assign(new Error('Failed to setup proxy connection'), { code: 'ECONNREFUSED' }), {
+      host: 'h',
+      user: 'u',
+      password: 'p',
+    }),
+    undefined,
+  );
+  const named = proxyFailure(
+    Object.assign(new Error('Failed to setup proxy connection'), {
+      code: 'ENOTFOUND',
+      _err: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND proxy.invalid' },
+    }),
+    { host: 'h', port: 143, user: 'u', password: 'p', proxy: 'socks5://x:y@proxy.invalid:1080' },
+  );
+  assert.match(
+    named!.message,
+    /^The IMAP proxy socks5:\/\/proxy\.invalid:1080 failed before reaching h:143: the proxy host name cannot be resolved/,
+  );
 });

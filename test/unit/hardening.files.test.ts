@@ -6,7 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +47,13 @@ function hasMkfifo(): boolean {
 function io(cwd: string, env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
   const errs: string[] = [];
-  const cli: CliIO = { stdout: (t) => void out.push(t), stderr: (t) => void errs.push(t), env, cwd, readStdin: async () => Buffer.alloc(0) };
+  const cli: CliIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void errs.push(t),
+    env,
+    cwd,
+    readStdin: async () => Buffer.alloc(0),
+  };
   return { cli, out, errs };
 }
 
@@ -92,7 +110,10 @@ test('item 7: reads are capped whatever the size claims (a /proc file says 0 byt
   try {
     if (existsSync('/proc/self/status')) {
       assert.equal(statSync('/proc/self/status').size, 0);
-      await assert.rejects(readRegularFile('/proc/self/status', 16), (e: unknown) => e instanceof EnvError && /more than 16 bytes/.test(e.message));
+      await assert.rejects(
+        readRegularFile('/proc/self/status', 16),
+        (e: unknown) => e instanceof EnvError && /more than 16 bytes/.test(e.message),
+      );
       assert.ok((await readRegularFile('/proc/self/status', 1 << 20)).length > 16);
     }
     const big = path.join(dir, 'big.env');
@@ -139,10 +160,15 @@ test('item 7: `login`, `watch` and `env set` with a hostile .env end at once wit
   }
 });
 
-test('item 7: NODE_EXTRA_CA_CERTS from the env file pointing at /dev/zero is skipped with a warning, not read', { skip: !existsSync('/dev/zero') }, async () => {
+test('item 7: NODE_EXTRA_CA_CERTS from the env file pointing at /dev/zero is skipped with a warning, not read', {
+  skip: !existsSync('/dev/zero'),
+}, async () => {
   const dir = tmp();
   try {
-    writeFileSync(path.join(dir, '.env'), 'SF_USERNAME=a@b.test\nSF_PASSWORD=pw\nSF_LOGIN_URL=http://127.0.0.1:9\nNODE_EXTRA_CA_CERTS=/dev/zero\n');
+    writeFileSync(
+      path.join(dir, '.env'),
+      'SF_USERNAME=a@b.test\nSF_PASSWORD=pw\nSF_LOGIN_URL=http://127.0.0.1:9\nNODE_EXTRA_CA_CERTS=/dev/zero\n',
+    );
     const x = io(dir);
     const code = await withTimeout(main(['login', '--timeout', '3'], x.cli), 15000, 'login hangs');
     assert.notEqual(code, 2);
@@ -152,13 +178,18 @@ test('item 7: NODE_EXTRA_CA_CERTS from the env file pointing at /dev/zero is ski
   }
 });
 
-test('item 16: the lock folder is per user, 0700, and refused when foreign, open to others or a symlink', { skip: !posix }, () => {
+test('item 16: the lock folder is per user, 0700, and refused when foreign, open to others or a symlink', {
+  skip: !posix,
+}, () => {
   const base = tmp();
   try {
     // XDG_RUNTIME_DIR first, else <tmpdir>/token-relay-<uid>; TOKEN_RELAY_LOCK_DIR names the folder itself.
     assert.equal(userLockDir({ XDG_RUNTIME_DIR: '/run/user/1000' }), path.join('/run/user/1000', 'token-relay'));
     assert.equal(userLockDir({}), path.join(os.tmpdir(), `token-relay-${process.getuid!()}`));
-    assert.equal(userLockDir({ XDG_RUNTIME_DIR: 'relative/dir' }), path.join(os.tmpdir(), `token-relay-${process.getuid!()}`));
+    assert.equal(
+      userLockDir({ XDG_RUNTIME_DIR: 'relative/dir' }),
+      path.join(os.tmpdir(), `token-relay-${process.getuid!()}`),
+    );
     assert.equal(userLockDir({ TOKEN_RELAY_LOCK_DIR: base, XDG_RUNTIME_DIR: '/x' }), base);
 
     const fresh = path.join(base, 'fresh', 'token-relay');
@@ -169,17 +200,26 @@ test('item 16: the lock folder is per user, 0700, and refused when foreign, open
     const open = path.join(base, 'open');
     mkdirSync(open);
     chmodSync(open, 0o755);
-    assert.throws(() => ensurePrivateDir(open), (e: unknown) => isLockDirError(e) && /accessible to other users \(mode 0755\)/.test((e).message));
+    assert.throws(
+      () => ensurePrivateDir(open),
+      (e: unknown) => isLockDirError(e) && /accessible to other users \(mode 0755\)/.test(e.message),
+    );
     chmodSync(open, 0o1777);
     assert.throws(() => ensurePrivateDir(open), isLockDirError);
 
     const target = path.join(base, 'elsewhere');
     mkdirSync(target, { mode: 0o700 });
     symlinkSync(target, path.join(base, 'planted'));
-    assert.throws(() => ensurePrivateDir(path.join(base, 'planted')), (e: unknown) => isLockDirError(e) && /symbolic link/.test((e).message));
+    assert.throws(
+      () => ensurePrivateDir(path.join(base, 'planted')),
+      (e: unknown) => isLockDirError(e) && /symbolic link/.test(e.message),
+    );
 
     writeFileSync(path.join(base, 'file'), '');
-    assert.throws(() => ensurePrivateDir(path.join(base, 'file')), (e: unknown) => isLockDirError(e) && /not a folder/.test((e).message));
+    assert.throws(
+      () => ensurePrivateDir(path.join(base, 'file')),
+      (e: unknown) => isLockDirError(e) && /not a folder/.test(e.message),
+    );
 
     // The reset lock lives there and refuses an unsafe folder before creating anything in it.
     assert.throws(() => acquireResetLock('https://login.salesforce.com', 'a@b.test', { dir: open }), isLockDirError);
@@ -199,7 +239,10 @@ test('item 16: a lock folder owned by another user is refused (as root: chown)',
     const foreign = path.join(base, 'foreign');
     mkdirSync(foreign, { mode: 0o700 });
     chownSync(foreign, 4242, 4242);
-    assert.throws(() => ensurePrivateDir(foreign), (e: unknown) => isLockDirError(e) && /belongs to another user \(uid 4242\)/.test((e).message));
+    assert.throws(
+      () => ensurePrivateDir(foreign),
+      (e: unknown) => isLockDirError(e) && /belongs to another user \(uid 4242\)/.test(e.message),
+    );
     const prev = process.env.TOKEN_RELAY_LOCK_DIR;
     process.env.TOKEN_RELAY_LOCK_DIR = foreign;
     try {
@@ -229,7 +272,10 @@ test('item 13: lock files: one holder at a time; a dead or stale holder is taken
     assert.ok(c);
     c();
     // Dead owner, stale owner, garbage: taken over.
-    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 999, startedAt: new Date().toISOString(), host: os.hostname() }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: 2 ** 22 + 999, startedAt: new Date().toISOString(), host: os.hostname() }),
+    );
     tryLock(file, { staleMs: 60_000 }).release!();
     writeFileSync(file, JSON.stringify({ pid: process.pid, startedAt: new Date(Date.now() - 120_000).toISOString() }));
     tryLock(file, { staleMs: 60_000 }).release!();
@@ -240,7 +286,10 @@ test('item 13: lock files: one holder at a time; a dead or stale holder is taken
     assert.equal(tryLock(file, { staleMs: 60_000 }).release, undefined);
     assert.ok(tryLock(file, { staleMs: 60_000, now: () => new Date(Date.now() + 10_000) }).release);
     // Another host's live-looking lock is not judged by our pid table.
-    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 999, startedAt: new Date().toISOString(), host: 'other-host.example' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: 2 ** 22 + 999, startedAt: new Date().toISOString(), host: 'other-host.example' }),
+    );
     assert.equal(tryLock(file, { staleMs: 60_000 }).release, undefined);
     assert.deepEqual(readdirSync(d), ['x.lock']);
   } finally {
@@ -256,7 +305,9 @@ test('item 13: in-process writers (separate module states share only the lock fi
   try {
     const file = path.join(dir, '.env');
     writeFileSync(file, 'KEEP=1\n', { mode: 0o600 });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => writeEnvFile(file, { [`K${i}`]: `v${i}` }, { checkGitIgnore: false })));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => writeEnvFile(file, { [`K${i}`]: `v${i}` }, { checkGitIgnore: false })),
+    );
     for (const [i, r] of results.entries()) assert.deepEqual(r.changed, [`K${i}`]);
     const vars = dotenv.parse(readFileSync(file, 'utf8'));
     assert.equal(Object.keys(vars).length, 41);
@@ -270,7 +321,9 @@ test('item 13: in-process writers (separate module states share only the lock fi
   }
 });
 
-test('item 13: with an unusable lock folder the writer checks its keys read back, and says it could not lock', { skip: !posix }, async () => {
+test('item 13: with an unusable lock folder the writer checks its keys read back, and says it could not lock', {
+  skip: !posix,
+}, async () => {
   const dir = tmp();
   const locks = tmp('tr-h15-locks-');
   chmodSync(locks, 0o755); // open to others: refused as a lock folder
@@ -280,7 +333,12 @@ test('item 13: with an unusable lock folder the writer checks its keys read back
     const file = path.join(dir, '.env');
     const r = await writeEnvFile(file, { A: '1' }, { checkGitIgnore: false });
     assert.deepEqual(r.changed, ['A']);
-    assert.ok(r.warnings.some((w) => /Could not lock .* against concurrent writers \(The lock folder .* accessible to other users/.test(w)), r.warnings.join('\n'));
+    assert.ok(
+      r.warnings.some((w) =>
+        /Could not lock .* against concurrent writers \(The lock folder .* accessible to other users/.test(w),
+      ),
+      r.warnings.join('\n'),
+    );
     assert.deepEqual(dotenv.parse(readFileSync(file, 'utf8')), { A: '1' });
     assert.deepEqual(readdirSync(locks), []);
   } finally {
@@ -300,10 +358,13 @@ function gitAvailable(): boolean {
   }
 }
 
-test("item 16: git check-ignore runs no repository's core.fsmonitor command (nor hooks)", { skip: !gitAvailable() || !posix }, async () => {
+test("item 16: git check-ignore runs no repository's core.fsmonitor command (nor hooks)", {
+  skip: !gitAvailable() || !posix,
+}, async () => {
   const dir = tmp();
   try {
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+    const git = (...a: string[]) =>
+      execFileSync('git', a, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
     git('init', '-q', '.');
     writeFileSync(path.join(dir, '.gitignore'), '.env\n');
     const pwned = path.join(dir, 'PWNED');
@@ -322,7 +383,8 @@ test("item 16: git check-ignore runs no repository's core.fsmonitor command (nor
       assert.ok(!existsSync(pwned), `Token Relay's git ran the fsmonitor command ${monitor}`);
     }
     mkdirSync(path.join(dir, 'hooks'));
-    for (const h of ['post-checkout', 'pre-commit', 'post-index-change', 'reference-transaction']) writeFileSync(path.join(dir, 'hooks', h), `#!/bin/sh\ntouch ${JSON.stringify(pwned)}\n`, { mode: 0o755 });
+    for (const h of ['post-checkout', 'pre-commit', 'post-index-change', 'reference-transaction'])
+      writeFileSync(path.join(dir, 'hooks', h), `#!/bin/sh\ntouch ${JSON.stringify(pwned)}\n`, { mode: 0o755 });
     git('config', 'core.hooksPath', path.join(dir, 'hooks'));
     assert.equal(await isGitIgnored(path.join(dir, '.env')), true);
     assert.ok(!existsSync(pwned));
@@ -331,7 +393,9 @@ test("item 16: git check-ignore runs no repository's core.fsmonitor command (nor
   }
 });
 
-test('item 16: `env set` refuses a .env symlink leading outside its folder unless --follow-symlink', { skip: !posix }, async () => {
+test('item 16: `env set` refuses a .env symlink leading outside its folder unless --follow-symlink', {
+  skip: !posix,
+}, async () => {
   const ws = tmp();
   const outside = tmp();
   try {
@@ -340,7 +404,10 @@ test('item 16: `env set` refuses a .env symlink leading outside its folder unles
     symlinkSync(real, path.join(ws, '.env'));
     let x = io(ws);
     assert.equal(await main(['env', 'set', 'SF_SECURITY_TOKEN=NewToken1234567890abcdefg'], x.cli), 2);
-    assert.match(x.errs.join(''), /is a symlink to .*shared\.env, outside .*; not writing there unless you pass --follow-symlink\. Nothing was written\./);
+    assert.match(
+      x.errs.join(''),
+      /is a symlink to .*shared\.env, outside .*; not writing there unless you pass --follow-symlink\. Nothing was written\./,
+    );
     assert.ok(!x.errs.join('').includes('NewToken1234567890abcdefg'));
     assert.equal(readFileSync(real, 'utf8'), 'KEEP=1\n');
     // A relative link one level up, and a chain, are outside too; --dotenv naming the link the same.
@@ -370,43 +437,52 @@ test('item 16: `env set` refuses a .env symlink leading outside its folder unles
   }
 });
 
-test("item 16: passwords with ' \" ` and # together: written when dotenv can read them back, else an exact reason", async () => {
+test('item 16: passwords with \' " ` and # together: written when dotenv can read them back, else an exact reason', async () => {
   // dotenv 18: a # outside quotes starts a comment; '…', "…" and `…` end at the first quote of their kind, and a
   // backslash before it is kept. So a value with # and all three quote kinds can be quoted with one kind only
   // when that kind appears only right after a backslash.
   const writable = [
-    "pa\\'ss\"wo`rd#1", // ' always after a backslash: '…'
+    'pa\\\'ss"wo`rd#1', // ' always after a backslash: '…'
     'pa\'ss\\"wo`rd#1', // " always after a backslash: "…"
-    "pa'ss\"wo\\`rd#1", // ` always after a backslash: `…`
-    "pa'ss\"wo`rd1", // no #: plain
+    'pa\'ss"wo\\`rd#1', // ` always after a backslash: `…`
+    'pa\'ss"wo`rd1', // no #: plain
     "'pa\"ss`'", // no #, starts and ends with ': wrapped
-    " 'lead\"ing`", // no #, leading space
-    "a'b\"c`d\nline2", // no #, a line break: "…" with \n
-    "#'\"\\`", // # first
+    ' \'lead"ing`', // no #, leading space
+    'a\'b"c`d\nline2', // no #, a line break: "…" with \n
+    '#\'"\\`', // # first
   ];
   for (const v of writable) {
     const text = setEnvText('X=1\n', { SF_PASSWORD: v });
     assert.equal(dotenv.parse(text).SF_PASSWORD, v, JSON.stringify(v));
     assert.equal(dotenv.parse(text).X, '1');
   }
-  const impossible = ["pa'ss\"wo`rd#1", "#'\"`", "`'\"# x", "a'b\"c`#\\'"];
+  const impossible = ['pa\'ss"wo`rd#1', '#\'"`', '`\'"# x', "a'b\"c`#\\'"];
   for (const v of impossible) {
-    assert.throws(() => setEnvText('', { SF_PASSWORD: v }), (e: unknown) => {
-      assert.ok(e instanceof EnvError && e.code === 'UNREPRESENTABLE', JSON.stringify(v));
-      assert.match(e.message, /contains a # together with ', " and `, each without a backslash before it\. dotenv reads a # outside quotes as the start of a comment/);
-      assert.match(e.message, /no escape for it/);
-      assert.ok(!e.message.includes(v));
-      return true;
-    });
+    assert.throws(
+      () => setEnvText('', { SF_PASSWORD: v }),
+      (e: unknown) => {
+        assert.ok(e instanceof EnvError && e.code === 'UNREPRESENTABLE', JSON.stringify(v));
+        assert.match(
+          e.message,
+          /contains a # together with ', " and `, each without a backslash before it\. dotenv reads a # outside quotes as the start of a comment/,
+        );
+        assert.match(e.message, /no escape for it/);
+        assert.ok(!e.message.includes(v));
+        return true;
+      },
+    );
   }
   // "…" also turns the text \n into a line break: with that text in the value, " is no way out either.
-  assert.throws(() => setEnvText('', { P: "a'b\\\"c`#\\n" }), /the text \\n or \\r, which dotenv turns into a line break/);
+  assert.throws(
+    () => setEnvText('', { P: 'a\'b\\"c`#\\n' }),
+    /the text \\n or \\r, which dotenv turns into a line break/,
+  );
   // The CLI says the same and leaves the file alone.
   const dir = tmp();
   try {
     writeFileSync(path.join(dir, '.env'), 'A=1\n');
     const x = io(dir);
-    assert.equal(await main(['env', 'set', "SF_PASSWORD=pa'ss\"wo`rd#1"], x.cli), 2);
+    assert.equal(await main(['env', 'set', 'SF_PASSWORD=pa\'ss"wo`rd#1'], x.cli), 2);
     assert.match(x.errs.join(''), /cannot be written to a \.env file: it contains a # together with ', " and `/);
     assert.equal(readFileSync(path.join(dir, '.env'), 'utf8'), 'A=1\n');
   } finally {

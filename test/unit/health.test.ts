@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { HEALTH_STATES, HealthStatus, classifyLoginError, UnexpectedResponseError, healthJson, failureResult, statusBarText, soapFaultParts } from '../../src/core/health';
+import type { HealthStatus } from '../../src/core/health';
+import {
+  HEALTH_STATES,
+  classifyLoginError,
+  UnexpectedResponseError,
+  healthJson,
+  failureResult,
+  statusBarText,
+  soapFaultParts,
+} from '../../src/core/health';
 
 const soap = (code: string, text = 'x') => new Error(`${code}: ${text}`);
 const oauth = (name: string, description: string) => {
@@ -9,7 +18,8 @@ const oauth = (name: string, description: string) => {
   e.name = name;
   return e;
 };
-const nodeErr = (code: string) => Object.assign(new Error(`request failed, reason: ${code}`), { name: 'FetchError', code });
+const nodeErr = (code: string) =>
+  Object.assign(new Error(`request failed, reason: ${code}`), { name: 'FetchError', code });
 
 test('the CONTRACTS table: statuses, labels, fixes', () => {
   const expected: Record<HealthStatus, string> = {
@@ -70,14 +80,20 @@ test('SOAP faults (jsforce: plain Error "CODE: text")', () => {
 
 test('both INVALID_OPERATION texts are soap-login-disabled and explain the retirement and OAuth', () => {
   const disabled = classifyLoginError(
-    soap('INVALID_OPERATION', 'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().'),
+    soap(
+      'INVALID_OPERATION',
+      'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().',
+    ),
     'soap',
   );
   assert.equal(disabled.status, 'soap-login-disabled');
   assert.match(disabled.message, /Summer '27/);
   assert.match(disabled.message, /OAuth/);
   const v65 = classifyLoginError(
-    soap('INVALID_OPERATION', 'The SOAP Login operation is not available in the API version specified (65.0). Refer to the documentation for supported versions.'),
+    soap(
+      'INVALID_OPERATION',
+      'The SOAP Login operation is not available in the API version specified (65.0). Refer to the documentation for supported versions.',
+    ),
     'soap',
   );
   assert.equal(v65.status, 'soap-login-disabled');
@@ -98,15 +114,35 @@ test('OAuth errors: invalid_grant is honest about a blocked flow', () => {
   assert.equal(c.code, 'invalid_grant');
   assert.match(c.message, /blocks the username-password OAuth flow/);
   assert.match(c.message, /Login History/);
-  assert.equal(classifyLoginError(oauth('invalid_client_id', 'client identifier invalid'), 'oauth').status, 'login-failed');
-  assert.equal(classifyLoginError(oauth('invalid_client', 'invalid client credentials'), 'oauth').status, 'login-failed');
+  assert.equal(
+    classifyLoginError(oauth('invalid_client_id', 'client identifier invalid'), 'oauth').status,
+    'login-failed',
+  );
+  assert.equal(
+    classifyLoginError(oauth('invalid_client', 'invalid client credentials'), 'oauth').status,
+    'login-failed',
+  );
   assert.equal(classifyLoginError(oauth('rate_limit_exceeded', 'x'), 'oauth').status, 'rate-limited');
   assert.equal(classifyLoginError(oauth('ERROR_HTTP_503', 'busy'), 'oauth').status, 'org-unavailable');
-  assert.equal(classifyLoginError(oauth('ERROR_HTTP_200', '<html><body>portal</body></html>'), 'oauth').status, 'unexpected-response');
+  assert.equal(
+    classifyLoginError(oauth('ERROR_HTTP_200', '<html><body>portal</body></html>'), 'oauth').status,
+    'unexpected-response',
+  );
 });
 
 test('network errors keep the Node error code and name the cause', () => {
-  for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'EAI_AGAIN']) {
+  for (const code of [
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'ETIMEDOUT',
+    'ECONNRESET',
+    'CERT_HAS_EXPIRED',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'EAI_AGAIN',
+  ]) {
     const c = classifyLoginError(nodeErr(code), 'soap');
     assert.equal(c.status, 'network-error', code);
     assert.equal(c.code, code);
@@ -114,24 +150,42 @@ test('network errors keep the Node error code and name the cause', () => {
   }
   const refused = classifyLoginError(Object.assign(nodeErr('ECONNREFUSED'), { address: '127.0.0.1', port: 9 }), 'soap');
   assert.match(refused.message, /^The connection to 127\.0\.0\.1:9 was refused/);
-  assert.match(classifyLoginError(Object.assign(nodeErr('ENOTFOUND'), { hostname: 'acme.my.salesforce.com' }), 'soap').message, /host name acme\.my\.salesforce\.com could not/);
-  assert.match(classifyLoginError(Object.assign(nodeErr('CERT_HAS_EXPIRED'), { host: 'acme.my.salesforce.com' }), 'soap').message, /expired.*\(acme\.my\.salesforce\.com\)$/);
-  const wrapped = classifyLoginError(Object.assign(new Error('fetch failed'), { cause: nodeErr('ENOTFOUND') }), 'oauth');
+  assert.match(
+    classifyLoginError(Object.assign(nodeErr('ENOTFOUND'), { hostname: 'acme.my.salesforce.com' }), 'soap').message,
+    /host name acme\.my\.salesforce\.com could not/,
+  );
+  assert.match(
+    classifyLoginError(Object.assign(nodeErr('CERT_HAS_EXPIRED'), { host: 'acme.my.salesforce.com' }), 'soap').message,
+    /expired.*\(acme\.my\.salesforce\.com\)$/,
+  );
+  const wrapped = classifyLoginError(
+    Object.assign(new Error('fetch failed'), { cause: nodeErr('ENOTFOUND') }),
+    'oauth',
+  );
   assert.equal(wrapped.code, 'ENOTFOUND');
   const abort = classifyLoginError(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'soap');
   assert.equal(abort.code, 'ABORT_ERR');
 });
 
 test('HTML and unparseable answers are unexpected-response', () => {
-  assert.equal(classifyLoginError(new UnexpectedResponseError('html', 'HTML_RESPONSE', 200, 'text/html'), 'soap').status, 'unexpected-response');
-  assert.equal(classifyLoginError(new Error('<html><head><title>Portal</title></head><body></body></html>'), 'soap').status, 'unexpected-response');
+  assert.equal(
+    classifyLoginError(new UnexpectedResponseError('html', 'HTML_RESPONSE', 200, 'text/html'), 'soap').status,
+    'unexpected-response',
+  );
+  assert.equal(
+    classifyLoginError(new Error('<html><head><title>Portal</title></head><body></body></html>'), 'soap').status,
+    'unexpected-response',
+  );
   const c = classifyLoginError(new Error('could not extract session information from login response'), 'soap');
   assert.equal(c.status, 'unexpected-response');
   assert.equal(c.code, 'UNPARSEABLE_RESPONSE');
 });
 
 test('REST errors (HttpApiError: errorCode)', () => {
-  const e = Object.assign(new Error('TotalRequests Limit exceeded.'), { name: 'REQUEST_LIMIT_EXCEEDED', errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+  const e = Object.assign(new Error('TotalRequests Limit exceeded.'), {
+    name: 'REQUEST_LIMIT_EXCEEDED',
+    errorCode: 'REQUEST_LIMIT_EXCEEDED',
+  });
   assert.equal(classifyLoginError(e, 'oauth').status, 'rate-limited');
 });
 
@@ -143,7 +197,10 @@ test('unknown throwables become login-failed, never crash', () => {
 });
 
 test('the CLI JSON has exactly the 7 keys, in order, null when unknown', () => {
-  const r = failureResult({ status: 'network-error', code: 'ECONNREFUSED', message: 'm' }, { latencyMs: 3, flow: 'soap' });
+  const r = failureResult(
+    { status: 'network-error', code: 'ECONNREFUSED', message: 'm' },
+    { latencyMs: 3, flow: 'soap' },
+  );
   const j = healthJson(r);
   assert.deepEqual(Object.keys(j), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
   assert.equal(j.organizationId, null);
@@ -154,6 +211,9 @@ test('status bar text and fault parsing', () => {
   assert.equal(statusBarText({ status: 'ok', orgName: 'Acme' }), 'Connected · Acme');
   assert.equal(statusBarText({ status: 'token-required', orgName: null }, 'Fallback'), 'Token required · Fallback');
   assert.equal(statusBarText({ status: 'ok' }), 'Connected');
-  assert.deepEqual(soapFaultParts('INVALID_LOGIN: Invalid username'), { code: 'INVALID_LOGIN', text: 'Invalid username' });
+  assert.deepEqual(soapFaultParts('INVALID_LOGIN: Invalid username'), {
+    code: 'INVALID_LOGIN',
+    text: 'Invalid username',
+  });
   assert.equal(soapFaultParts('not a fault'), undefined);
 });

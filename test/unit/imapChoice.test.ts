@@ -7,7 +7,13 @@ import { dovecotMissing } from '../../src/imapServer/dovecot';
 test('TOKEN_RELAY_TEST_IMAP forces a kind; anything else is auto', () => {
   const saved = process.env.TOKEN_RELAY_TEST_IMAP;
   try {
-    for (const [v, want] of [['embedded', 'embedded'], ['dovecot', 'dovecot'], ['', 'auto'], ['Dovecot', 'auto'], [undefined, 'auto']] as const) {
+    for (const [v, want] of [
+      ['embedded', 'embedded'],
+      ['dovecot', 'dovecot'],
+      ['', 'auto'],
+      ['Dovecot', 'auto'],
+      [undefined, 'auto'],
+    ] as const) {
       if (v === undefined) delete process.env.TOKEN_RELAY_TEST_IMAP;
       else process.env.TOKEN_RELAY_TEST_IMAP = v;
       assert.equal(imapPreference(), want, String(v));
@@ -20,6 +26,9 @@ test('TOKEN_RELAY_TEST_IMAP forces a kind; anything else is auto', () => {
 
 test("Dovecot's master without its imap binaries is not a usable Dovecot (the embedded server is used)", () => {
   assert.match(dovecotMissing('/nonexistent/sbin/dovecot', []), /^Dovecot not found .*dovecot-imapd/);
-  assert.match(dovecotMissing(process.execPath, ['/nonexistent/lib/dovecot/imap']), /^Dovecot found, but not its IMAP server \(\/nonexistent\/lib\/dovecot\/imap; apt-get install dovecot-imapd\)/);
+  assert.match(
+    dovecotMissing(process.execPath, ['/nonexistent/lib/dovecot/imap']),
+    /^Dovecot found, but not its IMAP server \(\/nonexistent\/lib\/dovecot\/imap; apt-get install dovecot-imapd\)/,
+  );
   assert.equal(dovecotMissing(process.execPath, [process.execPath]), '');
 });

@@ -87,7 +87,12 @@ export function codeOnly(src: string): string {
       }
       continue;
     }
-    if (c === '/' && (prev === '' || '(,=:[!&|?{};+-*%<>~^'.includes(prev) || /\b(?:return|typeof|case|of|in|void|yield|await)$/.test(out.trimEnd()))) {
+    if (
+      c === '/' &&
+      (prev === '' ||
+        '(,=:[!&|?{};+-*%<>~^'.includes(prev) ||
+        /\b(?:return|typeof|case|of|in|void|yield|await)$/.test(out.trimEnd()))
+    ) {
       let j = i + 1;
       let inClass = false;
       while (j < n && src[j] !== '\n') {
@@ -144,7 +149,8 @@ function computedTestImportsOf(text: string): string[] {
   for (const m of codeOnly(text).matchAll(/\b(?:import|require)\s*\(((?:[^()]|\([^()]*\))*)\)/g)) {
     const arg = m[1]!.trim();
     if (/^(['"])[^'"]*\1$/.test(arg)) continue; // a plain literal: importsOf() resolves it
-    if (/(['"])(?:(?:\.{1,2}\/)*test|[^'"\n]*\/test)(?:\/[^'"\n]*)?\1/.test(arg)) out.push(`test/ (computed: import(${arg}))`);
+    if (/(['"])(?:(?:\.{1,2}\/)*test|[^'"\n]*\/test)(?:\/[^'"\n]*)?\1/.test(arg))
+      out.push(`test/ (computed: import(${arg}))`);
   }
   return out;
 }
@@ -211,7 +217,9 @@ export function checkLayout(files: readonly SourceFile[]): string[] {
         const name = bareName(spec);
         const pkg = name.split('/')[0]!;
         if (CORE_FORBIDDEN.includes(name) || CORE_FORBIDDEN.includes(pkg) || CORE_FORBIDDEN_PACKAGES.includes(pkg)) {
-          problems.push(`rule (a) "src/core does no I/O and uses no host or heavy library": ${f.path} imports '${spec}'. Move the I/O to src/envfile, src/mail or src/salesforce, and keep the pure part in core.`);
+          problems.push(
+            `rule (a) "src/core does no I/O and uses no host or heavy library": ${f.path} imports '${spec}'. Move the I/O to src/envfile, src/mail or src/salesforce, and keep the pure part in core.`,
+          );
         }
       }
     }
@@ -219,9 +227,13 @@ export function checkLayout(files: readonly SourceFile[]): string[] {
     if (/^(src|bench|scripts)\//.test(f.path) || f.path === 'esbuild.mjs') {
       const refs = specs.filter((s) => s.startsWith('.')).map((s) => resolveRelative(f.path, s, known));
       if (f.path === 'esbuild.mjs') refs.push(...pathStringsOf(f.text).map((s) => path.posix.normalize(s)));
-      const bad = [...new Set([...refs.filter((r) => r === 'test' || r.startsWith('test/')), ...computedTestImportsOf(f.text)])];
+      const bad = [
+        ...new Set([...refs.filter((r) => r === 'test' || r.startsWith('test/')), ...computedTestImportsOf(f.text)]),
+      ];
       if (bad.length) {
-        problems.push(`rule (b) "src/, bench/, scripts/ and esbuild.mjs never import test/": ${f.path} imports ${bad.join(', ')}. Give the code a home outside test/.`);
+        problems.push(
+          `rule (b) "src/, bench/, scripts/ and esbuild.mjs never import test/": ${f.path} imports ${bad.join(', ')}. Give the code a home outside test/.`,
+        );
       }
     }
     // (c): the graph of src/ files
@@ -234,7 +246,9 @@ export function checkLayout(files: readonly SourceFile[]): string[] {
     }
   }
   for (const cycle of cyclesOf(graph)) {
-    problems.push(`rule (c) "no import cycle in src/": these ${cycle.length} files import each other in a loop: ${cycle.join(', ')}. Break it by moving the shared part (often a type) to a file both sides import.`);
+    problems.push(
+      `rule (c) "no import cycle in src/": these ${cycle.length} files import each other in a loop: ${cycle.join(', ')}. Break it by moving the shared part (often a type) to a file both sides import.`,
+    );
   }
   return problems;
 }
@@ -250,7 +264,8 @@ function walk(dir: string, exts: RegExp, out: SourceFile[]): void {
     if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
     const rel = `${dir}/${e.name}`;
     if (e.isDirectory()) walk(rel, exts, out);
-    else if (exts.test(e.name) && !e.name.endsWith('.d.ts')) out.push({ path: rel, text: readFileSync(path.join(root, rel), 'utf8') });
+    else if (exts.test(e.name) && !e.name.endsWith('.d.ts'))
+      out.push({ path: rel, text: readFileSync(path.join(root, rel), 'utf8') });
   }
 }
 
@@ -265,7 +280,10 @@ function repositoryFiles(): SourceFile[] {
 
 test('the sources follow the layout rules (core does no I/O, nothing imports test/, no import cycle in src/)', () => {
   const files = repositoryFiles();
-  assert.ok(files.some((f) => f.path === 'src/core/tokenMail.ts') && files.some((f) => f.path.startsWith('bench/')), 'the walk found the sources');
+  assert.ok(
+    files.some((f) => f.path === 'src/core/tokenMail.ts') && files.some((f) => f.path.startsWith('bench/')),
+    'the walk found the sources',
+  );
   const problems = checkLayout(files);
   assert.deepEqual(problems, [], `\n${problems.join('\n')}`);
 });
@@ -286,21 +304,51 @@ test('the import scanner sees every form of import and nothing in comments, stri
     "const r = /import q from '.\\/regex'/;",
     "const half = a / 2; import k from './after-division';",
   ].join('\n');
-  assert.deepEqual(importsOf(text).sort(), ['./a', './after-division', './b', './d', './e', './f', './g', './in-template', 'node:h'].sort());
+  assert.deepEqual(
+    importsOf(text).sort(),
+    ['./a', './after-division', './b', './d', './e', './f', './g', './in-template', 'node:h'].sort(),
+  );
 });
 
 test('rule (a) fires on an I/O or host import under src/core, and only there', () => {
-  for (const spec of ['node:fs', 'fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'node:net', 'http', 'node:https', 'tls', 'vscode', 'jsforce', 'jsforce/lib/core', 'imapflow', 'mailparser']) {
+  for (const spec of [
+    'node:fs',
+    'fs',
+    'fs/promises',
+    'node:fs/promises',
+    'child_process',
+    'node:child_process',
+    'node:net',
+    'http',
+    'node:https',
+    'tls',
+    'vscode',
+    'jsforce',
+    'jsforce/lib/core',
+    'imapflow',
+    'mailparser',
+  ]) {
     const bad = { path: 'src/core/bad.ts', text: `import x from '${spec}';\nexport const y = x;\n` };
     const problems = checkLayout([bad]);
     assert.equal(problems.length, 1, spec);
     assert.match(problems[0]!, /rule \(a\)/);
     assert.ok(problems[0]!.includes('src/core/bad.ts') && problems[0]!.includes(spec), problems[0]);
   }
-  assert.deepEqual(checkLayout([{ path: 'src/core/fine.ts', text: "import path from 'node:path';\nimport { createHash } from 'node:crypto';\n" }]), []);
-  assert.deepEqual(checkLayout([{ path: 'src/envfile/io.ts', text: "import * as fsp from 'node:fs/promises';\n" }]), []);
+  assert.deepEqual(
+    checkLayout([
+      { path: 'src/core/fine.ts', text: "import path from 'node:path';\nimport { createHash } from 'node:crypto';\n" },
+    ]),
+    [],
+  );
+  assert.deepEqual(
+    checkLayout([{ path: 'src/envfile/io.ts', text: "import * as fsp from 'node:fs/promises';\n" }]),
+    [],
+  );
   // Dynamic and type-only imports count too.
-  assert.equal(checkLayout([{ path: 'src/core/dyn.ts', text: "export const f = () => import('node:child_process');\n" }]).length, 1);
+  assert.equal(
+    checkLayout([{ path: 'src/core/dyn.ts', text: "export const f = () => import('node:child_process');\n" }]).length,
+    1,
+  );
   assert.equal(checkLayout([{ path: 'src/core/t.ts', text: "import type * as vscode from 'vscode';\n" }]).length, 1);
 });
 
@@ -310,7 +358,10 @@ test('rule (b) fires on an import of test/ from src, bench, scripts or esbuild.m
     { path: 'bench/bad.ts', text: "import type { ImapServer } from '../test/servers/imap';\n" },
     { path: 'scripts/demo/bad.mjs', text: "const m = await import('../../test/servers/emulator.ts');\n" },
     { path: 'esbuild.mjs', text: "const app = { entryPoints: { emulator: 'test/servers/emulatorCli.ts' } };\n" },
-    { path: 'scripts/lib/bad.mjs', text: "const { s } = await import(path.join(root, 'test', 'servers', 'stack.ts'));\n" },
+    {
+      path: 'scripts/lib/bad.mjs',
+      text: "const { s } = await import(path.join(root, 'test', 'servers', 'stack.ts'));\n",
+    },
     { path: 'bench/bad2.ts', text: "const m = require(root + '/test/servers/imap');\n" },
   ];
   for (const f of cases) {
@@ -320,7 +371,15 @@ test('rule (b) fires on an import of test/ from src, bench, scripts or esbuild.m
     assert.ok(problems[0]!.includes(f.path) && /test\/servers\/|'test', 'servers'/.test(problems[0]!), problems[0]);
   }
   // A runner may name files under test/ as data (esbuild entry points, a spawned process), and compute other imports.
-  assert.deepEqual(checkLayout([{ path: 'scripts/lib/runner.mjs', text: "const entries = readdirSync(path.join(root, 'test', 'host')).map((f) => path.join(root, 'test', 'host', f));\nawait esbuild.build({ entryPoints: entries });\nspawn(process.execPath, ['--test', 'test/unit/x.test.ts']);\nconst mod = await import(pathToFileURL(path.join(here, 'stack.ts')).href);\n" }]), []);
+  assert.deepEqual(
+    checkLayout([
+      {
+        path: 'scripts/lib/runner.mjs',
+        text: "const entries = readdirSync(path.join(root, 'test', 'host')).map((f) => path.join(root, 'test', 'host', f));\nawait esbuild.build({ entryPoints: entries });\nspawn(process.execPath, ['--test', 'test/unit/x.test.ts']);\nconst mod = await import(pathToFileURL(path.join(here, 'stack.ts')).href);\n",
+      },
+    ]),
+    [],
+  );
   // Tests may import tests; src may import src.
   assert.deepEqual(checkLayout([{ path: 'test/unit/x.test.ts', text: "import '../servers/emulator';\n" }]), []);
   assert.deepEqual(checkLayout([{ path: 'src/cli/ok.ts', text: "import { x } from '../core/x';\n" }]), []);

@@ -16,7 +16,10 @@ const PW = 'CliCanaryPassw0rd-913';
 const TOKEN = 'CliCanaryTokenAbCdEfGh123';
 
 before(async () => {
-  emu = await startEmulator({ users: [{ username: 'cli@login.test', password: PW, token: TOKEN }], orgs: [{ name: 'CLI Org' }] });
+  emu = await startEmulator({
+    users: [{ username: 'cli@login.test', password: PW, token: TOKEN }],
+    orgs: [{ name: 'CLI Org' }],
+  });
   dir = mkdtempSync(path.join(tmpdir(), 'tr-login-cli-'));
 });
 after(async () => {
@@ -47,12 +50,22 @@ async function run(argv: string[], env: Record<string, string | undefined> = {},
 
 function envFile(name: string, vars: Record<string, string>): string {
   const file = path.join(dir, name);
-  writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(
+    file,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   return file;
 }
 
 test('ok: exit 0, exactly the 7 keys', async () => {
-  const file = envFile('ok.env', { SF_LOGIN_URL: emu.url, SF_USERNAME: 'cli@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: TOKEN });
+  const file = envFile('ok.env', {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'cli@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: TOKEN,
+  });
   const r = await run(['--dotenv', file]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(Object.keys(r.json!), KEYS);
@@ -69,7 +82,12 @@ test('ok: exit 0, exactly the 7 keys', async () => {
 });
 
 test('failed login: exit 1 with the health JSON (nulls when unknown)', async () => {
-  const file = envFile('bad.env', { SF_LOGIN_URL: emu.url, SF_USERNAME: 'cli@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: 'WrongTokenWrongTokenWrong' });
+  const file = envFile('bad.env', {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'cli@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: 'WrongTokenWrongTokenWrong',
+  });
   const r = await run(['--dotenv', file]);
   assert.equal(r.code, 1);
   assert.deepEqual(Object.keys(r.json!), KEYS);
@@ -81,7 +99,12 @@ test('failed login: exit 1 with the health JSON (nulls when unknown)', async () 
 
 test('the env file wins over the process environment; the environment fills the gaps', async () => {
   const file = envFile('partial.env', { SF_SECURITY_TOKEN: TOKEN, SF_USERNAME: 'cli@login.test' });
-  const r = await run(['--dotenv', file], { SF_LOGIN_URL: emu.url, SF_USERNAME: 'someone-else@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: 'EnvTokenLosesEnvTokenLose' });
+  const r = await run(['--dotenv', file], {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'someone-else@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: 'EnvTokenLosesEnvTokenLose',
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json!.username, 'cli@login.test');
 });
@@ -118,18 +141,27 @@ test('usage errors: exit 2, nothing on stdout', async () => {
 
 test('no SF_PASSWORD: asks on the terminal', async () => {
   let asked = '';
-  const r = await run([], { SF_LOGIN_URL: emu.url, SF_USERNAME: 'cli@login.test', SF_SECURITY_TOKEN: TOKEN }, {
-    promptSecret: async (q) => {
-      asked = q;
-      return PW;
+  const r = await run(
+    [],
+    { SF_LOGIN_URL: emu.url, SF_USERNAME: 'cli@login.test', SF_SECURITY_TOKEN: TOKEN },
+    {
+      promptSecret: async (q) => {
+        asked = q;
+        return PW;
+      },
     },
-  });
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(asked, /password for cli@login\.test/);
 });
 
 test('network failure: exit 1, network-error with the Node code; --help works', async () => {
-  const r = await run(['--timeout', '5'], { SF_LOGIN_URL: 'http://127.0.0.1:9', SF_USERNAME: 'cli@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: TOKEN });
+  const r = await run(['--timeout', '5'], {
+    SF_LOGIN_URL: 'http://127.0.0.1:9',
+    SF_USERNAME: 'cli@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: TOKEN,
+  });
   assert.equal(r.code, 1);
   assert.equal(r.json!.status, 'network-error');
   assert.equal(r.json!.code, 'ECONNREFUSED');
@@ -139,7 +171,12 @@ test('network failure: exit 1, network-error with the Node code; --help works', 
 });
 
 test('--verbose logs steps on stderr, redacted', async () => {
-  const r = await run(['--verbose'], { SF_LOGIN_URL: emu.url, SF_USERNAME: 'cli@login.test', SF_PASSWORD: PW, SF_SECURITY_TOKEN: TOKEN });
+  const r = await run(['--verbose'], {
+    SF_LOGIN_URL: emu.url,
+    SF_USERNAME: 'cli@login.test',
+    SF_PASSWORD: PW,
+    SF_SECURITY_TOKEN: TOKEN,
+  });
   assert.equal(r.code, 0);
   assert.match(r.stderr, /\[salesforce\] SOAP login\(\)/);
   assert.ok(!r.stderr.includes(PW) && !r.stderr.includes(TOKEN));
@@ -162,10 +199,16 @@ test('https org with a private CA: NODE_EXTRA_CA_CERTS from the env file; HTTPS_
     const trusted = await run(['--dotenv', envFile('tls-ca.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })]);
     assert.equal(trusted.code, 0, trusted.stderr);
     // A dead proxy from the environment is used (and fails), unless NO_PROXY exempts the host.
-    const viaDeadProxy = await run(['--dotenv', envFile('tls-ca2.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })], { HTTPS_PROXY: 'http://127.0.0.1:9' });
+    const viaDeadProxy = await run(
+      ['--dotenv', envFile('tls-ca2.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })],
+      { HTTPS_PROXY: 'http://127.0.0.1:9' },
+    );
     assert.equal(viaDeadProxy.code, 1);
     assert.equal(viaDeadProxy.json!.code, 'ECONNREFUSED');
-    const bypass = await run(['--dotenv', envFile('tls-ca3.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })], { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' });
+    const bypass = await run(['--dotenv', envFile('tls-ca3.env', { ...vars, NODE_EXTRA_CA_CERTS: tls.certPath })], {
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '127.0.0.1',
+    });
     assert.equal(bypass.code, 0, bypass.stderr);
   } finally {
     await secure.close();

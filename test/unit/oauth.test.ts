@@ -2,8 +2,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CALLBACK_PATH, DEFAULT_CALLBACK_PORT, MIN_SESSION_TIMEOUT_MS, OAuthError, authorizeUrl, challengeOf, defaultLifetime, isOAuthError, makeState,
-  makeVerifier, oauthErrorFromBody, observeExpiry, parseRedirect, parseTokenResponse, redirectUriFor, refreshDelayMs,
+  CALLBACK_PATH,
+  DEFAULT_CALLBACK_PORT,
+  MIN_SESSION_TIMEOUT_MS,
+  OAuthError,
+  authorizeUrl,
+  challengeOf,
+  defaultLifetime,
+  isOAuthError,
+  makeState,
+  makeVerifier,
+  oauthErrorFromBody,
+  observeExpiry,
+  parseRedirect,
+  parseTokenResponse,
+  redirectUriFor,
+  refreshDelayMs,
 } from '../../src/core/oauth';
 import { HEALTH_STATES, classifyOAuthError, type HealthStatus } from '../../src/core/health';
 import { REDACTED, redact } from '../../src/core/redact';
@@ -12,7 +26,10 @@ import { RefreshTimer } from '../../src/core/refreshTimer';
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 test('PKCE: the S256 vector of RFC 7636 appendix B', () => {
-  assert.equal(challengeOf('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  assert.equal(
+    challengeOf('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+    'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  );
 });
 
 test('PKCE: verifiers are 43 base64url characters, random; challenges 43 base64url characters (property, 500 runs)', () => {
@@ -45,10 +62,20 @@ test('redirect URI and the authorize URL', () => {
   assert.equal(CALLBACK_PATH, '/OauthRedirect');
   assert.equal(DEFAULT_CALLBACK_PORT, 1717);
   assert.equal(redirectUriFor(1717), 'http://localhost:1717/OauthRedirect');
-  for (const bad of [0, 65536, 1.5, NaN]) assert.throws(() => redirectUriFor(bad), (e: unknown) => isOAuthError(e) && e.kind === 'bad-url');
+  for (const bad of [0, 65536, 1.5, NaN])
+    assert.throws(
+      () => redirectUriFor(bad),
+      (e: unknown) => isOAuthError(e) && e.kind === 'bad-url',
+    );
 
   const u = new URL(
-    authorizeUrl({ loginUrl: 'https://acme.my.salesforce.com', clientId: '3MVG9 x+y', redirectUri: redirectUriFor(1717), state: 'st', challenge: 'ch' }),
+    authorizeUrl({
+      loginUrl: 'https://acme.my.salesforce.com',
+      clientId: '3MVG9 x+y',
+      redirectUri: redirectUriFor(1717),
+      state: 'st',
+      challenge: 'ch',
+    }),
   );
   assert.equal(u.origin + u.pathname, 'https://acme.my.salesforce.com/services/oauth2/authorize');
   const q = Object.fromEntries(u.searchParams);
@@ -62,7 +89,17 @@ test('redirect URI and the authorize URL', () => {
     scope: 'api refresh_token',
     prompt: 'login',
   });
-  const v = new URL(authorizeUrl({ loginUrl: 'http://127.0.0.1:4000', clientId: 'c', redirectUri: 'r', state: 's', challenge: 'c', scope: 'api', prompt: '' }));
+  const v = new URL(
+    authorizeUrl({
+      loginUrl: 'http://127.0.0.1:4000',
+      clientId: 'c',
+      redirectUri: 'r',
+      state: 's',
+      challenge: 'c',
+      scope: 'api',
+      prompt: '',
+    }),
+  );
   assert.equal(v.searchParams.get('scope'), 'api');
   assert.equal(v.searchParams.has('prompt'), false);
   assert.equal(v.origin, 'http://127.0.0.1:4000');
@@ -90,14 +127,26 @@ test('parseRedirect: the landed URL, pasted in every shape', () => {
   assert.equal(redact(`the code ${code}`), `the code ${REDACTED}`, 'the code is registered for redaction');
 
   const kind = (text: string, k: string, c?: string) =>
-    assert.throws(() => parseRedirect(text, state), (e: unknown) => isOAuthError(e) && e.kind === k && (c === undefined || e.code === c) && !e.message.includes(code), `${text} → ${k}`);
+    assert.throws(
+      () => parseRedirect(text, state),
+      (e: unknown) => isOAuthError(e) && e.kind === k && (c === undefined || e.code === c) && !e.message.includes(code),
+      `${text} → ${k}`,
+    );
   kind(`http://localhost:1717/OauthRedirect?code=${enc}&state=other`, 'state-mismatch', 'STATE_MISMATCH');
   kind(`http://localhost:1717/OauthRedirect?code=${enc}&state=${state}x`, 'state-mismatch');
   kind(`http://localhost:1717/OauthRedirect?code=${enc}`, 'state-mismatch');
   kind(`http://localhost:1717/OauthRedirect?code=${enc}&state=`, 'state-mismatch');
-  kind(`http://localhost:1717/OauthRedirect?error=access_denied&error_description=end-user+denied+authorization&state=${state}`, 'denied', 'access_denied');
+  kind(
+    `http://localhost:1717/OauthRedirect?error=access_denied&error_description=end-user+denied+authorization&state=${state}`,
+    'denied',
+    'access_denied',
+  );
   kind(`http://localhost:1717/OauthRedirect?error=access_denied&state=wrong`, 'state-mismatch');
-  kind(`http://localhost:1717/OauthRedirect?error=OAUTH_APPROVAL_ERROR_GENERIC&error_description=x&state=${state}`, 'refused', 'OAUTH_APPROVAL_ERROR_GENERIC');
+  kind(
+    `http://localhost:1717/OauthRedirect?error=OAUTH_APPROVAL_ERROR_GENERIC&error_description=x&state=${state}`,
+    'refused',
+    'OAUTH_APPROVAL_ERROR_GENERIC',
+  );
   kind(`http://localhost:1717/OauthRedirect?state=${state}`, 'no-code', 'NO_CODE');
   kind(`http://localhost:1717/OauthRedirect?code=&state=${state}`, 'no-code');
   kind('', 'bad-url');
@@ -147,7 +196,12 @@ test('parseTokenResponse: Salesforce token answers (no expires_in), tokens regis
   assert.equal(n.instanceUrl, 'https://acme.my.salesforce.com');
   assert.ok(Math.abs(n.issuedAt - Date.now()) < 5000, 'no issued_at: now');
 
-  const bad = (j: unknown, re: RegExp) => assert.throws(() => parseTokenResponse(j), (e: unknown) => isOAuthError(e) && e.kind === 'bad-response' && re.test(e.message) && !e.message.includes('FakeAccess'));
+  const bad = (j: unknown, re: RegExp) =>
+    assert.throws(
+      () => parseTokenResponse(j),
+      (e: unknown) =>
+        isOAuthError(e) && e.kind === 'bad-response' && re.test(e.message) && !e.message.includes('FakeAccess'),
+    );
   bad(null, /not a JSON object/);
   bad([goodToken()], /not a JSON object/);
   bad({ ...goodToken(), access_token: '' }, /no access_token/);
@@ -175,8 +229,16 @@ test('classifyOAuthError: every web-server failure has its health state (CONTRAC
   const cases: Array<[unknown, HealthStatus, string | null]> = [
     [refused('invalid_grant', 'expired access/refresh token'), 'signin-required', 'invalid_grant'],
     [refused('invalid_grant', 'authentication failure'), 'signin-required', 'invalid_grant'],
-    [new OAuthError('denied', 'denied', 'access_denied', 'end-user denied authorization'), 'signin-required', 'access_denied'],
-    [new OAuthError('timeout', 'No sign-in came back within 120 s.', 'SIGNIN_TIMEOUT'), 'signin-required', 'SIGNIN_TIMEOUT'],
+    [
+      new OAuthError('denied', 'denied', 'access_denied', 'end-user denied authorization'),
+      'signin-required',
+      'access_denied',
+    ],
+    [
+      new OAuthError('timeout', 'No sign-in came back within 120 s.', 'SIGNIN_TIMEOUT'),
+      'signin-required',
+      'SIGNIN_TIMEOUT',
+    ],
     [refused('invalid_client_id', 'client identifier invalid'), 'app-not-approved', 'invalid_client_id'],
     [refused('invalid_client', 'invalid client credentials'), 'app-not-approved', 'invalid_client'],
     [refused('OAUTH_APPROVAL_ERROR_GENERIC'), 'app-not-approved', 'OAUTH_APPROVAL_ERROR_GENERIC'],
@@ -187,14 +249,42 @@ test('classifyOAuthError: every web-server failure has its health state (CONTRAC
     [refused('rate_limit_exceeded'), 'rate-limited', 'rate_limit_exceeded'],
     [refused('inactive_org'), 'org-unavailable', 'inactive_org'],
     [refused('something_new'), 'login-failed', 'something_new'],
-    [new OAuthError('state-mismatch', 'The sign-in answer does not belong to this sign-in.'), 'login-failed', 'STATE_MISMATCH'],
+    [
+      new OAuthError('state-mismatch', 'The sign-in answer does not belong to this sign-in.'),
+      'login-failed',
+      'STATE_MISMATCH',
+    ],
     [new OAuthError('port-busy', 'Port 1717 is taken.', 'PORT_BUSY'), 'login-failed', 'PORT_BUSY'],
     [new OAuthError('no-code', 'The address has no authorization code.'), 'login-failed', 'NO_CODE'],
-    [new OAuthError('bad-response', 'The OAuth token answer has no access_token: x.'), 'unexpected-response', 'UNPARSEABLE_RESPONSE'],
-    [Object.assign(new Error('Session expired or invalid'), { errorCode: 'INVALID_SESSION_ID' }), 'signin-required', 'INVALID_SESSION_ID'],
-    [Object.assign(new Error('Bad_OAuth_Token'), { errorCode: 'Bad_OAuth_Token' }), 'signin-required', 'Bad_OAuth_Token'],
-    [Object.assign(new Error('The REST API is not enabled'), { errorCode: 'API_DISABLED_FOR_ORG' }), 'api-disabled', 'API_DISABLED_FOR_ORG'],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 9 }), 'network-error', 'ECONNREFUSED'],
+    [
+      new OAuthError('bad-response', 'The OAuth token answer has no access_token: x.'),
+      'unexpected-response',
+      'UNPARSEABLE_RESPONSE',
+    ],
+    [
+      Object.assign(new Error('Session expired or invalid'), { errorCode: 'INVALID_SESSION_ID' }),
+      'signin-required',
+      'INVALID_SESSION_ID',
+    ],
+    [
+      Object.assign(new Error('Bad_OAuth_Token'), { errorCode: 'Bad_OAuth_Token' }),
+      'signin-required',
+      'Bad_OAuth_Token',
+    ],
+    [
+      Object.assign(new Error('The REST API is not enabled'), { errorCode: 'API_DISABLED_FOR_ORG' }),
+      'api-disabled',
+      'API_DISABLED_FOR_ORG',
+    ],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+        code: 'ECONNREFUSED',
+        address: '127.0.0.1',
+        port: 9,
+      }),
+      'network-error',
+      'ECONNREFUSED',
+    ],
   ];
   for (const [err, status, code] of cases) {
     const c = classifyOAuthError(err);
@@ -206,11 +296,20 @@ test('classifyOAuthError: every web-server failure has its health state (CONTRAC
   assert.match(classifyOAuthError(refused('redirect_uri_mismatch')).message, /callback URL/);
   assert.match(classifyOAuthError(refused('OAUTH_APPROVAL_ERROR_GENERIC')).message, /admin/);
   // A plain Error from an other bundle (matched by name and kind).
-  const foreign = Object.assign(new Error('x'), { name: 'OAuthError', kind: 'refused', code: 'invalid_client_id', description: '' });
+  const foreign = Object.assign(new Error('x'), {
+    name: 'OAuthError',
+    kind: 'refused',
+    code: 'invalid_client_id',
+    description: '',
+  });
   assert.ok(isOAuthError(foreign));
   assert.equal(classifyOAuthError(foreign).status, 'app-not-approved');
   // Both new states exist with their fixes.
-  assert.deepEqual(HEALTH_STATES['signin-required'], { label: 'Sign-in required', icon: 'account', fixes: ['switch-to-oauth'] });
+  assert.deepEqual(HEALTH_STATES['signin-required'], {
+    label: 'Sign-in required',
+    icon: 'account',
+    fixes: ['switch-to-oauth'],
+  });
   assert.equal(HEALTH_STATES['app-not-approved'].label, 'App not approved');
 });
 

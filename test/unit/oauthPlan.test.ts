@@ -6,19 +6,39 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientIdProblem, oauthEnvValues, passwordKeysPresent, signInPath, switchedProfile } from '../../src/extension/oauthPlan';
+import {
+  clientIdProblem,
+  oauthEnvValues,
+  passwordKeysPresent,
+  signInPath,
+  switchedProfile,
+} from '../../src/extension/oauthPlan';
 import { removeEnvKeys, parseEnv, setEnvText } from '../../src/core/dotenv';
 import { profileFromEnv, validateProfile, type OrgProfile } from '../../src/core/profile';
 import { SIGN_IN_INFO } from '../../src/core/signin';
 
-const names = { username: 'SF_USERNAME', loginUrl: 'SF_LOGIN_URL', password: 'SF_PASSWORD', token: 'SF_SECURITY_TOKEN' };
+const names = {
+  username: 'SF_USERNAME',
+  loginUrl: 'SF_LOGIN_URL',
+  password: 'SF_PASSWORD',
+  token: 'SF_SECURITY_TOKEN',
+};
 const oauthOrg: OrgProfile = {
-  id: 'o1', name: 'acme', loginUrl: 'https://login.salesforce.com', username: 'u@acme.example',
-  auth: 'oauth', instanceUrl: 'https://acme.my.salesforce.com', clientId: '3MVG9.client.id.for.tests',
+  id: 'o1',
+  name: 'acme',
+  loginUrl: 'https://login.salesforce.com',
+  username: 'u@acme.example',
+  auth: 'oauth',
+  instanceUrl: 'https://acme.my.salesforce.com',
+  clientId: '3MVG9.client.id.for.tests',
 };
 
 test('oauthEnvValues: the oauth env keys of CONTRACTS, the access token when kept, never a password or token', () => {
-  const v = oauthEnvValues(oauthOrg, { accessToken: '00Dxx!AQ.token', refreshToken: '5Aep.refresh', password: 'pw', token: 'tok' }, names);
+  const v = oauthEnvValues(
+    oauthOrg,
+    { accessToken: '00Dxx!AQ.token', refreshToken: '5Aep.refresh', password: 'pw', token: 'tok' },
+    names,
+  );
   assert.deepEqual(v, {
     SF_AUTH: 'oauth',
     SF_INSTANCE_URL: 'https://acme.my.salesforce.com',
@@ -27,7 +47,7 @@ test('oauthEnvValues: the oauth env keys of CONTRACTS, the access token when kep
     SF_LOGIN_URL: 'https://login.salesforce.com',
     SF_CLIENT_ID: '3MVG9.client.id.for.tests',
   });
-  assert.deepEqual(Object.keys(v).sort(), [...SIGN_IN_INFO.oauth.envKeys].sort(), 'exactly the method\'s env keys');
+  assert.deepEqual(Object.keys(v).sort(), [...SIGN_IN_INFO.oauth.envKeys].sort(), "exactly the method's env keys");
   assert.ok(!Object.values(v).includes('5Aep.refresh'), 'the refresh token never goes to .env');
   const noToken = oauthEnvValues(oauthOrg, {}, names);
   assert.equal('SF_ACCESS_TOKEN' in noToken, false);
@@ -49,7 +69,10 @@ test('oauthEnvValues round-trips: a .env written from them reads back as the sam
 test('passwordKeysPresent: only the keys that are there, in the configured names', () => {
   assert.deepEqual(passwordKeysPresent(undefined, names), []);
   assert.deepEqual(passwordKeysPresent({ A: '1' }, names), []);
-  assert.deepEqual(passwordKeysPresent({ SF_SECURITY_TOKEN: 'x', SF_PASSWORD: '' }, names), ['SF_PASSWORD', 'SF_SECURITY_TOKEN']);
+  assert.deepEqual(passwordKeysPresent({ SF_SECURITY_TOKEN: 'x', SF_PASSWORD: '' }, names), [
+    'SF_PASSWORD',
+    'SF_SECURITY_TOKEN',
+  ]);
   assert.deepEqual(passwordKeysPresent({ PW: 'x' }, { password: 'PW', token: 'TK' }), ['PW']);
 });
 
@@ -78,11 +101,40 @@ test('clientIdProblem', () => {
 });
 
 test('switchedProfile: auth oauth, instance URL, client id, the signed-in user; a new org gets the id; it validates', () => {
-  const pw: OrgProfile = { id: 'p1', name: 'acme', loginUrl: 'https://login.salesforce.com', username: 'old@acme.example', clientId: 'connected.app', mfaForApi: true, envPath: 'x/.env' };
-  const s = switchedProfile(pw, { id: 'ignored', loginUrl: pw.loginUrl, username: 'u@acme.example', instanceUrl: 'https://acme.my.salesforce.com', clientId: '3MVG9.eca' });
-  assert.deepEqual(s, { id: 'p1', name: 'acme', loginUrl: pw.loginUrl, username: 'u@acme.example', clientId: '3MVG9.eca', envPath: 'x/.env', auth: 'oauth', instanceUrl: 'https://acme.my.salesforce.com' });
+  const pw: OrgProfile = {
+    id: 'p1',
+    name: 'acme',
+    loginUrl: 'https://login.salesforce.com',
+    username: 'old@acme.example',
+    clientId: 'connected.app',
+    mfaForApi: true,
+    envPath: 'x/.env',
+  };
+  const s = switchedProfile(pw, {
+    id: 'ignored',
+    loginUrl: pw.loginUrl,
+    username: 'u@acme.example',
+    instanceUrl: 'https://acme.my.salesforce.com',
+    clientId: '3MVG9.eca',
+  });
+  assert.deepEqual(s, {
+    id: 'p1',
+    name: 'acme',
+    loginUrl: pw.loginUrl,
+    username: 'u@acme.example',
+    clientId: '3MVG9.eca',
+    envPath: 'x/.env',
+    auth: 'oauth',
+    instanceUrl: 'https://acme.my.salesforce.com',
+  });
   assert.equal(pw.auth, undefined, 'the old profile object is not changed');
-  const fresh = switchedProfile(undefined, { id: 'n1', loginUrl: 'https://test.salesforce.com', username: 'n@x.example', instanceUrl: 'https://x.sandbox.my.salesforce.com', clientId: '3MVG9.eca' });
+  const fresh = switchedProfile(undefined, {
+    id: 'n1',
+    loginUrl: 'https://test.salesforce.com',
+    username: 'n@x.example',
+    instanceUrl: 'https://x.sandbox.my.salesforce.com',
+    clientId: '3MVG9.eca',
+  });
   assert.equal(fresh.id, 'n1');
   assert.equal(fresh.name, 'n@x.example');
   assert.equal(validateProfile(fresh).auth, 'oauth');

@@ -1,10 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { profileFromEnv, ProfileError, normalizeApiVersion, loginFlow, loginPassword, profileProblems, DEFAULT_API_VERSION } from '../../src/core/profile';
+import {
+  profileFromEnv,
+  ProfileError,
+  normalizeApiVersion,
+  loginFlow,
+  loginPassword,
+  profileProblems,
+  DEFAULT_API_VERSION,
+} from '../../src/core/profile';
 import { redact } from '../../src/core/redact';
 
 test('profileFromEnv: defaults (login.salesforce.com, API 64.0, SOAP)', () => {
-  const { profile, secrets } = profileFromEnv({ SF_USERNAME: 'jane@acme.example', SF_PASSWORD: 'canary-pw-2291', SF_SECURITY_TOKEN: 'CanaryTok3nAbcdefghijklmn' });
+  const { profile, secrets } = profileFromEnv({
+    SF_USERNAME: 'jane@acme.example',
+    SF_PASSWORD: 'canary-pw-2291',
+    SF_SECURITY_TOKEN: 'CanaryTok3nAbcdefghijklmn',
+  });
   assert.equal(profile.loginUrl, 'https://login.salesforce.com');
   assert.equal(profile.apiVersion, '64.0');
   assert.equal(DEFAULT_API_VERSION, '64.0');
@@ -36,12 +48,27 @@ test('profileFromEnv: My Domain, version, OAuth client', () => {
 });
 
 test('profileFromEnv: usage errors name the variable', () => {
-  assert.throws(() => profileFromEnv({}), (e: unknown) => e instanceof ProfileError && e.field === 'SF_USERNAME');
-  assert.throws(() => profileFromEnv({ SF_USERNAME: '' }), (e: unknown) => e instanceof ProfileError && e.field === 'SF_USERNAME');
-  assert.throws(() => profileFromEnv({ SF_USERNAME: 'u', SF_LOGIN_URL: 'http://acme.my.salesforce.com' }), (e: unknown) => e instanceof ProfileError && e.field === 'SF_LOGIN_URL');
-  assert.throws(() => profileFromEnv({ SF_USERNAME: 'u', SF_API_VERSION: 'latest' }), (e: unknown) => e instanceof ProfileError && e.field === 'SF_API_VERSION');
+  assert.throws(
+    () => profileFromEnv({}),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_USERNAME',
+  );
+  assert.throws(
+    () => profileFromEnv({ SF_USERNAME: '' }),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_USERNAME',
+  );
+  assert.throws(
+    () => profileFromEnv({ SF_USERNAME: 'u', SF_LOGIN_URL: 'http://acme.my.salesforce.com' }),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_LOGIN_URL',
+  );
+  assert.throws(
+    () => profileFromEnv({ SF_USERNAME: 'u', SF_API_VERSION: 'latest' }),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_API_VERSION',
+  );
   // loopback http is fine (the emulator)
-  assert.equal(profileFromEnv({ SF_USERNAME: 'u', SF_LOGIN_URL: 'http://127.0.0.1:4567/' }).profile.loginUrl, 'http://127.0.0.1:4567');
+  assert.equal(
+    profileFromEnv({ SF_USERNAME: 'u', SF_LOGIN_URL: 'http://127.0.0.1:4567/' }).profile.loginUrl,
+    'http://127.0.0.1:4567',
+  );
 });
 
 test('normalizeApiVersion', () => {
@@ -57,6 +84,12 @@ test('normalizeApiVersion', () => {
 test('MFA for API logins: the code replaces the token', () => {
   const profile = { id: 'x', name: 'x', loginUrl: 'https://login.salesforce.com', username: 'u', mfaForApi: true };
   assert.equal(loginPassword(profile, { password: 'pw', token: 'tok', mfaCode: '123456' }), 'pw123456');
-  assert.deepEqual(profileProblems(profile, {}).map((p) => p.field), ['SF_PASSWORD']);
-  assert.deepEqual(profileProblems({ ...profile, clientId: 'c' }, { password: 'x' }).map((p) => p.field), ['SF_CLIENT_SECRET']);
+  assert.deepEqual(
+    profileProblems(profile, {}).map((p) => p.field),
+    ['SF_PASSWORD'],
+  );
+  assert.deepEqual(
+    profileProblems({ ...profile, clientId: 'c' }, { password: 'x' }).map((p) => p.field),
+    ['SF_CLIENT_SECRET'],
+  );
 });

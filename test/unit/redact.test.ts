@@ -8,7 +8,13 @@ test('registered secrets are replaced in all their encoded forms', () => {
   const r = new Redactor();
   const pw = 'p@ss w<rd>&"x';
   r.add(pw);
-  for (const form of [pw, encodeURIComponent(pw), 'p@ss w&lt;rd&gt;&amp;&quot;x', JSON.stringify(pw).slice(1, -1), Buffer.from(pw).toString('base64').replace(/=+$/, '')]) {
+  for (const form of [
+    pw,
+    encodeURIComponent(pw),
+    'p@ss w&lt;rd&gt;&amp;&quot;x',
+    JSON.stringify(pw).slice(1, -1),
+    Buffer.from(pw).toString('base64').replace(/=+$/, ''),
+  ]) {
     const out = r.redact(`before ${form} after`);
     assert.ok(!out.includes(form), `form leaked: ${form}`);
     assert.ok(out.includes(REDACTED));
@@ -36,7 +42,16 @@ test('patterns catch secrets nobody registered', () => {
   ];
   for (const s of samples) {
     const out = r.redact(s);
-    for (const secret of ['AR8AQJXg5Vbq', 'abcdefghijklmnop', 'SECRETSECRET', 'hunter22', 'abc123def', 'tok-12345', '00Dxx!yyyy', 'abcDEF123']) {
+    for (const secret of [
+      'AR8AQJXg5Vbq',
+      'abcdefghijklmnop',
+      'SECRETSECRET',
+      'hunter22',
+      'abc123def',
+      'tok-12345',
+      '00Dxx!yyyy',
+      'abcDEF123',
+    ]) {
       assert.ok(!out.includes(secret), `${secret} leaked from ${s}: ${out}`);
     }
   }
@@ -76,16 +91,59 @@ test('ephemeral secrets (session ids) are bounded and still redacted while remem
 test('property: the cheap pre-checks never skip a pattern that would match (same output as running every pattern)', () => {
   const unguarded = (t: string) => REDACTION_PATTERNS.reduce((out, p) => out.replace(p.re, p.rep), t);
   const fragments = [
-    'Bearer ', 'bearer\t', 'BEARER ', 'OAuth ', 'oauth ', 'OAUTH\n', 'password=', 'PassWord=', 'token=', 'access_token=', 'sessionId=',
-    '"password": ', '"Token":"', '"secret" : "', '<password>', '</password>', '<sf:sessionId>', '</sf:sessionId>', '<SessionId>', '</SESSIONID>',
-    'SF_PASSWORD=', 'SF_SECURITY_TOKEN: ', 'TOKEN_RELAY_IMAP_PASSWORD=', "'", '"', '=', ':', '<', '>', '/', '!', '&', ' ', '\\',
-    '00D', '00Dxx0000001gPL', '00D5g000004abcdEAA!', 'AQ4AQFPn1Nc1x9z8Qk2Lm3', 'abcdefghijklmnop1234', 'x9Kq2', 'é', 'İ', 'K', 'ſ',
+    'Bearer ',
+    'bearer\t',
+    'BEARER ',
+    'OAuth ',
+    'oauth ',
+    'OAUTH\n',
+    'password=',
+    'PassWord=',
+    'token=',
+    'access_token=',
+    'sessionId=',
+    '"password": ',
+    '"Token":"',
+    '"secret" : "',
+    '<password>',
+    '</password>',
+    '<sf:sessionId>',
+    '</sf:sessionId>',
+    '<SessionId>',
+    '</SESSIONID>',
+    'SF_PASSWORD=',
+    'SF_SECURITY_TOKEN: ',
+    'TOKEN_RELAY_IMAP_PASSWORD=',
+    "'",
+    '"',
+    '=',
+    ':',
+    '<',
+    '>',
+    '/',
+    '!',
+    '&',
+    ' ',
+    '\\',
+    '00D',
+    '00Dxx0000001gPL',
+    '00D5g000004abcdEAA!',
+    'AQ4AQFPn1Nc1x9z8Qk2Lm3',
+    'abcdefghijklmnop1234',
+    'x9Kq2',
+    'é',
+    'İ',
+    'K',
+    'ſ',
   ];
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 6 })), { maxLength: 14 }), (parts) => {
-      const t = parts.join('');
-      assert.equal(new Redactor().redact(t), unguarded(t));
-    }),
+    fc.property(
+      fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 6 })), { maxLength: 14 }),
+      (parts) => {
+        const t = parts.join('');
+        assert.equal(new Redactor().redact(t), unguarded(t));
+      },
+    ),
     { numRuns: 20_000, seed: 20261129 },
   );
 });

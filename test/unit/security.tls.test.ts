@@ -40,7 +40,14 @@ async function downgradeServer(mode: 'no-starttls' | 'refuse' | 'fake-ok') {
         const [tag, cmd] = line.split(' ');
         const c = (cmd ?? '').toUpperCase();
         if (c === 'CAPABILITY') s.write(`* CAPABILITY ${caps}\r\n${tag} OK done\r\n`);
-        else if (c === 'STARTTLS') s.write(mode === 'refuse' ? `${tag} NO not today\r\n` : mode === 'fake-ok' ? `${tag} OK begin TLS (not really)\r\n` : `${tag} BAD unknown command\r\n`);
+        else if (c === 'STARTTLS')
+          s.write(
+            mode === 'refuse'
+              ? `${tag} NO not today\r\n`
+              : mode === 'fake-ok'
+                ? `${tag} OK begin TLS (not really)\r\n`
+                : `${tag} BAD unknown command\r\n`,
+          );
         else if (c === 'LOGIN' || c === 'AUTHENTICATE') s.write(`${tag} OK logged in\r\n`);
         else if (c === 'LOGOUT') s.end(`* BYE\r\n${tag} OK\r\n`);
         else if (tag) s.write(`${tag} OK\r\n`);
@@ -51,14 +58,28 @@ async function downgradeServer(mode: 'no-starttls' | 'refuse' | 'fake-ok') {
 
 function leaked(received: string[], user: string): boolean {
   const all = received.join('');
-  return all.includes(IMAP_PASS) || all.includes(Buffer.from(`\0${user}\0${IMAP_PASS}`).toString('base64')) || all.includes(Buffer.from(IMAP_PASS).toString('base64'));
+  return (
+    all.includes(IMAP_PASS) ||
+    all.includes(Buffer.from(`\0${user}\0${IMAP_PASS}`).toString('base64')) ||
+    all.includes(Buffer.from(IMAP_PASS).toString('base64'))
+  );
 }
 
 for (const mode of ['no-starttls', 'refuse', 'fake-ok'] as const) {
-  test(`IMAP STARTTLS downgrade (${mode}): the password is never sent in clear text; a tls MailboxError`, { timeout: 90_000 }, async () => {
+  test(`IMAP STARTTLS downgrade (${mode}): the password is never sent in clear text; a tls MailboxError`, {
+    timeout: 90_000,
+  }, async () => {
     const srv = await downgradeServer(mode);
     try {
-      const cfg = { host: '127.0.0.1', port: srv.port, security: 'starttls' as const, user: 'jane', password: IMAP_PASS, timeoutMs: 2000, insecureTls: true };
+      const cfg = {
+        host: '127.0.0.1',
+        port: srv.port,
+        security: 'starttls' as const,
+        user: 'jane',
+        password: IMAP_PASS,
+        timeoutMs: 2000,
+        insecureTls: true,
+      };
       for (const call of [() => watchForToken({ mailbox: cfg, since: new Date() }), () => testMailbox(cfg)]) {
         const ac = new AbortController();
         const guard = setTimeout(() => ac.abort(), 30_000);
@@ -73,23 +94,40 @@ for (const mode of ['no-starttls', 'refuse', 'fake-ok'] as const) {
           clearTimeout(guard);
         }
       }
-      assert.ok(!leaked(srv.received, 'jane'), `password sent to a server without TLS: ${JSON.stringify(srv.received.join('').slice(0, 300))}`);
+      assert.ok(
+        !leaked(srv.received, 'jane'),
+        `password sent to a server without TLS: ${JSON.stringify(srv.received.join('').slice(0, 300))}`,
+      );
     } finally {
       srv.close();
     }
   });
 }
 
-test('a self-signed IMAPS certificate is refused unless insecureTls is set explicitly', { timeout: 60_000 }, async () => {
+test('a self-signed IMAPS certificate is refused unless insecureTls is set explicitly', {
+  timeout: 60_000,
+}, async () => {
   const c = selfSignedCert();
-  const server = await startFakeServer((s) => s.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] tls ready\r\n'), { tls: c });
+  const server = await startFakeServer((s) => s.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] tls ready\r\n'), {
+    tls: c,
+  });
   try {
     const port = server.port;
-    await assert.rejects(testMailbox({ host: '127.0.0.1', port, security: 'implicit', user: 'jane', password: IMAP_PASS, timeoutMs: 2000 }), (e: unknown) => {
-      assert.ok(e instanceof MailboxError && e.kind === 'tls', String(e));
-      assert.ok(!e.message.includes(IMAP_PASS));
-      return true;
-    });
+    await assert.rejects(
+      testMailbox({
+        host: '127.0.0.1',
+        port,
+        security: 'implicit',
+        user: 'jane',
+        password: IMAP_PASS,
+        timeoutMs: 2000,
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof MailboxError && e.kind === 'tls', String(e));
+        assert.ok(!e.message.includes(IMAP_PASS));
+        return true;
+      },
+    );
     assert.ok(!leaked(server.received, 'jane'), 'password sent over an unverified TLS connection');
   } finally {
     server.close();
@@ -98,23 +136,45 @@ test('a self-signed IMAPS certificate is refused unless insecureTls is set expli
 });
 
 test('plain http:// login URLs are refused except for loopback hosts', () => {
-  for (const bad of ['http://login.salesforce.com', 'http://acme.my.salesforce.com', 'http://127.0.0.1.nip.io', 'http://10.0.0.1', 'http://192.168.1.10:8080', 'http://localhost.evil.test', 'http://[::ffff:7f00:1]x']) {
+  for (const bad of [
+    'http://login.salesforce.com',
+    'http://acme.my.salesforce.com',
+    'http://127.0.0.1.nip.io',
+    'http://10.0.0.1',
+    'http://192.168.1.10:8080',
+    'http://localhost.evil.test',
+    'http://[::ffff:7f00:1]x',
+  ]) {
     assert.throws(() => validateLoginUrl(bad), Error, bad);
   }
-  for (const ok of ['http://127.0.0.1:4567', 'http://localhost:1', 'http://[::1]:8080', 'https://acme.my.salesforce.com']) {
+  for (const ok of [
+    'http://127.0.0.1:4567',
+    'http://localhost:1',
+    'http://[::1]:8080',
+    'https://acme.my.salesforce.com',
+  ]) {
     assert.doesNotThrow(() => validateLoginUrl(ok), ok);
   }
 });
 
 test('testLogin against a non-loopback http:// URL fails without sending anything', async () => {
-  const r = await testLogin({ id: 'p', name: 'x', loginUrl: 'http://login.salesforce.com', username: 'jane@acme.example' }, { password: SF_PASS, token: 'x'.repeat(25) }, { timeoutMs: 2000 });
+  const r = await testLogin(
+    { id: 'p', name: 'x', loginUrl: 'http://login.salesforce.com', username: 'jane@acme.example' },
+    { password: SF_PASS, token: 'x'.repeat(25) },
+    { timeoutMs: 2000 },
+  );
   assert.notEqual(r.status, 'ok');
   assert.ok(!JSON.stringify(r).includes(SF_PASS));
 });
 
-test('a self-signed HTTPS Salesforce endpoint is refused without its CA, accepted with it', { timeout: 60_000 }, async () => {
+test('a self-signed HTTPS Salesforce endpoint is refused without its CA, accepted with it', {
+  timeout: 60_000,
+}, async () => {
   const c = selfSignedCert();
-  const emu = await startEmulator({ users: [{ username: 'jane@acme.example', password: SF_PASS, token: 'TlsToken00000000000000000' }], tls: { key: c.key, cert: c.cert } });
+  const emu = await startEmulator({
+    users: [{ username: 'jane@acme.example', password: SF_PASS, token: 'TlsToken00000000000000000' }],
+    tls: { key: c.key, cert: c.cert },
+  });
   try {
     assert.match(emu.url, /^https:/);
     const profile = { id: 'p', name: 'x', loginUrl: emu.url, username: 'jane@acme.example' };

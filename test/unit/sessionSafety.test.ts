@@ -10,12 +10,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSoapLoginResult } from '../../src/salesforce/signin/soap';
 import { MAX_QUOTED_CHARS, UnexpectedResponseError, classifyLoginError, soapFaultParts } from '../../src/core/health';
-import { isLoopbackHost, isMyDomainHost, isSalesforceHost, sessionUrlProblem, validateLoginUrl } from '../../src/core/resetUrl';
+import {
+  isLoopbackHost,
+  isMyDomainHost,
+  isSalesforceHost,
+  sessionUrlProblem,
+  validateLoginUrl,
+} from '../../src/core/resetUrl';
 import { xmlUnescape } from '../../src/core/xml';
 
 /** The regex parser this replaces (kept here as the oracle for ordinary bodies; quadratic on hostile ones). */
 function oldParse(body: string): Record<string, string | boolean | undefined> {
-  const FIELDS = /<(?:\w+:)?(sessionId|serverUrl|sandbox|organizationId|organizationName|userFullName|userName|userEmail)(?:\s[^>]*)?>([^<]*)<\/(?:\w+:)?\1>/g;
+  const FIELDS =
+    /<(?:\w+:)?(sessionId|serverUrl|sandbox|organizationId|organizationName|userFullName|userName|userEmail)(?:\s[^>]*)?>([^<]*)<\/(?:\w+:)?\1>/g;
   const UI = /<(?:\w+:)?userInfo(?:\s[^>]*)?>([\s\S]*?)<\/(?:\w+:)?userInfo>/;
   const TOP = new Set(['sessionId', 'serverUrl', 'sandbox']);
   const ui = UI.exec(body);
@@ -95,9 +102,29 @@ test('parseSoapLoginResult agrees with the regular expressions it replaced (diff
 });
 
 test('parseSoapLoginResult agrees with the old parser on random tag soup', () => {
-  const parts = ['<sessionId>', '</sessionId>', '<sf:serverUrl>', '</sf:serverUrl>', '<userInfo>', '</userInfo>', '<userName a="b">', '</userName>', '<sandbox>', '</sandbox>', 'true', 'x', '&amp;', '<', '>', ' ', '<a>', '</a>', '<userEmail/>'];
+  const parts = [
+    '<sessionId>',
+    '</sessionId>',
+    '<sf:serverUrl>',
+    '</sf:serverUrl>',
+    '<userInfo>',
+    '</userInfo>',
+    '<userName a="b">',
+    '</userName>',
+    '<sandbox>',
+    '</sandbox>',
+    'true',
+    'x',
+    '&amp;',
+    '<',
+    '>',
+    ' ',
+    '<a>',
+    '</a>',
+    '<userEmail/>',
+  ];
   let seed = 15;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   for (let i = 0; i < 3000; i++) {
     let body = '';
     const n = Math.floor(rnd() * 30);
@@ -143,13 +170,17 @@ test('parseSoapLoginResult is linear on hostile bodies (1 MB and 4 MB of each sh
 });
 
 test('soapFaultParts is anchored and quotes at most MAX_QUOTED_CHARS; messages never carry 256 KB of server text', () => {
-  assert.deepEqual(soapFaultParts('INVALID_LOGIN: Invalid username'), { code: 'INVALID_LOGIN', text: 'Invalid username' });
+  assert.deepEqual(soapFaultParts('INVALID_LOGIN: Invalid username'), {
+    code: 'INVALID_LOGIN',
+    text: 'Invalid username',
+  });
   const long = soapFaultParts(`UNKNOWN_EXCEPTION: ${'x'.repeat(300_000)}`)!;
   assert.equal(long.code, 'UNKNOWN_EXCEPTION');
   assert.ok(long.text.length <= MAX_QUOTED_CHARS + 1);
   assert.equal(soapFaultParts(`${'A'.repeat(200_000)}: x`), undefined); // a "code" that long is no code
   const t = performance.now();
-  for (const shape of ['A'.repeat(1_000_000), `A${'_'.repeat(1_000_000)}`, ' '.repeat(1_000_000)]) soapFaultParts(shape);
+  for (const shape of ['A'.repeat(1_000_000), `A${'_'.repeat(1_000_000)}`, ' '.repeat(1_000_000)])
+    soapFaultParts(shape);
   assert.ok(performance.now() - t < 1000);
   for (const err of [
     new Error(`UNKNOWN_EXCEPTION: ${'y'.repeat(200_000)}`),
@@ -193,7 +224,11 @@ test('sessionUrlProblem: which URLs may carry the session', () => {
     ['https://login.salesforce.com', 'javascript:alert(1)', /javascript:/],
     ['https://login.salesforce.com', 'not a url', /not a valid URL/],
     ['https://login.salesforce.com', undefined, /missing/],
-    ['https://acme.my.salesforce.com', 'https://other.my.salesforce.com', /not to the My Domain host acme\.my\.salesforce\.com/],
+    [
+      'https://acme.my.salesforce.com',
+      'https://other.my.salesforce.com',
+      /not to the My Domain host acme\.my\.salesforce\.com/,
+    ],
     ['https://acme.my.salesforce.com', 'https://login.salesforce.com', /My Domain/],
     ['http://127.0.0.1:5000', 'http://evil.test:5000', /plain http/],
     ['http://127.0.0.1:5000', 'http://evil.localhost:5000', /plain http/],
@@ -202,16 +237,35 @@ test('sessionUrlProblem: which URLs may carry the session', () => {
     ['https://127.0.0.1:5000', 'http://127.0.0.1:5000', /downgrades/],
     ['https://acme.my.salesforce.com', 'http://localhost:5000', /downgrades/],
   ];
-  for (const [login, url, why] of refused) assert.match(sessionUrlProblem(login, url) ?? 'accepted', why, `${login} → ${url}`);
-  assert.ok(isSalesforceHost('na1.salesforce.com') && isSalesforceHost('acme.lightning.force.com') && !isSalesforceHost('salesforce.com.evil.test'));
+  for (const [login, url, why] of refused)
+    assert.match(sessionUrlProblem(login, url) ?? 'accepted', why, `${login} → ${url}`);
+  assert.ok(
+    isSalesforceHost('na1.salesforce.com') &&
+      isSalesforceHost('acme.lightning.force.com') &&
+      !isSalesforceHost('salesforce.com.evil.test'),
+  );
   assert.ok(isMyDomainHost('acme--uat.sandbox.my.salesforce.com') && !isMyDomainHost('login.salesforce.com'));
 });
 
 test('the loopback rule: only 127.0.0.0/8, ::1 and localhost itself take plain http (evil.localhost does not)', () => {
-  for (const u of ['http://127.0.0.1:1', 'http://127.9.9.9', 'http://localhost:8', 'http://[::1]:9', 'http://[::ffff:127.0.0.1]:9', 'http://127.1']) {
+  for (const u of [
+    'http://127.0.0.1:1',
+    'http://127.9.9.9',
+    'http://localhost:8',
+    'http://[::1]:9',
+    'http://[::ffff:127.0.0.1]:9',
+    'http://127.1',
+  ]) {
     assert.doesNotThrow(() => validateLoginUrl(u), u);
   }
-  for (const u of ['http://evil.localhost', 'http://a.b.localhost:8', 'http://localhost.:8', 'http://127.0.0.1.nip.io', 'http://[::ffff:10.0.0.1]', 'http://0.0.0.0']) {
+  for (const u of [
+    'http://evil.localhost',
+    'http://a.b.localhost:8',
+    'http://localhost.:8',
+    'http://127.0.0.1.nip.io',
+    'http://[::ffff:10.0.0.1]',
+    'http://0.0.0.0',
+  ]) {
     assert.throws(() => validateLoginUrl(u), /only allowed for loopback/, u);
   }
   assert.ok(!isLoopbackHost('evil.localhost'));

@@ -2,10 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AUTH_METHODS, SECRET_ENV_KEYS, SECRET_ENV_VARS, SIGN_IN_INFO, authMethodOf, parseAuthMethod, type AuthMethod,
+  AUTH_METHODS,
+  SECRET_ENV_KEYS,
+  SECRET_ENV_VARS,
+  SIGN_IN_INFO,
+  authMethodOf,
+  parseAuthMethod,
+  type AuthMethod,
 } from '../../src/core/signin';
 import {
-  ProfileError, isValidProfile, loginFlow, profileFromEnv, profileLoginUrl, profileProblems, validateProfile, type OrgProfile, type OrgSecrets,
+  ProfileError,
+  isValidProfile,
+  loginFlow,
+  profileFromEnv,
+  profileLoginUrl,
+  profileProblems,
+  validateProfile,
+  type OrgProfile,
+  type OrgSecrets,
 } from '../../src/core/profile';
 import { LoginUrlError, resetPageUrl, resetPageUrlOf, validateLoginUrl } from '../../src/core/resetUrl';
 import { SIGN_IN_METHODS } from '../../src/salesforce/signin/index';
@@ -13,7 +27,12 @@ import { testLogin } from '../../src/salesforce/login';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 
-const base: OrgProfile = { id: 'u@x', name: 'u', loginUrl: 'https://acme.my.salesforce.com', username: 'u@acme.example' };
+const base: OrgProfile = {
+  id: 'u@x',
+  name: 'u',
+  loginUrl: 'https://acme.my.salesforce.com',
+  username: 'u@acme.example',
+};
 
 test('the table: one entry per SF_AUTH value, keyed by its id', () => {
   assert.deepEqual([...AUTH_METHODS], ['password', 'password-oauth', 'oauth', 'sf-cli']);
@@ -28,7 +47,9 @@ test('the table: one entry per SF_AUTH value, keyed by its id', () => {
     for (const k of info.secretKeys) assert.ok(k in SECRET_ENV_KEYS, `${m}: ${k}`);
     // A secret's env variable is owned by the methods that keep that secret.
     // (Not the optional ones: a public app has no client secret; the refresh token goes into .env only on opt-in.)
-    for (const k of info.secretKeys) if (SECRET_ENV_KEYS[k] && k !== 'clientSecret' && k !== 'refreshToken') assert.ok(info.envKeys.includes(SECRET_ENV_KEYS[k]!), `${m} owns ${SECRET_ENV_KEYS[k]}`);
+    for (const k of info.secretKeys)
+      if (SECRET_ENV_KEYS[k] && k !== 'clientSecret' && k !== 'refreshToken')
+        assert.ok(info.envKeys.includes(SECRET_ENV_KEYS[k]), `${m} owns ${SECRET_ENV_KEYS[k]}`);
     // An implementation carries its method's facts unchanged.
     const impl = SIGN_IN_METHODS[m];
     if (impl) {
@@ -41,25 +62,41 @@ test('the table: one entry per SF_AUTH value, keyed by its id', () => {
   }
 });
 
-test('the table: each method\'s keys, secrets, refresh and retirement', () => {
+test("the table: each method's keys, secrets, refresh and retirement", () => {
   const pw = SIGN_IN_INFO.password;
-  assert.deepEqual([...pw.envKeys], ['SF_AUTH', 'SF_USERNAME', 'SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_LOGIN_URL', 'SF_API_VERSION']);
+  assert.deepEqual(
+    [...pw.envKeys],
+    ['SF_AUTH', 'SF_USERNAME', 'SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_LOGIN_URL', 'SF_API_VERSION'],
+  );
   assert.deepEqual([...pw.secretKeys], ['password', 'token', 'mfaCode']);
   assert.equal(pw.flow, 'soap');
   assert.equal(pw.canRefresh, false);
   assert.equal(pw.retirement?.date, "Summer '27");
-  assert.match(pw.retirement!.notice, /Summer '27.*Switch to OAuth/);
+  assert.match(pw.retirement.notice, /Summer '27.*Switch to OAuth/);
 
   const po = SIGN_IN_INFO['password-oauth'];
   assert.deepEqual([...po.envKeys], [...pw.envKeys, 'SF_CLIENT_ID', 'SF_CLIENT_SECRET']);
   assert.deepEqual([...po.secretKeys], ['password', 'token', 'clientSecret', 'mfaCode']);
   assert.equal(po.flow, 'oauth');
   assert.equal(po.retirement?.date, '2027-02-20');
-  assert.match(po.retirement!.notice, /2027-02-20.*Switch to OAuth/);
+  assert.match(po.retirement.notice, /2027-02-20.*Switch to OAuth/);
 
   // CONTRACTS: oauth and sf-cli orgs get SF_INSTANCE_URL, SF_ACCESS_TOKEN, SF_USERNAME, SF_AUTH; oauth also SF_LOGIN_URL, SF_CLIENT_ID.
-  assert.deepEqual([...SIGN_IN_INFO.oauth.envKeys].sort(), ['SF_ACCESS_TOKEN', 'SF_AUTH', 'SF_CLIENT_ID', 'SF_INSTANCE_URL', 'SF_LOGIN_URL', 'SF_USERNAME']);
-  assert.deepEqual([...SIGN_IN_INFO['sf-cli'].envKeys].sort(), ['SF_ACCESS_TOKEN', 'SF_AUTH', 'SF_INSTANCE_URL', 'SF_TARGET_ORG', 'SF_USERNAME']);
+  assert.deepEqual([...SIGN_IN_INFO.oauth.envKeys].sort(), [
+    'SF_ACCESS_TOKEN',
+    'SF_AUTH',
+    'SF_CLIENT_ID',
+    'SF_INSTANCE_URL',
+    'SF_LOGIN_URL',
+    'SF_USERNAME',
+  ]);
+  assert.deepEqual([...SIGN_IN_INFO['sf-cli'].envKeys].sort(), [
+    'SF_ACCESS_TOKEN',
+    'SF_AUTH',
+    'SF_INSTANCE_URL',
+    'SF_TARGET_ORG',
+    'SF_USERNAME',
+  ]);
   assert.deepEqual([...SIGN_IN_INFO['sf-cli'].secretKeys], [], 'the sf CLI keeps its own secrets');
   assert.deepEqual([...SIGN_IN_INFO.oauth.secretKeys], ['clientSecret', 'refreshToken', 'accessToken']);
   for (const m of ['oauth', 'sf-cli'] as const) {
@@ -70,10 +107,13 @@ test('the table: each method\'s keys, secrets, refresh and retirement', () => {
   assert.ok(SIGN_IN_METHODS.oauth, 'issue 13: oauth is implemented');
   assert.equal(SIGN_IN_METHODS['sf-cli'], undefined, "sf-cli is issue 14's");
   // Secrets read from an env file are registered with the redactor: those of every method.
-  assert.deepEqual([...SECRET_ENV_VARS], ['SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_CLIENT_SECRET', 'SF_REFRESH_TOKEN', 'SF_ACCESS_TOKEN']);
+  assert.deepEqual(
+    [...SECRET_ENV_VARS],
+    ['SF_PASSWORD', 'SF_SECURITY_TOKEN', 'SF_CLIENT_SECRET', 'SF_REFRESH_TOKEN', 'SF_ACCESS_TOKEN'],
+  );
 });
 
-test('parseAuthMethod and authMethodOf (absent SF_AUTH: today\'s rule)', () => {
+test("parseAuthMethod and authMethodOf (absent SF_AUTH: today's rule)", () => {
   for (const m of AUTH_METHODS) assert.equal(parseAuthMethod(m), m);
   assert.equal(parseAuthMethod(' Password-OAuth '), 'password-oauth');
   assert.equal(parseAuthMethod('soap'), undefined);
@@ -97,16 +137,32 @@ test('profileFromEnv: SF_AUTH', () => {
   assert.equal(profileFromEnv({ ...env, SF_AUTH: 'SF-CLI' }).profile.auth, 'sf-cli');
   assert.throws(
     () => profileFromEnv({ ...env, SF_AUTH: 'kerberos' }),
-    (e: unknown) => e instanceof ProfileError && e.field === 'SF_AUTH' && /SF_AUTH "kerberos" is not a sign-in method/.test(e.message),
+    (e: unknown) =>
+      e instanceof ProfileError &&
+      e.field === 'SF_AUTH' &&
+      /SF_AUTH "kerberos" is not a sign-in method/.test(e.message),
   );
   // The order of usage errors stays: username, login URL, API version, then SF_AUTH.
-  assert.throws(() => profileFromEnv({ SF_AUTH: 'x' }), (e: unknown) => e instanceof ProfileError && e.field === 'SF_USERNAME');
-  assert.throws(() => profileFromEnv({ ...env, SF_AUTH: 'x', SF_LOGIN_URL: 'http://acme.example' }), (e: unknown) => e instanceof ProfileError && e.field === 'SF_LOGIN_URL');
-  assert.throws(() => profileFromEnv({ ...env, SF_AUTH: 'x', SF_API_VERSION: 'new' }), (e: unknown) => e instanceof ProfileError && e.field === 'SF_API_VERSION');
+  assert.throws(
+    () => profileFromEnv({ SF_AUTH: 'x' }),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_USERNAME',
+  );
+  assert.throws(
+    () => profileFromEnv({ ...env, SF_AUTH: 'x', SF_LOGIN_URL: 'http://acme.example' }),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_LOGIN_URL',
+  );
+  assert.throws(
+    () => profileFromEnv({ ...env, SF_AUTH: 'x', SF_API_VERSION: 'new' }),
+    (e: unknown) => e instanceof ProfileError && e.field === 'SF_API_VERSION',
+  );
 });
 
 test('validateProfile: made once where a profile enters, trusted after', () => {
-  const v = validateProfile({ ...base, loginUrl: 'https://ACME.lightning.force.com/lightning/page/home', apiVersion: 'v62' });
+  const v = validateProfile({
+    ...base,
+    loginUrl: 'https://ACME.lightning.force.com/lightning/page/home',
+    apiVersion: 'v62',
+  });
   assert.equal(v.loginUrl, 'https://acme.my.salesforce.com');
   assert.equal(v.apiVersion, '62.0');
   assert.ok(isValidProfile(v));
@@ -118,7 +174,11 @@ test('validateProfile: made once where a profile enters, trusted after', () => {
   assert.ok(isValidProfile(profileFromEnv({ SF_USERNAME: 'u' }).profile));
 
   const bad = (p: Partial<OrgProfile>, field: string, reason: RegExp) =>
-    assert.throws(() => validateProfile({ ...base, ...p }), (e: unknown) => e instanceof ProfileError && e.field === field && reason.test(e.reason) && e.message.includes(e.reason));
+    assert.throws(
+      () => validateProfile({ ...base, ...p }),
+      (e: unknown) =>
+        e instanceof ProfileError && e.field === field && reason.test(e.reason) && e.message.includes(e.reason),
+    );
   bad({ loginUrl: 'http://acme.example' }, 'SF_LOGIN_URL', /^Plain http:\/\/ is only allowed for loopback hosts/);
   bad({ loginUrl: '' }, 'SF_LOGIN_URL', /empty/);
   bad({ apiVersion: 'latest' }, 'SF_API_VERSION', /SF_API_VERSION "latest"/);
@@ -129,19 +189,35 @@ test('validateProfile: made once where a profile enters, trusted after', () => {
 test('resetPageUrlOf trusts a validated URL; resetPageUrl validates raw text; both check their output', () => {
   const url = validateLoginUrl('https://acme.lightning.force.com');
   assert.equal(resetPageUrlOf(url), resetPageUrl('https://acme.lightning.force.com'));
-  assert.throws(() => resetPageUrlOf('https://x.example/_ui/system/security/ResetApiTokenConfirm?' as typeof url), LoginUrlError);
+  assert.throws(
+    () => resetPageUrlOf('https://x.example/_ui/system/security/ResetApiTokenConfirm?' as typeof url),
+    LoginUrlError,
+  );
   assert.throws(() => resetPageUrl('http://acme.example'), LoginUrlError);
 });
 
 test('profileProblems follows the method: no password needed for oauth / sf-cli', () => {
-  assert.deepEqual(profileProblems(base, {}).map((p) => p.field), ['SF_PASSWORD']);
-  assert.deepEqual(profileProblems({ ...base, auth: 'oauth', clientId: 'c' }, {}).map((p) => p.field), []);
-  assert.deepEqual(profileProblems({ ...base, auth: 'sf-cli' }, {}).map((p) => p.field), []);
-  assert.deepEqual(profileProblems({ ...base, auth: 'password-oauth', clientId: 'c' }, { password: 'p' }).map((p) => p.field), ['SF_CLIENT_SECRET']);
+  assert.deepEqual(
+    profileProblems(base, {}).map((p) => p.field),
+    ['SF_PASSWORD'],
+  );
+  assert.deepEqual(
+    profileProblems({ ...base, auth: 'oauth', clientId: 'c' }, {}).map((p) => p.field),
+    [],
+  );
+  assert.deepEqual(
+    profileProblems({ ...base, auth: 'sf-cli' }, {}).map((p) => p.field),
+    [],
+  );
+  assert.deepEqual(
+    profileProblems({ ...base, auth: 'password-oauth', clientId: 'c' }, { password: 'p' }).map((p) => p.field),
+    ['SF_CLIENT_SECRET'],
+  );
 });
 
 test('preconditions per method (pure)', () => {
-  const code = (m: AuthMethod, p: Partial<OrgProfile>, s: OrgSecrets) => SIGN_IN_METHODS[m]!.precheck(validateProfile({ ...base, ...p }), s)?.code;
+  const code = (m: AuthMethod, p: Partial<OrgProfile>, s: OrgSecrets) =>
+    SIGN_IN_METHODS[m]!.precheck(validateProfile({ ...base, ...p }), s)?.code;
   assert.equal(code('password', {}, { password: 'p' }), undefined);
   assert.equal(code('password', { username: '' }, { password: 'p' }), 'MISSING_USERNAME');
   assert.equal(code('password', {}, {}), 'MISSING_PASSWORD');
@@ -202,7 +278,10 @@ async function cli(argv: string[], env: Record<string, string>, prompt?: () => P
 }
 
 test('CLI login: SF_AUTH=sf-cli answers "not supported yet", SF_AUTH=oauth without a sign-in "signin-required" (exit 1, no password asked); an unknown SF_AUTH is a usage error', async () => {
-  for (const [m, status, code] of [['oauth', 'signin-required', 'NO_REFRESH_TOKEN'], ['sf-cli', 'login-failed', 'AUTH_METHOD_NOT_SUPPORTED']]) {
+  for (const [m, status, code] of [
+    ['oauth', 'signin-required', 'NO_REFRESH_TOKEN'],
+    ['sf-cli', 'login-failed', 'AUTH_METHOD_NOT_SUPPORTED'],
+  ]) {
     const r = await cli(['login'], { SF_USERNAME: 'u@acme.example', SF_AUTH: m!, SF_CLIENT_ID: 'c' }, async () => 'pw');
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.asked, 0, 'no password prompt for a method without one');
@@ -217,7 +296,10 @@ test('CLI login: SF_AUTH=sf-cli answers "not supported yet", SF_AUTH=oauth witho
 });
 
 test('CLI reset: a method without a security token is a usage error before any mailbox work', async () => {
-  const r = await cli(['reset', '--imap-host', '127.0.0.1', '--imap-port', '9', '--imap-user', 'u'], { SF_USERNAME: 'u@acme.example', SF_AUTH: 'sf-cli' });
+  const r = await cli(['reset', '--imap-host', '127.0.0.1', '--imap-port', '9', '--imap-user', 'u'], {
+    SF_USERNAME: 'u@acme.example',
+    SF_AUTH: 'sf-cli',
+  });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /SF_AUTH is sf-cli.*no security token/);
 });

@@ -27,7 +27,9 @@ function tsFiles(dir: string): string[] {
 /** Specifiers of a file's imports (`from '…'`, `import('…')`, `require('…')`, `import '…'`). */
 function specifiers(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)['"]([^'"]*)['"]/gm)].map((m) => m[1]!);
+  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)['"]([^'"]*)['"]/gm)].map(
+    (m) => m[1]!,
+  );
 }
 /** Resolved targets of the relative imports of a file. */
 function relativeImports(file: string): string[] {
@@ -52,12 +54,16 @@ test('src/imapServer imports only itself, src/core, node built-ins, imapflow and
   const packages = new Set(['imapflow', 'hoodiecrow-imap']);
   const bad: string[] = [];
   const files = tsFiles(IMAP);
-  assert.ok(files.some((f) => f.endsWith(`${path.sep}index.ts`)), 'the walk found src/imapServer/index.ts');
+  assert.ok(
+    files.some((f) => f.endsWith(`${path.sep}index.ts`)),
+    'the walk found src/imapServer/index.ts',
+  );
   for (const f of files) {
     for (const spec of specifiers(f)) {
       if (spec.startsWith('.')) {
         const target = path.resolve(path.dirname(f), spec);
-        if (!inside(target, IMAP) && !inside(target, path.join(SRC, 'core'))) bad.push(`${path.relative(ROOT, f)} → ${path.relative(ROOT, target)}`);
+        if (!inside(target, IMAP) && !inside(target, path.join(SRC, 'core')))
+          bad.push(`${path.relative(ROOT, f)} → ${path.relative(ROOT, target)}`);
       } else if (!builtinModules.includes(spec.replace(/^node:/, '')) && !packages.has(spec)) {
         bad.push(`${path.relative(ROOT, f)} → package '${spec}'`);
       }
@@ -70,7 +76,8 @@ test('nothing else in src/ imports a support server (src/emulator, src/imapServe
   const bad: string[] = [];
   for (const dir of SUPPORT) {
     for (const f of tsFiles(SRC).filter((f) => !inside(f, dir))) {
-      for (const target of relativeImports(f)) if (inside(target, dir)) bad.push(`${path.relative(ROOT, f)} → ${path.relative(ROOT, target)}`);
+      for (const target of relativeImports(f))
+        if (inside(target, dir)) bad.push(`${path.relative(ROOT, f)} → ${path.relative(ROOT, target)}`);
     }
   }
   assert.deepEqual(bad, []);

@@ -15,7 +15,7 @@ test('10 MB text bodies of label-like lines, colons and long lines', () => {
   const bodies = [
     'Label: ' + 'a'.repeat(10 * 1024 * 1024),
     'x:'.repeat(5 * 1024 * 1024),
-    ('Username: a@b.c\nToken: AAAAAAAAAAAAAAAAAAAAAAAAAA\n').repeat(200_000),
+    'Username: a@b.c\nToken: AAAAAAAAAAAAAAAAAAAAAAAAAA\n'.repeat(200_000),
     ':'.repeat(10 * 1024 * 1024),
     '\n'.repeat(10 * 1024 * 1024),
     ('a'.repeat(399) + ':\n').repeat(25_000),
@@ -24,7 +24,7 @@ test('10 MB text bodies of label-like lines, colons and long lines', () => {
     '-'.repeat(400_000),
     ('-'.repeat(2000) + 'x\n').repeat(200),
     ('----- Forwarded message ' + '-'.repeat(5000) + '\n').repeat(50),
-    ('Username: a@b.example\n').repeat(15_000) + ('Token: ' + 'A'.repeat(26) + '\n').repeat(15_000),
+    'Username: a@b.example\n'.repeat(15_000) + ('Token: ' + 'A'.repeat(26) + '\n').repeat(15_000),
     'Security token:\n' + '*'.repeat(400_000) + 'x',
     'Security token:\n' + '“'.repeat(400_000) + 'x\nmore',
     '---------- Forwarded message ---------\n' + ' '.repeat(400_000) + 'From x',
@@ -34,11 +34,17 @@ test('10 MB text bodies of label-like lines, colons and long lines', () => {
     assert.equal(v.kind, 'none');
   }
   // A real token after megabytes of filler is beyond the cap: not found, with a warning.
-  const late = classifyMail({ from: FROM, text: 'filler\n'.repeat(LIMITS.textChars / 7 + 10) + `Username: a@b.example\nToken: ${TOKEN}` });
+  const late = classifyMail({
+    from: FROM,
+    text: 'filler\n'.repeat(LIMITS.textChars / 7 + 10) + `Username: a@b.example\nToken: ${TOKEN}`,
+  });
   assert.equal(late.kind, 'none');
   assert.ok(late.warnings.some((w) => /only its start/.test(w)));
   // …but a token near the start of a huge mail is found.
-  const early = classifyMail({ from: FROM, text: `Username: a@b.example\nToken: ${TOKEN}\n` + 'x'.repeat(10 * 1024 * 1024) });
+  const early = classifyMail({
+    from: FROM,
+    text: `Username: a@b.example\nToken: ${TOKEN}\n` + 'x'.repeat(10 * 1024 * 1024),
+  });
   assert.equal(early.token, TOKEN);
 });
 
@@ -49,7 +55,7 @@ test('pathological HTML: unclosed comments, tags, quotes, scripts, entities', ()
     '<script>'.repeat(n),
     '<head>'.repeat(n),
     '<a href="'.repeat(n),
-    '<a b=\'x\' '.repeat(n),
+    "<a b='x' ".repeat(n),
     '<'.repeat(n * 5),
     '<p'.repeat(n * 2),
     '&#'.repeat(n * 2) + '&#x'.repeat(n),
@@ -73,7 +79,12 @@ test('huge header maps and header values', () => {
   const headers = new Map<string, unknown>([['authentication-results', arr]]);
   for (let i = 0; i < 100_000; i++) headers.set(`x-filler-${i}`, 'v'.repeat(10));
   headers.set('x-long', 'y'.repeat(5 * 1024 * 1024));
-  const v = classifyMail({ from: FROM, headers, subject: '[' .repeat(100_000) + 'Fwd: x', text: `Username: a@b.example\nToken: ${TOKEN}` });
+  const v = classifyMail({
+    from: FROM,
+    headers,
+    subject: '['.repeat(100_000) + 'Fwd: x',
+    text: `Username: a@b.example\nToken: ${TOKEN}`,
+  });
   assert.ok(['token', 'untrusted-sender'].includes(v.kind));
   assert.equal(v.authenticated, false);
 });
@@ -86,7 +97,9 @@ test('parseAndClassify: 100k header lines finish (mailparser refuses them: none,
   assert.equal(v.kind, 'none');
   assert.match(v.reason, /could not parse the mail: .*header/i);
   // 2,000 header lines are fine.
-  const fewer = lines.slice(0, 2000).join('\r\n') + `\r\nContent-Type: text/plain\r\n\r\nUsername: a@b.example\r\nToken: ${TOKEN}\r\n`;
+  const fewer =
+    lines.slice(0, 2000).join('\r\n') +
+    `\r\nContent-Type: text/plain\r\n\r\nUsername: a@b.example\r\nToken: ${TOKEN}\r\n`;
   assert.equal((await parseAndClassify(fewer)).token, TOKEN);
 });
 
@@ -101,10 +114,15 @@ test('parseAndClassify: deeply nested multiparts finish', async () => {
 });
 
 test('parseAndClassify: sources over maxBytes are cut with a warning', async () => {
-  const raw = `From: Salesforce <support@salesforce.com>\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nUsername: a@b.example\r\nToken: ${TOKEN}\r\n` + 'z'.repeat(10 * 1024 * 1024);
+  const raw =
+    `From: Salesforce <support@salesforce.com>\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nUsername: a@b.example\r\nToken: ${TOKEN}\r\n` +
+    'z'.repeat(10 * 1024 * 1024);
   const v = await parseAndClassify(Buffer.from(raw));
   assert.equal(v.kind, 'token');
-  assert.ok(v.warnings.some((w) => /larger than 2097152 bytes/.test(w)), JSON.stringify(v.warnings));
+  assert.ok(
+    v.warnings.some((w) => /larger than 2097152 bytes/.test(w)),
+    JSON.stringify(v.warnings),
+  );
   const small = await parseAndClassify(raw, { maxBytes: 100 });
   assert.equal(small.kind, 'none');
 });

@@ -18,7 +18,9 @@ interface Expectation {
   warning?: { re: string };
 }
 const expected: Record<string, Expectation[]> = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8'));
-const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.eml'))
+  .sort();
 
 test('every fixture has an expectation and an X-Sample-Note', () => {
   assert.ok(files.length >= 30, `only ${files.length} fixtures`);
@@ -40,12 +42,21 @@ for (const f of files) {
       if (exp.code !== undefined) assert.equal(v.code, exp.code);
       if (exp.username !== undefined) assert.equal(v.username, exp.username);
       if (exp.authenticated !== undefined) assert.equal(v.authenticated, exp.authenticated);
-      if (exp.warning) assert.ok(v.warnings.some((w) => new RegExp(exp.warning!.re).test(w)), `warnings: ${JSON.stringify(v.warnings)}`);
+      if (exp.warning)
+        assert.ok(
+          v.warnings.some((w) => new RegExp(exp.warning!.re).test(w)),
+          `warnings: ${JSON.stringify(v.warnings)}`,
+        );
       else if (exp.kind === 'token' && !exp.opts) assert.deepEqual(v.warnings, [], `${f}: unexpected warnings`);
       if (v.kind !== 'token') assert.equal(v.token, undefined, 'only a token verdict carries a token');
-      if (exp.noToken) assert.ok(!/Sp00fTok3n|[A-Za-z0-9]{24,25}/.test(JSON.stringify({ ...v, subject: '', sender: '' })), 'token-like value leaked into the verdict');
+      if (exp.noToken)
+        assert.ok(
+          !/Sp00fTok3n|[A-Za-z0-9]{24,25}/.test(JSON.stringify({ ...v, subject: '', sender: '' })),
+          'token-like value leaked into the verdict',
+        );
       // reason never carries a secret
-      for (const s of [v.token, v.code]) if (s) assert.ok(!v.reason.includes(s) && !v.warnings.join(' ').includes(s), 'secret in reason/warnings');
+      for (const s of [v.token, v.code])
+        if (s) assert.ok(!v.reason.includes(s) && !v.warnings.join(' ').includes(s), 'secret in reason/warnings');
       assert.ok(v.reason.length > 10);
     });
   }
@@ -65,6 +76,8 @@ test('parser differentials in From: a second From field or a second angle addres
     assert.equal(v.token, undefined);
   }
   // A display name that repeats the address is one sender.
-  const ok = await parseAndClassify(`From: "support@emea.salesforce.com" <support@emea.salesforce.com>\r\nSubject: x\r\n${body}`);
+  const ok = await parseAndClassify(
+    `From: "support@emea.salesforce.com" <support@emea.salesforce.com>\r\nSubject: x\r\n${body}`,
+  );
   assert.equal(ok.kind, 'token');
 });

@@ -1,13 +1,23 @@
 /** classifyMail on inline mails: sender trust, forwarding, DKIM, structure, usernames, HTML stripping. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyMail, isTrustedSenderDomain, stripGatewayTags, dkimPassForSalesforce, defaultAuthservDomain, parseAuthResults, MailInput } from '../../src/core/tokenMail';
+import type { MailInput } from '../../src/core/tokenMail';
+import {
+  classifyMail,
+  isTrustedSenderDomain,
+  stripGatewayTags,
+  dkimPassForSalesforce,
+  defaultAuthservDomain,
+  parseAuthResults,
+} from '../../src/core/tokenMail';
 import { htmlToText, decodeEntities } from '../../src/core/html';
 
 const TOKEN = 'CanaryTok3nAbCdEfGhIjKlMn'; // 25 chars, fake
 const USER = 'jane.doe@acme.example';
 
-function mail(over: Partial<MailInput> & { fromAddr?: string; fromName?: string; hdrs?: Record<string, unknown> } = {}): MailInput {
+function mail(
+  over: Partial<MailInput> & { fromAddr?: string; fromName?: string; hdrs?: Record<string, unknown> } = {},
+): MailInput {
   const { fromAddr = 'support@salesforce.com', fromName = 'Salesforce', hdrs = {}, ...rest } = over;
   return {
     from: { value: [{ address: fromAddr, name: fromName }], text: `${fromName} <${fromAddr}>` },
@@ -20,10 +30,28 @@ function mail(over: Partial<MailInput> & { fromAddr?: string; fromName?: string;
 }
 
 test('isTrustedSenderDomain: salesforce.com and its subdomains only', () => {
-  for (const a of ['support@salesforce.com', 'noreply@SALESFORCE.COM', 'support@emea.salesforce.com', 'x@a.b.salesforce.com', 'support@salesforce.com.'])
+  for (const a of [
+    'support@salesforce.com',
+    'noreply@SALESFORCE.COM',
+    'support@emea.salesforce.com',
+    'x@a.b.salesforce.com',
+    'support@salesforce.com.',
+  ])
     assert.equal(isTrustedSenderDomain(a), true, a);
-  for (const a of ['support@salesforce.com.evil.test', 'support@xsalesforce.com', 'support@evil-salesforce.com', 'support@salesforce.co',
-    'support@salesforce.comm', 'salesforce.com@evil.test', 'support@sales force.com', 'support@salesforce.com>', '', '@salesforce.com', 'support@salesforce..com', 'support@salesforce\u2024com'])
+  for (const a of [
+    'support@salesforce.com.evil.test',
+    'support@xsalesforce.com',
+    'support@evil-salesforce.com',
+    'support@salesforce.co',
+    'support@salesforce.comm',
+    'salesforce.com@evil.test',
+    'support@sales force.com',
+    'support@salesforce.com>',
+    '',
+    '@salesforce.com',
+    'support@salesforce..com',
+    'support@salesforce\u2024com',
+  ])
     assert.equal(isTrustedSenderDomain(a), false, a);
 });
 
@@ -47,20 +75,48 @@ test('usernames compare case-insensitively, otherwise exactly (sandbox suffix co
 });
 
 test('display-name tricks and lookalike domains are untrusted; the token is not returned', () => {
-  for (const [fromAddr, fromName] of [['x@evil.test', 'support@salesforce.com'], ['support@salesforce.com.evil.test', 'Salesforce'], ['support@xsalesforce.com', 'Salesforce']]) {
+  for (const [fromAddr, fromName] of [
+    ['x@evil.test', 'support@salesforce.com'],
+    ['support@salesforce.com.evil.test', 'Salesforce'],
+    ['support@xsalesforce.com', 'Salesforce'],
+  ]) {
     const v = classifyMail(mail({ fromAddr, fromName }));
     assert.equal(v.kind, 'untrusted-sender', fromAddr);
     assert.equal(v.token, undefined);
     assert.ok(!JSON.stringify(v).includes(TOKEN));
   }
   assert.equal(classifyMail({ ...mail(), from: undefined }).kind, 'untrusted-sender');
-  assert.equal(classifyMail({ ...mail(), from: { value: [{ address: 'support@salesforce.com' }, { address: 'a@evil.test' }] } }).kind, 'untrusted-sender');
+  assert.equal(
+    classifyMail({ ...mail(), from: { value: [{ address: 'support@salesforce.com' }, { address: 'a@evil.test' }] } })
+      .kind,
+    'untrusted-sender',
+  );
 });
 
-test('forwarded copies are untrusted; trustForwarded alone trusts none; forwardedFrom trusts the user\'s own forwards', () => {
-  const subjects = ['Fwd: Your new Salesforce security token', 'FW: x', 'WG: x', 'TR: x', 'RV: x', '転送: x', '[EXTERNAL] Fwd: x', 'Re: Fwd: x', '(External Email) WG: x', 'Fwd[2]: x',
+test("forwarded copies are untrusted; trustForwarded alone trusts none; forwardedFrom trusts the user's own forwards", () => {
+  const subjects = [
+    'Fwd: Your new Salesforce security token',
+    'FW: x',
+    'WG: x',
+    'TR: x',
+    'RV: x',
+    '転送: x',
+    '[EXTERNAL] Fwd: x',
+    'Re: Fwd: x',
+    '(External Email) WG: x',
+    'Fwd[2]: x',
     // issue 15 item 5: bracketed, trailing, fullwidth and tagged forms
-    '[Fwd: Your new Salesforce security token]', '(Fwd: x)', 'Your new Salesforce security token (fwd)', 'x [fwd]', 'Ｆｗｄ：x', 'ＦＷ： x', 'Fwd [EXT]: x', 'FW (external): x', '[EXTERNAL] [Fwd: x]', 'Re: [Fwd: x]'];
+    '[Fwd: Your new Salesforce security token]',
+    '(Fwd: x)',
+    'Your new Salesforce security token (fwd)',
+    'x [fwd]',
+    'Ｆｗｄ：x',
+    'ＦＷ： x',
+    'Fwd [EXT]: x',
+    'FW (external): x',
+    '[EXTERNAL] [Fwd: x]',
+    'Re: [Fwd: x]',
+  ];
   const fwdText = `note\n---------- Forwarded message ---------\nFrom: Salesforce <support@salesforce.com>\n\nUsername: ${USER}\nSecurity token (case-sensitive): ${TOKEN}`;
   for (const subject of subjects) {
     const v = classifyMail(mail({ subject }));
@@ -70,26 +126,62 @@ test('forwarded copies are untrusted; trustForwarded alone trusts none; forwarde
     assert.equal(t.kind, 'untrusted-sender', subject);
     assert.match(t.reason, /no forwardedFrom address is configured/);
     // The user's own forward (From the configured address, the forwarded block from Salesforce) counts.
-    const own = classifyMail(mail({ subject, fromAddr: 'jane@acme.example', fromName: 'Jane', text: fwdText }), { trustForwarded: true, forwardedFrom: 'JANE@acme.example' });
+    const own = classifyMail(mail({ subject, fromAddr: 'jane@acme.example', fromName: 'Jane', text: fwdText }), {
+      trustForwarded: true,
+      forwardedFrom: 'JANE@acme.example',
+    });
     assert.equal(own.kind, 'token', `${subject}: ${own.reason}`);
     assert.ok(own.warnings.some((w) => /forwardedFrom/.test(w)));
     // The same from anyone else does not.
-    const other = classifyMail(mail({ subject, fromAddr: 'helpdesk@acme.example', text: fwdText }), { trustForwarded: true, forwardedFrom: 'jane@acme.example' });
+    const other = classifyMail(mail({ subject, fromAddr: 'helpdesk@acme.example', text: fwdText }), {
+      trustForwarded: true,
+      forwardedFrom: 'jane@acme.example',
+    });
     assert.equal(other.kind, 'untrusted-sender', subject);
     assert.match(other.reason, /not a configured forwardedFrom/);
   }
   for (const subject of ['Forward planning: x', 'Trust: x', 'Information: x', 'Your fwd', 'Sandbox: x', 'fwd', 'Re: x'])
     assert.equal(classifyMail(mail({ subject })).kind, 'token', subject);
-  for (const marker of ['---------- Forwarded message ---------', 'Begin forwarded message:', '-----Original Message-----'])
-    assert.equal(classifyMail(mail({ text: `note\n${marker}\nFrom: Salesforce <support@salesforce.com>\n\nUsername: ${USER}\nToken: ${TOKEN}` })).kind, 'untrusted-sender', marker);
+  for (const marker of [
+    '---------- Forwarded message ---------',
+    'Begin forwarded message:',
+    '-----Original Message-----',
+  ])
+    assert.equal(
+      classifyMail(
+        mail({
+          text: `note\n${marker}\nFrom: Salesforce <support@salesforce.com>\n\nUsername: ${USER}\nToken: ${TOKEN}`,
+        }),
+      ).kind,
+      'untrusted-sender',
+      marker,
+    );
   assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } })).kind, 'untrusted-sender');
-  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { trustForwarded: true }).kind, 'untrusted-sender');
-  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { forwardedFrom: 'jane@acme.example' }).kind, 'token');
-  assert.equal(classifyMail(mail({ hdrs: { 'resent-from': 'mallory@acme.example' } }), { forwardedFrom: 'jane@acme.example' }).kind, 'untrusted-sender');
+  assert.equal(
+    classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { trustForwarded: true }).kind,
+    'untrusted-sender',
+  );
+  assert.equal(
+    classifyMail(mail({ hdrs: { 'resent-from': 'jane@acme.example' } }), { forwardedFrom: 'jane@acme.example' }).kind,
+    'token',
+  );
+  assert.equal(
+    classifyMail(mail({ hdrs: { 'resent-from': 'mallory@acme.example' } }), { forwardedFrom: 'jane@acme.example' })
+      .kind,
+    'untrusted-sender',
+  );
 });
 
 test('"Sandbox:" and gateway subjects do not count as forwarding', () => {
-  for (const subject of ['Sandbox: Your new Salesforce security token', '[EXTERNAL] Sandbox: x', '*** SPAM *** (External Email) x', '{Spam?} x', 'EXT: x', 'Trust: x', 'Information: x'])
+  for (const subject of [
+    'Sandbox: Your new Salesforce security token',
+    '[EXTERNAL] Sandbox: x',
+    '*** SPAM *** (External Email) x',
+    '{Spam?} x',
+    'EXT: x',
+    'Trust: x',
+    'Information: x',
+  ])
     assert.equal(classifyMail(mail({ subject })).kind, 'token', subject);
   assert.equal(stripGatewayTags('[EXTERNAL] (External Email) *** SPAM *** Sandbox: Your token'), 'Sandbox: Your token');
 });
@@ -104,14 +196,33 @@ test('forwardedFrom reads the original sender of a forwarded body', () => {
   const opts = { trustForwarded: true, forwardedFrom: 'jane@gmail.example' };
   assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text }), opts).kind, 'token');
   const evil = text.replace('support@salesforce.com', 'support@salesforce.com.evil.test');
-  assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text: evil }), opts).kind, 'untrusted-sender');
+  assert.equal(
+    classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text: evil }), opts).kind,
+    'untrusted-sender',
+  );
   // An inner From that names two addresses, or a malformed one, is not Salesforce.
-  for (const inner of ['attacker@evil.test <support@salesforce.com>', '<a@evil.test@salesforce.com>', 'support@salesforce.com@evil.test'])
-    assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text: text.replace('Salesforce <support@salesforce.com>', inner) }), opts).kind, 'untrusted-sender', inner);
+  for (const inner of [
+    'attacker@evil.test <support@salesforce.com>',
+    '<a@evil.test@salesforce.com>',
+    'support@salesforce.com@evil.test',
+  ])
+    assert.equal(
+      classifyMail(
+        mail({
+          fromAddr: 'jane@gmail.example',
+          subject: 'Fwd: x',
+          text: text.replace('Salesforce <support@salesforce.com>', inner),
+        }),
+        opts,
+      ).kind,
+      'untrusted-sender',
+      inner,
+    );
   // Not forwarded at all, from elsewhere: still untrusted.
   assert.equal(classifyMail(mail({ fromAddr: 'jane@gmail.example' }), opts).kind, 'untrusted-sender');
   // With requireDkim, the forwarder's domain must have a DKIM pass in the receiver's header.
-  const fwd = (ar?: string) => mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text, hdrs: ar ? { 'authentication-results': ar } : {} });
+  const fwd = (ar?: string) =>
+    mail({ fromAddr: 'jane@gmail.example', subject: 'Fwd: x', text, hdrs: ar ? { 'authentication-results': ar } : {} });
   const strict = { ...opts, requireDkim: true, authservId: 'mx.acme.example' };
   assert.equal(classifyMail(fwd('mx.acme.example; dkim=pass header.d=gmail.example'), strict).kind, 'token');
   assert.equal(classifyMail(fwd(), strict).kind, 'untrusted-sender');
@@ -143,8 +254,17 @@ test('DKIM: Authentication-Results with dkim=pass for salesforce.com, from a tru
   ];
   for (const h of bad) assert.equal(dkimPassForSalesforce(new Map([['authentication-results', h]]), ids), false, h);
   // No authserv-id known: no header counts.
-  assert.equal(dkimPassForSalesforce(new Map([['authentication-results', 'mx; dkim=pass header.d=salesforce.com']])), false);
-  assert.equal(dkimPassForSalesforce(new Map([['authentication-results', ['mx; spf=pass', 'mx2; dkim=pass header.d=salesforce.com']]]), { authservId: 'mx,mx2' }), true);
+  assert.equal(
+    dkimPassForSalesforce(new Map([['authentication-results', 'mx; dkim=pass header.d=salesforce.com']])),
+    false,
+  );
+  assert.equal(
+    dkimPassForSalesforce(
+      new Map([['authentication-results', ['mx; spf=pass', 'mx2; dkim=pass header.d=salesforce.com']]]),
+      { authservId: 'mx,mx2' },
+    ),
+    true,
+  );
 
   const signed = mail({ hdrs: { 'authentication-results': 'mx; dkim=pass header.d=salesforce.com' } });
   assert.equal(classifyMail(signed).authenticated, false);
@@ -170,7 +290,9 @@ test('structure, not wording: any labels, any language, either colon', () => {
     `Username:\n${USER}\n\nSecurity token (case-sensitive):\n${TOKEN}`,
   ];
   for (const text of cases) {
-    const v = classifyMail(mail({ text: `Intro line.\r\n\r\n${text.replace(/\n/g, '\r\n')}\r\n\r\nBye` }), { username: USER });
+    const v = classifyMail(mail({ text: `Intro line.\r\n\r\n${text.replace(/\n/g, '\r\n')}\r\n\r\nBye` }), {
+      username: USER,
+    });
     assert.equal(v.kind, 'token', text);
     assert.equal(v.token, TOKEN, text);
     assert.equal(v.username, USER);
@@ -178,7 +300,10 @@ test('structure, not wording: any labels, any language, either colon', () => {
 });
 
 test('24 and 25 characters only', () => {
-  assert.equal(classifyMail(mail({ text: `Username: ${USER}\nToken: ${TOKEN.slice(0, 24)}` })).token, TOKEN.slice(0, 24));
+  assert.equal(
+    classifyMail(mail({ text: `Username: ${USER}\nToken: ${TOKEN.slice(0, 24)}` })).token,
+    TOKEN.slice(0, 24),
+  );
   for (const t of [TOKEN.slice(0, 23), TOKEN + 'X', TOKEN.slice(0, 24) + '-', TOKEN.slice(0, 20) + 'ä1234'])
     assert.equal(classifyMail(mail({ text: `Username: ${USER}\nToken: ${t}` })).kind, 'none', t);
 });
@@ -219,7 +344,9 @@ test('no username line: a token with a warning, but not for an expected user', (
 
 test('verification code mails: code + username; other user → none; no username → none', () => {
   const text = `Browser: Chrome\nOperating System: Windows 10\nUsername: ${USER}\n\nEnter the following code.\n\nVerification Code: 482913\n`;
-  const v = classifyMail(mail({ text, fromAddr: 'noreply@salesforce.com', subject: 'Verify your identity in Salesforce' }));
+  const v = classifyMail(
+    mail({ text, fromAddr: 'noreply@salesforce.com', subject: 'Verify your identity in Salesforce' }),
+  );
   assert.equal(v.kind, 'verification-code');
   assert.equal(v.code, '482913');
   assert.equal(v.username, USER);
@@ -245,9 +372,18 @@ test('text part preferred; HTML used when the text part has nothing; disagreemen
 });
 
 test('htmlToText: tags, blocks, cells, entities, hidden content', () => {
-  assert.equal(htmlToText('<p>a<br>b</p><div>c</div><table><tr><td>L:</td><td>V</td></tr></table>'), 'a\nb\n\nc\n\nL: V');
-  assert.equal(htmlToText('x&nbsp;y &amp; &lt;z&gt; &#58;&#x3A;&#xFF1A; &quot;q&quot; &#39;s&#39; &bogus; &'), 'x y & <z> ::： "q" \'s\' &bogus; &');
-  assert.equal(htmlToText('<head><title>T</title><style>p{}</style></head><body>B<script>var t="x"</script></body>'), 'B');
+  assert.equal(
+    htmlToText('<p>a<br>b</p><div>c</div><table><tr><td>L:</td><td>V</td></tr></table>'),
+    'a\nb\n\nc\n\nL: V',
+  );
+  assert.equal(
+    htmlToText('x&nbsp;y &amp; &lt;z&gt; &#58;&#x3A;&#xFF1A; &quot;q&quot; &#39;s&#39; &bogus; &'),
+    'x y & <z> ::： "q" \'s\' &bogus; &',
+  );
+  assert.equal(
+    htmlToText('<head><title>T</title><style>p{}</style></head><body>B<script>var t="x"</script></body>'),
+    'B',
+  );
   assert.equal(htmlToText('a<!-- hidden <p>Token: x</p> -->b'), 'ab');
   assert.equal(htmlToText('a < b and c > d'), 'a < b and c > d');
   assert.equal(htmlToText('<a title="x>y" href=\'z\'>link</a>'), 'link');
@@ -273,20 +409,61 @@ test('garbage-shaped inputs do not throw', () => {
   }
 });
 
-test('DKIM: among the trusted authserv-id\'s headers, the topmost with a DKIM result decides; other ids never count', () => {
+test("DKIM: among the trusted authserv-id's headers, the topmost with a DKIM result decides; other ids never count", () => {
   const h = (arr: string[]) => new Map<string, unknown>([['authentication-results', arr]]);
   const acme = { authservId: 'mx.acme' };
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=fail header.d=salesforce.com', 'forged; dkim=pass header.d=salesforce.com']), acme), false);
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=fail header.d=salesforce.com', 'mx.acme; dkim=pass header.d=salesforce.com']), acme), false);
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=none', 'forged; dkim=pass header.d=salesforce.com']), acme), false);
+  assert.equal(
+    dkimPassForSalesforce(
+      h(['mx.acme; dkim=fail header.d=salesforce.com', 'forged; dkim=pass header.d=salesforce.com']),
+      acme,
+    ),
+    false,
+  );
+  assert.equal(
+    dkimPassForSalesforce(
+      h(['mx.acme; dkim=fail header.d=salesforce.com', 'mx.acme; dkim=pass header.d=salesforce.com']),
+      acme,
+    ),
+    false,
+  );
+  assert.equal(
+    dkimPassForSalesforce(h(['mx.acme; dkim=none', 'forged; dkim=pass header.d=salesforce.com']), acme),
+    false,
+  );
   // A forged header on top (another id) is skipped; the receiver's own below decides.
-  assert.equal(dkimPassForSalesforce(h(['forged; dkim=pass header.d=salesforce.com', 'mx.acme; dkim=fail header.d=salesforce.com']), acme), false);
-  assert.equal(dkimPassForSalesforce(h(['forged; dkim=fail header.d=salesforce.com', 'mx.acme; dkim=pass header.d=salesforce.com']), acme), true);
+  assert.equal(
+    dkimPassForSalesforce(
+      h(['forged; dkim=pass header.d=salesforce.com', 'mx.acme; dkim=fail header.d=salesforce.com']),
+      acme,
+    ),
+    false,
+  );
+  assert.equal(
+    dkimPassForSalesforce(
+      h(['forged; dkim=fail header.d=salesforce.com', 'mx.acme; dkim=pass header.d=salesforce.com']),
+      acme,
+    ),
+    true,
+  );
   // An SPF-only header of the receiver (e.g. another milter) does not hide its DKIM header.
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; spf=pass smtp.mailfrom=x', 'mx.acme; dkim=pass header.d=salesforce.com']), acme), true);
-  assert.equal(dkimPassForSalesforce(h(['mx.acme; dkim=pass header.d=evil.test; dkim=pass header.d=salesforce.com']), acme), true);
+  assert.equal(
+    dkimPassForSalesforce(h(['mx.acme; spf=pass smtp.mailfrom=x', 'mx.acme; dkim=pass header.d=salesforce.com']), acme),
+    true,
+  );
+  assert.equal(
+    dkimPassForSalesforce(h(['mx.acme; dkim=pass header.d=evil.test; dkim=pass header.d=salesforce.com']), acme),
+    true,
+  );
   // Microsoft 365 style (no authserv-id) never counts.
-  assert.equal(dkimPassForSalesforce(h(['spf=pass (sender IP is 1.2.3.4) smtp.mailfrom=salesforce.com; dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass']), { authservId: 'spf' }), false);
+  assert.equal(
+    dkimPassForSalesforce(
+      h([
+        'spf=pass (sender IP is 1.2.3.4) smtp.mailfrom=salesforce.com; dkim=pass (signature was verified) header.d=salesforce.com;dmarc=pass',
+      ]),
+      { authservId: 'spf' },
+    ),
+    false,
+  );
   // Default: the IMAP host's registrable domain and its subdomains.
   const imap = { imapHost: 'imap.acme.example' };
   assert.equal(dkimPassForSalesforce(h(['mx1.acme.example; dkim=pass header.d=salesforce.com']), imap), true);
@@ -294,26 +471,58 @@ test('DKIM: among the trusted authserv-id\'s headers, the topmost with a DKIM re
   assert.equal(dkimPassForSalesforce(h(['acme.example.evil.test; dkim=pass header.d=salesforce.com']), imap), false);
   assert.equal(dkimPassForSalesforce(h(['notacme.example; dkim=pass header.d=salesforce.com']), imap), false);
   // A configured id replaces the default.
-  assert.equal(dkimPassForSalesforce(h(['mx1.acme.example; dkim=pass header.d=salesforce.com']), { ...imap, authservId: 'mx.google.com' }), false);
+  assert.equal(
+    dkimPassForSalesforce(h(['mx1.acme.example; dkim=pass header.d=salesforce.com']), {
+      ...imap,
+      authservId: 'mx.google.com',
+    }),
+    false,
+  );
 });
 
 test('defaultAuthservDomain: registrable domain by a conservative rule', () => {
   const cases: Array<[string, string | undefined]> = [
-    ['imap.gmail.com', 'gmail.com'], ['imap.example.org', 'example.org'], ['mail.example.co.uk', 'example.co.uk'], ['imap.mail.example.com.au', 'example.com.au'],
-    ['mail.example.ne.jp', 'example.ne.jp'], ['imap.abc.de', 'imap.abc.de'], ['example.org', 'example.org'], ['localhost', 'localhost'], ['127.0.0.1', '127.0.0.1'],
-    ['IMAP.Example.ORG.', 'example.org'], ['', undefined], ['bad host', undefined],
+    ['imap.gmail.com', 'gmail.com'],
+    ['imap.example.org', 'example.org'],
+    ['mail.example.co.uk', 'example.co.uk'],
+    ['imap.mail.example.com.au', 'example.com.au'],
+    ['mail.example.ne.jp', 'example.ne.jp'],
+    ['imap.abc.de', 'imap.abc.de'],
+    ['example.org', 'example.org'],
+    ['localhost', 'localhost'],
+    ['127.0.0.1', '127.0.0.1'],
+    ['IMAP.Example.ORG.', 'example.org'],
+    ['', undefined],
+    ['bad host', undefined],
   ];
   for (const [host, want] of cases) assert.equal(defaultAuthservDomain(host), want, host);
 });
 
 test('parseAuthResults: RFC 8601 syntax', () => {
-  const p = parseAuthResults('mx.example.org 1; dkim=pass (c (nested) ; x) header.d=salesforce.com header.i="@salesforce.com"; spf=pass smtp.mailfrom="a@b.c"; dmarc=none');
+  const p = parseAuthResults(
+    'mx.example.org 1; dkim=pass (c (nested) ; x) header.d=salesforce.com header.i="@salesforce.com"; spf=pass smtp.mailfrom="a@b.c"; dmarc=none',
+  );
   assert.equal(p?.authservId, 'mx.example.org');
-  assert.deepEqual(p?.results.map((r) => [r.method, r.result]), [['dkim', 'pass'], ['spf', 'pass'], ['dmarc', 'none']]);
+  assert.deepEqual(
+    p?.results.map((r) => [r.method, r.result]),
+    [
+      ['dkim', 'pass'],
+      ['spf', 'pass'],
+      ['dmarc', 'none'],
+    ],
+  );
   assert.equal(p?.results[0]!.props['header.d'], 'salesforce.com');
-  assert.equal(p?.results[0]!.props['header.i'], '@salesforce.com');
+  assert.equal(p?.results[0].props['header.i'], '@salesforce.com');
   assert.deepEqual(parseAuthResults('mx; none')?.results, []);
-  for (const bad of ['dkim=pass header.d=salesforce.com', 'mx; dkim', 'mx; dkim=pass (open', 'mx; dkim=pass "open', '', 'mx; =pass', 'mx) ; dkim=pass'])
+  for (const bad of [
+    'dkim=pass header.d=salesforce.com',
+    'mx; dkim',
+    'mx; dkim=pass (open',
+    'mx; dkim=pass "open',
+    '',
+    'mx; =pass',
+    'mx) ; dkim=pass',
+  ])
     assert.equal(parseAuthResults(bad)?.results?.some((r) => r.result === 'pass') ?? false, false, bad);
 });
 
@@ -326,8 +535,13 @@ test('a cut source: the partial last line is ignored (a 25-char token cut to 24 
 });
 
 test('quoted reply lines and bracketed usernames', () => {
-  assert.equal(classifyMail(mail({ text: `> Username: ${USER}\n> Security token (case-sensitive): ${TOKEN}` })).kind, 'none');
-  const v = classifyMail(mail({ text: `Username: <${USER}>\nSecurity token (case-sensitive): ${TOKEN}` }), { username: USER });
+  assert.equal(
+    classifyMail(mail({ text: `> Username: ${USER}\n> Security token (case-sensitive): ${TOKEN}` })).kind,
+    'none',
+  );
+  const v = classifyMail(mail({ text: `Username: <${USER}>\nSecurity token (case-sensitive): ${TOKEN}` }), {
+    username: USER,
+  });
   assert.equal(v.kind, 'token');
   assert.equal(v.username, USER);
 });

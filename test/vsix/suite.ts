@@ -22,11 +22,15 @@ interface Outcome {
   error?: string;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
+    if (v !== undefined && v !== false) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -57,7 +61,10 @@ export async function run(): Promise<void> {
     const extDir = process.env.TOKEN_RELAY_VSIX_EXT_DIR;
     assert(extDir, 'TOKEN_RELAY_VSIX_EXT_DIR is not set');
     const rel = path.relative(path.resolve(extDir), path.resolve(ext.extensionPath));
-    assert(rel && !rel.startsWith('..') && !path.isAbsolute(rel), `runs from ${ext.extensionPath}, not from the installed copy in ${extDir}`);
+    assert(
+      rel && !rel.startsWith('..') && !path.isAbsolute(rel),
+      `runs from ${ext.extensionPath}, not from the installed copy in ${extDir}`,
+    );
     const pkg = ext.packageJSON as { main?: string; displayName?: string };
     assert(pkg.displayName === 'Token Relay for Salesforce', `displayName is ${pkg.displayName}`);
     assert(pkg.main === './dist/extension.js', `main is ${pkg.main}`);
@@ -71,16 +78,25 @@ export async function run(): Promise<void> {
 
   await test('every contributed command is registered', async () => {
     assert(ext, 'not installed');
-    const contributed = ((ext.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? [])
-      .map((c) => c.command);
+    const contributed = (
+      (ext.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? []
+    ).map((c) => c.command);
     assert(contributed.length >= 12, `only ${contributed.length} commands contributed`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));
     assert(missing.length === 0, `contributed but not registered: ${missing.join(', ')}`);
-    const titles = ((ext.packageJSON as { contributes?: { commands?: Array<{ title: string; category?: string }> } }).contributes?.commands ?? []);
+    const titles =
+      (ext.packageJSON as { contributes?: { commands?: Array<{ title: string; category?: string }> } }).contributes
+        ?.commands ?? [];
     const raw = titles.filter((c) => /^%.*%$/.test(c.title) || /^%.*%$/.test(c.category ?? ''));
-    assert(raw.length === 0, `untranslated manifest placeholders (package.nls.json missing?): ${raw.map((c) => c.title).join(', ')}`);
-    assert(titles.some((c) => c.title === 'Reset Token' && c.category === 'Salesforce'), '"Salesforce: Reset Token" is not in the manifest');
+    assert(
+      raw.length === 0,
+      `untranslated manifest placeholders (package.nls.json missing?): ${raw.map((c) => c.title).join(', ')}`,
+    );
+    assert(
+      titles.some((c) => c.title === 'Reset Token' && c.category === 'Salesforce'),
+      '"Salesforce: Reset Token" is not in the manifest',
+    );
     for (const id of ['tokenRelay.resetToken', 'tokenRelay.testConnection', 'tokenRelay.showLog']) {
       assert(registered.has(id), `${id} is not registered`);
     }
@@ -110,10 +126,21 @@ export async function run(): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert(folder, 'no workspace folder');
     const env = vscode.Uri.joinPath(folder.uri, '.env');
-    const doc = await waitFor('.env', async () => vscode.workspace.openTextDocument(env).then((d) => d, () => undefined), 5000);
+    const doc = await waitFor(
+      '.env',
+      async () =>
+        vscode.workspace.openTextDocument(env).then(
+          (d) => d,
+          () => undefined,
+        ),
+      5000,
+    );
     const username = /^SF_USERNAME=(.*)$/m.exec(doc.getText())?.[1];
     assert(username, '.env has no SF_USERNAME');
-    const profile = await vscode.commands.executeCommand<{ username?: string } | undefined>('tokenRelay.importOrgFromEnv', env.fsPath);
+    const profile = await vscode.commands.executeCommand<{ username?: string } | undefined>(
+      'tokenRelay.importOrgFromEnv',
+      env.fsPath,
+    );
     assert(profile && profile.username === username, `import returned ${JSON.stringify(profile && profile.username)}`);
   });
 
@@ -127,7 +154,9 @@ export async function run(): Promise<void> {
   // driver has read the status bar (it creates the release file), at most 90 s.
   const release = process.env.TOKEN_RELAY_VSIX_RELEASE;
   if (release) {
-    await waitFor('the driver to read the status bar', () => (existsSync(release) ? true : undefined), 90_000).catch(() => undefined);
+    await waitFor('the driver to read the status bar', () => (existsSync(release) ? true : undefined), 90_000).catch(
+      () => undefined,
+    );
   }
   if (failed) throw new Error(`${failed} smoke test(s) failed`);
 }

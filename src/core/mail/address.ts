@@ -70,7 +70,8 @@ function scanRaw(value: string): RawScan {
       const close = value.indexOf('>', i + 1);
       if (close < 0) return { bare, angles, problem: 'an unterminated <address> in From' };
       const inner = value.slice(i + 1, close);
-      if (inner.includes('<') || inner.includes('"') || inner.includes('(')) return { bare, angles, problem: 'a nested or commented <address> in From' };
+      if (inner.includes('<') || inner.includes('"') || inner.includes('('))
+        return { bare, angles, problem: 'a nested or commented <address> in From' };
       angles.push(inner.trim());
       bare += '<>';
       i = close + 1;
@@ -115,7 +116,11 @@ export function rawFromProblem(raw: string[], parsed: { address?: string; name?:
   if (display.includes('@')) return 'the From display name is an unquoted address';
   const shape = addressShapeProblem(spec);
   if (shape) return shape.replace('the address', 'the From address');
-  if (typeof parsed.address === 'string' && parsed.address && spec.toLowerCase() !== parsed.address.trim().toLowerCase())
+  if (
+    typeof parsed.address === 'string' &&
+    parsed.address &&
+    spec.toLowerCase() !== parsed.address.trim().toLowerCase()
+  )
     return 'the From address reads differently to different parsers';
   // An encoded-word display name whose decoded text is address syntax.
   if (value.includes('=?') && typeof parsed.name === 'string' && /[<>@,;:"]/.test(parsed.name)) {

@@ -127,7 +127,14 @@ export function parseAuthResults(value: string): AuthResultsHeader | undefined {
       while (k < toks.length) {
         const tk = toks[k]!;
         if (tk.t === 'sym' && tk.v === ';') break;
-        if (tk.t === 'word' && val && toks[k + 1]?.t === 'sym' && toks[k + 1]!.v === '=' && /^[a-z0-9_-]+(\.[a-z0-9_-]+)?$/i.test(tk.v)) break;
+        if (
+          tk.t === 'word' &&
+          val &&
+          toks[k + 1]?.t === 'sym' &&
+          toks[k + 1]!.v === '=' &&
+          /^[a-z0-9_-]+(\.[a-z0-9_-]+)?$/i.test(tk.v)
+        )
+          break;
         val += tk.v;
         k++;
         if (tk.t === 'word' && !(toks[k]?.t === 'sym' && (toks[k]!.v === '/' || toks[k]!.v === '='))) break;
@@ -160,7 +167,32 @@ export function headerStrings(headers: Map<string, unknown> | undefined, name: s
 }
 
 /** Two-level public suffixes under a country code whose second label is generic (co.uk, com.au, ne.jp …). */
-const GENERIC_SLD = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'ne', 'or', 'go', 'ltd', 'plc', 'gob', 'nic', 'mil', 'sch', 'nom', 'gen', 'biz', 'info', 'lg', 'ed', 'gr', 'ad']);
+const GENERIC_SLD = new Set([
+  'co',
+  'com',
+  'net',
+  'org',
+  'gov',
+  'edu',
+  'ac',
+  'ne',
+  'or',
+  'go',
+  'ltd',
+  'plc',
+  'gob',
+  'nic',
+  'mil',
+  'sch',
+  'nom',
+  'gen',
+  'biz',
+  'info',
+  'lg',
+  'ed',
+  'gr',
+  'ad',
+]);
 
 /**
  * The IMAP host's registrable domain, the default trusted authserv-id domain: `imap.example.org` →
@@ -171,7 +203,11 @@ const GENERIC_SLD = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'ne'
  */
 export function defaultAuthservDomain(imapHost: string | undefined): string | undefined {
   if (!imapHost || typeof imapHost !== 'string') return undefined;
-  const host = imapHost.trim().toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
+  const host = imapHost
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[|\]$/g, '');
   if (!host || host.length > 253) return undefined;
   if (/^[0-9.]+$/.test(host) || host.includes(':')) return host;
   if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(host)) return undefined;
@@ -207,7 +243,10 @@ export function isTrustedAuthserv(id: string, trust: AuthservTrust): boolean {
 }
 
 /** The receiving server's own header that reports DKIM: the topmost trusted header with a dkim result. */
-export function receiverDkimResults(headers: Map<string, unknown> | undefined, trust: AuthservTrust): AuthResult[] | undefined {
+export function receiverDkimResults(
+  headers: Map<string, unknown> | undefined,
+  trust: AuthservTrust,
+): AuthResult[] | undefined {
   if (!trust.ids.length && !trust.domain) return undefined;
   for (const value of headerStrings(headers, 'authentication-results')) {
     const h = parseAuthResults(value);
@@ -223,12 +262,20 @@ export function dkimDomain(r: AuthResult): string | undefined {
   const d = r.props['header.d'];
   if (d) return d.toLowerCase().replace(/\.$/, '');
   const i = r.props['header.i'];
-  if (i && i.includes('@')) return i.slice(i.lastIndexOf('@') + 1).toLowerCase().replace(/\.$/, '');
+  if (i && i.includes('@'))
+    return i
+      .slice(i.lastIndexOf('@') + 1)
+      .toLowerCase()
+      .replace(/\.$/, '');
   return undefined;
 }
 
 /** dkim=pass in the receiver's own header for `domain` or a subdomain of it. */
-export function receiverDkimPass(headers: Map<string, unknown> | undefined, trust: AuthservTrust, isDomain: (d: string) => boolean): boolean {
+export function receiverDkimPass(
+  headers: Map<string, unknown> | undefined,
+  trust: AuthservTrust,
+  isDomain: (d: string) => boolean,
+): boolean {
   const results = receiverDkimResults(headers, trust);
   if (!results) return false;
   return results.some((r) => {

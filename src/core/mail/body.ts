@@ -2,7 +2,7 @@
  * Body reading: finds the `<label>: <value>` lines of one part (text, or HTML turned into text) and pairs
  * username lines with token and code lines. Line by line, bounded by LIMITS, no backtracking regexes.
  */
-import type { LabelKind} from './labels';
+import type { LabelKind } from './labels';
 import { tokenLabelKind } from './labels';
 import { LIMITS } from './types';
 
@@ -56,7 +56,11 @@ function splitLabelLine(line: string): { label: string; value: string } | undefi
 
 /** A username value: `user@host` possibly followed by a `<mailto:…>` or `[mailto:…]` echo. */
 function usernameValue(value: string): string | undefined {
-  const first = value.trim().replace(/^[<\[("'“‘「*_\s]+/, '').split(/[\s<\[(]/, 1)[0]!.replace(VALUE_WRAP_RE, '');
+  const first = value
+    .trim()
+    .replace(/^[<\[("'“‘「*_\s]+/, '')
+    .split(/[\s<\[(]/, 1)[0]!
+    .replace(VALUE_WRAP_RE, '');
   if (first.length > 254) return undefined;
   if (!/^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/.test(first)) return undefined;
   return first;
@@ -73,7 +77,14 @@ function scanBody(text: string, maxChars: number, partialEnd = false): BodyFindi
   // A cut text may end inside a token: its last line is not trusted.
   if (truncated || partialEnd) body = body.slice(0, Math.max(0, body.lastIndexOf('\n')));
   const lines = body.split('\n', LIMITS.lines);
-  const f: BodyFindings = { usernames: [], tokens: [], deniedTokens: 0, codes: [], otherLabels: [], truncated: truncated || lines.length >= LIMITS.lines };
+  const f: BodyFindings = {
+    usernames: [],
+    tokens: [],
+    deniedTokens: 0,
+    codes: [],
+    otherLabels: [],
+    truncated: truncated || lines.length >= LIMITS.lines,
+  };
   const addToken = (index: number, label: string, value: string) => {
     const kind = tokenLabelKind(label);
     if (kind === 'denied') {
@@ -141,7 +152,11 @@ const NEAR_LINES = 3;
 
 export function readPart(text: string, maxChars: number, wanted: string | undefined, partialEnd: boolean): PartReading {
   const f = scanBody(text, maxChars, partialEnd);
-  const r: PartReading = { usernames: uniq(f.usernames.map((u) => u.value)), deniedTokens: f.deniedTokens, truncated: f.truncated };
+  const r: PartReading = {
+    usernames: uniq(f.usernames.map((u) => u.value)),
+    deniedTokens: f.deniedTokens,
+    truncated: f.truncated,
+  };
   const wantedLc = wanted?.toLowerCase();
 
   // Pair every username line with the next token line after it (both lists are in line order).

@@ -32,36 +32,70 @@ export function normaliseLabel(label: string): string {
 
 /** "Security token" as Salesforce's localisations say it (substring match on the normalised label). */
 const SECURITY_TOKEN_PHRASES = [
-  'security token', 'securitytoken', // en
-  'sicherheitstoken', 'sicherheits-token', // de
-  'jeton de sécurité', 'jeton de securite', // fr
+  'security token',
+  'securitytoken', // en
+  'sicherheitstoken',
+  'sicherheits-token', // de
+  'jeton de sécurité',
+  'jeton de securite', // fr
   'token de seguridad', // es
-  'token de segurança', 'token de seguranca', // pt
-  'token di sicurezza', 'token di protezione', // it
+  'token de segurança',
+  'token de seguranca', // pt
+  'token di sicurezza',
+  'token di protezione', // it
   'beveiligingstoken', // nl
   'sikkerhedstoken', // da
-  'säkerhetstoken', 'sakerhetstoken', // sv
+  'säkerhetstoken',
+  'sakerhetstoken', // sv
   'sikkerhetstoken', // no
-  'suojaustunnus', 'tietoturvatunnus', // fi
-  'token zabezpieczeń', 'token zabezpieczen', 'token bezpieczeństwa', // pl
-  'bezpečnostní token', 'bezpečnostný token', // cs, sk
+  'suojaustunnus',
+  'tietoturvatunnus', // fi
+  'token zabezpieczeń',
+  'token zabezpieczen',
+  'token bezpieczeństwa', // pl
+  'bezpečnostní token',
+  'bezpečnostný token', // cs, sk
   'biztonsági token', // hu
   'token de securitate', // ro
-  'güvenlik belirteci', 'güvenlik token', // tr
+  'güvenlik belirteci',
+  'güvenlik token', // tr
   'διακριτικό ασφαλείας', // el
-  'маркер безопасности', 'токен безопасности', 'маркер безпеки', 'токен безпеки', // ru, uk
-  'セキュリティトークン', 'セキュリティ トークン', // ja
-  '보안 토큰', '보안토큰', // ko
-  '安全令牌', '安全标记', '安全性權杖', '安全權杖', '安全性标记', // zh
+  'маркер безопасности',
+  'токен безопасности',
+  'маркер безпеки',
+  'токен безпеки', // ru, uk
+  'セキュリティトークン',
+  'セキュリティ トークン', // ja
+  '보안 토큰',
+  '보안토큰', // ko
+  '安全令牌',
+  '安全标记',
+  '安全性權杖',
+  '安全權杖',
+  '安全性标记', // zh
   'โทเค็นความปลอดภัย', // th
   'אסימון אבטחה', // he
   'رمز الأمان', // ar
   'mã thông báo bảo mật', // vi
-  'token keamanan', 'token keselamatan', // id, ms
+  'token keamanan',
+  'token keselamatan', // id, ms
   'सुरक्षा टोकन', // hi
 ];
 /** A label that is only the word "token" (with "new"/"your"). */
-const BARE_TOKEN = new Set(['token', 'new token', 'your token', 'your new token', 'neues token', 'jeton', 'nouveau jeton', 'トークン', '토큰', '令牌', 'токен', 'маркер']);
+const BARE_TOKEN = new Set([
+  'token',
+  'new token',
+  'your token',
+  'your new token',
+  'neues token',
+  'jeton',
+  'nouveau jeton',
+  'トークン',
+  '토큰',
+  '令牌',
+  'токен',
+  'маркер',
+]);
 
 /**
  * Words that make a label name something other than the security token. Latin/Cyrillic/Greek words match
@@ -69,28 +103,178 @@ const BARE_TOKEN = new Set(['token', 'new token', 'your token', 'your new token'
  */
 const DENY_WORDS = [
   // passwords
-  'password', 'passwort', 'kennwort', 'mot de passe', 'contraseña', 'contrasena', 'senha', 'palavra-passe', 'wachtwoord',
-  'adgangskode', 'lösenord', 'losenord', 'passord', 'salasana', 'hasło', 'haslo', 'heslo', 'jelszó', 'parola', 'şifre', 'sifre',
-  'пароль', 'κωδικός', 'passcode', 'passphrase',
+  'password',
+  'passwort',
+  'kennwort',
+  'mot de passe',
+  'contraseña',
+  'contrasena',
+  'senha',
+  'palavra-passe',
+  'wachtwoord',
+  'adgangskode',
+  'lösenord',
+  'losenord',
+  'passord',
+  'salasana',
+  'hasło',
+  'haslo',
+  'heslo',
+  'jelszó',
+  'parola',
+  'şifre',
+  'sifre',
+  'пароль',
+  'κωδικός',
+  'passcode',
+  'passphrase',
   // codes, PINs, one-time values
-  'code', 'codes', 'código', 'codigo', 'codice', 'kode', 'kod', 'koodi', 'kód', 'код', 'pin', 'otp', 'totp', 'mfa', '2fa',
+  'code',
+  'codes',
+  'código',
+  'codigo',
+  'codice',
+  'kode',
+  'kod',
+  'koodi',
+  'kód',
+  'код',
+  'pin',
+  'otp',
+  'totp',
+  'mfa',
+  '2fa',
   // reset / verification / activation
-  'reset', 'zurücksetzen', 'réinitialisation', 'restablecer', 'redefinir', 'verification', 'verify', 'verifizierung',
-  'vérification', 'verificación', 'verificação', 'activation', 'aktivierung', 'confirmation', 'bestätigung', 'confirm',
+  'reset',
+  'zurücksetzen',
+  'réinitialisation',
+  'restablecer',
+  'redefinir',
+  'verification',
+  'verify',
+  'verifizierung',
+  'vérification',
+  'verificación',
+  'verificação',
+  'activation',
+  'aktivierung',
+  'confirmation',
+  'bestätigung',
+  'confirm',
   // marketing and commerce
-  'promo', 'promotion', 'promotional', 'coupon', 'voucher', 'discount', 'gutschein', 'rabatt', 'gift', 'offer', 'sale',
-  'order', 'bestellung', 'commande', 'pedido', 'ordine', 'invoice', 'rechnung', 'facture', 'factura', 'receipt', 'tracking',
-  'registration', 'anmeldung', 'inscription', 'booking', 'reservation', 'ticket', 'invitation', 'invite', 'badge', 'certificate',
-  'certification', 'survey', 'referral', 'member', 'membership', 'attendee', 'event', 'webinar', 'session',
+  'promo',
+  'promotion',
+  'promotional',
+  'coupon',
+  'voucher',
+  'discount',
+  'gutschein',
+  'rabatt',
+  'gift',
+  'offer',
+  'sale',
+  'order',
+  'bestellung',
+  'commande',
+  'pedido',
+  'ordine',
+  'invoice',
+  'rechnung',
+  'facture',
+  'factura',
+  'receipt',
+  'tracking',
+  'registration',
+  'anmeldung',
+  'inscription',
+  'booking',
+  'reservation',
+  'ticket',
+  'invitation',
+  'invite',
+  'badge',
+  'certificate',
+  'certification',
+  'survey',
+  'referral',
+  'member',
+  'membership',
+  'attendee',
+  'event',
+  'webinar',
+  'session',
   // references and identifiers
-  'reference', 'ref', 'referenz', 'référence', 'referencia', 'referência', 'riferimento', 'case', 'incident', 'request',
-  'approval', 'record', 'id', 'identifier', 'number', 'no', 'nr', 'nummer', 'numéro', 'número', 'key', 'schlüssel', 'clé',
-  'clave', 'chave', 'chiave', 'license', 'licence', 'lizenz', 'serial', 'account', 'org', 'organization', 'organisation',
-  'access', 'api', 'oauth', 'refresh', 'bearer', 'link', 'url', 'hash', 'signature', 'checksum',
+  'reference',
+  'ref',
+  'referenz',
+  'référence',
+  'referencia',
+  'referência',
+  'riferimento',
+  'case',
+  'incident',
+  'request',
+  'approval',
+  'record',
+  'id',
+  'identifier',
+  'number',
+  'no',
+  'nr',
+  'nummer',
+  'numéro',
+  'número',
+  'key',
+  'schlüssel',
+  'clé',
+  'clave',
+  'chave',
+  'chiave',
+  'license',
+  'licence',
+  'lizenz',
+  'serial',
+  'account',
+  'org',
+  'organization',
+  'organisation',
+  'access',
+  'api',
+  'oauth',
+  'refresh',
+  'bearer',
+  'link',
+  'url',
+  'hash',
+  'signature',
+  'checksum',
 ];
 const DENY_SUBSTRINGS = [
-  'パスワード', 'コード', 'リセット', '確認', '認証', '参照', '注文', 'ケース', 'クーポン', '密码', '密碼', '代码', '代碼', '验证', '驗證',
-  '重置', '订单', '訂單', '비밀번호', '코드', '인증', '재설정', '주문', 'รหัสผ่าน', 'รหัส',
+  'パスワード',
+  'コード',
+  'リセット',
+  '確認',
+  '認証',
+  '参照',
+  '注文',
+  'ケース',
+  'クーポン',
+  '密码',
+  '密碼',
+  '代码',
+  '代碼',
+  '验证',
+  '驗證',
+  '重置',
+  '订单',
+  '訂單',
+  '비밀번호',
+  '코드',
+  '인증',
+  '재설정',
+  '주문',
+  'รหัสผ่าน',
+  'รหัส',
 ];
 
 function wordRe(words: string[]): RegExp {
@@ -109,9 +293,38 @@ export function tokenLabelKind(label: string): LabelKind {
 
 /** Subject words of mails that are not the token mail (password, verification, newsletters …). */
 const SUBJECT_DENY_RE = wordRe([
-  'password', 'passwort', 'kennwort', 'mot de passe', 'contraseña', 'senha', 'verify', 'verification', 'verificar', 'vérifiez',
-  'code', 'newsletter', 'webinar', 'event', 'invitation', 'register', 'registration', 'case', 'approval', 'approve', 'promo',
-  'offer', 'discount', 'trailhead', 'dreamforce', 'badge', 'certification', 'survey', 'digest', 'welcome', 'invoice', 'order',
+  'password',
+  'passwort',
+  'kennwort',
+  'mot de passe',
+  'contraseña',
+  'senha',
+  'verify',
+  'verification',
+  'verificar',
+  'vérifiez',
+  'code',
+  'newsletter',
+  'webinar',
+  'event',
+  'invitation',
+  'register',
+  'registration',
+  'case',
+  'approval',
+  'approve',
+  'promo',
+  'offer',
+  'discount',
+  'trailhead',
+  'dreamforce',
+  'badge',
+  'certification',
+  'survey',
+  'digest',
+  'welcome',
+  'invoice',
+  'order',
 ]);
 const SUBJECT_DENY_SUBSTRINGS = ['パスワード', '認証', '確認コード', '密码', '验证', '비밀번호', '인증'];
 
@@ -122,18 +335,109 @@ export function subjectSaysOtherMail(subject: string | undefined): boolean {
   return SUBJECT_DENY_RE.test(s) || SUBJECT_DENY_SUBSTRINGS.some((w) => s.includes(w));
 }
 
-const TRANSACTIONAL_LOCAL = new Set(['support', 'noreply', 'no-reply', 'no_reply', 'donotreply', 'do-not-reply', 'do_not_reply', 'security', 'identity', 'system']);
+const TRANSACTIONAL_LOCAL = new Set([
+  'support',
+  'noreply',
+  'no-reply',
+  'no_reply',
+  'donotreply',
+  'do-not-reply',
+  'do_not_reply',
+  'security',
+  'identity',
+  'system',
+]);
 const MARKETING_LOCAL = new Set([
-  'info', 'news', 'newsletter', 'newsletters', 'marketing', 'events', 'event', 'trailhead', 'dreamforce', 'webinar', 'webinars',
-  'hello', 'team', 'community', 'trailblazer', 'trailblazers', 'offers', 'promo', 'promotions', 'updates', 'digest', 'learning',
-  'training', 'certification', 'partners', 'appexchange', 'success', 'feedback', 'survey', 'surveys', 'research', 'invitations',
-  'salesforce', 'mail', 'email', 'reply', 'connect', 'slack', 'tableau', 'mulesoft', 'heroku',
+  'info',
+  'news',
+  'newsletter',
+  'newsletters',
+  'marketing',
+  'events',
+  'event',
+  'trailhead',
+  'dreamforce',
+  'webinar',
+  'webinars',
+  'hello',
+  'team',
+  'community',
+  'trailblazer',
+  'trailblazers',
+  'offers',
+  'promo',
+  'promotions',
+  'updates',
+  'digest',
+  'learning',
+  'training',
+  'certification',
+  'partners',
+  'appexchange',
+  'success',
+  'feedback',
+  'survey',
+  'surveys',
+  'research',
+  'invitations',
+  'salesforce',
+  'mail',
+  'email',
+  'reply',
+  'connect',
+  'slack',
+  'tableau',
+  'mulesoft',
+  'heroku',
 ]);
 const MARKETING_SUBDOMAIN = new Set([
-  'e', 'em', 'email', 'emails', 'mail', 'mailer', 'mailing', 'news', 'newsletter', 'info', 'marketing', 'mktg', 'mkt', 'go',
-  'events', 'event', 'trailhead', 'dreamforce', 'campaign', 'campaigns', 'promo', 'offers', 'comms', 'communications',
-  'engage', 'learn', 'm', 'lists', 'list', 'reply', 'survey', 'surveys', 'research', 'community', 'success', 'connect',
-  't', 'trailblazer', 'www', 'click', 'links', 'link', 'updates', 'partners', 'appexchange', 'pages', 'page',
+  'e',
+  'em',
+  'email',
+  'emails',
+  'mail',
+  'mailer',
+  'mailing',
+  'news',
+  'newsletter',
+  'info',
+  'marketing',
+  'mktg',
+  'mkt',
+  'go',
+  'events',
+  'event',
+  'trailhead',
+  'dreamforce',
+  'campaign',
+  'campaigns',
+  'promo',
+  'offers',
+  'comms',
+  'communications',
+  'engage',
+  'learn',
+  'm',
+  'lists',
+  'list',
+  'reply',
+  'survey',
+  'surveys',
+  'research',
+  'community',
+  'success',
+  'connect',
+  't',
+  'trailblazer',
+  'www',
+  'click',
+  'links',
+  'link',
+  'updates',
+  'partners',
+  'appexchange',
+  'pages',
+  'page',
 ]);
 
 /** The role of a sender at salesforce.com (the address is assumed to be a trusted one already). */
@@ -141,7 +445,10 @@ export function senderRole(address: string | undefined): SenderRole {
   if (!address) return 'other';
   const at = address.lastIndexOf('@');
   const local = address.slice(0, at).toLowerCase().replace(/\+.*$/, '');
-  const domain = address.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain = address
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   const sub = domain.endsWith('.salesforce.com') ? domain.slice(0, -'.salesforce.com'.length).split('.') : [];
   if (sub.some((l) => MARKETING_SUBDOMAIN.has(l)) || MARKETING_LOCAL.has(local)) return 'marketing';
   if (TRANSACTIONAL_LOCAL.has(local)) return 'transactional';

@@ -1,6 +1,6 @@
 /** The rules: which reading of which part counts, and what the sender checks make of it (see ../tokenMail.ts). */
 import { htmlToTextParts, normaliseNewlines, tidyText } from '../html';
-import type { PartReading} from './body';
+import type { PartReading } from './body';
 import { readPart } from './body';
 import { isBulkMail, senderRole, subjectSaysOtherMail } from './labels';
 import { dkimPassForSalesforce, judgeSender } from './sender';
@@ -27,12 +27,16 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
   // Hidden HTML (display:none, font-size:0 …) is set apart: it never counts, and a token it holds is refused.
   const htmlParts = rawHtml ? htmlToTextParts(rawHtml, LIMITS.htmlChars) : { text: '', hidden: '' };
   const htmlText = htmlParts.text;
-  if (rawText.length > LIMITS.textChars) warnings.push(`the text part is larger than ${LIMITS.textChars} characters; only its start was read`);
-  if (rawHtml.length > LIMITS.htmlChars) warnings.push(`the HTML part is larger than ${LIMITS.htmlChars} characters; only its start was read`);
+  if (rawText.length > LIMITS.textChars)
+    warnings.push(`the text part is larger than ${LIMITS.textChars} characters; only its start was read`);
+  if (rawHtml.length > LIMITS.htmlChars)
+    warnings.push(`the HTML part is larger than ${LIMITS.htmlChars} characters; only its start was read`);
 
   const wanted = opts.username?.trim() || undefined;
   const fromText = text ? readPart(text, LIMITS.textChars, wanted, opts.truncated === true) : undefined;
-  const fromHtml = htmlText ? readPart(htmlText, LIMITS.htmlChars, wanted, opts.truncated === true || rawHtml.length > LIMITS.htmlChars) : undefined;
+  const fromHtml = htmlText
+    ? readPart(htmlText, LIMITS.htmlChars, wanted, opts.truncated === true || rawHtml.length > LIMITS.htmlChars)
+    : undefined;
 
   // Text part preferred; HTML only when the text part has nothing.
   let reading: PartReading | undefined;
@@ -54,14 +58,32 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
 
   if (!reading) {
     const denied = (fromText?.deniedTokens ?? 0) + (fromHtml?.deniedTokens ?? 0);
-    if (denied) return { kind: 'none', ...base(), reason: 'a 24–25 character value under a label that names something else (a password, code, reference, ID …), not a security token' };
+    if (denied)
+      return {
+        kind: 'none',
+        ...base(),
+        reason:
+          'a 24–25 character value under a label that names something else (a password, code, reference, ID …), not a security token',
+      };
     if (/(?:^|[\s:：])[A-Za-z0-9]{24,25}(?:$|\s)/m.test(htmlParts.hidden.slice(0, LIMITS.textChars)))
-      return { kind: 'none', ...base(), reason: 'a token-shaped value only in hidden HTML (display:none, font-size:0 …): hidden text never counts' };
-    return { kind: 'none', ...base(), reason: 'no token or code on a label line (a "<label>: <value>" line) in the mail' };
+      return {
+        kind: 'none',
+        ...base(),
+        reason: 'a token-shaped value only in hidden HTML (display:none, font-size:0 …): hidden text never counts',
+      };
+    return {
+      kind: 'none',
+      ...base(),
+      reason: 'no token or code on a label line (a "<label>: <value>" line) in the mail',
+    };
   }
   if (reading.truncated) warnings.push(`the ${source} was long; only its first part was scanned`);
 
-  const looksLike = reading.token ? 'a security-token mail' : reading.code ? 'a verification-code mail' : 'a security-token mail';
+  const looksLike = reading.token
+    ? 'a security-token mail'
+    : reading.code
+      ? 'a verification-code mail'
+      : 'a security-token mail';
 
   // Sender checks: applied to everything that looks like a token or code mail.
   const judged = judgeSender(mail, fromList, text || htmlText, opts, authenticated);
@@ -70,7 +92,9 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
     return {
       kind: 'untrusted-sender',
       ...base(),
-      ...((reading.tokenUsername ?? reading.codeUsername) ? { username: reading.tokenUsername ?? reading.codeUsername } : {}),
+      ...((reading.tokenUsername ?? reading.codeUsername)
+        ? { username: reading.tokenUsername ?? reading.codeUsername }
+        : {}),
       reason: `looks like ${looksLike}, but ${distrust}`,
     };
   }
@@ -87,7 +111,8 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
       ? 'the HTML part shows a token-shaped value that the text part does not present as a security token'
       : tokenRefusal(mail, reading, judged.effective, htmlParts);
     if (refusal) return { kind: 'none', ...base(), reason: refusal };
-    if (judged.forwardedBy) warnings.push(`a forwarded copy, trusted because ${judged.forwardedBy} is a configured forwardedFrom address`);
+    if (judged.forwardedBy)
+      warnings.push(`a forwarded copy, trusted because ${judged.forwardedBy} is a configured forwardedFrom address`);
     if (reading.ambiguous) warnings.push(`${reading.ambiguous}; the first one was used`);
     const user = reading.tokenUsername;
     if (!user) warnings.push('the mail has no username line next to the token');
@@ -101,7 +126,12 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
         };
       }
       if (user.toLowerCase() !== wanted.toLowerCase()) {
-        return { kind: 'other-user', ...base(), username: user, reason: `a security-token mail for ${user}, not for ${wanted}` };
+        return {
+          kind: 'other-user',
+          ...base(),
+          username: user,
+          reason: `a security-token mail for ${user}, not for ${wanted}`,
+        };
       }
     }
     return {
@@ -115,9 +145,23 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
 
   // A code: needs a username line too (the identity-verification mail has one).
   const user = reading.codeUsername;
-  if (!user) return { kind: 'none', ...base(), reason: 'a 6-digit code on a label line, but no username line: not a verification-code mail' };
-  if (wanted && user.toLowerCase() !== wanted.toLowerCase() && !reading.usernames.some((u) => u.toLowerCase() === wanted.toLowerCase())) {
-    return { kind: 'none', ...base(), username: user, reason: `a verification-code mail for ${user}, not for ${wanted}` };
+  if (!user)
+    return {
+      kind: 'none',
+      ...base(),
+      reason: 'a 6-digit code on a label line, but no username line: not a verification-code mail',
+    };
+  if (
+    wanted &&
+    user.toLowerCase() !== wanted.toLowerCase() &&
+    !reading.usernames.some((u) => u.toLowerCase() === wanted.toLowerCase())
+  ) {
+    return {
+      kind: 'none',
+      ...base(),
+      username: user,
+      reason: `a verification-code mail for ${user}, not for ${wanted}`,
+    };
   }
   return {
     kind: 'verification-code',
@@ -139,21 +183,34 @@ export function classifyMail(mail: MailInput, opts: ClassifyOptions = {}): MailV
  *    name another kind of mail (password, verification, case, newsletter …);
  *  - a token that the HTML part hides (display:none, font-size:0 …) and does not show never counts.
  */
-function tokenRefusal(mail: MailInput, reading: PartReading, effective: string | undefined, html: { text: string; hidden: string }): string | undefined {
+function tokenRefusal(
+  mail: MailInput,
+  reading: PartReading,
+  effective: string | undefined,
+  html: { text: string; hidden: string },
+): string | undefined {
   const token = reading.token!;
   const role = senderRole(effective);
-  if (role === 'marketing') return `a token-shaped value from ${effective}, a newsletter/marketing sender: Salesforce sends the security token from its support or noreply addresses`;
+  if (role === 'marketing')
+    return `a token-shaped value from ${effective}, a newsletter/marketing sender: Salesforce sends the security token from its support or noreply addresses`;
   const bulk = isBulkMail(mail.headers);
   if (reading.tokenLabel !== 'vocab') {
-    if (role !== 'transactional') return `a token-shaped value under a label that does not say "security token", from ${effective}, which is not a Salesforce support/noreply address`;
-    if (reading.loose || !reading.tokenUsername) return 'a token-shaped value under a label that does not say "security token", and not right under a username line';
-    if (bulk) return 'a token-shaped value under a label that does not say "security token", in a bulk mail (List-Unsubscribe/List-Id/Precedence headers)';
-    if (typeof mail.subjectFields === 'number' && mail.subjectFields > 1) return 'a token-shaped value under a label that does not say "security token", in a mail with several Subject fields';
-    if (subjectSaysOtherMail(mail.subject)) return 'a token-shaped value under a label that does not say "security token", in a mail whose subject names another kind of mail';
+    if (role !== 'transactional')
+      return `a token-shaped value under a label that does not say "security token", from ${effective}, which is not a Salesforce support/noreply address`;
+    if (reading.loose || !reading.tokenUsername)
+      return 'a token-shaped value under a label that does not say "security token", and not right under a username line';
+    if (bulk)
+      return 'a token-shaped value under a label that does not say "security token", in a bulk mail (List-Unsubscribe/List-Id/Precedence headers)';
+    if (typeof mail.subjectFields === 'number' && mail.subjectFields > 1)
+      return 'a token-shaped value under a label that does not say "security token", in a mail with several Subject fields';
+    if (subjectSaysOtherMail(mail.subject))
+      return 'a token-shaped value under a label that does not say "security token", in a mail whose subject names another kind of mail';
   } else if (role === 'other') {
-    if (reading.loose || !reading.tokenUsername) return `a security-token line from ${effective}, which is not a Salesforce support/noreply address, and not right under a username line`;
+    if (reading.loose || !reading.tokenUsername)
+      return `a security-token line from ${effective}, which is not a Salesforce support/noreply address, and not right under a username line`;
     if (bulk) return `a security-token line in a bulk mail from ${effective}`;
   }
-  if (html.hidden && html.hidden.includes(token) && !html.text.includes(token)) return 'the token stands in hidden HTML (display:none, font-size:0 …): hidden text never counts';
+  if (html.hidden && html.hidden.includes(token) && !html.text.includes(token))
+    return 'the token stands in hidden HTML (display:none, font-size:0 …): hidden text never counts';
   return undefined;
 }

@@ -5,7 +5,7 @@
  * mailbox), and which forwards count (only the user's own, from a configured address).
  */
 import { addressShapeProblem, rawFromProblem } from './address';
-import type { AuthservTrust} from './authResults';
+import type { AuthservTrust } from './authResults';
 import { authservTrust, receiverDkimPass } from './authResults';
 import type { ClassifyOptions, MailInput } from './types';
 import { LIMITS } from './types';
@@ -48,16 +48,45 @@ export function trustFor(opts: Pick<ClassifyOptions, 'authservId' | 'imapHost'>)
  * the registrable domain of `opts.imapHost`) and that reports DKIM (./authResults.ts). Headers with another
  * authserv-id, none, or broken syntax never count; without a trusted authserv-id nothing counts.
  */
-export function dkimPassForSalesforce(headers: Map<string, unknown> | undefined, opts: Pick<ClassifyOptions, 'authservId' | 'imapHost'> = {}): boolean {
+export function dkimPassForSalesforce(
+  headers: Map<string, unknown> | undefined,
+  opts: Pick<ClassifyOptions, 'authservId' | 'imapHost'> = {},
+): boolean {
   return receiverDkimPass(headers, trustFor(opts), isSalesforceDomain);
 }
 
 /** Forward prefixes: EN Fwd/Fw, DE WG, FR TR, ES RV, PT ENC, IT I, NL Doorst, SV VB, DA VS, FI VL, PL PD, TR İLT, EL ΠΡΘ, ZH, JA, KO. */
-const FORWARD_PREFIXES = ['fwd', 'fw', 'wg', 'tr', 'rv', 'enc', 'i', 'doorst', 'vb', 'vs', 'vl', 'pd', 'İlt', 'ilt', 'πρθ', '转发', '轉寄', '転送', '전달'];
+const FORWARD_PREFIXES = [
+  'fwd',
+  'fw',
+  'wg',
+  'tr',
+  'rv',
+  'enc',
+  'i',
+  'doorst',
+  'vb',
+  'vs',
+  'vl',
+  'pd',
+  'İlt',
+  'ilt',
+  'πρθ',
+  '转发',
+  '轉寄',
+  '転送',
+  '전달',
+];
 /** `Fwd:`, `Fwd[2]:`, `Fwd [EXT]:`, `Fwd (ext):` at the start (subjects are NFKC-normalised: `Ｆｗｄ：` is `Fwd:`). */
-const FORWARD_RE = new RegExp(`^(?:${FORWARD_PREFIXES.join('|')})\\s*(?:\\[[^\\[\\]]{0,40}\\]|\\([^()]{0,40}\\))?\\s*[:：]`, 'iu');
+const FORWARD_RE = new RegExp(
+  `^(?:${FORWARD_PREFIXES.join('|')})\\s*(?:\\[[^\\[\\]]{0,40}\\]|\\([^()]{0,40}\\))?\\s*[:：]`,
+  'iu',
+);
 /** `[Fwd: …]`, `(Fwd: …)` around the subject, `(fwd)` / `[fwd]` anywhere (Pine and list software). */
-const BRACKETED_FORWARD_RE = new RegExp(`^[\\[({【]\\s*(?:${FORWARD_PREFIXES.join('|')})\\s*(?:\\[[^\\[\\]]{0,40}\\])?\\s*[:：]`, 'iu');
+const BRACKETED_FORWARD_RE = new RegExp(
+  `^[\\[({【]\\s*(?:${FORWARD_PREFIXES.join('|')})\\s*(?:\\[[^\\[\\]]{0,40}\\])?\\s*[:：]`,
+  'iu',
+);
 const FWD_TAG_RE = /[[({【]\s*(?:fwd?|fw|forward|forwarded)\s*[\])}】]/iu;
 const REPLY_RE = /^(?:re|aw|sv|antw|odp|vá|ynt)\s*(?:\[\d{1,4}\])?\s*[:：]/iu;
 
@@ -102,7 +131,8 @@ function resentFrom(mail: MailInput): string | undefined {
     const v: unknown = mail.headers && typeof mail.headers.get === 'function' ? mail.headers.get(name) : undefined;
     const first: unknown = Array.isArray(v) ? (v as unknown[])[0] : v;
     const obj = first as { value?: Array<{ address?: unknown }>; text?: unknown } | string | undefined;
-    if (obj && typeof obj === 'object' && Array.isArray(obj.value) && typeof obj.value[0]?.address === 'string') return obj.value[0].address;
+    if (obj && typeof obj === 'object' && Array.isArray(obj.value) && typeof obj.value[0]?.address === 'string')
+      return obj.value[0].address;
     const text = typeof obj === 'string' ? obj : typeof obj?.text === 'string' ? obj.text : undefined;
     if (text) return /<([^<>\s]{1,254})>/.exec(text)?.[1] ?? text.trim();
   }
@@ -116,10 +146,12 @@ function forwardedBecause(mail: MailInput, text: string, opts: ClassifyOptions):
     let k = 0;
     for (const name of mail.headers.keys()) {
       if (++k > 10_000) break;
-      if (typeof name === 'string' && name.toLowerCase().startsWith('resent-')) return `it carries a ${name} header (re-sent by a mailbox)`;
+      if (typeof name === 'string' && name.toLowerCase().startsWith('resent-'))
+        return `it carries a ${name} header (re-sent by a mailbox)`;
     }
   }
-  if (findForwardMarker(text.slice(0, LIMITS.textChars).split('\n', LIMITS.lines)) >= 0) return 'the body holds a forwarded message';
+  if (findForwardMarker(text.slice(0, LIMITS.textChars).split('\n', LIMITS.lines)) >= 0)
+    return 'the body holds a forwarded message';
   const from = mail.from?.value?.[0]?.address;
   if (opts.mailbox && from && from.trim().toLowerCase() === opts.mailbox.trim().toLowerCase())
     return 'it is from the watched mailbox itself';
@@ -128,7 +160,9 @@ function forwardedBecause(mail: MailInput, text: string, opts: ClassifyOptions):
 
 function addressList(v: string | string[] | undefined): string[] {
   const arr = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : [];
-  return arr.map((a) => (typeof a === 'string' ? a.trim().toLowerCase() : '')).filter((a) => a && !addressShapeProblem(a));
+  return arr
+    .map((a) => (typeof a === 'string' ? a.trim().toLowerCase() : ''))
+    .filter((a) => a && !addressShapeProblem(a));
 }
 
 export interface SenderJudgement {
@@ -160,7 +194,7 @@ export function judgeSender(
   if (rawProblem) return { problem: `its From field is malformed: ${rawProblem}` };
   const dkimNote = () =>
     trustFor(opts).ids.length || trustFor(opts).domain
-      ? 'the receiving server\'s Authentication-Results header shows no DKIM pass for salesforce.com (requireDkim is on)'
+      ? "the receiving server's Authentication-Results header shows no DKIM pass for salesforce.com (requireDkim is on)"
       : 'no authserv-id is known, so no Authentication-Results header can be trusted (requireDkim is on: give --authserv-id or tokenRelay.reset.authservId)';
 
   const forwarded = forwardedBecause(mail, body, opts);
@@ -174,13 +208,22 @@ export function judgeSender(
       };
     }
     const forwarder = (resentFrom(mail) ?? address).trim().toLowerCase();
-    if (!allowed.includes(forwarder)) return { problem: `${forwarded}, by ${forwarder}, which is not a configured forwardedFrom address` };
+    if (!allowed.includes(forwarder))
+      return { problem: `${forwarded}, by ${forwarder}, which is not a configured forwardedFrom address` };
     const original = isTrustedSenderDomain(address) ? address : forwardedOriginalSender(body);
-    if (!original || !isTrustedSenderDomain(original)) return { problem: `it was forwarded by ${forwarder} and the forwarded message is not from salesforce.com` };
+    if (!original || !isTrustedSenderDomain(original))
+      return { problem: `it was forwarded by ${forwarder} and the forwarded message is not from salesforce.com` };
     if (opts.requireDkim && !authenticated) {
       const fwdDomain = forwarder.slice(forwarder.lastIndexOf('@') + 1);
-      const forwarderSigned = receiverDkimPass(mail.headers, trustFor(opts), (d) => d === fwdDomain || d.endsWith(`.${fwdDomain}`));
-      if (!forwarderSigned) return { problem: `it was forwarded by ${forwarder}, but the receiving server's Authentication-Results header shows no DKIM pass for ${fwdDomain} or salesforce.com (requireDkim is on)` };
+      const forwarderSigned = receiverDkimPass(
+        mail.headers,
+        trustFor(opts),
+        (d) => d === fwdDomain || d.endsWith(`.${fwdDomain}`),
+      );
+      if (!forwarderSigned)
+        return {
+          problem: `it was forwarded by ${forwarder}, but the receiving server's Authentication-Results header shows no DKIM pass for ${fwdDomain} or salesforce.com (requireDkim is on)`,
+        };
     }
     return { effective: original, forwardedBy: forwarder };
   }
@@ -191,10 +234,26 @@ export function judgeSender(
 
 /** Separator lines of forwarded messages, as mail clients write them (compared after trimming dashes). */
 const FORWARD_MARKERS = new Set([
-  'forwarded message', 'original message', 'begin forwarded message:', 'begin forwarded message', 'weitergeleitete nachricht',
-  'ursprüngliche nachricht', 'message transféré', 'message d\'origine', 'mensaje reenviado', 'mensaje original',
-  'mensagem encaminhada', 'mensagem original', 'messaggio inoltrato', 'messaggio originale', 'doorgestuurd bericht',
-  'oorspronkelijk bericht', '転送されたメッセージ', '元のメッセージ', '转发的邮件', '原始邮件',
+  'forwarded message',
+  'original message',
+  'begin forwarded message:',
+  'begin forwarded message',
+  'weitergeleitete nachricht',
+  'ursprüngliche nachricht',
+  'message transféré',
+  "message d'origine",
+  'mensaje reenviado',
+  'mensaje original',
+  'mensagem encaminhada',
+  'mensagem original',
+  'messaggio inoltrato',
+  'messaggio originale',
+  'doorgestuurd bericht',
+  'oorspronkelijk bericht',
+  '転送されたメッセージ',
+  '元のメッセージ',
+  '转发的邮件',
+  '原始邮件',
 ]);
 
 /** Index of the first forwarded-message separator line, or -1. Plain string work: linear, no regex. */
@@ -204,8 +263,16 @@ function findForwardMarker(lines: string[]): number {
     if (line.length > 200 || line.length < 10) continue;
     let a = 0;
     let b = line.length;
-    while (a < b && (line[a] === '-' || line[a] === '_' || line[a] === '=' || line[a] === ' ' || line[a] === '\t' || line[a] === '>')) a++;
-    while (b > a && (line[b - 1] === '-' || line[b - 1] === '_' || line[b - 1] === '=' || line[b - 1] === ' ' || line[b - 1] === '\t')) b--;
+    while (
+      a < b &&
+      (line[a] === '-' || line[a] === '_' || line[a] === '=' || line[a] === ' ' || line[a] === '\t' || line[a] === '>')
+    )
+      a++;
+    while (
+      b > a &&
+      (line[b - 1] === '-' || line[b - 1] === '_' || line[b - 1] === '=' || line[b - 1] === ' ' || line[b - 1] === '\t')
+    )
+      b--;
     if (FORWARD_MARKERS.has(line.slice(a, b).toLowerCase())) return i;
   }
   return -1;

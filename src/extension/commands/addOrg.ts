@@ -37,12 +37,17 @@ export function validateLoginUrlInput(v: string): string | undefined {
 export function validateUsernameInput(v: string): string | undefined {
   const t = v.trim();
   if (!t) return vscode.l10n.t('Enter your Salesforce username.');
-  if (!/^[^\s@]+@[^\s@]+$/.test(t)) return vscode.l10n.t('A Salesforce username looks like an email address, e.g. name@example.com.sandbox.');
+  if (!/^[^\s@]+@[^\s@]+$/.test(t))
+    return vscode.l10n.t('A Salesforce username looks like an email address, e.g. name@example.com.sandbox.');
   return undefined;
 }
 
 async function askLoginUrl(s: Services): Promise<string | undefined> {
-  const prod = { label: vscode.l10n.t('Production or Developer Edition'), description: PRODUCTION_LOGIN_URL, url: PRODUCTION_LOGIN_URL };
+  const prod = {
+    label: vscode.l10n.t('Production or Developer Edition'),
+    description: PRODUCTION_LOGIN_URL,
+    url: PRODUCTION_LOGIN_URL,
+  };
   const sandbox = { label: vscode.l10n.t('Sandbox'), description: SANDBOX_LOGIN_URL, url: SANDBOX_LOGIN_URL };
   const custom = { label: vscode.l10n.t('My Domain URL…'), description: 'https://<name>.my.salesforce.com', url: '' };
   const pick = await s.ui.pick([custom, prod, sandbox], {
@@ -71,21 +76,36 @@ export async function addOrg(s: Services, arg?: unknown): Promise<OrgProfile | u
       if (!loginUrl) return undefined;
       const username = await s.ui.input({
         title: vscode.l10n.t('Add Org (2/5): username'),
-        prompt: vscode.l10n.t('Your Salesforce username (for a sandbox usually with its suffix, e.g. name@acme.com.dev).'),
+        prompt: vscode.l10n.t(
+          'Your Salesforce username (for a sandbox usually with its suffix, e.g. name@acme.com.dev).',
+        ),
         validateInput: validateUsernameInput,
       });
       if (!username) return undefined;
       const password = await s.ui.input({
         title: vscode.l10n.t('Add Org (3/5): password'),
-        prompt: vscode.l10n.t('The Salesforce password of {0}. It is kept in VS Code\'s SecretStorage, never in settings.', username.trim()),
+        prompt: vscode.l10n.t(
+          "The Salesforce password of {0}. It is kept in VS Code's SecretStorage, never in settings.",
+          username.trim(),
+        ),
         password: true,
         validateInput: (v) => (v ? undefined : vscode.l10n.t('Enter the password.')),
       });
       if (!password) return undefined;
       registerSecret(password);
-      const tokenMode = { label: vscode.l10n.t('Password and security token'), description: vscode.l10n.t('most orgs'), mfa: false };
-      const mfaMode = { label: vscode.l10n.t('Password and authenticator code'), description: vscode.l10n.t('MFA for API logins: no security token exists'), mfa: true };
-      const mode = await s.ui.pick([tokenMode, mfaMode], { title: vscode.l10n.t('Add Org (4/5): how does this user log in to the API?') });
+      const tokenMode = {
+        label: vscode.l10n.t('Password and security token'),
+        description: vscode.l10n.t('most orgs'),
+        mfa: false,
+      };
+      const mfaMode = {
+        label: vscode.l10n.t('Password and authenticator code'),
+        description: vscode.l10n.t('MFA for API logins: no security token exists'),
+        mfa: true,
+      };
+      const mode = await s.ui.pick([tokenMode, mfaMode], {
+        title: vscode.l10n.t('Add Org (4/5): how does this user log in to the API?'),
+      });
       if (!mode) return undefined;
       const name = await s.ui.input({
         title: vscode.l10n.t('Add Org (5/5): name'),
@@ -120,7 +140,11 @@ export async function addOrg(s: Services, arg?: unknown): Promise<OrgProfile | u
     const test = vscode.l10n.t('Test Connection');
     const actions = profile.mfaForApi || a.token ? [test] : [reset, manual, test];
     void s.ui
-      .message('info', vscode.l10n.t('Org {0} added and active. Its password is in SecretStorage.', profile.name), ...actions)
+      .message(
+        'info',
+        vscode.l10n.t('Org {0} added and active. Its password is in SecretStorage.', profile.name),
+        ...actions,
+      )
       .then(async (choice) => {
         if (choice === reset) await vscode.commands.executeCommand(CommandIds.resetToken, profile.id);
         if (choice === manual) await vscode.commands.executeCommand(CommandIds.enterTokenManually, profile.id);

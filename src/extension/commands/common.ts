@@ -19,7 +19,8 @@ export function validateTokenInput(value: string): string | undefined {
   if (!v) return vscode.l10n.t('Paste the security token from the Salesforce email.');
   if (/\s/.test(v)) return vscode.l10n.t('A security token has no spaces.');
   if (!/^[A-Za-z0-9]+$/.test(v)) return vscode.l10n.t('A security token has only letters and digits.');
-  if (v.length < 24 || v.length > 25) return vscode.l10n.t('A security token has 24 or 25 characters; this has {0}.', v.length);
+  if (v.length < 24 || v.length > 25)
+    return vscode.l10n.t('A security token has 24 or 25 characters; this has {0}.', v.length);
   return undefined;
 }
 
@@ -38,7 +39,13 @@ export async function resolveOrg(s: Services, id?: unknown, placeHolder?: string
   }
   if (all.length === 1) return all[0];
   const pick = await s.ui.pick(
-    all.map((p) => ({ label: p.name, description: p.username, detail: p.loginUrl, id: p.id, picked: p.id === active?.id })),
+    all.map((p) => ({
+      label: p.name,
+      description: p.username,
+      detail: p.loginUrl,
+      id: p.id,
+      picked: p.id === active?.id,
+    })),
     { placeHolder: placeHolder ?? vscode.l10n.t('Choose an org') },
   );
   return pick ? s.profiles.get(pick.id) : undefined;
@@ -69,7 +76,12 @@ export async function reportError(s: Services, what: string, err: unknown): Prom
  * After a new token is stored: writes .env (when trusted), tests the login, and says what changed with
  * "Open .env". Shared by Enter Token Manually and Reset Token's fallbacks.
  */
-export async function applyNewToken(s: Services, org: OrgProfile, token: string, how: string): Promise<HealthResult | undefined> {
+export async function applyNewToken(
+  s: Services,
+  org: OrgProfile,
+  token: string,
+  how: string,
+): Promise<HealthResult | undefined> {
   registerSecret(token);
   return s.monitor.hold(async () => {
     await s.secrets.setSecret(org.id, 'token', token);
@@ -103,7 +115,10 @@ export async function reportTokenSaved(
   const parts: string[] = [vscode.l10n.t('New security token for {0} stored in SecretStorage.', org.name)];
   if (env) {
     const file = path.basename(env.path);
-    if (env.viaEditor) parts.push(vscode.l10n.t('{0} updated in the unsaved editor of {1}: save it to write it to disk.', names.token, file));
+    if (env.viaEditor)
+      parts.push(
+        vscode.l10n.t('{0} updated in the unsaved editor of {1}: save it to write it to disk.', names.token, file),
+      );
     else if (env.changed.length) parts.push(vscode.l10n.t('{0} written to {1}.', env.changed.join(', '), file));
     else parts.push(vscode.l10n.t('{0} already up to date.', file));
   } else if (envProblem) parts.push(vscode.l10n.t('.env not written: {0}.', envProblem.replace(/\.$/, '')));

@@ -8,10 +8,24 @@ import { reportError, resolveOrg } from './common';
 import { validateLoginUrlInput, validateUsernameInput } from './addOrg';
 import { saveProfile } from '../profileEdits';
 
-type Field = 'name' | 'loginUrl' | 'username' | 'password' | 'token' | 'apiVersion' | 'clientId' | 'clientSecret' | 'mfaForApi' | 'envPath';
+type Field =
+  | 'name'
+  | 'loginUrl'
+  | 'username'
+  | 'password'
+  | 'token'
+  | 'apiVersion'
+  | 'clientId'
+  | 'clientSecret'
+  | 'mfaForApi'
+  | 'envPath';
 
 export async function editOrg(s: Services, id?: unknown, field?: unknown): Promise<void> {
-  const org = await resolveOrg(s, id, typeof id === 'string' ? undefined : s.profiles.list().length > 1 ? vscode.l10n.t('Edit which org?') : undefined);
+  const org = await resolveOrg(
+    s,
+    id,
+    typeof id === 'string' ? undefined : s.profiles.list().length > 1 ? vscode.l10n.t('Edit which org?') : undefined,
+  );
   if (!org) return;
   const secrets = await s.secrets.getOrgSecrets(org.id);
   const set = vscode.l10n.t('set');
@@ -21,14 +35,36 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
     { field: 'loginUrl', label: vscode.l10n.t('Login URL'), description: org.loginUrl },
     { field: 'username', label: vscode.l10n.t('Username'), description: org.username },
     { field: 'password', label: vscode.l10n.t('Password'), description: secrets.password ? set : notSet },
-    { field: 'token', label: vscode.l10n.t('Security token'), description: org.mfaForApi ? vscode.l10n.t('not used (MFA for API logins)') : secrets.token ? set : notSet },
-    { field: 'mfaForApi', label: vscode.l10n.t('MFA for API logins'), description: org.mfaForApi ? vscode.l10n.t('on: an authenticator code replaces the token') : vscode.l10n.t('off') },
-    { field: 'apiVersion', label: vscode.l10n.t('API version'), description: org.apiVersion ?? vscode.l10n.t('default') },
+    {
+      field: 'token',
+      label: vscode.l10n.t('Security token'),
+      description: org.mfaForApi ? vscode.l10n.t('not used (MFA for API logins)') : secrets.token ? set : notSet,
+    },
+    {
+      field: 'mfaForApi',
+      label: vscode.l10n.t('MFA for API logins'),
+      description: org.mfaForApi ? vscode.l10n.t('on: an authenticator code replaces the token') : vscode.l10n.t('off'),
+    },
+    {
+      field: 'apiVersion',
+      label: vscode.l10n.t('API version'),
+      description: org.apiVersion ?? vscode.l10n.t('default'),
+    },
     { field: 'clientId', label: vscode.l10n.t('OAuth client id'), description: org.clientId ?? notSet },
-    { field: 'clientSecret', label: vscode.l10n.t('OAuth client secret'), description: secrets.clientSecret ? set : notSet },
+    {
+      field: 'clientSecret',
+      label: vscode.l10n.t('OAuth client secret'),
+      description: secrets.clientSecret ? set : notSet,
+    },
     { field: 'envPath', label: vscode.l10n.t('.env path'), description: org.envPath ?? vscode.l10n.t('default') },
   ];
-  const chosen = typeof field === 'string' ? items.find((i) => i.field === field) : await s.ui.pick(items, { title: vscode.l10n.t('Edit Org: {0}', org.name), placeHolder: vscode.l10n.t('Which setting?') });
+  const chosen =
+    typeof field === 'string'
+      ? items.find((i) => i.field === field)
+      : await s.ui.pick(items, {
+          title: vscode.l10n.t('Edit Org: {0}', org.name),
+          placeHolder: vscode.l10n.t('Which setting?'),
+        });
   if (!chosen) return;
   try {
     const next: OrgProfile = { ...org };
@@ -39,9 +75,15 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
         return;
       case 'password':
       case 'clientSecret': {
-        const v = await s.ui.input({ title, password: true, prompt: vscode.l10n.t('Stored in SecretStorage. Leave empty to delete it.') });
+        const v = await s.ui.input({
+          title,
+          password: true,
+          prompt: vscode.l10n.t('Stored in SecretStorage. Leave empty to delete it.'),
+        });
         if (v === undefined) return;
-        await s.monitor.hold(() => s.secrets.setSecret(org.id, chosen.field as 'password' | 'clientSecret', v || undefined));
+        await s.monitor.hold(() =>
+          s.secrets.setSecret(org.id, chosen.field as 'password' | 'clientSecret', v || undefined),
+        );
         void s.monitor.check({ reason: `${chosen.field} changed` });
         void s.ui.message('info', vscode.l10n.t('{0} of {1} updated.', chosen.label, org.name));
         return;
@@ -58,18 +100,34 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
       default: {
         const current = (org as unknown as Record<string, string | undefined>)[chosen.field] ?? '';
         const validate =
-          chosen.field === 'loginUrl' ? validateLoginUrlInput
-          : chosen.field === 'username' ? validateUsernameInput
-          : chosen.field === 'name' ? (v: string) => (v.trim() ? undefined : vscode.l10n.t('Enter a name.'))
-          : chosen.field === 'apiVersion' ? (v: string) => { if (!v.trim()) return undefined; try { normalizeApiVersion(v); return undefined; } catch (e) { return (e as Error).message; } }
-          : undefined;
+          chosen.field === 'loginUrl'
+            ? validateLoginUrlInput
+            : chosen.field === 'username'
+              ? validateUsernameInput
+              : chosen.field === 'name'
+                ? (v: string) => (v.trim() ? undefined : vscode.l10n.t('Enter a name.'))
+                : chosen.field === 'apiVersion'
+                  ? (v: string) => {
+                      if (!v.trim()) return undefined;
+                      try {
+                        normalizeApiVersion(v);
+                        return undefined;
+                      } catch (e) {
+                        return (e as Error).message;
+                      }
+                    }
+                  : undefined;
         const v = await s.ui.input({ title, value: current, validateInput: validate });
         if (v === undefined) return;
         const t = v.trim();
         if (chosen.field === 'loginUrl') next.loginUrl = validateLoginUrl(t);
-        else if (chosen.field === 'apiVersion') { if (t) next.apiVersion = normalizeApiVersion(t); else delete next.apiVersion; }
-        else if (chosen.field === 'clientId' || chosen.field === 'envPath') { if (t) next[chosen.field] = t; else delete next[chosen.field]; }
-        else next[chosen.field as 'name' | 'username'] = t;
+        else if (chosen.field === 'apiVersion') {
+          if (t) next.apiVersion = normalizeApiVersion(t);
+          else delete next.apiVersion;
+        } else if (chosen.field === 'clientId' || chosen.field === 'envPath') {
+          if (t) next[chosen.field] = t;
+          else delete next[chosen.field];
+        } else next[chosen.field] = t;
       }
     }
     await saveProfile(s.profiles, next);

@@ -11,7 +11,10 @@ export async function enterTokenManually(s: Services, arg?: unknown): Promise<vo
     const test = vscode.l10n.t('Test Connection');
     const a = await s.ui.message(
       'info',
-      vscode.l10n.t('{0} uses multi-factor authentication for API logins: there is no security token to enter. Test Connection asks for your authenticator code.', org.name),
+      vscode.l10n.t(
+        '{0} uses multi-factor authentication for API logins: there is no security token to enter. Test Connection asks for your authenticator code.',
+        org.name,
+      ),
       test,
     );
     if (a === test) await vscode.commands.executeCommand(CommandIds.testConnection);
@@ -19,7 +22,10 @@ export async function enterTokenManually(s: Services, arg?: unknown): Promise<vo
   }
   const token = await s.ui.input({
     title: vscode.l10n.t('Enter Token Manually: {0}', org.name),
-    prompt: vscode.l10n.t('Paste the security token from the mail "Your new Salesforce security token" for {0}.', org.username),
+    prompt: vscode.l10n.t(
+      'Paste the security token from the mail "Your new Salesforce security token" for {0}.',
+      org.username,
+    ),
     placeHolder: vscode.l10n.t('24 or 25 letters and digits'),
     password: true,
     validateInput: validateTokenInput,

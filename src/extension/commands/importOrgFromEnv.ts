@@ -46,14 +46,23 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
   if (!file) {
     const files = await findEnvFiles(s);
     if (!files.length) {
-      void s.ui.message('info', vscode.l10n.t('No .env file found in this workspace. Use Add Org to set up an org.'), vscode.l10n.t('Add Org')).then((a) => {
-        if (a) void vscode.commands.executeCommand(CommandIds.addOrg);
-      });
+      void s.ui
+        .message(
+          'info',
+          vscode.l10n.t('No .env file found in this workspace. Use Add Org to set up an org.'),
+          vscode.l10n.t('Add Org'),
+        )
+        .then((a) => {
+          if (a) void vscode.commands.executeCommand(CommandIds.addOrg);
+        });
       return undefined;
     }
     if (files.length === 1) file = files[0];
     else {
-      const pick = await s.ui.pick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), file: f })), { placeHolder: vscode.l10n.t('Import from which .env?') });
+      const pick = await s.ui.pick(
+        files.map((f) => ({ label: vscode.workspace.asRelativePath(f), file: f })),
+        { placeHolder: vscode.l10n.t('Import from which .env?') },
+      );
       if (!pick) return undefined;
       file = pick.file;
     }
@@ -75,12 +84,27 @@ export async function importOrgFromEnv(s: Services, fileArg?: unknown): Promise<
       await s.secrets.setOrgSecrets(named.id, secrets);
       await setActiveProfile(s.profiles, named.id, folder);
     });
-    s.logger.info(`imported ${named.username} from ${file}: ${Object.entries(secrets).filter(([, v]) => v).map(([k]) => k).join(', ') || 'no secrets'}`);
+    s.logger.info(
+      `imported ${named.username} from ${file}: ${
+        Object.entries(secrets)
+          .filter(([, v]) => v)
+          .map(([k]) => k)
+          .join(', ') || 'no secrets'
+      }`,
+    );
     void s.ui.message(
       'info',
       existing
-        ? vscode.l10n.t('Org {0} updated from {1}; its secrets are now in SecretStorage.', named.name, path.basename(file))
-        : vscode.l10n.t('Org {0} imported from {1}; its secrets are now in SecretStorage.', named.name, path.basename(file)),
+        ? vscode.l10n.t(
+            'Org {0} updated from {1}; its secrets are now in SecretStorage.',
+            named.name,
+            path.basename(file),
+          )
+        : vscode.l10n.t(
+            'Org {0} imported from {1}; its secrets are now in SecretStorage.',
+            named.name,
+            path.basename(file),
+          ),
     );
     void s.monitor.check({ reason: 'imported from .env', interactive: false });
     return named;
@@ -108,7 +132,11 @@ export async function offerImportOnStartup(s: Services): Promise<void> {
     const never = vscode.l10n.t("Don't Ask Again");
     const a = await s.ui.message(
       'info',
-      vscode.l10n.t('{0} has Salesforce credentials ({1}). Import them as an org, so Token Relay keeps the token fresh?', vscode.workspace.asRelativePath(f), read.vars[names.username]),
+      vscode.l10n.t(
+        '{0} has Salesforce credentials ({1}). Import them as an org, so Token Relay keeps the token fresh?',
+        vscode.workspace.asRelativePath(f),
+        read.vars[names.username],
+      ),
       imp,
       never,
     );

@@ -19,7 +19,10 @@ export function registerCommands(s: Services): vscode.Disposable[] {
         // A damaged install (a file missing from dist/): say so instead of failing silently.
         const msg = safeErrorMessage(err);
         s.logger.error(`command ${id}: cannot load Token Relay's command code: ${msg}`);
-        void s.ui.message('error', vscode.l10n.t('Token Relay could not load its command code ({0}). Reinstall the extension.', msg));
+        void s.ui.message(
+          'error',
+          vscode.l10n.t('Token Relay could not load its command code ({0}). Reinstall the extension.', msg),
+        );
         return undefined;
       }
       return impl.runCommand(id, s, args);

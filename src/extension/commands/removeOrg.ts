@@ -10,7 +10,9 @@ export async function removeOrg(s: Services, id?: unknown): Promise<void> {
   const remove = vscode.l10n.t('Remove');
   const a = await s.ui.confirm(
     vscode.l10n.t('Remove the org {0} ({1})?', org.name, org.username),
-    vscode.l10n.t('Its password, security token and client secret are deleted from SecretStorage. .env files are not changed.'),
+    vscode.l10n.t(
+      'Its password, security token and client secret are deleted from SecretStorage. .env files are not changed.',
+    ),
     remove,
   );
   if (a !== remove) return;

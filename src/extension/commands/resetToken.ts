@@ -14,7 +14,14 @@ import { isMailboxError } from '../../mail';
 import type { EnvWriteOutcome } from '../envWriter';
 import { mailboxConfig } from '../mailbox';
 import type { Services } from '../services';
-import { CommandIds, proxySettings, resetAuthservId, resetForwardedFrom, resetRequireDkim, resetTimeoutMs } from '../settings';
+import {
+  CommandIds,
+  proxySettings,
+  resetAuthservId,
+  resetForwardedFrom,
+  resetRequireDkim,
+  resetTimeoutMs,
+} from '../settings';
 import { requireTrust } from '../trust';
 import { reportError, reportTokenSaved, resolveOrg } from './common';
 
@@ -50,7 +57,10 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     const edit = vscode.l10n.t('Edit Org');
     const a = await s.ui.message(
       'info',
-      vscode.l10n.t('{0} uses multi-factor authentication for API logins: Salesforce issues no security token for it. Test Connection asks for the code from your authenticator app instead.', org.name),
+      vscode.l10n.t(
+        '{0} uses multi-factor authentication for API logins: Salesforce issues no security token for it. Test Connection asks for the code from your authenticator app instead.',
+        org.name,
+      ),
       test,
       edit,
     );
@@ -65,7 +75,10 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     const openManual = vscode.l10n.t('Open Reset Page and Enter Manually');
     const a = await s.ui.message(
       'warn',
-      vscode.l10n.t('Token Relay watches your mailbox for the token mail, but {0}. Set up the mailbox, or reset in the browser and paste the token yourself.', mb.missing),
+      vscode.l10n.t(
+        'Token Relay watches your mailbox for the token mail, but {0}. Set up the mailbox, or reset in the browser and paste the token yourself.',
+        mb.missing,
+      ),
       setUp,
       openManual,
     );
@@ -127,7 +140,12 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
           signal: ac.signal,
           timeoutMs,
           login: { proxy: proxySettings() },
-          watch: { requireDkim: resetRequireDkim(), authservId: resetAuthservId(), forwardedFrom: resetForwardedFrom(), trustForwarded: !!resetForwardedFrom() },
+          watch: {
+            requireDkim: resetRequireDkim(),
+            authservId: resetAuthservId(),
+            forwardedFrom: resetForwardedFrom(),
+            trustForwarded: !!resetForwardedFrom(),
+          },
           log,
           now: s.now,
         });
@@ -142,7 +160,13 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     const result = await run;
     s.monitor.setResult(org, result.health);
     log.info(`reset of ${org.name} done: ${result.health.status}`);
-    void reportTokenSaved(s, org, envOutcome ?? (result.env ? { ...result.env, viaEditor: false } : undefined), result.health, envProblem);
+    void reportTokenSaved(
+      s,
+      org,
+      envOutcome ?? (result.env ? { ...result.env, viaEditor: false } : undefined),
+      result.health,
+      envProblem,
+    );
   } catch (err) {
     if (isTimeout(err) && !ac.signal.aborted) {
       log.warn(`no token mail within ${Math.round(timeoutMs / 1000)} s`);
@@ -150,7 +174,11 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
       const showLog = vscode.l10n.t('Show Log');
       const a = await s.ui.message(
         'warn',
-        vscode.l10n.t('No token mail for {0} arrived within {1} minutes. Check that you clicked "Reset Security Token" and that the mail is not in a folder Token Relay does not watch, or enter the token manually.', org.name, Math.round(timeoutMs / 60000)),
+        vscode.l10n.t(
+          'No token mail for {0} arrived within {1} minutes. Check that you clicked "Reset Security Token" and that the mail is not in a folder Token Relay does not watch, or enter the token manually.',
+          org.name,
+          Math.round(timeoutMs / 60000),
+        ),
         manual,
         again,
         showLog,
@@ -162,7 +190,13 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     }
     if (isAbort(err, ac.signal)) {
       log.info('reset cancelled');
-      const a = await s.ui.message('info', vscode.l10n.t('Token reset cancelled. If you already clicked Reset in the browser, the mail still arrives: enter the token from it manually.'), manual);
+      const a = await s.ui.message(
+        'info',
+        vscode.l10n.t(
+          'Token reset cancelled. If you already clicked Reset in the browser, the mail still arrives: enter the token from it manually.',
+        ),
+        manual,
+      );
       if (a === manual) await vscode.commands.executeCommand(CommandIds.enterTokenManually, org.id);
       return;
     }
@@ -170,7 +204,13 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
       log.error(`mailbox: ${safeErrorMessage(err)}`);
       const setUp = vscode.l10n.t('Set Up Mailbox');
       const showLog = vscode.l10n.t('Show Log');
-      const a = await s.ui.message('error', vscode.l10n.t('The mailbox failed: {0}', safeErrorMessage(err)), setUp, manual, showLog);
+      const a = await s.ui.message(
+        'error',
+        vscode.l10n.t('The mailbox failed: {0}', safeErrorMessage(err)),
+        setUp,
+        manual,
+        showLog,
+      );
       if (a === setUp) await vscode.commands.executeCommand(CommandIds.setUpMailbox);
       if (a === manual) await vscode.commands.executeCommand(CommandIds.enterTokenManually, org.id);
       if (a === showLog) s.log.show();

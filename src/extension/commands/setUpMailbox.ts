@@ -34,8 +34,17 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
       a = arg as MailboxArgs;
     } else {
       const pick = await s.ui.pick(
-        MAIL_PRESET_IDS.map((id) => ({ label: vscode.l10n.t(PRESET_LABELS[id]), description: MAIL_PRESETS[id].host, detail: MAIL_PRESETS[id].notes, id, picked: id === cur.preset })),
-        { title: vscode.l10n.t('Set Up Mailbox (1/3): provider'), placeHolder: vscode.l10n.t('Where does the Salesforce token mail arrive?') },
+        MAIL_PRESET_IDS.map((id) => ({
+          label: vscode.l10n.t(PRESET_LABELS[id]),
+          description: MAIL_PRESETS[id].host,
+          detail: MAIL_PRESETS[id].notes,
+          id,
+          picked: id === cur.preset,
+        })),
+        {
+          title: vscode.l10n.t('Set Up Mailbox (1/3): provider'),
+          placeHolder: vscode.l10n.t('Where does the Salesforce token mail arrive?'),
+        },
       );
       if (!pick) return false;
       const preset = MAIL_PRESETS[pick.id];
@@ -45,12 +54,19 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
           title: vscode.l10n.t('Set Up Mailbox: IMAP server'),
           value: cur.preset === 'custom' ? cur.host : '',
           placeHolder: 'imap.example.com',
-          validateInput: (v) => (/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter a host name, e.g. imap.example.com.')),
+          validateInput: (v) =>
+            /^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/.test(v.trim())
+              ? undefined
+              : vscode.l10n.t('Enter a host name, e.g. imap.example.com.'),
         });
         if (!host) return false;
         const tls = await s.ui.pick(
           [
-            { label: vscode.l10n.t('TLS (implicit)'), description: vscode.l10n.t('usually port 993'), value: 'implicit' as const },
+            {
+              label: vscode.l10n.t('TLS (implicit)'),
+              description: vscode.l10n.t('usually port 993'),
+              value: 'implicit' as const,
+            },
             { label: 'STARTTLS', description: vscode.l10n.t('usually port 143'), value: 'starttls' as const },
           ],
           { title: vscode.l10n.t('Set Up Mailbox: security') },
@@ -59,7 +75,10 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
         const port = await s.ui.input({
           title: vscode.l10n.t('Set Up Mailbox: port'),
           value: String(tls.value === 'starttls' ? 143 : 993),
-          validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) > 0 && Number(v) < 65536 ? undefined : vscode.l10n.t('Enter a port number (1–65535).')),
+          validateInput: (v) =>
+            /^\d+$/.test(v.trim()) && Number(v) > 0 && Number(v) < 65536
+              ? undefined
+              : vscode.l10n.t('Enter a port number (1–65535).'),
         });
         if (!port) return false;
         a = { ...a, host: host.trim(), security: tls.value, port: Number(port) };
@@ -89,7 +108,8 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
     await c.update(SettingKeys.mailboxPort, preset === 'custom' ? a.port : undefined, g);
     await c.update(SettingKeys.mailboxSecurity, preset === 'custom' ? a.security : undefined, g);
     await c.update(SettingKeys.mailboxUser, a.user, g);
-    if (a.allowInsecureTls !== undefined) await c.update(SettingKeys.mailboxInsecureTls, a.allowInsecureTls || undefined, g);
+    if (a.allowInsecureTls !== undefined)
+      await c.update(SettingKeys.mailboxInsecureTls, a.allowInsecureTls || undefined, g);
     if (a.password) await s.secrets.setMailboxSecret(a.password);
     s.logger.info(`mailbox set up: ${a.user} at ${mailboxSettings().host}:${mailboxSettings().port}`);
     if (!arg) await vscode.commands.executeCommand(CommandIds.testMailbox);

@@ -21,7 +21,10 @@ export async function signOut(s: Services, arg?: unknown): Promise<boolean> {
   if (!org) return false;
   const secrets = await s.secrets.getOrgSecrets(org.id);
   if (!secrets.refreshToken && !secrets.accessToken) {
-    void s.ui.message('info', vscode.l10n.t('{0} is not signed in with OAuth: there is nothing to sign out of.', org.name));
+    void s.ui.message(
+      'info',
+      vscode.l10n.t('{0} is not signed in with OAuth: there is nothing to sign out of.', org.name),
+    );
     return false;
   }
   const log = s.logger.child('oauth');
@@ -60,7 +63,11 @@ export async function signOut(s: Services, arg?: unknown): Promise<boolean> {
     s.monitor.setResult(org, health);
     const parts = [
       revokeProblem
-        ? vscode.l10n.t('Signed out of {0}: the tokens are forgotten, but Salesforce did not confirm the revocation ({1}).', org.name, revokeProblem)
+        ? vscode.l10n.t(
+            'Signed out of {0}: the tokens are forgotten, but Salesforce did not confirm the revocation ({1}).',
+            org.name,
+            revokeProblem,
+          )
         : vscode.l10n.t('Signed out of {0}: the refresh token is revoked and forgotten.', org.name),
     ];
     if (envNote) parts.push(envNote);

@@ -13,7 +13,16 @@
  */
 import * as vscode from 'vscode';
 import { isAbortError } from '../../core/async';
-import { DEFAULT_SIGNIN_TIMEOUT_MS, authorizeUrl, challengeOf, isOAuthError, makeState, makeVerifier, parseRedirect, redirectUriFor } from '../../core/oauth';
+import {
+  DEFAULT_SIGNIN_TIMEOUT_MS,
+  authorizeUrl,
+  challengeOf,
+  isOAuthError,
+  makeState,
+  makeVerifier,
+  parseRedirect,
+  redirectUriFor,
+} from '../../core/oauth';
 import { profileId, type OrgProfile } from '../../core/profile';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
 import { readEnvFile } from '../../envfile';
@@ -71,13 +80,16 @@ async function askLoginUrl(s: Services, a: SwitchArgs): Promise<string> {
   const prod = { label: 'https://login.salesforce.com', description: vscode.l10n.t('production, Developer Edition') };
   const sandbox = { label: 'https://test.salesforce.com', description: vscode.l10n.t('sandbox') };
   const other = { label: vscode.l10n.t('My Domain URL…'), description: 'https://<name>.my.salesforce.com' };
-  const pick = await s.ui.pick([prod, sandbox, other], { title: vscode.l10n.t('Switch to OAuth: where do you log in?') });
+  const pick = await s.ui.pick([prod, sandbox, other], {
+    title: vscode.l10n.t('Switch to OAuth: where do you log in?'),
+  });
   if (!pick) throw new Cancelled();
   if (pick !== other) return pick.label;
   const url = await s.ui.input({
     title: vscode.l10n.t('Switch to OAuth: login URL'),
     prompt: vscode.l10n.t('Your My Domain URL, e.g. https://acme.my.salesforce.com'),
-    validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter a URL starting with https://')),
+    validateInput: (v) =>
+      /^https?:\/\/\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter a URL starting with https://'),
   });
   if (!url) throw new Cancelled();
   return url.trim().replace(/\/+$/, '');
@@ -96,7 +108,7 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
     const entered = await s.ui.input({
       title: vscode.l10n.t('Switch to OAuth{0}: External Client App', org ? ` (${org.name})` : ''),
       prompt: vscode.l10n.t(
-        "Paste the Consumer Key of your External Client App. To create one: Setup → External Client App Manager → New; enable OAuth with callback URL {0}, scopes api and refresh_token, and \"Require Proof Key for Code Exchange (PKCE)\". More: {1}",
+        'Paste the Consumer Key of your External Client App. To create one: Setup → External Client App Manager → New; enable OAuth with callback URL {0}, scopes api and refresh_token, and "Require Proof Key for Code Exchange (PKCE)". More: {1}',
         redirectUri,
         OAUTH_HELP_URL,
       ),
@@ -129,11 +141,22 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
     const controller = new AbortController();
     let listener: CallbackListener | undefined;
     try {
-      listener = await listenForCallback({ port, state, timeoutMs: DEFAULT_SIGNIN_TIMEOUT_MS, signal: controller.signal });
+      listener = await listenForCallback({
+        port,
+        state,
+        timeoutMs: DEFAULT_SIGNIN_TIMEOUT_MS,
+        signal: controller.signal,
+      });
     } catch (e) {
       if (!isOAuthError(e) || e.kind !== 'port-busy') throw e;
       log.info(`port ${port} is busy: asking for the landed URL instead`);
-      void s.ui.message('warn', vscode.l10n.t('Port {0} is taken by another program, so the browser cannot hand the sign-in back. Sign in in the browser, then paste the address it lands on.', port));
+      void s.ui.message(
+        'warn',
+        vscode.l10n.t(
+          'Port {0} is taken by another program, so the browser cannot hand the sign-in back. Sign in in the browser, then paste the address it lands on.',
+          port,
+        ),
+      );
       path = 'paste';
     }
     if (listener) {
@@ -145,15 +168,26 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
         const pasteInstead = vscode.l10n.t('Paste URL instead');
         const choice = new Promise<'paste'>((resolve) => {
           void s.ui
-            .message('info', vscode.l10n.t('Sign in to Salesforce in the browser and allow access. If the browser cannot reach this machine, paste the address it lands on.'), pasteInstead)
+            .message(
+              'info',
+              vscode.l10n.t(
+                'Sign in to Salesforce in the browser and allow access. If the browser cannot reach this machine, paste the address it lands on.',
+              ),
+              pasteInstead,
+            )
             .then((x) => {
               if (x === pasteInstead) resolve('paste');
             });
         });
-        const got = await s.ui.progress(vscode.l10n.t('Switch to OAuth: waiting for the browser…'), async (_p, token) => {
-          const cancelled = new Promise<'cancel'>((resolve) => token.onCancellationRequested(() => resolve('cancel')));
-          return Promise.race([l.code.then((c) => ({ code: c })), choice, cancelled]);
-        });
+        const got = await s.ui.progress(
+          vscode.l10n.t('Switch to OAuth: waiting for the browser…'),
+          async (_p, token) => {
+            const cancelled = new Promise<'cancel'>((resolve) =>
+              token.onCancellationRequested(() => resolve('cancel')),
+            );
+            return Promise.race([l.code.then((c) => ({ code: c })), choice, cancelled]);
+          },
+        );
         if (got === 'cancel') throw new Cancelled();
         if (got === 'paste') path = 'paste';
         else code = got.code;
@@ -164,7 +198,9 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
     }
   }
   if (path === 'paste') {
-    log.info(`signing in through the browser (paste the landed URL${vscode.env.remoteName ? `; remote extension host: ${vscode.env.remoteName}` : ''})`);
+    log.info(
+      `signing in through the browser (paste the landed URL${vscode.env.remoteName ? `; remote extension host: ${vscode.env.remoteName}` : ''})`,
+    );
     if (!opened) await s.ui.openExternal(url);
     let parsed: string | undefined;
     const landed = await s.ui.input({
@@ -193,17 +229,33 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
   // ---- the tokens ----
   const { tokens, health } = await s.ui.progress(vscode.l10n.t('Switch to OAuth: signing in…'), async () => {
     const t = await exchangeCode({ loginUrl, clientId, clientSecret, redirectUri, code, verifier }, { proxy, log });
-    const h = await restHealth({ instanceUrl: t.instanceUrl, accessToken: t.accessToken, apiVersion: org?.apiVersion, username: org?.username }, { proxy, log });
+    const h = await restHealth(
+      { instanceUrl: t.instanceUrl, accessToken: t.accessToken, apiVersion: org?.apiVersion, username: org?.username },
+      { proxy, log },
+    );
     return { tokens: t, health: h };
   });
   const username = health.username ?? org?.username;
-  if (!username) throw new Error(vscode.l10n.t('Salesforce did not say which user signed in ({0}).', health.message || health.label));
-  if (org && org.username.toLowerCase() !== username.toLowerCase()) log.warn(`${org.name}: signed in as ${username}, not ${org.username}: the org now uses ${username}`);
-  const profile = switchedProfile(org, { id: profileId(loginUrl, username), loginUrl, username, instanceUrl: tokens.instanceUrl, clientId });
+  if (!username)
+    throw new Error(
+      vscode.l10n.t('Salesforce did not say which user signed in ({0}).', health.message || health.label),
+    );
+  if (org && org.username.toLowerCase() !== username.toLowerCase())
+    log.warn(`${org.name}: signed in as ${username}, not ${org.username}: the org now uses ${username}`);
+  const profile = switchedProfile(org, {
+    id: profileId(loginUrl, username),
+    loginUrl,
+    username,
+    instanceUrl: tokens.instanceUrl,
+    clientId,
+  });
 
   return s.monitor.hold(async () => {
     await saveProfile(s.profiles, profile);
-    if (!tokens.refreshToken) log.warn('Salesforce gave no refresh token: add the refresh_token scope to the app; the access token will not be refreshed');
+    if (!tokens.refreshToken)
+      log.warn(
+        'Salesforce gave no refresh token: add the refresh_token scope to the app; the access token will not be refreshed',
+      );
     await s.secrets.setSecret(profile.id, 'refreshToken', tokens.refreshToken ?? '');
     await s.secrets.setSecret(profile.id, 'accessToken', tokens.accessToken);
     if (!org) await setActiveProfile(s.profiles, profile.id);
@@ -224,7 +276,10 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
           const keep = vscode.l10n.t('Keep Them');
           const answer = await s.ui.confirm(
             vscode.l10n.t('Remove {0} from .env?', present.join(', ')),
-            vscode.l10n.t('{0} now signs in with OAuth: the password and security token are no longer needed in .env (they stay in SecretStorage). Remove them?', profile.name),
+            vscode.l10n.t(
+              '{0} now signs in with OAuth: the password and security token are no longer needed in .env (they stay in SecretStorage). Remove them?',
+              profile.name,
+            ),
             yes,
             keep,
           );
@@ -242,7 +297,13 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
     }
     const h = await s.monitor.checkFresh({ reason: 'switched to OAuth' });
     const who = h?.username ?? username;
-    const text = vscode.l10n.t('{0} now signs in with OAuth as {1}; the refresh token is in SecretStorage. {2} Login: {3}.', profile.name, who, envNote, h ? labelFor(h) : stateLabel(health));
+    const text = vscode.l10n.t(
+      '{0} now signs in with OAuth as {1}; the refresh token is in SecretStorage. {2} Login: {3}.',
+      profile.name,
+      who,
+      envNote,
+      h ? labelFor(h) : stateLabel(health),
+    );
     void s.ui.message(h && h.status !== 'ok' ? 'warn' : 'info', text);
     return profile;
   });

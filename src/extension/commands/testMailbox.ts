@@ -15,16 +15,19 @@ export async function testMailbox(s: Services): Promise<boolean> {
   }
   const log = s.logger.child('mail');
   try {
-    const res = await s.ui.progress(vscode.l10n.t('Test Mailbox: {0}@{1}', mb.config.user, mb.config.host), async (progress, cancel) => {
-      const ac = new AbortController();
-      const sub = cancel.onCancellationRequested(() => ac.abort());
-      progress.report(vscode.l10n.t('connecting…'));
-      try {
-        return await s.testMailbox(mb.config, { signal: ac.signal, log });
-      } finally {
-        sub.dispose();
-      }
-    });
+    const res = await s.ui.progress(
+      vscode.l10n.t('Test Mailbox: {0}@{1}', mb.config.user, mb.config.host),
+      async (progress, cancel) => {
+        const ac = new AbortController();
+        const sub = cancel.onCancellationRequested(() => ac.abort());
+        progress.report(vscode.l10n.t('connecting…'));
+        try {
+          return await s.testMailbox(mb.config, { signal: ac.signal, log });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
     log.info(`mailbox test ok: ${res.detail}`);
     void s.ui.message('info', vscode.l10n.t('Mailbox works: {0}', res.detail));
     return true;

@@ -14,7 +14,11 @@ export async function writeEnv(s: Services, arg?: unknown): Promise<void> {
     const file = path.basename(res.path);
     const open = vscode.l10n.t('Open .env');
     const text = res.viaEditor
-      ? vscode.l10n.t('{0} updated in the unsaved editor of {1}: save it to write it to disk.', res.changed.join(', ') || vscode.l10n.t('Nothing'), file)
+      ? vscode.l10n.t(
+          '{0} updated in the unsaved editor of {1}: save it to write it to disk.',
+          res.changed.join(', ') || vscode.l10n.t('Nothing'),
+          file,
+        )
       : res.changed.length
         ? vscode.l10n.t('{0} written to {1} for {2}.', res.changed.join(', '), file, org.name)
         : vscode.l10n.t('{0} already matches what is stored for {1}.', file, org.name);

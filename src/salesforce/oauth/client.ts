@@ -11,7 +11,14 @@
  * - A token is sent only to an https URL, or http on a loopback host (validateLoginUrl's rule).
  */
 import { performance } from 'node:perf_hooks';
-import { HEALTH_STATES, type HealthResult, REFUSED_ACCESS_TOKEN_CODES, UnexpectedResponseError, classifyOAuthError, failureResult } from '../../core/health';
+import {
+  HEALTH_STATES,
+  type HealthResult,
+  REFUSED_ACCESS_TOKEN_CODES,
+  UnexpectedResponseError,
+  classifyOAuthError,
+  failureResult,
+} from '../../core/health';
 import { type Logger, nullLogger } from '../../core/log';
 import { OAuthError, type TokenSet, oauthErrorFromBody, parseTokenResponse } from '../../core/oauth';
 import { assertSessionUrls } from '../signin/shared';
@@ -35,7 +42,13 @@ export const DEFAULT_REST_VERSION = '64.0';
 
 function transportFor(opts: RequestOpts, started = performance.now()): RelayTransport {
   const timeoutMs = opts.timeoutMs && opts.timeoutMs > 0 ? opts.timeoutMs : DEFAULT_OAUTH_TIMEOUT_MS;
-  return new RelayTransport({ signal: opts.signal, deadline: started + timeoutMs, proxy: opts.proxy, ca: opts.ca, log: opts.log });
+  return new RelayTransport({
+    signal: opts.signal,
+    deadline: started + timeoutMs,
+    proxy: opts.proxy,
+    ca: opts.ca,
+    log: opts.log,
+  });
 }
 
 /** The origin a token may be sent to; OAuthError 'bad-url' otherwise (plain http off loopback, not a URL). */
@@ -43,7 +56,8 @@ function safeOrigin(url: string, what: string): string {
   try {
     return validateLoginUrl(url);
   } catch (e) {
-    if (e instanceof LoginUrlError) throw new OAuthError('bad-url', `The ${what} ${e.message.replace(/^The login URL /, '')}`, 'INVALID_URL');
+    if (e instanceof LoginUrlError)
+      throw new OAuthError('bad-url', `The ${what} ${e.message.replace(/^The login URL /, '')}`, 'INVALID_URL');
     throw e;
   }
 }
@@ -54,7 +68,12 @@ function form(fields: Record<string, string | undefined>): string {
   return p.toString();
 }
 
-async function tokenRequest(loginUrl: string, fields: Record<string, string | undefined>, grant: string, opts: RequestOpts): Promise<TokenSet> {
+async function tokenRequest(
+  loginUrl: string,
+  fields: Record<string, string | undefined>,
+  grant: string,
+  opts: RequestOpts,
+): Promise<TokenSet> {
   const origin = safeOrigin(loginUrl, 'login URL');
   const log = opts.log ?? nullLogger;
   log.debug(`OAuth token request (${grant}) to ${origin}`);
@@ -70,13 +89,25 @@ async function tokenRequest(loginUrl: string, fields: Record<string, string | un
       log.info(`OAuth token request (${grant}) refused: ${err.code} (HTTP ${res.statusCode})`);
       throw err;
     }
-    throw new OAuthError('bad-response', `The OAuth token endpoint answered HTTP ${res.statusCode} without an OAuth error.`, `HTTP_${res.statusCode}`, undefined, res.statusCode);
+    throw new OAuthError(
+      'bad-response',
+      `The OAuth token endpoint answered HTTP ${res.statusCode} without an OAuth error.`,
+      `HTTP_${res.statusCode}`,
+      undefined,
+      res.statusCode,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(res.body);
   } catch {
-    throw new OAuthError('bad-response', 'The OAuth token answer is not JSON.', 'UNPARSEABLE_RESPONSE', undefined, res.statusCode);
+    throw new OAuthError(
+      'bad-response',
+      'The OAuth token answer is not JSON.',
+      'UNPARSEABLE_RESPONSE',
+      undefined,
+      res.statusCode,
+    );
   }
   const tokens = parseTokenResponse(json);
   safeOrigin(tokens.instanceUrl, 'instance URL');
@@ -95,7 +126,14 @@ export function exchangeCode(
   registerSecret(o.clientSecret);
   return tokenRequest(
     o.loginUrl,
-    { grant_type: 'authorization_code', code: o.code, client_id: o.clientId, client_secret: o.clientSecret, redirect_uri: o.redirectUri, code_verifier: o.verifier },
+    {
+      grant_type: 'authorization_code',
+      code: o.code,
+      client_id: o.clientId,
+      client_secret: o.clientSecret,
+      redirect_uri: o.redirectUri,
+      code_verifier: o.verifier,
+    },
     'authorization_code',
     opts,
   );
@@ -113,7 +151,12 @@ export async function refreshTokens(
   registerSecret(o.clientSecret);
   const t = await tokenRequest(
     o.loginUrl,
-    { grant_type: 'refresh_token', refresh_token: o.refreshToken, client_id: o.clientId, client_secret: o.clientSecret },
+    {
+      grant_type: 'refresh_token',
+      refresh_token: o.refreshToken,
+      client_id: o.clientId,
+      client_secret: o.clientSecret,
+    },
     'refresh_token',
     opts,
   );
@@ -135,7 +178,13 @@ export async function revokeToken(o: { loginUrl: string; token: string }, opts: 
   if (res.statusCode >= 400) {
     throw (
       oauthErrorFromBody(res.body, res.statusCode) ??
-      new OAuthError('refused', `Salesforce did not revoke the token (HTTP ${res.statusCode}).`, `HTTP_${res.statusCode}`, undefined, res.statusCode)
+      new OAuthError(
+        'refused',
+        `Salesforce did not revoke the token (HTTP ${res.statusCode}).`,
+        `HTTP_${res.statusCode}`,
+        undefined,
+        res.statusCode,
+      )
     );
   }
   (opts.log ?? nullLogger).info(`token revoked at ${origin}`);
@@ -148,7 +197,9 @@ function restError(res: TransportResponse): Error {
   let message = '';
   try {
     const j = JSON.parse(body) as unknown;
-    const first = Array.isArray(j) ? (j[0] as Record<string, unknown> | undefined) : (j as Record<string, unknown> | null);
+    const first = Array.isArray(j)
+      ? (j[0] as Record<string, unknown> | undefined)
+      : (j as Record<string, unknown> | null);
     if (first && typeof first === 'object') {
       if (typeof first.errorCode === 'string') code = first.errorCode;
       else if (typeof first.error === 'string') code = first.error;
@@ -210,12 +261,21 @@ export async function restHealth(
   }
   const transport = transportFor(opts, started);
   const get = async (path: string): Promise<unknown> => {
-    const res = await transport.httpRequest({ method: 'GET', url: `${origin}${path}`, headers: { authorization: `Bearer ${o.accessToken}`, accept: 'application/json' } });
+    const res = await transport.httpRequest({
+      method: 'GET',
+      url: `${origin}${path}`,
+      headers: { authorization: `Bearer ${o.accessToken}`, accept: 'application/json' },
+    });
     if (res.statusCode >= 400) throw restError(res);
     try {
       return JSON.parse(res.body) as unknown;
     } catch {
-      throw new UnexpectedResponseError(`${new URL(origin).host} answered ${path.split('?')[0]} with a body that is not JSON (HTTP ${res.statusCode}).`, 'UNPARSEABLE_RESPONSE', res.statusCode, res.headers['content-type']);
+      throw new UnexpectedResponseError(
+        `${new URL(origin).host} answered ${path.split('?')[0]} with a body that is not JSON (HTTP ${res.statusCode}).`,
+        'UNPARSEABLE_RESPONSE',
+        res.statusCode,
+        res.headers['content-type'],
+      );
     }
   };
 
@@ -247,7 +307,9 @@ export async function restHealth(
   const version = (o.apiVersion ?? DEFAULT_REST_VERSION).replace(/^v/i, '');
   // The extras never turn a success into a failure, except a token that died meanwhile (the caller refreshes).
   try {
-    const q = (await get(`/services/data/v${version}/query?q=${encodeURIComponent('SELECT Name FROM Organization LIMIT 1')}`)) as { records?: Array<{ Name?: unknown }> };
+    const q = (await get(
+      `/services/data/v${version}/query?q=${encodeURIComponent('SELECT Name FROM Organization LIMIT 1')}`,
+    )) as { records?: Array<{ Name?: unknown }> };
     result.orgName = str(q?.records?.[0]?.Name);
   } catch (e) {
     if (e instanceof Error && isRefusedToken(e)) return fail(e, latencyMs);
@@ -255,7 +317,9 @@ export async function restHealth(
   }
   if (o.fetchLimits !== false) {
     try {
-      const limits = (await get(`/services/data/v${version}/limits`)) as { DailyApiRequests?: { Max?: unknown; Remaining?: unknown } };
+      const limits = (await get(`/services/data/v${version}/limits`)) as {
+        DailyApiRequests?: { Max?: unknown; Remaining?: unknown };
+      };
       const d = limits?.DailyApiRequests;
       if (d && typeof d.Remaining === 'number') {
         result.apiRequestsRemaining = d.Remaining;
@@ -266,9 +330,14 @@ export async function restHealth(
       log.debug(`limits failed: ${safeErrorMessage(e)}`);
     }
   }
-  const who = result.userFullName ? `${result.userFullName} (${result.username ?? '?'})` : (result.username ?? 'the user');
+  const who = result.userFullName
+    ? `${result.userFullName} (${result.username ?? '?'})`
+    : (result.username ?? 'the user');
   const parts = [`Signed in with OAuth as ${who} to ${result.orgName ?? result.organizationId ?? 'the org'}.`];
-  if (result.apiRequestsRemaining != null) parts.push(`API requests left today: ${result.apiRequestsRemaining}${result.apiRequestsMax != null ? ` of ${result.apiRequestsMax}` : ''}.`);
+  if (result.apiRequestsRemaining != null)
+    parts.push(
+      `API requests left today: ${result.apiRequestsRemaining}${result.apiRequestsMax != null ? ` of ${result.apiRequestsMax}` : ''}.`,
+    );
   result.message = parts.join(' ');
   log.info(`REST health ok in ${latencyMs} ms: ${result.organizationId ?? '?'} ${origin}`);
   return result;

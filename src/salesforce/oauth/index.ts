@@ -27,5 +27,12 @@ export {
   refreshDelayMs,
 } from '../../core/oauth';
 export { type Clock, type RefreshOutcome, RefreshTimer, systemClock } from '../../core/refreshTimer';
-export { DEFAULT_OAUTH_TIMEOUT_MS, type RequestOpts, exchangeCode, refreshTokens, restHealth, revokeToken } from './client';
+export {
+  DEFAULT_OAUTH_TIMEOUT_MS,
+  type RequestOpts,
+  exchangeCode,
+  refreshTokens,
+  restHealth,
+  revokeToken,
+} from './client';
 export { type CallbackListener, listenForCallback } from './loopback';

@@ -60,7 +60,12 @@ function portBusy(port: number): OAuthError {
  * Starts listening (resolves once both addresses are bound). Rejects with OAuthError 'port-busy' when the port is
  * taken, or the listen error otherwise (EACCES for a privileged port).
  */
-export async function listenForCallback(o: { port: number; state: string; timeoutMs: number; signal?: AbortSignal }): Promise<CallbackListener> {
+export async function listenForCallback(o: {
+  port: number;
+  state: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): Promise<CallbackListener> {
   if (o.signal?.aborted) throw abortError(o.signal);
   let settle: { resolve(code: string): void; reject(e: Error): void } | undefined;
   const code = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
@@ -104,7 +109,8 @@ export async function listenForCallback(o: { port: number; state: string; timeou
       });
       res.end(page(title, text));
     };
-    if (!ALLOWED_HOSTS.test(req.headers.host ?? '')) return send(421, 'Wrong host', 'This address only answers as localhost.');
+    if (!ALLOWED_HOSTS.test(req.headers.host ?? ''))
+      return send(421, 'Wrong host', 'This address only answers as localhost.');
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' || path !== CALLBACK_PATH) return send(404, 'Not found', 'Nothing here.');
     if (done) return send(410, 'Sign-in already handled', 'This sign-in is over. You can close this tab.');
@@ -114,7 +120,12 @@ export async function listenForCallback(o: { port: number; state: string; timeou
       finish(c);
     } catch (e) {
       const err = isOAuthError(e) ? e : new OAuthError('bad-url', 'The sign-in answer could not be read.');
-      const title = err.kind === 'denied' ? 'Sign-in denied' : err.kind === 'state-mismatch' ? 'Not this sign-in' : 'Sign-in failed';
+      const title =
+        err.kind === 'denied'
+          ? 'Sign-in denied'
+          : err.kind === 'state-mismatch'
+            ? 'Not this sign-in'
+            : 'Sign-in failed';
       send(400, title, `${err.message} You can close this tab.`);
       finish(err);
     }
@@ -147,7 +158,10 @@ export async function listenForCallback(o: { port: number; state: string; timeou
   for (const s of servers) s.unref();
   // The wait itself keeps the process alive (the servers are unref'd so that a forgotten close() cannot hang it).
   timers.wait = setTimeout(
-    () => finish(new OAuthError('timeout', `No sign-in came back within ${Math.round(o.timeoutMs / 1000)} s.`, 'SIGNIN_TIMEOUT')),
+    () =>
+      finish(
+        new OAuthError('timeout', `No sign-in came back within ${Math.round(o.timeoutMs / 1000)} s.`, 'SIGNIN_TIMEOUT'),
+      ),
     Math.max(1, o.timeoutMs),
   );
   o.signal?.addEventListener('abort', onAbort, { once: true });

@@ -26,20 +26,34 @@ export const NO_REFRESH_TOKEN = 'NO_REFRESH_TOKEN';
 export const REFRESH_NOT_SAVED = 'REFRESH_NOT_SAVED';
 
 function signInRequired(profile: ValidProfile, code: string, message: string): HealthResult {
-  return { ...failureResult({ status: 'signin-required', code, message }), username: profile.username || null, flow: 'oauth', checkedAt: new Date().toISOString() };
+  return {
+    ...failureResult({ status: 'signin-required', code, message }),
+    username: profile.username || null,
+    flow: 'oauth',
+    checkedAt: new Date().toISOString(),
+  };
 }
 
 async function refresh(profile: ValidProfile, secrets: OrgSecrets, opts: LoginOptions): Promise<SignInRefresh> {
   const log = opts.log ?? nullLogger;
   if (!secrets.refreshToken) {
     return {
-      health: signInRequired(profile, NO_REFRESH_TOKEN, 'No OAuth sign-in is kept for this org (no refresh token). Sign in with OAuth (Switch to OAuth; CLI: token-relay oauth login).'),
+      health: signInRequired(
+        profile,
+        NO_REFRESH_TOKEN,
+        'No OAuth sign-in is kept for this org (no refresh token). Sign in with OAuth (Switch to OAuth; CLI: token-relay oauth login).',
+      ),
     };
   }
   if (!profile.clientId) {
     return {
       health: {
-        ...failureResult({ status: 'login-failed', code: 'MISSING_CLIENT_ID', message: "SF_AUTH is oauth but no client id is set: enter the External Client App's client id (SF_CLIENT_ID)." }),
+        ...failureResult({
+          status: 'login-failed',
+          code: 'MISSING_CLIENT_ID',
+          message:
+            "SF_AUTH is oauth but no client id is set: enter the External Client App's client id (SF_CLIENT_ID).",
+        }),
         username: profile.username || null,
         flow: 'oauth',
       },
@@ -49,16 +63,39 @@ async function refresh(profile: ValidProfile, secrets: OrgSecrets, opts: LoginOp
   log.info(`refreshing the OAuth access token at ${profile.loginUrl} for ${profile.username}`);
   let tokens: Awaited<ReturnType<typeof refreshTokens>>;
   try {
-    tokens = await refreshTokens({ loginUrl: profile.loginUrl, clientId: profile.clientId, clientSecret: secrets.clientSecret, refreshToken: secrets.refreshToken }, opts);
+    tokens = await refreshTokens(
+      {
+        loginUrl: profile.loginUrl,
+        clientId: profile.clientId,
+        clientSecret: secrets.clientSecret,
+        refreshToken: secrets.refreshToken,
+      },
+      opts,
+    );
   } catch (e) {
     const c = classifyOAuthError(e);
     log.info(`refresh failed: ${c.status} (${c.code ?? 'no code'})`);
     log.debug(`refresh error detail: ${safeErrorMessage(e)}`);
     return {
-      health: { ...failureResult(c), username: profile.username || null, flow: 'oauth', latencyMs: Math.round(performance.now() - started), checkedAt: new Date().toISOString() },
+      health: {
+        ...failureResult(c),
+        username: profile.username || null,
+        flow: 'oauth',
+        latencyMs: Math.round(performance.now() - started),
+        checkedAt: new Date().toISOString(),
+      },
     };
   }
-  const health = await restHealth({ instanceUrl: tokens.instanceUrl, accessToken: tokens.accessToken, apiVersion: profile.apiVersion, fetchLimits: opts.fetchLimits, username: profile.username }, opts);
+  const health = await restHealth(
+    {
+      instanceUrl: tokens.instanceUrl,
+      accessToken: tokens.accessToken,
+      apiVersion: profile.apiVersion,
+      fetchLimits: opts.fetchLimits,
+      username: profile.username,
+    },
+    opts,
+  );
   const env: Record<string, string> = { SF_ACCESS_TOKEN: tokens.accessToken, SF_INSTANCE_URL: tokens.instanceUrl };
   if (health.status === 'ok' && health.username) env.SF_USERNAME = health.username;
   return {
@@ -73,14 +110,24 @@ export const oauthSignIn: SignInMethod = {
   ...SIGN_IN_INFO.oauth,
   precheck(profile) {
     if (!profile.username)
-      return { code: 'MISSING_USERNAME', field: 'SF_USERNAME', message: 'No username is set for this org. Edit the org and enter the Salesforce username.' };
+      return {
+        code: 'MISSING_USERNAME',
+        field: 'SF_USERNAME',
+        message: 'No username is set for this org. Edit the org and enter the Salesforce username.',
+      };
     return undefined;
   },
   async test(profile, secrets, opts) {
     const log = opts.log ?? nullLogger;
     if (secrets.accessToken && profile.instanceUrl) {
       const h = await restHealth(
-        { instanceUrl: profile.instanceUrl, accessToken: secrets.accessToken, apiVersion: profile.apiVersion, fetchLimits: opts.fetchLimits, username: profile.username },
+        {
+          instanceUrl: profile.instanceUrl,
+          accessToken: secrets.accessToken,
+          apiVersion: profile.apiVersion,
+          fetchLimits: opts.fetchLimits,
+          username: profile.username,
+        },
         opts,
       );
       if (h.status !== 'signin-required' || !REFUSED_ACCESS_TOKEN_CODES.includes(h.code ?? '')) return h;
@@ -89,7 +136,11 @@ export const oauthSignIn: SignInMethod = {
     } else if (!secrets.refreshToken) {
       return refresh(profile, secrets, opts).then((r) => r.health);
     } else if (!opts.onRefresh) {
-      return signInRequired(profile, 'NO_ACCESS_TOKEN', 'No access token is kept for this org (SF_ACCESS_TOKEN / SF_INSTANCE_URL): refresh it (CLI: token-relay oauth refresh).');
+      return signInRequired(
+        profile,
+        'NO_ACCESS_TOKEN',
+        'No access token is kept for this org (SF_ACCESS_TOKEN / SF_INSTANCE_URL): refresh it (CLI: token-relay oauth refresh).',
+      );
     }
     const r = await refresh(profile, secrets, opts);
     if (r.env || r.secrets) {
@@ -98,7 +149,11 @@ export const oauthSignIn: SignInMethod = {
       } catch (e) {
         log.error(`the refreshed tokens could not be stored: ${safeErrorMessage(e)}`);
         return {
-          ...failureResult({ status: 'login-failed', code: REFRESH_NOT_SAVED, message: `The access token was refreshed, but the new tokens could not be stored: ${safeErrorMessage(e)}` }),
+          ...failureResult({
+            status: 'login-failed',
+            code: REFRESH_NOT_SAVED,
+            message: `The access token was refreshed, but the new tokens could not be stored: ${safeErrorMessage(e)}`,
+          }),
           username: profile.username || null,
           flow: 'oauth',
         };

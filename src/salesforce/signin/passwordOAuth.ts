@@ -16,7 +16,9 @@ export const passwordOAuthSignIn: SignInMethod = {
     return passwordLogin(profile, secrets, opts, {
       flow: 'oauth',
       describe: 'username-password OAuth login',
-      connection: { oauth2: { loginUrl: profile.loginUrl, clientId: profile.clientId!, clientSecret: secrets.clientSecret! } },
+      connection: {
+        oauth2: { loginUrl: profile.loginUrl, clientId: profile.clientId!, clientSecret: secrets.clientSecret! },
+      },
       onResponse: (req, res) => {
         if (res.statusCode < 300 && OAUTH_TOKEN_PATH.test(req.url)) {
           try {

@@ -10,7 +10,13 @@
  */
 import type { Logger } from '../../core/log';
 import { nullLogger } from '../../core/log';
-import { HEALTH_STATES, type HealthResult, UnexpectedResponseError, classifyLoginError, failureResult } from '../../core/health';
+import {
+  HEALTH_STATES,
+  type HealthResult,
+  UnexpectedResponseError,
+  classifyLoginError,
+  failureResult,
+} from '../../core/health';
 import { type OrgSecrets, type ValidProfile, DEFAULT_API_VERSION, loginPassword } from '../../core/profile';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
 import { isGenericLoginHost, loginUrlAdvice, sessionUrlProblem } from '../../core/resetUrl';
@@ -24,29 +30,53 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 type Flow = 'soap' | 'oauth';
 
 /** The preconditions of the two password methods (codes of DEVELOPERS.md "src/salesforce/login.ts"), in this order. */
-export function passwordPrecheck(profile: ValidProfile, secrets: OrgSecrets, oauth: boolean): SignInProblem | undefined {
+export function passwordPrecheck(
+  profile: ValidProfile,
+  secrets: OrgSecrets,
+  oauth: boolean,
+): SignInProblem | undefined {
   if (!profile.username)
-    return { code: 'MISSING_USERNAME', field: 'SF_USERNAME', message: 'No username is set for this org. Edit the org and enter the Salesforce username.' };
-  if (!secrets.password) return { code: 'MISSING_PASSWORD', field: 'SF_PASSWORD', message: 'No password is stored for this org. Edit the org and enter the password.' };
+    return {
+      code: 'MISSING_USERNAME',
+      field: 'SF_USERNAME',
+      message: 'No username is set for this org. Edit the org and enter the Salesforce username.',
+    };
+  if (!secrets.password)
+    return {
+      code: 'MISSING_PASSWORD',
+      field: 'SF_PASSWORD',
+      message: 'No password is stored for this org. Edit the org and enter the password.',
+    };
   if (oauth && !profile.clientId)
-    return { code: 'MISSING_CLIENT_ID', field: 'SF_CLIENT_ID', message: "SF_AUTH is password-oauth but no client id is set: enter the connected app's client id (SF_CLIENT_ID)." };
+    return {
+      code: 'MISSING_CLIENT_ID',
+      field: 'SF_CLIENT_ID',
+      message: "SF_AUTH is password-oauth but no client id is set: enter the connected app's client id (SF_CLIENT_ID).",
+    };
   if (oauth && !secrets.clientSecret)
     return {
       code: 'MISSING_CLIENT_SECRET',
       field: 'SF_CLIENT_SECRET',
-      message: "SF_AUTH is password-oauth but no client secret is stored: enter the connected app's client secret (SF_CLIENT_SECRET).",
+      message:
+        "SF_AUTH is password-oauth but no client secret is stored: enter the connected app's client secret (SF_CLIENT_SECRET).",
     };
   if (profile.mfaForApi && !secrets.mfaCode)
     return {
       code: 'MFA_CODE_REQUIRED',
       field: 'mfaCode',
-      message: 'This user has Multi-Factor Authentication for API logins: enter the current code from your authenticator app (it replaces the security token).',
+      message:
+        'This user has Multi-Factor Authentication for API logins: enter the current code from your authenticator app (it replaces the security token).',
     };
   return undefined;
 }
 
 /** A login that was not attempted: `login-failed` with the precondition's code (DEVELOPERS.md "src/salesforce/login.ts"). */
-export function preconditionResult(username: string | undefined, flow: Flow, code: string, message: string): HealthResult {
+export function preconditionResult(
+  username: string | undefined,
+  flow: Flow,
+  code: string,
+  message: string,
+): HealthResult {
   return { ...failureResult({ status: 'login-failed', code, message }), username: username || null, flow };
 }
 
@@ -63,7 +93,12 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
 }
 
 /** Runs `attempt` until it answers something else than INVALID_LOGIN or opts.retryInvalidLogin's attempts are used up. */
-export async function withInvalidLoginRetry(attempt: () => Promise<HealthResult>, opts: LoginOptions, flow: Flow, log: Logger): Promise<HealthResult> {
+export async function withInvalidLoginRetry(
+  attempt: () => Promise<HealthResult>,
+  opts: LoginOptions,
+  flow: Flow,
+  log: Logger,
+): Promise<HealthResult> {
   const attempts = Math.max(1, Math.floor(opts.retryInvalidLogin?.attempts ?? 1));
   const baseDelay = Math.max(0, opts.retryInvalidLogin?.delayMs ?? 0);
   let last: HealthResult | undefined;
@@ -72,7 +107,9 @@ export async function withInvalidLoginRetry(attempt: () => Promise<HealthResult>
     last = await attempt();
     if (last.status !== 'invalid-login' || i === attempts) break;
     const delay = Math.min(60_000, baseDelay * 2 ** (i - 1));
-    log.info(`INVALID_LOGIN on attempt ${i}/${attempts}; a new token can take a while to work: retrying in ${Math.round(delay / 100) / 10} s`);
+    log.info(
+      `INVALID_LOGIN on attempt ${i}/${attempts}; a new token can take a while to work: retrying in ${Math.round(delay / 100) / 10} s`,
+    );
     opts.onRetry?.(i + 1, delay, last);
     if (!(await pause(delay, opts.signal))) return abortedResult(flow);
   }
@@ -126,7 +163,12 @@ function untrusted(what: string, problem: string): UnexpectedResponseError {
 }
 
 /** One username + password login (SOAP or OAuth username-password), then identity / org name / limits. Never throws. */
-export async function passwordLogin(profile: ValidProfile, secrets: OrgSecrets, opts: LoginOptions, spec: PasswordLoginSpec): Promise<HealthResult> {
+export async function passwordLogin(
+  profile: ValidProfile,
+  secrets: OrgSecrets,
+  opts: LoginOptions,
+  spec: PasswordLoginSpec,
+): Promise<HealthResult> {
   const log = opts.log ?? nullLogger;
   const { flow } = spec;
   const loginUrl = profile.loginUrl;
@@ -222,7 +264,10 @@ export async function passwordLogin(profile: ValidProfile, secrets: OrgSecrets, 
   const who = result.userFullName ? `${result.userFullName} (${result.username})` : result.username;
   const org = result.orgName ?? result.organizationId ?? 'the org';
   const parts = [`Logged in as ${who} to ${org}.`];
-  if (result.apiRequestsRemaining != null) parts.push(`API requests left today: ${result.apiRequestsRemaining}${result.apiRequestsMax != null ? ` of ${result.apiRequestsMax}` : ''}.`);
+  if (result.apiRequestsRemaining != null)
+    parts.push(
+      `API requests left today: ${result.apiRequestsRemaining}${result.apiRequestsMax != null ? ` of ${result.apiRequestsMax}` : ''}.`,
+    );
   const advice = loginUrlAdvice(loginUrl, result.instanceUrl);
   if (advice) parts.push(advice);
   spec.afterOk?.(log);

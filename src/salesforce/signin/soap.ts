@@ -69,7 +69,8 @@ export function parseSoapLoginResult(body: string): SoapUserInfo & { sessionId?:
         if (inTop && !(name in found)) {
           found[name] = xmlUnescape(body.slice(textStart, lt));
           wanted--;
-        } else if (inUserInfo && USER_INFO_FIELDS.has(name) && !(name in pending)) pending[name] = xmlUnescape(body.slice(textStart, lt));
+        } else if (inUserInfo && USER_INFO_FIELDS.has(name) && !(name in pending))
+          pending[name] = xmlUnescape(body.slice(textStart, lt));
       } else if (name === 'userInfo' && inUserInfo) {
         inUserInfo = false;
         userInfoDone = true;
@@ -116,7 +117,8 @@ export const soapSignIn: SignInMethod = {
         result.userFullName = soapInfo.userFullName ?? null;
         result.username = soapInfo.userName ?? result.username;
       },
-      afterOk: (log) => log.info("SOAP login() is retired in Summer '27; plan a move to OAuth (SF_CLIENT_ID / SF_CLIENT_SECRET)."),
+      afterOk: (log) =>
+        log.info("SOAP login() is retired in Summer '27; plan a move to OAuth (SF_CLIENT_ID / SF_CLIENT_SECRET)."),
     });
   },
 };
