@@ -22,7 +22,7 @@ import path from 'node:path';
 import { benchActivation } from './activation';
 import { benchLatency } from './latency';
 import { benchLogin } from './login';
-import { benchScan, DEFAULT_SCAN_FORMATS, parseScanFormats, SCAN_FORMATS, type ScanFormat } from './scan';
+import { benchScan, DEFAULT_SCAN_FORMATS, parseScanFormats, SCAN_FORMATS } from './scan';
 import { ensureArtifacts, measureSizes } from './sizes';
 import type { BenchContext, FigureSet, RunCounts } from './lib/types';
 import { startImapServer, type ImapServer } from '../src/imapServer';

@@ -41,7 +41,8 @@ Secrets are never taken as arguments: they come from the env file, the environme
 export function version(): string {
   return typeof __TOKEN_RELAY_VERSION__ !== 'undefined'
     ? __TOKEN_RELAY_VERSION__
-    : (require('../../package.json') as { version: string }).version;
+    : // eslint-disable-next-line @typescript-eslint/no-require-imports -- unbundled runs only (tsx, tests); the bundle gets __TOKEN_RELAY_VERSION__ and an import would bundle package.json
+      (require('../../package.json') as { version: string }).version;
 }
 
 export async function main(argv: string[], rawIO: CliIO): Promise<number> {

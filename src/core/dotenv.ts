@@ -406,8 +406,8 @@ export function checkAssignment(key: string, value: string): void {
 
 function printableKey(key: string): string {
   const k = key.length > 60 ? key.slice(0, 60) + '…' : key;
-
   return k.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what it escapes for display
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

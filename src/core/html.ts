@@ -432,7 +432,7 @@ export function htmlToTextParts(html: string, maxChars = 2_000_000): { text: str
     flushText(lt);
     if (gt < 0) {
       // Unterminated tag: drop the rest.
-      i = textStart = n;
+      textStart = n;
       break;
     }
     i = textStart = gt + 1;
@@ -451,7 +451,7 @@ export function htmlToTextParts(html: string, maxChars = 2_000_000): { text: str
       }
       unclosed.add(name);
       if (name === 'head') {
-        const body = /<body[\s>\/]/gi;
+        const body = /<body[\s>/]/gi;
         body.lastIndex = i;
         const b = body.exec(src);
         if (b) {

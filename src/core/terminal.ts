@@ -13,6 +13,7 @@
 // C0 except TAB (09) and LF (0a); DEL; C1; ALM; LRM/RLM; LS/PS; LRE..RLO; LRI..PDI; the BOM / ZWNBSP.
 
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- the control characters are exactly what this escapes
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 export function escapeTerminal(text: string): string {

@@ -29,7 +29,7 @@ import { resetToken, sendVerificationCode } from './mailOut';
 import { CLASSIC_RESET_PATH, LIGHTNING_RESET_PATH } from './resetPage';
 import { oauthOf } from './oauthStore';
 import { EmulatorState } from './state';
-import type { Emulator, EmulatorConfig, EmulatorOrgInit, EmulatorUserInit } from './types';
+import type { Emulator, EmulatorConfig, EmulatorOrgInit } from './types';
 
 export type * from './types';
 export { DEMO_ORG, DEMO_USERS, id18 } from './state';

@@ -17,7 +17,11 @@ export class EnvWatcher extends Disposable {
   ) {
     super();
     this._register(profiles.onDidChange(() => this.watchActive()));
-    this._register(toDisposable(() => this.watcher?.dispose()));
+    this._register(
+      toDisposable(() => {
+        this.watcher?.dispose();
+      }),
+    );
     this.watchActive();
   }
 

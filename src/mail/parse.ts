@@ -2,6 +2,7 @@
  * Raw RFC 822 source → MailVerdict: mailparser decodes (MIME, QP, base64, charsets incl. ISO-2022-JP,
  * encoded-word subjects), src/core/tokenMail.ts decides. Bounded in size and time, never throws.
  */
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { loadMailparser } from '../lazy';
 import type { ClassifyOptions, MailInput, MailVerdict } from '../core/tokenMail';
 import { classifyMail } from '../core/tokenMail';
@@ -69,13 +70,15 @@ export async function parseAndClassify(source: Buffer | string, opts: ParseOptio
 
 async function parseMail(buf: Buffer): Promise<MailInput> {
   const { simpleParser } = loadMailparser();
-  const p = await simpleParser(buf, {
+  const p: ParsedMail = await simpleParser(buf, {
     skipHtmlToText: true, // core strips HTML itself; mailparser's text would hide a missing text part
     skipTextToHtml: true,
     skipImageLinks: true,
     skipTextLinks: true,
   } as Parameters<typeof simpleParser>[1]);
-  const from = Array.isArray(p.from) ? p.from[0] : p.from;
+  // The first From field (mailparser gives one object, or an array for several); concat keeps the type, where
+  // Array.isArray would narrow to any[].
+  const from: AddressObject | undefined = ([] as AddressObject[]).concat(p.from ?? [])[0];
   const value = from
     ? from.value.map((a: { address?: string; name?: string }) => ({ address: a.address, name: a.name }))
     : [];

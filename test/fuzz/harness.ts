@@ -3,6 +3,7 @@
  * against the ground truth. Shared by `npm run fuzz` (test/fuzz/run.ts) and the fixed-seed unit test
  * (test/unit/fuzzMail.test.ts).
  */
+import { inspect } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Prng } from './prng';
 import type { FuzzMail, FuzzOptions, Truth } from './mails';
@@ -133,7 +134,7 @@ export async function runCase(c: FuzzCase, parse: ParseFn): Promise<CaseResult> 
       ? [
           {
             cls: 'throw',
-            detail: `threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`.slice(
+            detail: `threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : inspect(thrown)}`.slice(
               0,
               300,
             ),

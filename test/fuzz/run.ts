@@ -10,6 +10,7 @@
  *   --big-every K   every K-th case carries a 10 MB body or 100k header lines (default 1000; 0 = none)
  *   --family F      only one family (trusted-token, other-user, untrusted-sender, forwarded, …)
  */
+import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseAndClassify } from '../../src/mail/parse';
@@ -43,7 +44,7 @@ function parseArgv(argv: string[]) {
     else if (a === '--dump') o.dump = v();
     else if (a === '--family') o.family = v();
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(require('node:fs').readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
+      process.stdout.write(readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }

@@ -96,7 +96,6 @@ describe('status bar health states', function () {
   it('never runs more than one test at a time', async () => {
     const a = await getApi();
     await control('setFault', FAULTS.username, null);
-    const m = a.services.monitor;
     a.health.maxConcurrent = 0;
     const started = a.health.testsStarted;
     await Promise.all([1, 2, 3, 4, 5].map(() => vscode.commands.executeCommand('tokenRelay.testConnection')));

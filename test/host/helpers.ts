@@ -93,13 +93,13 @@ export async function addEmulatorOrg(
   user: { username: string; password: string },
   extra: Record<string, unknown> = {},
 ): Promise<string> {
-  const profile = (await vscode.commands.executeCommand('tokenRelay.addOrg', {
+  const profile = await vscode.commands.executeCommand<{ id: string } | undefined>('tokenRelay.addOrg', {
     name: user.username.split('@')[0],
     loginUrl: env('TOKEN_RELAY_TEST_EMULATOR_URL'),
     username: user.username,
     password: user.password,
     ...extra,
-  })) as { id: string } | undefined;
+  });
   assert.ok(profile, `addOrg failed: ${JSON.stringify(a.scripted.messages.slice(-3))}`);
   return profile.id;
 }

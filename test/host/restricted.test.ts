@@ -63,7 +63,6 @@ describe('Restricted Mode', function () {
 
   it('stores a manually entered token but does not write .env or test automatically', async () => {
     const a = await getApi();
-    const m = a.services.monitor;
     const started = a.health.testsStarted;
     a.scripted.reset();
     a.scripted.inputs.push('RESTRICTEDTOKENRESTRICTED');

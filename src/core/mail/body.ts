@@ -9,7 +9,7 @@ import { LIMITS } from './types';
 const TOKEN_RE = /^[A-Za-z0-9]{24,25}$/;
 const CODE_RE = /^[0-9]{6}$/;
 /** Characters that may stand around a value without being part of it (bold/quote markers, brackets). */
-const VALUE_WRAP_RE = /^[*_"'`“”‘’「」『』《》«»\[\](){}<>]+|[*_"'`“”‘’「」『』《》«»\[\](){}<>.。,，;；]+$/g;
+const VALUE_WRAP_RE = /^[*_"'`“”‘’「」『』《》«»[\](){}<>]+|[*_"'`“”‘’「」『』《》«»[\](){}<>.。,，;；]+$/g;
 const COLONS = [':', '：', '﹕', '︓'];
 
 interface LabelLine {
@@ -58,8 +58,8 @@ function splitLabelLine(line: string): { label: string; value: string } | undefi
 function usernameValue(value: string): string | undefined {
   const first = value
     .trim()
-    .replace(/^[<\[("'“‘「*_\s]+/, '')
-    .split(/[\s<\[(]/, 1)[0]!
+    .replace(/^[<[("'“‘「*_\s]+/, '')
+    .split(/[\s<[(]/, 1)[0]!
     .replace(VALUE_WRAP_RE, '');
   if (first.length > 254) return undefined;
   if (!/^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/.test(first)) return undefined;

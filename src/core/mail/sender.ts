@@ -101,7 +101,7 @@ export function stripGatewayTags(subject: string): string {
     // `[Fwd: …]` is not a gateway tag: it says the mail was forwarded.
     if (BRACKETED_FORWARD_RE.test(s.normalize('NFKC'))) break;
     s = s
-      .replace(/^\[[^\[\]]{0,80}\]\s*/, '')
+      .replace(/^\[[^[\]]{0,80}\]\s*/, '')
       .replace(/^\([^()]{0,80}\)\s*/, '')
       .replace(/^\{[^{}]{0,80}\}\s*/, '')
       .replace(/^\*{1,5}\s*[^*]{0,40}?\s*\*{1,5}\s*/, '')
