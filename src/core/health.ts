@@ -298,6 +298,13 @@ function fromOAuthError(name: string, description: string): Classified {
     case 'invalid_client_id':
     case 'invalid_client':
     case 'invalid_app_access':
+      // CONTRACTS: the app refused (unknown client id, wrong secret, not installed for the user) is
+      // `app-not-approved` in every flow; its fix is the org's OAuth settings (the client id and secret).
+      return {
+        status: 'app-not-approved',
+        code,
+        message: `Salesforce refused the connected app (${name}${description ? `: ${description}` : ''}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET, or OAuth Settings in the extension); if they are right, ask your Salesforce admin to let this user use the app (its policies: permitted users, the profile or permission set that grants it).`,
+      };
     case 'unsupported_grant_type':
     case 'inactive_org':
     case 'inactive_user':
