@@ -264,6 +264,11 @@ describe('OAuth: Switch to OAuth on the loopback path (tokenRelay.oauth.redirect
     a.openedUrls.length = 0;
     const id = await addEmulatorOrg(a, USER, { token: await control<string>('currentToken', USER.username) });
     a.scripted.inputs.push(clientId); // the only input: no "paste the address" box on this path
+    let pasteAsked = false;
+    a.scripted.inputs.push(() => {
+      pasteAsked = true; // would be the paste box: never asked on this path
+      return undefined;
+    });
     a.scripted.answers.push({ match: 'needs the Consumer Key', action: 'How to Create the App' });
     const running = vscode.commands.executeCommand<{ id: string; auth?: string } | undefined>(
       'tokenRelay.switchToOAuth',
@@ -285,8 +290,12 @@ describe('OAuth: Switch to OAuth on the loopback path (tokenRelay.oauth.redirect
     assert.ok(profile, `Switch to OAuth returned nothing: ${JSON.stringify(a.scripted.messages.slice(-4))}`);
     assert.equal(profile.id, id);
     assert.equal(profile.auth, 'oauth');
-    assert.equal(a.scripted.inputs.length, 0);
-    assert.ok(!a.scripted.messages.some((m) => /paste the address/i.test(m.text)), 'the paste box was never asked for');
+    assert.ok(!pasteAsked && a.scripted.inputs.length === 1, 'the paste box was never asked for');
+    a.scripted.inputs.length = 0;
+    assert.ok(
+      a.scripted.messages.some((m) => /Sign in to Salesforce in the browser and allow access/.test(m.text)),
+      'the loopback path said to sign in in the browser',
+    );
     assert.ok(
       a.logLines().some((l) => l.includes(`loopback on port ${port}`)),
       'the log says the loopback listener was used',
