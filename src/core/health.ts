@@ -65,8 +65,9 @@ export interface Classified {
 const SOAP_RETIREMENT =
   "Salesforce is retiring SOAP API login() in the Summer '27 release: it works only up to API version 64.0 and is " +
   "disabled by default in orgs created in Winter '26 or later. Either an admin enables it (Setup > User Interface > " +
-  'Enable SOAP API login()), or switch this org to OAuth: add the client id and secret of a connected app that allows ' +
-  'the username-password flow (SF_CLIENT_ID / SF_CLIENT_SECRET).';
+  'Enable SOAP API login()), or switch this org to OAuth: the web-server flow with PKCE through your External Client ' +
+  'App ("Switch to OAuth" in VS Code, `token-relay oauth login` on the command line). The username-password OAuth ' +
+  'flow is no way out: Salesforce switches it off on 2027-02-20.';
 
 const NETWORK_MESSAGES: Record<string, string> = {
   ECONNREFUSED:
@@ -298,6 +299,13 @@ function fromOAuthError(name: string, description: string): Classified {
     case 'invalid_client_id':
     case 'invalid_client':
     case 'invalid_app_access':
+      // CONTRACTS: the app refused (unknown client id, wrong secret, not installed for the user) is
+      // `app-not-approved` in every flow; its fix is the org's OAuth settings (the client id and secret).
+      return {
+        status: 'app-not-approved',
+        code,
+        message: `Salesforce refused the connected app (${name}${description ? `: ${description}` : ''}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET, or OAuth Settings in the extension); if they are right, ask your Salesforce admin to let this user use the app (its policies: permitted users, the profile or permission set that grants it).`,
+      };
     case 'unsupported_grant_type':
     case 'inactive_org':
     case 'inactive_user':

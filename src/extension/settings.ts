@@ -36,6 +36,8 @@ export const SettingKeys = {
   oauthCallbackPort: 'oauth.callbackPort',
   /** The org's session timeout in minutes (how long an OAuth access token lives); 0 = unknown (15 min assumed). */
   oauthLifetime: 'oauth.lifetimeMinutes',
+  /** How Switch to OAuth gets the browser's answer: `auto` (loopback unless remote), `loopback`, `paste`. */
+  oauthRedirect: 'oauth.redirect',
   /** The receiving server's authserv-id(s) whose Authentication-Results header counts (user setting only). */
   resetAuthservId: 'reset.authservId',
   /** The user's own address that forwards the token mail (user setting only). */
@@ -170,6 +172,15 @@ export function proxySettings(): { url?: string; strictSSL?: boolean } {
 export function oauthCallbackPort(): number {
   const n = Number(config().get<number>(SettingKeys.oauthCallbackPort) ?? 1717);
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : 1717;
+}
+
+/**
+ * `tokenRelay.oauth.redirect`: `auto` (default: the loopback listener, or pasting on a remote extension host),
+ * `loopback` (always listen, e.g. code-server on your own machine, whose browser reaches its localhost), `paste`.
+ */
+export function oauthRedirectMode(): 'auto' | 'loopback' | 'paste' {
+  const v = config().get<string>(SettingKeys.oauthRedirect);
+  return v === 'loopback' || v === 'paste' ? v : 'auto';
 }
 
 /** The org's session timeout (`tokenRelay.oauth.lifetimeMinutes`) in ms, or undefined when not set (0). */

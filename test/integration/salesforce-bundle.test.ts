@@ -81,6 +81,7 @@ test('dist/cli.js login (bundled jsforce 3.10.16) logs in against the emulator',
   });
   assert.equal(oauth.code, 1);
   assert.equal((JSON.parse(oauth.stdout) as Record<string, unknown>).code, 'invalid_client_id');
+  assert.equal((JSON.parse(oauth.stdout) as Record<string, unknown>).status, 'app-not-approved', 'exit 1 all the same');
   for (const r of [ok, bad, oauth]) {
     for (const secret of [PW, TOKEN, 'BundleClientSecret-77'])
       assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
