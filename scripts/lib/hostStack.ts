@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../../src/imapServer';
+import { startMicrosoftIdentity, type MicrosoftIdentity } from '../../src/emulator/microsoft';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
 export const HOST_FIXTURE = {
@@ -25,11 +26,15 @@ export const HOST_FIXTURE = {
     /** Switch to OAuth (test/host/oauth.test.ts): signs in on the emulator's authorize page with the demo ECA. */
     oauth: { username: 'oauth@acme.test', password: 'OAuth-Passw0rd-7' },
   },
+  /** test/host/microsoft.test.ts: a mailbox that signs in with Microsoft (XOAUTH2 tokens of the identity emulator). */
+  microsoftMailboxUser: 'm365@contoso.test',
 } as const;
 
 export interface HostStack {
   emulator: Emulator;
   imap: ImapServer;
+  /** The Microsoft identity emulator whose tokens the IMAP server (Dovecot's oauth2 passdb) accepts. */
+  microsoft: MicrosoftIdentity;
   controlUrl: string;
   /** Variables for the extension host (extensionEnvironment). */
   env: Record<string, string>;
@@ -47,13 +52,22 @@ const OPS = new Set([
   'revokeRefreshTokens',
   'oauthStats',
   'apps',
+  'msIssueToken',
+  'msRefuseAtImap',
+  'msStats',
 ]);
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
   // The tests' choice (src/imapServer imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
   // IMAP here (required under CI=true), else the embedded server.
-  const imap = await startImapServer({ quiet: true });
+  // Dovecot also takes XOAUTH2 tokens of the Microsoft identity emulator (the embedded server ignores oauth2).
+  const microsoft = await startMicrosoftIdentity({
+    clients: ['host-tests-app'],
+    users: [HOST_FIXTURE.microsoftMailboxUser],
+  });
+  const imap = await startImapServer({ quiet: true, oauth2: { introspectionUrl: microsoft.introspectionUrl } });
   await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);
+  await imap.addUser(HOST_FIXTURE.microsoftMailboxUser, 'unused-M365-pw-9');
   const f = HOST_FIXTURE.users;
   const emulator = await startEmulator({
     orgs: [{ id: '00D5g000004HostAAA', name: 'Acme Host Tests' }],
@@ -92,6 +106,10 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'revokeRefreshTokens')
             result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
           else if (op === 'oauthStats') result = emulator.oauthStats;
+          else if (op === 'msIssueToken') result = microsoft.issueAccessToken(String(args[0]));
+          else if (op === 'msRefuseAtImap')
+            microsoft.refuseAtImap(String(args[0]), typeof args[1] === 'number' ? args[1] : undefined);
+          else if (op === 'msStats') result = microsoft.stats;
           else if (op === 'apps')
             result = emulator.apps().map((a) => ({
               clientId: a.clientId,
@@ -124,6 +142,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
   return {
     emulator,
     imap,
+    microsoft,
     controlUrl,
     env: {
       TOKEN_RELAY_TEST: '1',
@@ -139,6 +158,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       control.closeAllConnections?.();
       await emulator.close().catch(() => {});
       await imap.stop().catch(() => {});
+      await microsoft.close().catch(() => {});
     },
   };
 }

@@ -108,11 +108,11 @@ export async function setUpMicrosoftMailbox(
 
   const session = await microsoftSession(
     { ...cur, clientId, tenant },
-    { interactive: true, ...(a.user ? { user: a.user } : {}) },
+    { interactive: true, ...(a.user?.trim() ? { user: a.user.trim() } : {}) },
   );
   if (!session) return false;
   const account = session.account.label.trim();
-  const user = (a.user ?? account).trim();
+  const user = a.user?.trim() || account;
   if (user.toLowerCase() !== account.toLowerCase()) {
     throw new Error(
       vscode.l10n.t(
