@@ -19,6 +19,11 @@ import { startMicrosoftIdentity, type MicrosoftIdentity } from '../../src/emulat
 import { startImapServer, sampleTokenMail, type ImapServer } from '../servers/imap';
 import { dovecotPath } from '../../src/imapServer/dovecot';
 import { pollDeviceCode, startDeviceCode, MICROSOFT_CLI_SCOPES } from '../../src/mail/xoauthMicrosoft';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { main } from '../../src/cli/main';
+import type { CliIO } from '../../src/cli/io';
+import { parseEnv } from '../../src/core/dotenv';
+import { writeFileSync } from 'node:fs';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -33,6 +38,8 @@ const haveDovecot = !!dovecotPath() && (typeof process.getuid !== 'function' || 
 const skip = !haveDovecot && process.env.CI !== 'true' ? 'Dovecot is not available (needed for XOAUTH2)' : false;
 
 let ms: MicrosoftIdentity;
+let sf: Emulator;
+const SF_PASSWORD = 'Alice-Sf-Passw0rd-1';
 let imap: ImapServer;
 let dir: string;
 const outputs: string[] = [];
@@ -49,11 +56,19 @@ before(async () => {
   ms = await startMicrosoftIdentity({ clients: [CID], users: [ALICE, BOB, CAROL], interval: 1 });
   imap = await startImapServer({ prefer: 'dovecot', oauth2: { introspectionUrl: ms.introspectionUrl } });
   for (const u of [ALICE, BOB, CAROL]) await imap.addUser(u, `unused-${u.length}-pw`);
+  // The Salesforce org whose token mail goes to Alice's Microsoft 365 mailbox (reset --imap-auth microsoft).
+  sf = await startEmulator({
+    users: [{ username: SF_USER, password: SF_PASSWORD, email: ALICE }],
+    deliver: async (_to, raw) => {
+      await imap.append(ALICE, raw);
+    },
+  });
   dir = mkdtempSync(path.join(tmpdir(), 'tr-ms-cli-'));
 });
 after(async () => {
   await imap?.stop();
   await ms?.close();
+  await sf?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -234,6 +249,58 @@ test('watch --imap-auth microsoft finds the token mail on Dovecot over XOAUTH2; 
   const r2 = await runCli(watchArgs(ALICE));
   assert.equal(r2.code, 0, r2.stderr);
   assert.notEqual(entryOf(ALICE)!.json.refreshToken, after);
+});
+
+test('reset --imap-auth microsoft (in-process): watches over XOAUTH2, writes the new token, logs in', {
+  skip,
+}, async () => {
+  const envFile = path.join(dir, 'reset.env');
+  writeFileSync(
+    envFile,
+    `SF_USERNAME=${SF_USER}\nSF_PASSWORD=${SF_PASSWORD}\nSF_SECURITY_TOKEN=${sf.currentToken(SF_USER)}\nSF_LOGIN_URL=${sf.url}\n`,
+    { mode: 0o600 },
+  );
+  const out: string[] = [];
+  const errs: string[] = [];
+  let clicked: Promise<string> | undefined;
+  const cli: CliIO = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void errs.push(t),
+    env: { HOME: dir, TOKEN_RELAY_HOME: home(), TOKEN_RELAY_MICROSOFT_AUTHORITY: ms.authority },
+    cwd: dir,
+    readStdin: async () => Buffer.alloc(0),
+    openUrl: async () => {
+      clicked = sf.resetToken(SF_USER); // the user clicks "Reset Security Token"; the mail goes to Alice
+    },
+  };
+  const rc = await main(
+    [
+      'reset',
+      '--dotenv',
+      envFile,
+      '--imap-auth',
+      'microsoft',
+      '--imap-client-id',
+      CID,
+      '--imap-user',
+      ALICE,
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(imap.port),
+      '--imap-tls',
+      'starttls',
+      '--insecure-tls',
+      '--timeout',
+      '60',
+    ],
+    cli,
+  );
+  outputs.push(out.join(''), errs.join(''));
+  assert.equal(rc, 0, errs.join(''));
+  const token = await clicked!;
+  assert.equal(parseEnv(readFileSync(envFile, 'utf8')).SF_SECURITY_TOKEN, token);
+  assert.equal((JSON.parse(out.join('')) as { status: string }).status, 'ok');
 });
 
 test('login as another account than --imap-user is refused and stores nothing', { skip }, async () => {
