@@ -6,15 +6,23 @@
  */
 import * as vscode from 'vscode';
 import type { MailPresetId } from '../mail/presets';
+import { isMicrosoftHost } from '../mail/errors';
 import { DEFAULT_MICROSOFT_TENANT, isClientId, isTenant, microsoftSession, microsoftSettings } from './microsoftAuth';
 import type { Services } from './services';
 import { config, SettingKeys } from './settings';
 
 export type MailboxAuthKind = 'password' | 'microsoft';
 
-/** The presets whose servers can take a Microsoft sign-in (XOAUTH2). */
-export function offersMicrosoftSignIn(preset: MailPresetId): boolean {
-  return preset === 'outlook' || preset === 'custom';
+/**
+ * Whether Set Up Mailbox asks "Password or app password" vs "Sign in with Microsoft": always for the Outlook.com /
+ * Microsoft 365 preset; for a custom server when its host is Microsoft's, or when a Microsoft app registration is
+ * already configured (tokenRelay.mailbox.microsoft.clientId: e.g. an Exchange server taking Entra ID tokens).
+ * Other presets take passwords only.
+ */
+export function offersMicrosoftSignIn(preset: MailPresetId, host?: string): boolean {
+  if (preset === 'outlook') return true;
+  if (preset !== 'custom') return false;
+  return (!!host && isMicrosoftHost(host)) || !!microsoftSettings().clientId;
 }
 
 /** Asks how the mailbox signs in; undefined when cancelled. */

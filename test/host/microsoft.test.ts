@@ -96,6 +96,8 @@ describe('Mailbox: Sign in with Microsoft (fake auth provider, XOAUTH2 against D
     await resetState(await getApi());
     await c().update('mailbox.microsoft.authProvider', PROVIDER, g);
     await c().update('mailbox.allowInsecureTls', true, g); // the test server's certificate is self-signed
+    // A custom server (the test's Dovecot) is offered "Sign in with Microsoft" once an app registration is set.
+    await c().update('mailbox.microsoft.clientId', CLIENT_ID, g);
   });
 
   after(async () => {

@@ -92,7 +92,7 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
         if (!port) return false;
         a = { ...a, host: host.trim(), security: tls.value, port: Number(port) };
       }
-      if (offersMicrosoftSignIn(pick.id)) {
+      if (offersMicrosoftSignIn(pick.id, a.host)) {
         const auth = await askMailboxAuth(s, pick.id);
         if (!auth) return false;
         if (auth === 'microsoft') {
