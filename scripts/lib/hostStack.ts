@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../../src/imapServer';
+import { startMicrosoftIdentity, type MicrosoftIdentity } from '../../src/emulator/microsoft';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
 export const HOST_FIXTURE = {
@@ -27,11 +28,15 @@ export const HOST_FIXTURE = {
     /** Switch to OAuth (test/host/oauth.test.ts): signs in on the emulator's authorize page with the demo ECA. */
     oauth: { username: 'oauth@acme.test', password: 'OAuth-Passw0rd-7' },
   },
+  /** test/host/microsoft.test.ts: a mailbox that signs in with Microsoft (XOAUTH2 tokens of the identity emulator). */
+  microsoftMailboxUser: 'm365@contoso.test',
 } as const;
 
 export interface HostStack {
   emulator: Emulator;
   imap: ImapServer;
+  /** The Microsoft identity emulator whose tokens the IMAP server (Dovecot's oauth2 passdb) accepts. */
+  microsoft: MicrosoftIdentity;
   controlUrl: string;
   /** Variables for the extension host (extensionEnvironment). */
   env: Record<string, string>;
@@ -51,6 +56,9 @@ const OPS = new Set([
   'apps',
   'addCallbackUrl',
   'authorizeInChromium',
+  'msIssueToken',
+  'msRefuseAtImap',
+  'msStats',
 ]);
 
 interface ChromiumPage {
@@ -96,8 +104,14 @@ async function authorizeInChromium(url: string, username: string, password: stri
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
   // The tests' choice (src/imapServer imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
   // IMAP here (required under CI=true), else the embedded server.
-  const imap = await startImapServer({ quiet: true });
+  // Dovecot also takes XOAUTH2 tokens of the Microsoft identity emulator (the embedded server ignores oauth2).
+  const microsoft = await startMicrosoftIdentity({
+    clients: ['host-tests-app'],
+    users: [HOST_FIXTURE.microsoftMailboxUser],
+  });
+  const imap = await startImapServer({ quiet: true, oauth2: { introspectionUrl: microsoft.introspectionUrl } });
   await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);
+  await imap.addUser(HOST_FIXTURE.microsoftMailboxUser, 'unused-M365-pw-9');
   const f = HOST_FIXTURE.users;
   const emulator = await startEmulator({
     orgs: [{ id: '00D5g000004HostAAA', name: 'Acme Host Tests' }],
@@ -142,6 +156,10 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
             emulator.setApp(app.clientId, { callbackUrls: [...new Set([...app.callbackUrls, String(args[1])])] });
           } else if (op === 'authorizeInChromium')
             result = await authorizeInChromium(String(args[0]), String(args[1]), String(args[2]));
+          else if (op === 'msIssueToken') result = microsoft.issueAccessToken(String(args[0]));
+          else if (op === 'msRefuseAtImap')
+            microsoft.refuseAtImap(String(args[0]), typeof args[1] === 'number' ? args[1] : undefined);
+          else if (op === 'msStats') result = microsoft.stats;
           else if (op === 'apps')
             result = emulator.apps().map((a) => ({
               clientId: a.clientId,
@@ -174,6 +192,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
   return {
     emulator,
     imap,
+    microsoft,
     controlUrl,
     env: {
       TOKEN_RELAY_TEST: '1',
@@ -189,6 +208,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       control.closeAllConnections?.();
       await emulator.close().catch(() => {});
       await imap.stop().catch(() => {});
+      await microsoft.close().catch(() => {});
     },
   };
 }

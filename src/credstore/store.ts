@@ -185,9 +185,15 @@ export class CredentialStore {
     const refreshToken = str('refreshToken');
     registerSecret(refreshToken);
     const want = canonicalKey(key);
-    const have = { loginUrl: str('loginUrl') ?? '', clientId: str('clientId') ?? '', username: str('username') ?? '' };
+    const have: CredentialKey = {
+      loginUrl: str('loginUrl') ?? '',
+      clientId: str('clientId') ?? '',
+      username: str('username') ?? '',
+    };
+    if (str('provider') === 'microsoft') have.provider = 'microsoft';
     if (
       !refreshToken ||
+      have.provider !== want.provider ||
       have.loginUrl !== want.loginUrl ||
       have.clientId !== want.clientId ||
       have.username !== want.username

@@ -42,6 +42,14 @@ export const SettingKeys = {
   resetAuthservId: 'reset.authservId',
   /** The user's own address that forwards the token mail (user setting only). */
   resetForwardedFrom: 'reset.forwardedFrom',
+  /** How the mailbox signs in: 'password' (password / app password) or 'microsoft' (XOAUTH2, VS Code's Microsoft sign-in). */
+  mailboxAuth: 'mailbox.auth',
+  /** The Application (client) id of the user's own Entra ID app registration (`VSCODE_CLIENT_ID:` scope). */
+  mailboxMicrosoftClientId: 'mailbox.microsoft.clientId',
+  /** The tenant of the Microsoft sign-in (`VSCODE_TENANT:` scope): organizations, common, consumers, an id or domain. */
+  mailboxMicrosoftTenant: 'mailbox.microsoft.tenant',
+  /** The VS Code authentication provider id of the Microsoft sign-in (default `microsoft`, the built-in one). */
+  mailboxMicrosoftProvider: 'mailbox.microsoft.authProvider',
 } as const;
 
 export const CommandIds = {
