@@ -43,7 +43,10 @@ describe('migration assistant (issue 14)', function () {
     const bg = a.services.statusBar.item.backgroundColor;
     assert.ok(bg instanceof vscode.ThemeColor, 'a warning background');
     // The tooltip's Markdown source: text appended with appendText has its spaces as &nbsp; and punctuation escaped.
-    const tip = a.statusTooltip().replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
+    const tip = a
+      .statusTooltip()
+      .replace(/&nbsp;/g, ' ')
+      .replace(/\\(.)/g, '$1');
     for (const s of [
       "Summer '27",
       '2027-06-01',

@@ -5,7 +5,7 @@
  * no permission, and works in code-server). Returns the report (automation, tests).
  *
  * Testing: the active org through the health monitor (its usual path: an OAuth refresh is stored, the status bar
- * follows); the other password orgs with the login tester directly (a login has no side effects); the other OAuth
+ * follows; in Restricted Mode a password org directly); the other password orgs with the login tester directly (a login has no side effects); the other OAuth
  * and sf-cli orgs are not refreshed behind their keeper's back: their last result counts, else "not tested". An org
  * with MFA for API logins is not tested (it needs a code). Cancellable: orgs not reached are "not tested".
  * `checkReadiness({ test: false })` only reads. No secret reaches the report (core/readiness.ts redacts it too).
@@ -49,9 +49,12 @@ async function examine(
   const problems = profileProblems(org, secrets);
   if (problems.length) return untested(problems.map((p) => p.message).join(' '));
   let health: HealthResult | undefined;
-  if (s.profiles.active()?.id === org.id) {
+  const password = method === 'password' || method === 'password-oauth';
+  // The active org through the monitor (the status bar follows); in Restricted Mode the monitor tests only on a
+  // click, so a password org is tested directly there too (the user asked for this report).
+  if (s.profiles.active()?.id === org.id && (s.isTrusted() || !password)) {
     health = await s.monitor.checkFresh({ reason: 'Check Readiness' });
-  } else if (method === 'password' || method === 'password-oauth') {
+  } else if (password) {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
