@@ -34,7 +34,9 @@ SF_AUTH=oauth (written by token-relay oauth login): tests over REST with SF_ACCE
 store (or SF_REFRESH_TOKEN), written back to the env file (a rotated refresh token replaces the old one), then
 tested. No refresh token kept, or Salesforce refuses it: status signin-required (run token-relay oauth login).
 
-Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
+Prints {"status","label","code","message","organizationId","username","instanceUrl"}; a working login whose
+method Salesforce is retiring (password: SOAP login(), Summer '27; password-oauth: 2027-02-20) adds "notice",
+one sentence with the date and the ways forward (token-relay doctor reports every org).
 Exit codes: 0 logged in, 1 login failed, 2 usage error.
 
 Options:

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   reset: async () => import('./reset'),
   oauth: async () => import('./oauth'),
   mailbox: async () => import('./mailbox'),
+  doctor: async () => import('./doctor'),
 };
 
 export const MAIN_HELP = `token-relay: reset a Salesforce security token and catch it from your mailbox
@@ -37,6 +38,7 @@ Commands:
   mailbox login|logout --provider microsoft
                                       sign in to a Microsoft 365 / Outlook.com mailbox (device code) for
                                       watch/reset --imap-auth microsoft
+  doctor [--dotenv PATH]...           each org's sign-in method, whether it works, when it stops; JSON
 
 Options: --help (also after a command), --version
 Secrets are never taken as arguments: they come from the env file, the environment or a prompt.

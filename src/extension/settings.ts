@@ -50,6 +50,8 @@ export const SettingKeys = {
   mailboxMicrosoftTenant: 'mailbox.microsoft.tenant',
   /** The VS Code authentication provider id of the Microsoft sign-in (default `microsoft`, the built-in one). */
   mailboxMicrosoftProvider: 'mailbox.microsoft.authProvider',
+  /** Remind (once per org per 30 days) that a working password login's method is being retired (default true). */
+  retirementReminders: 'retirementReminders',
 } as const;
 
 export const CommandIds = {
@@ -67,6 +69,9 @@ export const CommandIds = {
   showLog: 'tokenRelay.showLog',
   switchToOAuth: 'tokenRelay.switchToOAuth',
   signOut: 'tokenRelay.signOut',
+  /** Owned by the sf CLI import (issue 14 item 1); named here so the migration assistant can offer it. */
+  importFromSfCli: 'tokenRelay.importFromSfCli',
+  checkReadiness: 'tokenRelay.checkReadiness',
 } as const;
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
 export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
@@ -75,6 +80,17 @@ export const STATUS_BAR_ID = 'tokenRelay.health';
 /** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the workspace .env. */
 export const IMPORT_OFFERED_STATE_KEY = 'tokenRelay.importOffered';
 export const LOG_CHANNEL_NAME = 'Token Relay';
+/** globalState key per profile: when the retirement reminder was last shown (ISO), or 'off' ("Don't Remind Me"). */
+export function retirementReminderKey(profileId: string): string {
+  return `${SECTION}.retirementReminder.${profileId}`;
+}
+/** The virtual documents of the readiness report (Check Readiness). */
+export const READINESS_SCHEME = 'token-relay-readiness';
+
+/** `tokenRelay.retirementReminders` (default true). */
+export function retirementRemindersOn(): boolean {
+  return config().get<boolean>(SettingKeys.retirementReminders, true) !== false;
+}
 
 /**
  * SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. `refreshToken` and

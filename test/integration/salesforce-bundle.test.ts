@@ -60,8 +60,19 @@ test('dist/cli.js login (bundled jsforce 3.10.16) logs in against the emulator',
   });
   assert.equal(ok.code, 0, ok.stderr);
   const j = JSON.parse(ok.stdout) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(j), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
+  // A working SOAP login also carries the retirement `notice` (issue 14).
+  assert.deepEqual(Object.keys(j), [
+    'status',
+    'label',
+    'code',
+    'message',
+    'organizationId',
+    'username',
+    'instanceUrl',
+    'notice',
+  ]);
   assert.equal(j.status, 'ok');
+  assert.match(String(j.notice), /Summer '27/);
   assert.match(String(j.message), /Bundle Org/);
   const bad = await cli(['login'], {
     SF_LOGIN_URL: emu.url,
