@@ -7,6 +7,7 @@ import { HEALTH_STATES, type FixId, type HealthResult } from '../core/healthStat
 import type { OrgProfile } from '../core/profile';
 import { CommandIds } from './settings';
 import type { Ui } from './ui';
+import { healthMessage } from './explain';
 
 export function fixLabel(fix: FixId): string {
   switch (fix) {
@@ -103,7 +104,7 @@ export async function offerFixes(h: HealthResult, org: OrgProfile | undefined, u
   const labels = [...new Set(fixes.map(fixLabel))];
   const advice = fixAdvice(h);
   const name = org?.name ?? h.username ?? '';
-  const text = `${name ? `${name}: ` : ''}${HEALTH_STATES[h.status] ? vscode.l10n.t(HEALTH_STATES[h.status].label) : h.label}. ${h.message}${advice ? ` ${advice}` : ''}`;
+  const text = `${name ? `${name}: ` : ''}${HEALTH_STATES[h.status] ? vscode.l10n.t(HEALTH_STATES[h.status].label) : h.label}. ${healthMessage(h)}${advice ? ` ${advice}` : ''}`;
   const chosen = await ui.message('error', text, ...labels);
   const fix = fixes.find((f) => fixLabel(f) === chosen);
   if (fix) await runFix(fix, org, ui);

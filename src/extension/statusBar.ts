@@ -8,6 +8,7 @@ import { HEALTH_STATES, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
 import { Disposable } from './lifecycle';
 import { CommandIds, STATUS_BAR_ID } from './settings';
+import { healthMessage } from './explain';
 
 export type StatusView =
   | { kind: 'no-org' }
@@ -136,7 +137,7 @@ export class HealthStatusBar extends Disposable {
       );
     }
     if (v.kind === 'result' && v.health.status !== 'ok' && v.health.message)
-      row(vscode.l10n.t('Problem'), v.health.message);
+      row(vscode.l10n.t('Problem'), healthMessage(v.health));
     if (v.kind === 'unchecked' && v.note) row(vscode.l10n.t('Note'), v.note);
     md.appendMarkdown(
       `\n[$(refresh) ${vscode.l10n.t('Re-test')}](command:${CommandIds.testConnection}) · ` +
