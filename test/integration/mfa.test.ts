@@ -88,8 +88,10 @@ function wrongCode(): string {
 
 test('login --mfa-code: the code piped on stdin replaces the token; ok, exit 0, nothing written or printed', async () => {
   const code = await freshCode();
-  const r = await cli(['login', '--dotenv', envPath, '--mfa-code', '--no-limits'], `${code}\n`);
+  // --verbose: the log lines of the login (requests, answers) must not carry the code or the password either.
+  const r = await cli(['login', '--dotenv', envPath, '--mfa-code', '--no-limits', '--verbose'], `${code}\n`);
   assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /SOAP login\(\)/, 'the verbose log ran');
   const j = JSON.parse(r.out) as { status: string; username: string };
   assert.equal(j.status, 'ok');
   assert.equal(j.username, USER);
