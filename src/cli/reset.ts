@@ -13,7 +13,7 @@ import { SIGN_IN_INFO } from '../core/signin';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { proxyFromEnv } from '../salesforce/transport';
 import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
-import { cliProfile, readMfaCode, takeMfaFlag } from './login';
+import { cliProfile, extraCaFromEnv, readMfaCode, takeMfaFlag } from './login';
 import { mfaNoResetNote } from '../core/mfa';
 import type { OrgSecrets, ValidProfile } from '../core/profile';
 import {
@@ -87,7 +87,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `SF_PASSWORD is not set (in ${dotenvFlag} or the environment): the login after the reset needs it`,
     );
   }
-  if (taken.mfa) return loginWithMfaInstead(io, profile, secrets, vars, timeoutS);
+  if (taken.mfa)
+    return loginWithMfaInstead(io, profile, secrets, vars, args.flags.has('timeout') ? timeoutS : undefined);
   const mailbox = await mailboxFromFlags(args, vars, io);
   const username = flagString(args, 'username')?.trim();
   if (username && username.toLowerCase() !== profile.username.toLowerCase()) {
@@ -160,15 +161,21 @@ async function loginWithMfaInstead(
   profile: ValidProfile,
   secrets: OrgSecrets,
   vars: Record<string, string | undefined>,
-  timeoutS: number,
+  timeoutS: number | undefined, // --timeout when given; else the login's own default (30 s)
 ): Promise<number> {
   err(io, `token-relay reset: ${mfaNoResetNote().english}`);
   const code = await readMfaCode(io, profile.username);
+  const ca = await extraCaFromEnv(io, vars, 'reset');
   const { testLogin } = await import('../salesforce/login');
   const health = await testLogin(
     { ...profile, mfaForApi: true },
     { ...secrets, token: undefined, mfaCode: code },
-    { signal: io.signal, timeoutMs: Math.round(timeoutS * 1000), proxy: proxyFromEnv(vars, profile.loginUrl) },
+    {
+      signal: io.signal,
+      timeoutMs: timeoutS === undefined ? undefined : Math.round(timeoutS * 1000),
+      proxy: proxyFromEnv(vars, profile.loginUrl),
+      ca,
+    },
   );
   printJson(io, healthJson(health));
   err(io, `${health.label}: ${health.message}`);

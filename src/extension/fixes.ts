@@ -8,6 +8,7 @@ import type { OrgProfile } from '../core/profile';
 import { CommandIds } from './settings';
 import type { Ui } from './ui';
 import { healthMessage } from './explain';
+import { MFA_CODE_REJECTED } from '../core/mfa';
 
 export function fixLabel(fix: FixId): string {
   switch (fix) {
@@ -58,6 +59,8 @@ export function fixAdvice(h: HealthResult): string | undefined {
 }
 
 export function fixesFor(h: HealthResult): FixId[] {
+  // A rejected authenticator code (MFA for API logins): such users have no token to reset; test again with a new code.
+  if (h.code === MFA_CODE_REJECTED) return ['retry', 'edit-org', 'show-log'];
   const fixes: FixId[] = [...(HEALTH_STATES[h.status]?.fixes ?? ['show-log'])];
   // SOAP login() is off (or retired in Summer '27): signing in with OAuth is the way out, so it comes first.
   if (h.status === 'soap-login-disabled' && !fixes.includes('switch-to-oauth')) fixes.unshift('switch-to-oauth');
