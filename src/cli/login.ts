@@ -82,7 +82,8 @@ export function takeMfaFlag(argv: string[]): { argv: string[]; mfa: boolean } {
  */
 export async function readMfaCode(io: CliIO, username: string): Promise<string> {
   let raw = io.promptSecret ? await io.promptSecret(`Authenticator code for ${username}: `) : undefined;
-  if (raw === undefined) {
+  // On a terminal the code is only ever asked for hidden (no answer, e.g. Ctrl-C: no code); piped: one line of stdin.
+  if (raw === undefined && !io.stdinIsTTY) {
     if (io.readLine) raw = await io.readLine('', io.signal);
     else {
       const text = (await io.readStdin(256)).toString('utf8');

@@ -10,7 +10,8 @@ import {
   totp,
   verifyTotp,
 } from '../../src/core/mfa';
-import { takeMfaFlag } from '../../src/cli/login';
+import { readMfaCode, takeMfaFlag } from '../../src/cli/login';
+import type { CliIO } from '../../src/cli/io';
 import { classifyLoginError } from '../../src/core/health';
 
 test('TOTP: the SHA-1 test vectors of RFC 6238 appendix B (8 digits)', () => {
@@ -89,4 +90,49 @@ test('classifyMfa: INVALID_LOGIN after a code is MFA_CODE_REJECTED (state kept);
   });
   assert.equal(locked.status, 'locked-out');
   assert.match(locked.message, /PASSWORD_LOCKOUT.*five wrong authenticator codes/s);
+});
+
+function fakeIO(over: Partial<CliIO>): { io: CliIO; asked: string[] } {
+  const asked: string[] = [];
+  const io: CliIO = {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    env: {},
+    cwd: '/',
+    readStdin: () => Promise.resolve(Buffer.from('999999\n')),
+    ...over,
+  };
+  return { io, asked };
+}
+
+test('readMfaCode: a terminal asks hidden and never reads the code visibly; a pipe gives one line', async () => {
+  let lineRead = false;
+  const tty = fakeIO({
+    stdinIsTTY: true,
+    promptSecret: (q) => {
+      assert.match(q, /Authenticator code for u@x\.test/);
+      return Promise.resolve(' 123 456 ');
+    },
+    readLine: () => {
+      lineRead = true;
+      return Promise.resolve('111111');
+    },
+  });
+  assert.equal(await readMfaCode(tty.io, 'u@x.test'), '123456');
+  // Ctrl-C at the hidden prompt (undefined): no code, and no visible read of the terminal instead.
+  const cancelled = fakeIO({
+    stdinIsTTY: true,
+    promptSecret: () => Promise.resolve(undefined),
+    readLine: tty.io.readLine,
+  });
+  await assert.rejects(readMfaCode(cancelled.io, 'u@x.test'), /no authenticator code/);
+  assert.equal(lineRead, false);
+  // Piped: promptSecret has no terminal (undefined); the first line of stdin.
+  const piped = fakeIO({ stdinIsTTY: false, promptSecret: () => Promise.resolve(undefined) });
+  assert.equal(await readMfaCode(piped.io, 'u@x.test'), '999999');
+  const bad = fakeIO({ readStdin: () => Promise.resolve(Buffer.from('12ab56\n')) });
+  await assert.rejects(
+    readMfaCode(bad.io, 'u@x.test'),
+    (e: Error) => e.name === 'UsageError' && !e.message.includes('12ab56'),
+  );
 });
