@@ -1,10 +1,12 @@
 // Regenerates l10n/bundle.l10n.json (the English source bundle) from every vscode.l10n.t('…') literal in
 // src/extension/** and src/extension.ts, plus the health-state labels and the reset flow's status lines
-// (passed through vscode.l10n.t at runtime). Reports strings missing from the Japanese bundle.
+// (passed through vscode.l10n.t at runtime), plus the lt`…` explanations of src/ (l10n/templates.mjs).
+// Reports strings missing from the Japanese bundle.
 //   node l10n/extract.mjs
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localizedTemplates } from './templates.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const files = [];
@@ -38,6 +40,8 @@ if (existsSync(flow)) {
   for (const m of src.matchAll(/status\('([^']+)'\)/g)) strings.add(m[1]);
   for (const m of src.matchAll(/^\s+(?:'[a-z-]+'|[a-z]+): '([^']+)',$/gm)) strings.add(m[1]);
 }
+// The explanations of core, the mailbox and the .env code: every lt`…` template (src/core/l10n.ts).
+for (const t of localizedTemplates().keys()) strings.add(t);
 const bundle = Object.fromEntries([...strings].sort().map((s) => [s, s]));
 writeFileSync(path.join(root, 'l10n', 'bundle.l10n.json'), `${JSON.stringify(bundle, null, 2)}\n`);
 const jaPath = path.join(root, 'l10n', 'bundle.l10n.ja.json');

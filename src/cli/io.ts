@@ -13,6 +13,8 @@ export interface CliIO {
    * that asks for N + 1 bytes can tell "exactly N" from "cut").
    */
   readStdin: (maxBytes?: number) => Promise<Buffer>;
+  /** True when standard input is a terminal (a secret is then asked for with promptSecret, never read visibly). */
+  stdinIsTTY?: boolean;
   /** Asks for a secret on the terminal without echo; undefined when there is no TTY. */
   promptSecret?: (question: string) => Promise<string | undefined>;
   /**

@@ -18,10 +18,11 @@ import { healthJson } from '../core/health';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { createLogger } from '../core/log';
 import { loginUrlAdvice } from '../core/resetUrl';
+import { MFA_VALUE_REFUSED, parseMfaCode } from '../core/mfa';
 
 export const help = `token-relay login: test the Salesforce login and print its health as JSON
 
-Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--verbose]
+Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--mfa-code] [--verbose]
 
 Reads SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL (default https://login.salesforce.com),
 SF_API_VERSION (default 64.0), SF_CLIENT_ID and SF_CLIENT_SECRET (both set: OAuth username-password
@@ -43,11 +44,63 @@ Options:
   --dotenv PATH       the env file to read (default ./.env)
   --timeout SECONDS   give up after this long (default 30)
   --no-limits         skip the DailyApiRequests check (one API call)
+  --mfa-code          Multi-Factor Authentication for API logins: read the 6-digit code of your authenticator
+                      app (hidden prompt on a terminal, else one line of stdin) and send it instead of the
+                      security token, for this login only (never written, never logged). The flag takes no
+                      value: a code on the command line would show in ps.
   --verbose           log the steps on stderr (secrets redacted)
 Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Extra CA certificates: NODE_EXTRA_CA_CERTS (a PEM file).
 Both may also be set in the env file.
 Plain http:// login URLs are accepted only for loopback hosts (the emulator).
 `;
+
+/**
+ * `--mfa-code` taken out of `argv` (it is a flag without value). A value, `--mfa-code=123456` or `--mfa-code 123456`,
+ * is refused (exit 2) with the reason: an argument shows in ps and in the shell history.
+ */
+export function takeMfaFlag(argv: string[]): { argv: string[]; mfa: boolean } {
+  const rest: string[] = [];
+  let mfa = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith('--mfa-code=')) throw new UsageError(MFA_VALUE_REFUSED);
+    if (a === '--mfa-code') {
+      if (/^[\d\s]+$/.test(argv[i + 1] ?? '')) throw new UsageError(MFA_VALUE_REFUSED);
+      mfa = true;
+      continue;
+    }
+    rest.push(a);
+  }
+  return { argv: rest, mfa };
+}
+
+/**
+ * The authenticator code for `username`: a hidden prompt when stdin and stderr are a terminal, else one line of
+ * stdin (piped). Registered as a secret at once; a usage error when none comes or it is no 6-digit code.
+ */
+export async function readMfaCode(io: CliIO, username: string): Promise<string> {
+  let raw = io.promptSecret ? await io.promptSecret(`Authenticator code for ${username}: `) : undefined;
+  // On a terminal the code is only ever asked for hidden (no answer, e.g. Ctrl-C: no code); piped: one line of stdin.
+  if (raw === undefined && !io.stdinIsTTY) {
+    if (io.readLine) raw = await io.readLine('', io.signal);
+    else {
+      const text = (await io.readStdin(256)).toString('utf8');
+      raw = text ? text.split(/\r?\n/)[0] : undefined;
+    }
+  }
+  registerSecret(raw?.trim());
+  const parsed = parseMfaCode(raw);
+  if ('error' in parsed)
+    throw new UsageError(
+      `--mfa-code: ${parsed.error}. Type the 6-digit code of your authenticator app at the prompt, or pipe it on stdin.`,
+    );
+  registerSecret(parsed.code);
+  return parsed.code;
+}
 
 /** Env file values over process env (CONTRACTS: the env file wins). */
 export async function loadLoginEnv(
@@ -111,7 +164,8 @@ export async function extraCaFromEnv(
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['no-limits', 'verbose'] });
+  const taken = takeMfaFlag(argv);
+  const args = parseArgs(taken.argv, { values: ['dotenv', 'timeout'], booleans: ['no-limits', 'verbose'] });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   let timeoutMs: number | undefined;
   const t = flagString(args, 'timeout');
@@ -130,7 +184,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     registerSecret(answer);
     secrets.password = answer;
   }
-  if (!secrets.token && !profile.clientId && method.secretKeys.includes('token'))
+  let loginProfile: ValidProfile = profile;
+  if (taken.mfa) {
+    if (!method.secretKeys.includes('mfaCode'))
+      throw new UsageError(
+        `--mfa-code is for password logins; SF_AUTH is ${method.id} (${method.label}), which signs in without one`,
+      );
+    secrets.mfaCode = await readMfaCode(io, profile.username);
+    loginProfile = { ...profile, mfaForApi: true }; // this login only: the code replaces the token
+  } else if (!secrets.token && !profile.clientId && method.secretKeys.includes('token'))
     err(
       io,
       'token-relay login: SF_SECURITY_TOKEN is not set; trying without a token (works only from trusted networks).',
@@ -157,7 +219,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const result =
     method.id === 'oauth' && profile.clientId
       ? await (await import('./oauthLogin')).testOAuthLogin(io, profile, secrets, file, loginOpts)
-      : await testLogin(profile, secrets, loginOpts);
+      : await testLogin(loginProfile, secrets, loginOpts);
   printJson(io, healthJson(result));
   err(io, `${result.label}: ${result.message}`);
   return result.status === 'ok' ? EXIT.ok : EXIT.failed;

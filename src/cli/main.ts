@@ -31,7 +31,7 @@ Usage: token-relay <command> [options]
 Commands:
   extract [--username U] FILE.eml     classify a mail (- = stdin); prints JSON
   env set [--dotenv PATH] KEY=VALUE…  set keys in an env file, keeping every other byte
-  login [--dotenv PATH]               test the Salesforce login; prints health JSON
+  login [--dotenv PATH] [--mfa-code]  test the Salesforce login; prints health JSON
   watch --imap-host H --imap-user U   wait for the token mail over IMAP; prints JSON
   reset --imap-host H --imap-user U   open the reset page, watch, write the token, test the login
   oauth login|refresh|logout          sign in with OAuth (PKCE), refresh the access token, sign out

@@ -11,6 +11,7 @@ export function nodeIO(signal?: AbortSignal): CliIO {
     cwd: process.cwd(),
     signal,
     readStdin: (maxBytes) => readCapped(process.stdin, maxBytes),
+    stdinIsTTY: !!process.stdin.isTTY,
     promptSecret: (q) => promptHidden(q),
     readLine: (q, sig) => readOneLine(q, sig),
     openUrl: async (url) => openInBrowser(url),

@@ -14,7 +14,9 @@ import { registerSecret, safeErrorMessage } from '../core/redact';
 import { proxyFromEnv } from '../salesforce/transport';
 import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
 import { withTokenRenewal } from '../mail/xoauth';
-import { cliProfile } from './login';
+import { cliProfile, extraCaFromEnv, readMfaCode, takeMfaFlag } from './login';
+import { mfaNoResetNote } from '../core/mfa';
+import type { OrgSecrets, ValidProfile } from '../core/profile';
 import {
   IMAP_BOOLEAN_FLAGS,
   IMAP_FLAGS_HELP,
@@ -49,6 +51,10 @@ Prints the \`login\` JSON on stdout:
 
 Options:
   --dotenv PATH          env file to read and to write SF_SECURITY_TOKEN into (default ./.env)
+  --mfa-code             the user has Multi-Factor Authentication for API logins: such users have no security token
+                         (Salesforce hides the reset page), so nothing is reset; the login is tested with the code
+                         of your authenticator app (hidden prompt, or one line of stdin) and its JSON printed. Takes
+                         no value (a code on the command line would show in ps).
   --no-open              only print the reset page URL; do not open a browser
   --timeout S            the reset window in seconds: mailbox, token mail and login (default 600)
 ${IMAP_FLAGS_HELP}
@@ -57,6 +63,8 @@ Exit: 0 login ok; 1 login failed, timeout or cancelled; 2 usage (or .env not wri
 `;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
+  const taken = takeMfaFlag(argv);
+  argv = taken.argv;
   const args = parseArgs(argv, {
     values: IMAP_VALUE_FLAGS.filter((f) => f !== 'since'),
     booleans: [...IMAP_BOOLEAN_FLAGS, 'no-open'],
@@ -81,6 +89,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `SF_PASSWORD is not set (in ${dotenvFlag} or the environment): the login after the reset needs it`,
     );
   }
+  if (taken.mfa)
+    return loginWithMfaInstead(io, profile, secrets, vars, args.flags.has('timeout') ? timeoutS : undefined);
   const mailbox = await mailboxFromFlags(args, vars, io);
   const username = flagString(args, 'username')?.trim();
   if (username && username.toLowerCase() !== profile.username.toLowerCase()) {
@@ -151,4 +161,31 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (name === 'LoginUrlError') throw new UsageError(`SF_LOGIN_URL: ${safeErrorMessage(e)}`);
     return reportWatchError(io, 'reset', e);
   }
+}
+
+/** reset --mfa-code: no token to reset for an MFA user; the login is tested with the authenticator code instead. */
+async function loginWithMfaInstead(
+  io: CliIO,
+  profile: ValidProfile,
+  secrets: OrgSecrets,
+  vars: Record<string, string | undefined>,
+  timeoutS: number | undefined, // --timeout when given; else the login's own default (30 s)
+): Promise<number> {
+  err(io, `token-relay reset: ${mfaNoResetNote().english}`);
+  const code = await readMfaCode(io, profile.username);
+  const ca = await extraCaFromEnv(io, vars, 'reset');
+  const { testLogin } = await import('../salesforce/login');
+  const health = await testLogin(
+    { ...profile, mfaForApi: true },
+    { ...secrets, token: undefined, mfaCode: code },
+    {
+      signal: io.signal,
+      timeoutMs: timeoutS === undefined ? undefined : Math.round(timeoutS * 1000),
+      proxy: proxyFromEnv(vars, profile.loginUrl),
+      ca,
+    },
+  );
+  printJson(io, healthJson(health));
+  err(io, `${health.label}: ${health.message}`);
+  return health.status === 'ok' ? EXIT.ok : EXIT.failed;
 }

@@ -15,6 +15,7 @@
  * same (only the target changes). When no quoting works the edit is refused (EnvError UNREPRESENTABLE).
  */
 
+import { lt, type LocalizedText } from './l10n';
 export type EnvErrorCode =
   | 'UNREPRESENTABLE' // no dotenv quoting returns exactly this value
   | 'INVALID_KEY' // not a dotenv key ([A-Za-z0-9_.-]+), or one dotenv drops (__proto__)
@@ -25,13 +26,16 @@ export type EnvErrorCode =
 
 export class EnvError extends Error {
   override name = 'EnvError';
+  /** The message as a translatable text (src/core/l10n.ts); `message` is its English. */
+  readonly explain?: LocalizedText;
   constructor(
     readonly code: EnvErrorCode,
-    message: string,
+    message: string | LocalizedText,
     /** The key concerned (never its value). */
     readonly key?: string,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : message.english);
+    if (typeof message !== 'string') this.explain = message;
   }
 }
 
@@ -354,7 +358,7 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
  * unusable: `'` or `` ` `` when the value has that quote without a backslash right before it, `"` likewise or when
  * the value holds the text `\n` or `\r` (which dotenv turns into a line break inside double quotes).
  */
-function describeValueProblem(value: string): string {
+function describeValueProblem(value: string): LocalizedText {
   const has = (c: string) => value.includes(c);
   // A quote character that is not right after a backslash ends a value quoted with that character.
   const bare = (q: string) =>
@@ -364,16 +368,12 @@ function describeValueProblem(value: string): string {
       .some((before) => !before.endsWith('\\'));
   const escapes = /\\[nr]/.test(value);
   if (has('#') && !/[\r\n]/.test(value) && bare("'") && bare('`') && (bare('"') || escapes)) {
-    const dq = bare('"') ? '' : ' (and the text \\n or \\r, which dotenv turns into a line break inside "…")';
-    return (
-      `it contains a # together with ', " and \`, each without a backslash before it${dq}. ` +
-      'dotenv reads a # outside quotes as the start of a comment, so the value must be quoted; but a value in \'…\', "…" or `…` ' +
-      'ends at the first quote of the same kind, and dotenv has no escape for it (a backslash before the quote is kept as part of the value)'
-    );
+    const dq = bare('"') ? '' : lt` (and the text \\n or \\r, which dotenv turns into a line break inside "…")`;
+    return lt`it contains a # together with ', " and \`, each without a backslash before it${dq}. dotenv reads a # outside quotes as the start of a comment, so the value must be quoted; but a value in '…', "…" or \`…\` ends at the first quote of the same kind, and dotenv has no escape for it (a backslash before the quote is kept as part of the value)`;
   }
   if (has('\r') && has('\\'))
-    return 'it contains a carriage return together with backslash sequences dotenv would rewrite';
-  return 'dotenv cannot read it back unchanged with any quoting';
+    return lt`it contains a carriage return together with backslash sequences dotenv would rewrite`;
+  return lt`dotenv cannot read it back unchanged with any quoting`;
 }
 
 /** Checks one key/value pair before any edit; throws EnvError. */
@@ -382,23 +382,23 @@ export function checkAssignment(key: string, value: string): void {
     throw new EnvError(
       'INVALID_KEY',
       key === '__proto__'
-        ? 'The key "__proto__" cannot be used: dotenv drops it.'
-        : `Invalid key "${printableKey(key)}": dotenv keys use only letters, digits, "_", "." and "-".`,
+        ? lt`The key "__proto__" cannot be used: dotenv drops it.`
+        : lt`Invalid key "${printableKey(key)}": dotenv keys use only letters, digits, "_", "." and "-".`,
       key,
     );
   }
-  if (typeof value !== 'string') throw new EnvError('UNREPRESENTABLE', `The value for ${key} is not a string.`, key);
+  if (typeof value !== 'string') throw new EnvError('UNREPRESENTABLE', lt`The value for ${key} is not a string.`, key);
   if (value.includes('\0')) {
     throw new EnvError(
       'UNREPRESENTABLE',
-      `The value for ${key} contains a NUL character, which no environment variable can hold.`,
+      lt`The value for ${key} contains a NUL character, which no environment variable can hold.`,
       key,
     );
   }
   if (LONE_SURROGATE.test(value)) {
     throw new EnvError(
       'UNREPRESENTABLE',
-      `The value for ${key} contains an unpaired UTF-16 surrogate, which cannot be written as UTF-8.`,
+      lt`The value for ${key} contains an unpaired UTF-16 surrogate, which cannot be written as UTF-8.`,
       key,
     );
   }
@@ -475,7 +475,7 @@ function setOne(text: string, key: string, value: string): string {
   if (fallback !== undefined) return fallback;
   throw new EnvError(
     'UNREPRESENTABLE',
-    `The value for ${key} cannot be written to a .env file: ${describeValueProblem(value)}. The file was left untouched; store this value elsewhere or change it.`,
+    lt`The value for ${key} cannot be written to a .env file: ${describeValueProblem(value)}. The file was left untouched; store this value elsewhere or change it.`,
     key,
   );
 }
@@ -488,7 +488,7 @@ function setOne(text: string, key: string, value: string): string {
 export const MAX_WHITESPACE_COST = 1 << 22;
 
 /** Throws EnvError INVALID_FILE when dotenv's parser would take too long on `text`. */
-export function checkParseCost(text: string, what = 'The env text'): void {
+export function checkParseCost(text: string, what: string | LocalizedText = lt`The env text`): void {
   let cost = 0;
   let longest = 0;
   for (const m of text.matchAll(/\s{2,}/g)) {
@@ -499,7 +499,7 @@ export function checkParseCost(text: string, what = 'The env text'): void {
   if (cost > MAX_WHITESPACE_COST) {
     throw new EnvError(
       'INVALID_FILE',
-      `${what} contains very long runs of blank lines or spaces (up to ${longest} characters in a row); dotenv would take too long to read it. Remove the extra blank space and try again.`,
+      lt`${what} contains very long runs of blank lines or spaces (up to ${longest} characters in a row); dotenv would take too long to read it. Remove the extra blank space and try again.`,
     );
   }
 }
@@ -536,7 +536,7 @@ function lineEndWithBreak(text: string, pos: number): { end: number; hasBreak: b
 export function removeEnvKeys(text: string, keys: readonly string[]): string {
   const src = String(text);
   for (const k of keys) {
-    if (!isValidKey(k)) throw new EnvError('INVALID_KEY', `Invalid key "${printableKey(k)}".`, k);
+    if (!isValidKey(k)) throw new EnvError('INVALID_KEY', lt`Invalid key "${printableKey(k)}".`, k);
   }
   checkParseCost(src);
   const drop = new Set(keys);
@@ -573,7 +573,7 @@ export function removeEnvKeys(text: string, keys: readonly string[]): string {
   if (!sameEntries(scanEnv(out), expected)) {
     throw new EnvError(
       'UNREPRESENTABLE',
-      `Removing ${[...drop].filter((k) => entries.some((e) => e.key === k)).join(', ')} would change how other lines of the file read; the file was left untouched. Remove the line(s) by hand.`,
+      lt`Removing ${[...drop].filter((k) => entries.some((e) => e.key === k)).join(', ')} would change how other lines of the file read; the file was left untouched. Remove the line(s) by hand.`,
     );
   }
   return out;

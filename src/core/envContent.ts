@@ -3,6 +3,7 @@
  * must pass before it is edited, and the shape of a write's result (src/envfile/ does the file I/O).
  */
 import { EnvError, checkParseCost } from './dotenv';
+import { lt } from './l10n';
 
 /** Larger files are refused: no real .env is anywhere near this. */
 export const MAX_ENV_BYTES = 4 * 1024 * 1024;
@@ -21,7 +22,7 @@ export interface EnvWriteResult {
 export function envTooLarge(file: string, size: number): EnvError {
   return new EnvError(
     'INVALID_FILE',
-    `${file} is ${size} bytes, too large for an env file (limit ${MAX_ENV_BYTES} bytes); not editing it.`,
+    lt`${file} is ${size} bytes, too large for an env file (limit ${MAX_ENV_BYTES} bytes); not editing it.`,
   );
 }
 
@@ -31,13 +32,13 @@ export function decodeEnvBytes(buf: Buffer, file: string): string {
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
     throw new EnvError(
       'INVALID_FILE',
-      `${file} is UTF-16 encoded; dotenv reads UTF-8. Convert it to UTF-8 (e.g. re-save it in your editor) and try again.`,
+      lt`${file} is UTF-16 encoded; dotenv reads UTF-8. Convert it to UTF-8 (e.g. re-save it in your editor) and try again.`,
     );
   }
   if (buf.includes(0)) {
     throw new EnvError(
       'INVALID_FILE',
-      `${file} contains NUL bytes and looks binary, not like an env file; not editing it.`,
+      lt`${file} contains NUL bytes and looks binary, not like an env file; not editing it.`,
     );
   }
   let text: string;
@@ -46,7 +47,7 @@ export function decodeEnvBytes(buf: Buffer, file: string): string {
   } catch {
     throw new EnvError(
       'INVALID_FILE',
-      `${file} is not valid UTF-8 text; not editing it (rewriting it would corrupt its bytes).`,
+      lt`${file} is not valid UTF-8 text; not editing it (rewriting it would corrupt its bytes).`,
     );
   }
   checkParseCost(text, file);

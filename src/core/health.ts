@@ -12,6 +12,7 @@ import { redact } from './redact';
 import { isAbortError } from './async';
 import { isOAuthError } from './oauth';
 import { isBlockedFlowText } from './retirement';
+import { lt, type LocalizedArg, type LocalizedText } from './l10n';
 
 export * from './healthStates';
 
@@ -60,51 +61,61 @@ export function isUnexpectedResponseError(e: unknown): e is UnexpectedResponseEr
 export interface Classified {
   status: HealthStatus;
   code: string | null;
+  /** English (CLI, log, JSON). */
   message: string;
+  /** The same as a translatable text (src/core/l10n.ts), when it is one of ours (not a server's or an error's words). */
+  explain?: LocalizedText;
 }
 
-const WAYS_OUT =
-  'Or move this org off the password for good: Switch to OAuth (sign in through an External Client App; CLI: ' +
-  'token-relay oauth login), or use the sf CLI login (sf org login web, then Import Org from Salesforce CLI; ' +
-  'CLI: token-relay sf-import).';
+/** A Classified whose message is `explain` in English. */
+function explained(status: HealthStatus, code: string | null, explain: LocalizedText): Classified {
+  return { status, code, message: explain.english, explain };
+}
 
-const SOAP_RETIREMENT =
-  "Salesforce is retiring SOAP API login() in the Summer '27 release: it works only up to API version 64.0 and is " +
-  "disabled by default in orgs created in Winter '26 or later. An admin can enable it for now (Setup > User Interface > " +
-  `Enable SOAP API login()). ${WAYS_OUT}`;
+const WAYS_OUT = lt`Or move this org off the password for good: Switch to OAuth (sign in through an External Client App; CLI: token-relay oauth login), or use the sf CLI login (sf org login web, then Import Org from Salesforce CLI; CLI: token-relay sf-import).`;
 
-const BLOCKED_FLOW =
-  "The org blocks the OAuth username-password flow (blocked by default in orgs created in Summer '23 or later; " +
-  'Salesforce switches it off everywhere on 2027-02-20). An admin can allow it for now (Setup > OAuth and OpenID ' +
-  `Connect Settings > Allow OAuth Username-Password Flows). ${WAYS_OUT}`;
+const SOAP_RETIREMENT = lt`Salesforce is retiring SOAP API login() in the Summer '27 release: it works only up to API version 64.0 and is disabled by default in orgs created in Winter '26 or later. An admin can enable it for now (Setup > User Interface > Enable SOAP API login()). ${WAYS_OUT}`;
 
-const NETWORK_MESSAGES: Record<string, string> = {
-  ECONNREFUSED:
-    'The connection{to} was refused: nothing is listening at that address. Check the login URL, or your proxy.',
-  ENOTFOUND: 'The host name{of} could not be resolved (DNS). Check the login URL and your network.',
-  EAI_AGAIN: 'DNS lookup failed temporarily. Check your network connection and try again.',
-  ETIMEDOUT: 'Salesforce{at} did not answer in time. Check your network, VPN or proxy settings and try again.',
-  ECONNRESET: 'The connection{to} was reset before Salesforce answered. A proxy, firewall or VPN may be interfering.',
-  EPIPE: 'The connection was closed while sending the login. A proxy, firewall or VPN may be interfering.',
-  ENETUNREACH: 'The network is unreachable. Check your connection.',
-  EHOSTUNREACH: 'The host{of} is unreachable. Check your connection, VPN or proxy.',
-  ENETDOWN: 'The network is down. Check your connection.',
-  EPROTO: 'The TLS handshake failed (protocol error). A proxy may be intercepting HTTPS.',
-  CERT_HAS_EXPIRED:
-    'The server certificate has expired. If a corporate proxy intercepts HTTPS, its certificate may be outdated.',
-  DEPTH_ZERO_SELF_SIGNED_CERT:
-    'The server presented a self-signed certificate. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS (CLI) or the proxy settings.',
-  SELF_SIGNED_CERT_IN_CHAIN:
-    'The certificate chain contains a self-signed certificate, which usually means a corporate proxy intercepts HTTPS. Add its CA with NODE_EXTRA_CA_CERTS (CLI) or turn off http.proxyStrictSSL.',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    "The server's certificate could not be verified. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.",
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    "The certificate's issuer is not trusted on this machine. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.",
-  ERR_TLS_CERT_ALTNAME_INVALID:
-    "The server's certificate does not match the host name. Check the login URL; a proxy may be intercepting HTTPS.",
-  ABORT_ERR: 'The login test was cancelled before Salesforce answered.',
-  PROXY_CONNECT_FAILED:
-    'The proxy refused to open a tunnel to Salesforce. Check the proxy address and its credentials.',
+const BLOCKED_FLOW = lt`The org blocks the OAuth username-password flow (blocked by default in orgs created in Summer '23 or later; Salesforce switches it off everywhere on 2027-02-20). An admin can allow it for now (Setup > OAuth and OpenID Connect Settings > Allow OAuth Username-Password Flows). ${WAYS_OUT}`;
+
+/** Where a network error happened, as the pieces the messages put in (each '' when unknown). */
+interface NetWhere {
+  to: LocalizedArg; // " to host:port"
+  of: LocalizedArg; // " host:port"
+  at: LocalizedArg; // " at host:port"
+  paren: LocalizedArg; // " (host:port)"
+}
+
+const NETWORK_MESSAGES: Record<string, (w: NetWhere) => LocalizedText> = {
+  ECONNREFUSED: (w) =>
+    lt`The connection${w.to} was refused: nothing is listening at that address. Check the login URL, or your proxy.`,
+  ENOTFOUND: (w) => lt`The host name${w.of} could not be resolved (DNS). Check the login URL and your network.`,
+  EAI_AGAIN: (w) => lt`DNS lookup failed temporarily. Check your network connection and try again.${w.paren}`,
+  ETIMEDOUT: (w) =>
+    lt`Salesforce${w.at} did not answer in time. Check your network, VPN or proxy settings and try again.`,
+  ECONNRESET: (w) =>
+    lt`The connection${w.to} was reset before Salesforce answered. A proxy, firewall or VPN may be interfering.`,
+  EPIPE: (w) =>
+    lt`The connection was closed while sending the login. A proxy, firewall or VPN may be interfering.${w.paren}`,
+  ENETUNREACH: (w) => lt`The network is unreachable. Check your connection.${w.paren}`,
+  EHOSTUNREACH: (w) => lt`The host${w.of} is unreachable. Check your connection, VPN or proxy.`,
+  ENETDOWN: (w) => lt`The network is down. Check your connection.${w.paren}`,
+  EPROTO: (w) => lt`The TLS handshake failed (protocol error). A proxy may be intercepting HTTPS.${w.paren}`,
+  CERT_HAS_EXPIRED: (w) =>
+    lt`The server certificate has expired. If a corporate proxy intercepts HTTPS, its certificate may be outdated.${w.paren}`,
+  DEPTH_ZERO_SELF_SIGNED_CERT: (w) =>
+    lt`The server presented a self-signed certificate. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS (CLI) or the proxy settings.${w.paren}`,
+  SELF_SIGNED_CERT_IN_CHAIN: (w) =>
+    lt`The certificate chain contains a self-signed certificate, which usually means a corporate proxy intercepts HTTPS. Add its CA with NODE_EXTRA_CA_CERTS (CLI) or turn off http.proxyStrictSSL.${w.paren}`,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: (w) =>
+    lt`The server's certificate could not be verified. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.${w.paren}`,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: (w) =>
+    lt`The certificate's issuer is not trusted on this machine. If a corporate proxy intercepts HTTPS, add its CA with NODE_EXTRA_CA_CERTS.${w.paren}`,
+  ERR_TLS_CERT_ALTNAME_INVALID: (w) =>
+    lt`The server's certificate does not match the host name. Check the login URL; a proxy may be intercepting HTTPS.${w.paren}`,
+  ABORT_ERR: () => lt`The login test was cancelled before Salesforce answered.`,
+  PROXY_CONNECT_FAILED: (w) =>
+    lt`The proxy refused to open a tunnel to Salesforce. Check the proxy address and its credentials.${w.paren}`,
 };
 
 /** Node error codes that mean "we never got a Salesforce answer". */
@@ -145,18 +156,19 @@ function networkTarget(err: unknown, depth = 0): string | undefined {
   return networkTarget(e.cause, depth + 1);
 }
 
-function describeNetwork(code: string, err: unknown): string {
+function describeNetwork(code: string, err: unknown): LocalizedText {
   const target = code === 'ABORT_ERR' ? undefined : networkTarget(err);
   const known = NETWORK_MESSAGES[code];
   if (known) {
-    if (!known.includes('{')) return target ? `${known} (${target})` : known;
-    return known
-      .replace('{to}', target ? ` to ${target}` : '')
-      .replace('{of}', target ? ` ${target}` : '')
-      .replace('{at}', target ? ` at ${target}` : '');
+    const w: NetWhere = target
+      ? { to: lt` to ${target}`, of: lt` ${target}`, at: lt` at ${target}`, paren: lt` (${target})` }
+      : { to: '', of: '', at: '', paren: '' };
+    return known(w);
   }
   const detail = err instanceof Error ? err.message : '';
-  return `The connection to Salesforce failed (${code})${detail ? `: ${detail}` : ''}. Check your network and proxy settings.`;
+  return detail
+    ? lt`The connection to Salesforce failed (${code}): ${detail}. Check your network and proxy settings.`
+    : lt`The connection to Salesforce failed (${code}). Check your network and proxy settings.`;
 }
 
 /** `CODE: text` (a SOAP faultstring as jsforce throws it); the code is at most 100 characters. */
@@ -186,102 +198,114 @@ function looksLikeHtml(text: string): boolean {
 }
 
 /** A short, secret-free explanation for a SOAP fault / REST error code. */
-function fromFaultCode(code: string, text: string, flow: 'soap' | 'oauth'): Classified {
+function fromFaultCode(code: string, text: string, _flow: 'soap' | 'oauth'): Classified {
   const quoted = clipQuoted(text);
-  const say = (status: HealthStatus, message: string): Classified => ({ status, code, message });
+  const say = (status: HealthStatus, explain: LocalizedText): Classified => explained(status, code, explain);
   switch (code) {
     case 'INVALID_LOGIN':
       return say(
         'invalid-login',
-        'Salesforce rejected the username, password or security token (INVALID_LOGIN). If you reset the token recently, use the newest one (each reset invalidates the previous token; a new token can take a few minutes to work). Otherwise reset the token or correct the password. Locked-out users get this same answer.',
+        lt`Salesforce rejected the username, password or security token (INVALID_LOGIN). If you reset the token recently, use the newest one (each reset invalidates the previous token; a new token can take a few minutes to work). Otherwise reset the token or correct the password. Locked-out users get this same answer.`,
       );
     case 'LOGIN_MUST_USE_SECURITY_TOKEN':
       return say(
         'token-required',
-        'Salesforce requires a security token for logins from this network (LOGIN_MUST_USE_SECURITY_TOKEN). Reset the token to receive a new one by email, then save it.',
+        lt`Salesforce requires a security token for logins from this network (LOGIN_MUST_USE_SECURITY_TOKEN). Reset the token to receive a new one by email, then save it.`,
       );
     case 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD':
     case 'PASSWORD_EXPIRED':
       return say(
         'password-expired',
-        'The password has expired. Log in to Salesforce in the browser to set a new one, then update the org (the token will be mailed to you again).',
+        lt`The password has expired. Log in to Salesforce in the browser to set a new one, then update the org (the token will be mailed to you again).`,
       );
     case 'PASSWORD_LOCKOUT':
       return say(
         'locked-out',
-        'The user is locked out after too many failed logins (PASSWORD_LOCKOUT). Wait for the lockout period to end, or ask your Salesforce admin to unlock the user.',
+        lt`The user is locked out after too many failed logins (PASSWORD_LOCKOUT). Wait for the lockout period to end, or ask your Salesforce admin to unlock the user.`,
       );
     case 'INVALID_OPERATION': {
       if (/not available in the API version/i.test(text)) {
+        const version = /\(([\d.]+)\)/.exec(text)?.[1] ?? '65.0 or later';
         return say(
           'soap-login-disabled',
-          `SOAP login() is not available in this API version (${/\(([\d.]+)\)/.exec(text)?.[1] ?? '65.0 or later'}). Use API version 64.0 or lower, or switch to OAuth. ${SOAP_RETIREMENT}`,
+          lt`SOAP login() is not available in this API version (${version}). Use API version 64.0 or lower, or switch to OAuth. ${SOAP_RETIREMENT}`,
         );
       }
       if (/SOAP API login\(\) is disabled/i.test(text) || /login\(\)/i.test(text)) {
-        return say('soap-login-disabled', `SOAP API login() is disabled in this org. ${SOAP_RETIREMENT}`);
+        return say('soap-login-disabled', lt`SOAP API login() is disabled in this org. ${SOAP_RETIREMENT}`);
       }
-      return say('login-failed', `Salesforce refused the operation (INVALID_OPERATION: ${quoted || 'no details'}).`);
+      return quoted
+        ? say('login-failed', lt`Salesforce refused the operation (INVALID_OPERATION: ${quoted}).`)
+        : say('login-failed', lt`Salesforce refused the operation (INVALID_OPERATION: no details).`);
     }
     case 'INSUFFICIENT_ACCESS':
       return say(
         'soap-login-disabled',
-        `This user may not use SOAP login() (INSUFFICIENT_ACCESS): in new orgs it needs the "Use Any API Auth" permission. ${SOAP_RETIREMENT}`,
+        lt`This user may not use SOAP login() (INSUFFICIENT_ACCESS): in new orgs it needs the "Use Any API Auth" permission. ${SOAP_RETIREMENT}`,
       );
     case 'API_DISABLED_FOR_ORG':
     case 'API_CURRENTLY_DISABLED':
       return say(
         'api-disabled',
-        `The API is not enabled for this org or user (${code}). Ask your Salesforce admin: the API needs an edition that includes it and the "API Enabled" permission.`,
+        lt`The API is not enabled for this org or user (${code}). Ask your Salesforce admin: the API needs an edition that includes it and the "API Enabled" permission.`,
       );
     case 'SERVER_UNAVAILABLE':
-    case 'ORG_LOCKED':
-    case 'ORG_IN_MAINTENANCE':
-    case 'TRIAL_EXPIRED': {
-      const why: Record<string, string> = {
-        SERVER_UNAVAILABLE: 'the server is unavailable',
-        ORG_LOCKED: 'the org is locked',
-        ORG_IN_MAINTENANCE: 'the org is in maintenance',
-        TRIAL_EXPIRED: 'the trial has expired',
-      };
       return say(
         'org-unavailable',
-        `The org cannot be used right now: ${why[code]} (${code}). Try again later${code === 'TRIAL_EXPIRED' ? ', or contact Salesforce about the trial' : ''}.`,
+        lt`The org cannot be used right now: the server is unavailable (${code}). Try again later.`,
       );
-    }
+    case 'ORG_LOCKED':
+      return say(
+        'org-unavailable',
+        lt`The org cannot be used right now: the org is locked (${code}). Try again later.`,
+      );
+    case 'ORG_IN_MAINTENANCE':
+      return say(
+        'org-unavailable',
+        lt`The org cannot be used right now: the org is in maintenance (${code}). Try again later.`,
+      );
+    case 'TRIAL_EXPIRED':
+      return say(
+        'org-unavailable',
+        lt`The org cannot be used right now: the trial has expired (${code}). Try again later, or contact Salesforce about the trial.`,
+      );
     case 'REQUEST_LIMIT_EXCEEDED':
       return say(
         'rate-limited',
-        'Salesforce is rate-limiting this org or user (REQUEST_LIMIT_EXCEEDED). Try again later.',
+        lt`Salesforce is rate-limiting this org or user (REQUEST_LIMIT_EXCEEDED). Try again later.`,
       );
     case 'UNSUPPORTED_API_VERSION':
       return say(
         'login-failed',
-        `Salesforce does not support this API version (UNSUPPORTED_API_VERSION). Use a current version between 62.0 and 64.0 for SOAP login.`,
+        lt`Salesforce does not support this API version (UNSUPPORTED_API_VERSION). Use a current version between 62.0 and 64.0 for SOAP login.`,
       );
     case 'LOGIN_CHALLENGE_ISSUED':
     case 'LOGIN_CHALLENGE_PENDING':
       return say(
         'login-failed',
-        `Salesforce wants to verify this login (${code}). Log in once in the browser from this network, then test again.`,
+        lt`Salesforce wants to verify this login (${code}). Log in once in the browser from this network, then test again.`,
       );
     case 'LOGIN_DURING_RESTRICTED_DOMAIN':
     case 'LOGIN_DURING_RESTRICTED_TIME':
       return say(
         'login-failed',
-        `Your profile does not allow logins from this network or at this time (${code}). Ask your Salesforce admin.`,
+        lt`Your profile does not allow logins from this network or at this time (${code}). Ask your Salesforce admin.`,
       );
     case 'INVALID_SESSION_ID':
       return say(
         'login-failed',
-        'Salesforce did not accept the session it had just issued (INVALID_SESSION_ID). Try again; see the log for details.',
+        lt`Salesforce did not accept the session it had just issued (INVALID_SESSION_ID). Try again; see the log for details.`,
       );
     default:
-      return say(
-        'login-failed',
-        `Salesforce refused the login (${code}${quoted ? `: ${quoted}` : ''}).${flow === 'soap' ? '' : ''}`,
-      );
+      return quoted
+        ? say('login-failed', lt`Salesforce refused the login (${code}: ${quoted}).`)
+        : say('login-failed', lt`Salesforce refused the login (${code}).`);
   }
+}
+
+/** "name" or "name: description" (an OAuth error as quoted in a message). */
+function said(name: string, description: string): string {
+  return `${name}${description ? `: ${description}` : ''}`;
 }
 
 function fromOAuthError(name: string, description: string): Classified {
@@ -291,28 +315,24 @@ function fromOAuthError(name: string, description: string): Classified {
   switch (name) {
     case 'invalid_grant':
       if (/hasn't approved|not approved/i.test(description)) {
-        return {
-          status: 'invalid-login',
+        return explained(
+          'invalid-login',
           code,
-          message: `The connected app is not approved for this user (invalid_grant: ${description}). Ask your admin to pre-authorize the app for your profile, or use SOAP login.`,
-        };
+          lt`The connected app is not approved for this user (invalid_grant: ${description}). Ask your admin to pre-authorize the app for your profile, or use SOAP login.`,
+        );
       }
       if (isBlockedFlowText(description)) {
-        return {
-          status: 'invalid-login',
+        return explained(
+          'invalid-login',
           code,
-          message: `Salesforce refused the username-password OAuth login (invalid_grant: ${description}). ${BLOCKED_FLOW}`,
-        };
+          lt`Salesforce refused the username-password OAuth login (invalid_grant: ${description}). ${BLOCKED_FLOW}`,
+        );
       }
-      return {
-        status: 'invalid-login',
+      return explained(
+        'invalid-login',
         code,
-        message:
-          `Salesforce refused the username-password OAuth login (invalid_grant${description ? `: ${description}` : ''}). ` +
-          "Either the username, password or security token is wrong, or the org blocks the username-password OAuth flow (blocked by default in orgs created in Summer '23 or later; switched off everywhere on 2027-02-20): " +
-          'Salesforce answers both the same way. Your Login History in Setup tells which ("Username-Password Flow Disabled"). Reset the token, or ask an admin to allow the flow (Setup > OAuth and OpenID Connect Settings). ' +
-          WAYS_OUT,
-      };
+        lt`Salesforce refused the username-password OAuth login (${said('invalid_grant', description)}). Either the username, password or security token is wrong, or the org blocks the username-password OAuth flow (blocked by default in orgs created in Summer '23 or later; switched off everywhere on 2027-02-20): Salesforce answers both the same way. Your Login History in Setup tells which ("Username-Password Flow Disabled"). Reset the token, or ask an admin to allow the flow (Setup > OAuth and OpenID Connect Settings). ${WAYS_OUT}`,
+      );
     case 'invalid_client_id':
     case 'invalid_client':
     case 'invalid_app_access':
@@ -326,53 +346,42 @@ function fromOAuthError(name: string, description: string): Classified {
     case 'unsupported_grant_type':
     case 'inactive_org':
     case 'inactive_user':
-      return {
-        status: 'login-failed',
+      return explained(
+        'login-failed',
         code,
-        message: `Salesforce refused the OAuth client (${name}${description ? `: ${description}` : ''}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET) and the connected app's policies.`,
-      };
+        lt`Salesforce refused the OAuth client (${said(name, description)}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET) and the connected app's policies.`,
+      );
     case 'rate_limit_exceeded':
-      return {
-        status: 'rate-limited',
+      return explained(
+        'rate-limited',
         code,
-        message: `Salesforce is limiting logins for this user (rate_limit_exceeded${description ? `: ${description}` : ''}). Try again later.`,
-      };
+        lt`Salesforce is limiting logins for this user (${said('rate_limit_exceeded', description)}). Try again later.`,
+      );
     default:
       break;
   }
   const http = /^ERROR_HTTP_(\d{3})$/.exec(name);
   if (http) {
     const status = Number(http[1]);
+    const httpCode = `HTTP_${status}`;
     if (looksLikeHtml(full)) {
-      return {
-        status: 'unexpected-response',
-        code: `HTTP_${status}`,
-        message: `The OAuth token URL answered with an HTML page (HTTP ${status}) instead of Salesforce JSON. A proxy, captive portal or wrong login URL is the usual cause.`,
-      };
+      return explained(
+        'unexpected-response',
+        httpCode,
+        lt`The OAuth token URL answered with an HTML page (HTTP ${status}) instead of Salesforce JSON. A proxy, captive portal or wrong login URL is the usual cause.`,
+      );
     }
     if (status === 429)
-      return {
-        status: 'rate-limited',
-        code: `HTTP_${status}`,
-        message: 'Salesforce is rate-limiting logins (HTTP 429). Try again later.',
-      };
+      return explained('rate-limited', httpCode, lt`Salesforce is rate-limiting logins (HTTP 429). Try again later.`);
     if (status === 503 || status === 502 || status === 504)
-      return {
-        status: 'org-unavailable',
-        code: `HTTP_${status}`,
-        message: `Salesforce is unavailable (HTTP ${status}). Try again later.`,
-      };
-    return {
-      status: 'unexpected-response',
-      code: `HTTP_${status}`,
-      message: `The OAuth token URL answered HTTP ${status} with a body that is not Salesforce JSON. Check the login URL and proxy settings.`,
-    };
+      return explained('org-unavailable', httpCode, lt`Salesforce is unavailable (HTTP ${status}). Try again later.`);
+    return explained(
+      'unexpected-response',
+      httpCode,
+      lt`The OAuth token URL answered HTTP ${status} with a body that is not Salesforce JSON. Check the login URL and proxy settings.`,
+    );
   }
-  return {
-    status: 'login-failed',
-    code,
-    message: `Salesforce refused the OAuth login (${name}${description ? `: ${description}` : ''}).`,
-  };
+  return explained('login-failed', code, lt`Salesforce refused the OAuth login (${said(name, description)}).`);
 }
 
 /**
@@ -390,7 +399,7 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
     return { status: 'unexpected-response', code: e.code ?? 'UNEXPECTED_RESPONSE', message: e.message };
   }
   const net = networkCode(err);
-  if (net) return { status: 'network-error', code: net, message: describeNetwork(net, err) };
+  if (net) return explained('network-error', net, describeNetwork(net, err));
 
   const name = err instanceof Error ? err.name : '';
   const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
@@ -400,7 +409,7 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
     return { ...fromFaultCode('PASSWORD_EXPIRED', '', flow), code: 'passwordExpired' };
   }
   if (message === 'Request Timeout' || /aborted due to timeout/i.test(message)) {
-    return { status: 'network-error', code: 'ETIMEDOUT', message: describeNetwork('ETIMEDOUT', err) };
+    return explained('network-error', 'ETIMEDOUT', describeNetwork('ETIMEDOUT', err));
   }
   // REST errors (jsforce HttpApiError: name === errorCode).
   if (typeof errorCode === 'string' && /^[A-Z_]{1,100}$/.test(errorCode))
@@ -413,33 +422,32 @@ function classifyRaw(err: unknown, flow: 'soap' | 'oauth'): Classified {
   if (fault) return fromFaultCode(fault.code, fault.text, flow);
 
   if (message === 'could not extract session information from login response') {
-    return {
-      status: 'unexpected-response',
-      code: 'UNPARSEABLE_RESPONSE',
-      message:
-        'The login answer did not contain a Salesforce session. A proxy, captive portal or wrong login URL is the usual cause.',
-    };
+    return explained(
+      'unexpected-response',
+      'UNPARSEABLE_RESPONSE',
+      lt`The login answer did not contain a Salesforce session. A proxy, captive portal or wrong login URL is the usual cause.`,
+    );
   }
   if (looksLikeHtml(message)) {
-    return {
-      status: 'unexpected-response',
-      code: 'HTML_RESPONSE',
-      message:
-        'The server answered with an HTML page instead of a Salesforce response. A proxy, captive portal or wrong login URL is the usual cause.',
-    };
+    return explained(
+      'unexpected-response',
+      'HTML_RESPONSE',
+      lt`The server answered with an HTML page instead of a Salesforce response. A proxy, captive portal or wrong login URL is the usual cause.`,
+    );
   }
   if (/^<\?xml|<soapenv:|<Envelope/i.test(message.trim()) || message.trim() === '') {
-    return {
-      status: 'unexpected-response',
-      code: 'UNPARSEABLE_RESPONSE',
-      message: 'The login answer could not be understood (no fault code). Check the login URL and proxy settings.',
-    };
+    return explained(
+      'unexpected-response',
+      'UNPARSEABLE_RESPONSE',
+      lt`The login answer could not be understood (no fault code). Check the login URL and proxy settings.`,
+    );
   }
-  return {
-    status: 'login-failed',
-    code: name && name !== 'Error' ? name : null,
-    message: `The login failed: ${clipQuoted(message) || 'unknown error'}`,
-  };
+  const failed = clipQuoted(message);
+  return explained(
+    'login-failed',
+    name && name !== 'Error' ? name : null,
+    failed ? lt`The login failed: ${failed}` : lt`The login failed: unknown error`,
+  );
 }
 
 /** Builds a HealthResult for a failure (all identity fields null unless given). */
@@ -449,6 +457,7 @@ export function failureResult(c: Classified, extra: Partial<HealthResult> = {}):
     label: HEALTH_STATES[c.status].label,
     code: c.code,
     message: redact(c.message),
+    ...(c.explain ? { explain: c.explain } : {}),
     organizationId: null,
     username: null,
     instanceUrl: null,
@@ -461,28 +470,23 @@ export function failureResult(c: Classified, extra: Partial<HealthResult> = {}):
 /** REST answers that mean "this access token is no longer good" (expired, revoked, or never valid). */
 export const REFUSED_ACCESS_TOKEN_CODES: readonly string[] = ['INVALID_SESSION_ID', 'Bad_OAuth_Token'];
 
-const SIGN_IN_AGAIN = 'Sign in again (Switch to OAuth; CLI: token-relay oauth login).';
-const ASK_ADMIN =
-  'Check the client id; otherwise ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, the profile or permission set that grants it; an uninstalled app also needs the "Approve Uninstalled Connected Apps" permission).';
+const SIGN_IN_AGAIN = lt`Sign in again (Switch to OAuth; CLI: token-relay oauth login).`;
+const ASK_ADMIN = lt`Check the client id; otherwise ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, the profile or permission set that grants it; an uninstalled app also needs the "Approve Uninstalled Connected Apps" permission).`;
 
 /** An OAuth `error` code of the web-server flow (token, revoke, redirect) as a health state. */
 function fromWebServerError(code: string, description: string): Classified {
-  const said = `${code}${description ? `: ${description}` : ''}`;
+  const what = said(code, description);
   switch (code) {
     case 'invalid_grant':
-      return {
-        status: 'signin-required',
+      return explained(
+        'signin-required',
         code,
-        message: /authentication failure/i.test(description)
-          ? `Salesforce did not accept the sign-in (${said}): the authorization code was already used or is too old, or the user may not sign in. ${SIGN_IN_AGAIN}`
-          : `Salesforce refused the refresh token (${said}): it expired, was revoked, or was replaced by a newer one (refresh-token rotation). ${SIGN_IN_AGAIN}`,
-      };
+        /authentication failure/i.test(description)
+          ? lt`Salesforce did not accept the sign-in (${what}): the authorization code was already used or is too old, or the user may not sign in. ${SIGN_IN_AGAIN}`
+          : lt`Salesforce refused the refresh token (${what}): it expired, was revoked, or was replaced by a newer one (refresh-token rotation). ${SIGN_IN_AGAIN}`,
+      );
     case 'access_denied':
-      return {
-        status: 'signin-required',
-        code,
-        message: `The sign-in was denied in the browser (${said}). ${SIGN_IN_AGAIN}`,
-      };
+      return explained('signin-required', code, lt`The sign-in was denied in the browser (${what}). ${SIGN_IN_AGAIN}`);
     case 'invalid_client_id':
     case 'invalid_client':
     case 'invalid_app_access':
@@ -490,56 +494,52 @@ function fromWebServerError(code: string, description: string): Classified {
     case 'OAUTH_APP_BLOCKED':
     case 'OAUTH_APP_ACCESS_DENIED':
     case 'OAUTH_EC_APP_NOT_FOUND':
-      return {
-        status: 'app-not-approved',
+      return explained(
+        'app-not-approved',
         code,
-        message: `Salesforce refused the External Client App (${said}). ${ASK_ADMIN}`,
-      };
+        lt`Salesforce refused the External Client App (${what}). ${ASK_ADMIN}`,
+      );
     case 'redirect_uri_mismatch':
-      return {
-        status: 'app-not-approved',
+      return explained(
+        'app-not-approved',
         code,
-        message: `The External Client App does not list this callback URL (${said}). Add http://localhost:<port>/OauthRedirect for the port in use to its callback URLs (Salesforce matches them exactly), or use the port it lists.`,
-      };
+        lt`The External Client App does not list this callback URL (${what}). Add http://localhost:<port>/OauthRedirect for the port in use to its callback URLs (Salesforce matches them exactly), or use the port it lists.`,
+      );
     case 'unsupported_grant_type':
-      return {
-        status: 'app-not-approved',
+      return explained(
+        'app-not-approved',
         code,
-        message: `The External Client App does not allow this OAuth flow (${said}). Enable the authorization code flow with PKCE in its OAuth settings.`,
-      };
+        lt`The External Client App does not allow this OAuth flow (${what}). Enable the authorization code flow with PKCE in its OAuth settings.`,
+      );
     case 'invalid_request':
-      return {
-        status: 'login-failed',
+      return explained(
+        'login-failed',
         code,
-        message: `Salesforce refused the OAuth request (${said}). Sign in again; if it keeps failing, see the log.`,
-      };
+        lt`Salesforce refused the OAuth request (${what}). Sign in again; if it keeps failing, see the log.`,
+      );
     case 'inactive_user':
-      return {
-        status: 'login-failed',
-        code,
-        message: `The Salesforce user is inactive (${said}). Ask your Salesforce admin.`,
-      };
+      return explained('login-failed', code, lt`The Salesforce user is inactive (${what}). Ask your Salesforce admin.`);
     case 'inactive_org':
-      return {
-        status: 'org-unavailable',
+      return explained(
+        'org-unavailable',
         code,
-        message: `The org is not active (${said}). Try again later, or ask your Salesforce admin.`,
-      };
+        lt`The org is not active (${what}). Try again later, or ask your Salesforce admin.`,
+      );
     case 'rate_limit_exceeded':
-      return {
-        status: 'rate-limited',
+      return explained(
+        'rate-limited',
         code,
-        message: `Salesforce is limiting sign-ins for this user (${said}). Try again later.`,
-      };
+        lt`Salesforce is limiting sign-ins for this user (${what}). Try again later.`,
+      );
     case 'INVALID_SESSION_ID':
     case 'Bad_OAuth_Token':
-      return {
-        status: 'signin-required',
+      return explained(
+        'signin-required',
         code,
-        message: `Salesforce did not accept the access token (${code}): it expired or was revoked. Refresh it; without a refresh token, ${SIGN_IN_AGAIN.charAt(0).toLowerCase()}${SIGN_IN_AGAIN.slice(1)}`,
-      };
+        lt`Salesforce did not accept the access token (${code}): it expired or was revoked. Refresh it; without a refresh token, sign in again (Switch to OAuth; CLI: token-relay oauth login).`,
+      );
     default:
-      return { status: 'login-failed', code, message: `Salesforce refused the OAuth sign-in (${said}).` };
+      return explained('login-failed', code, lt`Salesforce refused the OAuth sign-in (${what}).`);
   }
 }
 
@@ -562,17 +562,13 @@ function classifyOAuthRaw(err: unknown): Classified {
       case 'denied':
         return fromWebServerError('access_denied', err.description ?? '');
       case 'timeout':
-        return {
-          status: 'signin-required',
-          code: err.code,
-          message: `No sign-in arrived in time: ${err.message} ${SIGN_IN_AGAIN}`,
-        };
+        return explained('signin-required', err.code, lt`No sign-in arrived in time: ${err.message} ${SIGN_IN_AGAIN}`);
       case 'bad-response':
-        return {
-          status: 'unexpected-response',
-          code: 'UNPARSEABLE_RESPONSE',
-          message: `${err.message} A proxy, captive portal or wrong login URL is the usual cause.`,
-        };
+        return explained(
+          'unexpected-response',
+          'UNPARSEABLE_RESPONSE',
+          lt`${err.message} A proxy, captive portal or wrong login URL is the usual cause.`,
+        );
       default:
         // state-mismatch, no-code, bad-url, port-busy: the sign-in did not complete; the message says why.
         return { status: 'login-failed', code: err.code, message: err.message };

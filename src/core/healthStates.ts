@@ -2,8 +2,10 @@
  * The health states of CONTRACTS.md ("Health states"): their labels, icons and fixes, and the HealthResult
  * shape. Split from health.ts (which re-exports all of it) so that the extension's activation bundle can show a
  * state without carrying the login-error classification, which only the lazily loaded login code needs.
- * Pure: no imports at all.
+ * Pure: no imports but a type.
  */
+import type { LocalizedText } from './l10n';
+
 export type HealthStatus =
   | 'ok'
   | 'invalid-login'
@@ -54,7 +56,10 @@ export interface HealthResult {
   status: HealthStatus;
   label: string;
   code: string | null;
+  /** English: the CLI JSON, the log. */
   message: string;
+  /** The message as a translatable text (src/core/l10n.ts) when it is one; the extension shows it translated. */
+  explain?: LocalizedText;
   organizationId: string | null;
   username: string | null;
   instanceUrl: string | null;

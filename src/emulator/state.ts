@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomToken, type MailLanguage } from './mailTemplates';
+import { verifyTotp } from '../core/mfa';
 import type {
   EmulatorConfig,
   EmulatorFault,
@@ -99,6 +100,10 @@ export interface User {
   fault: EmulatorFault | null;
   faultcodeStyle: FaultcodeStyle;
   mfaCode?: string;
+  mfaSecret?: string;
+  /** Wrong authenticator codes in a row (mfaSecret users), and the end of the lockout they caused. */
+  mfaFailures: number;
+  mfaLockedUntil: number;
   trustedNetwork: boolean;
   useAnyApiAuth: boolean;
   sendVerificationCode: boolean;
@@ -114,6 +119,10 @@ export interface Session {
   clientId?: string;
   refreshToken?: string;
 }
+
+/** Salesforce KB 000229860: five wrong authenticator codes lock the user out for an hour. */
+const MFA_LOCKOUT_FAILURES = 5;
+const MFA_LOCKOUT_MS = 60 * 60 * 1000;
 
 export type CredentialCheck = { ok: true; user: User } | { ok: false; code: SoapFaultCode; user?: User };
 
@@ -223,6 +232,9 @@ export class EmulatorState {
       fault: init.fault ?? null,
       faultcodeStyle: init.faultcodeStyle ?? 'plain',
       mfaCode: init.mfaCode,
+      mfaSecret: init.mfaSecret,
+      mfaFailures: 0,
+      mfaLockedUntil: 0,
       trustedNetwork: !!init.trustedNetwork,
       useAnyApiAuth: init.useAnyApiAuth ?? true,
       sendVerificationCode: !!init.sendVerificationCode,
@@ -255,6 +267,21 @@ export class EmulatorState {
       return password === u.password + u.mfaCode
         ? { ok: true, user: u }
         : { ok: false, code: 'INVALID_LOGIN', user: u };
+    if (u.mfaSecret !== undefined) {
+      if (Date.now() < u.mfaLockedUntil) return { ok: false, code: 'PASSWORD_LOCKOUT', user: u };
+      const suffix = password.startsWith(u.password) ? password.slice(u.password.length) : undefined;
+      if (suffix !== undefined && /^\d{6}$/.test(suffix)) {
+        if (verifyTotp(u.mfaSecret, suffix)) {
+          u.mfaFailures = 0;
+          return { ok: true, user: u };
+        }
+        if (++u.mfaFailures >= MFA_LOCKOUT_FAILURES) {
+          u.mfaFailures = 0;
+          u.mfaLockedUntil = Date.now() + MFA_LOCKOUT_MS;
+        }
+        return { ok: false, code: 'INVALID_LOGIN', user: u };
+      }
+    }
     if (password === u.password + u.token && Date.now() >= u.tokenActiveAt) return { ok: true, user: u };
     if (password === u.password)
       return u.trustedNetwork ? { ok: true, user: u } : { ok: false, code: 'LOGIN_MUST_USE_SECURITY_TOKEN', user: u };

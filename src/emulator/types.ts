@@ -87,6 +87,13 @@ export interface EmulatorUserInit {
   faultcodeStyle?: FaultcodeStyle;
   /** Multi-Factor Authentication for API logins: the password must be followed by this code instead of the token. */
   mfaCode?: string;
+  /**
+   * Multi-Factor Authentication for API logins with a real authenticator: the base32 TOTP secret (RFC 6238, SHA-1,
+   * 30 s, 6 digits; tests compute the code with totp() of src/core/mfa.ts). The password may then be followed by the
+   * current code (one step of clock drift either way) or, as Salesforce Help says, the security token. Five wrong
+   * codes in a row lock the user out for an hour (PASSWORD_LOCKOUT), as Salesforce does.
+   */
+  mfaSecret?: string;
   /** Logins without a token are accepted (trusted IP range). */
   trustedNetwork?: boolean;
   useAnyApiAuth?: boolean;

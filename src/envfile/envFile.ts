@@ -23,6 +23,7 @@
  * takes more than MAX_ENV_BYTES (+1 to tell) bytes, whatever the file's size claims.
  * Error messages never contain values.
  */
+import { lt } from '../core/l10n';
 import { constants as FS, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -49,23 +50,24 @@ export interface WriteEnvOptions {
   beforeRename?: (tmp: string) => Promise<void> | void;
 }
 
-function ioError(e: unknown, what: string, file: string): EnvError {
+function ioError(e: unknown, op: 'read' | 'write', file: string): EnvError {
   const code = (e as NodeJS.ErrnoException)?.code;
+  const what = op === 'read' ? lt`read` : lt`write`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new EnvError(
       'READ_ONLY',
       code === 'EROFS'
-        ? `Cannot ${what} ${file}: the file system is read-only.`
-        : `Cannot ${what} ${file}: permission denied. Check the permissions of the file and its folder.`,
+        ? lt`Cannot ${what} ${file}: the file system is read-only.`
+        : lt`Cannot ${what} ${file}: permission denied. Check the permissions of the file and its folder.`,
     );
   }
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new EnvError('IO', `Cannot ${what} ${file}: the disk is full.`);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new EnvError('IO', lt`Cannot ${what} ${file}: the disk is full.`);
   if (code === 'ENOTDIR' || code === 'ENOENT')
-    return new EnvError('IO', `Cannot ${what} ${file}: its folder does not exist.`);
-  if (code === 'EISDIR') return new EnvError('IO', `Cannot ${what} ${file}: it is a folder, not a file.`);
-  if (code === 'ELOOP') return new EnvError('IO', `Cannot ${what} ${file}: too many levels of symbolic links.`);
+    return new EnvError('IO', lt`Cannot ${what} ${file}: its folder does not exist.`);
+  if (code === 'EISDIR') return new EnvError('IO', lt`Cannot ${what} ${file}: it is a folder, not a file.`);
+  if (code === 'ELOOP') return new EnvError('IO', lt`Cannot ${what} ${file}: too many levels of symbolic links.`);
   const msg = e instanceof Error ? e.message.replace(/\s+/g, ' ') : String(e);
-  return new EnvError('IO', `Cannot ${what} ${file}: ${code ?? msg}.`);
+  return new EnvError('IO', lt`Cannot ${what} ${file}: ${code ?? msg}.`);
 }
 
 /**
@@ -104,17 +106,19 @@ export async function readRegularFile(file: string, max: number = MAX_ENV_BYTES)
 
 function notRegular(file: string, st: Stats): EnvError {
   const kind = st.isFIFO()
-    ? 'a FIFO (named pipe)'
+    ? lt`a FIFO (named pipe)`
     : st.isCharacterDevice()
-      ? 'a character device'
+      ? lt`a character device`
       : st.isBlockDevice()
-        ? 'a block device'
+        ? lt`a block device`
         : st.isSocket()
-          ? 'a socket'
-          : 'not a regular file';
+          ? lt`a socket`
+          : undefined;
   return new EnvError(
     'INVALID_FILE',
-    `${file} is ${kind === 'not a regular file' ? kind : `${kind}, not a regular file`}; not reading it (an env file must be a plain file).`,
+    kind
+      ? lt`${file} is ${kind}, not a regular file; not reading it (an env file must be a plain file).`
+      : lt`${file} is not a regular file; not reading it (an env file must be a plain file).`,
   );
 }
 
@@ -122,7 +126,9 @@ function tooLarge(file: string, size: number, max: number, atLeast = false): Env
   if (max === MAX_ENV_BYTES && !atLeast) return envTooLarge(file, size);
   return new EnvError(
     'INVALID_FILE',
-    `${file} is ${atLeast ? 'more than ' + max : size} bytes, too large (limit ${max} bytes); not reading it.`,
+    atLeast
+      ? lt`${file} is more than ${max} bytes, too large (limit ${max} bytes); not reading it.`
+      : lt`${file} is ${size} bytes, too large (limit ${max} bytes); not reading it.`,
   );
 }
 
@@ -177,7 +183,7 @@ async function resolveTarget(abs: string): Promise<{ target: string; viaSymlink:
     const link = await fsp.readlink(p);
     p = path.resolve(path.dirname(p), link);
   }
-  throw new EnvError('IO', `Cannot write ${abs}: too many levels of symbolic links.`);
+  throw new EnvError('IO', lt`Cannot ${lt`write`} ${abs}: too many levels of symbolic links.`);
 }
 
 function modeString(mode: number): string {
@@ -206,8 +212,8 @@ export async function writeEnvFile(
         throw new EnvError(
           'SYMLINK_OUTSIDE',
           viaSymlink
-            ? `${abs} is a symlink to ${target}, outside ${root}; not writing there without confirmation.`
-            : `${abs} is ${target}, outside ${root}; not writing there without confirmation.`,
+            ? lt`${abs} is a symlink to ${target}, outside ${root}; not writing there without confirmation.`
+            : lt`${abs} is ${target}, outside ${root}; not writing there without confirmation.`,
         );
       }
     }
@@ -257,7 +263,7 @@ async function lockTarget(target: string): Promise<{ release?: () => void; probl
   if (!release) {
     throw new EnvError(
       'IO',
-      `${target} is being written by another Token Relay process (lock ${file}) for over ${ENV_LOCK_WAIT_MS / 1000} s; nothing was written. Try again.`,
+      lt`${target} is being written by another Token Relay process (lock ${file}) for over ${ENV_LOCK_WAIT_MS / 1000} s; nothing was written. Try again.`,
     );
   }
   return { release };
@@ -282,7 +288,7 @@ async function writeLocked(
         if (round >= 5)
           throw new EnvError(
             'IO',
-            `${target} keeps being rewritten by another process while Token Relay writes it; try again.`,
+            lt`${target} keeps being rewritten by another process while Token Relay writes it; try again.`,
           );
         res = await writeOnce(abs, target, values, opts);
       }
@@ -326,11 +332,11 @@ async function writeOnce(
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(e, 'read', target);
     }
     if (st) {
-      if (!st.isFile()) throw new EnvError('IO', `Cannot write ${target}: it is not a regular file.`);
+      if (!st.isFile()) throw new EnvError('IO', lt`Cannot ${lt`write`} ${target}: it is not a regular file.`);
       if ((st.mode & 0o222) === 0) {
         throw new EnvError(
           'READ_ONLY',
-          `${target} is read-only (mode ${modeString(st.mode)}); make it writable (chmod u+w) to let Token Relay update it.`,
+          lt`${target} is read-only (mode ${modeString(st.mode)}); make it writable (chmod u+w) to let Token Relay update it.`,
         );
       }
       try {
@@ -386,7 +392,9 @@ async function writeOnce(
         if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
           throw new EnvError(
             'READ_ONLY',
-            `Cannot write ${target}: its folder ${dir} is not writable${code === 'EROFS' ? ' (read-only file system)' : ''}.`,
+            code === 'EROFS'
+              ? lt`Cannot ${lt`write`} ${target}: its folder ${dir} is not writable (read-only file system).`
+              : lt`Cannot ${lt`write`} ${target}: its folder ${dir} is not writable.`,
           );
         }
         throw ioError(e, 'write', target);
@@ -413,7 +421,7 @@ async function writeOnce(
         ? now !== undefined && now.ino === st.ino && now.size === st.size && now.mtimeMs === st.mtimeMs
         : now === undefined;
       if (!same && attempt < 3) continue;
-      if (!same) throw new EnvError('IO', `${target} keeps changing while Token Relay writes it; try again.`);
+      if (!same) throw new EnvError('IO', lt`${target} keeps changing while Token Relay writes it; try again.`);
       await fsp.rename(tmp, target);
       renamed = true;
     } catch (e) {

@@ -27,6 +27,7 @@ import { oauthEnvValues } from './oauthPlan';
 import { CommandIds, envVariableNames, envWriteKeys } from './settings';
 import { RestrictedModeError } from './trust';
 import type { Ui } from './ui';
+import { errorMessage } from './explain';
 
 export interface EnvWriteOutcome extends EnvWriteResult {
   /** true when the change went into an open editor with unsaved edits (not yet on disk). */
@@ -289,7 +290,7 @@ export class EnvWriter {
       try {
         await this.writeAll(org);
       } catch (err) {
-        void this.deps.ui.message('error', vscode.l10n.t('Could not write {0}: {1}', file, safeErrorMessage(err)));
+        void this.deps.ui.message('error', vscode.l10n.t('Could not write {0}: {1}', file, errorMessage(err)));
       }
     }
   }

@@ -8,6 +8,8 @@ import type { OrgProfile } from '../core/profile';
 import { migrationReason } from '../core/retirement';
 import { CommandIds } from './settings';
 import type { Ui } from './ui';
+import { healthMessage } from './explain';
+import { MFA_CODE_REJECTED } from '../core/mfa';
 
 export function fixLabel(fix: FixId): string {
   switch (fix) {
@@ -66,6 +68,8 @@ export function fixAdvice(h: HealthResult): string | undefined {
 }
 
 export function fixesFor(h: HealthResult): FixId[] {
+  // A rejected authenticator code (MFA for API logins): such users have no token to reset; test again with a new code.
+  if (h.code === MFA_CODE_REJECTED) return ['retry', 'edit-org', 'show-log'];
   const fixes: FixId[] = [...(HEALTH_STATES[h.status]?.fixes ?? ['show-log'])];
   // SOAP login() is off (or gone in API 65.0+), or the username-password flow is blocked: the password sign-in has no
   // future here, so the two ways forward come first (the admin advice stays in the message and the other fixes).
@@ -122,7 +126,7 @@ export async function offerFixes(h: HealthResult, org: OrgProfile | undefined, u
   const labels = [...new Set(fixes.map(fixLabel))];
   const advice = fixAdvice(h);
   const name = org?.name ?? h.username ?? '';
-  const text = `${name ? `${name}: ` : ''}${HEALTH_STATES[h.status] ? vscode.l10n.t(HEALTH_STATES[h.status].label) : h.label}. ${h.message}${advice ? ` ${advice}` : ''}`;
+  const text = `${name ? `${name}: ` : ''}${HEALTH_STATES[h.status] ? vscode.l10n.t(HEALTH_STATES[h.status].label) : h.label}. ${healthMessage(h)}${advice ? ` ${advice}` : ''}`;
   const chosen = await ui.message('error', text, ...labels);
   const fix = fixes.find((f) => fixLabel(f) === chosen);
   if (fix) await runFix(fix, org, ui);

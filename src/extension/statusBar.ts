@@ -9,6 +9,7 @@ import type { OrgProfile } from '../core/profile';
 import { retirementStatus } from '../core/retirement';
 import { Disposable } from './lifecycle';
 import { CommandIds, STATUS_BAR_ID } from './settings';
+import { healthMessage } from './explain';
 
 export type StatusView =
   | { kind: 'no-org' }
@@ -147,7 +148,7 @@ export class HealthStatusBar extends Disposable {
       );
     }
     if (v.kind === 'result' && v.health.status !== 'ok' && v.health.message)
-      row(vscode.l10n.t('Problem'), v.health.message);
+      row(vscode.l10n.t('Problem'), healthMessage(v.health));
     if (v.kind === 'unchecked' && v.note) row(vscode.l10n.t('Note'), v.note);
     const retiring = h ? retiringNotice(h, this.now()) : undefined;
     if (retiring) {

@@ -4,6 +4,7 @@
  * the short response text.
  */
 import { redact, safeErrorMessage } from '../core/redact';
+import { lt, type LocalizedText } from '../core/l10n';
 
 export type MailboxErrorKind =
   | 'auth'
@@ -21,9 +22,12 @@ export class MailboxError extends Error {
   readonly code: string | undefined;
   /** True for failures retrying cannot fix (credentials, TLS trust, wrong security mode). */
   readonly permanent: boolean;
+  /** The message as a translatable text (src/core/l10n.ts); `message` is its English, redacted. */
+  readonly explain?: LocalizedText;
 
-  constructor(kind: MailboxErrorKind, message: string, code?: string) {
-    super(redact(message));
+  constructor(kind: MailboxErrorKind, message: string | LocalizedText, code?: string) {
+    super(redact(typeof message === 'string' ? message : message.english));
+    if (typeof message !== 'string') this.explain = message;
     this.kind = kind;
     this.code = code;
     this.permanent = kind === 'auth' || kind === 'app-password' || kind === 'basic-auth-disabled' || kind === 'tls';
@@ -121,7 +125,7 @@ export function toMailboxError(err: unknown, ctx: ErrorContext): MailboxError {
   if (/basic authentication is disabled/i.test(text)) {
     return new MailboxError(
       'basic-auth-disabled',
-      `${ctx.host} refused password login ("Basic authentication is disabled"). Microsoft 365 / Outlook.com mailboxes need an OAuth access token (XOAUTH2) instead of a password: in VS Code run Set Up Mailbox and choose "Sign in with Microsoft"; with the CLI run \`token-relay mailbox login --provider microsoft --client-id ID\`, then watch/reset with --imap-auth microsoft (or put a token you got elsewhere in TOKEN_RELAY_IMAP_ACCESS_TOKEN).`,
+      lt`${ctx.host} refused password login ("Basic authentication is disabled"). Microsoft 365 / Outlook.com mailboxes need an OAuth access token (XOAUTH2) instead of a password: in VS Code run Set Up Mailbox and choose "Sign in with Microsoft"; with the CLI run \`token-relay mailbox login --provider microsoft --client-id ID\`, then watch/reset with --imap-auth microsoft (or put a token you got elsewhere in TOKEN_RELAY_IMAP_ACCESS_TOKEN).`,
       code ?? 'BASIC_AUTH_DISABLED',
     );
   }
@@ -130,112 +134,113 @@ export function toMailboxError(err: unknown, ctx: ErrorContext): MailboxError {
     e.serverResponseCode === 'AUTHENTICATIONFAILED' ||
     /\bAUTHENTICATIONFAILED\b|authentication failed|invalid credentials|LOGIN failed/i.test(text)
   ) {
-    const who = ctx.user ? ` for ${ctx.user}` : '';
+    const who = ctx.user ? lt` for ${ctx.user}` : '';
     if (isGmailHost(ctx.host) && !ctx.usedAccessToken) {
       return new MailboxError(
         'app-password',
-        `Gmail rejected the login${who}. Gmail does not accept your normal Google password over IMAP: use an app password (Google Account → Security → 2-Step Verification → App passwords), or an OAuth access token.`,
+        lt`Gmail rejected the login${who}. Gmail does not accept your normal Google password over IMAP: use an app password (Google Account → Security → 2-Step Verification → App passwords), or an OAuth access token.`,
         'AUTHENTICATIONFAILED',
       );
     }
     if (ctx.usedAccessToken) {
       return new MailboxError(
         'auth',
-        `${where} rejected the OAuth access token${who} (expired, or missing the IMAP scope). Get a fresh access token and try again.`,
+        lt`${where} rejected the OAuth access token${who} (expired, or missing the IMAP scope). Get a fresh access token and try again.`,
         'AUTHENTICATIONFAILED',
       );
     }
     const hint = isMicrosoftHost(ctx.host)
-      ? ' Microsoft 365 mailboxes usually need an OAuth access token instead of a password.'
-      : ' Check the user name and password (many providers require an app password for IMAP).';
+      ? lt` Microsoft 365 mailboxes usually need an OAuth access token instead of a password.`
+      : lt` Check the user name and password (many providers require an app password for IMAP).`;
     return new MailboxError(
       'auth',
-      `${where} rejected the login${who}: wrong user name or password.${hint}`,
+      lt`${where} rejected the login${who}: wrong user name or password.${hint}`,
       'AUTHENTICATIONFAILED',
     );
   }
   if (code && SELF_SIGNED_CODES.has(code)) {
     return new MailboxError(
       'tls',
-      `The TLS certificate of ${where} is not trusted (${code}: self-signed or signed by an unknown authority). If this is your own server and you trust it, add its CA with NODE_EXTRA_CA_CERTS, or turn off verification with the insecureTls option (CLI: --insecure-tls); that is unsafe on untrusted networks.`,
+      lt`The TLS certificate of ${where} is not trusted (${code}: self-signed or signed by an unknown authority). If this is your own server and you trust it, add its CA with NODE_EXTRA_CA_CERTS, or turn off verification with the insecureTls option (CLI: --insecure-tls); that is unsafe on untrusted networks.`,
       code,
     );
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new MailboxError(
       'tls',
-      `The TLS certificate of ${where} does not match the host name "${ctx.host}" (${code}). Use the server's real name as the IMAP host (the name on its certificate).`,
+      lt`The TLS certificate of ${where} does not match the host name "${ctx.host}" (${code}). Use the server's real name as the IMAP host (the name on its certificate).`,
       code,
     );
   }
   if (code && CERT_OTHER_CODES.has(code)) {
     return new MailboxError(
       'tls',
-      `The TLS certificate of ${where} was refused (${code}). Check the server's certificate, or the machine's clock.`,
+      lt`The TLS certificate of ${where} was refused (${code}). Check the server's certificate, or the machine's clock.`,
       code,
     );
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || /wrong version number/i.test(text)) {
-    const other =
-      ctx.security === 'implicit'
-        ? 'STARTTLS (usually port 143; CLI: --imap-tls starttls)'
-        : 'implicit TLS (usually port 993; CLI: --imap-tls implicit)';
+    const failure = code ?? 'wrong version number';
     return new MailboxError(
       'tls',
-      `TLS handshake with ${where} failed (${code ?? 'wrong version number'}): this port does not speak ${ctx.security === 'implicit' ? 'implicit TLS' : 'TLS after STARTTLS'}. Try ${other}, or check the port.`,
+      ctx.security === 'implicit'
+        ? lt`TLS handshake with ${where} failed (${failure}): this port does not speak implicit TLS. Try STARTTLS (usually port 143; CLI: --imap-tls starttls), or check the port.`
+        : lt`TLS handshake with ${where} failed (${failure}): this port does not speak TLS after STARTTLS. Try implicit TLS (usually port 993; CLI: --imap-tls implicit), or check the port.`,
       code ?? 'ERR_SSL_WRONG_VERSION_NUMBER',
     );
   }
   if (e.tlsFailed || (code && /^ERR_SSL|^ERR_TLS|CERT/.test(code))) {
     return new MailboxError(
       'tls',
-      `TLS with ${where} failed (${code ?? 'TLS error'}). Check the security mode (implicit TLS vs STARTTLS) and the certificate.`,
+      lt`TLS with ${where} failed (${code ?? 'TLS error'}). Check the security mode (implicit TLS vs STARTTLS) and the certificate.`,
       code,
     );
   }
   if (code === 'GREETING_TIMEOUT') {
     const advice =
       ctx.security === 'starttls'
-        ? ' If this port expects implicit TLS (993), use implicit TLS (CLI: --imap-tls implicit).'
+        ? lt` If this port expects implicit TLS (993), use implicit TLS (CLI: --imap-tls implicit).`
         : '';
     return new MailboxError(
       'timeout',
-      `${where} accepted the connection but sent no IMAP greeting in time.${advice}`,
+      lt`${where} accepted the connection but sent no IMAP greeting in time.${advice}`,
       code,
     );
   }
   if (code && TIMEOUT_CODES.has(code)) {
     return new MailboxError(
       'timeout',
-      `Timed out talking to ${where} (${code}). Check the host, port, firewall or proxy settings.`,
+      lt`Timed out talking to ${where} (${code}). Check the host, port, firewall or proxy settings.`,
       code,
     );
   }
   if (code === 'ECONNREFUSED') {
     return new MailboxError(
       'connect',
-      `Connection to ${where} was refused (ECONNREFUSED): nothing listens there. Check the host and port (IMAPS is usually 993, STARTTLS 143).`,
+      lt`Connection to ${where} was refused (ECONNREFUSED): nothing listens there. Check the host and port (IMAPS is usually 993, STARTTLS 143).`,
       code,
     );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new MailboxError(
       'connect',
-      `Cannot resolve the IMAP host "${ctx.host}" (${code}). Check the host name and your network/DNS.`,
+      lt`Cannot resolve the IMAP host "${ctx.host}" (${code}). Check the host name and your network/DNS.`,
       code,
     );
   }
   if (code && CONNECT_CODES.has(code)) {
     return new MailboxError(
       'connect',
-      `Lost or could not open the connection to ${where} (${code}). Check the network, proxy and server.`,
+      lt`Lost or could not open the connection to ${where} (${code}). Check the network, proxy and server.`,
       code,
     );
   }
   const detail = safeErrorMessage(err);
   return new MailboxError(
     'protocol',
-    `IMAP error from ${where}: ${detail}${response && !detail.includes(response) ? ` (${redact(response)})` : ''}`,
+    response && !detail.includes(response)
+      ? lt`IMAP error from ${where}: ${detail} (${redact(response)})`
+      : lt`IMAP error from ${where}: ${detail}`,
     code,
   );
 }

@@ -335,9 +335,10 @@ test('token activation delay: INVALID_LOGIN right after a reset is retried with 
 test('MFA for API logins: a TOTP code instead of the token', async () => {
   const { profile, secrets } = newUser({ mfaCode: '123456' });
   await expectStatus('ok', null, { ...profile, mfaForApi: true }, { password: secrets.password, mfaCode: '123456' });
+  // Issue 16: a rejected authenticator code keeps the state and gets its own code (src/core/mfa.ts).
   await expectStatus(
     'invalid-login',
-    'INVALID_LOGIN',
+    'MFA_CODE_REJECTED',
     { ...profile, mfaForApi: true },
     { password: secrets.password, mfaCode: '654321' },
   );

@@ -10,6 +10,7 @@ import type { Services } from '../services';
 import { CommandIds, envVariableNames } from '../settings';
 import { labelFor } from '../statusBar';
 import { RestrictedModeError, explainRestricted } from '../trust';
+import { errorMessage, healthMessage } from '../explain';
 
 /** A Salesforce security token: 24 or 25 letters and digits (case-sensitive). */
 export const TOKEN_PATTERN = /^[A-Za-z0-9]{24,25}$/;
@@ -91,8 +92,8 @@ export async function applyNewToken(
       try {
         env = await s.envWriter.writeToken(org, token);
       } catch (err) {
-        envProblem = safeErrorMessage(err);
-        s.logger.warn(`.env not written: ${envProblem}`);
+        envProblem = errorMessage(err);
+        s.logger.warn(`.env not written: ${safeErrorMessage(err)}`);
       }
     } else {
       envProblem = vscode.l10n.t('.env is not written in Restricted Mode');
@@ -127,7 +128,7 @@ export async function reportTokenSaved(
   const actions = env ? [openEnv] : [];
   if (health && health.status !== 'ok') {
     const severity = 'warn';
-    void s.ui.message(severity, parts.join(' ') + ` ${health.message}`, ...actions).then((a) => {
+    void s.ui.message(severity, parts.join(' ') + ` ${healthMessage(health)}`, ...actions).then((a) => {
       if (a === openEnv && env) void vscode.window.showTextDocument(vscode.Uri.file(env.path));
     });
     void offerFixes(health, org, s.ui);

@@ -24,6 +24,7 @@ import {
 } from '../settings';
 import { requireTrust } from '../trust';
 import { reportError, reportTokenSaved, resolveOrg } from './common';
+import { errorMessage } from '../explain';
 
 function isAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (err instanceof Error && isAbortError(err));
@@ -121,8 +122,8 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
               envOutcome = await s.envWriter.writeToken(org, token);
               return envOutcome;
             } catch (err) {
-              envProblem = safeErrorMessage(err);
-              log.warn(`.env not written: ${envProblem}`);
+              envProblem = errorMessage(err);
+              log.warn(`.env not written: ${safeErrorMessage(err)}`);
               return undefined;
             }
           },
@@ -206,7 +207,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
       const showLog = vscode.l10n.t('Show Log');
       const a = await s.ui.message(
         'error',
-        vscode.l10n.t('The mailbox failed: {0}', safeErrorMessage(err)),
+        vscode.l10n.t('The mailbox failed: {0}', errorMessage(err)),
         setUp,
         manual,
         showLog,

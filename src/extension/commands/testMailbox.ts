@@ -4,6 +4,7 @@ import { safeErrorMessage } from '../../core/redact';
 import { mailboxConfig } from '../mailbox';
 import type { Services } from '../services';
 import { CommandIds } from '../settings';
+import { errorMessage } from '../explain';
 
 export async function testMailbox(s: Services): Promise<boolean> {
   const mb = await mailboxConfig(s.secrets);
@@ -35,7 +36,7 @@ export async function testMailbox(s: Services): Promise<boolean> {
     const msg = safeErrorMessage(err);
     log.error(`mailbox test failed: ${msg}`);
     const show = vscode.l10n.t('Show Log');
-    const a = await s.ui.message('error', vscode.l10n.t('Mailbox test failed: {0}', msg), setUp, show);
+    const a = await s.ui.message('error', vscode.l10n.t('Mailbox test failed: {0}', errorMessage(err)), setUp, show);
     if (a === setUp) await vscode.commands.executeCommand(CommandIds.setUpMailbox);
     if (a === show) s.log.show();
     return false;

@@ -8,6 +8,7 @@
  * - INVALID_LOGIN can be retried with exponential backoff (retryInvalidLogin), for the minutes after a reset during
  *   which Salesforce may not accept the new token yet.
  */
+import { MFA_CODE_REJECTED, classifyMfa } from '../../core/mfa';
 import type { Logger } from '../../core/log';
 import { nullLogger } from '../../core/log';
 import {
@@ -105,7 +106,8 @@ export async function withInvalidLoginRetry(
   for (let i = 1; i <= attempts; i++) {
     if (opts.signal?.aborted) return abortedResult(flow);
     last = await attempt();
-    if (last.status !== 'invalid-login' || i === attempts) break;
+    // A rejected authenticator code is never retried: the same code again, and five wrong ones lock the user out.
+    if (last.status !== 'invalid-login' || last.code === MFA_CODE_REJECTED || i === attempts) break;
     const delay = Math.min(60_000, baseDelay * 2 ** (i - 1));
     log.info(
       `INVALID_LOGIN on attempt ${i}/${attempts}; a new token can take a while to work: retrying in ${Math.round(delay / 100) / 10} s`,
@@ -195,7 +197,10 @@ export async function passwordLogin(
     registerSecret(conn.accessToken, { ephemeral: true });
     assertSessionUrls(loginUrl, conn.instanceUrl, (conn.userInfo as { url?: string } | undefined)?.url);
   } catch (e) {
-    const c = classifyLoginError(e, flow);
+    const c = classifyMfa(classifyLoginError(e, flow), {
+      usedCode: !!profile.mfaForApi && !!secrets.mfaCode,
+      hadToken: !profile.mfaForApi && !!secrets.token,
+    });
     log.info(`login failed: ${c.status} (${c.code ?? 'no code'})`);
     log.debug(`login error detail: ${safeErrorMessage(e)}`);
     return {
