@@ -11,6 +11,7 @@ import type { Logger } from '../core/log';
 import { createLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';
+import { parseRecheck } from '../core/recheck';
 import type { MailboxConfig } from '../mail';
 import { MailboxError, defaultPort, isAbortError } from '../mail';
 
@@ -28,6 +29,7 @@ export const IMAP_VALUE_FLAGS = [
   'imap-proxy',
   'authserv-id',
   'forwarded-from',
+  'recheck',
 ];
 export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
 
@@ -44,6 +46,10 @@ export const IMAP_FLAGS_HELP = `IMAP options:
                          (http://user:pass@host:port), set TOKEN_RELAY_IMAP_PROXY in the env file or
                          the environment instead: arguments are visible to other processes (ps)
   --after-success A      leave (default) | seen | delete the token mail
+  --recheck R            auto (default) | off | SECONDS: while idling, ask the server for new mail
+                         (NOOP) on a schedule: auto = every 2 s for 3 min, then 5 s, then 15 s.
+                         For servers that report new mail inside IDLE only on their own timer
+                         (Courier: every 60 s); off = IDLE alone
   --require-dkim         trust only mails whose receiving server's Authentication-Results
                          header says dkim=pass header.d=salesforce.com
   --authserv-id ID       the receiving server's authserv-id (the first word of its
@@ -104,6 +110,15 @@ export async function mailboxFromFlags(
   if (after !== undefined && !['leave', 'seen', 'delete'].includes(after))
     throw new UsageError('--after-success is leave, seen or delete');
   const proxy = imapProxyFrom(args, vars, io);
+  const recheckFlag = flagString(args, 'recheck');
+  let recheck: MailboxConfig['recheck'];
+  if (recheckFlag !== undefined) {
+    try {
+      recheck = parseRecheck(recheckFlag);
+    } catch (e) {
+      throw new UsageError(safeErrorMessage(e));
+    }
+  }
 
   let password = vars.TOKEN_RELAY_IMAP_PASSWORD || undefined;
   const accessToken = vars.TOKEN_RELAY_IMAP_ACCESS_TOKEN || undefined;
@@ -129,6 +144,7 @@ export async function mailboxFromFlags(
     watchJunk: args.flags.has('watch-junk'),
     afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
     ...(proxy ? { proxy } : {}),
+    ...(recheck !== undefined ? { recheck } : {}),
   };
 }
 
