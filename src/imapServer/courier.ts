@@ -15,6 +15,11 @@
  *    /etc/courier/imapd; as the caller's own user: the extracted binaries live in its home), then pipes the connection to it.
  *    imapd's pre-authenticated greeting is replaced by the LOGIN's tagged OK; everything after (SELECT, FETCH,
  *    SEARCH, IDLE, APPEND, EXPUNGE, LOGOUT) is Courier's own answer.
+ *  - Debian's courier-imap depends on gamin: libfam spawns /usr/libexec/gam_server on first use. Extracted, that
+ *    path does not exist and every FAM attempt of imapd costs ~1.4 s of reconnect tries (each command ~1.5 s slow,
+ *    with an "[ALERT] Filesystem notification initialization error"): the launcher runs the extracted
+ *    gam_server itself (`--notimeout`, its own GAM_CLIENT_ID, so it never meets another instance's). With
+ *    IMAP_ENHANCEDIDLE=0 (Debian's default) Courier still does not use FAM inside IDLE: the 60 s timer stays.
  *  - D/mail/<user>/Maildir is a Maildir++ (INBOX, ".Archive", ".Bulk Mail"); D/courier.log gets imapd's stderr.
  * Courier has no SPECIAL-USE: watchJunk finds no \Junk folder here (Dovecot's tests cover it).
  */
@@ -81,6 +86,9 @@ export interface CourierOptions {
 interface Conn {
   socket: net.Socket;
   child?: ChildProcess;
+  user?: string;
+  /** imapd answered IDLE with its continuation and the client has not sent DONE yet. */
+  idling?: boolean;
 }
 
 export class Courier {
@@ -91,6 +99,12 @@ export class Courier {
   private readonly users = new Map<string, string>();
   private readonly conns = new Set<Conn>();
   private servers: net.Server[] = [];
+  private gam: ChildProcess | undefined;
+  private readonly gamId = `token-relay-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private stopping = false;
+  /** Commands each user's sessions sent after login (name → count), as the launcher saw them pass. */
+  private readonly commands = new Map<string, Map<string, number>>();
+  private idleWaiters: Array<{ user: string; resolve: () => void }> = [];
   private readonly logPath: string;
 
   private constructor(
@@ -113,8 +127,45 @@ export class Courier {
     const c = new Courier(dir, root, opts);
     c.port = await freePort();
     c.imapsPort = await freePort();
+    await c.startGamServer();
     await c.listen();
     return c;
+  }
+
+  private get libPath(): string {
+    return [path.join(this.root, 'usr/lib/x86_64-linux-gnu'), path.join(this.root, 'usr/lib')].join(':');
+  }
+
+  /** gam_server (the FAM daemon libfam would start from /usr/libexec) for this instance's GAM_CLIENT_ID. */
+  private async startGamServer(): Promise<void> {
+    const bin = path.join(this.root, 'usr/libexec/gam_server');
+    if (!existsSync(bin)) {
+      appendFileSync(this.logPath, `launcher: ${bin} missing (gamin not extracted): every imapd command is slow\n`);
+      return;
+    }
+    const gam = spawn(bin, ['--notimeout', this.gamId], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: '/usr/bin:/bin', LD_LIBRARY_PATH: this.libPath, GAM_CLIENT_ID: this.gamId },
+    });
+    this.gam = gam;
+    gam.stderr.on('data', (d: Buffer) => appendFileSync(this.logPath, d));
+    gam.on('error', (e) => appendFileSync(this.logPath, `launcher: gam_server failed: ${e.message}\n`));
+    gam.on('exit', () => {
+      if (this.gam === gam) this.gam = undefined;
+      if (!this.stopping) void this.startGamServer();
+    });
+    // Its abstract socket appears within milliseconds; wait for it (a client that comes first would fork-try).
+    const want = `@/tmp/fam-`;
+    for (let i = 0; i < 100; i++) {
+      let table = '';
+      try {
+        table = readFileSync('/proc/net/unix', 'utf8');
+      } catch {
+        return; // no /proc: go ahead, the first imapd may be slow
+      }
+      if (table.includes(`${want}`) && table.includes(`-${this.gamId}`)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private async listen(): Promise<void> {
@@ -165,6 +216,17 @@ export class Courier {
     return path.join(this.dir, 'mail', user);
   }
 
+  /** How many times `user`'s sessions sent `command` (e.g. NOOP, IDLE) after login. */
+  commandCount(user: string, command: string): number {
+    return this.commands.get(user)?.get(command.toUpperCase()) ?? 0;
+  }
+
+  /** Resolves when a session of `user` is inside IDLE (imapd sent its continuation; no DONE since). */
+  whenIdle(user: string): Promise<void> {
+    for (const c of this.conns) if (c.user === user && c.idling) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ user, resolve }));
+  }
+
   /** kill -9 every imapd: their connections drop, the listeners stay. */
   killImapProcesses(): void {
     for (const c of this.conns) c.child?.kill('SIGKILL');
@@ -177,6 +239,8 @@ export class Courier {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.gam?.kill('SIGTERM');
     await this.close();
   }
 
@@ -374,13 +438,13 @@ export class Courier {
 
   private startImapd(conn: Conn, sock: net.Socket, tag: string, user: string, early: Buffer): void {
     const home = this.userHome(user);
-    const lib = [path.join(this.root, 'usr/lib/x86_64-linux-gnu'), path.join(this.root, 'usr/lib')].join(':');
     const child = spawn(path.join(this.root, 'usr/bin/imapd'), ['Maildir'], {
       cwd: home,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
         PATH: '/usr/bin:/bin',
-        LD_LIBRARY_PATH: lib,
+        LD_LIBRARY_PATH: this.libPath,
+        GAM_CLIENT_ID: this.gamId,
         HOME: home,
         AUTHENTICATED: user,
         TCPREMOTEIP: '127.0.0.1',
@@ -400,6 +464,26 @@ export class Courier {
       },
     });
     conn.child = child;
+    conn.user = user;
+    // Taps beside the pipes: the commands the client sends and whether the session is inside IDLE.
+    let pendingCmd = '';
+    sock.on('data', (d: Buffer) => {
+      pendingCmd = (pendingCmd + d.toString('latin1')).slice(-4096);
+      const lines = pendingCmd.split('\r\n');
+      pendingCmd = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.toUpperCase() === 'DONE') {
+          conn.idling = false;
+          continue;
+        }
+        const m = /^\S+ (?:UID )?([A-Za-z]+)/.exec(line);
+        if (!m) continue;
+        const counts = this.commands.get(user) ?? new Map<string, number>();
+        this.commands.set(user, counts);
+        const name = m[1]!.toUpperCase();
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+    });
     child.on('error', (e) => {
       appendFileSync(this.logPath, `launcher: imapd failed to start: ${e.message}\n`);
       sock.destroy();
@@ -407,8 +491,8 @@ export class Courier {
     child.stderr.on('data', (d: Buffer) => appendFileSync(this.logPath, d));
     child.on('exit', () => sock.destroy());
     child.stdin.on('error', () => {});
-    // imapd greets as a pre-authenticated session ("* PREAUTH"), after an ALERT about FAM being absent: both are
-    // replaced by the tagged answer to the client's LOGIN.
+    // imapd greets as a pre-authenticated session ("* PREAUTH"; after an ALERT when FAM is unreachable): replaced
+    // by the tagged answer to the client's LOGIN.
     let head = Buffer.alloc(0);
     const onGreeting = (d: Buffer) => {
       head = Buffer.concat([head, d]);
@@ -421,6 +505,13 @@ export class Courier {
       const after = head.subarray(nl + 2);
       if (after.length) sock.write(after);
       child.stdout.pipe(sock);
+      child.stdout.on('data', (out: Buffer) => {
+        if (!/^\+ entering idle mode/m.test(out.toString('latin1'))) return;
+        conn.idling = true;
+        const ready = this.idleWaiters.filter((w) => w.user === user);
+        this.idleWaiters = this.idleWaiters.filter((w) => w.user !== user);
+        for (const w of ready) w.resolve();
+      });
       sock.pipe(child.stdin);
       if (early.length) child.stdin.write(early);
     };

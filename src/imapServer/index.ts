@@ -97,6 +97,10 @@ export interface ImapServer {
   logTail(): string;
   /** Dovecot only: `doveadm -c <the server's config> ARGS`, stdout (throws on failure). */
   doveadm?(args: string[]): Promise<string>;
+  /** Courier only: how many times `user`'s sessions sent `command` (NOOP, IDLE …) after login. */
+  commandCount?(user: string, command: string): number;
+  /** Courier only: resolves when a session of `user` is inside IDLE on the server. */
+  whenIdle?(user: string): Promise<void>;
   /** Dovecot only: the user's home directory (its maildir is `<home>/Maildir`). */
   userHome?(user: string): string;
 }
@@ -368,6 +372,8 @@ async function startCourierServer(opts: StartImapOptions): Promise<ImapServer> {
     },
     logTail: () => c.tailLog(),
     userHome: (user) => c.userHome(user),
+    commandCount: (user, command) => c.commandCount(user, command),
+    whenIdle: (user) => c.whenIdle(user),
   };
   return srv;
 }

@@ -2,9 +2,11 @@
  * The watcher and the reset flow against the second real IMAP server: Courier-IMAP (src/imapServer/courier.ts, Debian's
  * package extracted by scripts/ci-host-setup.sh), whose IDLE looks at the mailbox only every 60 s (IMAP_IDLE_TIMEOUT
  * without FAM). Issue 16 item 4: during the reset window the watcher re-checks (NOOP) on a schedule, so the mail is
- * found after a few re-checks instead of at the server's timer. Counts, not wall-clock: re-checks are counted from
- * the watcher's log, and a second watcher without re-checks (same server, same moment) shows the mail is not seen
- * through IDLE alone. Under CI=true Courier must be present (the tests fail); elsewhere they skip without it.
+ * found after a few re-checks instead of at the server's timer. Counts, not wall-clock: the server counts the NOOPs
+ * it received (the launcher sees every command pass), the watcher's log counts its re-checks, and a second watcher
+ * without re-checks (same server, same moment) shows the mail is not seen through IDLE alone. Mail is appended only
+ * once the server has the watcher inside IDLE (imap.whenIdle): mail that lands before IDLE starts is reported by
+ * the IDLE command itself. Under CI=true Courier must be present (the tests fail); elsewhere they skip without it.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +114,7 @@ test('catch-up on Courier: a token mail already there is found; newOnly ignores 
     signal: AbortSignal.timeout(20_000),
   });
   await st.seen;
+  await imap.whenIdle!(a.user);
   await imap.append(a.user, sampleTokenMail({ username: SF_USER, token: fresh }));
   assert.equal((await watching).token, fresh);
 });
@@ -151,23 +154,28 @@ test('re-check: the mail is found after a few re-checks, long before Courier ann
   }).then((f) => (plainFound = f));
   idleOnly.catch(() => {});
   await Promise.all([idleA.seen, idleB.seen]);
+  await Promise.all([imap.whenIdle!(a.user), imap.whenIdle!(b.user)]);
   const before = rec.rechecks();
+  const noopsBefore = imap.commandCount!(a.user, 'NOOP');
   await Promise.all([
     imap.append(a.user, sampleTokenMail({ username: SF_USER, token })),
     imap.append(b.user, sampleTokenMail({ username: SF_USER, token })),
   ]);
   const found = await withRecheck;
   const used = rec.rechecks() - before;
+  const noops = imap.commandCount!(a.user, 'NOOP') - noopsBefore;
   t.diagnostic(
     `found after ${used} re-check(s) (every ${recheckIntervalMs(0)} ms at first; Courier's own timer: 60 s)`,
   );
   assert.equal(found.token, token);
   assert.ok(used >= 1, 'a re-check found it (Courier does not announce it inside IDLE)');
+  assert.equal(noops, used, 'the server received one NOOP per re-check');
   // Each re-check is one interval apart: ≤ 3 of them is ≤ ~6 s, a tenth of Courier's 60 s.
   assert.ok(used <= 3, `${used} re-checks`);
   assert.ok(used * DEFAULT_RECHECK[0]!.everyMs < 60_000 / 5);
   assert.equal(plainFound, undefined, 'IDLE alone has not seen the mail yet (Courier re-checks every 60 s)');
   assert.equal(plain.rechecks(), 0);
+  assert.equal(imap.commandCount!(b.user, 'NOOP'), 0, 'IDLE alone sends no NOOP');
   ac.abort();
   await assert.rejects(idleOnly, { name: 'AbortError' });
 });
@@ -230,6 +238,7 @@ test('watchTokens (the reset window) on Courier: a second, newer token mail is h
     },
   });
   await st.seen;
+  await imap.whenIdle!(a.user);
   const t1 = 'CourierFirstTokenAbcdefg';
   const t2 = 'CourierSecondTokenAbcdef';
   await imap.append(a.user, sampleTokenMail({ username: SF_USER, token: t1, date: new Date(Date.now() - 1000) }));
@@ -265,6 +274,7 @@ test('Reset Token on Courier: runResetFlow and the CLI (--recheck 2) write the n
       secrets: { password: SF_PASSWORD },
       mailbox: imap.mailboxConfig(USER, IMAP_PASS),
       open: async () => {
+        await imap.whenIdle!(USER); // the user clicks Reset while the watcher idles
         await emu.resetToken(USER);
       },
       storeToken: async () => {},
@@ -297,6 +307,7 @@ test('Reset Token on Courier: runResetFlow and the CLI (--recheck 2) write the n
       readStdin: async () => Buffer.alloc(0),
       promptSecret: async () => undefined,
       openUrl: async () => {
+        await imap.whenIdle!(USER);
         await emu.resetToken(USER);
       },
     };
