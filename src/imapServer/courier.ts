@@ -157,7 +157,7 @@ export class Courier {
     // Its abstract socket appears within milliseconds; wait for it (a client that comes first would fork-try).
     const want = `@/tmp/fam-`;
     for (let i = 0; i < 100; i++) {
-      let table = '';
+      let table: string;
       try {
         table = readFileSync('/proc/net/unix', 'utf8');
       } catch {
