@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImapServer } from '../servers/imap';
-import { imapPreference, sampleTokenMail, startImapServer } from '../servers/imap';
+import { imapPreference, sampleOtherMail, sampleTokenMail, startImapServer } from '../servers/imap';
 import { courierMissing } from '../../src/imapServer/courier';
 import { watchForToken, watchTokens } from '../../src/mail';
 import type { TokenFound, WatchStatus } from '../../src/mail';
@@ -102,21 +102,37 @@ test('catch-up on Courier: a token mail already there is found; newOnly ignores 
     signal: AbortSignal.timeout(20_000),
   });
   assert.equal(found.token, old);
-  // The reset flow's mode: the mail that was there before is void, the new one counts.
+  // The reset flow's mode: the mail that was there before is void, the new one counts. Courier's SELECT has no
+  // UIDNEXT: without asking STATUS, the watcher would take the old mail for a new one at the first scan (here the
+  // scan a newsletter arriving first causes).
   const fresh = 'CourierNewTokenAbcdefghi';
   const st = waitForStatus('idle');
-  const watching = watchForToken({
+  const tokens: string[] = [];
+  let got!: () => void;
+  const gotOne = new Promise<void>((r) => (got = r));
+  const w = watchTokens({
     mailbox: imap.mailboxConfig(a.user, a.pass),
     since: new Date(Date.now() - 60_000),
     username: SF_USER,
     newOnly: true,
     onStatus: st.onStatus,
     signal: AbortSignal.timeout(20_000),
+    onToken: (t) => {
+      tokens.push(t.token);
+      got();
+    },
   });
   await st.seen;
   await imap.whenIdle!(a.user);
+  const fetches = imap.commandCount!(a.user, 'FETCH');
+  await imap.append(a.user, sampleOtherMail(1));
+  // Wait until the watcher has scanned (fetched) the newsletter, then deliver the new token mail.
+  while (imap.commandCount!(a.user, 'FETCH') === fetches) await new Promise((r) => setTimeout(r, 50));
+  await imap.whenIdle!(a.user);
   await imap.append(a.user, sampleTokenMail({ username: SF_USER, token: fresh }));
-  assert.equal((await watching).token, fresh);
+  await gotOne;
+  await w.stop();
+  assert.deepEqual(tokens, [fresh]);
 });
 
 test('re-check: the mail is found after a few re-checks, long before Courier announces it inside IDLE (60 s)', {
