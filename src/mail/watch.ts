@@ -12,7 +12,8 @@
  *     no IDLE (or forcePoll). While idling, a re-check on a schedule (`recheck`, default DEFAULT_RECHECK of
  *     src/core/recheck.ts: every 2 s for 3 minutes, then 5 s, then 15 s) leaves IDLE, sends NOOP and idles again:
  *     servers that look at the mailbox inside IDLE only on their own timer (Courier: every 60 s) report new mail
- *     within the interval. The watcher only runs while a reset waits for its mail, so that is the reset window. Each 'exists' → fetch UIDs above the last seen one and classify them.
+ *     within the interval. The watcher only runs while a reset waits for its mail, so that is the reset window.
+ *     Each 'exists' → fetch UIDs above the last seen one and classify them.
  *     Extra folders (mailbox.folders) and the \Junk special-use folder (watchJunk; found by flag, not name)
  *     are polled with STATUS every folderPollMs (3 s); when UIDNEXT moved the folder is selected, the new
  *     UIDs are classified, and INBOX is selected again (and caught up, as its notices were missed meanwhile);
@@ -576,13 +577,17 @@ class Watcher {
     st.uidValidity = uidValidity;
     if (!st.opened) {
       st.opened = true;
-      // UIDNEXT is a required SELECT answer (RFC 3501 6.3.1), but Courier leaves it out: ask with STATUS then, or
-      // every message already there would count as new (newOnly would not ignore them).
+      // UIDNEXT is a required SELECT answer (RFC 3501 6.3.1), but Courier leaves it out: ask with STATUS then (else
+      // the last message's UID), or every message already there would count as new (newOnly would not ignore them).
       let uidNext: number | undefined = mb.uidNext;
       if (uidNext === undefined && mb.exists > 0) {
         const s = await client.status(mb.path, { uidNext: true });
         uidNext = s ? s.uidNext : undefined;
-        this.log.debug(`${st.path}: no UIDNEXT in the SELECT answer; STATUS says ${uidNext ?? 'nothing either'}`);
+        if (uidNext === undefined) {
+          const last = await client.fetchOne('*', { uid: true });
+          uidNext = last ? last.uid + 1 : undefined;
+        }
+        this.log.debug(`${st.path}: no UIDNEXT in the SELECT answer; asked: ${uidNext ?? 'none'}`);
       }
       st.baselineUid = Math.max(0, (uidNext ?? 1) - 1);
       if (this.opts.newOnly) {
