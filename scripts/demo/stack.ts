@@ -19,7 +19,7 @@ export interface DemoStack {
     resetPageUrl: string;
   };
   mailbox: {
-    kind: 'dovecot' | 'embedded';
+    kind: 'dovecot' | 'embedded' | 'courier';
     host: string;
     port: number;
     security: 'starttls';

@@ -11,6 +11,7 @@ import type { Logger } from '../core/log';
 import { createLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';
+import { parseRecheck } from '../core/recheck';
 import type { MailboxConfig } from '../mail';
 import { MailboxError, defaultPort, isAbortError } from '../mail';
 import type { AccessTokenSource } from '../mail/imapClient';
@@ -35,6 +36,7 @@ export const IMAP_VALUE_FLAGS = [
   'imap-auth',
   'imap-client-id',
   'imap-tenant',
+  'recheck',
 ];
 export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
 
@@ -51,6 +53,10 @@ export const IMAP_FLAGS_HELP = `IMAP options:
                          (http://user:pass@host:port), set TOKEN_RELAY_IMAP_PROXY in the env file or
                          the environment instead: arguments are visible to other processes (ps)
   --after-success A      leave (default) | seen | delete the token mail
+  --recheck R            auto (default) | off | SECONDS: while idling, ask the server for new mail
+                         (NOOP) on a schedule: auto = every 2 s for 3 min, then 5 s, then 15 s.
+                         For servers that report new mail inside IDLE only on their own timer
+                         (Courier: every 60 s); off = IDLE alone
   --require-dkim         trust only mails whose receiving server's Authentication-Results
                          header says dkim=pass header.d=salesforce.com
   --authserv-id ID       the receiving server's authserv-id (the first word of its
@@ -125,6 +131,15 @@ export async function mailboxFromFlags(
   if (after !== undefined && !['leave', 'seen', 'delete'].includes(after))
     throw new UsageError('--after-success is leave, seen or delete');
   const proxy = imapProxyFrom(args, vars, io);
+  const recheckFlag = flagString(args, 'recheck');
+  let recheck: MailboxConfig['recheck'];
+  if (recheckFlag !== undefined) {
+    try {
+      recheck = parseRecheck(recheckFlag);
+    } catch (e) {
+      throw new UsageError(safeErrorMessage(e));
+    }
+  }
   const common = {
     host,
     port,
@@ -135,6 +150,7 @@ export async function mailboxFromFlags(
     watchJunk: args.flags.has('watch-junk'),
     afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
     ...(proxy ? { proxy } : {}),
+    ...(recheck !== undefined ? { recheck } : {}),
   };
   if (microsoft) return { ...common, accessTokenSource: microsoftSourceFromFlags(args, vars, io, user) };
 

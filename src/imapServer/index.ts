@@ -3,8 +3,9 @@
  * support server beside the product, like src/emulator: nothing of the extension or the CLI imports it, and it
  * imports only itself, src/core and its npm packages). `startImapServer()` gives a real Dovecot when it can serve
  * IMAP here (/usr/sbin/dovecot and dovecot-imapd's imap binaries; required when CI=true), else the embedded
- * in-process hoodiecrow server, and says so loudly. TOKEN_RELAY_TEST_IMAP=dovecot|embedded forces a kind
- * (imapPreference()).
+ * in-process hoodiecrow server, and says so loudly. TOKEN_RELAY_TEST_IMAP=dovecot|embedded|courier forces a kind
+ * (imapPreference()). 'courier' (only when asked for: `prefer: 'courier'`) is the second real server, Courier-IMAP
+ * (./courier.ts), whose IDLE re-checks the mailbox only every 60 s.
  *
  *   const imap = await startImapServer();
  *   await imap.addUser('alice', 'alice-pass');
@@ -29,6 +30,13 @@ import {
   type AddUserOptions,
 } from './dovecot';
 import { EmbeddedImap } from './embedded';
+import {
+  Courier,
+  COURIER_ARCHIVE_FOLDER,
+  COURIER_JUNK_FOLDER,
+  COURIER_IDLE_TIMEOUT_S,
+  courierMissing,
+} from './courier';
 
 export interface AppendOptions {
   folder?: string;
@@ -56,7 +64,9 @@ export interface ServerMailboxConfig {
 export type MakeMessage = (i: number) => string | Buffer | { raw: string | Buffer; internalDate?: Date };
 
 export interface ImapServer {
-  kind: 'dovecot' | 'embedded';
+  kind: 'dovecot' | 'embedded' | 'courier';
+  /** Courier only: seconds between the server's own mailbox re-checks during IDLE (IMAP_IDLE_TIMEOUT). */
+  idleRecheckS?: number;
   host: string;
   /** Plain IMAP port offering STARTTLS. */
   port: number;
@@ -87,13 +97,19 @@ export interface ImapServer {
   logTail(): string;
   /** Dovecot only: `doveadm -c <the server's config> ARGS`, stdout (throws on failure). */
   doveadm?(args: string[]): Promise<string>;
+  /** Courier only: how many times `user`'s sessions sent `command` (NOOP, IDLE …) after login. */
+  commandCount?(user: string, command: string): number;
+  /** Courier only: resolves when a session of `user` is inside IDLE on the server. */
+  whenIdle?(user: string): Promise<void>;
   /** Dovecot only: the user's home directory (its maildir is `<home>/Maildir`). */
   userHome?(user: string): string;
 }
 
 export interface StartImapOptions {
   /** 'auto' (default): Dovecot when installed, else embedded (refused under CI=true). */
-  prefer?: 'auto' | 'dovecot' | 'embedded';
+  prefer?: 'auto' | 'dovecot' | 'embedded' | 'courier';
+  /** Courier only: IMAP_IDLE_TIMEOUT in seconds (default 60, Debian's). */
+  idleTimeoutS?: number;
   /** Server without the IDLE capability (to exercise NOOP polling). */
   noIdle?: boolean;
   /** Silence the loud embedded warning (the demo). */
@@ -108,13 +124,19 @@ let warned = false;
  * The server kind the tests (and everything started like them: host tests, vsix-smoke) use when the caller does
  * not choose: TOKEN_RELAY_TEST_IMAP=embedded|dovecot forces one (to run the suite on the fallback path), else 'auto'.
  */
-export function imapPreference(): 'auto' | 'dovecot' | 'embedded' {
+export function imapPreference(): 'auto' | 'dovecot' | 'embedded' | 'courier' {
   const envPrefer = process.env.TOKEN_RELAY_TEST_IMAP;
-  return envPrefer === 'embedded' || envPrefer === 'dovecot' ? envPrefer : 'auto';
+  return envPrefer === 'embedded' || envPrefer === 'dovecot' || envPrefer === 'courier' ? envPrefer : 'auto';
 }
 
 export async function startImapServer(opts: StartImapOptions = {}): Promise<ImapServer> {
   const prefer = opts.prefer ?? imapPreference();
+  if (prefer === 'courier') {
+    // No fallback: a caller that asks for Courier tests what only Courier shows (its timer-driven IDLE).
+    const missing = courierMissing();
+    if (missing) throw new Error(`Courier-IMAP is required here: ${missing}`);
+    return startCourierServer(opts);
+  }
   // The harness runs Dovecot's master as root (it switches to uid 65534 for mail): without root, use embedded.
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   const haveDovecot = !!dovecotPath() && isRoot;
@@ -295,6 +317,65 @@ async function startEmbeddedServer(opts: StartImapOptions): Promise<ImapServer> 
       };
     },
     logTail: () => '',
+  };
+  return srv;
+}
+
+async function startCourierServer(opts: StartImapOptions): Promise<ImapServer> {
+  const c = await Courier.start({ noIdle: opts.noIdle, idleTimeoutS: opts.idleTimeoutS });
+  const caCert = readFileSync(c.certPath, 'utf8');
+  const srv: ImapServer = {
+    kind: 'courier',
+    host: '127.0.0.1',
+    get port() {
+      return c.port;
+    },
+    get imapsPort() {
+      return c.imapsPort;
+    },
+    caCert,
+    caCertPath: c.certPath,
+    idle: !opts.noIdle,
+    idleRecheckS: opts.idleTimeoutS ?? COURIER_IDLE_TIMEOUT_S,
+    junkFolder: COURIER_JUNK_FOLDER,
+    archiveFolder: COURIER_ARCHIVE_FOLDER,
+    async addUser(user, pass, o) {
+      if (o?.mailLocation || (o?.settings && Object.keys(o.settings).length))
+        throw new Error('the Courier test server has no per-user mail settings (Dovecot only)');
+      c.addUser(user, pass);
+    },
+    async append(user, raw, o = {}) {
+      const pass = c.password(user);
+      return appendOverImap('127.0.0.1', c.port, caCert, user, pass, raw, o);
+    },
+    async kill() {
+      c.killImapProcesses();
+    },
+    async restart() {
+      await c.restart();
+    },
+    async stop() {
+      await c.stop();
+      c.remove();
+    },
+    async fillMaildir(user, count, makeMessage, folder) {
+      c.fillMaildir(user, count, makeMessage, folder);
+    },
+    mailboxConfig(user, pass, over = {}) {
+      return {
+        host: '127.0.0.1',
+        port: c.port,
+        security: 'starttls',
+        user,
+        password: pass,
+        insecureTls: true,
+        ...over,
+      };
+    },
+    logTail: () => c.tailLog(),
+    userHome: (user) => c.userHome(user),
+    commandCount: (user, command) => c.commandCount(user, command),
+    whenIdle: (user) => c.whenIdle(user),
   };
   return srv;
 }

@@ -12,6 +12,7 @@ import { abortError as coreAbortError } from '../core/async';
 import { defaultSecurity } from './presets';
 import type { ErrorContext } from './errors';
 import { MailboxError, toMailboxError } from './errors';
+import type { RecheckStep } from '../core/recheck';
 
 export interface MailboxConfig {
   host: string;
@@ -41,6 +42,11 @@ export interface MailboxConfig {
   forcePoll?: boolean;
   /** NOOP polling interval when the server lacks IDLE (default 1000 ms). */
   pollIntervalMs?: number;
+  /**
+   * The watcher's re-check schedule inside IDLE (src/core/recheck.ts; default DEFAULT_RECHECK; false: IDLE alone).
+   * WatchOptions.recheck wins over it.
+   */
+  recheck?: readonly RecheckStep[] | false;
   /** Extra trusted CA certificates (PEM) besides Node's bundle and NODE_EXTRA_CA_CERTS. */
   ca?: string | string[];
 }

@@ -9,7 +9,11 @@
  *     downloaded (capped, default 2 MB) and classified by parseAndClassify. Subject/wording is never used
  *     to pick candidates (the mail is localized), so a Japanese token mail is found like an English one;
  *  3. wait: IDLE on INBOX (imapflow auto-IDLE after 150 ms of quiet), or NOOP every ~1 s when the server has
- *     no IDLE (or forcePoll). Each 'exists' → fetch UIDs above the last seen one and classify them.
+ *     no IDLE (or forcePoll). While idling, a re-check on a schedule (`recheck`, default DEFAULT_RECHECK of
+ *     src/core/recheck.ts: every 2 s for 3 minutes, then 5 s, then 15 s) leaves IDLE, sends NOOP and idles again:
+ *     servers that look at the mailbox inside IDLE only on their own timer (Courier: every 60 s) report new mail
+ *     within the interval. The watcher only runs while a reset waits for its mail, so that is the reset window.
+ *     Each 'exists' → fetch UIDs above the last seen one and classify them.
  *     Extra folders (mailbox.folders) and the \Junk special-use folder (watchJunk; found by flag, not name)
  *     are polled with STATUS every folderPollMs (3 s); when UIDNEXT moved the folder is selected, the new
  *     UIDs are classified, and INBOX is selected again (and caught up, as its notices were missed meanwhile);
@@ -40,6 +44,8 @@ import type { Logger } from '../core/log';
 import { nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { isAbortError, sleep, withTimeout } from '../core/async';
+import type { RecheckStep } from '../core/recheck';
+import { DEFAULT_RECHECK, recheckIntervalMs } from '../core/recheck';
 import type { ParseOptions } from './parse';
 import { parseAndClassify } from './parse';
 import type { MailboxError } from './errors';
@@ -87,6 +93,11 @@ export interface WatchOptions {
    * stayed up for healthyMs (default 30 s).
    */
   reconnect?: { initialMs?: number; maxMs?: number; healthyMs?: number };
+  /**
+   * While idling, leave IDLE for a NOOP on this schedule (time since the watch started; default DEFAULT_RECHECK),
+   * for servers that announce new mail inside IDLE only on their own timer. false: IDLE alone.
+   */
+  recheck?: readonly RecheckStep[] | false;
   /** Replaces parseAndClassify (tests, custom recognition). */
   classify?: (source: Buffer, opts: ParseOptions) => Promise<MailVerdict>;
 }
@@ -266,6 +277,10 @@ class Watcher {
   private readonly maxBytes: number;
   private stopRequested = false;
   private accepted: TokenFound | undefined;
+  /** When the watch started (performance.now()): the re-check schedule counts from it. */
+  private readonly startedAt = performance.now();
+  /** Re-checks (NOOP inside the IDLE wait) sent so far. */
+  private rechecks = 0;
   /** Wakes whatever the watch waits for now (the idle wait, the reconnect pause). */
   private wakeUp: () => void = () => {};
 
@@ -427,10 +442,16 @@ class Watcher {
       const folderPollMs =
         this.opts.folderPollMs && this.opts.folderPollMs > 0 ? this.opts.folderPollMs : DEFAULT_FOLDER_POLL_MS;
       let nextFolderPoll = Date.now() + folderPollMs;
+      const schedule = this.opts.recheck ?? this.cfg.recheck ?? DEFAULT_RECHECK;
+      const steps = schedule === false ? undefined : schedule;
+      const nextRecheckAt = () =>
+        steps ? performance.now() + recheckIntervalMs(performance.now() - this.startedAt, steps) : Infinity;
+      let nextRecheck = idle ? nextRecheckAt() : Infinity;
       while (!closed && !this.stopRequested) {
         if (!inboxDirty) {
           let waitMs = idle ? Infinity : pollMs;
           if (extra.length) waitMs = Math.min(waitMs, Math.max(0, nextFolderPoll - Date.now()));
+          if (Number.isFinite(nextRecheck)) waitMs = Math.min(waitMs, Math.max(0, nextRecheck - performance.now()));
           await new Promise<void>((resolve) => {
             const t = Number.isFinite(waitMs) ? setTimeout(resolve, waitMs) : undefined;
             wake = () => {
@@ -441,6 +462,15 @@ class Watcher {
         }
         if (closed || this.stopRequested) break;
         if (!idle && !inboxDirty) await client.noop(); // new-mail notices arrive as 'exists' during NOOP
+        if (idle && !inboxDirty && performance.now() >= nextRecheck) {
+          // The re-check: imapflow ends IDLE (DONE), the NOOP lets the server report what arrived ('exists'),
+          // and IDLE starts again at once rather than after the auto-IDLE delay.
+          this.rechecks++;
+          this.log.trace(`re-check ${this.rechecks}: NOOP`);
+          await client.noop();
+          if (!inboxDirty && !closed) void client.idle().catch(() => {});
+          nextRecheck = nextRecheckAt();
+        }
         if (inboxDirty) {
           inboxDirty = false;
           const expected = announced;
@@ -547,7 +577,19 @@ class Watcher {
     st.uidValidity = uidValidity;
     if (!st.opened) {
       st.opened = true;
-      st.baselineUid = Math.max(0, (mb.uidNext ?? 1) - 1);
+      // UIDNEXT is a required SELECT answer (RFC 3501 6.3.1), but Courier leaves it out: ask with STATUS then (else
+      // the last message's UID), or every message already there would count as new (newOnly would not ignore them).
+      let uidNext: number | undefined = mb.uidNext;
+      if (uidNext === undefined && mb.exists > 0) {
+        const s = await client.status(mb.path, { uidNext: true });
+        uidNext = s ? s.uidNext : undefined;
+        if (uidNext === undefined) {
+          const last = await client.fetchOne('*', { uid: true });
+          uidNext = last ? last.uid + 1 : undefined;
+        }
+        this.log.debug(`${st.path}: no UIDNEXT in the SELECT answer; asked: ${uidNext ?? 'none'}`);
+      }
+      st.baselineUid = Math.max(0, (uidNext ?? 1) - 1);
       if (this.opts.newOnly) {
         st.lastUid = st.baselineUid;
         this.log.debug(`${st.path}: ignoring ${mb.exists} existing message(s) (newOnly)`);

@@ -10,6 +10,7 @@ test('TOKEN_RELAY_TEST_IMAP forces a kind; anything else is auto', () => {
     for (const [v, want] of [
       ['embedded', 'embedded'],
       ['dovecot', 'dovecot'],
+      ['courier', 'courier'],
       ['', 'auto'],
       ['Dovecot', 'auto'],
       [undefined, 'auto'],
