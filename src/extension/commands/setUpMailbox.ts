@@ -81,7 +81,7 @@ async function fromArgs(s: Services, a: MailboxArgs): Promise<boolean> {
     if (!FORWARD_ADDRESS_RE.test(x)) throw new Error(vscode.l10n.t('{0} is not an email address.', x));
   const next = cleanMailbox({
     id,
-    label: a.label ?? (cur.label !== cur.id ? cur.label : undefined) ?? a.user,
+    label: a.label ?? (cur.label !== cur.id && cur.label !== cur.user ? cur.label : a.user),
     preset,
     ...(preset === 'custom' ? { host: a.host, port: a.port, security: a.security } : {}),
     user: a.user,
@@ -348,7 +348,10 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
     if (arg && typeof arg === 'object') {
       const remove = (arg as { remove?: unknown }).remove;
       if (typeof remove === 'string') {
-        await removeMailbox(remove.trim().toLowerCase(), s.profiles, s.secrets, s.logger);
+        const id = remove.trim().toLowerCase();
+        if (!listMailboxes().some((m) => m.id === id))
+          throw new Error(vscode.l10n.t('the mailbox {0} does not exist', id));
+        await removeMailbox(id, s.profiles, s.secrets, s.logger);
         return true;
       }
       if (typeof (arg as MailboxArgs).user === 'string') return await fromArgs(s, arg as MailboxArgs);
