@@ -65,17 +65,38 @@ describe('mailboxes: one per org, watch options, Classic', function () {
     const idA = await addEmulatorOrg(a, BOX_A);
     const idB = await addEmulatorOrg(a, BOX_B);
     await setUpTestMailbox(); // `default`: inbox@mail.test, used by every org that names none
-    await setUpTestMailbox({ id: 'second', label: 'Second inbox', ...MAILBOX_B, orgs: [idB] });
-    assert.equal(a.services.profiles.get(idB)?.mailbox, 'second');
+    // Set Up Mailbox → New mailbox…: server, user, password, name, then which orgs use it (org B ticked).
+    a.scripted.reset();
+    a.scripted.picks.push('New mailbox', 'Other IMAP server', 'STARTTLS', 'boxb', 'Done');
+    a.scripted.inputs.push(
+      env('TOKEN_RELAY_TEST_IMAP_HOST'),
+      env('TOKEN_RELAY_TEST_IMAP_PORT'),
+      MAILBOX_B.user,
+      MAILBOX_B.password,
+      'Second inbox',
+    );
+    assert.equal(await vscode.commands.executeCommand('tokenRelay.setUpMailbox'), true);
+    const boxes = vscode.workspace.getConfiguration('tokenRelay').get<Array<Record<string, unknown>>>('mailboxes');
+    assert.deepEqual(
+      boxes?.map((m) => [m.id, m.label, m.user]),
+      [
+        ['default', MAILBOX_A.user, MAILBOX_A.user],
+        ['inbox-b', 'Second inbox', MAILBOX_B.user],
+      ],
+    );
+    assert.equal(a.services.profiles.get(idB)?.mailbox, 'inbox-b');
+    // The test server's certificate is self-signed: the automation form allows that (the label and orgs stay).
+    await setUpTestMailbox({ id: 'inbox-b', ...MAILBOX_B });
+    assert.equal(a.services.profiles.get(idB)?.mailbox, 'inbox-b');
     assert.equal(a.services.profiles.get(idA)?.mailbox, undefined, 'org A stays on default');
     const secrets = a.services.context.secrets;
-    assert.equal(await secrets.get('tokenRelay.mailbox.second.password'), MAILBOX_B.password);
+    assert.equal(await secrets.get('tokenRelay.mailbox.inbox-b.password'), MAILBOX_B.password);
     assert.equal(await secrets.get('tokenRelay.mailbox.default.password'), MAILBOX_A.password);
 
     // Test Mailbox for org B tests mailbox B.
     a.scripted.reset();
     assert.equal(await vscode.commands.executeCommand('tokenRelay.testMailbox', idB), true);
-    assert.ok(a.logLines().some((l) => /mailbox second \(inbox-b@mail\.test@/.test(l)));
+    assert.ok(a.logLines().some((l) => /mailbox inbox-b \(inbox-b@mail\.test@/.test(l)));
 
     // Org B: the mail goes to inbox-b only, and the watcher of mailbox B finds it.
     const sentBefore = (await control<Sent[]>('outbox')).length;
@@ -88,7 +109,7 @@ describe('mailboxes: one per org, watch options, Classic', function () {
       sentB.map((m) => [m.to, m.username, m.delivered]),
       [[MAILBOX_B.user, BOX_B.username, true]],
     );
-    assert.ok(a.logLines().some((l) => /reset started for boxb; mailbox second/.test(l)));
+    assert.ok(a.logLines().some((l) => /reset started for boxb; mailbox inbox-b/.test(l)));
 
     // Org A: its own mailbox (default), not B's.
     const sentBeforeA = (await control<Sent[]>('outbox')).length;
@@ -106,18 +127,18 @@ describe('mailboxes: one per org, watch options, Classic', function () {
 
     // Removing a mailbox in use is refused, naming the org; after Edit Org moves the org, it goes.
     a.scripted.reset();
-    assert.equal(await vscode.commands.executeCommand('tokenRelay.setUpMailbox', { remove: 'second' }), false);
+    assert.equal(await vscode.commands.executeCommand('tokenRelay.setUpMailbox', { remove: 'inbox-b' }), false);
     const refused = await waitForMessage(a, /is used by boxb/);
     assert.equal(refused.severity, 'error');
     a.scripted.picks.push((item) => item.label === MAILBOX_A.user);
     await vscode.commands.executeCommand('tokenRelay.editOrg', idB, 'mailbox');
     assert.equal(a.services.profiles.get(idB)?.mailbox, undefined, 'org B now uses default');
-    assert.equal(await vscode.commands.executeCommand('tokenRelay.setUpMailbox', { remove: 'second' }), true);
+    assert.equal(await vscode.commands.executeCommand('tokenRelay.setUpMailbox', { remove: 'inbox-b' }), true);
     assert.deepEqual(
       (vscode.workspace.getConfiguration('tokenRelay').get<Array<{ id: string }>>('mailboxes') ?? []).map((m) => m.id),
       ['default'],
     );
-    assert.equal(await secrets.get('tokenRelay.mailbox.second.password'), undefined, 'its password is forgotten');
+    assert.equal(await secrets.get('tokenRelay.mailbox.inbox-b.password'), undefined, 'its password is forgotten');
   });
 
   it('migrates an old single-mailbox setup to the mailbox "default", losing nothing, and resets with it', async () => {
