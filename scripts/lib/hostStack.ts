@@ -18,6 +18,8 @@ import { startMicrosoftIdentity, type MicrosoftIdentity } from '../../src/emulat
 export const HOST_FIXTURE = {
   mailboxUser: 'inbox@mail.test',
   mailboxPassword: 'mailbox-Secret-7731',
+  /** A second mailbox (test/host/mailboxes.test.ts): the token mail of `boxB` arrives here, never in the first. */
+  mailboxB: { user: 'inbox-b@mail.test', password: 'mailbox-B-Secret-4417' },
   users: {
     reset: { username: 'reset@acme.test', password: 'Reset-Passw0rd-1' },
     manual: { username: 'manual@acme.test', password: 'Manual-Passw0rd-2' },
@@ -27,6 +29,9 @@ export const HOST_FIXTURE = {
     ja: { username: 'yamada@acme.test.dev', password: 'Yamada-Passw0rd-6' },
     /** Switch to OAuth (test/host/oauth.test.ts): signs in on the emulator's authorize page with the demo ECA. */
     oauth: { username: 'oauth@acme.test', password: 'OAuth-Passw0rd-7' },
+    /** One mailbox per org (test/host/mailboxes.test.ts): boxA mails to the first mailbox, boxB to mailboxB. */
+    boxA: { username: 'boxa@acme.test', password: 'BoxA-Passw0rd-8' },
+    boxB: { username: 'boxb@acme.test', password: 'BoxB-Passw0rd-9' },
   },
   /** test/host/microsoft.test.ts: a mailbox that signs in with Microsoft (XOAUTH2 tokens of the identity emulator). */
   microsoftMailboxUser: 'm365@contoso.test',
@@ -59,6 +64,7 @@ const OPS = new Set([
   'msIssueToken',
   'msRefuseAtImap',
   'msStats',
+  'deliverToJunk',
 ]);
 
 interface ChromiumPage {
@@ -112,6 +118,10 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
   const imap = await startImapServer({ quiet: true, oauth2: { introspectionUrl: microsoft.introspectionUrl } });
   await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);
   await imap.addUser(HOST_FIXTURE.microsoftMailboxUser, 'unused-M365-pw-9');
+  const boxB = HOST_FIXTURE.mailboxB;
+  await imap.addUser(boxB.user, boxB.password);
+  /** control('deliverToJunk', true): the token mails land in the junk folder (a provider's spam filter). */
+  let toJunk = false;
   const f = HOST_FIXTURE.users;
   const emulator = await startEmulator({
     orgs: [{ id: '00D5g000004HostAAA', name: 'Acme Host Tests' }],
@@ -123,9 +133,13 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       { ...f.restricted, email: HOST_FIXTURE.mailboxUser },
       { ...f.ja, email: HOST_FIXTURE.mailboxUser, language: 'ja', firstName: '太郎', lastName: '山田' },
       { ...f.oauth, email: HOST_FIXTURE.mailboxUser, firstName: 'Olivia' },
+      { ...f.boxA, email: HOST_FIXTURE.mailboxUser, firstName: 'Ada' },
+      { ...f.boxB, email: boxB.user, firstName: 'Bea' },
     ],
-    deliver: async (_to, raw) => {
-      await imap.append(HOST_FIXTURE.mailboxUser, raw);
+    deliver: async (to, raw) => {
+      // Each mail goes to the mailbox of its address; every other address is the first mailbox (as before).
+      const user = to.toLowerCase() === boxB.user ? boxB.user : HOST_FIXTURE.mailboxUser;
+      await imap.append(user, raw, toJunk ? { folder: imap.junkFolder } : undefined);
     },
     slowMs: 60_000,
     log: (line) => log(`[emulator] ${line}`),
@@ -160,6 +174,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'msRefuseAtImap')
             microsoft.refuseAtImap(String(args[0]), typeof args[1] === 'number' ? args[1] : undefined);
           else if (op === 'msStats') result = microsoft.stats;
+          else if (op === 'deliverToJunk') toJunk = args[0] === true;
           else if (op === 'apps')
             result = emulator.apps().map((a) => ({
               clientId: a.clientId,

@@ -43,6 +43,10 @@ export interface OrgProfile {
   envPath?: string;
   /** `SF_INSTANCE_URL` (SF_AUTH=oauth / sf-cli): where the access token is used; a refresh tells it anew. */
   instanceUrl?: string;
+  /** Extension: the id of the mailbox (`tokenRelay.mailboxes`) the token mail arrives in; absent = `default`. */
+  mailbox?: string;
+  /** Extension: the org's user interface; `classic` opens the Classic "Reset My Security Token" page. */
+  ui?: 'lightning' | 'classic';
 }
 
 export interface OrgSecrets {

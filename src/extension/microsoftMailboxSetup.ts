@@ -61,14 +61,16 @@ export interface MicrosoftMailboxArgs {
 }
 
 /**
- * Sets up a mailbox that signs in with Microsoft. `interactive`: ask for what `a` lacks (client id, tenant) and run
- * Test Mailbox at the end. Resolves false when cancelled; throws on a failed sign-in (the caller reports it).
+ * Signs a mailbox in with Microsoft: keeps the app registration (client id, tenant: user settings), gets a session
+ * for the mailbox user (default: the account signed in) and resolves that user; the caller saves the mailbox entry
+ * (`auth: 'microsoft'`, no password). `interactive`: ask for what `a` lacks (client id, tenant). Resolves false when
+ * cancelled; throws on a failed sign-in or a session for another account (the caller reports it).
  */
-export async function setUpMicrosoftMailbox(
+export async function signInMicrosoftMailbox(
   s: Services,
   a: MicrosoftMailboxArgs,
   interactive: boolean,
-): Promise<boolean> {
+): Promise<string | false> {
   const cur = microsoftSettings();
   let clientId = a.clientId?.trim() ?? '';
   if (!clientId && interactive) {
@@ -131,15 +133,6 @@ export async function setUpMicrosoftMailbox(
     );
   }
 
-  const preset = a.preset ?? 'outlook';
-  await c.update(SettingKeys.mailboxPreset, preset, g);
-  await c.update(SettingKeys.mailboxHost, preset === 'custom' ? a.host : undefined, g);
-  await c.update(SettingKeys.mailboxPort, preset === 'custom' ? a.port : undefined, g);
-  await c.update(SettingKeys.mailboxSecurity, preset === 'custom' ? a.security : undefined, g);
-  await c.update(SettingKeys.mailboxUser, user, g);
-  await c.update(SettingKeys.mailboxAuth, 'microsoft', g);
-  // Nothing to keep: VS Code holds the Microsoft sign-in. An earlier password would only linger.
-  await s.secrets.setMailboxSecret(undefined);
-  s.logger.info(`mailbox set up: ${user} signs in with Microsoft (provider ${cur.providerId}, tenant ${tenant})`);
-  return true;
+  s.logger.info(`Microsoft sign-in for ${user} (provider ${cur.providerId}, tenant ${tenant})`);
+  return user;
 }

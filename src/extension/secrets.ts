@@ -1,6 +1,8 @@
 /**
  * Secrets live only in `context.secrets` (SecretStorage), keyed per profile:
- * `tokenRelay.<profileId>.password|token|clientSecret|refreshToken|accessToken` (the last two: OAuth orgs), and `tokenRelay.mailbox.password` for the mailbox.
+ * `tokenRelay.<profileId>.password|token|clientSecret|refreshToken|accessToken` (the last two: OAuth orgs), and
+ * `tokenRelay.mailbox.<mailboxId>.password` per mailbox (the old single mailbox's `tokenRelay.mailbox.password` is
+ * read as the mailbox `default`'s, and moved there by moveLegacyMailboxSecret().
  * Every value read or written is registered with the redactor before anything else happens with it (an access
  * token as an ephemeral secret: a new one comes with every refresh).
  * `onDidChange` tells own writes (this window) from outside ones (another window, Settings Sync).
@@ -11,17 +13,26 @@ import type { OrgSecrets } from '../core/profile';
 import { registerSecret } from '../core/redact';
 import { Disposable } from './lifecycle';
 import {
+  config,
   MAILBOX_SECRET_KEY,
+  MAILBOX_SECRET_KEY_RE,
+  mailboxSecretKey,
   PROFILE_SECRET_KINDS,
   profileSecretKey,
   SECTION,
+  SettingKeys,
   type ProfileSecretKind,
 } from './settings';
 
+/** The mailbox of the old single-mailbox setup (mailboxesModel.ts DEFAULT_MAILBOX_ID; kept here for activation). */
+const DEFAULT_MAILBOX = 'default';
+
 export interface SecretChange {
   key: string;
-  /** The profile id the key belongs to, or undefined for the mailbox secret. */
+  /** The profile id the key belongs to, or undefined for a mailbox secret. */
   profileId?: string;
+  /** The mailbox id for a mailbox secret (`default` for the old single mailbox's key). */
+  mailboxId?: string;
   kind?: ProfileSecretKind | 'mailbox';
   /** false when this window wrote it (the writer already knows). */
   external: boolean;
@@ -56,14 +67,17 @@ export class SecretStore extends Disposable {
     if (pending.length) this.ownWrites.set(key, pending);
     else this.ownWrites.delete(key);
     let change: SecretChange;
-    if (key === MAILBOX_SECRET_KEY) change = { key, kind: 'mailbox', external };
+    const mailboxId = key === MAILBOX_SECRET_KEY ? DEFAULT_MAILBOX : MAILBOX_SECRET_KEY_RE.exec(key)?.[1];
+    if (mailboxId) change = { key, kind: 'mailbox', mailboxId, external };
     else {
       const rest = key.slice(SECTION.length + 1);
       const dot = rest.lastIndexOf('.');
       change = { key, profileId: rest.slice(0, dot), kind: rest.slice(dot + 1) as ProfileSecretKind, external };
     }
     if (external)
-      this.log.info(`secret ${change.kind ?? '?'} of ${change.profileId ?? 'the mailbox'} changed outside this window`);
+      this.log.info(
+        `secret ${change.kind ?? '?'} of ${change.profileId ?? `the mailbox ${change.mailboxId ?? '?'}`} changed outside this window`,
+      );
     this.emitter.fire(change);
   }
 
@@ -134,17 +148,46 @@ export class SecretStore extends Disposable {
     this.log.info(`forgot the secrets of ${profileId}`);
   }
 
-  async getMailboxSecret(): Promise<string | undefined> {
+  /** The secret of a mailbox; for `default` the old single mailbox's key still counts while the new one is absent. */
+  async getMailboxSecret(mailboxId: string = DEFAULT_MAILBOX): Promise<string | undefined> {
+    const v = await this.read(mailboxSecretKey(mailboxId));
+    if (v || mailboxId !== DEFAULT_MAILBOX) return v;
     return this.read(MAILBOX_SECRET_KEY);
   }
 
-  async setMailboxSecret(value: string | undefined): Promise<void> {
-    await this.write(MAILBOX_SECRET_KEY, value);
-    this.log.info(`${value ? 'stored' : 'deleted'} the mailbox secret`);
+  /** Stores (or with undefined deletes) a mailbox's secret; for `default` the old key goes too. */
+  async setMailboxSecret(value: string | undefined, mailboxId: string = DEFAULT_MAILBOX): Promise<void> {
+    await this.write(mailboxSecretKey(mailboxId), value);
+    if (mailboxId === DEFAULT_MAILBOX) await this.write(MAILBOX_SECRET_KEY, undefined);
+    this.log.info(`${value ? 'stored' : 'deleted'} the secret of the mailbox ${mailboxId}`);
   }
 
-  /** Registers every known secret with the redactor (called on activation). */
+  /**
+   * Moves the old single mailbox's secret to the mailbox `default` (once; SecretStorage is per machine, so every
+   * machine moves its own). Never overwrites a secret already stored for `default`. True when it moved one.
+   */
+  async moveLegacyMailboxSecret(): Promise<boolean> {
+    const old = await this.read(MAILBOX_SECRET_KEY);
+    if (!old) return false;
+    if (await this.read(mailboxSecretKey(DEFAULT_MAILBOX))) return false;
+    await this.write(mailboxSecretKey(DEFAULT_MAILBOX), old);
+    await this.write(MAILBOX_SECRET_KEY, undefined);
+    this.log.info('moved the mailbox secret to the mailbox default');
+    return true;
+  }
+
+  /** Registers every known secret with the redactor (called on activation): orgs' and every mailbox's. */
   async registerAll(profileIds: string[]): Promise<void> {
-    await Promise.all([...profileIds.map((id) => this.getOrgSecrets(id)), this.getMailboxSecret()]);
+    const raw = config().inspect<unknown>(SettingKeys.mailboxes)?.globalValue;
+    const ids = new Set<string>([DEFAULT_MAILBOX]);
+    for (const r of Array.isArray(raw) ? raw : []) {
+      const id = (r as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' && MAILBOX_SECRET_KEY_RE.test(mailboxSecretKey(id))) ids.add(id);
+    }
+    await Promise.all([
+      ...profileIds.map((id) => this.getOrgSecrets(id)),
+      ...[...ids].map((id) => this.getMailboxSecret(id)),
+      this.read(MAILBOX_SECRET_KEY),
+    ]);
   }
 }

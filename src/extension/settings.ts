@@ -30,6 +30,8 @@ export const SettingKeys = {
   mailboxInsecureTls: 'mailbox.allowInsecureTls',
   mailboxFolders: 'mailbox.folders',
   mailboxAfterSuccess: 'mailbox.afterSuccess',
+  /** The mailboxes (one per org): id, label, server, user, watch options; secrets in SecretStorage per id. */
+  mailboxes: 'mailboxes',
   resetTimeout: 'reset.timeoutSeconds',
   resetRequireDkim: 'reset.requireDkim',
   /** The loopback port of the OAuth redirect `http://localhost:<port>/OauthRedirect` (the External Client App lists it). */
@@ -42,8 +44,6 @@ export const SettingKeys = {
   resetAuthservId: 'reset.authservId',
   /** The user's own address that forwards the token mail (user setting only). */
   resetForwardedFrom: 'reset.forwardedFrom',
-  /** How the mailbox signs in: 'password' (password / app password) or 'microsoft' (XOAUTH2, VS Code's Microsoft sign-in). */
-  mailboxAuth: 'mailbox.auth',
   /** The Application (client) id of the user's own Entra ID app registration (`VSCODE_CLIENT_ID:` scope). */
   mailboxMicrosoftClientId: 'mailbox.microsoft.clientId',
   /** The tenant of the Microsoft sign-in (`VSCODE_TENANT:` scope): organizations, common, consumers, an id or domain. */
@@ -93,7 +93,7 @@ export function retirementRemindersOn(): boolean {
 }
 
 /**
- * SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. `refreshToken` and
+ * SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; per mailbox `tokenRelay.mailbox.<id>.password`. `refreshToken` and
  * `accessToken` belong to orgs that sign in with OAuth (SF_AUTH=oauth).
  */
 export type ProfileSecretKind = 'password' | 'token' | 'clientSecret' | 'refreshToken' | 'accessToken';
@@ -107,7 +107,14 @@ export const PROFILE_SECRET_KINDS: readonly ProfileSecretKind[] = [
 export function profileSecretKey(profileId: string, kind: ProfileSecretKind): string {
   return `${SECTION}.${profileId}.${kind}`;
 }
+/** The old single mailbox's secret: read (and moved) as the secret of the mailbox `default`. */
 export const MAILBOX_SECRET_KEY = `${SECTION}.mailbox.password`;
+/** The secret (password / app password) of the mailbox `id` of `tokenRelay.mailboxes`. */
+export function mailboxSecretKey(id: string): string {
+  return `${SECTION}.mailbox.${id}.password`;
+}
+/** Matches mailboxSecretKey(id) (ids: mailboxesModel.ts MAILBOX_ID_RE); a profile key never does (ids have `@`). */
+export const MAILBOX_SECRET_KEY_RE = /^tokenRelay\.mailbox\.([a-z0-9][a-z0-9_-]{0,39})\.password$/;
 
 export interface EnvVariableNames {
   username: string;

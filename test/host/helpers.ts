@@ -79,7 +79,13 @@ export async function resetState(a: TokenRelayTestApi): Promise<void> {
   await c.update('orgs', undefined, vscode.ConfigurationTarget.Global);
   await c.update('activeOrg', undefined, vscode.ConfigurationTarget.Workspace).then(undefined, () => undefined);
   await c.update('activeOrg', undefined, vscode.ConfigurationTarget.Global);
+  // Every mailbox (tokenRelay.mailboxes and the old single-mailbox keys) and its secret.
+  const boxes = c.inspect<Array<{ id?: unknown }>>('mailboxes')?.globalValue ?? [];
+  for (const b of boxes) if (typeof b?.id === 'string') await s.secrets.setMailboxSecret(undefined, b.id);
   await s.secrets.setMailboxSecret(undefined);
+  await c.update('mailboxes', undefined, vscode.ConfigurationTarget.Global);
+  for (const k of ['preset', 'host', 'port', 'security', 'user', 'allowInsecureTls', 'folders', 'afterSuccess'])
+    await c.update(`mailbox.${k}`, undefined, vscode.ConfigurationTarget.Global);
   await c.update('reset.timeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
   await c.update('env.writeKeys', undefined, vscode.ConfigurationTarget.Global);
   await c.update('healthCheck.intervalMinutes', 0, vscode.ConfigurationTarget.Global);
@@ -106,8 +112,11 @@ export async function addEmulatorOrg(
   return profile.id;
 }
 
-/** Sets up the mailbox on the test IMAP server through the real command. */
-export async function setUpTestMailbox(): Promise<void> {
+/**
+ * Sets up a mailbox on the test IMAP server through the real command (default: the mailbox `default` of
+ * inbox@mail.test; `extra` names another id, user, password, watch options, orgs).
+ */
+export async function setUpTestMailbox(extra: Record<string, unknown> = {}): Promise<void> {
   const ok = await vscode.commands.executeCommand('tokenRelay.setUpMailbox', {
     preset: 'custom',
     host: env('TOKEN_RELAY_TEST_IMAP_HOST'),
@@ -116,6 +125,7 @@ export async function setUpTestMailbox(): Promise<void> {
     user: 'inbox@mail.test',
     password: 'mailbox-Secret-7731',
     allowInsecureTls: true, // the test server's certificate is self-signed
+    ...extra,
   });
   assert.equal(ok, true, 'setUpMailbox failed');
 }

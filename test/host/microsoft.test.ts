@@ -75,7 +75,7 @@ describe('Mailbox: Sign in with Microsoft (fake auth provider, XOAUTH2 against D
   const c = () => vscode.workspace.getConfiguration('tokenRelay');
   const g = vscode.ConfigurationTarget.Global;
   const KEYS = [
-    'mailbox.auth',
+    'mailboxes',
     'mailbox.microsoft.clientId',
     'mailbox.microsoft.tenant',
     'mailbox.microsoft.authProvider',
@@ -124,8 +124,11 @@ describe('Mailbox: Sign in with Microsoft (fake auth provider, XOAUTH2 against D
     const ok = await vscode.commands.executeCommand<boolean>('tokenRelay.setUpMailbox');
     assert.equal(ok, true, JSON.stringify(a.scripted.messages));
 
-    assert.equal(c().get('mailbox.auth'), 'microsoft');
-    assert.equal(c().get('mailbox.user'), USER, 'the signed-in account became the mailbox user');
+    const box = (c().get<Array<{ id: string; auth?: string; user?: string }>>('mailboxes') ?? []).find(
+      (m) => m.id === 'default',
+    );
+    assert.equal(box?.auth, 'microsoft', JSON.stringify(c().get('mailboxes')));
+    assert.equal(box?.user, USER, 'the signed-in account became the mailbox user');
     assert.equal(c().get('mailbox.microsoft.clientId'), CLIENT_ID);
     assert.equal(c().get('mailbox.microsoft.tenant'), TENANT);
     assert.equal(await a.services.secrets.getMailboxSecret(), undefined, 'no password kept');

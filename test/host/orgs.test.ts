@@ -72,11 +72,14 @@ describe('orgs and mailbox (interactive flows)', function () {
       .getConfiguration('tokenRelay')
       .update('mailbox.allowInsecureTls', true, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('tokenRelay.setUpMailbox'); // runs Test Mailbox at the end
-    assert.equal(await a.services.context.secrets.get('tokenRelay.mailbox.password'), 'mailbox-Secret-7731');
+    // One mailbox per org (issue 16): the first mailbox is `default`, its secret keyed by its id.
+    assert.equal(await a.services.context.secrets.get('tokenRelay.mailbox.default.password'), 'mailbox-Secret-7731');
     const c = vscode.workspace.getConfiguration('tokenRelay');
-    assert.equal(c.get('mailbox.host'), env('TOKEN_RELAY_TEST_IMAP_HOST'));
-    assert.equal(c.get('mailbox.security'), 'starttls');
-    assert.equal(c.get('mailbox.user'), 'inbox@mail.test');
+    const [box] = c.get<Array<Record<string, unknown>>>('mailboxes') ?? [];
+    assert.equal(box?.id, 'default');
+    assert.equal(box?.host, env('TOKEN_RELAY_TEST_IMAP_HOST'));
+    assert.equal(box?.security, 'starttls');
+    assert.equal(box?.user, 'inbox@mail.test');
     const m = await waitForMessage(a, /Mailbox works/);
     assert.equal(m.severity, 'info');
     assert.ok(!m.text.includes('mailbox-Secret-7731'));

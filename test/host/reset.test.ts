@@ -36,8 +36,13 @@ describe('Reset Token', function () {
     await setUpTestMailbox();
     a.scripted.reset();
 
+    const before = a.openedUrls.length; // earlier files (mailboxes.test.ts: a Classic org) opened pages too
     const done = vscode.commands.executeCommand('tokenRelay.resetToken');
-    const url = await waitFor('the reset page to be opened', () => a.openedUrls.at(-1), 45_000);
+    const url = await waitFor(
+      'the reset page to be opened',
+      () => a.openedUrls.length > before && a.openedUrls.at(-1),
+      45_000,
+    );
     assert.match(url, /\/lightning\/settings\/personal\/ResetApiToken\/home/);
     assert.doesNotMatch(url, /ResetApiTokenConfirm/);
     assert.match(a.statusText(), /reset|Not checked|Checking|Connected|\$\(/); // item exists throughout

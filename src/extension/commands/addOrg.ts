@@ -1,7 +1,8 @@
 /**
  * Salesforce: Add Org — a short input flow: login URL, username, password, how API logins work, name.
  * Non-secret fields go to settings, the password to SecretStorage. Automation (walkthrough, tests) may pass
- * `{ name, loginUrl, username, password?, token?, mfaForApi?, apiVersion?, envPath? }` instead.
+ * `{ name, loginUrl, username, password?, token?, mfaForApi?, apiVersion?, envPath?, clientId?, mailbox?, ui? }` instead.
+ * With more than one mailbox set up, the interactive flow also asks which one gets this org's token mail.
  */
 import * as vscode from 'vscode';
 import { profileId, type OrgProfile } from '../../core/profile';
@@ -12,6 +13,8 @@ import type { Services } from '../services';
 import { CommandIds } from '../settings';
 import { reportError, validateTokenInput } from './common';
 import { saveProfile, setActiveProfile } from '../profileEdits';
+import { listMailboxes } from '../mailbox';
+import { DEFAULT_MAILBOX_ID, describeMailbox, MAILBOX_ID_RE } from '../mailboxesModel';
 
 export interface AddOrgArgs {
   name?: string;
@@ -23,6 +26,10 @@ export interface AddOrgArgs {
   apiVersion?: string;
   envPath?: string;
   clientId?: string;
+  /** The mailbox id (`tokenRelay.mailboxes`) the token mail arrives in; default `default`. */
+  mailbox?: string;
+  /** `classic`: Reset Token opens the Classic reset page. */
+  ui?: 'lightning' | 'classic';
 }
 
 export function validateLoginUrlInput(v: string): string | undefined {
@@ -115,6 +122,18 @@ export async function addOrg(s: Services, arg?: unknown): Promise<OrgProfile | u
       });
       if (!name) return undefined;
       a = { name: name.trim(), loginUrl, username: username.trim(), password, mfaForApi: mode.mfa };
+      const mailboxes = listMailboxes();
+      if (mailboxes.length > 1 && !mode.mfa) {
+        const box = await s.ui.pick(
+          mailboxes.map((m) => ({ label: m.label, description: describeMailbox(m), id: m.id })),
+          {
+            title: vscode.l10n.t('Add Org: which mailbox gets the token mail?'),
+            placeHolder: vscode.l10n.t('Salesforce mails the token to the email address of {0}.', a.username),
+          },
+        );
+        if (!box) return undefined;
+        a.mailbox = box.id;
+      }
     }
     const profile: OrgProfile = {
       id: profileId(a.loginUrl, a.username),
@@ -125,7 +144,13 @@ export async function addOrg(s: Services, arg?: unknown): Promise<OrgProfile | u
       ...(a.clientId ? { clientId: a.clientId } : {}),
       ...(a.mfaForApi ? { mfaForApi: true } : {}),
       ...(a.envPath ? { envPath: a.envPath } : {}),
+      ...(a.mailbox && a.mailbox.trim().toLowerCase() !== DEFAULT_MAILBOX_ID
+        ? { mailbox: a.mailbox.trim().toLowerCase() }
+        : {}),
+      ...(a.ui === 'classic' ? { ui: 'classic' as const } : {}),
     };
+    if (profile.mailbox && !MAILBOX_ID_RE.test(profile.mailbox))
+      throw new Error(vscode.l10n.t('A mailbox id is lower-case letters, digits, - or _.'));
     const problem = validateProfileFields(profile);
     if (problem) throw new Error(problem);
     if (a.token && validateTokenInput(a.token)) throw new Error(validateTokenInput(a.token));

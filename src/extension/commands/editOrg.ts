@@ -7,6 +7,8 @@ import { CommandIds } from '../settings';
 import { reportError, resolveOrg } from './common';
 import { validateLoginUrlInput, validateUsernameInput } from './addOrg';
 import { saveProfile } from '../profileEdits';
+import { listMailboxes, migrateLegacyMailbox } from '../mailbox';
+import { DEFAULT_MAILBOX_ID, describeMailbox, mailboxIdOf } from '../mailboxesModel';
 
 type Field =
   | 'name'
@@ -18,7 +20,9 @@ type Field =
   | 'clientId'
   | 'clientSecret'
   | 'mfaForApi'
-  | 'envPath';
+  | 'envPath'
+  | 'mailbox'
+  | 'ui';
 
 export async function editOrg(s: Services, id?: unknown, field?: unknown): Promise<void> {
   const org = await resolveOrg(
@@ -28,6 +32,12 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
   );
   if (!org) return;
   const secrets = await s.secrets.getOrgSecrets(org.id);
+  await migrateLegacyMailbox(s.secrets, s.logger).catch(() => undefined);
+  const mailboxes = listMailboxes();
+  const mailboxId = mailboxIdOf(org);
+  const mailboxLabel =
+    mailboxes.find((m) => m.id === mailboxId)?.label ??
+    (mailboxId === DEFAULT_MAILBOX_ID ? vscode.l10n.t('not set up') : vscode.l10n.t('{0} (missing)', mailboxId));
   const set = vscode.l10n.t('set');
   const notSet = vscode.l10n.t('not set');
   const items: Array<vscode.QuickPickItem & { field: Field }> = [
@@ -57,6 +67,12 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
       description: secrets.clientSecret ? set : notSet,
     },
     { field: 'envPath', label: vscode.l10n.t('.env path'), description: org.envPath ?? vscode.l10n.t('default') },
+    { field: 'mailbox', label: vscode.l10n.t('Mailbox'), description: mailboxLabel },
+    {
+      field: 'ui',
+      label: vscode.l10n.t('User interface'),
+      description: org.ui === 'classic' ? vscode.l10n.t('Salesforce Classic') : vscode.l10n.t('Lightning Experience'),
+    },
   ];
   const chosen =
     typeof field === 'string'
@@ -87,6 +103,42 @@ export async function editOrg(s: Services, id?: unknown, field?: unknown): Promi
         void s.monitor.check({ reason: `${chosen.field} changed` });
         void s.ui.message('info', vscode.l10n.t('{0} of {1} updated.', chosen.label, org.name));
         return;
+      }
+      case 'mailbox': {
+        const setUp = { label: `$(add) ${vscode.l10n.t('New mailbox…')}`, id: '' };
+        const p = await s.ui.pick(
+          [
+            ...mailboxes.map((m) => ({
+              label: m.label,
+              description: describeMailbox(m),
+              id: m.id,
+              picked: m.id === mailboxId,
+            })),
+            setUp,
+          ],
+          { title, placeHolder: vscode.l10n.t('Where does the token mail of {0} arrive?', org.name) },
+        );
+        if (!p) return;
+        if (!p.id) {
+          await vscode.commands.executeCommand(CommandIds.setUpMailbox);
+          return;
+        }
+        if (p.id === DEFAULT_MAILBOX_ID) delete next.mailbox;
+        else next.mailbox = p.id;
+        break;
+      }
+      case 'ui': {
+        const lightning = { label: vscode.l10n.t('Lightning Experience'), value: 'lightning' as const };
+        const classic = {
+          label: vscode.l10n.t('Salesforce Classic'),
+          description: vscode.l10n.t('Reset Token opens the Classic "Reset My Security Token" page'),
+          value: 'classic' as const,
+        };
+        const p = await s.ui.pick([lightning, classic], { title });
+        if (!p) return;
+        if (p.value === 'classic') next.ui = 'classic';
+        else delete next.ui;
+        break;
       }
       case 'mfaForApi': {
         const on = { label: vscode.l10n.t('On: password + authenticator code'), value: true };

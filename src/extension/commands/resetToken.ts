@@ -12,7 +12,8 @@ import { resetPageUrl } from '../../core/resetUrl';
 import { isResetFlowError } from '../../flow/resetFlow';
 import { isMailboxError } from '../../mail';
 import type { EnvWriteOutcome } from '../envWriter';
-import { mailboxConfig } from '../mailbox';
+import { mailboxConfig, migrateLegacyMailbox } from '../mailbox';
+import { watchTrustOf } from '../mailboxesModel';
 import type { Services } from '../services';
 import {
   CommandIds,
@@ -70,7 +71,11 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     return;
   }
 
-  const mb = await mailboxConfig(s.secrets);
+  const classic = org.ui === 'classic';
+  await migrateLegacyMailbox(s.secrets, s.logger).catch((err: unknown) =>
+    log.warn(`mailbox migration: ${safeErrorMessage(err)}`),
+  );
+  const mb = await mailboxConfig(s.secrets, { org });
   if (!mb.ok) {
     const setUp = vscode.l10n.t('Set Up Mailbox');
     const openManual = vscode.l10n.t('Open Reset Page and Enter Manually');
@@ -85,7 +90,7 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
     );
     if (a === setUp) await vscode.commands.executeCommand(CommandIds.setUpMailbox);
     if (a === openManual) {
-      await s.ui.openExternal(resetPageUrl(org.loginUrl));
+      await s.ui.openExternal(resetPageUrl(org.loginUrl, { classic }));
       await vscode.commands.executeCommand(CommandIds.enterTokenManually, org.id);
     }
     return;
@@ -96,7 +101,9 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
   const ac = new AbortController();
   let envOutcome: EnvWriteOutcome | undefined;
   let envProblem: string | undefined;
-  log.info(`reset started for ${org.name}; timeout ${Math.round(timeoutMs / 1000)} s`);
+  log.info(
+    `reset started for ${org.name}; mailbox ${mb.mailbox.id}${classic ? '; Classic reset page' : ''}; timeout ${Math.round(timeoutMs / 1000)} s`,
+  );
 
   const run = s.monitor.hold(async () =>
     s.ui.progress(vscode.l10n.t('Reset Token: {0}', org.name), async (progress, cancel) => {
@@ -140,12 +147,13 @@ export async function resetToken(s: Services, arg?: unknown): Promise<void> {
           },
           signal: ac.signal,
           timeoutMs,
+          classic,
           login: { proxy: proxySettings() },
           watch: {
             requireDkim: resetRequireDkim(),
             authservId: resetAuthservId(),
-            forwardedFrom: resetForwardedFrom(),
-            trustForwarded: !!resetForwardedFrom(),
+            // The mailbox's own forwarding addresses and the user-level tokenRelay.reset.forwardedFrom.
+            ...watchTrustOf(mb.mailbox, resetForwardedFrom()),
           },
           log,
           now: s.now,
