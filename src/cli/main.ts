@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   oauth: async () => import('./oauth'),
   mailbox: async () => import('./mailbox'),
   doctor: async () => import('./doctor'),
+  'sf-import': async () => import('./sfImport'),
 };
 
 export const MAIN_HELP = `token-relay: reset a Salesforce security token and catch it from your mailbox
@@ -39,6 +40,7 @@ Commands:
                                       sign in to a Microsoft 365 / Outlook.com mailbox (device code) for
                                       watch/reset --imap-auth microsoft
   doctor [--dotenv PATH]...           each org's sign-in method, whether it works, when it stops; JSON
+  sf-import --target-org ALIAS        take an org the Salesforce CLI (sf) knows into the env file
 
 Options: --help (also after a command), --version
 Secrets are never taken as arguments: they come from the env file, the environment or a prompt.
