@@ -9,6 +9,7 @@
  * env file read here). Both may come from the env file or the environment.
  */
 import path from 'node:path';
+import { checkDotenvTarget } from './dotenvTarget';
 import type { CliIO } from './io';
 import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { EnvError, readEnvFile, readRegularFile } from '../envfile';
@@ -53,6 +54,7 @@ Options:
                       security token, for this login only (never written, never logged). The flag takes no
                       value: a code on the command line would show in ps.
   --verbose           log the steps on stderr (secrets redacted)
+  --follow-symlink    write through a .env symlink that leads outside the file's folder
 Proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Extra CA certificates: NODE_EXTRA_CA_CERTS (a PEM file).
 Both may also be set in the env file.
 Plain http:// login URLs are accepted only for loopback hosts (the emulator).
@@ -169,7 +171,11 @@ export async function extraCaFromEnv(
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const taken = takeMfaFlag(argv);
-  const args = parseArgs(taken.argv, { values: ['dotenv', 'timeout'], booleans: ['no-limits', 'verbose'] });
+  const args = parseArgs(taken.argv, {
+    values: ['dotenv', 'timeout'],
+    booleans: ['no-limits', 'verbose', 'follow-symlink'],
+  });
+  const follow = args.flags.has('follow-symlink');
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   let timeoutMs: number | undefined;
   const t = flagString(args, 'timeout');
@@ -179,6 +185,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     timeoutMs = Math.round(n * 1000);
   }
   const { vars, file } = await loadLoginEnv(io, flagString(args, 'dotenv'));
+  if (file) await checkDotenvTarget(file, follow);
   const { profile, secrets } = cliProfile(vars);
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
   if (!secrets.password && method.secretKeys.includes('password')) {
@@ -222,9 +229,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   };
   const result =
     method.id === 'oauth' && profile.clientId
-      ? await (await import('./oauthLogin')).testOAuthLogin(io, profile, secrets, file, loginOpts)
+      ? await (await import('./oauthLogin')).testOAuthLogin(io, profile, secrets, file, loginOpts, follow)
       : method.id === 'sf-cli'
-        ? await (await import('./sfCliLogin')).testSfCliLogin(io, profile, secrets, file, vars, loginOpts)
+        ? await (await import('./sfCliLogin')).testSfCliLogin(io, profile, secrets, file, vars, loginOpts, follow)
         : await testLogin(loginProfile, secrets, loginOpts);
   printJson(io, healthJson(result));
   err(io, `${result.label}: ${result.message}`);

@@ -38,7 +38,14 @@ export const IMAP_VALUE_FLAGS = [
   'imap-tenant',
   'recheck',
 ];
-export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
+export const IMAP_BOOLEAN_FLAGS = [
+  'insecure-tls',
+  'watch-junk',
+  'require-dkim',
+  'trust-forwarded',
+  'verbose',
+  'follow-symlink',
+];
 
 export const IMAP_FLAGS_HELP = `IMAP options:
   --imap-host H          IMAP server (required), e.g. imap.gmail.com
@@ -68,6 +75,7 @@ export const IMAP_FLAGS_HELP = `IMAP options:
   --forwarded-from ADDR  trust forwards of the token mail sent by ADDR (your own address; implies
                          --trust-forwarded; with --require-dkim it needs a DKIM pass for ADDR's domain)
   --verbose              log the watcher's steps on stderr
+  --follow-symlink       write through a .env symlink that leads outside the file's folder
   --imap-auth A          password (default) | microsoft: XOAUTH2 with the Microsoft 365 / Outlook.com
                          sign-in kept by \`token-relay mailbox login\` (--imap-host defaults to
                          outlook.office365.com); a fresh access token each run, renewed once if refused

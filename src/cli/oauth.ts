@@ -17,6 +17,7 @@ import path from 'node:path';
 import { type CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, type ParsedArgs } from './io';
 import { extraCaFromEnv } from './login';
 import { readEnvFile, writeEnvFile, EnvError } from '../envfile';
+import { checkDotenvTarget, dotenvWriteOptions } from './dotenvTarget';
 import { CredentialStore, type CredentialKey, isCredentialStoreError } from '../credstore';
 import { classifyOAuthError, failureResult, healthJson, type HealthResult } from '../core/health';
 import {
@@ -75,6 +76,7 @@ Options:
   --remove-password     also remove SF_PASSWORD and SF_SECURITY_TOKEN from the env file
   --save-refresh-token  also write the refresh token into the env file as SF_REFRESH_TOKEN (not recommended)
   --verbose             log the steps on stderr (secrets redacted)
+  --follow-symlink      write through a .env symlink that leads outside the file's folder
 
 Credential store: $TOKEN_RELAY_HOME, else $XDG_CONFIG_HOME/token-relay, else ~/.config/token-relay (mode 0700,
 files 0600; one entry per login URL + client id + username).
@@ -92,6 +94,8 @@ interface Ctx {
   io: CliIO;
   cmd: string;
   file: string;
+  /** --follow-symlink: write through a .env symlink that leads outside its folder. */
+  follow: boolean;
   fileExists: boolean;
   fileVars: Record<string, string>;
   vars: Record<string, string | undefined>;
@@ -106,6 +110,8 @@ function say(ctx: Pick<Ctx, 'io' | 'cmd'>, line: string): void {
 
 async function context(io: CliIO, args: ParsedArgs, cmd: string, loginUrlForProxy?: string): Promise<Ctx> {
   const file = path.resolve(io.cwd, flagString(args, 'dotenv') ?? '.env');
+  const follow = args.flags.has('follow-symlink');
+  await checkDotenvTarget(file, follow);
   let fileVars: Record<string, string> = {};
   let fileExists = false;
   try {
@@ -128,7 +134,7 @@ async function context(io: CliIO, args: ParsedArgs, cmd: string, loginUrlForProx
   const { proxyFromEnv } = await import('../salesforce/transport');
   const target = loginUrlForProxy ?? vars.SF_LOGIN_URL ?? PRODUCTION_LOGIN_URL;
   const net = { signal: io.signal, proxy: proxyFromEnv(vars, target), ca: await extraCaFromEnv(io, vars, cmd), log };
-  return { io, cmd, file, fileExists, fileVars, vars, log, store, net };
+  return { io, cmd, file, follow, fileExists, fileVars, vars, log, store, net };
 }
 
 function positiveSeconds(args: ParsedArgs, name: string, dflt: number): number {
@@ -146,7 +152,7 @@ function rel(ctx: Ctx): string {
 /** Writes env keys (and removals); an EnvError is a usage error (exit 2) naming no value. */
 async function writeEnv(ctx: Ctx, values: Record<string, string>, remove: string[] = []): Promise<void> {
   try {
-    const res = await writeEnvFile(ctx.file, values, { remove });
+    const res = await writeEnvFile(ctx.file, values, { remove, ...dotenvWriteOptions(ctx.file, ctx.follow) });
     for (const w of res.warnings) say(ctx, `warning: ${w}`);
     if (res.changed.length)
       say(
@@ -218,7 +224,7 @@ async function pasteRedirect(ctx: Ctx, redirectUri: string, state: string, timeo
 async function runLogin(argv: string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv, {
     values: ['dotenv', 'login-url', 'client-id', 'callback-port', 'scope', 'timeout'],
-    booleans: ['no-open', 'paste', 'remove-password', 'save-refresh-token', 'verbose'],
+    booleans: ['no-open', 'paste', 'remove-password', 'save-refresh-token', 'verbose', 'follow-symlink'],
   });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]!.slice(0, 40)}"`);
   const timeoutMs = positiveSeconds(args, 'timeout', DEFAULT_SIGNIN_TIMEOUT_MS);
@@ -403,7 +409,7 @@ function keptSignIn(ctx: Ctx): { profile: ValidProfile; secrets: OrgSecrets; key
 }
 
 async function runRefresh(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['verbose', 'no-limits'] });
+  const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['verbose', 'no-limits', 'follow-symlink'] });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]!.slice(0, 40)}"`);
   const timeoutMs = positiveSeconds(args, 'timeout', 30_000);
   const ctx = await context(io, args, 'oauth refresh');
@@ -456,7 +462,7 @@ async function runRefresh(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function runLogout(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['verbose'] });
+  const args = parseArgs(argv, { values: ['dotenv', 'timeout'], booleans: ['verbose', 'follow-symlink'] });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]!.slice(0, 40)}"`);
   const timeoutMs = positiveSeconds(args, 'timeout', 30_000);
   const ctx = await context(io, args, 'oauth logout');

@@ -11,6 +11,7 @@ import { CredentialStore, type CredentialKey } from '../credstore';
 import type { HealthResult } from '../core/health';
 import type { OrgSecrets, ValidProfile } from '../core/profile';
 import { readEnvFile, writeEnvFile } from '../envfile';
+import { dotenvWriteOptions } from './dotenvTarget';
 import type { LoginOptions } from '../salesforce/signin/types';
 
 export async function testOAuthLogin(
@@ -19,6 +20,7 @@ export async function testOAuthLogin(
   secrets: OrgSecrets,
   file: string | undefined,
   opts: LoginOptions,
+  follow = false,
 ): Promise<HealthResult> {
   const { testLogin } = await import('../salesforce/login');
   const store = CredentialStore.fromEnv(io.env, { onWarning: (w) => err(io, `token-relay login: warning: ${w}`) });
@@ -61,7 +63,7 @@ export async function testOAuthLogin(
             const current = await readEnvFile(file);
             if (current?.vars.SF_REFRESH_TOKEN !== undefined) values.SF_REFRESH_TOKEN = rotated;
           }
-          const res = await writeEnvFile(file, values);
+          const res = await writeEnvFile(file, values, dotenvWriteOptions(file, follow));
           for (const w of res.warnings) err(io, `token-relay login: warning: ${w}`);
           err(
             io,

@@ -7,6 +7,7 @@ import type { CliIO } from './io';
 import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import type { EnvWriteResult } from '../envfile';
 import { writeEnvFile } from '../envfile';
+import { checkDotenvTarget, dotenvWriteOptions } from './dotenvTarget';
 import { healthJson } from '../core/health';
 import { authMethodOf } from '../core/profile';
 import { SIGN_IN_INFO } from '../core/signin';
@@ -73,6 +74,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const timeoutS = parseTimeout(args);
   const dotenvFlag = flagString(args, 'dotenv') ?? '.env';
   const { vars, dotenvPath } = await loadEnvVars(io, dotenvFlag);
+  const follow = args.flags.has('follow-symlink');
+  if (dotenvPath) await checkDotenvTarget(dotenvPath, follow);
   const { profile, secrets } = cliProfile(
     vars,
     {},
@@ -126,7 +129,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
             registerSecret(token); // the CLI keeps no other store than the env file
           },
           writeEnv: async (token): Promise<EnvWriteResult> => {
-            const res = await writeEnvFile(envFile, { SF_SECURITY_TOKEN: token });
+            const res = await writeEnvFile(envFile, { SF_SECURITY_TOKEN: token }, dotenvWriteOptions(envFile, follow));
             for (const w of res.warnings) err(io, `token-relay reset: warning: ${w}`);
             err(
               io,

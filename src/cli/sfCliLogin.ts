@@ -8,6 +8,7 @@ import { type CliIO, err } from './io';
 import type { HealthResult } from '../core/health';
 import type { OrgSecrets, ValidProfile } from '../core/profile';
 import { writeEnvFile } from '../envfile';
+import { dotenvWriteOptions } from './dotenvTarget';
 import type { LoginOptions } from '../salesforce/signin/types';
 
 /**
@@ -21,6 +22,7 @@ export async function testSfCliLogin(
   file: string | undefined,
   vars: Record<string, string | undefined>,
   opts: LoginOptions,
+  follow = false,
 ): Promise<HealthResult> {
   const { testLogin } = await import('../salesforce/login');
   return testLogin(profile, secrets, {
@@ -36,7 +38,7 @@ export async function testSfCliLogin(
         );
         return;
       }
-      const res = await writeEnvFile(file, r.env);
+      const res = await writeEnvFile(file, r.env, dotenvWriteOptions(file, follow));
       for (const w of res.warnings) err(io, `token-relay login: warning: ${w}`);
       err(
         io,

@@ -19,6 +19,7 @@ import { PRODUCTION_LOGIN_URL } from '../core/resetUrl';
 import { SECRET_ENV_VARS } from '../core/signin';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { readEnvFile, writeEnvFile } from '../envfile';
+import { checkDotenvTarget, dotenvWriteOptions } from './dotenvTarget';
 
 export const help = `token-relay sf-import: take an org the Salesforce CLI (sf) is logged in to into an env file
 
@@ -43,6 +44,7 @@ Options:
   --timeout SECONDS   give up after this long (default 60)
   --no-limits         skip the DailyApiRequests check (one API call)
   --verbose           log the steps on stderr (secrets redacted)
+  --follow-symlink    write through a .env symlink that leads outside the file's folder
 `;
 
 /** Env file values (when the file exists) over the process environment. */
@@ -60,8 +62,9 @@ async function loadVars(io: CliIO, file: string): Promise<Record<string, string 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv, {
     values: ['target-org', 'dotenv', 'timeout'],
-    booleans: ['no-limits', 'verbose'],
+    booleans: ['no-limits', 'verbose', 'follow-symlink'],
   });
+  const follow = args.flags.has('follow-symlink');
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const target = flagString(args, 'target-org')?.trim();
   if (!target) throw new UsageError('--target-org ALIAS is required (an alias or username from `sf org list`).');
@@ -73,6 +76,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     timeoutMs = Math.round(n * 1000);
   }
   const file = path.resolve(io.cwd, flagString(args, 'dotenv') ?? '.env');
+  await checkDotenvTarget(file, follow);
   const vars = await loadVars(io, file);
   const verbose = args.flags.get('verbose') === true;
   const log = createLogger((level, line) => {
@@ -135,7 +139,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const values: Record<string, string> = { ...r.env, SF_AUTH: 'sf-cli', SF_TARGET_ORG: target };
   try {
-    const res = await writeEnvFile(file, values);
+    const res = await writeEnvFile(file, values, dotenvWriteOptions(file, follow));
     for (const w of res.warnings) err(io, `token-relay sf-import: warning: ${w}`);
     err(
       io,

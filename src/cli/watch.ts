@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { CliIO } from './io';
 import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
 import { writeEnvFile } from '../envfile';
+import { checkDotenvTarget, dotenvWriteOptions } from './dotenvTarget';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { TokenFound } from '../mail';
 import { watchForToken } from '../mail';
@@ -96,6 +97,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const timeoutS = parseTimeout(args);
   const { vars, dotenvPath } = await loadEnvVars(io, flagString(args, 'dotenv'));
+  const follow = args.flags.has('follow-symlink');
+  if (dotenvPath) await checkDotenvTarget(dotenvPath, follow);
   const mailbox = await mailboxFromFlags(args, vars, io);
   const username = flagString(args, 'username')?.trim() || vars.SF_USERNAME?.trim() || undefined;
   const log = stderrLogger(io, args.flags.has('verbose'));
@@ -126,7 +129,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   registerSecret(found.token);
   if (dotenvPath) {
     try {
-      const res = await writeEnvFile(dotenvPath, { SF_SECURITY_TOKEN: found.token });
+      const res = await writeEnvFile(
+        dotenvPath,
+        { SF_SECURITY_TOKEN: found.token },
+        dotenvWriteOptions(dotenvPath, follow),
+      );
       for (const w of res.warnings) err(io, `token-relay watch: warning: ${w}`);
       err(
         io,

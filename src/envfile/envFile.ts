@@ -23,7 +23,7 @@
  * takes more than MAX_ENV_BYTES (+1 to tell) bytes, whatever the file's size claims.
  * Error messages never contain values.
  */
-import { lt } from '../core/l10n';
+import { lt, type LocalizedText } from '../core/l10n';
 import { constants as FS, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -190,6 +190,38 @@ function modeString(mode: number): string {
   return '0' + (mode & 0o777).toString(8).padStart(3, '0');
 }
 
+/** Why writing `abs` (really `target`) leaves `allowOutside`, or undefined when it stays inside. */
+async function outsideOf(
+  abs: string,
+  target: string,
+  viaSymlink: boolean,
+  allowOutside: string,
+): Promise<LocalizedText | undefined> {
+  let root = path.resolve(allowOutside);
+  try {
+    root = await fsp.realpath(root);
+  } catch {
+    /* keep the lexical root */
+  }
+  if (isInside(target, root)) return undefined;
+  return viaSymlink
+    ? lt`${abs} is a symlink to ${target}, outside ${root}; not writing there without confirmation.`
+    : lt`${abs} is ${target}, outside ${root}; not writing there without confirmation.`;
+}
+
+/**
+ * The check writeEnvFile makes with `allowOutside` (the file, after following links, must stay inside that folder),
+ * made up front: callers that would write only at the end of a long run (a reset, a sign-in) refuse before they
+ * start instead of losing what they got. Undefined when inside (or when the file does not exist yet: a new file
+ * is created where it is named); else the EnvError writeEnvFile would throw.
+ */
+export async function envTargetOutside(file: string, allowOutside: string): Promise<EnvError | undefined> {
+  const abs = path.resolve(file);
+  const { target, viaSymlink } = await resolveTarget(abs);
+  const outside = await outsideOf(abs, target, viaSymlink, allowOutside);
+  return outside ? new EnvError('SYMLINK_OUTSIDE', outside) : undefined;
+}
+
 /** Writes `values` into the env file at `file` (see the module comment). Throws EnvError. */
 export async function writeEnvFile(
   file: string,
@@ -200,22 +232,10 @@ export async function writeEnvFile(
   const abs = path.resolve(file);
   const { target, viaSymlink } = await resolveTarget(abs);
   if (opts.allowOutside !== undefined) {
-    let root = path.resolve(opts.allowOutside);
-    try {
-      root = await fsp.realpath(root);
-    } catch {
-      /* keep the lexical root */
-    }
-    if (!isInside(target, root)) {
+    const outside = await outsideOf(abs, target, viaSymlink, opts.allowOutside);
+    if (outside) {
       const ok = opts.confirmOutside ? await opts.confirmOutside(target) : false;
-      if (ok !== true) {
-        throw new EnvError(
-          'SYMLINK_OUTSIDE',
-          viaSymlink
-            ? lt`${abs} is a symlink to ${target}, outside ${root}; not writing there without confirmation.`
-            : lt`${abs} is ${target}, outside ${root}; not writing there without confirmation.`,
-        );
-      }
+      if (ok !== true) throw new EnvError('SYMLINK_OUTSIDE', outside);
     }
   }
   // One writer per file at a time in this process (other processes: the lost-update guard below).

@@ -6,6 +6,7 @@ export {
   readEnvFile,
   readRegularFile,
   writeEnvFile,
+  envTargetOutside,
   EnvError,
   MAX_ENV_BYTES,
   decodeEnvBytes,
