@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { HEALTH_STATES, type FixId, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
 import { CommandIds } from './settings';
+import { offerSfSignIn } from './sfCliSession';
 import type { Ui } from './ui';
 
 export function fixLabel(fix: FixId): string {
@@ -99,6 +100,8 @@ export async function runFix(fix: FixId, org: OrgProfile | undefined, ui: Ui): P
  * must not block on the user).
  */
 export async function offerFixes(h: HealthResult, org: OrgProfile | undefined, ui: Ui): Promise<void> {
+  // The sf CLI owns an sf-cli org's login: signing in again is sf's (a terminal), not Switch to OAuth.
+  if (org?.auth === 'sf-cli' && h.status === 'signin-required') return offerSfSignIn(h, org, ui);
   const fixes = fixesFor(h);
   const labels = [...new Set(fixes.map(fixLabel))];
   const advice = fixAdvice(h);

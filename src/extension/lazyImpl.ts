@@ -15,6 +15,7 @@ import { loadedLibraries } from '../lazy';
 import { testMailbox } from '../mail';
 import { testLogin } from '../salesforce/login';
 import { runCommand } from './commands/handlers';
+import { offerSfImportOnStartup } from './commands/importFromSfCli';
 import { offerImportOnStartup } from './commands/importOrgFromEnv';
 import { EnvWriter } from './envWriter';
 import { runHealthCheck } from './healthCheck';
@@ -23,6 +24,7 @@ import type { LazyApi } from './lazyApi';
 export const lazyApi: LazyApi = {
   runCommand,
   offerImportOnStartup,
+  offerSfImportOnStartup,
   runHealthCheck,
   createEnvWriter: (deps) => new EnvWriter(deps),
   testLogin,

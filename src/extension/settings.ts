@@ -40,6 +40,8 @@ export const SettingKeys = {
   resetAuthservId: 'reset.authservId',
   /** The user's own address that forwards the token mail (user setting only). */
   resetForwardedFrom: 'reset.forwardedFrom',
+  /** The sf CLI executable (machine setting; else SF_CLI_PATH, else `sf` on PATH): Import Org from Salesforce CLI. */
+  sfCliPath: 'sfCli.path',
 } as const;
 
 export const CommandIds = {
@@ -57,6 +59,7 @@ export const CommandIds = {
   showLog: 'tokenRelay.showLog',
   switchToOAuth: 'tokenRelay.switchToOAuth',
   signOut: 'tokenRelay.signOut',
+  importFromSfCli: 'tokenRelay.importFromSfCli',
 } as const;
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
 export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
@@ -64,6 +67,8 @@ export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
 export const STATUS_BAR_ID = 'tokenRelay.health';
 /** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the workspace .env. */
 export const IMPORT_OFFERED_STATE_KEY = 'tokenRelay.importOffered';
+/** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the project's sf CLI org. */
+export const SF_IMPORT_OFFERED_STATE_KEY = 'tokenRelay.sfImportOffered';
 export const LOG_CHANNEL_NAME = 'Token Relay';
 
 /**
@@ -176,4 +181,10 @@ export function oauthCallbackPort(): number {
 export function oauthSessionTimeoutMs(): number | undefined {
   const n = Number(config().get<number>(SettingKeys.oauthLifetime) ?? 0);
   return Number.isFinite(n) && n > 0 ? Math.max(0.05, n) * 60_000 : undefined; // at least 3 s
+}
+
+/** `tokenRelay.sfCli.path` (machine scope: a workspace cannot name the program we run), or undefined. */
+export function sfCliPathSetting(): string | undefined {
+  const v = config().inspect<string>(SettingKeys.sfCliPath)?.globalValue;
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }

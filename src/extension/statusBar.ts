@@ -24,6 +24,7 @@ const LINK_COMMANDS = [
   CommandIds.importOrgFromEnv,
   CommandIds.switchToOAuth,
   CommandIds.signOut,
+  CommandIds.importFromSfCli,
 ];
 
 export class HealthStatusBar extends Disposable {
@@ -101,6 +102,9 @@ export class HealthStatusBar extends Disposable {
       md.appendText(vscode.l10n.t('No org is set up yet.'));
       md.appendMarkdown(
         `\n\n[${vscode.l10n.t('Add Org')}](command:${CommandIds.addOrg}) · [${vscode.l10n.t('Import Org from .env')}](command:${CommandIds.importOrgFromEnv})`,
+      );
+      md.appendMarkdown(
+        ` · [${vscode.l10n.t('Import Org from Salesforce CLI')}](command:${CommandIds.importFromSfCli})`,
       );
       return md;
     }

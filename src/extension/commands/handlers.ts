@@ -5,6 +5,7 @@ import { addOrg } from './addOrg';
 import { reportError } from './common';
 import { editOrg } from './editOrg';
 import { enterTokenManually } from './enterTokenManually';
+import { importFromSfCli } from './importFromSfCli';
 import { importOrgFromEnv } from './importOrgFromEnv';
 import { removeOrg } from './removeOrg';
 import { resetToken } from './resetToken';
@@ -32,6 +33,7 @@ const HANDLERS: Record<CommandId, (s: Services, ...args: unknown[]) => unknown> 
   [CommandIds.showLog]: showLog,
   [CommandIds.switchToOAuth]: switchToOAuth,
   [CommandIds.signOut]: signOut,
+  [CommandIds.importFromSfCli]: importFromSfCli,
 };
 
 export async function runCommand(id: CommandId, s: Services, args: unknown[]): Promise<unknown> {
