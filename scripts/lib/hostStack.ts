@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../../src/imapServer';
+import { prepareHostSfCli } from './hostSfCli';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
 export const HOST_FIXTURE = {
@@ -24,6 +25,8 @@ export const HOST_FIXTURE = {
     ja: { username: 'yamada@acme.test.dev', password: 'Yamada-Passw0rd-6' },
     /** Switch to OAuth (test/host/oauth.test.ts): signs in on the emulator's authorize page with the demo ECA. */
     oauth: { username: 'oauth@acme.test', password: 'OAuth-Passw0rd-7' },
+    /** Import Org from Salesforce CLI (test/host/sfcli.test.ts): the real sf CLI logs in as this user (web login). */
+    sfcli: { username: 'sfcli@acme.test', password: 'SfCli-Passw0rd-8' },
   },
 } as const;
 
@@ -47,6 +50,7 @@ const OPS = new Set([
   'revokeRefreshTokens',
   'oauthStats',
   'apps',
+  'sfLogin',
 ]);
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
@@ -65,6 +69,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       { ...f.restricted, email: HOST_FIXTURE.mailboxUser },
       { ...f.ja, email: HOST_FIXTURE.mailboxUser, language: 'ja', firstName: '太郎', lastName: '山田' },
       { ...f.oauth, email: HOST_FIXTURE.mailboxUser, firstName: 'Olivia' },
+      { ...f.sfcli, email: HOST_FIXTURE.mailboxUser, firstName: 'Sasha' },
     ],
     deliver: async (_to, raw) => {
       await imap.append(HOST_FIXTURE.mailboxUser, raw);
@@ -72,6 +77,8 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
     slowMs: 60_000,
     log: (line) => log(`[emulator] ${line}`),
   });
+  // The real sf CLI's HOME (logged in on demand by the sf CLI tests: op sfLogin).
+  const sf = prepareHostSfCli(log);
 
   const control = http.createServer((req, res) => {
     let body = '';
@@ -92,7 +99,13 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'revokeRefreshTokens')
             result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
           else if (op === 'oauthStats') result = emulator.oauthStats;
-          else if (op === 'apps')
+          else if (op === 'sfLogin') {
+            if (!sf.sfPath && process.env.CI !== 'true') result = { skipped: 'the real sf CLI is not installed' };
+            else {
+              await sf.login(emulator.url, f.sfcli, typeof args[0] === 'string' ? args[0] : 'hosttest');
+              result = { alias: typeof args[0] === 'string' ? args[0] : 'hosttest' };
+            }
+          } else if (op === 'apps')
             result = emulator.apps().map((a) => ({
               clientId: a.clientId,
               callbackUrls: a.callbackUrls,
@@ -133,12 +146,14 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       TOKEN_RELAY_TEST_IMAP_PORT: String(imap.port),
       TOKEN_RELAY_TEST_IMAP_KIND: imap.kind,
       TOKEN_RELAY_TEST_CONTROL_URL: controlUrl,
+      ...sf.env,
     },
     async stop() {
       await new Promise<void>((r) => control.close(() => r()));
       control.closeAllConnections?.();
       await emulator.close().catch(() => {});
       await imap.stop().catch(() => {});
+      sf.cleanup();
     },
   };
 }
