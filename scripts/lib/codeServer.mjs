@@ -76,7 +76,7 @@ function run(cmd, args, opts = {}) {
 }
 
 /** A cross-process lock: mkdir is atomic; a lock whose owner pid is gone is taken over. */
-async function withLock(name, fn, log) {
+export async function withLock(name, fn, log) {
   mkdirSync(cacheDir(), { recursive: true });
   const lock = path.join(cacheDir(), `${name}.lock`);
   const deadline = Date.now() + 30 * 60_000;

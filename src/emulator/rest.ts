@@ -75,7 +75,7 @@ function handleIdentity({ state, req, res, url }: RequestContext, orgId: string,
   sendJson(res, 200, identity(state.base, s.user));
 }
 
-function handleRestData({ state, res, url }: RequestContext, s: Session): void {
+function handleRestData({ state, res, url, method }: RequestContext, s: Session): void {
   const base = state.base;
   const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(url.pathname);
   if (!m) return apiNotFound(res);
@@ -152,6 +152,11 @@ function handleRestData({ state, res, url }: RequestContext, s: Session): void {
             Id: org.id,
             Name: org.name,
             IsSandbox: org.sandbox,
+            // What the sf CLI asks for after a login (it asks again on every command while OrganizationType is missing).
+            InstanceName: 'EMU1',
+            TrialExpirationDate: null,
+            NamespacePrefix: null,
+            OrganizationType: org.sandbox ? 'Enterprise Edition' : 'Developer Edition',
           },
         ],
       });
@@ -175,6 +180,25 @@ function handleRestData({ state, res, url }: RequestContext, s: Session): void {
     return sendJson(res, 400, [
       { message: `sObject type '${from ?? ''}' is not supported by the emulator.`, errorCode: 'INVALID_TYPE' },
     ]);
+  }
+  // `sobjects/User/<id>`: the sf CLI reads the Username of the user_id userinfo gave it (after `org login access-token`).
+  const userRec = /^\/sobjects\/User\/([a-zA-Z0-9]{15,18})$/.exec(rest);
+  if (userRec && method === 'GET') {
+    const u = [...state.users.values()].find(
+      (x) => x.org === org && (x.userId === userRec[1] || x.userId.slice(0, 15) === userRec[1]!.slice(0, 15)),
+    );
+    if (!u) return apiNotFound(res);
+    return sendJson(res, 200, {
+      attributes: { type: 'User', url: `${p}/sobjects/User/${u.userId}` },
+      Id: u.userId,
+      Username: u.username,
+      Name: `${u.firstName} ${u.lastName}`,
+      FirstName: u.firstName,
+      LastName: u.lastName,
+      Email: u.email,
+      IsActive: true,
+      LanguageLocaleKey: u.language === 'ja' ? 'ja' : 'en_US',
+    });
   }
   return apiNotFound(res);
 }
