@@ -1,6 +1,8 @@
 /** The pure facts of an sf-cli org in the extension (src/extension/sfCliPlan.ts): its sf name and .env values. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { sfCliEnvValues, targetOrgOf } from '../../src/extension/sfCliPlan';
 
 const base = { id: 'x', name: 'Acme', loginUrl: 'https://login.salesforce.com', username: 'dev@acme.test' };
@@ -27,4 +29,16 @@ test('sfCliEnvValues: the CONTRACTS keys of SF_AUTH=sf-cli, never a password or 
   // A renamed username variable (tokenRelay.env.variableNames) is honoured; no token yet: no SF_ACCESS_TOKEN.
   const w = sfCliEnvValues({ ...base, auth: 'sf-cli' }, {}, { username: 'SALESFORCE_USER' });
   assert.deepEqual(w, { SF_AUTH: 'sf-cli', SALESFORCE_USER: 'dev@acme.test', SF_TARGET_ORG: 'dev@acme.test' });
+});
+
+test('tokenRelay.sfCli.path (the program Token Relay runs) is user-only: a workspace cannot name it', () => {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+  };
+  const prop = pkg.contributes.configuration.properties['tokenRelay.sfCli.path'];
+  assert.ok(prop, 'tokenRelay.sfCli.path is contributed');
+  assert.ok(['application', 'machine'].includes(prop.scope ?? 'window'), `scope ${prop.scope}`);
+  // and the reader takes the user (global) value only
+  const settings = readFileSync(path.join(__dirname, '..', '..', 'src', 'extension', 'settings.ts'), 'utf8');
+  assert.match(settings, /inspect<string>\(SettingKeys\.sfCliPath\)\?\.globalValue/);
 });
