@@ -34,7 +34,7 @@ import type { Emulator, EmulatorConfig, EmulatorOrgInit } from './types';
 export type * from './types';
 export { DEMO_ORG, DEMO_USERS, id18 } from './state';
 export { LIGHTNING_RESET_PATH, CLASSIC_RESET_PATH, CONFIRM_PATH } from './resetPage';
-export { DEMO_APP } from './oauthStore';
+export { DEMO_APP, PLATFORM_CLI_APP } from './oauthStore';
 export { DEMO_SOAP_OFF_ORG, DEMO_SOAP_OFF_USER } from './demo';
 export { authorizeByHttp, type AuthorizeByHttpOptions } from './browser';
 export {

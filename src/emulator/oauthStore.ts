@@ -16,6 +16,18 @@ export const DEMO_APP: EmulatorAppInit = {
   rotateRefreshTokens: true,
 };
 
+/**
+ * The sf CLI's own client (`sf org login web`): public, PKCE, no rotation (@salesforce/core keeps the old refresh
+ * token), callback http://localhost:1717/OauthRedirect (another port: sfdx-project.json `oauthLocalPort`, then list it
+ * in callbackUrls). Not in the default apps: a test adds it (`apps: [DEMO_APP, PLATFORM_CLI_APP]` or addApp).
+ */
+export const PLATFORM_CLI_APP: EmulatorAppInit = {
+  clientId: 'PlatformCLI',
+  name: 'Salesforce CLI',
+  callbackUrls: ['http://localhost:1717/OauthRedirect'],
+  rotateRefreshTokens: false,
+};
+
 export const DEFAULT_APP_SCOPES = [
   'api',
   'refresh_token',
