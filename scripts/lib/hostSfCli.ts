@@ -9,10 +9,11 @@
  * No sf installed: undefined (the suite says so and skips), except under CI=true where it is an error.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { authorizeByHttp } from '../../src/emulator';
+import { authorizeByHttp, PLATFORM_CLI_APP, type Emulator } from '../../src/emulator';
 
 /** The tools cache and Node 24 of scripts/lib/codeServer.mjs (same variables, same defaults). */
 const cacheDir = (): string =>
@@ -28,7 +29,7 @@ export interface HostSfCli {
   /** For the extension host: HOME (sf's), PATH (Node 24 first), the sf path. */
   env: Record<string, string>;
   /** `sf org login web` to the emulator as `user` under `alias` (through $BROWSER + authorizeByHttp). */
-  login(emulatorUrl: string, user: { username: string; password: string }, alias: string): Promise<void>;
+  login(emulator: Emulator, user: { username: string; password: string }, alias: string): Promise<void>;
   cleanup(): void;
 }
 
@@ -44,10 +45,11 @@ function run(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,
+  cwd: string,
   timeoutMs: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -81,12 +83,12 @@ export function prepareHostSfCli(log: (line: string) => void = () => {}): HostSf
     sfPath,
     home,
     env,
-    async login(emulatorUrl, user, alias) {
+    async login(emulator, user, alias) {
       if (!sfPath)
         throw new Error(
           `the real sf CLI is not installed (${path.join(cacheDir(), `sf-cli-${SF_CLI_VERSION}`)}): run node scripts/lib/sfCli.mjs install`,
         );
-      await sfWebLogin(sfPath, home, env, emulatorUrl, user, alias, log);
+      await sfWebLogin(sfPath, home, env, emulator, user, alias, log);
     },
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
@@ -96,11 +98,32 @@ async function sfWebLogin(
   sfPath: string,
   home: string,
   env: Record<string, string>,
-  emulatorUrl: string,
+  emulator: Emulator,
   user: { username: string; password: string },
   alias: string,
   log: (line: string) => void,
 ): Promise<void> {
+  const emulatorUrl = emulator.url;
+  // sf's callback listener on a free port (sfdx-project.json oauthLocalPort in its cwd), listed by the PlatformCLI app:
+  // no fight over 1717 with other tests running at the same time.
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const callbacks = ['http://localhost:1717/OauthRedirect', `http://localhost:${port}/OauthRedirect`];
+  if (emulator.apps().some((a) => a.clientId === PLATFORM_CLI_APP.clientId))
+    emulator.setApp(PLATFORM_CLI_APP.clientId, { callbackUrls: callbacks });
+  else emulator.addApp({ ...PLATFORM_CLI_APP, callbackUrls: callbacks });
+  const project = path.join(home, 'login-project');
+  mkdirSync(path.join(project, 'force-app'), { recursive: true });
+  writeFileSync(
+    path.join(project, 'sfdx-project.json'),
+    JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }], oauthLocalPort: port }),
+  );
   const urls = path.join(home, 'opened-urls.txt');
   const browser = path.join(home, 'browser.sh');
   writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${urls}'\nexit 0\n`, { mode: 0o755 });
@@ -113,6 +136,7 @@ async function sfWebLogin(
     sfPath,
     ['org', 'login', 'web', '--instance-url', emulatorUrl, '--alias', alias, '--json'],
     sfEnv,
+    project,
     150_000,
   );
   // The browser: wait for the URL sf opened, log in and allow, hand the landed URL to sf's listener.

@@ -102,7 +102,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'sfLogin') {
             if (!sf.sfPath && process.env.CI !== 'true') result = { skipped: 'the real sf CLI is not installed' };
             else {
-              await sf.login(emulator.url, f.sfcli, typeof args[0] === 'string' ? args[0] : 'hosttest');
+              await sf.login(emulator, f.sfcli, typeof args[0] === 'string' ? args[0] : 'hosttest');
               result = { alias: typeof args[0] === 'string' ? args[0] : 'hosttest' };
             }
           } else if (op === 'apps')
