@@ -25,14 +25,18 @@ Usage: token-relay login [--dotenv PATH] [--timeout SECONDS] [--no-limits] [--ve
 
 Reads SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_LOGIN_URL (default https://login.salesforce.com),
 SF_API_VERSION (default 64.0), SF_CLIENT_ID and SF_CLIENT_SECRET (both set: OAuth username-password
-flow instead of SOAP login()) and SF_AUTH (password, password-oauth, oauth; sf-cli is not supported
-yet) from the env file (default ./.env if present), which wins over the environment. Without
-SF_PASSWORD it asks on the terminal (password methods).
+flow instead of SOAP login()) and SF_AUTH (password, password-oauth, oauth, sf-cli) from the env file
+(default ./.env if present), which wins over the environment. Without SF_PASSWORD it asks on the
+terminal (password methods).
 
 SF_AUTH=oauth (written by token-relay oauth login): tests over REST with SF_ACCESS_TOKEN at SF_INSTANCE_URL
 (userinfo, limits); an expired access token is refreshed first with the refresh token kept in the credential
 store (or SF_REFRESH_TOKEN), written back to the env file (a rotated refresh token replaces the old one), then
 tested. No refresh token kept, or Salesforce refuses it: status signin-required (run token-relay oauth login).
+
+SF_AUTH=sf-cli (written by token-relay sf-import): tests over REST the same way; an expired access token is
+replaced by the sf CLI's (SF_TARGET_ORG; sf from SF_CLI_PATH, else PATH), written back to the env file, then
+tested. When sf cannot refresh its own login: status signin-required (run sf org login web -o ALIAS).
 
 Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
 Exit codes: 0 logged in, 1 login failed, 2 usage error.
@@ -155,7 +159,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const result =
     method.id === 'oauth' && profile.clientId
       ? await (await import('./oauthLogin')).testOAuthLogin(io, profile, secrets, file, loginOpts)
-      : await testLogin(profile, secrets, loginOpts);
+      : method.id === 'sf-cli'
+        ? await (await import('./sfCliLogin')).testSfCliLogin(io, profile, secrets, file, vars, loginOpts)
+        : await testLogin(profile, secrets, loginOpts);
   printJson(io, healthJson(result));
   err(io, `${result.label}: ${result.message}`);
   return result.status === 'ok' ? EXIT.ok : EXIT.failed;

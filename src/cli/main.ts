@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   watch: async () => import('./watch'),
   reset: async () => import('./reset'),
   oauth: async () => import('./oauth'),
+  'sf-import': async () => import('./sfImport'),
 };
 
 export const MAIN_HELP = `token-relay: reset a Salesforce security token and catch it from your mailbox
@@ -33,6 +34,7 @@ Commands:
   watch --imap-host H --imap-user U   wait for the token mail over IMAP; prints JSON
   reset --imap-host H --imap-user U   open the reset page, watch, write the token, test the login
   oauth login|refresh|logout          sign in with OAuth (PKCE), refresh the access token, sign out
+  sf-import --target-org ALIAS        take an org the Salesforce CLI (sf) knows into the env file
 
 Options: --help (also after a command), --version
 Secrets are never taken as arguments: they come from the env file, the environment or a prompt.

@@ -43,6 +43,8 @@ export interface OrgProfile {
   envPath?: string;
   /** `SF_INSTANCE_URL` (SF_AUTH=oauth / sf-cli): where the access token is used; a refresh tells it anew. */
   instanceUrl?: string;
+  /** `SF_TARGET_ORG` (SF_AUTH=sf-cli): the sf CLI's alias or username of the org. */
+  targetOrg?: string;
 }
 
 export interface OrgSecrets {
@@ -208,24 +210,28 @@ export function profileFromEnv(vars: Record<string, string | undefined>): {
   if (refreshToken) secrets.refreshToken = refreshToken;
   if (accessToken) secrets.accessToken = accessToken;
   registerProfileSecrets(secrets);
-  const username = get('SF_USERNAME')?.trim();
-  if (!username) throw new ProfileError('SF_USERNAME is not set (in the env file or the environment).', 'SF_USERNAME');
   const clientId = get('SF_CLIENT_ID')?.trim();
   const authText = get('SF_AUTH')?.trim();
   // An unknown value is kept as written, for validateProfile to refuse (ProfileError on SF_AUTH).
   const auth = authText ? (parseAuthMethod(authText) ?? (authText as AuthMethod)) : undefined;
+  const targetOrg = get('SF_TARGET_ORG')?.trim();
+  // SF_AUTH=sf-cli: the sf CLI's alias (SF_TARGET_ORG) names the org when SF_USERNAME is not written yet.
+  const username = get('SF_USERNAME')?.trim() || (auth === 'sf-cli' && targetOrg ? '' : undefined);
+  if (username === undefined)
+    throw new ProfileError('SF_USERNAME is not set (in the env file or the environment).', 'SF_USERNAME');
   const profile = validateProfile({
     id: '',
-    name: username,
+    name: username || targetOrg || '',
     loginUrl: get('SF_LOGIN_URL') ?? PRODUCTION_LOGIN_URL,
     username,
     apiVersion: get('SF_API_VERSION') ?? DEFAULT_API_VERSION,
     ...(clientId ? { clientId } : {}),
     ...(auth ? { auth } : {}),
     ...(get('SF_INSTANCE_URL') ? { instanceUrl: get('SF_INSTANCE_URL')!.trim() } : {}),
+    ...(targetOrg ? { targetOrg } : {}),
   });
   // The id comes from the normalized login URL; the object stays the validated one.
-  (profile as OrgProfile).id = profileId(profile.loginUrl, username);
+  (profile as OrgProfile).id = profileId(profile.loginUrl, username || targetOrg || '');
   return { profile, secrets };
 }
 
@@ -233,7 +239,8 @@ export function profileFromEnv(vars: Record<string, string | undefined>): {
 export function profileProblems(profile: OrgProfile, secrets: OrgSecrets): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
   const method = SIGN_IN_INFO[authMethodOf(profile, secrets)];
-  if (!profile.username) out.push({ field: 'SF_USERNAME', message: 'SF_USERNAME is not set.' });
+  if (!profile.username && !(method?.id === 'sf-cli' && profile.targetOrg))
+    out.push({ field: 'SF_USERNAME', message: 'SF_USERNAME is not set.' });
   if (method?.secretKeys.includes('password') !== false && !secrets.password)
     out.push({ field: 'SF_PASSWORD', message: 'SF_PASSWORD is not set.' });
   if (profile.clientId && !secrets.clientSecret && (method?.id === 'password' || method?.id === 'password-oauth'))

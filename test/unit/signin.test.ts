@@ -105,7 +105,7 @@ test("the table: each method's keys, secrets, refresh and retirement", () => {
     assert.ok(!SIGN_IN_INFO[m].envKeys.includes('SF_PASSWORD'));
   }
   assert.ok(SIGN_IN_METHODS.oauth, 'issue 13: oauth is implemented');
-  assert.equal(SIGN_IN_METHODS['sf-cli'], undefined, "sf-cli is issue 14's");
+  assert.ok(SIGN_IN_METHODS['sf-cli'], 'issue 14: sf-cli is implemented');
   // Secrets read from an env file are registered with the redactor: those of every method.
   assert.deepEqual(
     [...SECRET_ENV_VARS],
@@ -239,7 +239,7 @@ test('testLogin: precondition failures come back as login-failed with their code
     [{ mfaForApi: true }, { password: 'p' }, 'MFA_CODE_REQUIRED', 'soap'],
     [{ auth: 'password-oauth' }, { password: 'p' }, 'MISSING_CLIENT_ID', 'oauth'],
     [{ auth: 'password-oauth', clientId: 'c' }, { password: 'p' }, 'MISSING_CLIENT_SECRET', 'oauth'],
-    [{ auth: 'sf-cli' }, {}, 'AUTH_METHOD_NOT_SUPPORTED', 'oauth'],
+    [{ auth: 'sf-cli', username: '' }, {}, 'MISSING_TARGET_ORG', 'oauth'],
   ];
   for (const [p, s, code, flow] of cases) {
     const r = await testLogin({ ...base, ...p }, s, { timeoutMs: 1000 });
@@ -255,7 +255,9 @@ test('testLogin: precondition failures come back as login-failed with their code
   assert.equal(o.code, 'NO_REFRESH_TOKEN');
   assert.equal(o.flow, 'oauth');
   const r = await testLogin({ ...base, auth: 'sf-cli' }, {});
-  assert.match(r.message, /SF_AUTH=sf-cli.*cannot test yet/);
+  assert.equal(r.status, 'signin-required', 'sf-cli without a token and no listener: import it (sf not asked)');
+  assert.equal(r.code, 'NO_ACCESS_TOKEN');
+  assert.match(r.message, /token-relay sf-import --target-org/);
   // The login URL's message is the validator's own, without the variable's name (as before).
   const u = await testLogin({ ...base, loginUrl: 'http://example.com' }, { password: 'p' });
   assert.match(u.message, /^Plain http:\/\//);
@@ -277,10 +279,10 @@ async function cli(argv: string[], env: Record<string, string>, prompt?: () => P
   return { code, stdout, stderr, asked };
 }
 
-test('CLI login: SF_AUTH=sf-cli answers "not supported yet", SF_AUTH=oauth without a sign-in "signin-required" (exit 1, no password asked); an unknown SF_AUTH is a usage error', async () => {
+test('CLI login: SF_AUTH=sf-cli without an sf CLI answers SF_NOT_FOUND, SF_AUTH=oauth without a sign-in "signin-required" (exit 1, no password asked); an unknown SF_AUTH is a usage error', async () => {
   for (const [m, status, code] of [
     ['oauth', 'signin-required', 'NO_REFRESH_TOKEN'],
-    ['sf-cli', 'login-failed', 'AUTH_METHOD_NOT_SUPPORTED'],
+    ['sf-cli', 'login-failed', 'SF_NOT_FOUND'],
   ]) {
     const r = await cli(['login'], { SF_USERNAME: 'u@acme.example', SF_AUTH: m!, SF_CLIENT_ID: 'c' }, async () => 'pw');
     assert.equal(r.code, 1, r.stderr);

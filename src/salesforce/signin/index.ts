@@ -7,6 +7,7 @@
 import type { AuthMethod } from '../../core/signin';
 import { oauthSignIn } from './oauth';
 import { passwordOAuthSignIn } from './passwordOAuth';
+import { sfCliSignIn } from './sfCli';
 import { soapSignIn } from './soap';
 import type { SignInMethod } from './types';
 
@@ -16,5 +17,5 @@ export const SIGN_IN_METHODS: Readonly<Record<AuthMethod, SignInMethod | undefin
   password: soapSignIn,
   'password-oauth': passwordOAuthSignIn,
   oauth: oauthSignIn,
-  'sf-cli': undefined, // issue 14: the sf CLI's login
+  'sf-cli': sfCliSignIn,
 };

@@ -35,6 +35,10 @@ export interface LoginOptions {
    * refresh (a rotated refresh token nobody keeps would be lost) and answers `signin-required` with the REST code.
    */
   onRefresh?: (r: SignInRefresh) => void | Promise<void>;
+  /** SF_AUTH=sf-cli: the sf executable (the extension's setting; the CLI's SF_CLI_PATH); else `sf` on PATH. */
+  sfCliPath?: string;
+  /** SF_AUTH=sf-cli: the environment sf runs in and is looked up on (PATH); default process.env. */
+  sfCliEnv?: NodeJS.ProcessEnv;
 }
 
 /** What a refresh gives (OAuth, sf CLI): the health of the fresh session and the .env values it owns. */
