@@ -31,7 +31,7 @@ function clean(raw: unknown): OrgProfile | undefined {
   const instanceUrl = str('instanceUrl');
   if (instanceUrl) p.instanceUrl = instanceUrl;
   const targetOrg = str('targetOrg');
-  if (targetOrg) (p as OrgProfile & { targetOrg?: string }).targetOrg = targetOrg;
+  if (targetOrg) p.targetOrg = targetOrg;
   // Not validated here: activation only reads profiles, and the URL / API-version / auth rules are on-demand code.
   // testLogin and the reset flow validate a profile that is not a ValidProfile (once per object), so a hand-edited
   // setting that does not validate stays listed and its Test Connection reports why (INVALID_LOGIN_URL …).

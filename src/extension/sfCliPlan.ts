@@ -5,8 +5,8 @@
  */
 import type { OrgProfile, OrgSecrets } from '../core/profile';
 
-/** An org profile with the sf CLI's name of the org (`targetOrg`, SF_TARGET_ORG). */
-export type SfCliProfile = OrgProfile & { targetOrg?: string };
+/** An org profile of an sf-cli org (`targetOrg` = SF_TARGET_ORG). */
+export type SfCliProfile = OrgProfile;
 
 /** The sf alias or username an sf-cli org asks for (`SF_TARGET_ORG`; the username when none was kept). */
 export function targetOrgOf(org: SfCliProfile): string {
