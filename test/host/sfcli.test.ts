@@ -165,6 +165,63 @@ describe('sf CLI: Import Org from Salesforce CLI, startup offer, fresh .env (rea
     await a.services.context.workspaceState.update('tokenRelay.sfImportOffered', undefined);
   });
 
+  it("the keeper's timer asks sf again before the token's lifetime ends and rewrites .env", async () => {
+    const a = await getApi();
+    a.scripted.reset();
+    const profile = await vscode.commands.executeCommand<{ id: string } | undefined>(
+      'tokenRelay.importFromSfCli',
+      ALIAS,
+    );
+    assert.ok(profile, `the import returned nothing: ${JSON.stringify(a.scripted.messages.slice(-4))}`);
+    const before = envVars().SF_ACCESS_TOKEN;
+    tokensSeen.add(before);
+    await control('expireAccessTokens', USER);
+    const c = vscode.workspace.getConfiguration('tokenRelay');
+    await c.update('oauth.lifetimeMinutes', 0.05, vscode.ConfigurationTarget.Global); // 3 s: the timer runs soon
+    try {
+      const vars = await waitFor(
+        'the timer to write a new token',
+        () => {
+          const v = envVars();
+          return v.SF_ACCESS_TOKEN && v.SF_ACCESS_TOKEN !== before ? v : undefined;
+        },
+        120_000,
+      );
+      tokensSeen.add(vars.SF_ACCESS_TOKEN);
+      assert.equal(await dataCall(vars.SF_INSTANCE_URL, vars.SF_ACCESS_TOKEN), 200, 'the timer wrote a working token');
+    } finally {
+      await c.update('oauth.lifetimeMinutes', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a dead sf login: signin-required with "Sign in with the sf CLI", which opens a terminal running sf org login web', async () => {
+    const a = await getApi();
+    a.scripted.reset();
+    await control('revokeRefreshTokens', USER);
+    await control('expireAccessTokens', USER);
+    a.scripted.answers.push({ match: 'Sign-in required', action: 'Sign in with the sf CLI' });
+    const opened = new Promise<vscode.Terminal>((resolve) => {
+      const sub = vscode.window.onDidOpenTerminal((t) => {
+        if (t.name === 'Salesforce CLI login') {
+          sub.dispose();
+          resolve(t);
+        }
+      });
+    });
+    await vscode.commands.executeCommand('tokenRelay.testConnection');
+    const m = await waitForMessage(a, /Sign-in required/, 120_000);
+    assert.deepEqual(m.actions, ['Sign in with the sf CLI', 'Show Log']);
+    assert.match(m.text, new RegExp(`sf org login web -o ${ALIAS}`));
+    await waitFor('the status bar to say Sign-in required', () => a.statusText().includes('Sign-in required'));
+    const terminal = await opened;
+    const options = terminal.creationOptions as vscode.TerminalOptions;
+    assert.deepEqual(options.shellArgs?.slice(0, 5), ['org', 'login', 'web', '-o', ALIAS]);
+    // Closed without signing in: the user is offered "Test Again".
+    terminal.dispose();
+    const after = await waitForMessage(a, /did not finish/);
+    assert.deepEqual(after.actions, ['Test Again']);
+  });
+
   it('no sf CLI: a clear message with how to install it and a button opening the setting', async () => {
     const a = await getApi();
     a.scripted.reset();
