@@ -107,6 +107,7 @@ export async function sfCliRefresh(
     o.log?.info(`${org.name}: sf CLI: ${e.code}${e.exitCode !== undefined ? ` (exit ${e.exitCode})` : ''}`);
     if (e.code === 'SF_SIGNIN_REQUIRED' || e.code === 'SF_ORG_UNKNOWN')
       return { health: sfSignInRequired(org, safeErrorMessage(e), e.code) };
+    if (e.code === 'SF_NOT_FOUND') return { health: sfFailure(org, e.code, sfNotFoundText()) };
     return { health: sfFailure(org, e.code, safeErrorMessage(e)) };
   }
   registerSecret(access.accessToken, { ephemeral: true });
@@ -141,20 +142,20 @@ export async function sfCliRefresh(
   };
 }
 
+/** What to do when no sf CLI is found (the setting's name is ours: `tokenRelay.sfCli.path`). */
+function sfNotFoundText(detail?: string): string {
+  return vscode.l10n.t(
+    'The Salesforce CLI (sf) was not found. Install it with `npm install --global @salesforce/cli` (it needs Node.js 22 or later), or set its path in the setting {0} or the SF_CLI_PATH environment variable.{1}',
+    `${SECTION}.${SettingKeys.sfCliPath}`,
+    detail ? ` (${detail})` : '',
+  );
+}
+
 /** The clear message when no sf CLI is found: how to install it, and the setting. */
 export async function showSfNotFound(ui: Ui, detail?: string): Promise<void> {
   const install = vscode.l10n.t('How to Install');
   const setting = vscode.l10n.t('Open Setting');
-  const a = await ui.message(
-    'warn',
-    vscode.l10n.t(
-      'The Salesforce CLI (sf) was not found. Install it with `npm install --global @salesforce/cli` (it needs Node.js 22 or later), or set its path in the setting {0} or the SF_CLI_PATH environment variable.{1}',
-      `${SECTION}.${SettingKeys.sfCliPath}`,
-      detail ? ` (${detail})` : '',
-    ),
-    install,
-    setting,
-  );
+  const a = await ui.message('warn', sfNotFoundText(detail), install, setting);
   if (a === install) await ui.openExternal(SF_CLI_INSTALL_URL);
   if (a === setting)
     await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${SettingKeys.sfCliPath}`);
