@@ -42,7 +42,7 @@ export interface SfTestCli {
   home: string;
   /** sf's environment: Node 24 first on PATH, HOME, no telemetry/auto-update. */
   env: NodeJS.ProcessEnv;
-  /** A PATH with Node 24 first (sf's bin script runs `node`), for children that run sf themselves (token-relay). */
+  /** Node 24's bin (sf's bin script runs `node`) and sf's folder first, for children that run sf (token-relay). */
   path: string;
   run(args: string[], opts?: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): Promise<SfRun>;
   cleanup(): void;
@@ -59,6 +59,8 @@ export async function sfTestCli(): Promise<SfTestCli | { skip: string }> {
   }
   const home = mkdtempSync(path.join(tmpdir(), 'token-relay-sfhome-'));
   const env = lib.sfCliEnv(home);
+  // sf's own folder on PATH too: `sf` by name is what token-relay finds when SF_CLI_PATH is not set.
+  env.PATH = `${path.dirname(sfPath)}${path.delimiter}${env.PATH ?? ''}`;
   const run: SfTestCli['run'] = (args, opts = {}) =>
     new Promise((resolve) => {
       const child = execFile(
@@ -92,12 +94,11 @@ export async function sfTestCli(): Promise<SfTestCli | { skip: string }> {
   };
 }
 
-/** An access token of `username` from the emulator (the password grant of its demo client). */
+/** An access token of `username` from the emulator (the password grant of the demo client `demo-client-id`, which the
+ * user's org must list in its `clients`, as DEMO_ORG does). */
 export async function emulatorAccessToken(emu: Emulator, username: string): Promise<string> {
   const u = emu.user(username);
   if (!u) throw new Error(`emulator: no user ${username}`);
-  const org = emu.users().find((x) => x.username === u.username);
-  void org;
   const res = await fetch(`${emu.url}/services/oauth2/token`, {
     method: 'POST',
     body: new URLSearchParams({
