@@ -11,7 +11,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseEnv } from '../../src/core/dotenv';
-import { control, envPath, getApi, readText, resetState, waitFor, waitForMessage, workspaceRoot } from './helpers';
+import {
+  addEmulatorOrg,
+  control,
+  envPath,
+  getApi,
+  readText,
+  resetState,
+  waitFor,
+  waitForMessage,
+  workspaceRoot,
+} from './helpers';
 
 const USER = 'sfcli@acme.test';
 const ALIAS = 'acme-sf';
@@ -163,6 +173,40 @@ describe('sf CLI: Import Org from Salesforce CLI, startup offer, fresh .env (rea
     await a.offerSfImport();
     assert.ok(!a.scripted.messages.some((m) => /Salesforce CLI is logged in to/.test(m.text)), 'not offered again');
     await a.services.context.workspaceState.update('tokenRelay.sfImportOffered', undefined);
+  });
+
+  it('switches an org on password to the sf CLI login after a confirmation; the password keys go only when agreed', async () => {
+    const a = await getApi();
+    await resetState(a);
+    fs.writeFileSync(envPath(), 'KEEP=me\n');
+    const id = await addEmulatorOrg(
+      a,
+      { username: USER, password: 'SfCli-Passw0rd-8' },
+      {
+        token: await control<string>('currentToken', USER),
+      },
+    );
+    await vscode.commands.executeCommand('tokenRelay.writeEnv');
+    assert.ok(envVars().SF_SECURITY_TOKEN, 'the password org wrote its token');
+    a.scripted.reset();
+    a.scripted.picks.push((item) => item.label.includes(ALIAS));
+    a.scripted.answers.push({ match: 'to the Salesforce CLI login?', action: 'Switch' });
+    a.scripted.answers.push({ match: 'from .env?', action: 'Remove Them' });
+    const profile = await vscode.commands.executeCommand<{ id: string; auth?: string } | undefined>(
+      'tokenRelay.importFromSfCli',
+    );
+    assert.ok(profile, `the import returned nothing: ${JSON.stringify(a.scripted.messages.slice(-4))}`);
+    assert.equal(profile.id, id, 'the same org, switched');
+    assert.equal(profile.auth, 'sf-cli');
+    assert.ok(
+      a.scripted.messages.some((m) => m.severity === 'confirm' && /to the Salesforce CLI login\?/.test(m.text)),
+      'asked before switching the method',
+    );
+    const vars = envVars();
+    assert.equal(vars.SF_AUTH, 'sf-cli');
+    assert.equal(vars.SF_SECURITY_TOKEN, undefined, 'removed as agreed');
+    tokensSeen.add(vars.SF_ACCESS_TOKEN);
+    assert.equal(await dataCall(vars.SF_INSTANCE_URL, vars.SF_ACCESS_TOKEN), 200);
   });
 
   it("the keeper's timer asks sf again before the token's lifetime ends and rewrites .env", async () => {
