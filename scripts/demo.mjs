@@ -7,6 +7,9 @@
 //     else code-server (installed on first use into ~/.cache/token-relay) opened in your browser.
 // Ctrl-C stops everything and deletes the temp dirs.
 //
+// After the token reset, the OAuth scene: the org switches SOAP login() off, the user runs Switch to OAuth, and a
+// small app reading .env keeps working while the emulator's 8-second access tokens expire (Token Relay refreshes).
+//
 // `npm run demo -- --headless`: the same flow driven by headless Chromium like a person (the end-to-end test);
 // screenshots of every step go to --screens (default ./demo-screens); the exit code is the verdict.
 //
@@ -29,6 +32,7 @@ import {
   statSync,
   watchFile,
   unwatchFile,
+  writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +42,7 @@ import { createDemoWorkspace } from './demo/workspace.mjs';
 import { loadDemoStack } from './demo/loadStack.mjs';
 import { demoExtensionEnv, demoWorkbenchSettings, parseEnvFile, readSetupStatus } from './demo/env.mjs';
 import { installIntoCodeServer, makeDemoSetupExtension, packDemoSetupExtension, workbenchUrl } from './demo/bundle.mjs';
+import { runAppReader } from './demo/oauthScene.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
@@ -301,6 +306,12 @@ async function main() {
   const vscodeDone = new Promise((resolve) => (vscodeExited = resolve));
   if (useDesktop) {
     const profile = path.join(tmp, 'vscode-profile');
+    // The same user settings as code-server's (the demo org's 8-second session timeout among them).
+    mkdirSync(path.join(profile, 'user-data', 'User'), { recursive: true });
+    writeFileSync(
+      path.join(profile, 'user-data', 'User', 'settings.json'),
+      JSON.stringify(demoWorkbenchSettings(), null, 2),
+    );
     const args = [
       '--new-window',
       '--wait',
@@ -360,6 +371,25 @@ async function main() {
   log(
     `  4. Watch the notification: the token email is caught, .env is updated, the status bar says ${bold('Connected')}.`,
   );
+  log(`  5. Life after tokens: once .env has the new token, the demo org switches SOAP login() off (Summer '27). Run`);
+  log(
+    `     ${bold('Salesforce: Test Connection')}: the status bar says ${bold('SOAP login disabled')}; click ${bold('Switch to OAuth')}.`,
+  );
+  log(`  6. Paste the demo External Client App's consumer key: ${cyan(stack.oauth.clientId)}`);
+  log(
+    `     and log in on the emulator's page as ${bold(stack.org.username)} (the password is SF_PASSWORD in the demo's .env), Allow.`,
+  );
+  if (!useDesktop)
+    log(
+      `     code-server runs the extension remotely: the browser lands on ${stack.oauth.callbackUrl}?code=… (an error page);`,
+    );
+  if (!useDesktop) log('     copy that address and paste it into VS Code.');
+  log(
+    `  7. Remove SF_PASSWORD/SF_SECURITY_TOKEN when asked. The demo's access tokens live ${stack.oauth.accessTokenLifetimeMs / 1000} s: a small app here`,
+  );
+  log(
+    '     reads .env and calls /services/data/…/limits every few seconds, and keeps working: Token Relay refreshes .env.',
+  );
   log(dim(`  (reset page: ${stack.org.resetPageUrl})`));
   log(dim('Press Ctrl-C to stop the demo and clean everything up.'));
   log('');
@@ -380,8 +410,28 @@ async function main() {
   const initialText = readFileSync(envPath, 'utf8');
   const initial = parseEnvFile(envPath).SF_SECURITY_TOKEN;
   let announced = false;
+  let soapOff = false;
+  let appTimer;
   watchFile(envPath, { interval: 500 }, () => {
-    const now = parseEnvFile(envPath).SF_SECURITY_TOKEN;
+    const vars = parseEnvFile(envPath);
+    const now = vars.SF_SECURITY_TOKEN;
+    if (vars.SF_AUTH === 'oauth' && vars.SF_ACCESS_TOKEN && !appTimer) {
+      // The OAuth scene: a developer's app reads .env every 4 s (the tokens live 8 s) and calls /limits.
+      log(`${green('✔')} .env now signs in with OAuth (SF_AUTH=oauth, SF_ACCESS_TOKEN). The app starts reading it:`);
+      let last;
+      let refreshes = 0;
+      const tick = async () => {
+        const token = parseEnvFile(envPath).SF_ACCESS_TOKEN;
+        if (last && token && token !== last) refreshes++;
+        last = token;
+        const r = await runAppReader(envPath);
+        log(
+          `${r.status === 200 ? green('✔') : red('✘')} app: GET /services/data/v64.0/limits with .env's token → ${r.status}${r.error ? ` ${r.error}` : ''}${dim(`  (token refreshed by Token Relay ${refreshes}×)`)}`,
+        );
+      };
+      appTimer = setInterval(() => void tick(), 4000);
+      onCleanup('app reader', () => clearInterval(appTimer));
+    }
     if (now && now !== initial && !announced) {
       const good = now === stack.currentToken();
       announced = good;
@@ -393,6 +443,15 @@ async function main() {
           ? `${green('✔')} .env now holds the org's new security token${onlyToken ? ' (only the SF_SECURITY_TOKEN line changed)' : ''}.`
           : `${cyan('›')} .env changed; SF_SECURITY_TOKEN does not match the org's current token yet.`,
       );
+    }
+    if (announced && !soapOff) {
+      soapOff = true;
+      setTimeout(() => {
+        stack.oauth.soapLoginOff();
+        log(
+          `${cyan('›')} Summer '27 arrived in the emulator: SOAP login() is off for the demo org. Run ${bold('Salesforce: Test Connection')}, then ${bold('Switch to OAuth')} (steps 5-7).`,
+        );
+      }, 5000);
     }
   });
   onCleanup('.env watcher', () => unwatchFile(envPath));

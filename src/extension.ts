@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
     isTrusted,
     now,
     envWriter: () => s.envWriter,
+    globalState: context.globalState,
     runCheck: (host, org, opts) => loadImpl().runHealthCheck(host, org, opts),
   });
   let envWriter: EnvWriter | undefined;

@@ -58,5 +58,8 @@ export function demoWorkbenchSettings() {
     'workbench.tips.enabled': false,
     'workbench.welcomePage.walkthroughs.openOnInstall': false,
     'git.openRepositoryInParentFolders': 'never',
+    // The demo org's session timeout (its OAuth access tokens live DEMO_OAUTH_LIFETIME_MS = 8 s): Token Relay
+    // refreshes at 75 % of it, so .env never holds a dead token in the OAuth scene.
+    'tokenRelay.oauth.lifetimeMinutes': 8 / 60,
   };
 }

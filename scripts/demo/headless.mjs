@@ -8,12 +8,16 @@
 //   4. back in VS Code: wait for the progress notification to finish, read the status bar ("Connected")
 //   5. "Open .env" on the success notification (else the Explorer); and check the file on disk: the emulator's
 //      current token, every other byte unchanged, still 0600
+//   6-10. the OAuth scene (./oauthScene.mjs): the org switches SOAP login() off → "SOAP login disabled" →
+//      Switch to OAuth through the emulator's authorize page (paste path: code-server is remote) → Connected; the
+//      access token expires at the emulator and a developer's app reading .env keeps working; the token canary
 // Every step leaves a screenshot; secret values in the .env editor are blurred in screenshots.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnvFile, readSetupStatus } from './env.mjs';
 import { launchDemoChromium, onCleanup } from './cleanup.mjs';
 import { workbenchUrl } from './bundle.mjs';
+import { runOAuthScene } from './oauthScene.mjs';
 
 const RESET_PATH = '/lightning/settings/personal/ResetApiToken/home';
 const STATUS_OK = /^\s*Connected\b/;
@@ -26,7 +30,13 @@ class StepError extends Error {}
  *   -> { ok, reason?, checks: [{ name, ok, detail }], screenshots: [file], timings: [[name, ms]], diagnostics? }
  */
 export async function runHeadless(o) {
-  const { codeServer, stack, workspace, screensDir, deadline, log } = o;
+  const { codeServer, stack, workspace, screensDir, deadline } = o;
+  // Every line printed is kept: the OAuth scene's canary checks that no token ever reached the output.
+  const logged = [];
+  const log = (line) => {
+    logged.push(line);
+    o.log(line);
+  };
   const checks = [];
   const timings = [];
   const screenshots = [];
@@ -297,6 +307,33 @@ export async function runHeadless(o) {
     );
     check('.env opens in the editor', await editorLine.isVisible());
     lap('.env opened');
+
+    // ------------------------------------------------------------------ 6-10. SOAP off → Switch to OAuth
+    await runOAuthScene({
+      page,
+      context,
+      popups,
+      codeServer,
+      stack,
+      workspace,
+      check,
+      lap,
+      shot,
+      within,
+      log,
+      logged,
+      consoleLines,
+      ui: {
+        runCommand,
+        openNotifications,
+        clearNotifications,
+        dismissToasts,
+        waitFor,
+        waitForText,
+        textOf,
+        waitForOpenedUrl,
+      },
+    });
 
     result.ok = true;
   } catch (err) {

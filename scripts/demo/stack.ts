@@ -31,6 +31,22 @@ export interface DemoStack {
   currentToken(): string;
   /** How many token mails the emulator has sent (reset clicks). */
   mailsSent(): number;
+  /** The OAuth scene (after the reset): the org turns SOAP login off, the user switches to OAuth. */
+  oauth: {
+    /** The demo External Client App's consumer key (public app, PKCE, rotating refresh tokens). */
+    clientId: string;
+    /** Its callback URL (the extension's default, http://localhost:1717/OauthRedirect). */
+    callbackUrl: string;
+    /** Life of the app's access tokens (short, so the scene sees them expire and .env stay fresh). */
+    accessTokenLifetimeMs: number;
+    /** "Summer '27": the org's SOAP login() is switched off (INVALID_OPERATION). */
+    soapLoginOff(): void;
+    /** The emulator expires every OAuth access token of the demo user now; returns how many. */
+    expireNow(): number;
+    /** Every access and refresh token issued to the demo user (the canary: none may be printed). */
+    issuedTokens(): string[];
+    stats(): { codeGrants: number; refreshGrants: number; consents: number };
+  };
   onEvent(fn: (line: string) => void): void;
   stop(): Promise<void>;
 }
@@ -52,6 +68,11 @@ export interface DemoStackOptions {
 }
 
 const ORG_NAME = 'Acme Demo';
+/**
+ * The OAuth access tokens of the demo live 8 s (Salesforce's shortest session timeout is 15 min): the scene sees one
+ * expire within its run. The demo's VS Code is told the same session timeout (tokenRelay.oauth.lifetimeMinutes).
+ */
+export const DEMO_OAUTH_LIFETIME_MS = 8000;
 const USERNAME = 'dev@acme-demo.example';
 const MAIL_USER = 'dev';
 
@@ -91,6 +112,9 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
       language: 'en',
     });
     const valid = emulator.currentToken(USERNAME);
+    const app = emulator.apps()[0];
+    if (!app) throw new Error('demo: the emulator has no External Client App');
+    emulator.setApp(app.clientId, { accessTokenLifetimeMs: DEMO_OAUTH_LIFETIME_MS });
     // The .env gets a token that looks right but is not the current one: "expired" by an earlier reset.
     let expiredToken = demoSecret('old').slice(0, 25).padEnd(25, 'x');
     if (expiredToken === valid) expiredToken = expiredToken.split('').reverse().join('');
@@ -114,6 +138,21 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
       },
       currentToken: () => emulator.currentToken(USERNAME),
       mailsSent: () => sent,
+      oauth: {
+        clientId: app.clientId,
+        callbackUrl: app.callbackUrls[0] ?? 'http://localhost:1717/OauthRedirect',
+        accessTokenLifetimeMs: DEMO_OAUTH_LIFETIME_MS,
+        soapLoginOff() {
+          emulator.setOrg(ORG_NAME, { soapLoginDisabled: true });
+          emit(`Summer '27 in the emulator: SOAP login() is now off for "${ORG_NAME}"`);
+        },
+        expireNow: () => emulator.expireAccessTokens(USERNAME),
+        issuedTokens: () => emulator.issuedOAuthTokens(USERNAME),
+        stats: () => {
+          const st = emulator.oauthStats;
+          return { codeGrants: st.codeGrants, refreshGrants: st.refreshGrants, consents: st.consents };
+        },
+      },
       onEvent: (fn) => void listeners.push(fn),
       async stop() {
         for (const c of cleanups.splice(0)) await c().catch(() => undefined);

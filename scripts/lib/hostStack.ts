@@ -8,8 +8,11 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../../src/imapServer';
+import { startMicrosoftIdentity, type MicrosoftIdentity } from '../../src/emulator/microsoft';
 import { prepareHostSfCli } from './hostSfCli';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
@@ -28,11 +31,15 @@ export const HOST_FIXTURE = {
     /** Import Org from Salesforce CLI (test/host/sfcli.test.ts): the real sf CLI logs in as this user (web login). */
     sfcli: { username: 'sfcli@acme.test', password: 'SfCli-Passw0rd-8' },
   },
+  /** test/host/microsoft.test.ts: a mailbox that signs in with Microsoft (XOAUTH2 tokens of the identity emulator). */
+  microsoftMailboxUser: 'm365@contoso.test',
 } as const;
 
 export interface HostStack {
   emulator: Emulator;
   imap: ImapServer;
+  /** The Microsoft identity emulator whose tokens the IMAP server (Dovecot's oauth2 passdb) accepts. */
+  microsoft: MicrosoftIdentity;
   controlUrl: string;
   /** Variables for the extension host (extensionEnvironment). */
   env: Record<string, string>;
@@ -50,14 +57,65 @@ const OPS = new Set([
   'revokeRefreshTokens',
   'oauthStats',
   'apps',
+  'addCallbackUrl',
+  'authorizeInChromium',
+  'msIssueToken',
+  'msRefuseAtImap',
+  'msStats',
   'sfLogin',
 ]);
+
+interface ChromiumPage {
+  goto(url: string, o?: { timeout?: number }): Promise<unknown>;
+  locator(sel: string): {
+    fill(v: string, o?: { timeout?: number }): Promise<void>;
+    click(o?: { timeout?: number }): Promise<void>;
+    first(): { click(o?: { timeout?: number }): Promise<void> };
+    waitFor(o?: { state?: string; timeout?: number }): Promise<void>;
+    innerText(o?: { timeout?: number }): Promise<string>;
+  };
+  waitForURL(pred: (u: URL) => boolean, o?: { timeout?: number }): Promise<void>;
+  url(): string;
+}
+
+/**
+ * What a user does in a real browser on the emulator's authorize page (headless Chromium, a new one per call): log
+ * in, Allow, and let the browser follow the redirect to the callback URL, i.e. to the extension's loopback listener.
+ * Returns where it landed (origin + path, never the code) and the text of the page shown there.
+ */
+async function authorizeInChromium(url: string, username: string, password: string) {
+  const mod = (await import(pathToFileURL(path.join(__dirname, 'codeServer.mjs')).href)) as {
+    launchChromium(): Promise<{ newPage(): Promise<ChromiumPage>; close(): Promise<void> }>;
+  };
+  const browser = await mod.launchChromium();
+  try {
+    const page = await browser.newPage();
+    const redirect = new URL(new URL(url).searchParams.get('redirect_uri') ?? 'http://localhost:1717/OauthRedirect');
+    await page.goto(url, { timeout: 20_000 });
+    await page.locator('#username').fill(username, { timeout: 10_000 });
+    await page.locator('#password').fill(password);
+    await page.locator('#login_form [type="submit"], #login_form button').first().click({ timeout: 10_000 });
+    await page.locator('#oaapprove').click({ timeout: 15_000 });
+    await page.waitForURL((u) => u.port === redirect.port && u.pathname === redirect.pathname, { timeout: 20_000 });
+    const landed = new URL(page.url());
+    const text = (await page.locator('body').innerText({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();
+    return { landed: `${landed.origin}${landed.pathname}`, text };
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
 
 export async function startHostStack(log: (line: string) => void = () => {}): Promise<HostStack> {
   // The tests' choice (src/imapServer imapPreference()): TOKEN_RELAY_TEST_IMAP, else Dovecot when it can serve
   // IMAP here (required under CI=true), else the embedded server.
-  const imap = await startImapServer({ quiet: true });
+  // Dovecot also takes XOAUTH2 tokens of the Microsoft identity emulator (the embedded server ignores oauth2).
+  const microsoft = await startMicrosoftIdentity({
+    clients: ['host-tests-app'],
+    users: [HOST_FIXTURE.microsoftMailboxUser],
+  });
+  const imap = await startImapServer({ quiet: true, oauth2: { introspectionUrl: microsoft.introspectionUrl } });
   await imap.addUser(HOST_FIXTURE.mailboxUser, HOST_FIXTURE.mailboxPassword);
+  await imap.addUser(HOST_FIXTURE.microsoftMailboxUser, 'unused-M365-pw-9');
   const f = HOST_FIXTURE.users;
   const emulator = await startEmulator({
     orgs: [{ id: '00D5g000004HostAAA', name: 'Acme Host Tests' }],
@@ -99,6 +157,16 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
           else if (op === 'revokeRefreshTokens')
             result = emulator.revokeRefreshTokens(typeof args[0] === 'string' ? args[0] : undefined);
           else if (op === 'oauthStats') result = emulator.oauthStats;
+          else if (op === 'addCallbackUrl') {
+            const app = emulator.apps().find((a) => a.clientId === String(args[0]));
+            if (!app) throw new Error(`no app ${String(args[0])}`);
+            emulator.setApp(app.clientId, { callbackUrls: [...new Set([...app.callbackUrls, String(args[1])])] });
+          } else if (op === 'authorizeInChromium')
+            result = await authorizeInChromium(String(args[0]), String(args[1]), String(args[2]));
+          else if (op === 'msIssueToken') result = microsoft.issueAccessToken(String(args[0]));
+          else if (op === 'msRefuseAtImap')
+            microsoft.refuseAtImap(String(args[0]), typeof args[1] === 'number' ? args[1] : undefined);
+          else if (op === 'msStats') result = microsoft.stats;
           else if (op === 'sfLogin') {
             if (!sf.sfPath && process.env.CI !== 'true') result = { skipped: 'the real sf CLI is not installed' };
             else {
@@ -137,6 +205,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
   return {
     emulator,
     imap,
+    microsoft,
     controlUrl,
     env: {
       TOKEN_RELAY_TEST: '1',
@@ -153,6 +222,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       control.closeAllConnections?.();
       await emulator.close().catch(() => {});
       await imap.stop().catch(() => {});
+      await microsoft.close().catch(() => {});
       sf.cleanup();
     },
   };

@@ -38,7 +38,9 @@ SF_AUTH=sf-cli (written by token-relay sf-import): tests over REST the same way;
 replaced by the sf CLI's (SF_TARGET_ORG; sf from SF_CLI_PATH, else PATH), written back to the env file, then
 tested. When sf cannot refresh its own login: status signin-required (run sf org login web -o ALIAS).
 
-Prints {"status","label","code","message","organizationId","username","instanceUrl"}.
+Prints {"status","label","code","message","organizationId","username","instanceUrl"}; a working login whose
+method Salesforce is retiring (password: SOAP login(), Summer '27; password-oauth: 2027-02-20) adds "notice",
+one sentence with the date and the ways forward (token-relay doctor reports every org).
 Exit codes: 0 logged in, 1 login failed, 2 usage error.
 
 Options:

@@ -13,6 +13,10 @@ import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { MailVerdict } from '../core/tokenMail';
 import type { MailboxConfig } from '../mail';
 import { MailboxError, defaultPort, isAbortError } from '../mail';
+import type { AccessTokenSource } from '../mail/imapClient';
+import { microsoftRefusalHint } from '../mail/xoauth';
+import { DEFAULT_TENANT, MICROSOFT_IMAP_HOST, authorityFrom, checkTenant } from '../mail/xoauthMicrosoft';
+import { cliCredentialStore, microsoftTokenSource } from './mailboxToken';
 
 export const IMAP_VALUE_FLAGS = [
   'dotenv',
@@ -28,6 +32,9 @@ export const IMAP_VALUE_FLAGS = [
   'imap-proxy',
   'authserv-id',
   'forwarded-from',
+  'imap-auth',
+  'imap-client-id',
+  'imap-tenant',
 ];
 export const IMAP_BOOLEAN_FLAGS = ['insecure-tls', 'watch-junk', 'require-dkim', 'trust-forwarded', 'verbose'];
 
@@ -55,9 +62,17 @@ export const IMAP_FLAGS_HELP = `IMAP options:
   --forwarded-from ADDR  trust forwards of the token mail sent by ADDR (your own address; implies
                          --trust-forwarded; with --require-dkim it needs a DKIM pass for ADDR's domain)
   --verbose              log the watcher's steps on stderr
+  --imap-auth A          password (default) | microsoft: XOAUTH2 with the Microsoft 365 / Outlook.com
+                         sign-in kept by \`token-relay mailbox login\` (--imap-host defaults to
+                         outlook.office365.com); a fresh access token each run, renewed once if refused
+  --imap-client-id ID    with --imap-auth microsoft: the app registration's client id
+                         (or TOKEN_RELAY_IMAP_CLIENT_ID)
+  --imap-tenant T        with --imap-auth microsoft: the tenant of the sign-in (default organizations;
+                         or TOKEN_RELAY_IMAP_TENANT)
 The IMAP secret comes from TOKEN_RELAY_IMAP_PASSWORD (password or app password) or
 TOKEN_RELAY_IMAP_ACCESS_TOKEN (OAuth access token, XOAUTH2), in the env file or the environment,
-else a prompt on the terminal. It is never taken as an argument.
+else a prompt on the terminal (with --imap-auth microsoft: from the stored sign-in). It is never taken
+as an argument.
 `;
 
 /** Values of the env file (if given) over the process environment (CONTRACTS: the env file wins). */
@@ -90,7 +105,13 @@ export async function mailboxFromFlags(
   vars: Record<string, string | undefined>,
   io: CliIO,
 ): Promise<MailboxConfig> {
-  const host = flagString(args, 'imap-host')?.trim();
+  const imapAuth = flagString(args, 'imap-auth');
+  if (imapAuth !== undefined && imapAuth !== 'password' && imapAuth !== 'microsoft')
+    throw new UsageError('--imap-auth is password or microsoft');
+  const microsoft = imapAuth === 'microsoft';
+  if (!microsoft && (flagString(args, 'imap-client-id') ?? flagString(args, 'imap-tenant')) !== undefined)
+    throw new UsageError('--imap-client-id and --imap-tenant go with --imap-auth microsoft');
+  const host = flagString(args, 'imap-host')?.trim() || (microsoft ? MICROSOFT_IMAP_HOST : undefined);
   const user = flagString(args, 'imap-user')?.trim();
   if (!host) throw new UsageError('--imap-host is required');
   if (!user) throw new UsageError('--imap-user is required');
@@ -104,6 +125,18 @@ export async function mailboxFromFlags(
   if (after !== undefined && !['leave', 'seen', 'delete'].includes(after))
     throw new UsageError('--after-success is leave, seen or delete');
   const proxy = imapProxyFrom(args, vars, io);
+  const common = {
+    host,
+    port,
+    security,
+    user,
+    insecureTls: args.flags.has('insecure-tls'),
+    ...(flagString(args, 'imap-folder') ? { folders: [flagString(args, 'imap-folder')!] } : {}),
+    watchJunk: args.flags.has('watch-junk'),
+    afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
+    ...(proxy ? { proxy } : {}),
+  };
+  if (microsoft) return { ...common, accessTokenSource: microsoftSourceFromFlags(args, vars, io, user) };
 
   let password = vars.TOKEN_RELAY_IMAP_PASSWORD || undefined;
   const accessToken = vars.TOKEN_RELAY_IMAP_ACCESS_TOKEN || undefined;
@@ -118,18 +151,36 @@ export async function mailboxFromFlags(
   }
   registerSecret(password);
   registerSecret(accessToken);
-  return {
-    host,
-    port,
-    security,
-    user,
-    ...(password ? { password } : { accessToken }),
-    insecureTls: args.flags.has('insecure-tls'),
-    ...(flagString(args, 'imap-folder') ? { folders: [flagString(args, 'imap-folder')!] } : {}),
-    watchJunk: args.flags.has('watch-junk'),
-    afterSuccess: (after as MailboxConfig['afterSuccess']) ?? 'leave',
-    ...(proxy ? { proxy } : {}),
-  };
+  return { ...common, ...(password ? { password } : { accessToken }) };
+}
+
+/** --imap-auth microsoft: the stored sign-in's token source (checked flags; the store is read at connect time). */
+function microsoftSourceFromFlags(
+  args: ParsedArgs,
+  vars: Record<string, string | undefined>,
+  io: CliIO,
+  user: string,
+): AccessTokenSource {
+  const clientId = (flagString(args, 'imap-client-id') ?? vars.TOKEN_RELAY_IMAP_CLIENT_ID ?? '').trim();
+  if (!clientId)
+    throw new UsageError(
+      '--imap-auth microsoft needs --imap-client-id (or TOKEN_RELAY_IMAP_CLIENT_ID): the app registration of `token-relay mailbox login`',
+    );
+  let tenant: string;
+  let authority: string;
+  try {
+    tenant = checkTenant(flagString(args, 'imap-tenant') ?? vars.TOKEN_RELAY_IMAP_TENANT ?? DEFAULT_TENANT);
+    authority = authorityFrom(vars);
+  } catch (e) {
+    throw new UsageError(safeErrorMessage(e));
+  }
+  const m = { authority, tenant, clientId, user: user.toLowerCase() };
+  return microsoftTokenSource(cliCredentialStore(io), m, { log: stderrLogger(io, args.flags.has('verbose')) });
+}
+
+/** What to check when Microsoft refuses a fresh token again (withTokenRenewal's hint), for --imap-auth microsoft. */
+export function renewalHint(mailbox: MailboxConfig): string | undefined {
+  return mailbox.accessTokenSource ? microsoftRefusalHint(mailbox.user) : undefined;
 }
 
 const PROXY_SCHEME = /^(https?|socks[45]?h?):\/\//i;

@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   watch: async () => import('./watch'),
   reset: async () => import('./reset'),
   oauth: async () => import('./oauth'),
+  mailbox: async () => import('./mailbox'),
+  doctor: async () => import('./doctor'),
   'sf-import': async () => import('./sfImport'),
 };
 
@@ -34,6 +36,10 @@ Commands:
   watch --imap-host H --imap-user U   wait for the token mail over IMAP; prints JSON
   reset --imap-host H --imap-user U   open the reset page, watch, write the token, test the login
   oauth login|refresh|logout          sign in with OAuth (PKCE), refresh the access token, sign out
+  mailbox login|logout --provider microsoft
+                                      sign in to a Microsoft 365 / Outlook.com mailbox (device code) for
+                                      watch/reset --imap-auth microsoft
+  doctor [--dotenv PATH]...           each org's sign-in method, whether it works, when it stops; JSON
   sf-import --target-org ALIAS        take an org the Salesforce CLI (sf) knows into the env file
 
 Options: --help (also after a command), --version

@@ -13,6 +13,7 @@ import { SIGN_IN_INFO } from '../core/signin';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { proxyFromEnv } from '../salesforce/transport';
 import { runResetFlow, ResetFlowError } from '../flow/resetFlow';
+import { withTokenRenewal } from '../mail/xoauth';
 import { cliProfile } from './login';
 import {
   IMAP_BOOLEAN_FLAGS,
@@ -25,6 +26,7 @@ import {
   stderrLogger,
   verificationLine,
   mailTrustFromFlags,
+  renewalHint,
 } from './mailboxArgs';
 
 export const help = `token-relay reset: reset the Salesforce security token and catch the new one from your mailbox
@@ -92,37 +94,43 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const startedAt = new Date();
 
   try {
-    const result = await runResetFlow({
-      profile,
-      secrets,
+    // --imap-auth microsoft: a refused access token is renewed once (the watcher fails before the page opens).
+    const result = await withTokenRenewal(
       mailbox,
-      signal: io.signal,
-      timeoutMs: Math.round(timeoutS * 1000),
-      log,
-      login: { proxy: proxyFromEnv(vars, profile.loginUrl) },
-      watch: mailTrustFromFlags(args),
-      open: async (url) => {
-        err(io, `token-relay reset: open this page and click "Reset Security Token":`);
-        io.stderr(`${url}\n`);
-        if (!noOpen && io.openUrl) await io.openUrl(url);
-      },
-      storeToken: async (token) => {
-        registerSecret(token); // the CLI keeps no other store than the env file
-      },
-      writeEnv: async (token): Promise<EnvWriteResult> => {
-        const res = await writeEnvFile(envFile, { SF_SECURITY_TOKEN: token });
-        for (const w of res.warnings) err(io, `token-relay reset: warning: ${w}`);
-        err(
-          io,
-          `token-relay reset: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`,
-        );
-        return res;
-      },
-      onVerificationCode: (code) => err(io, verificationLine({ code })),
-      onStatus: (s) => {
-        if (args.flags.has('verbose')) err(io, `token-relay reset: ${s}`);
-      },
-    });
+      () =>
+        runResetFlow({
+          profile,
+          secrets,
+          mailbox,
+          signal: io.signal,
+          timeoutMs: Math.round(timeoutS * 1000),
+          log,
+          login: { proxy: proxyFromEnv(vars, profile.loginUrl) },
+          watch: mailTrustFromFlags(args),
+          open: async (url) => {
+            err(io, `token-relay reset: open this page and click "Reset Security Token":`);
+            io.stderr(`${url}\n`);
+            if (!noOpen && io.openUrl) await io.openUrl(url);
+          },
+          storeToken: async (token) => {
+            registerSecret(token); // the CLI keeps no other store than the env file
+          },
+          writeEnv: async (token): Promise<EnvWriteResult> => {
+            const res = await writeEnvFile(envFile, { SF_SECURITY_TOKEN: token });
+            for (const w of res.warnings) err(io, `token-relay reset: warning: ${w}`);
+            err(
+              io,
+              `token-relay reset: ${res.changed.length ? 'wrote' : 'kept'} SF_SECURITY_TOKEN in ${path.relative(io.cwd, res.path) || res.path}`,
+            );
+            return res;
+          },
+          onVerificationCode: (code) => err(io, verificationLine({ code })),
+          onStatus: (s) => {
+            if (args.flags.has('verbose')) err(io, `token-relay reset: ${s}`);
+          },
+        }),
+      { signal: io.signal, log, hint: renewalHint(mailbox) },
+    );
     if (result.superseded > 0)
       err(io, `token-relay reset: ${result.superseded} earlier token mail(s) were replaced by a newer one`);
     printJson(io, healthJson(result.health));

@@ -94,10 +94,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       id: '',
       name: target,
       loginUrl: PRODUCTION_LOGIN_URL,
-      username: '',
       auth: 'sf-cli',
+      username: '',
       targetOrg: target,
       ...(vars.SF_API_VERSION ? { apiVersion: vars.SF_API_VERSION } : {}),
+      // Re-importing the same org: its instance URL and username are known (sf is asked only for the token).
+      ...(vars.SF_TARGET_ORG?.trim() === target && vars.SF_INSTANCE_URL && vars.SF_USERNAME
+        ? { instanceUrl: vars.SF_INSTANCE_URL, username: vars.SF_USERNAME }
+        : {}),
     });
   } catch (e) {
     throw new UsageError(safeErrorMessage(e));

@@ -9,6 +9,7 @@ import { writeEnvFile } from '../envfile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import type { TokenFound } from '../mail';
 import { watchForToken } from '../mail';
+import { withTokenRenewal } from '../mail/xoauth';
 import {
   IMAP_BOOLEAN_FLAGS,
   IMAP_FLAGS_HELP,
@@ -20,6 +21,7 @@ import {
   stderrLogger,
   verificationLine,
   mailTrustFromFlags,
+  renewalHint,
 } from './mailboxArgs';
 
 export const help = `token-relay watch: wait for the Salesforce security-token mail and print it
@@ -101,15 +103,21 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   let found: TokenFound;
   const deadline = timeoutSignal(io.signal, Math.round(timeoutS * 1000));
   try {
-    found = await watchForToken({
+    const trust = mailTrustFromFlags(args);
+    found = await withTokenRenewal(
       mailbox,
-      since,
-      username,
-      signal: deadline.signal,
-      log,
-      ...mailTrustFromFlags(args),
-      onVerificationCode: (v) => err(io, verificationLine(v)),
-    });
+      () =>
+        watchForToken({
+          mailbox,
+          since,
+          username,
+          signal: deadline.signal,
+          log,
+          ...trust,
+          onVerificationCode: (v) => err(io, verificationLine(v)),
+        }),
+      { signal: deadline.signal, log, hint: renewalHint(mailbox) },
+    );
   } catch (e) {
     return reportWatchError(io, 'watch', e);
   } finally {

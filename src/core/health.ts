@@ -11,6 +11,7 @@ import { HEALTH_STATES, type HealthResult, type HealthStatus } from './healthSta
 import { redact } from './redact';
 import { isAbortError } from './async';
 import { isOAuthError } from './oauth';
+import { isBlockedFlowText } from './retirement';
 
 export * from './healthStates';
 
@@ -62,11 +63,20 @@ export interface Classified {
   message: string;
 }
 
+const WAYS_OUT =
+  'Or move this org off the password for good: Switch to OAuth (sign in through an External Client App; CLI: ' +
+  'token-relay oauth login), or use the sf CLI login (sf org login web, then Import Org from Salesforce CLI; ' +
+  'CLI: token-relay sf-import).';
+
 const SOAP_RETIREMENT =
   "Salesforce is retiring SOAP API login() in the Summer '27 release: it works only up to API version 64.0 and is " +
-  "disabled by default in orgs created in Winter '26 or later. Either an admin enables it (Setup > User Interface > " +
-  'Enable SOAP API login()), or switch this org to OAuth: add the client id and secret of a connected app that allows ' +
-  'the username-password flow (SF_CLIENT_ID / SF_CLIENT_SECRET).';
+  "disabled by default in orgs created in Winter '26 or later. An admin can enable it for now (Setup > User Interface > " +
+  `Enable SOAP API login()). ${WAYS_OUT}`;
+
+const BLOCKED_FLOW =
+  "The org blocks the OAuth username-password flow (blocked by default in orgs created in Summer '23 or later; " +
+  'Salesforce switches it off everywhere on 2027-02-20). An admin can allow it for now (Setup > OAuth and OpenID ' +
+  `Connect Settings > Allow OAuth Username-Password Flows). ${WAYS_OUT}`;
 
 const NETWORK_MESSAGES: Record<string, string> = {
   ECONNREFUSED:
@@ -287,17 +297,32 @@ function fromOAuthError(name: string, description: string): Classified {
           message: `The connected app is not approved for this user (invalid_grant: ${description}). Ask your admin to pre-authorize the app for your profile, or use SOAP login.`,
         };
       }
+      if (isBlockedFlowText(description)) {
+        return {
+          status: 'invalid-login',
+          code,
+          message: `Salesforce refused the username-password OAuth login (invalid_grant: ${description}). ${BLOCKED_FLOW}`,
+        };
+      }
       return {
         status: 'invalid-login',
         code,
         message:
           `Salesforce refused the username-password OAuth login (invalid_grant${description ? `: ${description}` : ''}). ` +
-          "Either the username, password or security token is wrong, or the org blocks the username-password OAuth flow (blocked by default in orgs created in Summer '23 or later): " +
-          'Salesforce answers both the same way. Your Login History in Setup tells which ("Username-Password Flow Disabled"). Reset the token, or ask an admin to allow the flow (Setup > OAuth and OpenID Connect Settings).',
+          "Either the username, password or security token is wrong, or the org blocks the username-password OAuth flow (blocked by default in orgs created in Summer '23 or later; switched off everywhere on 2027-02-20): " +
+          'Salesforce answers both the same way. Your Login History in Setup tells which ("Username-Password Flow Disabled"). Reset the token, or ask an admin to allow the flow (Setup > OAuth and OpenID Connect Settings). ' +
+          WAYS_OUT,
       };
     case 'invalid_client_id':
     case 'invalid_client':
     case 'invalid_app_access':
+      // CONTRACTS: the app refused (unknown client id, wrong secret, not installed for the user) is
+      // `app-not-approved` in every flow; its fix is the org's OAuth settings (the client id and secret).
+      return {
+        status: 'app-not-approved',
+        code,
+        message: `Salesforce refused the connected app (${name}${description ? `: ${description}` : ''}). Check the client id and secret (SF_CLIENT_ID / SF_CLIENT_SECRET, or OAuth Settings in the extension); if they are right, ask your Salesforce admin to let this user use the app (its policies: permitted users, the profile or permission set that grants it).`,
+      };
     case 'unsupported_grant_type':
     case 'inactive_org':
     case 'inactive_user':

@@ -29,7 +29,8 @@ export type FixId =
   | 'proxy-settings'
   | 'retry'
   | 'show-log'
-  | 'switch-to-oauth';
+  | 'switch-to-oauth'
+  | 'use-sf-cli';
 
 /** `icon` is a VS Code codicon id (render as `$(<icon>)`). */
 export const HEALTH_STATES: Record<HealthStatus, { label: string; icon: string; fixes: FixId[] }> = {
@@ -64,12 +65,23 @@ export interface HealthResult {
   latencyMs?: number;
   checkedAt?: string;
   flow?: 'soap' | 'oauth';
+  /**
+   * A working login whose method Salesforce is retiring (CONTRACTS: stays `ok`): one sentence with the date and
+   * the ways forward (src/core/retirement.ts). Absent otherwise.
+   */
+  notice?: string;
 }
 
-/** The CLI `login` JSON: exactly the first seven keys of a HealthResult, in order, null when unknown. */
-export function healthJson(
-  r: HealthResult,
-): Pick<HealthResult, 'status' | 'label' | 'code' | 'message' | 'organizationId' | 'username' | 'instanceUrl'> {
+/**
+ * The CLI `login` JSON: exactly the first seven keys of a HealthResult, in order, null when unknown; plus `notice`
+ * only when the result carries one (a working login of a retiring method).
+ */
+export function healthJson(r: HealthResult): Pick<
+  HealthResult,
+  'status' | 'label' | 'code' | 'message' | 'organizationId' | 'username' | 'instanceUrl'
+> & {
+  notice?: string;
+} {
   return {
     status: r.status,
     label: r.label,
@@ -78,6 +90,7 @@ export function healthJson(
     organizationId: r.organizationId ?? null,
     username: r.username ?? null,
     instanceUrl: r.instanceUrl ?? null,
+    ...(r.notice ? { notice: r.notice } : {}),
   };
 }
 

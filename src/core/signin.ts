@@ -42,7 +42,10 @@ export interface SignInInfo {
   secretKeys: readonly SecretKind[];
   /** Can get a fresh access token without the user (refresh token, sf CLI). */
   canRefresh: boolean;
-  /** Salesforce is switching it off: the date (ISO, or a release name) and one sentence for the user. */
+  /**
+   * Salesforce is switching it off: the date (ISO, or a release name) and one sentence for the user. The day
+   * arithmetic (ISO dates, days left, the notice of a given day) is src/core/retirement.ts.
+   */
   retirement?: { date: string; notice: string };
 }
 
@@ -65,7 +68,8 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
     canRefresh: false,
     retirement: {
       date: "Summer '27",
-      notice: "Salesforce switches SOAP API login() off in the Summer '27 release: Switch to OAuth before then.",
+      notice:
+        "Salesforce switches SOAP API login() off in the Summer '27 release: Switch to OAuth or use the sf CLI login before then.",
     },
   },
   'password-oauth': {
@@ -77,7 +81,8 @@ export const SIGN_IN_INFO: Readonly<Record<AuthMethod, SignInInfo>> = {
     canRefresh: false,
     retirement: {
       date: '2027-02-20',
-      notice: 'Salesforce switches the OAuth username-password flow off on 2027-02-20: Switch to OAuth before then.',
+      notice:
+        'Salesforce switches the OAuth username-password flow off on 2027-02-20: Switch to OAuth or use the sf CLI login before then.',
     },
   },
   oauth: {

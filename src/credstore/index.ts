@@ -7,5 +7,3 @@ export { CredentialStore, CredentialStoreError, isCredentialStoreError } from '.
 export type { CredentialStoreOptions, StoredCredential } from './store';
 export { canonicalKey, credentialHome, entryName, normalizeLoginUrl } from './paths';
 export type { CredentialKey } from './paths';
-export { LockTimeoutError, withFileLock } from './lock';
-export type { LockOptions } from './lock';

@@ -9,9 +9,12 @@ import path from 'node:path';
 
 /** What identifies one stored sign-in. */
 export interface CredentialKey {
+  /** Salesforce: the login URL. Microsoft: the authority with the tenant (`https://login.microsoftonline.com/organizations`). */
   loginUrl: string;
   clientId: string;
   username: string;
+  /** The entry kind: absent = a Salesforce `oauth` sign-in; `microsoft` = a mailbox sign-in (XOAUTH2, issue 16). */
+  provider?: 'microsoft';
 }
 
 /** The store's directory for this environment (absolute). */
@@ -33,8 +36,26 @@ export function normalizeLoginUrl(loginUrl: string): string {
   }
 }
 
+/** A Microsoft authority with its tenant: origin + path, lower case, no trailing slash (the tenant is part of it). */
+export function normalizeAuthority(authority: string): string {
+  try {
+    const u = new URL(authority.trim());
+    return (u.origin + u.pathname).replace(/\/+$/, '').toLowerCase();
+  } catch {
+    return authority.trim().replace(/\/+$/, '').toLowerCase();
+  }
+}
+
 /** The key in canonical form: origin, client id as is (Salesforce client ids are case-sensitive), username lower-case. */
 export function canonicalKey(k: CredentialKey): CredentialKey {
+  if (k.provider === 'microsoft')
+    return {
+      provider: 'microsoft',
+      loginUrl: normalizeAuthority(k.loginUrl),
+      // Entra ID application ids are GUIDs: case does not matter.
+      clientId: k.clientId.trim().toLowerCase(),
+      username: k.username.trim().toLowerCase(),
+    };
   return {
     loginUrl: normalizeLoginUrl(k.loginUrl),
     clientId: k.clientId.trim(),
@@ -46,7 +67,9 @@ export function canonicalKey(k: CredentialKey): CredentialKey {
 export function entryName(k: CredentialKey): string {
   const c = canonicalKey(k);
   return createHash('sha256')
-    .update(`token-relay credential v1\n${c.loginUrl}\n${c.clientId}\n${c.username}`)
+    .update(
+      `token-relay credential v1\n${c.provider ? `provider ${c.provider}\n` : ''}${c.loginUrl}\n${c.clientId}\n${c.username}`,
+    )
     .digest('hex')
     .slice(0, 32);
 }

@@ -7,7 +7,7 @@
  *   (a warning says so); one owned by another user, or that cannot be fixed, is refused (CredentialStoreError
  *   UNSAFE_DIR). A file readable by others is fixed to 0600 the same way.
  * - Writes are atomic: a temp file (0600) in the directory, fsync, rename over the entry, fsync the directory.
- * - `withEntryLock` holds a lock across processes for one entry (./lock.ts): a refresher reads the entry, refreshes
+ * - `withEntryLock` holds a lock across processes for one entry (src/lock: withLock, with a heartbeat): a refresher reads the entry, refreshes
  *   and writes the rotated refresh token inside it, so a second refresher waits, then re-reads and uses the
  *   rotated token (with rotation on, the old one is dead at once).
  * - Every refresh token read or written is registered with the redactor. Errors never contain a token.
@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { registerSecret } from '../core/redact';
-import { type LockOptions, withFileLock } from './lock';
+import { type WithLockOptions, withLock } from '../lock';
 import { type CredentialKey, canonicalKey, credentialHome, entryName } from './paths';
 
 /** One stored sign-in. */
@@ -50,7 +50,7 @@ export interface CredentialStoreOptions {
   /** Called with one sentence when the store fixed a permission (or anything else worth telling the user). */
   onWarning?: (message: string) => void;
   /** Lock waits (tests shorten them). */
-  lock?: LockOptions;
+  lock?: WithLockOptions;
 }
 
 const POSIX = process.platform !== 'win32';
@@ -185,9 +185,15 @@ export class CredentialStore {
     const refreshToken = str('refreshToken');
     registerSecret(refreshToken);
     const want = canonicalKey(key);
-    const have = { loginUrl: str('loginUrl') ?? '', clientId: str('clientId') ?? '', username: str('username') ?? '' };
+    const have: CredentialKey = {
+      loginUrl: str('loginUrl') ?? '',
+      clientId: str('clientId') ?? '',
+      username: str('username') ?? '',
+    };
+    if (str('provider') === 'microsoft') have.provider = 'microsoft';
     if (
       !refreshToken ||
+      have.provider !== want.provider ||
       have.loginUrl !== want.loginUrl ||
       have.clientId !== want.clientId ||
       have.username !== want.username
@@ -251,10 +257,10 @@ export class CredentialStore {
   }
 
   /** Runs `fn` holding the entry's lock across processes (refresh, rotation, logout). */
-  async withEntryLock<T>(key: CredentialKey, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  async withEntryLock<T>(key: CredentialKey, fn: () => Promise<T>, opts: WithLockOptions = {}): Promise<T> {
     await this.ensureDir();
     const lockFile = path.join(this.dir, `${entryName(key)}.lock`);
-    return withFileLock(lockFile, fn, { ...this.opts.lock, ...opts });
+    return withLock(lockFile, fn, { ...this.opts.lock, ...opts });
   }
 
   /**
@@ -264,7 +270,7 @@ export class CredentialStore {
   async update<T>(
     key: CredentialKey,
     fn: (current: StoredCredential | undefined) => Promise<{ next?: StoredCredential | null; result: T }>,
-    opts: LockOptions = {},
+    opts: WithLockOptions = {},
   ): Promise<T> {
     return this.withEntryLock(
       key,

@@ -128,6 +128,7 @@ export async function startEmulator(cfg: EmulatorConfig = {}): Promise<Emulator>
     expireAccessTokens: (username) => oauth.expireAccessTokens(username),
     revokeRefreshTokens: (username) => oauth.revokeRefreshTokens(username),
     refreshTokenCount: (username) => oauth.refreshTokenCount(username),
+    issuedOAuthTokens: (username) => oauth.issuedTokens(username),
     oauthStats: oauth.stats,
   };
   return emulator;

@@ -98,6 +98,8 @@ export class OAuthStore {
   readonly requests = new Map<string, PendingRequest>();
   readonly codes = new Map<string, AuthCode>();
   readonly refreshTokens = new Map<string, RefreshRecord>();
+  /** Every access and refresh token the web-server flow issued, by username (canaries: none may be printed). */
+  readonly issued = new Map<string, Set<string>>();
   readonly stats: EmulatorOAuthStats = {
     authorizePages: 0,
     webLogins: 0,
@@ -201,6 +203,7 @@ export class OAuthStore {
   /** A refresh token shaped like Salesforce's (`5Aep861` + 80 of [A-Za-z0-9._]). */
   newRefreshToken(app: App, user: User, scopes: string[]): string {
     const token = `5Aep861${rand(80, ALNUM + '._')}`;
+    this.noteIssued(user, token);
     this.refreshTokens.set(token, {
       clientId: app.clientId,
       user,
@@ -228,7 +231,20 @@ export class OAuthStore {
     if (life !== undefined) s.expiresAt = Date.now() + life;
     s.clientId = app.clientId;
     s.refreshToken = refreshToken;
+    this.noteIssued(user, sid);
     return sid;
+  }
+
+  private noteIssued(user: User, token: string): void {
+    const key = user.username.toLowerCase();
+    let set = this.issued.get(key);
+    if (!set) this.issued.set(key, (set = new Set()));
+    set.add(token);
+  }
+
+  issuedTokens(username?: string): string[] {
+    if (username !== undefined) return [...(this.issued.get(username.toLowerCase()) ?? [])];
+    return [...this.issued.values()].flatMap((s) => [...s]);
   }
 
   /** Revokes a refresh token and every access token issued with it. */

@@ -183,6 +183,8 @@ export interface Emulator {
   revokeRefreshTokens(username?: string): number;
   /** Live refresh tokens of the user (all users when absent). */
   refreshTokenCount(username?: string): number;
+  /** Every access and refresh token the web-server flow issued to the user (all users when absent): canaries. */
+  issuedOAuthTokens(username?: string): string[];
   /** Counters of the web-server flow (authorize pages, logins, consents, grants, revocations). */
   oauthStats: EmulatorOAuthStats;
 }

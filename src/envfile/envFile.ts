@@ -213,12 +213,13 @@ export async function writeEnvFile(
     }
   }
   // One writer per file at a time in this process (other processes: the lost-update guard below).
-  return withFileLock(target, () => writeLocked(abs, target, values, opts));
+  return inProcessTurn(target, () => writeLocked(abs, target, values, opts));
 }
 
 const fileLocks = new Map<string, Promise<unknown>>();
 
-async function withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+/** Callers in this process take turns per key (the cross-process lock is lockTarget, taken inside). */
+async function inProcessTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = fileLocks.get(key) ?? Promise.resolve();
   const run = prev.then(fn, fn);
   const settled = run.then(

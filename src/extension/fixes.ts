@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { HEALTH_STATES, type FixId, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
+import { migrationReason } from '../core/retirement';
 import { CommandIds } from './settings';
 import { offerSfSignIn } from './sfCliSession';
 import type { Ui } from './ui';
@@ -29,6 +30,8 @@ export function fixLabel(fix: FixId): string {
       return vscode.l10n.t('Show Log');
     case 'switch-to-oauth':
       return vscode.l10n.t('Switch to OAuth');
+    case 'use-sf-cli':
+      return vscode.l10n.t('Use the sf CLI login');
   }
 }
 
@@ -46,8 +49,14 @@ export function fixAdvice(h: HealthResult): string | undefined {
       return vscode.l10n.t('Log in to Salesforce in the browser to set a new password, then update it with Edit Org.');
     case 'soap-login-disabled':
       return vscode.l10n.t(
-        "Salesforce retires SOAP login() in Summer '27 and new orgs have it off: Switch to OAuth signs in through your External Client App instead.",
+        "Salesforce retires SOAP login() in Summer '27 and new orgs have it off: Switch to OAuth signs in through your External Client App instead, or use the org's sf CLI login.",
       );
+    case 'invalid-login':
+      return migrationReason(h) === 'flow-blocked'
+        ? vscode.l10n.t(
+            'If the org blocks the username-password flow (Salesforce switches it off everywhere on 2027-02-20): Switch to OAuth, or use the sf CLI login.',
+          )
+        : undefined;
     case 'app-not-approved':
       return vscode.l10n.t(
         'Check the client id, or ask your Salesforce admin to let this user use the External Client App (its policies: permitted users, permission sets).',
@@ -59,8 +68,15 @@ export function fixAdvice(h: HealthResult): string | undefined {
 
 export function fixesFor(h: HealthResult): FixId[] {
   const fixes: FixId[] = [...(HEALTH_STATES[h.status]?.fixes ?? ['show-log'])];
-  // SOAP login() is off (or retired in Summer '27): signing in with OAuth is the way out, so it comes first.
-  if (h.status === 'soap-login-disabled' && !fixes.includes('switch-to-oauth')) fixes.unshift('switch-to-oauth');
+  // SOAP login() is off (or gone in API 65.0+), or the username-password flow is blocked: the password sign-in has no
+  // future here, so the two ways forward come first (the admin advice stays in the message and the other fixes).
+  if (migrationReason(h)) {
+    for (const f of ['use-sf-cli', 'switch-to-oauth'] as const) {
+      const at = fixes.indexOf(f);
+      if (at >= 0) fixes.splice(at, 1);
+      fixes.unshift(f);
+    }
+  }
   if (!fixes.includes('show-log')) fixes.push('show-log');
   return fixes;
 }
@@ -91,6 +107,9 @@ export async function runFix(fix: FixId, org: OrgProfile | undefined, ui: Ui): P
       return;
     case 'switch-to-oauth':
       await vscode.commands.executeCommand(CommandIds.switchToOAuth, org?.id);
+      return;
+    case 'use-sf-cli':
+      await vscode.commands.executeCommand(CommandIds.importFromSfCli);
       return;
   }
 }

@@ -18,6 +18,7 @@ import { registerSecret, safeErrorMessage } from '../core/redact';
 import { offerFixes } from './fixes';
 import type { CheckHost, CheckOptions, LoginTestOptions } from './healthMonitor';
 import { OAuthKeeper, refusedRefreshToken } from './oauthFreshness';
+import { remindRetirement } from './retirementReminder';
 import { sfFinal } from './sfCliSession';
 import { CommandIds, proxySettings } from './settings';
 import { labelFor } from './statusBar';
@@ -138,6 +139,11 @@ export async function runHealthCheck(
       vscode.l10n.t('{0}: {1} as {2}.', org.name, labelFor(health), health.username ?? org.username),
     );
   }
+  // A working login of a retiring method: the reminder, at most once per org per 30 days (retirementReminder.ts).
+  if (health.notice && deps.globalState)
+    void remindRetirement({ ui, state: deps.globalState, log, now: host.now }, org, health).catch((err: unknown) =>
+      log.warn(`retirement reminder: ${safeErrorMessage(err)}`),
+    );
   return health;
 }
 

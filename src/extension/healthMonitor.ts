@@ -69,6 +69,8 @@ export interface HealthMonitorDeps {
   now?: () => Date;
   /** The .env writer (on-demand; the OAuth refresh writes the new access token). */
   envWriter?: () => EnvWriter;
+  /** globalState: when each org's retirement reminder was last shown (retirementReminder.ts). */
+  globalState?: vscode.Memento;
   /** Runs one test of `org` (healthCheck.ts runHealthCheck, in the on-demand bundle). */
   runCheck: (host: CheckHost, org: OrgProfile, opts: CheckOptions) => Promise<HealthResult | undefined>;
 }

@@ -13,6 +13,7 @@
 import { runResetFlow } from '../flow/resetFlow';
 import { loadedLibraries } from '../lazy';
 import { testMailbox } from '../mail';
+import { microsoftRefusalHint, withTokenRenewal } from '../mail/xoauth';
 import { testLogin } from '../salesforce/login';
 import { runCommand } from './commands/handlers';
 import { offerSfImportOnStartup } from './commands/importFromSfCli';
@@ -28,7 +29,15 @@ export const lazyApi: LazyApi = {
   runHealthCheck,
   createEnvWriter: (deps) => new EnvWriter(deps),
   testLogin,
-  runResetFlow,
-  testMailbox,
+  // A mailbox that signs in with Microsoft: a token IMAP refuses gets one new session, then a clear error
+  // (src/mail/xoauth.ts). The reset flow's watcher fails before the page opens, so running it again is safe.
+  runResetFlow: (deps) =>
+    withTokenRenewal(deps.mailbox, () => runResetFlow(deps), {
+      signal: deps.signal,
+      log: deps.log,
+      hint: microsoftRefusalHint(deps.mailbox.user),
+    }),
+  testMailbox: (cfg, opts) =>
+    withTokenRenewal(cfg, () => testMailbox(cfg, opts), { ...opts, hint: microsoftRefusalHint(cfg.user) }),
   loadedLibraries,
 };

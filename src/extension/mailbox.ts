@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { MAIL_PRESETS, type MailboxConfig, type MailPresetId } from '../mail';
 import { config, proxySettings, SettingKeys } from './settings';
 import type { SecretStore } from './secrets';
+import { microsoftTokenSource } from './microsoftAuth';
 
 export interface MailboxSettings {
   preset: MailPresetId;
@@ -16,6 +17,8 @@ export interface MailboxSettings {
   insecureTls: boolean;
   folders: string[];
   afterSuccess: 'leave' | 'seen' | 'delete';
+  /** 'microsoft': XOAUTH2 with VS Code's Microsoft sign-in (./microsoftAuth.ts), no password. */
+  auth: 'password' | 'microsoft';
 }
 
 export function mailboxSettings(): MailboxSettings {
@@ -36,6 +39,7 @@ export function mailboxSettings(): MailboxSettings {
     insecureTls: c.get<boolean>(SettingKeys.mailboxInsecureTls, false) === true,
     folders,
     afterSuccess: after === 'seen' || after === 'delete' ? after : 'leave',
+    auth: c.get<string>(SettingKeys.mailboxAuth) === 'microsoft' ? 'microsoft' : 'password',
   };
 }
 
@@ -46,6 +50,23 @@ export async function mailboxConfig(secrets: SecretStore): Promise<MailboxLookup
   const s = mailboxSettings();
   if (!s.host) return { ok: false, missing: vscode.l10n.t('no IMAP server is set') };
   if (!s.user) return { ok: false, missing: vscode.l10n.t('no mailbox user is set') };
+  if (s.auth === 'microsoft') {
+    const proxyUrl = proxySettings().url;
+    return {
+      ok: true,
+      config: {
+        host: s.host,
+        port: s.port,
+        security: s.security,
+        user: s.user,
+        accessTokenSource: microsoftTokenSource(s.user),
+        insecureTls: s.insecureTls,
+        afterSuccess: s.afterSuccess,
+        ...(s.folders.length ? { folders: s.folders } : {}),
+        ...(proxyUrl ? { proxy: proxyUrl } : {}),
+      },
+    };
+  }
   const password = await secrets.getMailboxSecret();
   if (!password) return { ok: false, missing: vscode.l10n.t('no mailbox password is stored') };
   const proxy = proxySettings().url;

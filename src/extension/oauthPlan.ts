@@ -35,8 +35,15 @@ export type SignInPath = 'loopback' | 'paste';
  * host (`vscode.env.remoteName` set: code-server, Remote-SSH, WSL, Codespaces; the browser's localhost is another
  * machine), or the user asked to paste. A busy port is found out when listening (the caller then pastes too).
  */
-export function signInPath(o: { remoteName?: string; paste?: boolean }): SignInPath {
-  return o.paste || (o.remoteName !== undefined && o.remoteName !== '') ? 'paste' : 'loopback';
+export function signInPath(o: {
+  remoteName?: string;
+  paste?: boolean;
+  /** `tokenRelay.oauth.redirect`: `loopback` / `paste` force that path; `auto` (default) decides as above. */
+  mode?: 'auto' | 'loopback' | 'paste';
+}): SignInPath {
+  if (o.paste || o.mode === 'paste') return 'paste';
+  if (o.mode === 'loopback') return 'loopback';
+  return o.remoteName !== undefined && o.remoteName !== '' ? 'paste' : 'loopback';
 }
 
 /** An External Client App's consumer key: printable, no spaces, 20–256 characters. Undefined when fine. */

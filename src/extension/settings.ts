@@ -36,10 +36,22 @@ export const SettingKeys = {
   oauthCallbackPort: 'oauth.callbackPort',
   /** The org's session timeout in minutes (how long an OAuth access token lives); 0 = unknown (15 min assumed). */
   oauthLifetime: 'oauth.lifetimeMinutes',
+  /** How Switch to OAuth gets the browser's answer: `auto` (loopback unless remote), `loopback`, `paste`. */
+  oauthRedirect: 'oauth.redirect',
   /** The receiving server's authserv-id(s) whose Authentication-Results header counts (user setting only). */
   resetAuthservId: 'reset.authservId',
   /** The user's own address that forwards the token mail (user setting only). */
   resetForwardedFrom: 'reset.forwardedFrom',
+  /** How the mailbox signs in: 'password' (password / app password) or 'microsoft' (XOAUTH2, VS Code's Microsoft sign-in). */
+  mailboxAuth: 'mailbox.auth',
+  /** The Application (client) id of the user's own Entra ID app registration (`VSCODE_CLIENT_ID:` scope). */
+  mailboxMicrosoftClientId: 'mailbox.microsoft.clientId',
+  /** The tenant of the Microsoft sign-in (`VSCODE_TENANT:` scope): organizations, common, consumers, an id or domain. */
+  mailboxMicrosoftTenant: 'mailbox.microsoft.tenant',
+  /** The VS Code authentication provider id of the Microsoft sign-in (default `microsoft`, the built-in one). */
+  mailboxMicrosoftProvider: 'mailbox.microsoft.authProvider',
+  /** Remind (once per org per 30 days) that a working password login's method is being retired (default true). */
+  retirementReminders: 'retirementReminders',
   /** The sf CLI executable (machine setting; else SF_CLI_PATH, else `sf` on PATH): Import Org from Salesforce CLI. */
   sfCliPath: 'sfCli.path',
 } as const;
@@ -60,6 +72,7 @@ export const CommandIds = {
   switchToOAuth: 'tokenRelay.switchToOAuth',
   signOut: 'tokenRelay.signOut',
   importFromSfCli: 'tokenRelay.importFromSfCli',
+  checkReadiness: 'tokenRelay.checkReadiness',
 } as const;
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
 export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
@@ -70,6 +83,17 @@ export const IMPORT_OFFERED_STATE_KEY = 'tokenRelay.importOffered';
 /** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the project's sf CLI org. */
 export const SF_IMPORT_OFFERED_STATE_KEY = 'tokenRelay.sfImportOffered';
 export const LOG_CHANNEL_NAME = 'Token Relay';
+/** globalState key per profile: when the retirement reminder was last shown (ISO), or 'off' ("Don't Remind Me"). */
+export function retirementReminderKey(profileId: string): string {
+  return `${SECTION}.retirementReminder.${profileId}`;
+}
+/** The virtual documents of the readiness report (Check Readiness). */
+export const READINESS_SCHEME = 'token-relay-readiness';
+
+/** `tokenRelay.retirementReminders` (default true). */
+export function retirementRemindersOn(): boolean {
+  return config().get<boolean>(SettingKeys.retirementReminders, true) !== false;
+}
 
 /**
  * SecretStorage keys: per profile `tokenRelay.<profileId>.<kind>`; the mailbox secret is global. `refreshToken` and
@@ -175,6 +199,15 @@ export function proxySettings(): { url?: string; strictSSL?: boolean } {
 export function oauthCallbackPort(): number {
   const n = Number(config().get<number>(SettingKeys.oauthCallbackPort) ?? 1717);
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : 1717;
+}
+
+/**
+ * `tokenRelay.oauth.redirect`: `auto` (default: the loopback listener, or pasting on a remote extension host),
+ * `loopback` (always listen, e.g. code-server on your own machine, whose browser reaches its localhost), `paste`.
+ */
+export function oauthRedirectMode(): 'auto' | 'loopback' | 'paste' {
+  const v = config().get<string>(SettingKeys.oauthRedirect);
+  return v === 'loopback' || v === 'paste' ? v : 'auto';
 }
 
 /** The org's session timeout (`tokenRelay.oauth.lifetimeMinutes`) in ms, or undefined when not set (0). */

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { HEALTH_STATES, type HealthResult } from '../core/healthStates';
 import type { OrgProfile } from '../core/profile';
+import { retirementStatus } from '../core/retirement';
 import { Disposable } from './lifecycle';
 import { CommandIds, STATUS_BAR_ID } from './settings';
 
@@ -25,6 +26,7 @@ const LINK_COMMANDS = [
   CommandIds.switchToOAuth,
   CommandIds.signOut,
   CommandIds.importFromSfCli,
+  CommandIds.checkReadiness,
 ];
 
 export class HealthStatusBar extends Disposable {
@@ -78,14 +80,22 @@ export class HealthStatusBar extends Disposable {
       case 'result': {
         const st = HEALTH_STATES[v.health.status] ?? HEALTH_STATES['login-failed'];
         const label = labelFor(v.health);
-        item.text = `$(${st.icon}) ${label} · ${v.org.name}`;
+        const retiring = retiringNotice(v.health, this.now());
+        // A working login whose method Salesforce is retiring: a warning (icon and background, as VS Code's status
+        // bar guidance has it for warnings), the notice in the tooltip.
+        item.text = `$(${retiring ? 'warning' : st.icon}) ${label} · ${v.org.name}`;
+        if (retiring) item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
         if (v.health.status !== 'ok') {
           const warnOnly = v.health.status === 'rate-limited' || v.health.status === 'org-unavailable';
           item.backgroundColor = new vscode.ThemeColor(
             warnOnly ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground',
           );
         }
-        item.accessibilityInformation = { label: vscode.l10n.t('Salesforce Connection {0}: {1}', v.org.name, label) };
+        item.accessibilityInformation = {
+          label: retiring
+            ? vscode.l10n.t('Salesforce Connection {0}: {1}. {2}', v.org.name, label, retiring)
+            : vscode.l10n.t('Salesforce Connection {0}: {1}', v.org.name, label),
+        };
         break;
       }
     }
@@ -142,6 +152,16 @@ export class HealthStatusBar extends Disposable {
     if (v.kind === 'result' && v.health.status !== 'ok' && v.health.message)
       row(vscode.l10n.t('Problem'), v.health.message);
     if (v.kind === 'unchecked' && v.note) row(vscode.l10n.t('Note'), v.note);
+    const retiring = h ? retiringNotice(h, this.now()) : undefined;
+    if (retiring) {
+      md.appendMarkdown(`\n$(warning) `);
+      md.appendText(retiring);
+      md.appendMarkdown(
+        `\n\n[$(account) ${vscode.l10n.t('Switch to OAuth')}](command:${CommandIds.switchToOAuth}) · ` +
+          `[$(terminal) ${vscode.l10n.t('Use the sf CLI login')}](command:${CommandIds.importFromSfCli}) · ` +
+          `[$(checklist) ${vscode.l10n.t('Check Readiness')}](command:${CommandIds.checkReadiness})\n\n`,
+      );
+    }
     md.appendMarkdown(
       `\n[$(refresh) ${vscode.l10n.t('Re-test')}](command:${CommandIds.testConnection}) · ` +
         `[$(key) ${vscode.l10n.t('Reset Token')}](command:${CommandIds.resetToken}) · ` +
@@ -163,4 +183,30 @@ export class HealthStatusBar extends Disposable {
 export function labelFor(h: HealthResult): string {
   const st = HEALTH_STATES[h.status];
   return st ? vscode.l10n.t(st.label) : h.label;
+}
+
+/**
+ * The localized retirement notice of a working login whose method Salesforce is retiring (the result carries the
+ * core `notice`; its flow tells the method: SOAP = `password`, OAuth = `password-oauth`), else undefined.
+ */
+export function retiringNotice(h: HealthResult, today: Date): string | undefined {
+  if (h.status !== 'ok' || !h.notice) return undefined;
+  const r = retirementStatus(h.flow === 'oauth' ? 'password-oauth' : 'password', today);
+  if (!r) return undefined;
+  if (r.past)
+    return vscode.l10n.t(
+      'Salesforce switched this sign-in method off on {0}: this login can stop working at any moment. Switch to OAuth or use the sf CLI login now.',
+      r.date,
+    );
+  return r.method === 'password'
+    ? vscode.l10n.t(
+        "Salesforce retires SOAP API login() with the Summer '27 release (about {0}, {1} days left): this login stops working then. Switch to OAuth or use the sf CLI login before that date.",
+        r.date,
+        r.daysLeft,
+      )
+    : vscode.l10n.t(
+        'Salesforce switches the OAuth username-password flow off on {0} ({1} days left): this login stops working then. Switch to OAuth or use the sf CLI login before that date.',
+        r.date,
+        r.daysLeft,
+      );
 }

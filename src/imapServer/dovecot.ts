@@ -159,6 +159,12 @@ function childrenOf(ppid: number): Array<{ pid: number; comm: string }> {
 export interface DovecotOptions {
   /** Disable the IDLE capability (imap_capability without IDLE) to exercise NOOP polling. */
   noIdle?: boolean;
+  /**
+   * Also accept OAuth bearer tokens over SASL XOAUTH2 only (what Microsoft 365 and Gmail offer) through Dovecot's
+   * `oauth2` passdb: each token is checked with an RFC 7662 introspection POST to `introspectionUrl` (the Microsoft
+   * identity emulator's /introspect), whose `username` must be the login name. Passwords keep working.
+   */
+  oauth2?: { introspectionUrl: string };
 }
 
 /** Per-user mail settings, written as userdb extra fields (`userdb_<name>=<value>`). */
@@ -223,7 +229,7 @@ ssl_key = <${this.keyPath}
 ssl_dh = </usr/share/dovecot/dh.pem
 disable_plaintext_auth = no
 auth_failure_delay = 0
-auth_mechanisms = plain login
+auth_mechanisms = plain login${this.opts.oauth2 ? ' xoauth2' : ''}
 mail_location = maildir:~/Maildir
 # test data only: no fsync (APPEND and index updates stay fast on a busy machine)
 mail_fsync = never
@@ -249,9 +255,18 @@ namespace inbox {
 # shared file right after a login would be unknown for up to a second.
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN ${this.usersDir}/%Lu
+  args = scheme=PLAIN ${this.usersDir}/%Lu${this.opts.oauth2 ? '\n  mechanisms = plain login' : ''}
 }
-userdb {
+${
+  this.opts.oauth2
+    ? `passdb {
+  driver = oauth2
+  mechanisms = xoauth2
+  args = ${D}/oauth2.conf.ext
+}
+`
+    : ''
+}userdb {
   driver = passwd-file
   args = ${this.usersDir}/%Lu
 }
@@ -268,6 +283,20 @@ service imap-login {
 }
 `;
     writeFileSync(this.conf, conf, { mode: 0o644 });
+    if (this.opts.oauth2) {
+      // Every login asks the identity server (no auth cache): a token it revoked is refused at once.
+      writeFileSync(
+        path.join(D, 'oauth2.conf.ext'),
+        `introspection_mode = post
+introspection_url = ${this.opts.oauth2.introspectionUrl}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+`,
+        { mode: 0o644 },
+      );
+    }
   }
 
   private async launch(): Promise<void> {

@@ -98,6 +98,8 @@ export interface StartImapOptions {
   noIdle?: boolean;
   /** Silence the loud embedded warning (the demo). */
   quiet?: boolean;
+  /** Dovecot only: also accept XOAUTH2 tokens checked at this RFC 7662 introspection URL. */
+  oauth2?: { introspectionUrl: string };
 }
 
 let warned = false;
@@ -184,7 +186,7 @@ async function appendOverImap(
 }
 
 async function startDovecotServer(opts: StartImapOptions): Promise<ImapServer> {
-  const d = await Dovecot.start({ noIdle: opts.noIdle });
+  const d = await Dovecot.start({ noIdle: opts.noIdle, ...(opts.oauth2 ? { oauth2: opts.oauth2 } : {}) });
   const caCert = readFileSync(d.certPath, 'utf8');
   const passwords = new Map<string, string>();
   const srv: ImapServer = {

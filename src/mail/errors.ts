@@ -121,7 +121,7 @@ export function toMailboxError(err: unknown, ctx: ErrorContext): MailboxError {
   if (/basic authentication is disabled/i.test(text)) {
     return new MailboxError(
       'basic-auth-disabled',
-      `${ctx.host} refused password login ("Basic authentication is disabled"). Microsoft 365 / Outlook.com mailboxes need an OAuth access token (XOAUTH2): set TOKEN_RELAY_IMAP_ACCESS_TOKEN (CLI) or choose OAuth in Set Up Mailbox, instead of a password.`,
+      `${ctx.host} refused password login ("Basic authentication is disabled"). Microsoft 365 / Outlook.com mailboxes need an OAuth access token (XOAUTH2) instead of a password: in VS Code run Set Up Mailbox and choose "Sign in with Microsoft"; with the CLI run \`token-relay mailbox login --provider microsoft --client-id ID\`, then watch/reset with --imap-auth microsoft (or put a token you got elsewhere in TOKEN_RELAY_IMAP_ACCESS_TOKEN).`,
       code ?? 'BASIC_AUTH_DISABLED',
     );
   }

@@ -20,6 +20,12 @@ export interface MailboxConfig {
   user: string;
   password?: string;
   accessToken?: string;
+  /**
+   * Where the XOAUTH2 access token comes from when it can change (Microsoft 365 sign-in, the CLI's stored refresh
+   * token): asked before every connection (`renew: false`: a cached token that is still fresh is fine), and once
+   * with `renew: true` after the server refused one (./xoauth.ts withTokenRenewal). Wins over `accessToken`.
+   */
+  accessTokenSource?: AccessTokenSource;
   /** Skip TLS certificate verification (self-signed servers). Logged as a warning every time. */
   insecureTls?: boolean;
   /** `http://…` or `socks5://…` proxy URL. */
@@ -38,6 +44,9 @@ export interface MailboxConfig {
   /** Extra trusted CA certificates (PEM) besides Node's bundle and NODE_EXTRA_CA_CERTS. */
   ca?: string | string[];
 }
+
+/** Gives an XOAUTH2 access token (see MailboxConfig.accessTokenSource); rejects when none can be had. */
+export type AccessTokenSource = (req: { renew: boolean; signal?: AbortSignal }) => Promise<string>;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 /** Measured: with 150 ms, APPEND → exists is bounded by Dovecot's own ~0.5 s notify batching. */
@@ -87,7 +96,7 @@ export function resolvedEndpoint(cfg: MailboxConfig): {
 
 export function errorContext(cfg: MailboxConfig): ErrorContext {
   const ep = resolvedEndpoint(cfg);
-  return { ...ep, user: cfg.user, usedAccessToken: !!cfg.accessToken && !cfg.password };
+  return { ...ep, user: cfg.user, usedAccessToken: (!!cfg.accessToken || !!cfg.accessTokenSource) && !cfg.password };
 }
 
 /** Validates the config (throws MailboxError 'protocol' with a clear message). */
@@ -95,7 +104,7 @@ export function checkMailboxConfig(cfg: MailboxConfig): void {
   if (!cfg || typeof cfg.host !== 'string' || !cfg.host.trim())
     throw new MailboxError('protocol', 'No IMAP host configured.');
   if (!cfg.user) throw new MailboxError('protocol', 'No IMAP user name configured.');
-  if (!cfg.password && !cfg.accessToken)
+  if (!cfg.password && !cfg.accessToken && !cfg.accessTokenSource)
     throw new MailboxError('auth', `No IMAP password or access token for ${cfg.user}.`);
   if (cfg.port !== undefined && !(Number.isInteger(cfg.port) && cfg.port > 0 && cfg.port < 65536)) {
     throw new MailboxError('protocol', `Invalid IMAP port ${String(cfg.port)}.`);
@@ -154,15 +163,20 @@ export function createImapClient(
   const timeout = cfg.timeoutMs && cfg.timeoutMs > 0 ? cfg.timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS;
   const tlsOpts: NonNullable<ImapFlowOptions['tls']> = { rejectUnauthorized: !cfg.insecureTls, minVersion: 'TLSv1.2' };
   if (cfg.ca) tlsOpts.ca = cfg.ca;
+  // With a token source the token is filled in by connectClient, just before the login (it may change between
+  // connections); imapflow reads `options.auth` at login time.
+  const auth: NonNullable<ImapFlowOptions['auth']> =
+    cfg.accessTokenSource && !cfg.password
+      ? { user: cfg.user, accessToken: cfg.accessToken ?? '' }
+      : cfg.accessToken && !cfg.password
+        ? { user: cfg.user, accessToken: cfg.accessToken }
+        : { user: cfg.user, pass: cfg.password };
   const options: ImapFlowOptions = {
     host,
     port,
     secure: security === 'implicit',
     doSTARTTLS: security === 'starttls' ? true : undefined,
-    auth:
-      cfg.accessToken && !cfg.password
-        ? { user: cfg.user, accessToken: cfg.accessToken }
-        : { user: cfg.user, pass: cfg.password },
+    auth,
     tls: tlsOpts,
     logger: imapflowLogger(log),
     autoIdleDelay: AUTO_IDLE_DELAY_MS,
@@ -177,9 +191,28 @@ export function createImapClient(
   };
   const { ImapFlow: Ctor } = loadImapflow();
   const client = new Ctor(options);
+  if (cfg.accessTokenSource && !cfg.password) sourcedAuth.set(client, auth);
   // imapflow emits 'error' only rarely (socket errors after connect); an unhandled 'error' would crash.
   client.on('error', (e: unknown) => log.debug(`connection error: ${(e as Error)?.message ?? String(e)}`));
   return client;
+}
+
+/** The auth object of clients whose access token comes from cfg.accessTokenSource (filled in by connectClient). */
+const sourcedAuth = new WeakMap<ImapFlow, { accessToken?: string }>();
+
+/** Asks the token source for the connection's access token; its failure is a MailboxError 'auth'. */
+async function sourceToken(cfg: MailboxConfig, signal?: AbortSignal): Promise<string> {
+  let token: string;
+  try {
+    token = await cfg.accessTokenSource!({ renew: false, signal });
+  } catch (e) {
+    if (signal?.aborted) throw abortError(signal);
+    if (e instanceof MailboxError) throw e;
+    throw new MailboxError('auth', safeErrorMessage(e), 'ACCESS_TOKEN_UNAVAILABLE');
+  }
+  if (!token) throw new MailboxError('auth', `No access token for ${cfg.user}.`, 'ACCESS_TOKEN_UNAVAILABLE');
+  registerSecret(token);
+  return token;
 }
 
 /**
@@ -187,6 +220,8 @@ export function createImapClient(
  */
 export async function connectClient(client: ImapFlow, cfg: MailboxConfig, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) throw abortError(signal);
+  const auth = sourcedAuth.get(client);
+  if (auth && cfg.accessTokenSource) auth.accessToken = await sourceToken(cfg, signal);
   const onAbort = () => client.close();
   signal?.addEventListener('abort', onAbort, { once: true });
   // imapflow's timeouts cover the TCP connect and the greeting; a server that greets and then never answers

@@ -24,7 +24,7 @@ export const MAIL_PRESETS: Record<MailPresetId, MailPreset> = {
     port: 993,
     security: 'implicit',
     notes:
-      'Microsoft 365 and Outlook.com refuse passwords ("Basic authentication is disabled"): use an OAuth access token (XOAUTH2) with the IMAP.AccessAsUser.All scope.',
+      'Microsoft 365 and Outlook.com refuse passwords ("Basic authentication is disabled"): choose "Sign in with Microsoft" (OAuth, XOAUTH2 with the IMAP.AccessAsUser.All scope of your app registration); CLI: token-relay mailbox login --provider microsoft.',
   },
   icloud: {
     host: 'imap.mail.me.com',

@@ -24,6 +24,7 @@ import {
   validateProfile,
 } from '../core/profile';
 import { safeErrorMessage } from '../core/redact';
+import { withRetirementNotice } from '../core/retirement';
 import { SIGN_IN_INFO } from '../core/signin';
 import { SIGN_IN_METHODS } from './signin/index';
 import { preconditionResult, withInvalidLoginRetry } from './signin/shared';
@@ -76,7 +77,14 @@ export async function testLogin(
     }
     const problem = method.precheck(valid, secrets);
     if (problem) return notAttempted(method.flow, problem.code, problem.message);
-    return await withInvalidLoginRetry(() => method.test(valid, secrets, { ...opts, log }), opts, method.flow, log);
+    const result = await withInvalidLoginRetry(
+      () => method.test(valid, secrets, { ...opts, log }),
+      opts,
+      method.flow,
+      log,
+    );
+    // A working login of a method Salesforce is retiring stays ok and says so (CONTRACTS: the `notice` key).
+    return withRetirementNotice(result, id, new Date());
   } catch (e) {
     // Defensive: the methods catch everything; this only guards against bugs.
     log.error(`unexpected failure in testLogin: ${safeErrorMessage(e)}`);

@@ -300,21 +300,35 @@ function signinRequired(targetOrg: string, why: string): SfCliError {
   );
 }
 
+export interface SfAccessOptions extends SfCliOptions {
+  /**
+   * The org's instance URL and username when the caller already knows them (the env file of an imported org): sf is
+   * then asked only for the token (one process instead of two). The caller retries without it when the token is
+   * refused at that URL (an org that moved).
+   */
+  known?: { instanceUrl: string; username: string };
+}
+
 /**
  * A fresh access token of `targetOrg` (alias or username): `sf org auth show-access-token --json` (sf refreshes
  * first), with the org's instance URL and username from `sf org list` run beside it; on a CLI without that command,
  * `sf org display --json` (whose `[REDACTED]` placeholder is no token → SF_SIGNIN_REQUIRED). `maybeStale`: sf said it
  * could not refresh, so the caller checks the token over REST before trusting it.
  */
-export async function sfAccessToken(targetOrg: string, opts: SfCliOptions = {}): Promise<SfAccess> {
+export async function sfAccessToken(targetOrg: string, opts: SfAccessOptions = {}): Promise<SfAccess> {
   const org = targetOrg.trim();
   if (!org) throw new SfCliError('SF_ORG_UNKNOWN', 'No sf CLI org is named (SF_TARGET_ORG / --target-org is empty).');
   const log = opts.log ?? nullLogger;
   // One process each, side by side: the org list (no network) gives the instance URL and username while sf refreshes.
-  const listing = listSfOrgs(opts).then(
-    (orgs) => orgs,
-    (e: unknown) => e as Error,
-  );
+  // With `known` (the env file's values for this org) there is no second process.
+  const listing: Promise<SfOrg[] | Error> = opts.known
+    ? Promise.resolve([
+        { ...opts.known, alias: org, isSandbox: false, isScratch: false, isDevHub: false, isDefault: false },
+      ])
+    : listSfOrgs(opts).then(
+        (orgs) => orgs,
+        (e: unknown) => e as Error,
+      );
   let json: Record<string, unknown>;
   let via: SfAccess['via'] = 'show-access-token';
   try {

@@ -75,7 +75,7 @@ describe('Enter Token Manually and .env', function () {
     const text = readText(envPath())!;
     assert.ok(text.startsWith('KEEP=me\n'));
     assert.match(text, new RegExp(`^SF_SECURITY_TOKEN=${token}$`, 'm'));
-    assert.match(a.statusText(), /^\$\(pass\) Connected · manual$/);
+    assert.match(a.statusText(), /^\$\(warning\) Connected · manual$/);
     await waitForMessage(a, /stored in SecretStorage/);
   });
 

@@ -11,6 +11,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { parseEnv } from '../../src/core/dotenv';
 import { authorizeByHttp } from '../../src/emulator/browser';
@@ -209,5 +210,120 @@ describe('OAuth: Switch to OAuth (paste path), fresh .env, Sign Out', function (
     assert.ok(a.statusText().endsWith('Sign-in required · oauth'), a.statusText());
     const m = a.scripted.messages.find((x) => x.severity === 'error');
     assert.ok(m && m.actions.includes('Switch to OAuth'), JSON.stringify(a.scripted.messages));
+  });
+});
+
+/**
+ * tokenRelay.oauth.redirect = loopback: for a user whose code-server (or remote) runs on their own machine, the
+ * browser reaches the extension host's localhost. Forced here in code-server (which would otherwise paste), on a
+ * free port (tokenRelay.oauth.callbackPort; the emulator's app lists its callback URL), and completed by a real
+ * headless Chromium (started by the host stack, scripts/lib/hostStack.ts authorizeInChromium): log in on the
+ * emulator's authorize page, Allow, and the browser follows the redirect to the extension's loopback listener.
+ */
+describe('OAuth: Switch to OAuth on the loopback path (tokenRelay.oauth.redirect = loopback), its how-to', function () {
+  this.timeout(120_000);
+  let clientId = '';
+  let port = 0;
+
+  before(async () => {
+    const a = await getApi();
+    await resetState(a);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const apps = await control<Array<{ clientId: string; callbackUrls: string[] }>>('apps');
+    const app = apps.find((x) => x.callbackUrls.includes('http://localhost:1717/OauthRedirect'));
+    assert.ok(app, 'the emulator has the demo External Client App');
+    clientId = app.clientId;
+    port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    await control('addCallbackUrl', clientId, `http://localhost:${port}/OauthRedirect`);
+    const c = vscode.workspace.getConfiguration('tokenRelay');
+    await c.update('oauth.redirect', 'loopback', vscode.ConfigurationTarget.Global);
+    await c.update('oauth.callbackPort', port, vscode.ConfigurationTarget.Global);
+    fs.writeFileSync(envPath(), 'KEEP=loopback\n');
+  });
+
+  after(async () => {
+    const a = await getApi();
+    const c = vscode.workspace.getConfiguration('tokenRelay');
+    await c.update('oauth.redirect', undefined, vscode.ConfigurationTarget.Global);
+    await c.update('oauth.callbackPort', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await resetState(a);
+    a.openedUrls.length = 0;
+  });
+
+  it('signs in through the loopback listener: Chromium lands on it, status Connected, .env token accepted', async () => {
+    const a = await getApi();
+    a.scripted.reset();
+    a.openedUrls.length = 0;
+    const id = await addEmulatorOrg(a, USER, { token: await control<string>('currentToken', USER.username) });
+    a.scripted.inputs.push(clientId); // the only input: no "paste the address" box on this path
+    let pasteAsked = false;
+    a.scripted.inputs.push(() => {
+      pasteAsked = true; // would be the paste box: never asked on this path
+      return undefined;
+    });
+    a.scripted.answers.push({ match: 'needs the Consumer Key', action: 'How to Create the App' });
+    const running = vscode.commands.executeCommand<{ id: string; auth?: string } | undefined>(
+      'tokenRelay.switchToOAuth',
+    );
+    const url = await waitFor('the authorize URL', () =>
+      a.openedUrls.find((u) => u.includes('/services/oauth2/authorize')),
+    );
+    assert.equal(new URL(url).searchParams.get('redirect_uri'), `http://localhost:${port}/OauthRedirect`);
+    const browser = await control<{ landed: string; text: string }>(
+      'authorizeInChromium',
+      url,
+      USER.username,
+      USER.password,
+    );
+    assert.equal(browser.landed, `http://localhost:${port}/OauthRedirect`, 'Chromium followed the redirect');
+    assert.match(browser.text, /Signed in to Salesforce\. You can close this tab/);
+    assert.ok(!/code=|aPrx/.test(browser.text), 'the page never shows the code');
+    const profile = await running;
+    assert.ok(profile, `Switch to OAuth returned nothing: ${JSON.stringify(a.scripted.messages.slice(-4))}`);
+    assert.equal(profile.id, id);
+    assert.equal(profile.auth, 'oauth');
+    assert.ok(!pasteAsked && a.scripted.inputs.length === 1, 'the paste box was never asked for');
+    a.scripted.inputs.length = 0;
+    assert.ok(
+      a.scripted.messages.some((m) => /Sign in to Salesforce in the browser and allow access/.test(m.text)),
+      'the loopback path said to sign in in the browser',
+    );
+    assert.ok(
+      a.logLines().some((l) => l.includes(`loopback on port ${port}`)),
+      'the log says the loopback listener was used',
+    );
+    assert.equal(a.statusText(), '$(pass) Connected · oauth');
+    const vars = envVars();
+    assert.equal(vars.KEEP, 'loopback');
+    assert.equal(vars.SF_AUTH, 'oauth');
+    assert.equal(vars.SF_CLIENT_ID, clientId);
+    assert.equal(
+      await dataCall(vars.SF_INSTANCE_URL!, vars.SF_ACCESS_TOKEN!),
+      200,
+      'the emulator accepts the .env token',
+    );
+    const refresh = (await a.services.context.secrets.get(`tokenRelay.${id}.refreshToken`)) ?? '';
+    assert.ok(refresh, 'the refresh token is in SecretStorage');
+    const seen = [...a.scripted.messages.map((m) => m.text), ...a.logLines(), browser.text].join('\n');
+    for (const secret of [vars.SF_ACCESS_TOKEN!, refresh])
+      assert.ok(!seen.includes(secret), 'a token reached a message, the log or the browser page');
+
+    // "How to Create the App" opened the README bundled with the extension at "Life after tokens".
+    await waitFor(
+      'the README tab',
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => /README\.md/.test(t.label) || /README/.test(t.label)),
+      15_000,
+    );
   });
 });

@@ -53,7 +53,7 @@ describe('Reset Token', function () {
     });
     assert.equal(readText(envPath()), expected, '.env: only the target keys changed');
     assert.ok(readText(envPath())!.startsWith('# Salesforce\r\nAPP_NAME="my app"\r\n'));
-    assert.match(a.statusText(), /^\$\(pass\) Connected · reset$/);
+    assert.match(a.statusText(), /^\$\(warning\) Connected · reset$/);
     assert.match(a.statusTooltip(), /command:tokenRelay\.testConnection/);
     // The verification code mail that came first was shown with a Copy button.
     const code = await waitForMessage(a, /verification code/i);
@@ -88,7 +88,7 @@ describe('Reset Token', function () {
     await done;
     const token = await control<string>('currentToken', JA.username);
     assert.equal(await a.services.context.secrets.get(`tokenRelay.${id}.token`), token);
-    assert.match(a.statusText(), /^\$\(pass\) Connected · yamada$/);
+    assert.match(a.statusText(), /^\$\(warning\) Connected · yamada$/);
   });
 
   it('is cancellable from its progress notification', async () => {
@@ -139,6 +139,6 @@ describe('Reset Token', function () {
     await waitForMessage(a, /multi-factor authentication/);
     a.scripted.inputs.push('246810');
     await vscode.commands.executeCommand('tokenRelay.testConnection');
-    assert.match(a.statusText(), /^\$\(pass\) Connected · mfa$/);
+    assert.match(a.statusText(), /^\$\(warning\) Connected · mfa$/);
   });
 });

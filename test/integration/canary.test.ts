@@ -200,7 +200,9 @@ test('CLI in-process: login (ok, verbose, wrong password, garbage/HTML answers, 
       { source: `${name} stderr`, text: c.errs.join('') },
       { source: `${name} thrown`, text: thrown },
     );
-    return { code, json: c.out.length ? JSON.parse(c.out.join('')) : undefined };
+    const stdout = c.out.join('');
+    // `doctor --markdown` prints Markdown, every other run one JSON object.
+    return { code, json: stdout && !stdout.startsWith('#') ? JSON.parse(stdout) : undefined };
   };
   track();
   const ok = await run('login', ['login', '--verbose', '--dotenv', envFile('login.env')]);
@@ -249,6 +251,21 @@ test('CLI in-process: login (ok, verbose, wrong password, garbage/HTML answers, 
     },
   );
   assert.ok([0, 1, 2].includes(fromEnv.code));
+  // token-relay doctor (issue 14): several env files, a real login each, JSON and Markdown; a wrong password too.
+  const doctor = await run('doctor', [
+    'doctor',
+    '--verbose',
+    '--dotenv',
+    envFile('doctor-soap.env'),
+    '--dotenv',
+    envFile('doctor-oauth.env', { SF_CLIENT_ID: CLIENT_ID, SF_CLIENT_SECRET: CANARY.clientSecret }),
+    '--dotenv',
+    envFile('doctor-wrong.env', { SF_PASSWORD: CANARY.sfPasswordWrong }),
+  ]);
+  assert.equal(doctor.code, 1);
+  assert.equal(doctor.json.orgs.length, 3);
+  const markdown = await run('doctor markdown', ['doctor', '--markdown', '--dotenv', envFile('doctor-md.env')]);
+  assert.ok([0, 1].includes(markdown.code));
   assert.deepEqual(scan(artifacts), []);
 });
 

@@ -189,6 +189,11 @@ test('PKCE happy path (43-char S256 verifier): Salesforce token shape, userinfo,
   assert.equal(emu.oauthStats.codeGrants, before.codeGrants + 1);
   assert.equal(emu.oauthStats.consents, before.consents + 1);
   assert.equal(emu.oauthStats.webLogins, before.webLogins + 1);
+  // The canaries' list (demo, benches): every token the flow issued to the user, by username.
+  const issued = emu.issuedOAuthTokens(JANE.username.toUpperCase());
+  assert.ok(issued.includes(r.json.access_token!) && issued.includes(r.json.refresh_token!));
+  assert.ok(emu.issuedOAuthTokens().includes(r.json.access_token!));
+  assert.deepEqual(emu.issuedOAuthTokens('nobody@else.test'), []);
 });
 
 test('jsforce-style: a 171-char verifier, no code_challenge_method, scope "refresh_token api web"', async () => {

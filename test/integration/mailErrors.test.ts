@@ -50,6 +50,10 @@ test('Microsoft 365 "Basic authentication is disabled" asks for an OAuth access 
   assert.equal(e.kind, 'basic-auth-disabled');
   assert.match(e.message, /OAuth access token/);
   assert.match(e.message, /TOKEN_RELAY_IMAP_ACCESS_TOKEN/);
+  // issue 16: the options it names exist
+  assert.match(e.message, /"Sign in with Microsoft"/);
+  assert.match(e.message, /token-relay mailbox login --provider microsoft/);
+  assert.match(e.message, /--imap-auth microsoft/);
 });
 
 test('TLS: self-signed names insecureTls; wrong host; wrong mode suggests the other one', () => {

@@ -177,8 +177,10 @@ test('CLI reset end to end: URL on stderr, .env written, login JSON, exit 0', { 
     'organizationId',
     'username',
     'instanceUrl',
+    'notice', // the final login is a working SOAP login(): the retirement notice (issue 14)
   ]);
   assert.equal(json.status, 'ok');
+  assert.match(json.notice, /Summer '27/);
   const token = emu.currentToken(USER);
   assert.equal(parseEnv(readFileSync(envPath, 'utf8')).SF_SECURITY_TOKEN, token);
   assert.ok(readFileSync(envPath, 'utf8').startsWith('# org\n'), 'other bytes kept');

@@ -60,8 +60,19 @@ test('dist/cli.js login (bundled jsforce 3.10.16) logs in against the emulator',
   });
   assert.equal(ok.code, 0, ok.stderr);
   const j = JSON.parse(ok.stdout) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(j), ['status', 'label', 'code', 'message', 'organizationId', 'username', 'instanceUrl']);
+  // A working SOAP login also carries the retirement `notice` (issue 14).
+  assert.deepEqual(Object.keys(j), [
+    'status',
+    'label',
+    'code',
+    'message',
+    'organizationId',
+    'username',
+    'instanceUrl',
+    'notice',
+  ]);
   assert.equal(j.status, 'ok');
+  assert.match(String(j.notice), /Summer '27/);
   assert.match(String(j.message), /Bundle Org/);
   const bad = await cli(['login'], {
     SF_LOGIN_URL: emu.url,
@@ -81,6 +92,7 @@ test('dist/cli.js login (bundled jsforce 3.10.16) logs in against the emulator',
   });
   assert.equal(oauth.code, 1);
   assert.equal((JSON.parse(oauth.stdout) as Record<string, unknown>).code, 'invalid_client_id');
+  assert.equal((JSON.parse(oauth.stdout) as Record<string, unknown>).status, 'app-not-approved', 'exit 1 all the same');
   for (const r of [ok, bad, oauth]) {
     for (const secret of [PW, TOKEN, 'BundleClientSecret-77'])
       assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));

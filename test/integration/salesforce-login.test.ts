@@ -200,13 +200,13 @@ test('OAuth failures: invalid_grant (bad password or blocked flow: said honestly
     { ...s2, token: 'bad', clientSecret: 'csecret-1' },
   );
   await expectStatus(
-    'login-failed',
+    'app-not-approved',
     'invalid_client_id',
     { ...p2, clientId: 'no-such-client' },
     { ...s2, clientSecret: 'x' },
   );
   await expectStatus(
-    'login-failed',
+    'app-not-approved',
     'invalid_client',
     { ...p2, clientId: 'cid-1' },
     { ...s2, clientSecret: 'wrong-secret' },

@@ -19,14 +19,8 @@ import {
 import * as http from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  CredentialStore,
-  LockTimeoutError,
-  credentialHome,
-  entryName,
-  withFileLock,
-  type StoredCredential,
-} from '../../src/credstore';
+import { CredentialStore, credentialHome, entryName, type StoredCredential } from '../../src/credstore';
+import { LockTimeoutError, withLock } from '../../src/lock';
 import { redact } from '../../src/core/redact';
 
 const POSIX = process.platform !== 'win32';
@@ -286,23 +280,23 @@ test('lock: a lock left by a dead process is broken; a live holder makes others 
     c.on('exit', () => resolve(c.pid!));
   });
   writeFileSync(file, JSON.stringify({ pid: dead, host: hostname(), nonce: 'old' }));
-  assert.equal(await withFileLock(file, async () => 'got it', { timeoutMs: 2000 }), 'got it');
+  assert.equal(await withLock(file, async () => 'got it', { waitMs: 2000 }), 'got it');
   assert.equal(existsSync(file), false);
 
   // A live holder (this process): a second caller waits until the first is done.
   const order: string[] = [];
   let release!: () => void;
-  const first = withFileLock(file, async () => {
+  const first = withLock(file, async () => {
     order.push('first in');
     await new Promise<void>((r) => (release = r));
     order.push('first out');
   });
   await new Promise((r) => setTimeout(r, 30));
-  const second = withFileLock(file, async () => order.push('second in'), { timeoutMs: 5000 });
+  const second = withLock(file, async () => order.push('second in'), { waitMs: 5000 });
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(order, ['first in']);
   await assert.rejects(
-    withFileLock(file, async () => undefined, { timeoutMs: 100 }),
+    withLock(file, async () => undefined, { waitMs: 100 }),
     LockTimeoutError,
   );
   release();
@@ -314,10 +308,7 @@ test('lock: a lock left by a dead process is broken; a live holder makes others 
   const past = new Date(Date.now() - 10_000);
   const { utimesSync } = await import('node:fs');
   utimesSync(file, past, past);
-  assert.equal(
-    await withFileLock(file, async () => 'stale broken', { timeoutMs: 2000, staleMs: 5000 }),
-    'stale broken',
-  );
+  assert.equal(await withLock(file, async () => 'stale broken', { waitMs: 2000, staleMs: 5000 }), 'stale broken');
   assert.equal(readdirSync(dir).length, 0);
 });
 

@@ -114,13 +114,14 @@ test('OAuth errors: invalid_grant is honest about a blocked flow', () => {
   assert.equal(c.code, 'invalid_grant');
   assert.match(c.message, /blocks the username-password OAuth flow/);
   assert.match(c.message, /Login History/);
-  assert.equal(
-    classifyLoginError(oauth('invalid_client_id', 'client identifier invalid'), 'oauth').status,
-    'login-failed',
-  );
+  // CONTRACTS: a refused app is app-not-approved in every flow (here the username-password OAuth flow).
+  const unknownClient = classifyLoginError(oauth('invalid_client_id', 'client identifier invalid'), 'oauth');
+  assert.equal(unknownClient.status, 'app-not-approved');
+  assert.equal(unknownClient.code, 'invalid_client_id');
+  assert.match(unknownClient.message, /SF_CLIENT_ID \/ SF_CLIENT_SECRET/);
   assert.equal(
     classifyLoginError(oauth('invalid_client', 'invalid client credentials'), 'oauth').status,
-    'login-failed',
+    'app-not-approved',
   );
   assert.equal(classifyLoginError(oauth('rate_limit_exceeded', 'x'), 'oauth').status, 'rate-limited');
   assert.equal(classifyLoginError(oauth('ERROR_HTTP_503', 'busy'), 'oauth').status, 'org-unavailable');

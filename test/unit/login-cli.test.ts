@@ -59,7 +59,7 @@ function envFile(name: string, vars: Record<string, string>): string {
   return file;
 }
 
-test('ok: exit 0, exactly the 7 keys', async () => {
+test('ok: exit 0, the 7 keys plus the retirement notice of SOAP login()', async () => {
   const file = envFile('ok.env', {
     SF_LOGIN_URL: emu.url,
     SF_USERNAME: 'cli@login.test',
@@ -68,7 +68,9 @@ test('ok: exit 0, exactly the 7 keys', async () => {
   });
   const r = await run(['--dotenv', file]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(Object.keys(r.json!), KEYS);
+  // A working password login carries `notice` (issue 14: the method retires), and only then.
+  assert.deepEqual(Object.keys(r.json!), [...KEYS, 'notice']);
+  assert.match(String(r.json!.notice), /SOAP API login\(\).*Summer '27.*Switch to OAuth or use the sf CLI login/);
   assert.equal(r.json!.status, 'ok');
   assert.equal(r.json!.label, 'Connected');
   assert.equal(r.json!.code, null);

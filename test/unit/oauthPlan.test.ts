@@ -89,6 +89,11 @@ test('signInPath: loopback locally, paste on a remote host or when asked', () =>
   assert.equal(signInPath({ remoteName: 'ssh-remote' }), 'paste');
   assert.equal(signInPath({ remoteName: 'codespaces' }), 'paste');
   assert.equal(signInPath({ paste: true }), 'paste');
+  // tokenRelay.oauth.redirect
+  assert.equal(signInPath({ remoteName: 'code-server', mode: 'loopback' }), 'loopback', 'forced loopback');
+  assert.equal(signInPath({ remoteName: 'code-server', mode: 'auto' }), 'paste');
+  assert.equal(signInPath({ mode: 'paste' }), 'paste', 'forced paste');
+  assert.equal(signInPath({ mode: 'loopback', paste: true }), 'paste', '"Paste URL instead" wins');
 });
 
 test('clientIdProblem', () => {

@@ -2,6 +2,7 @@
 import type { Services } from '../services';
 import { CommandIds, type CommandId } from '../settings';
 import { addOrg } from './addOrg';
+import { checkReadiness } from './checkReadiness';
 import { reportError } from './common';
 import { editOrg } from './editOrg';
 import { enterTokenManually } from './enterTokenManually';
@@ -33,6 +34,7 @@ const HANDLERS: Record<CommandId, (s: Services, ...args: unknown[]) => unknown> 
   [CommandIds.showLog]: showLog,
   [CommandIds.switchToOAuth]: switchToOAuth,
   [CommandIds.signOut]: signOut,
+  [CommandIds.checkReadiness]: checkReadiness,
   [CommandIds.importFromSfCli]: importFromSfCli,
 };
 

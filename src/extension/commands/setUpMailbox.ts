@@ -6,6 +6,7 @@ import { mailboxSettings } from '../mailbox';
 import type { Services } from '../services';
 import { CommandIds, config, SettingKeys } from '../settings';
 import { reportError } from './common';
+import { askMailboxAuth, offersMicrosoftSignIn, setUpMicrosoftMailbox } from '../microsoftMailboxSetup';
 
 const PRESET_LABELS: Record<MailPresetId, string> = {
   gmail: 'Gmail / Google Workspace',
@@ -24,12 +25,20 @@ export interface MailboxArgs {
   user: string;
   password?: string;
   allowInsecureTls?: boolean;
+  /** 'microsoft': sign in with Microsoft (XOAUTH2; no password); with optional clientId / tenant. */
+  auth?: 'password' | 'microsoft';
+  clientId?: string;
+  tenant?: string;
 }
 
 export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean> {
   try {
     const cur = mailboxSettings();
     let a: MailboxArgs;
+    if (arg && typeof arg === 'object' && (arg as MailboxArgs).auth === 'microsoft') {
+      const m = arg as MailboxArgs;
+      return await setUpMicrosoftMailbox(s, { ...m, user: m.user || undefined }, false);
+    }
     if (arg && typeof arg === 'object' && typeof (arg as MailboxArgs).user === 'string') {
       a = arg as MailboxArgs;
     } else {
@@ -83,6 +92,15 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
         if (!port) return false;
         a = { ...a, host: host.trim(), security: tls.value, port: Number(port) };
       }
+      if (offersMicrosoftSignIn(pick.id, a.host)) {
+        const auth = await askMailboxAuth(s, pick.id);
+        if (!auth) return false;
+        if (auth === 'microsoft') {
+          const done = await setUpMicrosoftMailbox(s, a, true);
+          if (done) await vscode.commands.executeCommand(CommandIds.testMailbox);
+          return done;
+        }
+      }
       const user = await s.ui.input({
         title: vscode.l10n.t('Set Up Mailbox (2/3): user'),
         prompt: vscode.l10n.t('The mailbox login, usually your email address.'),
@@ -108,6 +126,7 @@ export async function setUpMailbox(s: Services, arg?: unknown): Promise<boolean>
     await c.update(SettingKeys.mailboxPort, preset === 'custom' ? a.port : undefined, g);
     await c.update(SettingKeys.mailboxSecurity, preset === 'custom' ? a.security : undefined, g);
     await c.update(SettingKeys.mailboxUser, a.user, g);
+    await c.update(SettingKeys.mailboxAuth, undefined, g);
     if (a.allowInsecureTls !== undefined)
       await c.update(SettingKeys.mailboxInsecureTls, a.allowInsecureTls || undefined, g);
     if (a.password) await s.secrets.setMailboxSecret(a.password);

@@ -31,12 +31,10 @@ import { OAuthKeeper } from '../oauthFreshness';
 import { clientIdProblem, passwordKeysPresent, signInPath, switchedProfile } from '../oauthPlan';
 import { saveProfile, setActiveProfile } from '../profileEdits';
 import type { Services } from '../services';
-import { envVariableNames, oauthCallbackPort, proxySettings } from '../settings';
+import { envVariableNames, oauthCallbackPort, oauthRedirectMode, proxySettings } from '../settings';
 import { labelFor } from '../statusBar';
 import { reportError, stateLabel } from './common';
-
-/** Where the README explains creating the External Client App. */
-export const OAUTH_HELP_URL = 'https://github.com/token-relay/token-relay-salesforce#life-after-tokens';
+import { openOAuthHelp } from './oauthHelp';
 
 interface SwitchArgs {
   orgId?: string;
@@ -105,12 +103,29 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
 
   let clientId = a.clientId?.trim();
   if (!clientId) {
+    // The how-to (README, "Life after tokens") one click away while the input box waits (it keeps its focus).
+    const howTo = vscode.l10n.t('How to Create the App');
+    if (!org?.clientId)
+      void s.ui
+        .message(
+          'info',
+          vscode.l10n.t(
+            'Switch to OAuth needs the Consumer Key of an External Client App in your org: the README\'s "Life after tokens" section says how to create one.',
+          ),
+          howTo,
+        )
+        .then((x) =>
+          x === howTo
+            ? openOAuthHelp(s.context.extensionUri).then(undefined, (e: unknown) =>
+                s.logger.warn(`could not open the how-to: ${safeErrorMessage(e)}`),
+              )
+            : undefined,
+        );
     const entered = await s.ui.input({
       title: vscode.l10n.t('Switch to OAuth{0}: External Client App', org ? ` (${org.name})` : ''),
       prompt: vscode.l10n.t(
-        'Paste the Consumer Key of your External Client App. To create one: Setup → External Client App Manager → New; enable OAuth with callback URL {0}, scopes api and refresh_token, and "Require Proof Key for Code Exchange (PKCE)". More: {1}',
+        'Paste the Consumer Key of your External Client App. To create one: Setup → External Client App Manager → New; enable OAuth with callback URL {0}, scopes api and refresh_token, and "Require Proof Key for Code Exchange (PKCE)". More: README, "Life after tokens".',
         redirectUri,
-        OAUTH_HELP_URL,
       ),
       value: org?.clientId ?? '',
       ignoreFocusOut: true,
@@ -134,7 +149,9 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
   const proxy = proxySettings();
 
   // ---- the browser ----
-  let path = signInPath({ remoteName: vscode.env.remoteName, paste: a.paste });
+  const mode = oauthRedirectMode();
+  let path = signInPath({ remoteName: vscode.env.remoteName, paste: a.paste, mode });
+  if (mode !== 'auto') log.info(`tokenRelay.oauth.redirect is "${mode}": the ${path} path`);
   let code: string | undefined;
   let opened = false;
   if (path === 'loopback') {

@@ -57,18 +57,44 @@ function refused(h: HealthResult): boolean {
 
 async function refresh(profile: ValidProfile, _secrets: OrgSecrets, opts: LoginOptions): Promise<SignInRefresh> {
   const log = opts.log ?? nullLogger;
+  const check = (access: SfAccess): Promise<HealthResult> =>
+    restHealth(
+      {
+        instanceUrl: access.instanceUrl,
+        accessToken: access.accessToken,
+        apiVersion: profile.apiVersion,
+        fetchLimits: opts.fetchLimits,
+        username: profile.username || access.username,
+      },
+      opts,
+    );
   const target = sfTargetOf(profile);
   const started = performance.now();
   log.info(`asking the sf CLI for an access token of ${target}`);
-  let access: SfAccess;
-  try {
-    access = await sfAccessToken(target, {
+  const known =
+    profile.instanceUrl && profile.username
+      ? { instanceUrl: profile.instanceUrl, username: profile.username }
+      : undefined;
+  const ask = (withKnown: boolean): Promise<SfAccess> =>
+    sfAccessToken(target, {
       sfPath: opts.sfCliPath,
       ...(opts.sfCliEnv ? { env: opts.sfCliEnv } : {}),
       signal: opts.signal,
       timeoutMs: Math.max(opts.timeoutMs ?? 0, DEFAULT_SF_TIMEOUT_MS),
       log: log.child('sf'),
+      ...(withKnown && known ? { known } : {}),
     });
+  let access: SfAccess;
+  let health: HealthResult;
+  try {
+    access = await ask(true);
+    health = await check(access);
+    if (known && refused(health)) {
+      // The env file's instance URL may be old (an org that moved): ask sf for its own before giving up.
+      log.info('the token was refused at the known instance URL: asking sf for the org’s URL too');
+      access = await ask(false);
+      health = await check(access);
+    }
   } catch (e) {
     if (isAbortError(e))
       return {
@@ -87,16 +113,6 @@ async function refresh(profile: ValidProfile, _secrets: OrgSecrets, opts: LoginO
           : 'login-failed';
     return { health: result(profile, status, e.code, e.message, started) };
   }
-  const health = await restHealth(
-    {
-      instanceUrl: access.instanceUrl,
-      accessToken: access.accessToken,
-      apiVersion: profile.apiVersion,
-      fetchLimits: opts.fetchLimits,
-      username: profile.username || access.username,
-    },
-    opts,
-  );
   if (refused(health)) {
     log.info(`the sf CLI's token for ${target} is refused (${health.code}); sf said stale: ${access.maybeStale}`);
     return {

@@ -118,7 +118,9 @@ export const soapSignIn: SignInMethod = {
         result.username = soapInfo.userName ?? result.username;
       },
       afterOk: (log) =>
-        log.info("SOAP login() is retired in Summer '27; plan a move to OAuth (SF_CLIENT_ID / SF_CLIENT_SECRET)."),
+        log.info(
+          "SOAP login() is retired in Summer '27; plan a move to OAuth (token-relay oauth login) or the sf CLI login (token-relay sf-import).",
+        ),
     });
   },
 };
