@@ -102,11 +102,11 @@ const extensionCommon = { ...common, external: ['./vendor/*'], define };
 const TEST_ONLY = [/^src\/extension\/(testApi|scriptedUi)\.ts$/];
 // What must never be in dist/extension.js (it is what the split is for).
 const NOT_AT_ACTIVATION = [
-  /^src\/(salesforce|mail|flow|envfile)\//,
+  /^src\/(salesforce|mail|flow|envfile|sfcli)\//,
   /^src\/lazy\.ts$/,
   /^src\/core\/(tokenMail|html|dotenv|envContent|health|profile|resetUrl|signin)\.ts$/,
   /^src\/core\/mail\//,
-  /^src\/extension\/(lazyImpl|envWriter|healthCheck|fixes|profileFields|profileEdits)\.ts$/,
+  /^src\/extension\/(lazyImpl|envWriter|healthCheck|fixes|profileFields|profileEdits|sfCliSession|sfCliPlan)\.ts$/,
   /^src\/extension\/commands\/(?!index\.ts$)/,
   ...TEST_ONLY,
 ];

@@ -17,7 +17,7 @@ import type { MailboxTester, ResetRunner } from './extension/mailDeps';
 import { ProfileStore } from './extension/profiles';
 import { SecretStore } from './extension/secrets';
 import type { Services } from './extension/services';
-import { shouldOfferImport } from './extension/startup';
+import { shouldOfferImport, shouldOfferSfImport } from './extension/startup';
 import { HealthStatusBar } from './extension/statusBar';
 import type * as TestApiModule from './extension/testApi';
 import type { TokenRelayTestApi } from './extension/testApi';
@@ -107,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): TokenRelayTestApi | 
     monitor.startTimer();
     if (isTrusted() && profiles.active() && !testMode) void monitor.check({ reason: 'startup' });
     if (!testMode && shouldOfferImport(s)) await loadImpl().offerImportOnStartup(s);
+    if (!testMode && shouldOfferSfImport(s)) await loadImpl().offerSfImportOnStartup(s);
   })().catch((err) => logger.error(`startup: ${String(err)}`));
 
   return test?.createApi(s);

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/emulator';
 import { startImapServer, type ImapServer } from '../../src/imapServer';
 import { startMicrosoftIdentity, type MicrosoftIdentity } from '../../src/emulator/microsoft';
+import { prepareHostSfCli } from './hostSfCli';
 
 /** Fake credentials of the test org (canaries: never real, never printed by the product). */
 export const HOST_FIXTURE = {
@@ -32,6 +33,8 @@ export const HOST_FIXTURE = {
     /** One mailbox per org (test/host/mailboxes.test.ts): boxA mails to the first mailbox, boxB to mailboxB. */
     boxA: { username: 'boxa@acme.test', password: 'BoxA-Passw0rd-8' },
     boxB: { username: 'boxb@acme.test', password: 'BoxB-Passw0rd-9' },
+    /** Import Org from Salesforce CLI (test/host/sfcli.test.ts): the real sf CLI logs in as this user (web login). */
+    sfcli: { username: 'sfcli@acme.test', password: 'SfCli-Passw0rd-8' },
   },
   /** test/host/microsoft.test.ts: a mailbox that signs in with Microsoft (XOAUTH2 tokens of the identity emulator). */
   microsoftMailboxUser: 'm365@contoso.test',
@@ -65,6 +68,7 @@ const OPS = new Set([
   'msRefuseAtImap',
   'msStats',
   'deliverToJunk',
+  'sfLogin',
 ]);
 
 interface ChromiumPage {
@@ -135,6 +139,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       { ...f.oauth, email: HOST_FIXTURE.mailboxUser, firstName: 'Olivia' },
       { ...f.boxA, email: HOST_FIXTURE.mailboxUser, firstName: 'Ada' },
       { ...f.boxB, email: boxB.user, firstName: 'Bea' },
+      { ...f.sfcli, email: HOST_FIXTURE.mailboxUser, firstName: 'Sasha' },
     ],
     deliver: async (to, raw) => {
       // Each mail goes to the mailbox of its address; every other address is the first mailbox (as before).
@@ -144,6 +149,8 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
     slowMs: 60_000,
     log: (line) => log(`[emulator] ${line}`),
   });
+  // The real sf CLI's HOME (logged in on demand by the sf CLI tests: op sfLogin).
+  const sf = prepareHostSfCli(log);
 
   const control = http.createServer((req, res) => {
     let body = '';
@@ -175,7 +182,13 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
             microsoft.refuseAtImap(String(args[0]), typeof args[1] === 'number' ? args[1] : undefined);
           else if (op === 'msStats') result = microsoft.stats;
           else if (op === 'deliverToJunk') toJunk = args[0] === true;
-          else if (op === 'apps')
+          else if (op === 'sfLogin') {
+            if (!sf.sfPath && process.env.CI !== 'true') result = { skipped: 'the real sf CLI is not installed' };
+            else {
+              await sf.login(emulator, f.sfcli, typeof args[0] === 'string' ? args[0] : 'hosttest');
+              result = { alias: typeof args[0] === 'string' ? args[0] : 'hosttest' };
+            }
+          } else if (op === 'apps')
             result = emulator.apps().map((a) => ({
               clientId: a.clientId,
               callbackUrls: a.callbackUrls,
@@ -217,6 +230,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       TOKEN_RELAY_TEST_IMAP_PORT: String(imap.port),
       TOKEN_RELAY_TEST_IMAP_KIND: imap.kind,
       TOKEN_RELAY_TEST_CONTROL_URL: controlUrl,
+      ...sf.env,
     },
     async stop() {
       await new Promise<void>((r) => control.close(() => r()));
@@ -224,6 +238,7 @@ export async function startHostStack(log: (line: string) => void = () => {}): Pr
       await emulator.close().catch(() => {});
       await imap.stop().catch(() => {});
       await microsoft.close().catch(() => {});
+      sf.cleanup();
     },
   };
 }

@@ -24,6 +24,7 @@ import { safeErrorMessage } from '../core/redact';
 import type { ProfileStore } from './profiles';
 import type { SecretStore } from './secrets';
 import { oauthEnvValues } from './oauthPlan';
+import { sfCliEnvValues } from './sfCliPlan';
 import { CommandIds, envVariableNames, envWriteKeys } from './settings';
 import { RestrictedModeError } from './trust';
 import type { Ui } from './ui';
@@ -73,6 +74,7 @@ export class EnvWriter {
   valuesFor(profile: OrgProfile, secrets: OrgSecrets, folder?: vscode.WorkspaceFolder): Record<string, string> {
     const names = envVariableNames(folder?.uri);
     if (profile.auth === 'oauth') return oauthEnvValues(profile, secrets, names);
+    if (profile.auth === 'sf-cli') return sfCliEnvValues(profile, secrets, names);
     const keys = envWriteKeys(folder?.uri);
     const out: Record<string, string> = {};
     if (keys.includes('username')) out[names.username] = profile.username;

@@ -7,6 +7,7 @@ import { HEALTH_STATES, type FixId, type HealthResult } from '../core/healthStat
 import type { OrgProfile } from '../core/profile';
 import { migrationReason } from '../core/retirement';
 import { CommandIds } from './settings';
+import { offerSfSignIn } from './sfCliSession';
 import type { Ui } from './ui';
 import { healthMessage } from './explain';
 import { MFA_CODE_REJECTED } from '../core/mfa';
@@ -122,6 +123,8 @@ export async function runFix(fix: FixId, org: OrgProfile | undefined, ui: Ui): P
  * must not block on the user).
  */
 export async function offerFixes(h: HealthResult, org: OrgProfile | undefined, ui: Ui): Promise<void> {
+  // The sf CLI owns an sf-cli org's login: signing in again is sf's (a terminal), not Switch to OAuth.
+  if (org?.auth === 'sf-cli' && h.status === 'signin-required') return offerSfSignIn(h, org, ui);
   const fixes = fixesFor(h);
   const labels = [...new Set(fixes.map(fixLabel))];
   const advice = fixAdvice(h);

@@ -5,9 +5,13 @@
  * An org that signs in with OAuth is tested over REST; a refused access token is refreshed, and the new tokens are
  * stored (SecretStorage, .env) before the result counts (OAuthKeeper.persist); the test takes its turn with the
  * keeper's refreshes, and a successful one keeps the token fresh from then on (oauthFreshness.ts).
+ * An org whose login the sf CLI owns (`sf-cli`) is tested over REST too; a refused access token, a test the user
+ * asked for (a click on the status bar) and a missing token first ask sf again (OAuthKeeper.refreshSfCli) and store
+ * what it gives; a dead sf login ends in `signin-required` with the fix "Sign in with the sf CLI".
  * On-demand bundle (lazyImpl.ts); the monitor reaches it through its injected `runCheck`.
  */
 import * as vscode from 'vscode';
+import { REFUSED_ACCESS_TOKEN_CODES } from '../core/health';
 import type { HealthResult } from '../core/healthStates';
 import { authMethodOf, profileProblems, type OrgProfile, type OrgSecrets } from '../core/profile';
 import { registerSecret, safeErrorMessage } from '../core/redact';
@@ -15,6 +19,7 @@ import { offerFixes } from './fixes';
 import type { CheckHost, CheckOptions, LoginTestOptions } from './healthMonitor';
 import { OAuthKeeper, refusedRefreshToken } from './oauthFreshness';
 import { remindRetirement } from './retirementReminder';
+import { sfFinal } from './sfCliSession';
 import { CommandIds, proxySettings } from './settings';
 import { labelFor } from './statusBar';
 
@@ -93,6 +98,11 @@ export async function runHealthCheck(
       });
       if (health.status === 'ok') keeper.track(org);
       else if (health.status === 'signin-required' || health.status === 'app-not-approved') keeper.untrack(org.id);
+    } else if (authMethodOf(org, orgSecrets) === 'sf-cli') {
+      const keeper = OAuthKeeper.of(host);
+      health = await keeper.exclusive(org.id, () => testSfCliOrg(host, keeper, org, opts, testOpts));
+      if (health.status === 'ok') keeper.track(org);
+      else if (sfFinal(health)) keeper.untrack(org.id);
     } else {
       health = await deps.tester(org, orgSecrets, testOpts);
     }
@@ -135,4 +145,40 @@ export async function runHealthCheck(
       log.warn(`retirement reminder: ${safeErrorMessage(err)}`),
     );
   return health;
+}
+
+/**
+ * One test of an sf-cli org (in turn with the keeper's refreshes): asks sf first when the user asked (status bar
+ * click, Test Connection) or no token is kept, then tests over REST; a refused token asks sf once more and re-tests.
+ */
+async function testSfCliOrg(
+  host: CheckHost,
+  keeper: OAuthKeeper,
+  org: OrgProfile,
+  opts: CheckOptions,
+  testOpts: LoginTestOptions,
+): Promise<HealthResult> {
+  const { secrets, log } = host.deps;
+  let current: OrgSecrets = await secrets.getOrgSecrets(org.id);
+  let asked = false;
+  const askSf = async (why: string): Promise<HealthResult | undefined> => {
+    log.info(`${org.name}: ${why}: asking the sf CLI for a fresh access token`);
+    asked = true;
+    const r = await keeper.refreshSfCli(org);
+    if (!r.secrets?.accessToken) return r.health;
+    await keeper.persist(org, r);
+    current = { ...current, accessToken: r.secrets.accessToken };
+    return undefined;
+  };
+  if (opts.interactive || !current.accessToken) {
+    const failed = await askSf(opts.interactive ? 'test asked for' : 'no access token kept');
+    if (failed) return failed;
+  }
+  let h = await host.deps.tester(org, current, testOpts);
+  if (!asked && h.status === 'signin-required' && REFUSED_ACCESS_TOKEN_CODES.includes(h.code ?? '')) {
+    const failed = await askSf(`Salesforce refused the access token (${h.code})`);
+    if (failed) return failed;
+    h = await host.deps.tester(org, current, testOpts);
+  }
+  return h;
 }

@@ -17,6 +17,8 @@ export interface LazyApi {
   runCommand(id: CommandId, s: Services, args: unknown[]): Promise<unknown>;
   /** The startup offer to import a workspace .env (commands/importOrgFromEnv.ts). */
   offerImportOnStartup(s: Services): Promise<void>;
+  /** The startup offer to import the sf project's default org from the Salesforce CLI (commands/importFromSfCli.ts). */
+  offerSfImportOnStartup(s: Services): Promise<void>;
   /** One login test started by the health monitor (healthCheck.ts). */
   runHealthCheck(host: CheckHost, org: OrgProfile, opts: CheckOptions): Promise<HealthResult | undefined>;
   /** The .env writer behind `Services.envWriter` (envWriter.ts). */

@@ -16,6 +16,7 @@ import { testMailbox } from '../mail';
 import { microsoftRefusalHint, withTokenRenewal } from '../mail/xoauth';
 import { testLogin } from '../salesforce/login';
 import { runCommand } from './commands/handlers';
+import { offerSfImportOnStartup } from './commands/importFromSfCli';
 import { offerImportOnStartup } from './commands/importOrgFromEnv';
 import { EnvWriter } from './envWriter';
 import { runHealthCheck } from './healthCheck';
@@ -24,6 +25,7 @@ import type { LazyApi } from './lazyApi';
 export const lazyApi: LazyApi = {
   runCommand,
   offerImportOnStartup,
+  offerSfImportOnStartup,
   runHealthCheck,
   createEnvWriter: (deps) => new EnvWriter(deps),
   testLogin,

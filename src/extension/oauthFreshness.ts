@@ -12,6 +12,10 @@
  *  - another window's refresh (an outside change of the access token) reschedules the timer from now instead of
  *    refreshing again; a refresh token deleted outside (Sign Out elsewhere) stops it;
  *  - `invalid_grant` → `signin-required` (fix: Switch to OAuth), an app refused → `app-not-approved`: the timer stops.
+ * Orgs whose login the sf CLI owns (`auth: 'sf-cli'`, issue 14) are kept fresh the same way, with the same lifetime
+ * rule: a refresh asks sf again (sfCliSession.ts sfCliRefresh: `sf org auth show-access-token`, checked over REST) and
+ * rewrites .env; no refresh token is kept by us. A dead sf login → `signin-required` with the fix "Sign in with the sf
+ * CLI"; no sf at all → the timer stops too.
  * On-demand bundle: made by the first test of an OAuth org (healthCheck.ts) or by Switch to OAuth; the health
  * monitor holds it (`CheckHost.keeper`) and disposes it.
  */
@@ -22,12 +26,18 @@ import { RefreshTimer, type RefreshOutcome } from '../core/refreshTimer';
 import { safeErrorMessage } from '../core/redact';
 import { oauthSignIn } from '../salesforce/signin/oauth';
 import { offerFixes } from './fixes';
+import { sfCliRefresh, sfFinal } from './sfCliSession';
 import type { CheckHost, FreshnessKeeper, OAuthRefresh } from './healthMonitor';
 import * as vscode from 'vscode';
 import { SECTION, SettingKeys, oauthSessionTimeoutMs, proxySettings } from './settings';
 
 /** The states after which refreshing is pointless until the user signs in again. */
 const FINAL_STATES = new Set(['signin-required', 'app-not-approved']);
+
+/** The methods whose access token the keeper keeps fresh. */
+export function keptFresh(org: Pick<OrgProfile, 'auth'> | undefined): boolean {
+  return org?.auth === 'oauth' || org?.auth === 'sf-cli';
+}
 
 /** A refresh Salesforce refused because the refresh token is dead (invalid_grant, revoked, expired). */
 export function refusedRefreshToken(h: HealthResult): boolean {
@@ -79,7 +89,7 @@ export class OAuthKeeper implements FreshnessKeeper {
       profiles.onDidChange(() => {
         for (const id of [...this.timers.keys()]) {
           const p = profiles.get(id);
-          if (!p || p.auth !== 'oauth') this.untrack(id);
+          if (!p || !keptFresh(p)) this.untrack(id);
         }
       }),
     );
@@ -130,7 +140,7 @@ export class OAuthKeeper implements FreshnessKeeper {
 
   /** Keeps `org`'s token fresh from now on; `issuedAt` when known (else its age is unknown: refreshed at once). */
   track(org: OrgProfile, issuedAt?: number): void {
-    if (this.disposed || org.auth !== 'oauth') return;
+    if (this.disposed || !keptFresh(org)) return;
     if (issuedAt !== undefined) this.issued.set(org.id, issuedAt);
     let timer = this.timers.get(org.id);
     if (timer) {
@@ -149,7 +159,7 @@ export class OAuthKeeper implements FreshnessKeeper {
     const known = this.issued.get(org.id);
     timer.start(known ?? 0);
     this.log.info(
-      `${org.name}: keeping the OAuth access token fresh (${known === undefined ? 'age unknown: refreshing now' : `next refresh in ${Math.round(((timer.dueAt ?? Date.now()) - Date.now()) / 1000)} s`})`,
+      `${org.name}: keeping the ${org.auth === 'sf-cli' ? 'sf CLI' : 'OAuth'} access token fresh (${known === undefined ? 'age unknown: refreshing now' : `next refresh in ${Math.round(((timer.dueAt ?? Date.now()) - Date.now()) / 1000)} s`})`,
     );
   }
 
@@ -172,7 +182,8 @@ export class OAuthKeeper implements FreshnessKeeper {
   private refreshNow(orgId: string): Promise<RefreshOutcome> {
     return this.exclusive(orgId, async () => {
       const org = this.host.deps.profiles.get(orgId);
-      if (!org || org.auth !== 'oauth') return 'stop';
+      if (!org || !keptFresh(org)) return 'stop';
+      if (org.auth === 'sf-cli') return this.settle(org, await this.refreshSfCli(org));
       let secrets = await this.host.deps.secrets.getOrgSecrets(orgId);
       let r = await this.refreshOnce(org, secrets);
       if (refusedRefreshToken(r.health)) {
@@ -185,17 +196,30 @@ export class OAuthKeeper implements FreshnessKeeper {
           r = await this.refreshOnce(org, secrets);
         }
       }
-      if (r.env || r.secrets) await this.persist(org, r);
-      if (FINAL_STATES.has(r.health.status)) {
-        const previous = this.host.last.get(org.id);
-        this.host.setResult(org, r.health);
-        if (previous?.status !== r.health.status) void offerFixes(r.health, org, this.host.deps.ui);
-        this.timers.delete(orgId);
-        return 'stop';
-      }
-      if (!r.secrets?.accessToken) throw new Error(r.health.message || r.health.label);
-      return { issuedAt: r.issuedAt ?? Date.now() };
+      return this.settle(org, r);
     });
+  }
+
+  /** Stores a refresh's result; 'stop' when the user must act (shown with its fix); throws when worth retrying. */
+  private async settle(org: OrgProfile, r: OAuthRefresh): Promise<RefreshOutcome> {
+    if (r.env || r.secrets) await this.persist(org, r);
+    if (FINAL_STATES.has(r.health.status) || (org.auth === 'sf-cli' && sfFinal(r.health))) {
+      const previous = this.host.last.get(org.id);
+      this.host.setResult(org, r.health);
+      if (previous?.status !== r.health.status) void offerFixes(r.health, org, this.host.deps.ui);
+      this.timers.delete(org.id);
+      return 'stop';
+    }
+    if (!r.secrets?.accessToken) throw new Error(r.health.message || r.health.label);
+    return { issuedAt: r.issuedAt ?? Date.now() };
+  }
+
+  /**
+   * sf-cli: asks the sf CLI for a fresh access token (checked over REST). Used by the timer, by a health check whose
+   * token Salesforce refused, and when the user tests (a click on the status bar). The caller stores it (persist).
+   */
+  refreshSfCli(org: OrgProfile, signal?: AbortSignal): Promise<OAuthRefresh> {
+    return sfCliRefresh(org, { log: this.log.child('sf'), signal });
   }
 
   private async refreshOnce(org: OrgProfile, secrets: OrgSecrets): Promise<OAuthRefresh> {

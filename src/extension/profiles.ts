@@ -33,6 +33,8 @@ function clean(raw: unknown): OrgProfile | undefined {
   const mailbox = str('mailbox')?.toLowerCase();
   if (mailbox && mailbox !== 'default') p.mailbox = mailbox;
   if (r.ui === 'classic') p.ui = 'classic';
+  const targetOrg = str('targetOrg');
+  if (targetOrg) p.targetOrg = targetOrg;
   // Not validated here: activation only reads profiles, and the URL / API-version / auth rules are on-demand code.
   // testLogin and the reset flow validate a profile that is not a ValidProfile (once per object), so a hand-edited
   // setting that does not validate stays listed and its Test Connection reports why (INVALID_LOGIN_URL …).

@@ -52,6 +52,8 @@ export const SettingKeys = {
   mailboxMicrosoftProvider: 'mailbox.microsoft.authProvider',
   /** Remind (once per org per 30 days) that a working password login's method is being retired (default true). */
   retirementReminders: 'retirementReminders',
+  /** The sf CLI executable (machine setting; else SF_CLI_PATH, else `sf` on PATH): Import Org from Salesforce CLI. */
+  sfCliPath: 'sfCli.path',
 } as const;
 
 export const CommandIds = {
@@ -69,7 +71,6 @@ export const CommandIds = {
   showLog: 'tokenRelay.showLog',
   switchToOAuth: 'tokenRelay.switchToOAuth',
   signOut: 'tokenRelay.signOut',
-  /** Owned by the sf CLI import (issue 14 item 1); named here so the migration assistant can offer it. */
   importFromSfCli: 'tokenRelay.importFromSfCli',
   checkReadiness: 'tokenRelay.checkReadiness',
 } as const;
@@ -79,6 +80,8 @@ export const ALL_COMMAND_IDS: readonly CommandId[] = Object.values(CommandIds);
 export const STATUS_BAR_ID = 'tokenRelay.health';
 /** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the workspace .env. */
 export const IMPORT_OFFERED_STATE_KEY = 'tokenRelay.importOffered';
+/** workspaceState key: the user answered "Don't Ask Again" to the startup offer to import the project's sf CLI org. */
+export const SF_IMPORT_OFFERED_STATE_KEY = 'tokenRelay.sfImportOffered';
 export const LOG_CHANNEL_NAME = 'Token Relay';
 /** globalState key per profile: when the retirement reminder was last shown (ISO), or 'off' ("Don't Remind Me"). */
 export function retirementReminderKey(profileId: string): string {
@@ -218,4 +221,10 @@ export function oauthRedirectMode(): 'auto' | 'loopback' | 'paste' {
 export function oauthSessionTimeoutMs(): number | undefined {
   const n = Number(config().get<number>(SettingKeys.oauthLifetime) ?? 0);
   return Number.isFinite(n) && n > 0 ? Math.max(0.05, n) * 60_000 : undefined; // at least 3 s
+}
+
+/** `tokenRelay.sfCli.path` (machine scope: a workspace cannot name the program we run), or undefined. */
+export function sfCliPathSetting(): string | undefined {
+  const v = config().inspect<string>(SettingKeys.sfCliPath)?.globalValue;
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }

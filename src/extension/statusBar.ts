@@ -114,6 +114,9 @@ export class HealthStatusBar extends Disposable {
       md.appendMarkdown(
         `\n\n[${vscode.l10n.t('Add Org')}](command:${CommandIds.addOrg}) · [${vscode.l10n.t('Import Org from .env')}](command:${CommandIds.importOrgFromEnv})`,
       );
+      md.appendMarkdown(
+        ` · [${vscode.l10n.t('Import Org from Salesforce CLI')}](command:${CommandIds.importFromSfCli})`,
+      );
       return md;
     }
     const h = v.kind === 'result' ? v.health : v.kind === 'checking' ? v.last : undefined;

@@ -33,6 +33,8 @@ export interface TokenRelayTestApi {
   logLines(): string[];
   /** Runs the startup offer to import a workspace .env when no org exists (skipped at activation in test mode). */
   offerImport(): Promise<void>;
+  /** Runs the startup offer to import the sf project's default org (skipped at activation in test mode). */
+  offerSfImport(): Promise<void>;
   /** Heavy libraries loaded so far (src/lazy.ts): none until the first login test / mailbox use. */
   loadedLibraries(): string[];
   /** Whether the on-demand bundle (commands, login, mail, .env editor) is loaded: not by activation. */
@@ -84,6 +86,7 @@ export function createTestMode(opener: Opener, real: Ui): TestMode {
       openedUrls: s.opener.opened,
       logLines: () => [...s.log.recent],
       offerImport: () => loadImpl().offerImportOnStartup(s),
+      offerSfImport: () => loadImpl().offerSfImportOnStartup(s),
       // Asking must not load the on-demand bundle: before it is loaded, no library is either.
       loadedLibraries: () => (implLoaded() ? loadImpl().loadedLibraries() : []),
       implLoaded,

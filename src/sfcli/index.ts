@@ -91,7 +91,7 @@ export function sfEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 function notFound(detail: string): SfCliError {
   return new SfCliError(
     'SF_NOT_FOUND',
-    `The Salesforce CLI (sf) was not found${detail ? ` (${detail})` : ''}. Install it with \`npm install --global @salesforce/cli\` (https://developer.salesforce.com/tools/salesforcecli), or point the setting tokenRelay.sfCliPath or the SF_CLI_PATH variable at the sf executable.`,
+    `The Salesforce CLI (sf) was not found${detail ? ` (${detail})` : ''}. Install it with \`npm install --global @salesforce/cli\` (https://developer.salesforce.com/tools/salesforcecli), or point the setting tokenRelay.sfCli.path (VS Code) or the SF_CLI_PATH variable at the sf executable.`,
   );
 }
 

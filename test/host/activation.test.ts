@@ -15,7 +15,7 @@ describe('activation', () => {
       contributes: { commands: Array<{ command: string }> };
     };
     const contributed = pkg.contributes.commands.map((c) => c.command);
-    assert.equal(contributed.length, 14); // 12 + Switch to OAuth and Sign Out (issue 13)
+    assert.equal(contributed.length, 16); // 12 + Switch to OAuth, Sign Out (issue 13) + Import Org from Salesforce CLI, Check Readiness (issue 14)
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const id of contributed) assert.ok(registered.has(id), `${id} is not registered`);
     const item = a.services.statusBar.item;

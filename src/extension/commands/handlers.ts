@@ -1,5 +1,4 @@
 /** The command handlers (on-demand bundle): `runCommand` runs one and reports its failure. */
-import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { CommandIds, type CommandId } from '../settings';
 import { addOrg } from './addOrg';
@@ -7,6 +6,7 @@ import { checkReadiness } from './checkReadiness';
 import { reportError } from './common';
 import { editOrg } from './editOrg';
 import { enterTokenManually } from './enterTokenManually';
+import { importFromSfCli } from './importFromSfCli';
 import { importOrgFromEnv } from './importOrgFromEnv';
 import { removeOrg } from './removeOrg';
 import { resetToken } from './resetToken';
@@ -35,14 +35,7 @@ const HANDLERS: Record<CommandId, (s: Services, ...args: unknown[]) => unknown> 
   [CommandIds.switchToOAuth]: switchToOAuth,
   [CommandIds.signOut]: signOut,
   [CommandIds.checkReadiness]: checkReadiness,
-  // Until the sf CLI import (issue 14 item 1, branch h14ext) is merged, which replaces this entry: the CLI steps.
-  [CommandIds.importFromSfCli]: (s) =>
-    s.ui.message(
-      'info',
-      vscode.l10n.t(
-        'Log the org in with the Salesforce CLI (sf org login web --alias ALIAS), then run token-relay sf-import --target-org ALIAS in a terminal.',
-      ),
-    ),
+  [CommandIds.importFromSfCli]: importFromSfCli,
 };
 
 export async function runCommand(id: CommandId, s: Services, args: unknown[]): Promise<unknown> {
