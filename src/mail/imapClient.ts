@@ -9,6 +9,7 @@ import type { Logger } from '../core/log';
 import { nullLogger } from '../core/log';
 import { registerSecret, safeErrorMessage } from '../core/redact';
 import { abortError as coreAbortError } from '../core/async';
+import { lt } from '../core/l10n';
 import { defaultSecurity } from './presets';
 import type { ErrorContext } from './errors';
 import { MailboxError, toMailboxError } from './errors';
@@ -108,20 +109,20 @@ export function errorContext(cfg: MailboxConfig): ErrorContext {
 /** Validates the config (throws MailboxError 'protocol' with a clear message). */
 export function checkMailboxConfig(cfg: MailboxConfig): void {
   if (!cfg || typeof cfg.host !== 'string' || !cfg.host.trim())
-    throw new MailboxError('protocol', 'No IMAP host configured.');
-  if (!cfg.user) throw new MailboxError('protocol', 'No IMAP user name configured.');
+    throw new MailboxError('protocol', lt`No IMAP host configured.`);
+  if (!cfg.user) throw new MailboxError('protocol', lt`No IMAP user name configured.`);
   if (!cfg.password && !cfg.accessToken && !cfg.accessTokenSource)
-    throw new MailboxError('auth', `No IMAP password or access token for ${cfg.user}.`);
+    throw new MailboxError('auth', lt`No IMAP password or access token for ${cfg.user}.`);
   if (cfg.port !== undefined && !(Number.isInteger(cfg.port) && cfg.port > 0 && cfg.port < 65536)) {
-    throw new MailboxError('protocol', `Invalid IMAP port ${String(cfg.port)}.`);
+    throw new MailboxError('protocol', lt`Invalid IMAP port ${String(cfg.port)}.`);
   }
   if (cfg.security && cfg.security !== 'implicit' && cfg.security !== 'starttls') {
-    throw new MailboxError('protocol', `Invalid IMAP security "${String(cfg.security)}": use implicit or starttls.`);
+    throw new MailboxError('protocol', lt`Invalid IMAP security "${String(cfg.security)}": use implicit or starttls.`);
   }
   if (cfg.proxy && !/^(https?|socks[45]?h?):\/\//i.test(cfg.proxy)) {
     throw new MailboxError(
       'protocol',
-      'The IMAP proxy must be a URL with a scheme (http://host:port or socks5://host:port).',
+      lt`The IMAP proxy must be a URL with a scheme (http://host:port or socks5://host:port).`,
     );
   }
 }
@@ -216,7 +217,7 @@ async function sourceToken(cfg: MailboxConfig, signal?: AbortSignal): Promise<st
     if (e instanceof MailboxError) throw e;
     throw new MailboxError('auth', safeErrorMessage(e), 'ACCESS_TOKEN_UNAVAILABLE');
   }
-  if (!token) throw new MailboxError('auth', `No access token for ${cfg.user}.`, 'ACCESS_TOKEN_UNAVAILABLE');
+  if (!token) throw new MailboxError('auth', lt`No access token for ${cfg.user}.`, 'ACCESS_TOKEN_UNAVAILABLE');
   registerSecret(token);
   return token;
 }
@@ -248,7 +249,7 @@ export async function connectClient(client: ImapFlow, cfg: MailboxConfig, signal
       const ep = resolvedEndpoint(cfg);
       throw new MailboxError(
         'timeout',
-        `${ep.host}:${ep.port} did not complete the IMAP login within ${Math.round(limit / 100) / 10} s (it stopped answering after the greeting). Check the port and security mode (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}), or a proxy/firewall in between.`,
+        lt`${`${ep.host}:${ep.port}`} did not complete the IMAP login within ${Math.round(limit / 100) / 10} s (it stopped answering after the greeting). Check the port and security mode (${ep.security === 'implicit' ? 'implicit TLS' : 'STARTTLS'}), or a proxy/firewall in between.`,
         'LOGIN_TIMEOUT',
       );
     }
@@ -308,7 +309,7 @@ export function proxyFailure(e: unknown, cfg: MailboxConfig): MailboxError | und
   else why = safeErrorMessage(detail || code);
   return new MailboxError(
     'connect',
-    `The IMAP proxy ${proxy} failed before reaching ${ep.host}:${ep.port}: ${why}. Check the proxy URL, that the proxy runs, and its credentials.`,
+    lt`The IMAP proxy ${proxy} failed before reaching ${`${ep.host}:${ep.port}`}: ${why}. Check the proxy URL, that the proxy runs, and its credentials.`,
     code,
   );
 }
@@ -333,7 +334,7 @@ export async function withDeadline<T>(
       const ep = resolvedEndpoint(cfg);
       throw new MailboxError(
         'timeout',
-        `${ep.host}:${ep.port} did not answer ${what} within ${Math.round(ms / 100) / 10} s.`,
+        lt`${`${ep.host}:${ep.port}`} did not answer ${what} within ${Math.round(ms / 100) / 10} s.`,
         'ETIMEOUT',
       );
     }
