@@ -28,6 +28,8 @@ describe('Enter Token Manually and .env', function () {
     const a = await getApi();
     const gitignore = path.join(workspaceRoot(), '.gitignore');
     fs.rmSync(gitignore, { force: true });
+    // "Once per file" is remembered in workspaceState: an earlier suite that wrote .env (a reset) may have used it up.
+    await a.services.context.workspaceState.update(`gitignoreWarned:${path.resolve(envPath())}`, undefined);
     await addEmulatorOrg(a, MANUAL, { token: await control<string>('currentToken', MANUAL.username) });
     a.scripted.reset();
     a.scripted.answers.push({ match: 'git does not ignore', action: 'Add to .gitignore' });
