@@ -65,7 +65,8 @@ function codeServerEntry() {
   return path.join(codeServerDir(), 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 }
 
-function run(cmd, args, opts = {}) {
+/** Runs a command; throws with its exit code (and, quiet, the tail of its stderr) unless it succeeds. */
+export function run(cmd, args, opts = {}) {
   const res = spawnSync(cmd, args, { stdio: opts.quiet ? 'pipe' : ['ignore', 'inherit', 'inherit'], ...opts });
   if (res.error) throw new Error(`${cmd} ${args.join(' ')}: ${res.error.message}`);
   if (res.status !== 0) {

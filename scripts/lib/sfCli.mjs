@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir, ensureNode24, NODE_VERSION, withLock } from './codeServer.mjs';
+import { cacheDir, ensureNode24, NODE_VERSION, run, withLock } from './codeServer.mjs';
 
 export const SF_CLI_VERSION = process.env.TOKEN_RELAY_SF_CLI_VERSION || '2.150.6';
 
@@ -52,16 +52,6 @@ export function sfCliEnv(home, extra = {}) {
     NO_COLOR: '1',
     ...extra,
   };
-}
-
-function run(cmd, args, opts = {}) {
-  const res = spawnSync(cmd, args, { stdio: opts.quiet ? 'pipe' : ['ignore', 'inherit', 'inherit'], ...opts });
-  if (res.error) throw new Error(`${cmd} ${args.join(' ')}: ${res.error.message}`);
-  if (res.status !== 0) {
-    const tail = opts.quiet ? `\n${String(res.stderr ?? '').slice(-4000)}` : '';
-    throw new Error(`${cmd} ${args.join(' ')} exited with ${res.status}${tail}`);
-  }
-  return res;
 }
 
 /** An install made by hand (no `.complete` marker) that answers `sf --version` with the pinned version is kept. */

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type { CliIO } from './io';
-import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import { EXIT, UsageError, err, parseArgs, printJson, secondsFlag } from './io';
 import { cliProfile, extraCaFromEnv, loadLoginEnv } from './login';
 import { failureResult, type HealthResult } from '../core/health';
 import { profileProblems, ProfileError, type OrgSecrets, type ValidProfile } from '../core/profile';
@@ -74,13 +74,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { files, rest } = takeDotenvs(argv);
   const args = parseArgs(rest, { values: ['timeout'], booleans: ['no-test', 'markdown', 'verbose'] });
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-  let timeoutMs = 30_000;
-  const t = flagString(args, 'timeout');
-  if (t !== undefined) {
-    const n = Number(t);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError('--timeout needs a positive number of seconds');
-    timeoutMs = Math.round(n * 1000);
-  }
+  const timeoutMs = secondsFlag(args, 'timeout') ?? 30_000;
   const test = args.flags.get('no-test') !== true;
   const verbose = args.flags.get('verbose') === true;
   // The default ./.env must exist too: a doctor with nothing to examine is a usage error, not a clean bill.

@@ -108,3 +108,12 @@ export function flagString(p: ParsedArgs, name: string): string | undefined {
   const v = p.flags.get(name);
   return typeof v === 'string' ? v : undefined;
 }
+
+/** `--NAME S` (seconds) in milliseconds; undefined when absent; not a positive number: UsageError. */
+export function secondsFlag(p: ParsedArgs, name: string): number | undefined {
+  const t = flagString(p, name);
+  if (t === undefined) return undefined;
+  const n = Number(t);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} needs a positive number of seconds`);
+  return Math.round(n * 1000);
+}

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { checkDotenvTarget } from './dotenvTarget';
 import type { CliIO } from './io';
-import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import { EXIT, UsageError, err, flagString, parseArgs, printJson, secondsFlag } from './io';
 import { EnvError, readEnvFile, readRegularFile } from '../envfile';
 import { ProfileError, authMethodOf, profileFromEnv, type OrgSecrets, type ValidProfile } from '../core/profile';
 import { SECRET_ENV_VARS, SIGN_IN_INFO } from '../core/signin';
@@ -177,13 +177,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   });
   const follow = args.flags.has('follow-symlink');
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-  let timeoutMs: number | undefined;
-  const t = flagString(args, 'timeout');
-  if (t !== undefined) {
-    const n = Number(t);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError('--timeout needs a positive number of seconds');
-    timeoutMs = Math.round(n * 1000);
-  }
+  const timeoutMs = secondsFlag(args, 'timeout');
   const { vars, file } = await loadLoginEnv(io, flagString(args, 'dotenv'));
   if (file) await checkDotenvTarget(file, follow);
   const { profile, secrets } = cliProfile(vars);

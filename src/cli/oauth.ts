@@ -14,7 +14,17 @@
  * stdout: the `login` JSON (login, refresh); nothing for logout. No access or refresh token is ever printed.
  */
 import path from 'node:path';
-import { type CliIO, EXIT, UsageError, err, flagString, parseArgs, printJson, type ParsedArgs } from './io';
+import {
+  type CliIO,
+  EXIT,
+  UsageError,
+  err,
+  flagString,
+  parseArgs,
+  printJson,
+  secondsFlag,
+  type ParsedArgs,
+} from './io';
 import { extraCaFromEnv } from './login';
 import { readEnvFile, writeEnvFile, EnvError } from '../envfile';
 import { checkDotenvTarget, dotenvWriteOptions } from './dotenvTarget';
@@ -138,11 +148,7 @@ async function context(io: CliIO, args: ParsedArgs, cmd: string, loginUrlForProx
 }
 
 function positiveSeconds(args: ParsedArgs, name: string, dflt: number): number {
-  const t = flagString(args, name);
-  if (t === undefined) return dflt;
-  const n = Number(t);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} needs a positive number of seconds`);
-  return Math.round(n * 1000);
+  return secondsFlag(args, name) ?? dflt;
 }
 
 function rel(ctx: Ctx): string {

@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import type { CliIO } from './io';
-import { EXIT, UsageError, err, flagString, parseArgs, printJson } from './io';
+import { EXIT, UsageError, err, flagString, parseArgs, printJson, secondsFlag } from './io';
 import { extraCaFromEnv } from './login';
 import { healthJson } from '../core/health';
 import { createLogger } from '../core/log';
@@ -68,13 +68,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const target = flagString(args, 'target-org')?.trim();
   if (!target) throw new UsageError('--target-org ALIAS is required (an alias or username from `sf org list`).');
-  let timeoutMs: number | undefined;
-  const t = flagString(args, 'timeout');
-  if (t !== undefined) {
-    const n = Number(t);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError('--timeout needs a positive number of seconds');
-    timeoutMs = Math.round(n * 1000);
-  }
+  const timeoutMs = secondsFlag(args, 'timeout');
   const file = path.resolve(io.cwd, flagString(args, 'dotenv') ?? '.env');
   await checkDotenvTarget(file, follow);
   const vars = await loadVars(io, file);
