@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { HEALTH_STATES, type HealthResult } from '../../core/healthStates';
 import type { OrgProfile } from '../../core/profile';
+import { readEnvFile } from '../../envfile';
+import { passwordKeysPresent } from '../oauthPlan';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
 import type { EnvWriteOutcome } from '../envWriter';
 import { offerFixes } from '../fixes';
@@ -140,4 +142,24 @@ export async function reportTokenSaved(
 
 export function stateLabel(h: HealthResult): string {
   return HEALTH_STATES[h.status]?.label ?? h.label;
+}
+
+/**
+ * After an org moved off the password (Switch to OAuth, Import Org from Salesforce CLI): the password keys still in
+ * its .env that the user agrees to remove (`detail` says why they are no longer needed); none when absent or kept.
+ */
+export async function passwordKeysToRemove(
+  s: Services,
+  profile: OrgProfile,
+  folder: vscode.WorkspaceFolder | undefined,
+  detail: string,
+): Promise<string[]> {
+  const file = s.envWriter.envFile(profile, folder);
+  const read = file ? await readEnvFile(file).catch(() => undefined) : undefined;
+  const present = passwordKeysPresent(read?.vars, envVariableNames(folder?.uri));
+  if (!present.length) return [];
+  const yes = vscode.l10n.t('Remove Them');
+  const keep = vscode.l10n.t('Keep Them');
+  const answer = await s.ui.confirm(vscode.l10n.t('Remove {0} from .env?', present.join(', ')), detail, yes, keep);
+  return answer === yes ? present : [];
 }

@@ -18,13 +18,11 @@ import * as vscode from 'vscode';
 import { isAbortError } from '../../core/async';
 import { profileId, type OrgProfile } from '../../core/profile';
 import { safeErrorMessage } from '../../core/redact';
-import { readEnvFile } from '../../envfile';
 import { findSfCli, listSfOrgs, readProjectTargetOrg, type SfOrg } from '../../sfcli';
 import { OAuthKeeper } from '../oauthFreshness';
-import { passwordKeysPresent } from '../oauthPlan';
 import { saveProfile, setActiveProfile } from '../profileEdits';
 import type { Services } from '../services';
-import { envVariableNames, SF_IMPORT_OFFERED_STATE_KEY } from '../settings';
+import { SF_IMPORT_OFFERED_STATE_KEY } from '../settings';
 import {
   sfCliRefresh,
   sfOptions,
@@ -35,7 +33,7 @@ import {
 } from '../sfCliSession';
 import { shouldOfferSfImport } from '../startup';
 import { labelFor } from '../statusBar';
-import { reportError } from './common';
+import { passwordKeysToRemove, reportError } from './common';
 
 interface ImportArgs {
   /** The sf alias or username to import (skips the quick pick). */
@@ -261,25 +259,15 @@ async function run(s: Services, a: ImportArgs): Promise<OrgProfile | undefined> 
     // ---- .env ----
     let envNote: string;
     try {
-      const names = envVariableNames(folder?.uri);
-      const file = s.envWriter.envFile(profile, folder);
-      const read = file ? await readEnvFile(file).catch(() => undefined) : undefined;
-      const present = passwordKeysPresent(read?.vars, names);
-      let remove: string[] = [];
-      if (present.length) {
-        const yes = vscode.l10n.t('Remove Them');
-        const keep = vscode.l10n.t('Keep Them');
-        const answer = await s.ui.confirm(
-          vscode.l10n.t('Remove {0} from .env?', present.join(', ')),
-          vscode.l10n.t(
-            '{0} now signs in through the Salesforce CLI: the password and security token are no longer needed in .env (they stay in SecretStorage). Remove them?',
-            profile.name,
-          ),
-          yes,
-          keep,
-        );
-        if (answer === yes) remove = present;
-      }
+      const remove = await passwordKeysToRemove(
+        s,
+        profile,
+        folder,
+        vscode.l10n.t(
+          '{0} now signs in through the Salesforce CLI: the password and security token are no longer needed in .env (they stay in SecretStorage). Remove them?',
+          profile.name,
+        ),
+      );
       const secrets = await s.secrets.getOrgSecrets(profile.id);
       const out = await s.envWriter.write(profile, s.envWriter.valuesFor(profile, secrets, folder), folder, remove);
       envNote = out.viaEditor

@@ -25,15 +25,14 @@ import {
 } from '../../core/oauth';
 import { profileId, type OrgProfile } from '../../core/profile';
 import { registerSecret, safeErrorMessage } from '../../core/redact';
-import { readEnvFile } from '../../envfile';
 import { exchangeCode, listenForCallback, restHealth, type CallbackListener } from '../../salesforce/oauth';
 import { OAuthKeeper } from '../oauthFreshness';
-import { clientIdProblem, passwordKeysPresent, signInPath, switchedProfile } from '../oauthPlan';
+import { clientIdProblem, signInPath, switchedProfile } from '../oauthPlan';
 import { saveProfile, setActiveProfile } from '../profileEdits';
 import type { Services } from '../services';
-import { envVariableNames, oauthCallbackPort, oauthRedirectMode, proxySettings } from '../settings';
+import { oauthCallbackPort, oauthRedirectMode, proxySettings } from '../settings';
 import { labelFor } from '../statusBar';
-import { reportError, stateLabel } from './common';
+import { passwordKeysToRemove, reportError, stateLabel } from './common';
 import { openOAuthHelp } from './oauthHelp';
 
 interface SwitchArgs {
@@ -283,25 +282,15 @@ async function run(s: Services, a: SwitchArgs): Promise<OrgProfile | undefined> 
     if (!s.isTrusted()) envNote = vscode.l10n.t('.env is not written in Restricted Mode.');
     else {
       try {
-        const names = envVariableNames();
-        const file = s.envWriter.envFile(profile);
-        const read = file ? await readEnvFile(file).catch(() => undefined) : undefined;
-        const present = passwordKeysPresent(read?.vars, names);
-        let remove: string[] = [];
-        if (present.length) {
-          const yes = vscode.l10n.t('Remove Them');
-          const keep = vscode.l10n.t('Keep Them');
-          const answer = await s.ui.confirm(
-            vscode.l10n.t('Remove {0} from .env?', present.join(', ')),
-            vscode.l10n.t(
-              '{0} now signs in with OAuth: the password and security token are no longer needed in .env (they stay in SecretStorage). Remove them?',
-              profile.name,
-            ),
-            yes,
-            keep,
-          );
-          if (answer === yes) remove = present;
-        }
+        const remove = await passwordKeysToRemove(
+          s,
+          profile,
+          undefined,
+          vscode.l10n.t(
+            '{0} now signs in with OAuth: the password and security token are no longer needed in .env (they stay in SecretStorage). Remove them?',
+            profile.name,
+          ),
+        );
         const secrets = await s.secrets.getOrgSecrets(profile.id);
         const out = await s.envWriter.write(profile, s.envWriter.valuesFor(profile, secrets), undefined, remove);
         envNote = out.viaEditor
